@@ -1,0 +1,2 @@
+/** Placeholder until the runtime modules land. */
+export const placeholder = 1;
