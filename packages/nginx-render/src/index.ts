@@ -1,0 +1,2 @@
+/** Injection-proof nginx.conf model, validation and renderer, and an nginx process manager that reloads safely. */
+export {};

@@ -1,0 +1,2 @@
+/** Private test harness: Kubernetes API test server, real nginx and etcd launchers, echo backends, AWS fakes. */
+export {};
