@@ -43,9 +43,17 @@ want="$(cat "$ROOT"/pnpm-lock.yaml "$ROOT"/pnpm-workspace.yaml "$ROOT"/package.j
   "$ROOT"/apps/*/package.json 2>/dev/null | sha256sum | cut -d' ' -f1 || true)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   log "installing workspace dependencies"
+  # CI installs exactly the lockfile; a developer's install updates it after a manifest change.
   frozen=--frozen-lockfile
-  [ -f "$ROOT/pnpm-lock.yaml" ] || frozen=--no-frozen-lockfile
-  (cd "$ROOT" && CI=true pnpm install "$frozen" --reporter=silent)
+  if [ "${CI:-}" != "true" ] || [ ! -f "$ROOT/pnpm-lock.yaml" ]; then frozen=--no-frozen-lockfile; fi
+  out="$(mktemp)"
+  if ! (cd "$ROOT" && pnpm install "$frozen" --config.confirmModulesPurge=false >"$out" 2>&1); then
+    cat "$out" >&2
+    rm -f "$out"
+    log "pnpm install failed"
+    exit 1
+  fi
+  rm -f "$out"
   echo "$want" >"$stamp"
 fi
 

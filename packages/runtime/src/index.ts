@@ -1,2 +1,9 @@
-/** Placeholder until the runtime modules land. */
-export const placeholder = 1;
+export { createNoopLogger, type Logger, type LogMeta } from './logger-types.js';
+export {
+  ConfigError,
+  KubeEdgeError,
+  TerminalError,
+  TransientError,
+  isTerminal,
+  type KubeEdgeErrorOptions,
+} from './errors.js';
