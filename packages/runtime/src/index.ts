@@ -7,3 +7,4 @@ export {
   isTerminal,
   type KubeEdgeErrorOptions,
 } from './errors.js';
+export { createUpdaterChain, type ProbeResult, type Updater } from './updater.js';

@@ -1,0 +1,76 @@
+/** The result of a health or readiness probe of one component. */
+export interface ProbeResult {
+  ok: boolean;
+  /** Why it is not ok (or a short status when it is). */
+  message?: string;
+}
+
+/**
+ * The lifecycle every applying component shares (nginx, each load-balancer frontend, the status
+ * writer): nothing is touched at `start`, each `update` makes the outside world match `model`,
+ * `stop` undoes what must be undone (detach, drain, quit).
+ *
+ * Promises: `start` and `stop` are each called once, `stop` only after `start` resolved;
+ * `update` is never called concurrently with itself (callers serialise) and must be idempotent:
+ * the same model twice makes no further change. `health` and `readiness` never throw and may be
+ * called at any time, concurrently with anything.
+ */
+export interface Updater<M> {
+  /** A short name for logs and health reports, e.g. `nginx`, `elb`, `status`. */
+  readonly name: string;
+  start(): Promise<void>;
+  update(model: M): Promise<void>;
+  stop(): Promise<void>;
+  health(): ProbeResult | Promise<ProbeResult>;
+  readiness(): ProbeResult | Promise<ProbeResult>;
+}
+
+/**
+ * Composes updaters: starts and updates them in order, stops them in reverse order. A chain is
+ * itself an Updater. `update` stops at the first failing member and rethrows its error, so a
+ * later member (a frontend) never acts on a model an earlier one (nginx) refused. `stop` stops
+ * every member even when one fails, then throws an AggregateError of the failures.
+ */
+export function createUpdaterChain<M>(name: string, members: readonly Updater<M>[]): Updater<M> {
+  const started: Updater<M>[] = [];
+  const probeAll = async (kind: 'health' | 'readiness'): Promise<ProbeResult> => {
+    const bad: string[] = [];
+    for (const m of members) {
+      let r: ProbeResult;
+      try {
+        r = await m[kind]();
+      } catch (err) {
+        r = { ok: false, message: err instanceof Error ? err.message : String(err) };
+      }
+      if (!r.ok) bad.push(`${m.name}: ${r.message ?? 'not ok'}`);
+    }
+    return bad.length === 0 ? { ok: true } : { ok: false, message: bad.join('; ') };
+  };
+  return {
+    name,
+    async start() {
+      for (const m of members) {
+        await m.start();
+        started.push(m);
+      }
+    },
+    async update(model: M) {
+      for (const m of members) await m.update(model);
+    },
+    async stop() {
+      const failures: unknown[] = [];
+      while (started.length > 0) {
+        const m = started.pop()!;
+        try {
+          await m.stop();
+        } catch (err) {
+          failures.push(err);
+        }
+      }
+      if (failures.length > 0)
+        throw new AggregateError(failures, `${name}: ${failures.length} updater(s) failed to stop`);
+    },
+    health: () => probeAll('health'),
+    readiness: () => probeAll('readiness'),
+  };
+}
