@@ -44,3 +44,8 @@ export class TerminalError extends KubeEdgeError {
 export function isTerminal(err: unknown): boolean {
   return err instanceof TerminalError || err instanceof ConfigError;
 }
+
+/** True for errors worth retrying with backoff. */
+export function isTransient(err: unknown): boolean {
+  return err instanceof TransientError;
+}

@@ -5,6 +5,28 @@ export {
   TerminalError,
   TransientError,
   isTerminal,
+  isTransient,
   type KubeEdgeErrorOptions,
 } from './errors.js';
-export { createUpdaterChain, type ProbeResult, type Updater } from './updater.js';
+export {
+  createLogger,
+  parseLogLevel,
+  redactFormat,
+  type LogFormat,
+  type LogLevel,
+  type LoggerOptions,
+  type ProcessLogger,
+} from './logger.js';
+export { DEFAULT_REDACT_KEYS, REDACTED, createRedactor, type Redactor, type RedactorOptions } from './redact.js';
+export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
+export {
+  formatDuration,
+  formatSize,
+  parseCsv,
+  parseDuration,
+  parseKeyValues,
+  parseSize,
+  type ParseCsvOptions,
+  type ParseDurationOptions,
+  type ParseListOptions,
+} from './parsers.js';
