@@ -30,3 +30,4 @@ export {
   type ParseDurationOptions,
   type ParseListOptions,
 } from './parsers.js';
+export { createUpdaterChain, type ProbeResult, type Updater } from './updater.js';
