@@ -18,6 +18,17 @@ export {
   type ProcessLogger,
 } from './logger.js';
 export { DEFAULT_REDACT_KEYS, REDACTED, createRedactor, type Redactor, type RedactorOptions } from './redact.js';
+export {
+  createHealthServer,
+  type CheckReport,
+  type CheckResult,
+  type HealthCheck,
+  type HealthReport,
+  type HealthServer,
+  type HealthServerOptions,
+  type ListenAddress,
+  type RouteHandler,
+} from './health-server.js';
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
 export {
   formatDuration,
