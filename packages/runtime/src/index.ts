@@ -29,6 +29,16 @@ export {
   type ListenAddress,
   type RouteHandler,
 } from './health-server.js';
+export {
+  FORCED_EXIT_CODE,
+  createShutdown,
+  type Shutdown,
+  type ShutdownCallOptions,
+  type ShutdownOptions,
+  type SignalSource,
+  type StepOptions,
+  type StopStep,
+} from './shutdown.js';
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
 export {
   formatDuration,
