@@ -1,0 +1,6 @@
+export {
+  startEchoServer,
+  type EchoResponse,
+  type EchoServer,
+  type EchoServerOptions,
+} from './echo-server.js';

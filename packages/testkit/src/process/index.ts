@@ -1,0 +1,21 @@
+export { nginxBinary, etcdBinary, NGINX_CANDIDATES, ETCD_CANDIDATES } from './binaries.js';
+export {
+  startNginx,
+  nginxTest,
+  type NginxProcess,
+  type NginxTestResult,
+  type StartNginxOptions,
+} from './nginx.js';
+export {
+  nginxConfig,
+  nginxPrelude,
+  prepareNginxConfig,
+  NGINX_TEMP_PATHS,
+  PREFIX_PLACEHOLDER,
+  type NginxConfigParts,
+  type NginxPrelude,
+  type PreparedNginxConfig,
+} from './nginx-config.js';
+export { startEtcd, type EtcdProcess, type StartEtcdOptions } from './etcd.js';
+export { withLogsOnFailure, type LogSource } from './with-logs.js';
+export { trackedChildCount } from './child-registry.js';
