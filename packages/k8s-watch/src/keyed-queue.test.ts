@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- fakes implement async contracts without awaiting */
 import { describe, it, expect } from '@jest/globals';
 import { TerminalError } from '@kube-edge/runtime';
 import { createFakeClock } from './fake-clock.js';
