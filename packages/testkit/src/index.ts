@@ -1,3 +1,7 @@
 /** Private test harness: Kubernetes API test server, real nginx and etcd launchers, echo backends, AWS fakes. */
 export {};
+export * from './net/index.js';
+export * from './process/index.js';
+export * from './backends/index.js';
+export * from './aws/index.js';
 export * from './gorb/index.js';
