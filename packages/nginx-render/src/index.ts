@@ -1,2 +1,26 @@
 /** Injection-proof nginx.conf model, validation and renderer, and an nginx process manager that reloads safely. */
-export {};
+export type * from './model.js';
+export * from './validate.js';
+export { validateConfig, assertValidConfig, NginxModelError, type ValidationIssue } from './validate-config.js';
+export { renderNginxConfig } from './render.js';
+export { quoteArg, exprText, DOLLAR_VARIABLE } from './quote.js';
+export { parseNginxConfig, NginxSyntaxError, type NginxDirective } from './lexer.js';
+export {
+  createNginxProcess,
+  systemClock,
+  NginxConfigTestError,
+  type ApplyResult,
+  type Clock,
+  type NginxExit,
+  type NginxProcess,
+  type NginxProcessOptions,
+} from './process.js';
+export {
+  DEFAULT_NGINX_BINARY,
+  nginxArgs,
+  nginxPaths,
+  testNginxConfigFile,
+  type NginxPaths,
+  type NginxTestResult,
+} from './nginx-cli.js';
+export { parseStubStatus, type StubStatus } from './stub-status.js';

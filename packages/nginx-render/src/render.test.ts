@@ -1,0 +1,150 @@
+import { describe, expect, it } from '@jest/globals';
+import type { NginxConfig, Server } from './model.js';
+import { renderNginxConfig } from './render.js';
+import { parseNginxConfig, type NginxDirective } from './lexer.js';
+import { NginxModelError, validateConfig } from './validate-config.js';
+import { feedModel } from '../test/models.js';
+
+function find(tree: readonly NginxDirective[], ...names: string[]): NginxDirective[] {
+  const [first, ...rest] = names;
+  const here = tree.filter((d) => d.name === first);
+  if (rest.length === 0) return here;
+  return here.flatMap((d) => find(d.block ?? [], ...rest));
+}
+
+const minimal = (server: Partial<Server> = {}, extra: Partial<NginxConfig> = {}): NginxConfig => ({
+  upstreams: [{ id: 'up', servers: [{ address: '127.0.0.1', port: 9000 }] }],
+  servers: [
+    {
+      listen: [{ port: 8080 }],
+      serverNames: ['a.example.com'],
+      locations: [{ match: 'prefix', path: '/', action: { kind: 'proxy', upstream: 'up' } }],
+      ...server,
+    },
+  ],
+  ...extra,
+});
+
+function shuffle<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+describe('renderNginxConfig', () => {
+  it('renders byte-identical text for the same model given in any order', () => {
+    const model = feedModel({ servers: 50 });
+    const expected = renderNginxConfig(model);
+    for (const seed of [1, 2, 3]) {
+      const shuffled: NginxConfig = {
+        ...model,
+        upstreams: shuffle(model.upstreams, seed),
+        servers: shuffle(model.servers, seed).map((s) => ({ ...s, locations: shuffle(s.locations, seed + 7) })),
+      };
+      expect(renderNginxConfig(shuffled)).toBe(expected);
+    }
+  });
+
+  it('sorts upstreams by id and servers by name', () => {
+    const text = renderNginxConfig(feedModel({ servers: 3 }));
+    const tree = parseNginxConfig(text);
+    const ids = find(tree, 'http', 'upstream').map((u) => u.args[0]!);
+    expect(ids).toEqual([...ids].sort());
+    const names = find(tree, 'http', 'server', 'server_name').map((d) => d.args[0]!);
+    expect(names).toEqual(['host-0.example.com', 'host-1.example.com', 'host-2.example.com']);
+  });
+
+  it('keeps a header value with quotes, semicolons and braces as one argument', () => {
+    const value = 'x"; } server { listen 1; #';
+    const text = renderNginxConfig(minimal({ proxy: { setHeaders: [{ name: 'X-Test', value }] } }));
+    const [d] = find(parseNginxConfig(text), 'http', 'server', 'proxy_set_header');
+    expect(d!.args).toEqual(['X-Test', value]);
+    expect(find(parseNginxConfig(text), 'http', 'server')).toHaveLength(1);
+  });
+
+  it('keeps a literal $ literal through the geo variable and declares it once', () => {
+    const text = renderNginxConfig(minimal({ proxy: { setHeaders: [{ name: 'X-A', value: 'cost $5' }, { name: 'X-B', value: '$host' }] } }));
+    const tree = parseNginxConfig(text);
+    const headers = find(tree, 'http', 'server', 'proxy_set_header').map((d) => d.args[1]);
+    expect(headers).toEqual(['cost ${kube_edge_dollar}5', '${kube_edge_dollar}host']);
+    const geo = find(tree, 'http', 'geo');
+    expect(geo).toHaveLength(1);
+    expect(geo[0]!.args).toEqual(['$kube_edge_dollar']);
+    expect(geo[0]!.block).toEqual([expect.objectContaining({ name: 'default', args: ['$'] })]);
+  });
+
+  it('declares no geo variable when no literal holds a $', () => {
+    expect(renderNginxConfig(minimal())).not.toContain('geo');
+  });
+
+  it('renders variables as $name, and as ${name} when a word character follows', () => {
+    const text = renderNginxConfig(minimal({ proxy: { setHeaders: [{ name: 'X', value: [{ var: 'host' }, '_suffix', { var: 'a' }, '-', { var: 'b' }] }] } }));
+    expect(text).toContain('proxy_set_header X "${host}_suffix$a-$b";');
+  });
+
+  it('escapes map keys that nginx would read as parameters or regexes', () => {
+    const text = renderNginxConfig(
+      minimal({}, {
+        http: { maps: [{ source: { var: 'http_x' }, target: 'y', entries: [{ key: 'default', value: '1' }, { key: '~re', value: '2' }, { key: 'plain', value: '3' }] }] },
+      }),
+    );
+    const keys = find(parseNginxConfig(text), 'http', 'map')[0]!.block!.map((d) => d.name);
+    expect(keys).toEqual(['\\default', '\\~re', 'plain']);
+  });
+
+  it('brackets IPv6 addresses in listen and upstream server lines', () => {
+    const text = renderNginxConfig({
+      upstreams: [{ id: 'up', servers: [{ address: 'fd00::1', port: 80 }, { address: 'fd00::2' }] }],
+      servers: [{ listen: [{ port: 80, address: '::1' }], serverNames: [], locations: [{ match: 'prefix', path: '/', action: { kind: 'proxy', upstream: 'up' } }] }],
+    });
+    expect(text).toContain('server [fd00::1]:80;');
+    expect(text).toContain('server [fd00::2];');
+    expect(text).toContain('listen [::1]:80;');
+  });
+
+  it('renders an API key check comparing the header to the literal value', () => {
+    const text = renderNginxConfig(
+      minimal({ locations: [{ match: 'prefix', path: '/x', headerCheck: { header: 'X-Key', value: 'a") {' }, action: { kind: 'return', status: 200 } }] }),
+    );
+    const [ifd] = find(parseNginxConfig(text), 'http', 'server', 'location', 'if');
+    expect(ifd!.args).toEqual(['($http_x_key', '!=', 'a") {', ')']);
+    expect(ifd!.block).toEqual([expect.objectContaining({ name: 'return', args: ['403'] })]);
+  });
+
+  it('throws NginxModelError naming the field for an invalid value', () => {
+    expect(() => renderNginxConfig(minimal({ serverNames: ['bad;name'] }))).toThrow(NginxModelError);
+    expect(() => renderNginxConfig(minimal({ serverNames: ['bad;name'] }))).toThrow('servers[0].serverNames[0]');
+  });
+
+  it.each<[string, NginxConfig]>([
+    ['a proxy to an unknown upstream', minimal({ locations: [{ match: 'prefix', path: '/', action: { kind: 'proxy', upstream: 'nope' } }] })],
+    ['duplicate locations', minimal({ locations: [{ match: 'prefix', path: '/', action: { kind: 'return', status: 200 } }, { match: 'prefix-no-regex', path: '/', action: { kind: 'return', status: 200 } }] })],
+    ['an upstream without servers', { ...minimal(), upstreams: [{ id: 'up', servers: [] }] }],
+    ['duplicate upstream ids', { ...minimal(), upstreams: [{ id: 'up', servers: [{ address: '127.0.0.1' }] }, { id: 'up', servers: [{ address: '127.0.0.2' }] }] }],
+    ['an ssl listen without TLS files', minimal({ listen: [{ port: 443, ssl: true }] })],
+    ['two default servers on one port', { ...minimal(), servers: [minimal({ listen: [{ port: 80, defaultServer: true }] }).servers[0]!, minimal({ serverNames: ['b.example.com'], listen: [{ port: 80, defaultServer: true }] }).servers[0]!] }],
+    ['a host not in normalised form', minimal({ serverNames: ['A.example.com'] })],
+    ['map keys that differ only in case', minimal({}, { http: { maps: [{ source: { var: 'a' }, target: 'b', entries: [{ key: 'X', value: '1' }, { key: 'x', value: '2' }] }] } })],
+  ])('rejects %s', (_name, model) => {
+    expect(validateConfig(model).length).toBeGreaterThan(0);
+    expect(() => renderNginxConfig(model)).toThrow(NginxModelError);
+  });
+
+  it('renders 10k servers in time linear in their number', () => {
+    const small = feedModel({ servers: 1000 });
+    const big = feedModel({ servers: 10000 });
+    renderNginxConfig(small);
+    const t0 = performance.now();
+    renderNginxConfig(small);
+    const t1 = performance.now();
+    renderNginxConfig(big);
+    const t2 = performance.now();
+    // 10x the input; allow generous noise on a shared machine but catch quadratic behaviour (100x).
+    expect((t2 - t1) / (t1 - t0)).toBeLessThan(30);
+  });
+});

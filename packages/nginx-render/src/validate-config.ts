@@ -1,0 +1,381 @@
+import { TerminalError } from '@kube-edge/runtime';
+import type {
+  AccessLog,
+  AccessRule,
+  Expr,
+  HeaderCheck,
+  Listen,
+  Location,
+  LocationAction,
+  MapBlock,
+  NginxConfig,
+  ProxySettings,
+  Server,
+  TlsSettings,
+  Upstream,
+} from './model.js';
+import {
+  validateCidr,
+  validateCipherList,
+  validateComment,
+  validateDuration,
+  validateFilePath,
+  validateHeaderName,
+  validateHeaderValue,
+  validateHostname,
+  validateIdentifier,
+  validateInt,
+  validateIp,
+  validateMimeType,
+  validatePath,
+  validatePort,
+  validateProxyUri,
+  validateRegexPath,
+  validateServerAddress,
+  validateSize,
+  validateText,
+  validateUpstreamId,
+  validateUrl,
+  validateVariableHeaderName,
+  validateVariableName,
+  type ValidationResult,
+} from './validate.js';
+
+/** One problem found in a model: where (a JSON-ish path) and why. */
+export interface ValidationIssue {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** Thrown by the renderer when handed a model that fails validation (a bug in the caller). */
+export class NginxModelError extends TerminalError {
+  readonly issues: readonly ValidationIssue[];
+  constructor(issues: readonly ValidationIssue[]) {
+    const first = issues[0];
+    super(`invalid nginx model: ${first ? `${first.path}: ${first.reason}` : 'unknown'}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, {
+      code: 'NGINX_MODEL_INVALID',
+    });
+    this.issues = issues;
+  }
+}
+
+type Validator = (v: unknown) => ValidationResult<unknown>;
+
+class Checker {
+  readonly issues: ValidationIssue[] = [];
+
+  check(path: string, value: unknown, validator: Validator): void {
+    const r = validator(value);
+    if (!r.ok) this.issues.push({ path, reason: r.reason });
+  }
+
+  /** Like check, and also requires the value to be in the validator's normalised form. */
+  normalised(path: string, value: unknown, validator: Validator): void {
+    const r = validator(value);
+    if (!r.ok) this.issues.push({ path, reason: r.reason });
+    else if (r.value !== value) this.issues.push({ path, reason: 'value is not in normalised form (lower case, no trailing dot)' });
+  }
+
+  opt(path: string, value: unknown, validator: Validator): void {
+    if (value !== undefined) this.check(path, value, validator);
+  }
+
+  add(path: string, reason: string): void {
+    this.issues.push({ path, reason });
+  }
+}
+
+const int = (what: string, min: number, max: number): Validator => (v) => validateInt(v, what, min, max);
+const bool: Validator = (v) => (typeof v === 'boolean' ? { ok: true, value: v } : { ok: false, reason: 'must be a boolean' });
+const oneOf =
+  (values: readonly string[]): Validator =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? { ok: true, value: v } : { ok: false, reason: `must be one of ${values.join(', ')}` };
+
+function checkExpr(c: Checker, path: string, e: Expr): void {
+  const parts: readonly unknown[] = Array.isArray(e) ? (e as readonly unknown[]) : [e];
+  parts.forEach((p, i) => {
+    const at = parts.length > 1 ? `${path}[${i}]` : path;
+    if (typeof p === 'string') c.check(at, p, validateText);
+    else if (typeof p === 'object' && p !== null && 'var' in p) c.check(`${at}.var`, (p).var, validateVariableName);
+    else c.add(at, 'must be a string or { var }');
+  });
+}
+
+function checkAccessLog(c: Checker, path: string, log: AccessLog | undefined): void {
+  if (log === undefined || log === 'off') return;
+  c.check(`${path}.path`, log.path, validateFilePath);
+  c.opt(`${path}.format`, log.format, validateIdentifier);
+  c.opt(`${path}.buffer`, log.buffer, validateSize);
+  c.opt(`${path}.flush`, log.flush, validateDuration);
+}
+
+function checkProxy(c: Checker, path: string, p: ProxySettings | undefined): void {
+  if (!p) return;
+  c.opt(`${path}.httpVersion`, p.httpVersion, oneOf(['1.0', '1.1']));
+  c.opt(`${path}.connectTimeout`, p.connectTimeout, validateDuration);
+  c.opt(`${path}.readTimeout`, p.readTimeout, validateDuration);
+  c.opt(`${path}.sendTimeout`, p.sendTimeout, validateDuration);
+  c.opt(`${path}.buffering`, p.buffering, bool);
+  c.opt(`${path}.requestBuffering`, p.requestBuffering, bool);
+  c.opt(`${path}.bufferSize`, p.bufferSize, validateSize);
+  if (p.buffers) {
+    c.check(`${path}.buffers.count`, p.buffers.count, int('buffer count', 1, 1024));
+    c.check(`${path}.buffers.size`, p.buffers.size, validateSize);
+  }
+  c.opt(`${path}.redirect`, p.redirect, bool);
+  p.setHeaders?.forEach((h, i) => {
+    c.check(`${path}.setHeaders[${i}].name`, h.name, validateHeaderName);
+    checkExpr(c, `${path}.setHeaders[${i}].value`, h.value);
+  });
+  p.hideHeaders?.forEach((h, i) => c.check(`${path}.hideHeaders[${i}]`, h, validateHeaderName));
+}
+
+function checkAccess(c: Checker, path: string, rules: readonly AccessRule[] | undefined): void {
+  rules?.forEach((r, i) => {
+    c.check(`${path}[${i}].action`, r.action, oneOf(['allow', 'deny']));
+    if (r.source !== 'all') c.check(`${path}[${i}].source`, r.source, validateCidr);
+  });
+}
+
+function checkTls(c: Checker, path: string, t: TlsSettings): void {
+  c.check(`${path}.certificate`, t.certificate, validateFilePath);
+  c.check(`${path}.certificateKey`, t.certificateKey, validateFilePath);
+  c.opt(`${path}.clientCertificate`, t.clientCertificate, validateFilePath);
+  c.opt(`${path}.verifyClient`, t.verifyClient, oneOf(['on', 'optional', 'optional_no_ca']));
+  if (t.verifyClient !== undefined && t.verifyClient !== 'optional_no_ca' && t.clientCertificate === undefined) {
+    c.add(`${path}.verifyClient`, 'verifying client certificates needs clientCertificate');
+  }
+  t.protocols?.forEach((p, i) => c.check(`${path}.protocols[${i}]`, p, oneOf(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'])));
+  c.opt(`${path}.ciphers`, t.ciphers, validateCipherList);
+  c.opt(`${path}.preferServerCiphers`, t.preferServerCiphers, bool);
+  c.opt(`${path}.sessionTimeout`, t.sessionTimeout, validateDuration);
+  if (typeof t.sessionCache === 'object') {
+    c.check(`${path}.sessionCache.name`, t.sessionCache.name, validateIdentifier);
+    c.check(`${path}.sessionCache.size`, t.sessionCache.size, validateSize);
+  } else c.opt(`${path}.sessionCache`, t.sessionCache, oneOf(['off', 'none']));
+  c.opt(`${path}.sessionTickets`, t.sessionTickets, bool);
+}
+
+function checkHeaderCheck(c: Checker, path: string, h: HeaderCheck): void {
+  c.check(`${path}.header`, h.header, validateVariableHeaderName);
+  c.check(`${path}.value`, h.value, validateHeaderValue);
+  c.opt(`${path}.status`, h.status, int('status', 100, 999));
+}
+
+function checkAction(c: Checker, path: string, a: LocationAction): void {
+  switch (a.kind) {
+    case 'proxy':
+      c.check(`${path}.upstream`, a.upstream, validateUpstreamId);
+      c.opt(`${path}.scheme`, a.scheme, oneOf(['http', 'https']));
+      c.opt(`${path}.uri`, a.uri, validateProxyUri);
+      return;
+    case 'return':
+      c.check(`${path}.status`, a.status, int('status', 100, 999));
+      if (a.body !== undefined) checkExpr(c, `${path}.body`, a.body);
+      return;
+    case 'redirect':
+      c.check(`${path}.status`, a.status, (v) =>
+        [301, 302, 303, 307, 308].includes(v as number) ? { ok: true, value: v } : { ok: false, reason: 'redirect status must be 301, 302, 303, 307 or 308' },
+      );
+      if (typeof a.url === 'string') c.check(`${path}.url`, a.url, validateUrl);
+      else checkExpr(c, `${path}.url`, a.url);
+      return;
+    case 'stub_status':
+      return;
+    default:
+      c.add(path, 'unknown action kind');
+  }
+}
+
+function checkLocation(c: Checker, path: string, l: Location, upstreamIds: ReadonlySet<string>): void {
+  c.check(`${path}.match`, l.match, oneOf(['exact', 'prefix', 'prefix-no-regex', 'regex', 'regex-case-insensitive']));
+  if (l.match === 'regex' || l.match === 'regex-case-insensitive') c.check(`${path}.path`, l.path, validateRegexPath);
+  else c.check(`${path}.path`, l.path, validatePath);
+  c.opt(`${path}.comment`, l.comment, validateComment);
+  if (l.headerCheck) checkHeaderCheck(c, `${path}.headerCheck`, l.headerCheck);
+  checkAccess(c, `${path}.access`, l.access);
+  checkProxy(c, `${path}.proxy`, l.proxy);
+  checkAccessLog(c, `${path}.accessLog`, l.accessLog);
+  c.opt(`${path}.clientMaxBodySize`, l.clientMaxBodySize, validateSize);
+  checkAction(c, `${path}.action`, l.action);
+  if (l.action.kind === 'proxy' && !upstreamIds.has(l.action.upstream)) c.add(`${path}.action.upstream`, 'no upstream with this id');
+}
+
+function checkListen(c: Checker, path: string, l: Listen): void {
+  c.check(`${path}.port`, l.port, validatePort);
+  c.opt(`${path}.address`, l.address, validateIp);
+  for (const k of ['ssl', 'http2', 'proxyProtocol', 'defaultServer', 'reuseport'] as const) c.opt(`${path}.${k}`, l[k], bool);
+}
+
+/** The key a location is unique by inside one server (nginx rejects duplicate locations). */
+export function locationKey(l: Location): string {
+  const kind = l.match === 'prefix-no-regex' ? 'prefix' : l.match;
+  return `${kind} ${l.path}`;
+}
+
+function checkServer(c: Checker, path: string, s: Server, upstreamIds: ReadonlySet<string>): void {
+  s.comments?.forEach((x, i) => c.check(`${path}.comments[${i}]`, x, validateComment));
+  if (s.listen.length === 0) c.add(`${path}.listen`, 'a server needs at least one listen');
+  s.listen.forEach((l, i) => checkListen(c, `${path}.listen[${i}]`, l));
+  const names = new Set<string>();
+  s.serverNames.forEach((n, i) => {
+    c.normalised(`${path}.serverNames[${i}]`, n, validateHostname);
+    if (names.has(n)) c.add(`${path}.serverNames[${i}]`, 'duplicate server name');
+    names.add(n);
+  });
+  if (s.tls) checkTls(c, `${path}.tls`, s.tls);
+  if (s.listen.some((l) => l.ssl) && !s.tls) c.add(`${path}.tls`, 'an ssl listen needs tls settings (certificate and key)');
+  checkAccess(c, `${path}.access`, s.access);
+  checkProxy(c, `${path}.proxy`, s.proxy);
+  c.opt(`${path}.clientMaxBodySize`, s.clientMaxBodySize, validateSize);
+  c.opt(`${path}.portInRedirect`, s.portInRedirect, bool);
+  checkAccessLog(c, `${path}.accessLog`, s.accessLog);
+  const seen = new Set<string>();
+  s.locations.forEach((l, i) => {
+    checkLocation(c, `${path}.locations[${i}]`, l, upstreamIds);
+    const key = locationKey(l);
+    if (seen.has(key)) c.add(`${path}.locations[${i}]`, 'duplicate location');
+    seen.add(key);
+  });
+}
+
+function checkUpstream(c: Checker, path: string, u: Upstream): void {
+  c.check(`${path}.id`, u.id, validateUpstreamId);
+  c.opt(`${path}.comment`, u.comment, validateComment);
+  c.opt(`${path}.balance`, u.balance, oneOf(['round_robin', 'least_conn', 'ip_hash']));
+  if (u.servers.length === 0) c.add(`${path}.servers`, 'an upstream needs at least one server');
+  u.servers.forEach((s, i) => {
+    const at = `${path}.servers[${i}]`;
+    c.normalised(`${at}.address`, s.address, validateServerAddress);
+    c.opt(`${at}.port`, s.port, validatePort);
+    c.opt(`${at}.weight`, s.weight, int('weight', 1, 1_000_000));
+    c.opt(`${at}.maxConns`, s.maxConns, int('max_conns', 0, 1_000_000_000));
+    c.opt(`${at}.maxFails`, s.maxFails, int('max_fails', 0, 1_000_000));
+    c.opt(`${at}.failTimeout`, s.failTimeout, validateDuration);
+    c.opt(`${at}.backup`, s.backup, bool);
+    c.opt(`${at}.down`, s.down, bool);
+    c.opt(`${at}.comment`, s.comment, validateComment);
+  });
+  c.opt(`${path}.keepalive`, u.keepalive, int('keepalive', 1, 1_000_000));
+  c.opt(`${path}.keepaliveRequests`, u.keepaliveRequests, int('keepalive_requests', 1, 2147483647));
+  c.opt(`${path}.keepaliveTimeout`, u.keepaliveTimeout, validateDuration);
+}
+
+/** The key nginx's map hash stores a literal key under (it lower-cases keys). */
+export function mapKeyIdentity(key: string): string {
+  return key.toLowerCase();
+}
+
+function checkMap(c: Checker, path: string, m: MapBlock): void {
+  checkExpr(c, `${path}.source`, m.source);
+  c.check(`${path}.target`, m.target, validateVariableName);
+  c.opt(`${path}.hostnames`, m.hostnames, bool);
+  if (m.default !== undefined) checkExpr(c, `${path}.default`, m.default);
+  const keys = new Set<string>();
+  m.entries.forEach((e, i) => {
+    if (m.hostnames) c.normalised(`${path}.entries[${i}].key`, e.key, validateHostname);
+    else c.check(`${path}.entries[${i}].key`, e.key, validateText);
+    const id = mapKeyIdentity(e.key);
+    if (keys.has(id)) c.add(`${path}.entries[${i}].key`, 'duplicate map key (keys are case-insensitive)');
+    keys.add(id);
+    checkExpr(c, `${path}.entries[${i}].value`, e.value);
+  });
+}
+
+/**
+ * Check a whole model: every user-controlled value against its validator, and the cross-object
+ * rules nginx enforces (unique upstream ids and map targets, no duplicate location in a server,
+ * a proxied upstream must exist, an ssl listen needs TLS files). Pure; linear in the model size.
+ * Returns every issue found (an empty list means valid).
+ */
+export function validateConfig(config: NginxConfig): ValidationIssue[] {
+  const c = new Checker();
+  const m = config.main;
+  if (m) {
+    if (m.workerProcesses !== 'auto') c.opt('main.workerProcesses', m.workerProcesses, int('worker_processes', 1, 1024));
+    c.opt('main.workerShutdownTimeout', m.workerShutdownTimeout, validateDuration);
+    c.opt('main.workerRlimitNofile', m.workerRlimitNofile, int('worker_rlimit_nofile', 1, 100_000_000));
+    if (m.errorLog) {
+      if (m.errorLog.target !== 'stderr') c.check('main.errorLog.target', m.errorLog.target, validateFilePath);
+      c.check('main.errorLog.level', m.errorLog.level, oneOf(['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg']));
+    }
+    m.loadModules?.forEach((x, i) => c.check(`main.loadModules[${i}]`, x, validateFilePath));
+  }
+  const e = config.events;
+  if (e) {
+    c.opt('events.workerConnections', e.workerConnections, int('worker_connections', 1, 10_000_000));
+    c.opt('events.multiAccept', e.multiAccept, bool);
+    c.opt('events.use', e.use, oneOf(['epoll', 'poll', 'select']));
+  }
+  const h = config.http;
+  const mapTargets = new Set<string>();
+  if (h) {
+    c.opt('http.tempPathRoot', h.tempPathRoot, validateFilePath);
+    c.opt('http.includeMimeTypes', h.includeMimeTypes, validateFilePath);
+    c.opt('http.defaultType', h.defaultType, validateMimeType);
+    for (const k of ['sendfile', 'tcpNodelay', 'serverTokens', 'underscoresInHeaders', 'logNotFound', 'portInRedirect'] as const) c.opt(`http.${k}`, h[k], bool);
+    c.opt('http.keepaliveTimeout', h.keepaliveTimeout, validateDuration);
+    c.opt('http.keepaliveRequests', h.keepaliveRequests, int('keepalive_requests', 1, 2147483647));
+    c.opt('http.serverNamesHashBucketSize', h.serverNamesHashBucketSize, int('server_names_hash_bucket_size', 1, 1_048_576));
+    c.opt('http.serverNamesHashMaxSize', h.serverNamesHashMaxSize, int('server_names_hash_max_size', 1, 100_000_000));
+    c.opt('http.typesHashMaxSize', h.typesHashMaxSize, int('types_hash_max_size', 1, 1_048_576));
+    c.opt('http.clientHeaderBufferSize', h.clientHeaderBufferSize, validateSize);
+    c.opt('http.clientBodyBufferSize', h.clientBodyBufferSize, validateSize);
+    if (h.largeClientHeaderBuffers) {
+      c.check('http.largeClientHeaderBuffers.count', h.largeClientHeaderBuffers.count, int('buffer count', 1, 1024));
+      c.check('http.largeClientHeaderBuffers.size', h.largeClientHeaderBuffers.size, validateSize);
+    }
+    c.opt('http.clientMaxBodySize', h.clientMaxBodySize, validateSize);
+    if (h.realIp) {
+      h.realIp.from.forEach((x, i) => c.check(`http.realIp.from[${i}]`, x, validateCidr));
+      if (h.realIp.header !== 'proxy_protocol') c.check('http.realIp.header', h.realIp.header, validateHeaderName);
+      c.opt('http.realIp.recursive', h.realIp.recursive, bool);
+    }
+    const formats = new Set<string>();
+    h.logFormats?.forEach((f, i) => {
+      c.check(`http.logFormats[${i}].name`, f.name, validateIdentifier);
+      if (f.name === 'combined' || formats.has(f.name)) c.add(`http.logFormats[${i}].name`, 'duplicate log format name');
+      formats.add(f.name);
+      c.opt(`http.logFormats[${i}].escape`, f.escape, oneOf(['default', 'json', 'none']));
+      checkExpr(c, `http.logFormats[${i}].format`, f.format);
+    });
+    checkAccessLog(c, 'http.accessLog', h.accessLog);
+    checkProxy(c, 'http.proxy', h.proxy);
+    h.maps?.forEach((mp, i) => {
+      checkMap(c, `http.maps[${i}]`, mp);
+      if (mapTargets.has(mp.target)) c.add(`http.maps[${i}].target`, 'duplicate map target variable');
+      mapTargets.add(mp.target);
+    });
+  }
+  const ids = new Set<string>();
+  config.upstreams.forEach((u, i) => {
+    checkUpstream(c, `upstreams[${i}]`, u);
+    if (ids.has(u.id)) c.add(`upstreams[${i}].id`, 'duplicate upstream id');
+    ids.add(u.id);
+  });
+  config.servers.forEach((s, i) => checkServer(c, `servers[${i}]`, s, ids));
+  // nginx allows one default server and one set of socket options (reuseport) per address:port.
+  const defaults = new Set<string>();
+  const reuse = new Set<string>();
+  config.servers.forEach((s, i) =>
+    s.listen.forEach((l, j) => {
+      const key = `${l.address ?? '*'}:${l.port}`;
+      if (l.defaultServer) {
+        if (defaults.has(key)) c.add(`servers[${i}].listen[${j}]`, 'a second default server for the same address and port');
+        defaults.add(key);
+      }
+      if (l.reuseport) {
+        if (reuse.has(key)) c.add(`servers[${i}].listen[${j}]`, 'reuseport set twice for the same address and port');
+        reuse.add(key);
+      }
+    }),
+  );
+  return c.issues;
+}
+
+/** Throw {@link NginxModelError} unless {@link validateConfig} finds nothing. Pure. */
+export function assertValidConfig(config: NginxConfig): void {
+  const issues = validateConfig(config);
+  if (issues.length > 0) throw new NginxModelError(issues);
+}

@@ -1,0 +1,287 @@
+import { isIP } from 'node:net';
+
+/** The outcome of a validator: the (possibly normalised) value, or a human-readable reason. */
+export type ValidationResult<T = string> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reason: string };
+
+const ok = <T>(value: T): ValidationResult<T> => ({ ok: true, value });
+const fail = (reason: string): ValidationResult<never> => ({ ok: false, reason });
+
+/** The longest string any validator accepts; nginx's own line limits are far above it. */
+export const MAX_VALUE_LENGTH = 4096;
+
+// C0 controls and DEL. Tab is handled per field.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_OR_TAB = /[\u0000-\u001f\u007f]/;
+const NON_ASCII = /[^\u0020-\u007e\t]/;
+
+function basic(value: unknown, what: string, max = MAX_VALUE_LENGTH): ValidationResult {
+  if (typeof value !== 'string') return fail(`${what} must be a string`);
+  if (value.length === 0) return fail(`${what} must not be empty`);
+  if (value.length > max) return fail(`${what} is longer than ${max} characters`);
+  if (CONTROL_OR_TAB.test(value)) return fail(`${what} contains a control character`);
+  if (NON_ASCII.test(value)) return fail(`${what} contains a non-ASCII character`);
+  return ok(value);
+}
+
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * A DNS hostname (RFC 1123 labels, lower-cased), optionally with a leading `*.` wildcard
+ * label. Returns the lower-cased name. Pure.
+ */
+export function validateHostname(value: unknown): ValidationResult {
+  const b = basic(value, 'hostname', 253);
+  if (!b.ok) return b;
+  let name = b.value.toLowerCase();
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  const wildcard = name.startsWith('*.');
+  const rest = wildcard ? name.slice(2) : name;
+  const labels = rest.split('.');
+  if (rest.length === 0) return fail('hostname has no labels');
+  for (const label of labels) {
+    if (!LABEL.test(label)) return fail(`hostname label "${label}" is not a valid DNS label`);
+  }
+  if (wildcard && labels.length < 2) return fail('a wildcard hostname needs at least two labels after "*."');
+  return ok(name);
+}
+
+// RFC 3986 path characters, as feed v5 checks them (sub-delims, ":", "@", "/", "%", unreserved).
+const RFC3986_PATH = /^[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*$/;
+
+/**
+ * An absolute URI path (`/` then RFC 3986 characters) for prefix and exact locations. `%` must
+ * start a valid percent-encoding. Pure.
+ */
+export function validatePath(value: unknown): ValidationResult {
+  const b = basic(value, 'path', 2048);
+  if (!b.ok) return b;
+  const p = b.value;
+  if (!p.startsWith('/')) return fail('path must start with "/"');
+  if (!RFC3986_PATH.test(p)) return fail('path contains a character outside the RFC 3986 set');
+  if (/%(?![0-9A-Fa-f]{2})/.test(p)) return fail('path contains a "%" that is not a percent-encoding');
+  return ok(p);
+}
+
+/**
+ * A URI part for `proxy_pass` (e.g. dispatcher's targetPath): a path as {@link validatePath}
+ * but without `$`, because a variable in `proxy_pass` changes how nginx builds the upstream URI.
+ */
+export function validateProxyUri(value: unknown): ValidationResult {
+  const r = validatePath(value);
+  if (!r.ok) return r;
+  if (r.value.includes('$')) return fail('proxy URI must not contain "$"');
+  return r;
+}
+
+const ALLOWED_ESCAPES = new Set('dDwWsSbB.\\/^$|?*+()[]{}-nrtf'.split(''));
+
+/**
+ * A regular expression for a regex location. It must compile (JavaScript `u` mode, the
+ * stricter of JS's two grammars, as a proxy for PCRE), use only escapes and group forms that
+ * PCRE and JavaScript read the same way, and contain no control characters. Pure.
+ */
+export function validateRegexPath(value: unknown): ValidationResult {
+  const b = basic(value, 'regex path', 1024);
+  if (!b.ok) return b;
+  const re = b.value;
+  for (let i = 0; i < re.length; i++) {
+    const c = re[i];
+    if (c === '\\') {
+      const n = re[i + 1];
+      if (n === undefined) return fail('regex ends with a backslash');
+      if (!ALLOWED_ESCAPES.has(n)) return fail(`regex escape "\\${n}" is not allowed`);
+      i++;
+    } else if (c === '(' && re[i + 1] === '?') {
+      const rest = re.slice(i + 2);
+      if (!(rest.startsWith(':') || rest.startsWith('=') || rest.startsWith('!') || /^<[A-Za-z][A-Za-z0-9]*>/.test(rest))) {
+        return fail('regex group form is not allowed (only (?:, (?=, (?! and (?<name>)');
+      }
+    }
+  }
+  try {
+    new RegExp(re, 'u');
+  } catch (err) {
+    return fail(`regex does not compile: ${(err as Error).message}`);
+  }
+  return ok(re);
+}
+
+/** An IPv4 or IPv6 address (no prefix). Pure. */
+export function validateIp(value: unknown): ValidationResult {
+  const b = basic(value, 'IP address', 64);
+  if (!b.ok) return b;
+  if (isIP(b.value) === 0) return fail('not an IP address');
+  return ok(b.value);
+}
+
+/** An IP address or a CIDR (`10.0.0.0/8`, `::1/128`); the prefix is range-checked. Pure. */
+export function validateCidr(value: unknown): ValidationResult {
+  const b = basic(value, 'IP or CIDR', 64);
+  if (!b.ok) return b;
+  const [addr, prefix, extra] = b.value.split('/');
+  if (extra !== undefined || addr === undefined) return fail('not an IP or CIDR');
+  const family = isIP(addr);
+  if (family === 0) return fail('not an IP or CIDR');
+  if (prefix !== undefined) {
+    if (!/^\d{1,3}$/.test(prefix)) return fail('CIDR prefix is not a number');
+    if (Number(prefix) > (family === 4 ? 32 : 128)) return fail('CIDR prefix is out of range');
+  }
+  return ok(b.value);
+}
+
+/** An nginx time value: digits with an optional unit (`ms s m h d w M y`), e.g. `60s`. Pure. */
+export function validateDuration(value: unknown): ValidationResult {
+  const b = basic(value, 'duration', 32);
+  if (!b.ok) return b;
+  if (!/^\d{1,9}(ms|s|m|h|d|w|M|y)?$/.test(b.value)) return fail('duration must be digits with an optional unit (ms, s, m, h, d)');
+  return ok(b.value);
+}
+
+/** An nginx size: digits with an optional `k`/`m`/`g` suffix, e.g. `16k`. Pure. */
+export function validateSize(value: unknown): ValidationResult {
+  const b = basic(value, 'size', 32);
+  if (!b.ok) return b;
+  if (!/^\d{1,12}[kKmMgG]?$/.test(b.value)) return fail('size must be digits with an optional k, m or g suffix');
+  return ok(b.value);
+}
+
+/** An HTTP header name (an RFC 9110 token). Pure. */
+export function validateHeaderName(value: unknown): ValidationResult {
+  const b = basic(value, 'header name', 256);
+  if (!b.ok) return b;
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(b.value)) return fail('header name is not an HTTP token');
+  return ok(b.value);
+}
+
+/**
+ * A header name that nginx can read as `$http_<name>`: letters, digits, `-` and `_` only.
+ * Note that nginx ignores request headers with `_` unless `underscores_in_headers on`.
+ */
+export function validateVariableHeaderName(value: unknown): ValidationResult {
+  const b = basic(value, 'header name', 256);
+  if (!b.ok) return b;
+  if (!/^[A-Za-z0-9_-]+$/.test(b.value)) return fail('header name must use only letters, digits, "-" and "_"');
+  return ok(b.value);
+}
+
+/**
+ * A literal header value: printable ASCII and tab, no CR/LF/NUL, may be empty. `$` is allowed:
+ * the renderer keeps it literal.
+ */
+export function validateHeaderValue(value: unknown): ValidationResult {
+  if (typeof value !== 'string') return fail('header value must be a string');
+  if (value.length > MAX_VALUE_LENGTH) return fail(`header value is longer than ${MAX_VALUE_LENGTH} characters`);
+  if (CONTROL.test(value)) return fail('header value contains a control character or newline');
+  if (NON_ASCII.test(value)) return fail('header value contains a non-ASCII character');
+  return ok(value);
+}
+
+/** A literal text value (`return` bodies, map values): like a header value. Pure. */
+export const validateText = validateHeaderValue;
+
+/** An upstream id: `[A-Za-z0-9_.-]`, at most 200 characters, no `:` (nginx reads it as a port). */
+export function validateUpstreamId(value: unknown): ValidationResult {
+  const b = basic(value, 'upstream id', 200);
+  if (!b.ok) return b;
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(b.value)) return fail('upstream id must use only letters, digits, "_", "." and "-"');
+  return ok(b.value);
+}
+
+/**
+ * An absolute file path: `/` then `[A-Za-z0-9._/@+=,~%:-]`, no `..` segment, no `$` (nginx
+ * expands variables in some file directives, e.g. `ssl_certificate`). Pure.
+ */
+export function validateFilePath(value: unknown): ValidationResult {
+  const b = basic(value, 'file path', 1024);
+  if (!b.ok) return b;
+  if (!b.value.startsWith('/')) return fail('file path must be absolute');
+  if (!/^[A-Za-z0-9._/@+=,~%:-]+$/.test(b.value)) return fail('file path contains a character that is not allowed');
+  if (b.value.split('/').includes('..')) return fail('file path must not contain a ".." segment');
+  return ok(b.value);
+}
+
+/** An nginx variable name (without `$`); names starting with `kube_edge_` are reserved. */
+export function validateVariableName(value: unknown): ValidationResult {
+  const b = basic(value, 'variable name', 128);
+  if (!b.ok) return b;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(b.value)) return fail('variable name must be an identifier');
+  if (b.value.startsWith('kube_edge_')) return fail('variable names starting with "kube_edge_" are reserved');
+  return ok(b.value);
+}
+
+/** An identifier for names such as log formats and TLS session caches. Pure. */
+export function validateIdentifier(value: unknown): ValidationResult {
+  const b = basic(value, 'name', 128);
+  if (!b.ok) return b;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(b.value)) return fail('name must be an identifier');
+  return ok(b.value);
+}
+
+/** A comment: one line of printable characters (UTF-8 allowed), no control characters. */
+export function validateComment(value: unknown): ValidationResult {
+  if (typeof value !== 'string') return fail('comment must be a string');
+  if (value.length > MAX_VALUE_LENGTH) return fail(`comment is longer than ${MAX_VALUE_LENGTH} characters`);
+  // U+2028/2029 and U+0085 are not line breaks to nginx, but editors show them as such.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(value)) return fail('comment contains a control character or line break');
+  return ok(value);
+}
+
+/**
+ * A redirect target: an absolute http(s) URL or an absolute path, printable ASCII without
+ * spaces, quotes, backslashes or angle brackets. `$` is kept literal by the renderer.
+ */
+export function validateUrl(value: unknown): ValidationResult {
+  const b = basic(value, 'URL', 2048);
+  if (!b.ok) return b;
+  if (!/^(https?:\/\/[^/\s]+)?\/?[^\s"'\\<>`{}|^]*$/.test(b.value)) return fail('URL contains a character that is not allowed');
+  if (!/^(https?:\/\/|\/)/.test(b.value)) return fail('URL must be absolute (http://, https:// or /)');
+  try {
+    new URL(b.value, 'http://base.invalid');
+  } catch {
+    return fail('URL does not parse');
+  }
+  return ok(b.value);
+}
+
+/** A TCP port 1..65535. */
+export function validatePort(value: unknown): ValidationResult<number> {
+  return validateInt(value, 'port', 1, 65535);
+}
+
+/** An integer within [min, max]. */
+export function validateInt(value: unknown, what: string, min: number, max: number): ValidationResult<number> {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return fail(`${what} must be an integer`);
+  if (value < min || value > max) return fail(`${what} must be between ${min} and ${max}`);
+  return ok(value);
+}
+
+/** An upstream server address: an IP or a hostname (no wildcard). */
+export function validateServerAddress(value: unknown): ValidationResult {
+  const ip = validateIp(value);
+  if (ip.ok) return ip;
+  const host = validateHostname(value);
+  if (!host.ok) return fail('server address must be an IP or a hostname');
+  if (host.value.startsWith('*.')) return fail('server address must not be a wildcard');
+  return host;
+}
+
+/** A mime type such as `text/html`. */
+export function validateMimeType(value: unknown): ValidationResult {
+  const b = basic(value, 'mime type', 128);
+  if (!b.ok) return b;
+  if (!/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i.test(b.value)) return fail('not a mime type');
+  return ok(b.value);
+}
+
+/** An OpenSSL cipher list such as `HIGH:!aNULL:!MD5`. */
+export function validateCipherList(value: unknown): ValidationResult {
+  const b = basic(value, 'cipher list', 2048);
+  if (!b.ok) return b;
+  if (!/^[A-Za-z0-9:+!_@=.-]+$/.test(b.value)) return fail('cipher list contains a character that is not allowed');
+  return ok(b.value);
+}

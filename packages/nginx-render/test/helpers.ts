@@ -1,0 +1,41 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nginxPaths, testNginxConfigFile, type NginxTestResult } from '../src/nginx-cli.js';
+import { GOLDEN_TLS_DIR, GOLDEN_WORK_DIR } from './models.js';
+
+/** A temp dir that removes itself. */
+export function makeTempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `kube-edge-${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Write a self-signed EC certificate and key pair. Blocking (runs openssl). */
+export function writeSelfSigned(certPath: string, keyPath: string, cn = 'localhost'): void {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', `/CN=${cn}`, '-addext', `subjectAltName=DNS:${cn}`], { stdio: 'ignore' });
+}
+
+/** The certificate files the golden models reference, created under `dir`. */
+export function writeGoldenTls(dir: string): void {
+  writeSelfSigned(join(dir, 'default.crt'), join(dir, 'default.key'));
+  mkdirSync(join(dir, 'test.k8s.local'), { recursive: true });
+  writeSelfSigned(join(dir, 'test.k8s.local', 'certificate.crt'), join(dir, 'test.k8s.local', 'certificate.key'), 'test.k8s.local');
+  writeSelfSigned(join(dir, 'test.k8s.local', 'clientCertificate.crt'), join(dir, 'test.k8s.local', 'client.key'), 'client');
+}
+
+/**
+ * `nginx -t` on a rendered config, with the golden placeholders for TLS files and the work
+ * directory replaced by real temp paths.
+ */
+export async function nginxTestText(text: string, tlsDir: string, workDir: string): Promise<NginxTestResult> {
+  const paths = nginxPaths(workDir);
+  mkdirSync(paths.tempDir, { recursive: true });
+  const confPath = join(workDir, `test-${process.hrtime.bigint()}.conf`);
+  writeFileSync(confPath, text.replaceAll(GOLDEN_TLS_DIR, tlsDir).replaceAll(GOLDEN_WORK_DIR, workDir));
+  try {
+    return await testNginxConfigFile({ paths, confPath });
+  } finally {
+    rmSync(confPath, { force: true });
+  }
+}
