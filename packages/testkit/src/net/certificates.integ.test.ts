@@ -129,6 +129,12 @@ describe('httpRequest over TLS', () => {
       ca: ca.cert,
     });
     expect(result.json()).toEqual({ sni: 'www.alpha.test', host: 'www.alpha.test' });
+    expect(result.peerCertificate).toEqual({
+      commonName: 'alpha.test',
+      subjectAltName: 'DNS:alpha.test, DNS:*.alpha.test',
+      issuerCommonName: 'unit CA',
+      fingerprint256: new X509Certificate(alpha.cert).fingerprint256,
+    });
   });
 
   it('lets servername differ from the Host header', async () => {

@@ -53,6 +53,7 @@ describe('httpRequest', () => {
     });
     expect(result.status).toBe(201);
     expect(result.json()).toEqual({ ok: true });
+    expect(result.peerCertificate).toBeUndefined();
     expect(seen.at(-1)).toMatchObject({
       method: 'PUT',
       url: '/x?y=1',

@@ -1,6 +1,7 @@
 import { request as httpRequestRaw, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequestRaw, type RequestOptions as HttpsRequestOptions } from 'node:https';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 
 /** A complete HTTP response, body read as UTF-8. */
 export interface HttpResult {
@@ -8,8 +9,22 @@ export interface HttpResult {
   /** Response headers, lower-cased names, as node:http gives them. */
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** For HTTPS: the certificate the server presented (so a test can tell which one SNI chose). */
+  peerCertificate?: PeerCertificate;
   /** Parses `body` as JSON; throws a SyntaxError naming the status and a body excerpt if it is not JSON. */
   json<T = unknown>(): T;
+}
+
+/** The parts of a server certificate tests assert on. */
+export interface PeerCertificate {
+  /** Subject common name. */
+  commonName: string;
+  /** As Node formats it, e.g. `DNS:a.test, IP Address:127.0.0.1`. */
+  subjectAltName: string;
+  /** Issuer common name. */
+  issuerCommonName: string;
+  /** SHA-256 fingerprint, colon-separated hex. */
+  fingerprint256: string;
 }
 
 /** Options of {@link httpRequest}. */
@@ -45,11 +60,33 @@ function hostWithoutPort(host: string): string {
   return colon >= 0 && host.indexOf(':') === colon ? host.slice(0, colon) : host;
 }
 
-function makeResult(status: number, headers: IncomingHttpHeaders, body: string): HttpResult {
+function peerCertificateOf(socket: Socket): PeerCertificate | undefined {
+  if (!(socket instanceof TLSSocket)) return undefined;
+  const cert = socket.getPeerCertificate();
+  if (Object.keys(cert).length === 0) return undefined;
+  const cn = (name: Record<string, string | string[] | undefined> | undefined): string => {
+    const value = name?.CN;
+    return Array.isArray(value) ? value.join(',') : (value ?? '');
+  };
+  return {
+    commonName: cn(cert.subject),
+    subjectAltName: cert.subjectaltname ?? '',
+    issuerCommonName: cn(cert.issuer),
+    fingerprint256: cert.fingerprint256,
+  };
+}
+
+function makeResult(
+  status: number,
+  headers: IncomingHttpHeaders,
+  body: string,
+  peerCertificate: PeerCertificate | undefined,
+): HttpResult {
   return {
     status,
     headers: { ...headers },
     body,
+    ...(peerCertificate === undefined ? {} : { peerCertificate }),
     json<T = unknown>(): T {
       try {
         return JSON.parse(body) as T;
@@ -105,13 +142,19 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResu
 
   return new Promise<HttpResult>((resolve, reject) => {
     const request = (isHttps ? httpsRequestRaw : httpRequestRaw)(requestOptions, (response) => {
+      const peerCertificate = peerCertificateOf(response.socket);
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', fail);
       response.on('end', () => {
         clearTimeout(timer);
         resolve(
-          makeResult(response.statusCode ?? 0, response.headers, Buffer.concat(chunks).toString('utf8')),
+          makeResult(
+            response.statusCode ?? 0,
+            response.headers,
+            Buffer.concat(chunks).toString('utf8'),
+            peerCertificate,
+          ),
         );
       });
     });

@@ -1,6 +1,11 @@
 export { freePort } from './free-port.js';
 export { tempDir, type TempDir } from './temp-dir.js';
-export { httpRequest, type HttpRequestOptions, type HttpResult } from './http-request.js';
+export {
+  httpRequest,
+  type HttpRequestOptions,
+  type HttpResult,
+  type PeerCertificate,
+} from './http-request.js';
 export {
   makeTestCa,
   makeTestCertificate,

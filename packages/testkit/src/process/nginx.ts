@@ -9,7 +9,7 @@ import { nginxBinary } from './binaries.js';
 import { groupAlive, signalChild, trackChild, untrackChild } from './child-registry.js';
 import { prepareNginxConfig, type PreparedNginxConfig } from './nginx-config.js';
 import { OutputBuffer } from './output-buffer.js';
-import { childPids, processRunning } from './proc-fs.js';
+import { childPids, processRunning, processTitle } from './proc-fs.js';
 import { pollUntil } from './wait.js';
 
 /** A running nginx master started by {@link startNginx}. */
@@ -30,7 +30,8 @@ export interface NginxProcess {
   /**
    * Replaces the config and reloads: checks it with `nginx -t` (rejects with the output and
    * leaves the old config serving if it fails), then SIGHUPs the master and resolves once a new
-   * worker runs, i.e. new connections get the new config. `{{PREFIX}}` is replaced as at start.
+   * worker runs and every old worker has stopped accepting, i.e. new connections get the new
+   * config (connections opened before may still be served by old workers). `{{PREFIX}}` is replaced as at start.
    * Calls are queued, so concurrent calls apply in call order.
    */
   reload(config: string): Promise<void>;
@@ -284,7 +285,16 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxProce
     let failure: string | undefined;
     await pollUntil({
       check: async () => {
-        if (childPids(pid).some((child) => !before.has(child) && processRunning(child))) return true;
+        // Done when a new worker runs and no old worker still accepts: until an old worker has
+        // handled its QUIT (title "... is shutting down") it may take new connections with the
+        // old config.
+        const now = childPids(pid);
+        const started = now.some((child) => !before.has(child) && processRunning(child));
+        const oldAccepting = now.some(
+          (child) =>
+            before.has(child) && processRunning(child) && !/shutting down/.test(processTitle(child) ?? ''),
+        );
+        if (started && !oldAccepting) return true;
         const added = await errorLogSince(logOffset);
         const emerg = /\[emerg\][^\n]*/.exec(added);
         if (emerg !== null) failure = emerg[0];

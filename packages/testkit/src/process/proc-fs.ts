@@ -45,3 +45,12 @@ export function processRunning(pid: number): boolean {
     return false;
   }
 }
+
+/** The process title (`/proc/<pid>/cmdline`, NULs as spaces), or `undefined` if it is gone. Blocking. */
+export function processTitle(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return undefined;
+  }
+}
