@@ -29,3 +29,4 @@ export {
 } from './event-recorder.js';
 export { parseManifests, loadManifests, createStaticLister, type StaticListerOptions } from './offline-lister.js';
 export { createFakeClock, type FakeClock } from './fake-clock.js';
+export { createFakeListWatch, type FakeListWatch } from './fake-list-watch.js';
