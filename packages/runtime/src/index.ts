@@ -39,6 +39,22 @@ export {
   type StepOptions,
   type StopStep,
 } from './shutdown.js';
+export {
+  defineCli,
+  type Cli,
+  type CliIo,
+  type CliResult,
+  type CliSpec,
+  type CommandSpec,
+  type Env,
+  type FlagSpec,
+  type FlagType,
+  type FlagValue,
+  type FlagValues,
+  type FlagsSpec,
+  type ParsedCli,
+  type ValueSource,
+} from './cli.js';
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
 export {
   formatDuration,
