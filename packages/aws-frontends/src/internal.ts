@@ -1,0 +1,37 @@
+import { Gauge, type Registry } from 'prom-client';
+
+/** Something that holds the number of attached frontends. */
+export interface AttachedGauge {
+  set(value: number): void;
+}
+
+/**
+ * The attached-frontends gauge in `registry`, created on first use and reused if the registry
+ * already has a gauge of that name (two frontends in one process share it). No registry: a no-op.
+ */
+export function attachedGauge(registry: Registry | undefined, name: string, help: string): AttachedGauge {
+  if (registry === undefined) return { set: () => undefined };
+  const existing = registry.getSingleMetric(name);
+  if (existing instanceof Gauge) return { set: (v) => existing.set(v) };
+  const gauge = new Gauge({ name, help, registers: [registry] });
+  return { set: (v) => gauge.set(v) };
+}
+
+/**
+ * Runs tasks one at a time in call order, so `stop` waits for an in-flight `update` and then
+ * sees everything it registered.
+ */
+export class Serial {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(task, task);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** The error's message, for logs and probe results. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
