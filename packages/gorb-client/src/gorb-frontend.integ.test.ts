@@ -210,17 +210,23 @@ describe('GorbFrontend against the gorb test server', () => {
     expect(timeline).toContain('vip remove');
   });
 
-  it('reports a VIP failure with the registration result but still registers', async () => {
+  it('registers nothing while the loopback VIPs cannot be put in place', async () => {
+    let vipFails = true;
     frontend = make({
       vipManager: {
-        ensure: () => Promise.reject(new TransientError('ip addr add failed')),
+        ensure: () => (vipFails ? Promise.reject(new TransientError('ip addr add failed')) : Promise.resolve()),
         remove: () => Promise.resolve(),
       },
     });
     await frontend.start();
-    await expect(frontend.update({})).rejects.toThrow('ip addr add failed');
-    expect(Object.keys(backends())).toHaveLength(2);
+    const err = await frontend.update({}).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'GORB_VIP_FAILED' });
+    expect((err as Error).cause).toMatchObject({ message: 'ip addr add failed' });
+    expect(server.requests()).toEqual([]);
     expect(await frontend.readiness()).toMatchObject({ ok: false });
+    vipFails = false;
+    await frontend.update({});
+    expect(Object.keys(backends())).toHaveLength(2);
   });
 
   it('keeps the attached gauge: 0 before, 1 once registered, 0 after stop', async () => {

@@ -75,7 +75,8 @@ type Phase = 'new' | 'started' | 'stopping' | 'stopped';
  *
  * - `start` touches nothing.
  * - `update` (each one, idempotent; not concurrently with itself): ensures the loopback VIPs when
- *   loopback management is on, then for each service `GET`s the backend and `PUT`s it on 404, so a
+ *   loopback management is on (rejecting with code `GORB_VIP_FAILED`, registering nothing, if
+ *   that fails: a DR backend without its VIP drops traffic), then for each service `GET`s the backend and `PUT`s it on 404, so a
  *   gorb that restarted empty is re-populated on the next update. A failed existence check is
  *   logged and the `PUT` tried anyway; a 409 on the `PUT` means it is there. Failures of every
  *   service are collected and rejected together as a {@link TransientError} (cause an
@@ -182,14 +183,16 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
 
   async #register(): Promise<void> {
     this.#updated = true;
-    const failures: unknown[] = [];
     if (this.#vipManager !== undefined) {
       try {
         await this.#vipManager.ensure();
       } catch (err) {
-        failures.push(err);
+        // With direct routing a node without the VIP on lo drops what IPVS sends it: registering
+        // now would black-hole traffic, so nothing is registered until the VIPs are in place.
+        throw new TransientError('gorb: cannot ensure the loopback VIPs; not registering', { code: 'GORB_VIP_FAILED', cause: err });
       }
     }
+    const failures: unknown[] = [];
     let added = 0;
     for (const b of this.#backends) {
       try {
