@@ -5,3 +5,4 @@ export * from './process/index.js';
 export * from './backends/index.js';
 export * from './aws/index.js';
 export * from './gorb/index.js';
+export * from './apiserver/index.js';
