@@ -230,6 +230,9 @@ describe('defineCli parse: errors name the flag', () => {
   it.each([
     [['--nginx-workers', 'two'], '--nginx-workers'],
     [['--nginx-workers', '1.5'], '--nginx-workers'],
+    [['--nginx-workers', '0x10'], '--nginx-workers'],
+    [['--nginx-workers=Infinity'], '--nginx-workers'],
+    [['--nginx-workers='], '--nginx-workers'],
     [['--client-max-body-size', '10mb'], '--client-max-body-size'],
     [['--nginx-loglevel', 'verbose'], '--nginx-loglevel'],
     [['--pushgateway-label', 'novalue'], '--pushgateway-label'],

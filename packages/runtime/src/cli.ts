@@ -157,6 +157,7 @@ export interface Cli<S extends CliSpec> {
 const FLAG_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_FLAGS = new Set(['help', 'version']);
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 interface ResolvedFlag {
   name: string;
@@ -292,7 +293,8 @@ function convert(flag: ResolvedFlag, raw: string, from: string): unknown {
     case 'string':
       return raw;
     case 'number': {
-      const n = raw.trim() === '' ? Number.NaN : Number(raw);
+      // Decimal only: Number() would also take `0x10`, `0b1` and `Infinity`.
+      const n = DECIMAL.test(raw.trim()) ? Number(raw) : Number.NaN;
       if (!Number.isFinite(n)) throw bad('expected a number');
       if (spec.integer === true && !Number.isInteger(n)) throw bad('expected a whole number');
       return n;

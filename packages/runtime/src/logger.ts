@@ -161,6 +161,9 @@ export function createLogger(options: LoggerOptions = {}): ProcessLogger {
     ),
     transports: [new winston.transports.Stream({ stream })],
   });
+  // winston re-emits transport errors (e.g. EPIPE on a closed stdout); unheard, an 'error' event
+  // would crash the process over a log line.
+  sink.on('error', () => undefined);
   let closed: Promise<void> | undefined;
 
   const make = (base: LogMeta): Logger => {

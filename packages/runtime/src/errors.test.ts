@@ -1,0 +1,32 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, KubeEdgeError, TerminalError, TransientError, isTerminal, isTransient } from './errors.js';
+
+describe('error classes', () => {
+  it('keep the message, a default code per class, and the class name', () => {
+    expect(new ConfigError('bad flag')).toMatchObject({ name: 'ConfigError', code: 'CONFIG', message: 'bad flag' });
+    expect(new TransientError('x')).toMatchObject({ name: 'TransientError', code: 'TRANSIENT' });
+    expect(new TerminalError('x')).toMatchObject({ name: 'TerminalError', code: 'TERMINAL' });
+    expect(new TransientError('x')).toBeInstanceOf(KubeEdgeError);
+    expect(new TransientError('x')).toBeInstanceOf(Error);
+  });
+
+  it('keep an explicit code, the cause and the config key', () => {
+    const cause = new Error('throttled');
+    const err = new TransientError('route53 call failed', { code: 'AWS_THROTTLED', cause });
+    expect(err.code).toBe('AWS_THROTTLED');
+    expect(err.cause).toBe(cause);
+    expect(new ConfigError('x', { key: '--ingress-class' }).key).toBe('--ingress-class');
+    expect(new ConfigError('x').key).toBeUndefined();
+    expect('cause' in new TerminalError('no cause')).toBe(false);
+  });
+
+  it('classify retryable and non-retryable errors by class', () => {
+    expect(isTerminal(new TerminalError('x'))).toBe(true);
+    expect(isTerminal(new ConfigError('x'))).toBe(true);
+    expect(isTerminal(new TransientError('x'))).toBe(false);
+    expect(isTerminal(new Error('x'))).toBe(false);
+    expect(isTransient(new TransientError('x'))).toBe(true);
+    expect(isTransient(new TerminalError('x'))).toBe(false);
+    expect(isTransient('TransientError')).toBe(false);
+  });
+});
