@@ -76,6 +76,8 @@ export interface FakeAws {
   calls(api: FakeAwsApi): string[];
   /** Forgets recorded calls (state and pending faults stay). */
   resetCalls(): void;
+  /** Drops pending throttles and faults that have not fired yet. */
+  clearFaults(): void;
   /** Stops the IMDS server. Idempotent. */
   close(): Promise<void>;
 }
@@ -202,6 +204,9 @@ export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeA
     resetCalls: () => {
       calls.elb.length = 0;
       calls.elbv2.length = 0;
+    },
+    clearFaults: () => {
+      faults.length = 0;
     },
     close: () => imds.close(),
   };

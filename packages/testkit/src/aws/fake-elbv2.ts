@@ -193,6 +193,11 @@ export class FakeElbv2 {
     return tg === undefined ? undefined : tgSnapshot(tg);
   }
 
+  /** Snapshots of every load balancer, sorted by name. */
+  loadBalancers(): FakeElbv2LoadBalancer[] {
+    return [...this.#lbs.values()].sort(byName).map(lbSnapshot);
+  }
+
   /** Snapshots of every target group, sorted by name. */
   targetGroups(): FakeTargetGroup[] {
     return [...this.#tgs.values()].sort(byName).map(tgSnapshot);
