@@ -206,8 +206,9 @@ describe('defineCli parse: errors name the flag', () => {
     expect(err.code).toBe('UNKNOWN_FLAG');
   });
 
-  it('rejects an unknown one-letter flag', () => {
+  it('rejects an unknown one-letter flag, named as it was typed', () => {
     expect(configError(() => feed.parse(['static', ...base, '-z'])).key).toBe('-z');
+    expect(configError(() => feed.parse(['static', ...base, '--z=1'])).key).toBe('--z');
   });
 
   it('rejects another command’s flag, saying which command it belongs to', () => {
@@ -280,6 +281,7 @@ describe('defineCli help and version', () => {
     expect(text).toContain('--client-max-body-size <size>\n      client_max_body_size. [default: 1m;');
     expect(text).toContain('--nginx-loglevel <debug|info|warn|error>');
     expect(text).toContain('-k, --kubeconfig <string>\n      Empty means in-cluster. [default: none;');
+    expect(text).toContain('--pushgateway-label <k=v,...>\n      Labels added to every metric. [default: "";');
     for (const flag of Object.keys(feed.spec.flags)) expect(text).toContain(`--${flag}`);
   });
 

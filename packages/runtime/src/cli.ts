@@ -188,6 +188,7 @@ function resolveFlags(cli: CliSpec, flags: FlagsSpec | undefined, where: string)
 function formatDefault(spec: FlagSpec): string | undefined {
   if (spec.default === undefined) {
     if (spec.type === 'boolean') return 'false';
+    if (spec.type === 'csv' || spec.type === 'map') return '""';
     return undefined;
   }
   switch (spec.type) {
@@ -486,7 +487,9 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
     const wantsHelp = args.help === true;
     if (unknown.length > 0 && !wantsHelp) {
       const first = unknown[0] ?? '';
-      const shown = first.length === 1 ? `-${first}` : `--${first}`;
+      // Name it as it was typed: `--q` and `-q` both arrive as the key `q`.
+      const typedLong = argv.some((t) => t === `--${first}` || t.startsWith(`--${first}=`) || t === `--no-${first}` || t.startsWith(`--no-${first}=`));
+      const shown = first.length > 1 || typedLong ? `--${first}` : `-${first}`;
       const owners = [...commands].filter(([, c]) => c.flags.some((f) => f.name === first)).map(([n]) => n);
       const detail =
         owners.length > 0
