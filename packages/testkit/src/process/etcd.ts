@@ -87,7 +87,7 @@ async function attemptStart(binary: string, options: StartEtcdOptions): Promise<
     });
   });
   const pid = child.pid ?? -1;
-  trackChild(child, false);
+  trackChild(child, false, dir.path);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

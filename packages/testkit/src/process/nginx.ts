@@ -179,7 +179,7 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxProce
     });
   });
   const pid = child.pid ?? -1;
-  trackChild(child, true);
+  trackChild(child, true, prefix);
 
   let cachedLogs: string | undefined;
   let stopping: Promise<void> | undefined;
