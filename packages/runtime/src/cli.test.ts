@@ -10,15 +10,36 @@ const feed = defineCli({
   envPrefix: 'FEED_INGRESS',
   flags: {
     debug: { type: 'boolean', description: 'Debug logging.' },
-    'nginx-workers': { type: 'number', integer: true, default: 1, description: 'worker_processes.', env: 'NGINX_WORKER_PROCESSES' },
+    'nginx-workers': {
+      type: 'number',
+      integer: true,
+      default: 1,
+      description: 'worker_processes.',
+      env: 'NGINX_WORKER_PROCESSES',
+    },
     'resync-period': { type: 'duration', default: 15 * 60_000, description: 'Informer resync.' },
-    'pushgateway-interval': { type: 'duration', default: 60_000, description: 'Seconds between pushes.', env: false },
+    'pushgateway-interval': {
+      type: 'duration',
+      default: 60_000,
+      description: 'Seconds between pushes.',
+      env: false,
+    },
     'ingress-class': { type: 'string', required: true, description: 'Ingress class to adopt.' },
     'nginx-trusted-frontends': { type: 'csv', description: 'CIDRs for set_real_ip_from.' },
     'pushgateway-label': { type: 'map', description: 'Labels added to every metric.' },
     'client-max-body-size': { type: 'size', default: 1024 ** 2, description: 'client_max_body_size.' },
-    'nginx-loglevel': { type: 'enum', choices: ['debug', 'info', 'warn', 'error'], default: 'warn', description: 'error_log level.' },
-    'ingress-allow': { type: 'csv', keepEmpty: true, default: ['0.0.0.0/0'], description: 'Default allow list.' },
+    'nginx-loglevel': {
+      type: 'enum',
+      choices: ['debug', 'info', 'warn', 'error'],
+      default: 'warn',
+      description: 'error_log level.',
+    },
+    'ingress-allow': {
+      type: 'csv',
+      keepEmpty: true,
+      default: ['0.0.0.0/0'],
+      description: 'Default allow list.',
+    },
     'ingress-strip-path': { type: 'boolean', default: true, description: 'Default for sky.uk/strip-path.' },
     kubeconfig: { type: 'string', alias: 'k', description: 'Empty means in-cluster.' },
   },
@@ -28,11 +49,19 @@ const feed = defineCli({
       flags: {
         'elb-label-value': { type: 'string', default: '', description: 'ELB tag value to match.' },
         'drain-delay': { type: 'duration', default: 60_000, description: 'Wait after detaching.' },
-        'elb-expected-number': { type: 'number', default: 0, description: 'ELBs expected.', deprecated: 'no effect since v2' },
+        'elb-expected-number': {
+          type: 'number',
+          default: 0,
+          description: 'ELBs expected.',
+          deprecated: 'no effect since v2',
+        },
       },
     },
     static: { description: 'No frontend.' },
-    render: { description: 'Print nginx.conf.', flags: { 'manifests-dir': { type: 'string', required: true, description: 'Where manifests are.' } } },
+    render: {
+      description: 'Print nginx.conf.',
+      flags: { 'manifests-dir': { type: 'string', required: true, description: 'Where manifests are.' } },
+    },
   },
 });
 
@@ -71,15 +100,22 @@ describe('defineCli parse: precedence', () => {
   });
 
   it('reads automatic env names from the prefix, and none for a flag with env: false', () => {
-    const r = run(['static', ...base], { FEED_INGRESS_RESYNC_PERIOD: '30s', FEED_INGRESS_PUSHGATEWAY_INTERVAL: '5' });
+    const r = run(['static', ...base], {
+      FEED_INGRESS_RESYNC_PERIOD: '30s',
+      FEED_INGRESS_PUSHGATEWAY_INTERVAL: '5',
+    });
     expect(r.values['resync-period']).toBe(30_000);
     expect(r.values['pushgateway-interval']).toBe(60_000);
-    expect(run(['static'], { FEED_INGRESS_INGRESS_CLASS: 'from-env' }).values['ingress-class']).toBe('from-env');
+    expect(run(['static'], { FEED_INGRESS_INGRESS_CLASS: 'from-env' }).values['ingress-class']).toBe(
+      'from-env',
+    );
   });
 
   it('lets a flag set a boolean to false over an env var that sets it true', () => {
     expect(run(['static', ...base], { FEED_INGRESS_DEBUG: 'true' }).values.debug).toBe(true);
-    expect(run(['static', ...base, '--debug=false'], { FEED_INGRESS_DEBUG: 'true' }).values.debug).toBe(false);
+    expect(run(['static', ...base, '--debug=false'], { FEED_INGRESS_DEBUG: 'true' }).values.debug).toBe(
+      false,
+    );
     expect(run(['static', ...base, '--no-ingress-strip-path']).values['ingress-strip-path']).toBe(false);
     expect(run(['static', ...base]).values['ingress-strip-path']).toBe(true);
   });
@@ -107,7 +143,15 @@ describe('defineCli parse: types', () => {
     }
     // @ts-expect-error drain-delay is not a flag of every command
     expect(r.values['drain-delay']).toBe(60_000);
-    expect([workers, level, frontends, labels, kubeconfig, cls, notAlwaysSet]).toEqual([1, 'warn', [], {}, undefined, 'internal', undefined]);
+    expect([workers, level, frontends, labels, kubeconfig, cls, notAlwaysSet]).toEqual([
+      1,
+      'warn',
+      [],
+      {},
+      undefined,
+      'internal',
+      undefined,
+    ]);
   });
 });
 
@@ -173,7 +217,10 @@ describe('defineCli parse: values', () => {
   });
 
   it('keeps an empty list item for a csv flag with keepEmpty', () => {
-    expect(run(['static', ...base, '--ingress-allow', 'nginx,']).values['ingress-allow']).toEqual(['nginx', '']);
+    expect(run(['static', ...base, '--ingress-allow', 'nginx,']).values['ingress-allow']).toEqual([
+      'nginx',
+      '',
+    ]);
     expect(run(['static', ...base, '--ingress-allow=']).values['ingress-allow']).toEqual([]);
   });
 
@@ -202,7 +249,9 @@ describe('defineCli parse: errors name the flag', () => {
   it('rejects an unknown flag, naming it and suggesting a close one', () => {
     const err = configError(() => feed.parse(['static', ...base, '--nginx-wrkers', '3']));
     expect(err.key).toBe('--nginx-wrkers');
-    expect(err.message).toBe("unknown flag --nginx-wrkers for 'feed-ingress static' (did you mean --nginx-workers?)");
+    expect(err.message).toBe(
+      "unknown flag --nginx-wrkers for 'feed-ingress static' (did you mean --nginx-workers?)",
+    );
     expect(err.code).toBe('UNKNOWN_FLAG');
   });
 
@@ -222,7 +271,9 @@ describe('defineCli parse: errors name the flag', () => {
     expect(fromFlag.key).toBe('--resync-period');
     expect(fromFlag.message).toContain('--resync-period');
 
-    const fromEnv = configError(() => feed.parse(['static', ...base], { FEED_INGRESS_RESYNC_PERIOD: 'soon' }));
+    const fromEnv = configError(() =>
+      feed.parse(['static', ...base], { FEED_INGRESS_RESYNC_PERIOD: 'soon' }),
+    );
     expect(fromEnv.key).toBe('--resync-period');
     expect(fromEnv.message).toContain('FEED_INGRESS_RESYNC_PERIOD');
     expect(fromEnv.message).toContain('"soon"');
@@ -246,9 +297,9 @@ describe('defineCli parse: errors name the flag', () => {
   });
 
   it('rejects a bad boolean env var', () => {
-    expect(configError(() => feed.parse(['static', ...base], { FEED_INGRESS_DEBUG: 'maybe' })).message).toContain(
-      'FEED_INGRESS_DEBUG',
-    );
+    expect(
+      configError(() => feed.parse(['static', ...base], { FEED_INGRESS_DEBUG: 'maybe' })).message,
+    ).toContain('FEED_INGRESS_DEBUG');
   });
 
   it('requires required flags, naming the env var that could set them', () => {
@@ -263,7 +314,9 @@ describe('defineCli parse: errors name the flag', () => {
     const unknown = configError(() => feed.parse(['rendr', ...base]));
     expect(unknown.key).toBe('command');
     expect(unknown.message).toContain('did you mean render?');
-    expect(configError(() => feed.parse(['static', 'extra', ...base])).message).toBe('unexpected argument "extra"');
+    expect(configError(() => feed.parse(['static', 'extra', ...base])).message).toBe(
+      'unexpected argument "extra"',
+    );
   });
 });
 
@@ -274,14 +327,22 @@ describe('defineCli help and version', () => {
     const text = r.kind === 'help' ? r.text : '';
     expect(text).toContain('Usage: feed-ingress <command> [flags]');
     expect(text).toMatch(/ {2}elb {5}Attach to classic ELBs\./);
-    expect(text).toContain('  --nginx-workers <number>\n      worker_processes. [default: 1; env: NGINX_WORKER_PROCESSES]');
-    expect(text).toContain('  --resync-period <duration>\n      Informer resync. [default: 15m; env: FEED_INGRESS_RESYNC_PERIOD]');
-    expect(text).toContain('  --pushgateway-interval <duration>\n      Seconds between pushes. [default: 1m]');
+    expect(text).toContain(
+      '  --nginx-workers <number>\n      worker_processes. [default: 1; env: NGINX_WORKER_PROCESSES]',
+    );
+    expect(text).toContain(
+      '  --resync-period <duration>\n      Informer resync. [default: 15m; env: FEED_INGRESS_RESYNC_PERIOD]',
+    );
+    expect(text).toContain(
+      '  --pushgateway-interval <duration>\n      Seconds between pushes. [default: 1m]',
+    );
     expect(text).toContain('[required; env: FEED_INGRESS_INGRESS_CLASS]');
     expect(text).toContain('--client-max-body-size <size>\n      client_max_body_size. [default: 1m;');
     expect(text).toContain('--nginx-loglevel <debug|info|warn|error>');
     expect(text).toContain('-k, --kubeconfig <string>\n      Empty means in-cluster. [default: none;');
-    expect(text).toContain('--pushgateway-label <k=v,...>\n      Labels added to every metric. [default: "";');
+    expect(text).toContain(
+      '--pushgateway-label <k=v,...>\n      Labels added to every metric. [default: "";',
+    );
     for (const flag of Object.keys(feed.spec.flags)) expect(text).toContain(`--${flag}`);
   });
 
@@ -289,7 +350,9 @@ describe('defineCli help and version', () => {
     const r = feed.parse(['elb', '--help', '--unknown-is-ignored-with-help']);
     const text = r.kind === 'help' ? r.text : '';
     expect(text).toContain('Usage: feed-ingress elb [flags]');
-    expect(text).toContain('--drain-delay <duration>\n      Wait after detaching. [default: 1m; env: FEED_INGRESS_DRAIN_DELAY]');
+    expect(text).toContain(
+      '--drain-delay <duration>\n      Wait after detaching. [default: 1m; env: FEED_INGRESS_DRAIN_DELAY]',
+    );
     expect(text).toContain('deprecated: no effect since v2');
     expect(text).toContain('--nginx-workers');
     expect(feed.helpText('elb')).toBe(text);
@@ -310,13 +373,21 @@ describe('defineCli without commands', () => {
     name: 'dispatcher',
     flags: {
       port: { type: 'number', default: 80, env: 'PORT', description: 'HTTP port.' },
-      'nginx-enable-health-checks': { type: 'boolean', env: 'NGINX_ENABLE_HEALTH_CHECKS', description: 'Upstream checks.' },
+      'nginx-enable-health-checks': {
+        type: 'boolean',
+        env: 'NGINX_ENABLE_HEALTH_CHECKS',
+        description: 'Upstream checks.',
+      },
     },
   });
 
   it('reads exact env var names and has no command', () => {
     const r = dispatcher.parse([], { PORT: '8080', NGINX_ENABLE_HEALTH_CHECKS: 'TRUE' });
-    expect(r).toMatchObject({ kind: 'run', command: undefined, values: { port: 8080, 'nginx-enable-health-checks': true } });
+    expect(r).toMatchObject({
+      kind: 'run',
+      command: undefined,
+      values: { port: 8080, 'nginx-enable-health-checks': true },
+    });
   });
 
   it('rejects a positional argument', () => {
@@ -349,7 +420,9 @@ describe('defineCli parseOrExit', () => {
   it('prints a ConfigError with a help hint to stderr and exits 2', () => {
     const t = io();
     expect(() => feed.parseOrExit(['static', '--bogus'], {}, t.io)).toThrow(new Exit(2));
-    expect(t.err.join('')).toBe("feed-ingress: unknown flag --bogus for 'feed-ingress static'\nRun 'feed-ingress <command> --help' for usage.\n");
+    expect(t.err.join('')).toBe(
+      "feed-ingress: unknown flag --bogus for 'feed-ingress static'\nRun 'feed-ingress <command> --help' for usage.\n",
+    );
   });
 
   it('prints help to stdout and exits 0', () => {
@@ -370,12 +443,25 @@ describe('defineCli spec checks', () => {
     ['a reserved flag', { name: 'x', flags: { help: { type: 'boolean', description: '' } } }],
     [
       'a command flag that repeats a root flag',
-      { name: 'x', flags: { a: { type: 'string', description: '' } }, commands: { c: { description: '', flags: { a: { type: 'string', description: '' } } } } },
+      {
+        name: 'x',
+        flags: { a: { type: 'string', description: '' } },
+        commands: { c: { description: '', flags: { a: { type: 'string', description: '' } } } },
+      },
     ],
-    ['an enum default outside its choices', { name: 'x', flags: { e: { type: 'enum', choices: ['a'], default: 'b', description: '' } } }],
+    [
+      'an enum default outside its choices',
+      { name: 'x', flags: { e: { type: 'enum', choices: ['a'], default: 'b', description: '' } } },
+    ],
     [
       'a duplicate alias',
-      { name: 'x', flags: { a: { type: 'string', alias: 'v', description: '' }, b: { type: 'string', alias: 'v', description: '' } } },
+      {
+        name: 'x',
+        flags: {
+          a: { type: 'string', alias: 'v', description: '' },
+          b: { type: 'string', alias: 'v', description: '' },
+        },
+      },
     ],
   ])('throws a TypeError for %s', (_what, spec) => {
     expect(() => defineCli(spec)).toThrow(TypeError);

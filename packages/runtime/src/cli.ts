@@ -117,7 +117,8 @@ export type ParsedCli<S extends CliSpec> = S extends { commands: infer Cs }
   : ParsedBase<RootFlags<S>> & { command: undefined };
 
 /** What `parse` returns: a run, or a request for help or the version (with the text to print). */
-export type CliResult<S extends CliSpec> = ParsedCli<S> | { kind: 'help'; text: string } | { kind: 'version'; text: string };
+export type CliResult<S extends CliSpec> =
+  ParsedCli<S> | { kind: 'help'; text: string } | { kind: 'version'; text: string };
 
 /** Environment variables, e.g. `process.env`. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -167,7 +168,8 @@ interface ResolvedFlag {
 
 function resolveFlags(cli: CliSpec, flags: FlagsSpec | undefined, where: string): ResolvedFlag[] {
   return Object.entries(flags ?? {}).map(([name, spec]) => {
-    if (!FLAG_NAME.test(name)) throw new TypeError(`${where}: flag name ${JSON.stringify(name)} is not kebab-case`);
+    if (!FLAG_NAME.test(name))
+      throw new TypeError(`${where}: flag name ${JSON.stringify(name)} is not kebab-case`);
     if (RESERVED_FLAGS.has(name)) throw new TypeError(`${where}: --${name} is built in`);
     if (spec.alias !== undefined && !/^[a-zA-Z]$/.test(spec.alias)) {
       throw new TypeError(`${where}: alias of --${name} must be one letter`);
@@ -177,7 +179,8 @@ function resolveFlags(cli: CliSpec, flags: FlagsSpec | undefined, where: string)
     else if (spec.env === undefined && cli.envPrefix !== undefined) {
       env = `${cli.envPrefix}_${name.toUpperCase().replace(/-/g, '_')}`;
     }
-    if (env !== undefined && !ENV_NAME.test(env)) throw new TypeError(`${where}: invalid env var name ${env}`);
+    if (env !== undefined && !ENV_NAME.test(env))
+      throw new TypeError(`${where}: invalid env var name ${env}`);
     if (spec.type === 'enum' && spec.default !== undefined && !spec.choices.includes(spec.default)) {
       throw new TypeError(`${where}: default of --${name} is not one of its choices`);
     }
@@ -279,7 +282,10 @@ function convert(flag: ResolvedFlag, raw: string, from: string): unknown {
   const { spec } = flag;
   const key = `--${flag.name}`;
   const bad = (hint: string): ConfigError =>
-    new ConfigError(`invalid value for ${from}: ${JSON.stringify(raw)} (${hint})`, { code: 'INVALID_VALUE', key });
+    new ConfigError(`invalid value for ${from}: ${JSON.stringify(raw)} (${hint})`, {
+      code: 'INVALID_VALUE',
+      key,
+    });
   const rethrow = (fn: () => unknown): unknown => {
     try {
       return fn();
@@ -306,7 +312,12 @@ function convert(flag: ResolvedFlag, raw: string, from: string): unknown {
       return b;
     }
     case 'duration':
-      return rethrow(() => parseDuration(raw, { key: from, ...(spec.bareUnit === undefined ? {} : { bareUnit: spec.bareUnit }) }));
+      return rethrow(() =>
+        parseDuration(raw, {
+          key: from,
+          ...(spec.bareUnit === undefined ? {} : { bareUnit: spec.bareUnit }),
+        }),
+      );
     case 'size':
       return rethrow(() => parseSize(raw, { key: from }));
     case 'csv':
@@ -352,10 +363,12 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
   };
   checkAliases(root, spec.name);
   for (const [name, command] of Object.entries(spec.commands ?? {})) {
-    if (!FLAG_NAME.test(name)) throw new TypeError(`${spec.name}: command name ${JSON.stringify(name)} is not kebab-case`);
+    if (!FLAG_NAME.test(name))
+      throw new TypeError(`${spec.name}: command name ${JSON.stringify(name)} is not kebab-case`);
     const flags = resolveFlags(spec, command.flags, `${spec.name} ${name}`);
     for (const f of flags) {
-      if (root.some((r) => r.name === f.name)) throw new TypeError(`${spec.name} ${name}: --${f.name} is already a root flag`);
+      if (root.some((r) => r.name === f.name))
+        throw new TypeError(`${spec.name} ${name}: --${f.name} is already a root flag`);
       const other = everyFlag.get(f.name);
       // The command is found before its flags are known, so a name must take a value in every
       // command or in none.
@@ -388,7 +401,8 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
     }
     lines.push('  -h, --help\n      Show this help.');
     if (spec.version !== undefined) lines.push('  --version\n      Print the version.');
-    if (hasCommands && cmd === undefined) lines.push('', `Run '${spec.name} <command> --help' for a command's own flags.`);
+    if (hasCommands && cmd === undefined)
+      lines.push('', `Run '${spec.name} <command> --help' for a command's own flags.`);
     return `${lines.join('\n')}\n`;
   };
 
@@ -416,7 +430,8 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
         name = eq < 0 ? token.slice(2) : token.slice(2, eq);
         inlineValue = eq < 0 ? undefined : token.slice(eq + 1);
         flag = everyFlag.get(name);
-        if (flag === undefined && name.startsWith('no-') && everyFlag.get(name.slice(3))?.type === 'boolean') continue;
+        if (flag === undefined && name.startsWith('no-') && everyFlag.get(name.slice(3))?.type === 'boolean')
+          continue;
       } else {
         if (token.length !== 2) continue;
         const hit = byAlias.get(token.slice(1));
@@ -426,10 +441,13 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
       if (flag === undefined) continue;
       if (flag.type === 'boolean') {
         if (inlineValue !== undefined && parseBoolean(inlineValue) === undefined) {
-          throw new ConfigError(`invalid value for --${name}: ${JSON.stringify(inlineValue)} (expected true or false)`, {
-            code: 'INVALID_VALUE',
-            key: `--${name}`,
-          });
+          throw new ConfigError(
+            `invalid value for --${name}: ${JSON.stringify(inlineValue)} (expected true or false)`,
+            {
+              code: 'INVALID_VALUE',
+              key: `--${name}`,
+            },
+          );
         }
         continue;
       }
@@ -475,10 +493,19 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
     try {
       args = y.parseSync();
     } catch (err) {
-      throw new ConfigError(`invalid arguments: ${err instanceof Error ? err.message : String(err)}`, { code: 'INVALID_ARGS', cause: err });
+      throw new ConfigError(`invalid arguments: ${err instanceof Error ? err.message : String(err)}`, {
+        code: 'INVALID_ARGS',
+        cause: err,
+      });
     }
 
-    const known = new Set<string>(['_', '$0', 'help', 'h', ...(spec.version === undefined ? [] : ['version'])]);
+    const known = new Set<string>([
+      '_',
+      '$0',
+      'help',
+      'h',
+      ...(spec.version === undefined ? [] : ['version']),
+    ]);
     for (const f of flags) {
       known.add(f.name);
       if (f.spec.alias !== undefined) known.add(f.spec.alias);
@@ -488,13 +515,23 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
     if (unknown.length > 0 && !wantsHelp) {
       const first = unknown[0] ?? '';
       // Name it as it was typed: `--q` and `-q` both arrive as the key `q`.
-      const typedLong = argv.some((t) => t === `--${first}` || t.startsWith(`--${first}=`) || t === `--no-${first}` || t.startsWith(`--no-${first}=`));
+      const typedLong = argv.some(
+        (t) =>
+          t === `--${first}` ||
+          t.startsWith(`--${first}=`) ||
+          t === `--no-${first}` ||
+          t.startsWith(`--no-${first}=`),
+      );
       const shown = first.length > 1 || typedLong ? `--${first}` : `-${first}`;
       const owners = [...commands].filter(([, c]) => c.flags.some((f) => f.name === first)).map(([n]) => n);
       const detail =
         owners.length > 0
           ? ` (it belongs to ${owners.map((o) => `'${spec.name} ${o}'`).join(', ')})`
-          : suggest(first, flags.map((f) => f.name), '--');
+          : suggest(
+              first,
+              flags.map((f) => f.name),
+              '--',
+            );
       const where = command !== undefined && cmd !== undefined ? ` for '${spec.name} ${command}'` : '';
       throw new ConfigError(`unknown flag ${shown}${where}${detail}`, { code: 'UNKNOWN_FLAG', key: shown });
     }
@@ -505,7 +542,8 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
       );
     }
     if (wantsHelp) return { kind: 'help', text: helpText(command) };
-    if (spec.version !== undefined && args.version === true) return { kind: 'version', text: `${spec.name} ${spec.version}\n` };
+    if (spec.version !== undefined && args.version === true)
+      return { kind: 'version', text: `${spec.name} ${spec.version}\n` };
     if (hasCommands && command === undefined) {
       throw new ConfigError(`a command is required (one of ${[...commands.keys()].join(', ')})`, {
         code: 'MISSING_COMMAND',
@@ -514,7 +552,10 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
     }
     const extra = positionals.slice(hasCommands ? 1 : 0);
     if (extra.length > 0) {
-      throw new ConfigError(`unexpected argument ${JSON.stringify(extra[0])}`, { code: 'UNEXPECTED_ARGUMENT', key: 'argument' });
+      throw new ConfigError(`unexpected argument ${JSON.stringify(extra[0])}`, {
+        code: 'UNEXPECTED_ARGUMENT',
+        key: 'argument',
+      });
     }
 
     const values: Record<string, unknown> = {};
@@ -531,7 +572,8 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
         }
         if (f.spec.type === 'csv' || f.spec.type === 'map') {
           const parts = list.map((item) => convert(f, String(item), from));
-          values[f.name] = f.spec.type === 'csv' ? (parts as string[][]).flat() : Object.assign({}, ...(parts as object[]));
+          values[f.name] =
+            f.spec.type === 'csv' ? (parts as string[][]).flat() : Object.assign({}, ...(parts as object[]));
         } else {
           const last = list[list.length - 1];
           values[f.name] = typeof last === 'boolean' ? last : convert(f, String(last), from);
@@ -541,16 +583,20 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
       } else if (envText !== undefined && envText !== '') {
         values[f.name] = convert(f, envText, `--${f.name} (from env ${f.env})`);
         sources[f.name] = 'env';
-        if (f.spec.deprecated !== undefined) warnings.push(`${f.env} (--${f.name}) is deprecated: ${f.spec.deprecated}`);
+        if (f.spec.deprecated !== undefined)
+          warnings.push(`${f.env} (--${f.name}) is deprecated: ${f.spec.deprecated}`);
       } else {
         const fallback = implicitDefault(f.spec);
         values[f.name] = fallback;
         sources[f.name] = fallback === undefined ? 'unset' : 'default';
         if (fallback === undefined && f.spec.required === true) {
-          throw new ConfigError(`missing required flag --${f.name}${f.env === undefined ? '' : ` (or env ${f.env})`}`, {
-            code: 'MISSING_FLAG',
-            key: `--${f.name}`,
-          });
+          throw new ConfigError(
+            `missing required flag --${f.name}${f.env === undefined ? '' : ` (or env ${f.env})`}`,
+            {
+              code: 'MISSING_FLAG',
+              key: `--${f.name}`,
+            },
+          );
         }
       }
     }
@@ -570,7 +616,9 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
         result = parse(argv, env);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        stderr.write(`${spec.name}: ${err.message}\nRun '${spec.name}${hasCommands ? ' <command>' : ''} --help' for usage.\n`);
+        stderr.write(
+          `${spec.name}: ${err.message}\nRun '${spec.name}${hasCommands ? ' <command>' : ''} --help' for usage.\n`,
+        );
         return exit(2);
       }
       if (result.kind === 'help' || result.kind === 'version') {

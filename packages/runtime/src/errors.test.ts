@@ -1,9 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, KubeEdgeError, TerminalError, TransientError, isTerminal, isTransient } from './errors.js';
+import {
+  ConfigError,
+  KubeEdgeError,
+  TerminalError,
+  TransientError,
+  isTerminal,
+  isTransient,
+} from './errors.js';
 
 describe('error classes', () => {
   it('keep the message, a default code per class, and the class name', () => {
-    expect(new ConfigError('bad flag')).toMatchObject({ name: 'ConfigError', code: 'CONFIG', message: 'bad flag' });
+    expect(new ConfigError('bad flag')).toMatchObject({
+      name: 'ConfigError',
+      code: 'CONFIG',
+      message: 'bad flag',
+    });
     expect(new TransientError('x')).toMatchObject({ name: 'TransientError', code: 'TRANSIENT' });
     expect(new TerminalError('x')).toMatchObject({ name: 'TerminalError', code: 'TERMINAL' });
     expect(new TransientError('x')).toBeInstanceOf(KubeEdgeError);

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createHealthServer, type HealthReport, type HealthServer, type HealthServerOptions } from './health-server.js';
+import {
+  createHealthServer,
+  type HealthReport,
+  type HealthServer,
+  type HealthServerOptions,
+} from './health-server.js';
 import { createMetrics } from './metrics.js';
 
 const servers: HealthServer[] = [];
@@ -8,14 +13,19 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function start(options: Partial<HealthServerOptions> = {}): Promise<{ server: HealthServer; url: string }> {
+async function start(
+  options: Partial<HealthServerOptions> = {},
+): Promise<{ server: HealthServer; url: string }> {
   const server = createHealthServer({ host: '127.0.0.1', port: 0, ...options });
   servers.push(server);
   const { url } = await server.listen();
   return { server, url };
 }
 
-async function get(url: string, init?: RequestInit): Promise<{ status: number; body: string; type: string | null }> {
+async function get(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: string; type: string | null }> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
   return { status: res.status, body: await res.text(), type: res.headers.get('content-type') };
 }
@@ -24,13 +34,17 @@ describe('createHealthServer', () => {
   it('flips /readyz between 503 and 200 as a readiness check changes', async () => {
     let synced = false;
     const { server, url } = await start();
-    server.addReadinessCheck('informers', () => (synced ? true : { ok: false, message: 'caches not synced' }));
+    server.addReadinessCheck('informers', () =>
+      synced ? true : { ok: false, message: 'caches not synced' },
+    );
 
     const before = await get(`${url}/readyz`);
     expect(before.status).toBe(503);
     expect(JSON.parse(before.body)).toEqual({
       ok: false,
-      checks: [{ name: 'informers', ok: false, message: 'caches not synced', durationMs: expect.any(Number) }],
+      checks: [
+        { name: 'informers', ok: false, message: 'caches not synced', durationMs: expect.any(Number) },
+      ],
     });
 
     synced = true;

@@ -123,26 +123,36 @@ export function createHealthServer(options: HealthServerOptions): HealthServer {
   let listening = false;
 
   const report = async (checks: Map<string, HealthCheck>): Promise<HealthReport> => {
-    const results = await Promise.all([...checks].map(([name, check]) => runCheck(name, check, checkTimeoutMs)));
+    const results = await Promise.all(
+      [...checks].map(([name, check]) => runCheck(name, check, checkTimeoutMs)),
+    );
     return { ok: results.every((r) => r.ok), checks: results };
   };
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, head: boolean): void => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    });
     res.end(head ? undefined : text);
   };
 
   const builtIn = async (path: string, head: boolean, res: ServerResponse): Promise<boolean> => {
     if (path === '/healthz' || path === '/readyz') {
       const r = await report(path === '/healthz' ? liveness : readiness);
-      if (!r.ok) logger.debug('probe failed', { path, failing: r.checks.filter((c) => !c.ok).map((c) => c.name) });
+      if (!r.ok)
+        logger.debug('probe failed', { path, failing: r.checks.filter((c) => !c.ok).map((c) => c.name) });
       sendJson(res, r.ok ? 200 : 503, r, head);
       return true;
     }
     if (path === '/metrics' && options.registry !== undefined) {
       const text = await options.registry.metrics();
-      res.writeHead(200, { 'content-type': options.registry.contentType, 'content-length': Buffer.byteLength(text) });
+      res.writeHead(200, {
+        'content-type': options.registry.contentType,
+        'content-length': Buffer.byteLength(text),
+      });
       res.end(head ? undefined : text);
       return true;
     }
@@ -208,8 +218,18 @@ export function createHealthServer(options: HealthServerOptions): HealthServer {
           server.off('error', onError);
           const address = server.address() as AddressInfo;
           const urlHost =
-            address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '[::1]' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
-          const bound = { host: address.address, port: address.port, url: `http://${urlHost}:${address.port}` };
+            address.address === '0.0.0.0'
+              ? '127.0.0.1'
+              : address.address === '::'
+                ? '[::1]'
+                : address.family === 'IPv6'
+                  ? `[${address.address}]`
+                  : address.address;
+          const bound = {
+            host: address.address,
+            port: address.port,
+            url: `http://${urlHost}:${address.port}`,
+          };
           logger.info('health server listening', bound);
           resolve(bound);
         });

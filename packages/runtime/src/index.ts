@@ -17,7 +17,13 @@ export {
   type LoggerOptions,
   type ProcessLogger,
 } from './logger.js';
-export { DEFAULT_REDACT_KEYS, REDACTED, createRedactor, type Redactor, type RedactorOptions } from './redact.js';
+export {
+  DEFAULT_REDACT_KEYS,
+  REDACTED,
+  createRedactor,
+  type Redactor,
+  type RedactorOptions,
+} from './redact.js';
 export {
   createHealthServer,
   type CheckReport,

@@ -11,7 +11,10 @@ class Capture extends Writable {
     done();
   }
   get lines(): string[] {
-    return this.chunks.join('').split('\n').filter((l) => l !== '');
+    return this.chunks
+      .join('')
+      .split('\n')
+      .filter((l) => l !== '');
   }
   json(): Record<string, unknown>[] {
     return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -32,7 +35,13 @@ describe('createLogger', () => {
     log.info('reconciled', { ingresses: 3 });
     await log.close();
     expect(out.json()).toEqual([
-      { timestamp: '2026-01-02T03:04:05.678Z', level: 'info', logger: 'feed-ingress', message: 'reconciled', ingresses: 3 },
+      {
+        timestamp: '2026-01-02T03:04:05.678Z',
+        level: 'info',
+        logger: 'feed-ingress',
+        message: 'reconciled',
+        ingresses: 3,
+      },
     ]);
   });
 
@@ -146,7 +155,9 @@ describe('createLogger', () => {
         throw new Error('getter');
       },
     };
-    expect(() => log.info('odd', { cyclic, n: 10n, m: new Map([['k', 'v']]), d: new Date(0), hostile })).not.toThrow();
+    expect(() =>
+      log.info('odd', { cyclic, n: 10n, m: new Map([['k', 'v']]), d: new Date(0), hostile }),
+    ).not.toThrow();
     await log.close();
     expect(out.json()[0]).toMatchObject({
       cyclic: { name: 'a', self: '[Circular]' },
@@ -162,7 +173,9 @@ describe('createLogger', () => {
     log.warn('skipped', { ingress: 'default/web', password: 'p', err: new Error('bad host') });
     await log.close();
     const text = out.chunks.join('');
-    expect(text).toMatch(/^03:04:05\.678 WARN {2}\[dns\] skipped ingress=default\/web password=\[REDACTED\] err=/);
+    expect(text).toMatch(
+      /^03:04:05\.678 WARN {2}\[dns\] skipped ingress=default\/web password=\[REDACTED\] err=/,
+    );
     expect(text).toMatch(/\n {4}Error: bad host\n {4}\s+at /);
     expect(text).not.toContain('"p"');
   });

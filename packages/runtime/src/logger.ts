@@ -50,10 +50,13 @@ export function parseLogLevel(value: string, key = 'log-level'): LogLevel {
   const v = value.trim().toLowerCase();
   const level = v === 'warning' ? 'warn' : v;
   if (level in LEVELS) return level as LogLevel;
-  throw new ConfigError(`invalid log level for ${key}: ${JSON.stringify(value)} (expected one of error, warn, info, debug)`, {
-    code: 'INVALID_VALUE',
-    key,
-  });
+  throw new ConfigError(
+    `invalid log level for ${key}: ${JSON.stringify(value)} (expected one of error, warn, info, debug)`,
+    {
+      code: 'INVALID_VALUE',
+      key,
+    },
+  );
 }
 
 // Keys the line itself owns; a caller's field of the same name is kept under `fields.<key>`.
@@ -84,9 +87,19 @@ function redactWith(redact: Redactor): winston.Logform.Format {
   })();
 }
 
-const COLOURS: Readonly<Record<string, string>> = { error: '\x1b[31m', warn: '\x1b[33m', info: '\x1b[32m', debug: '\x1b[90m' };
+const COLOURS: Readonly<Record<string, string>> = {
+  error: '\x1b[31m',
+  warn: '\x1b[33m',
+  info: '\x1b[32m',
+  debug: '\x1b[90m',
+};
 
-function renderFormat(pretty: boolean, colours: boolean, name: string | undefined, now: () => Date): winston.Logform.Format {
+function renderFormat(
+  pretty: boolean,
+  colours: boolean,
+  name: string | undefined,
+  now: () => Date,
+): winston.Logform.Format {
   const MESSAGE = Symbol.for('message');
   return winston.format((info) => {
     const time = now().toISOString();

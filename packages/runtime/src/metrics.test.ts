@@ -54,7 +54,11 @@ describe('createMetrics', () => {
   });
 
   it('adds default labels to every metric', async () => {
-    const m = createMetrics({ prefix: 'feed', collectDefaultMetrics: false, defaultLabels: { instance: 'node-1' } });
+    const m = createMetrics({
+      prefix: 'feed',
+      collectDefaultMetrics: false,
+      defaultLabels: { instance: 'node-1' },
+    });
     m.gauge('up', 'Up').set(1);
     expect(await m.registry.metrics()).toContain('feed_up{instance="node-1"} 1');
   });

@@ -56,12 +56,19 @@ export function createMetrics(options: MetricsOptions): Metrics {
   }
   const registry = options.registry ?? new Registry();
   if (options.defaultLabels !== undefined) registry.setDefaultLabels(options.defaultLabels);
-  if ((options.collectDefaultMetrics ?? true) && registry.getSingleMetric('process_cpu_seconds_total') === undefined) {
+  if (
+    (options.collectDefaultMetrics ?? true) &&
+    registry.getSingleMetric('process_cpu_seconds_total') === undefined
+  ) {
     collectDefaultMetrics({ register: registry });
   }
   const fullName = (name: string): string => (options.prefix === '' ? name : `${options.prefix}_${name}`);
 
-  const existing = <M>(kind: new (...args: never[]) => M, name: string, labelNames: readonly string[]): M | undefined => {
+  const existing = <M>(
+    kind: new (...args: never[]) => M,
+    name: string,
+    labelNames: readonly string[],
+  ): M | undefined => {
     const metric = registry.getSingleMetric(name);
     if (metric === undefined) return undefined;
     if (!(metric instanceof kind)) {
@@ -79,7 +86,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registry,
     prefix: options.prefix,
     name: fullName,
-    counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    counter<L extends string = string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[] = [],
+    ): Counter<L> {
       const n = fullName(name);
       return (
         existing<Counter<L>>(Counter, n, labelNames) ??
@@ -88,7 +99,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     gauge<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
       const n = fullName(name);
-      return existing<Gauge<L>>(Gauge, n, labelNames) ?? new Gauge<L>({ name: n, help, labelNames, registers: [registry] });
+      return (
+        existing<Gauge<L>>(Gauge, n, labelNames) ??
+        new Gauge<L>({ name: n, help, labelNames, registers: [registry] })
+      );
     },
     histogram<L extends string = string>(
       name: string,

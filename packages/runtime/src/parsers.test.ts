@@ -67,11 +67,14 @@ describe('parseSize', () => {
     expect(parseSize(input)).toBe(bytes);
   });
 
-  it.each(['', '1.5m', '10mb', '-1', 'k', '10 m x'])('rejects %j with a ConfigError naming the flag', (input) => {
-    expect(configErrorOf(() => parseSize(input, { key: 'NGINX_MAX_CLIENT_BODY_SIZE' })).key).toBe(
-      'NGINX_MAX_CLIENT_BODY_SIZE',
-    );
-  });
+  it.each(['', '1.5m', '10mb', '-1', 'k', '10 m x'])(
+    'rejects %j with a ConfigError naming the flag',
+    (input) => {
+      expect(configErrorOf(() => parseSize(input, { key: 'NGINX_MAX_CLIENT_BODY_SIZE' })).key).toBe(
+        'NGINX_MAX_CLIENT_BODY_SIZE',
+      );
+    },
+  );
 
   it('formats with the largest exact unit', () => {
     expect(formatSize(10 * 1024 ** 2)).toBe('10m');

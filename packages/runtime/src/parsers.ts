@@ -57,7 +57,9 @@ function invalid(what: string, value: string, key: string | undefined, hint: str
  */
 export function parseDuration(value: string, options: ParseDurationOptions = {}): number {
   const text = value.trim();
-  const hint = 'expected e.g. 30s, 5m, 1h30m, 500ms or a number of ' + (options.bareUnit === 'ms' ? 'milliseconds' : 'seconds');
+  const hint =
+    'expected e.g. 30s, 5m, 1h30m, 500ms or a number of ' +
+    (options.bareUnit === 'ms' ? 'milliseconds' : 'seconds');
   if (text === '') throw invalid('duration', value, options.key, hint);
   if (BARE_NUMBER.test(text)) {
     return Number(text) * (options.bareUnit === 'ms' ? 1 : 1000);
@@ -150,7 +152,8 @@ export function parseKeyValues(value: string, options: ParseListOptions = {}): R
   const out: Record<string, string> = {};
   for (const item of parseCsv(value)) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw invalid('key=value list', value, options.key, `item ${JSON.stringify(item)} is not key=value`);
+    if (eq <= 0)
+      throw invalid('key=value list', value, options.key, `item ${JSON.stringify(item)} is not key=value`);
     // defineProperty, not assignment: a key named `__proto__` must stay a plain key.
     Object.defineProperty(out, item.slice(0, eq).trim(), {
       value: item.slice(eq + 1).trim(),

@@ -62,7 +62,9 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     if (last === undefined) return false;
     for (const name of single) if (last.endsWith(name)) return true;
     return paths.some(
-      (path) => path.length <= trail.length && path.every((part, i) => part === trail[trail.length - path.length + i]),
+      (path) =>
+        path.length <= trail.length &&
+        path.every((part, i) => part === trail[trail.length - path.length + i]),
     );
   };
 
@@ -70,7 +72,8 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
     if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
     if (typeof value === 'bigint') return value.toString();
-    if (typeof value === 'undefined' || typeof value === 'function' || typeof value === 'symbol') return undefined;
+    if (typeof value === 'undefined' || typeof value === 'function' || typeof value === 'symbol')
+      return undefined;
     if (seen.has(value)) return '[Circular]';
     if (trail.length >= maxDepth) return '[Truncated]';
     if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
@@ -83,7 +86,13 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
         for (const [key, inner] of source) {
           const child = [...trail, normalise(key)];
           const clean = isSecret(child) ? REDACTED : visit(inner, child, seen);
-          if (clean !== undefined) Object.defineProperty(out, key, { value: clean, enumerable: true, writable: true, configurable: true });
+          if (clean !== undefined)
+            Object.defineProperty(out, key, {
+              value: clean,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
         }
         return out;
       };

@@ -9,7 +9,8 @@ const app = fileURLToPath(new URL('../test/fixtures/signal-app.ts', import.meta.
 const children: ChildProcess[] = [];
 
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 interface Running {
@@ -20,7 +21,9 @@ interface Running {
 }
 
 async function startApp(slowStepMs: number): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', hooks, app, String(slowStepMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', hooks, app, String(slowStepMs)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   const lines: Record<string, unknown>[] = [];
   let buffer = '';

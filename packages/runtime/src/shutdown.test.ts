@@ -107,7 +107,10 @@ describe('createShutdown', () => {
     await expect(shutdown.shutdown('test')).resolves.toBe(1);
     expect(ran).toEqual(['after']);
     expect(exits).toEqual([1]);
-    expect(lines.filter((l) => l.message === 'stop step failed').map((l) => l.meta.step)).toEqual(['throws', 'rejects']);
+    expect(lines.filter((l) => l.message === 'stop step failed').map((l) => l.meta.step)).toEqual([
+      'throws',
+      'rejects',
+    ]);
   });
 
   it('keeps a non-zero exit code given by the caller', async () => {

@@ -1,6 +1,13 @@
 // The README's "Putting it together" example, kept here so typecheck catches it going stale.
 // Typechecked only; never run.
-import { createHealthServer, createLogger, createMetrics, createShutdown, defineCli, parseLogLevel } from '../../src/index.js';
+import {
+  createHealthServer,
+  createLogger,
+  createMetrics,
+  createShutdown,
+  defineCli,
+  parseLogLevel,
+} from '../../src/index.js';
 
 export async function main(): Promise<void> {
   const cli = defineCli({
@@ -8,8 +15,18 @@ export async function main(): Promise<void> {
     version: '1.0.0',
     envPrefix: 'FEED_INGRESS',
     flags: {
-      'log-level': { type: 'enum', choices: ['error', 'warn', 'info', 'debug'], default: 'info', description: 'Log level.' },
-      'health-port': { type: 'number', integer: true, default: 12082, description: 'Probe and metrics port.' },
+      'log-level': {
+        type: 'enum',
+        choices: ['error', 'warn', 'info', 'debug'],
+        default: 'info',
+        description: 'Log level.',
+      },
+      'health-port': {
+        type: 'number',
+        integer: true,
+        default: 12082,
+        description: 'Probe and metrics port.',
+      },
       'drain-delay': { type: 'duration', default: 60_000, description: 'Wait after detaching frontends.' },
     },
     commands: { elb: { description: 'Attach to classic ELBs.' }, static: { description: 'No frontend.' } },
