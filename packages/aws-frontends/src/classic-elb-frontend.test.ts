@@ -30,6 +30,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   for (const lb of fake.elb.loadBalancers()) fake.elb.deleteLoadBalancer(lb.name);
+  fake.clearFaults();
   fake.resetCalls();
   clock = createFakeClock();
 });
