@@ -107,6 +107,18 @@ describe('ClassicElbFrontend', () => {
     expect(fake.calls('elb').filter((c) => c === 'RegisterInstancesWithLoadBalancer')).toHaveLength(4);
   });
 
+  it('fails the update without crashing when throttling outlasts the SDK retries, and attaches on the next update', async () => {
+    seedTypicalAccount();
+    const elb = frontend();
+    fake.throttleNext('elb', 3, 'DescribeLoadBalancers');
+    const err = await rejectionOf(elb.update({}));
+    expect((err as Error).name).toBe('Throttling');
+    expect(fake.calls('elb')).toEqual(['DescribeLoadBalancers', 'DescribeLoadBalancers', 'DescribeLoadBalancers']);
+    expect(fake.elb.loadBalancersWithInstance(ME)).toEqual(['untagged']);
+    await elb.update({});
+    expect(fake.elb.loadBalancersWithInstance(ME)).toEqual(['edge-internal', 'edge-public', 'untagged']);
+  });
+
   it('pages through DescribeLoadBalancers and asks DescribeTags 20 names at a time', async () => {
     for (let i = 0; i < 405; i++) fake.elb.createLoadBalancer({ name: `bulk-${String(i).padStart(3, '0')}`, scheme: 'internal' });
     fake.elb.createLoadBalancer({ name: 'zzz-ours', scheme: 'internal', tags: ours });

@@ -84,9 +84,10 @@ export class ClassicElbFrontend implements Updater<unknown> {
 
   /**
    * Attaches on the first call (and on each later call until an attach succeeds); a no-op once
-   * attached or after `stop`. Rejects with TransientError when discovery or a registration
-   * fails, or when `expectedNumber > 0` and a different number of ELBs was attached. Idempotent;
-   * calls are serialised with each other and with `stop`.
+   * attached or after `stop`. Rejects with the metadata client's error or the SDK's error
+   * (after the SDK's own retries) when identity or discovery fails, and with TransientError when
+   * a registration fails or when `expectedNumber > 0` and a different number of ELBs was
+   * attached. Idempotent; calls are serialised with each other and with `stop`.
    */
   update(_model?: unknown): Promise<void> {
     return this.#serial.run(async () => {
@@ -95,6 +96,7 @@ export class ClassicElbFrontend implements Updater<unknown> {
       const { instanceId } = await this.#o.instance.identity();
       this.#instanceId = instanceId;
       const elbs = await findClassicElbFrontends(this.#o.client, { ...this.#o, logger: this.#logger });
+      if (elbs.size === 0) this.#logger.warn('no ELB carries the frontend tags; nothing to attach', { frontendTagValue: this.#o.frontendTagValue, ingressClass: this.#o.ingressClass });
       const results = await Promise.allSettled(
         [...elbs.values()].map(async (lb) => {
           await this.#o.client.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: lb.name, Instances: [{ InstanceId: instanceId }] }));

@@ -134,9 +134,11 @@ export class TargetGroupFrontend implements Updater<unknown> {
 
   /**
    * Attaches on the first call and on each later call until an attach succeeds; a no-op once
-   * attached or after `stop`. Rejects with TransientError naming the failing target group ARNs
-   * (a registration failed, or a target type other than `ip`/`instance`), or when the number
-   * attached differs from what is expected. Idempotent; serialised with itself and `stop`.
+   * attached or after `stop`. Rejects with the metadata client's or the SDK's error (after the
+   * SDK's own retries) when identity or discovery fails (e.g. TargetGroupNotFoundException for a
+   * missing name), with TransientError naming the failing target group ARNs when a registration
+   * fails or a target type is neither `ip` nor `instance`, and with TransientError when the
+   * number attached differs from what is expected. Idempotent; serialised with itself and `stop`.
    */
   update(_model?: unknown): Promise<void> {
     return this.#serial.run(async () => {
@@ -144,6 +146,7 @@ export class TargetGroupFrontend implements Updater<unknown> {
       this.#attempted = true;
       const identity = await this.#o.instance.identity();
       const wanted = await this.#discover();
+      if (wanted.length === 0) this.#logger.warn('no target group matched; nothing to attach', { select: this.#o.select });
       const failures: { arn: string; err: unknown }[] = [];
       await Promise.all(
         wanted.map(async ({ tg, loadBalancer }) => {
