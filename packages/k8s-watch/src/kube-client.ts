@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 
 /** A Kubernetes API error with the HTTP status and, when the server sent one, its `Status` reason. */
 export class KubeApiError extends Error {
@@ -106,11 +106,29 @@ function parseStatus(body: string): { message?: string; reason?: string } {
 }
 
 /**
+ * client-node refuses an `http:` server unless `insecure-skip-tls-verify` is set, although TLS
+ * settings mean nothing there (kubectl accepts it, e.g. for `kubectl proxy`). Returns a copy with
+ * that flag set on plain-HTTP clusters; the input is not modified.
+ */
+function allowPlainHttp(kc: KubeConfig): KubeConfig {
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null || !cluster.server.startsWith('http:') || cluster.skipTLSVerify) return kc;
+  const copy = new KubeConfig();
+  copy.loadFromOptions({
+    clusters: kc.clusters.map((c) => (c.name === cluster.name ? { ...c, skipTLSVerify: true } : c)),
+    users: kc.users,
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+  });
+  return copy;
+}
+
+/**
  * Creates a {@link KubeClient}. TLS, client certificates and tokens come from the KubeConfig
  * (`applyToHTTPSOptions`), so every auth method client-node supports works here too.
  */
 export function createKubeClient(options: KubeClientOptions): KubeClient {
-  const kc = options.kubeConfig;
+  const kc = allowPlainHttp(options.kubeConfig);
   const userAgent = options.userAgent ?? 'kube-edge';
   const defaultTimeout = options.requestTimeoutMs ?? 30_000;
 
