@@ -1,7 +1,7 @@
 /** Injection-proof nginx.conf model, validation and renderer, and an nginx process manager that reloads safely. */
 export type * from './model.js';
 export * from './validate.js';
-export { validateConfig, assertValidConfig, NginxModelError, type ValidationIssue } from './validate-config.js';
+export { validateConfig, assertValidConfig, NginxModelError, MAX_TOKEN_LENGTH, type ValidationIssue } from './validate-config.js';
 export { renderNginxConfig } from './render.js';
 export { quoteArg, exprText, DOLLAR_VARIABLE } from './quote.js';
 export { parseNginxConfig, NginxSyntaxError, type NginxDirective } from './lexer.js';
@@ -24,3 +24,4 @@ export {
   type NginxTestResult,
 } from './nginx-cli.js';
 export { parseStubStatus, type StubStatus } from './stub-status.js';
+export { NGINX_BUILTIN_VARIABLES, NGINX_VARIABLE_PREFIXES, isKnownVariable } from './variables.js';

@@ -56,3 +56,14 @@ describe('quoteArg', () => {
     expect(quoteArg('a"b\\c')).toBe('"a\\"b\\\\c"');
   });
 });
+
+describe('parseNginxConfig limits', () => {
+  it('refuses a parameter longer than nginx 4096-byte buffer, like nginx', () => {
+    expect(() => parseNginxConfig(`a "${'x'.repeat(5000)}";`)).toThrow('too long parameter');
+    expect(() => parseNginxConfig(`a "${'x'.repeat(3000)}";`)).not.toThrow();
+  });
+
+  it('refuses a comment longer than the buffer', () => {
+    expect(() => parseNginxConfig(`# ${'x'.repeat(5000)}\na b;`)).toThrow('too long parameter');
+  });
+});

@@ -19,17 +19,28 @@ export class NginxSyntaxError extends Error {
 
 type Stop = 'statement' | 'block-start' | 'block-end' | 'eof';
 
+const NGX_CONF_BUFFER = 4096;
+
 /**
  * A re-implementation of nginx 1.22's configuration lexer (ngx_conf_read_token) and block
  * structure, used by tests to check that rendered text means exactly the directives the model
  * asked for. It follows nginx's rules: `#` starts a comment only at the start of a token; in a
  * bare word `}` is part of the word, and `{` is too right after `$`; after a closing quote
- * only whitespace, `;`, `{` or `)` may follow; `\"`, `\'` and `\\` unescape to the character and
+ * only whitespace, `;`, `{` or `)` may follow; a token or comment must fit nginx's 4096-byte
+ * read buffer; `\"`, `\'` and `\\` unescape to the character and
  * `\t`, `\r`, `\n` to control characters, any other `\x` stays as written. Pure, linear.
  */
 export function parseNginxConfig(text: string): NginxDirective[] {
   let pos = 0;
   let line = 1;
+
+  // nginx reads the file through a 4096-byte buffer; a token (or comment) that does not fit,
+  // counted from its first byte to the byte that ends it, is "too long parameter".
+  function checkLength(from: number, to: number): void {
+    if (to - from > NGX_CONF_BUFFER / 4 && Buffer.byteLength(text.slice(from, to)) > NGX_CONF_BUFFER) {
+      throw new NginxSyntaxError('too long parameter', line);
+    }
+  }
 
   function readStatement(): { words: string[]; stop: Stop } {
     const words: string[] = [];
@@ -49,7 +60,10 @@ export function parseNginxConfig(text: string): NginxDirective[] {
       const ch = text[pos++]!;
       if (ch === '\n') {
         line++;
-        if (sharpComment) sharpComment = false;
+        if (sharpComment) {
+          sharpComment = false;
+          checkLength(start, pos);
+        }
       }
       if (sharpComment) continue;
       if (quoted) {
@@ -133,6 +147,7 @@ export function parseNginxConfig(text: string): NginxDirective[] {
           found = true;
         }
         if (found) {
+          checkLength(start, pos);
           words.push(unescape(text.slice(start, pos - 1)));
           if (ch === ';') return { words, stop: 'statement' };
           if (ch === '{') return { words, stop: 'block-start' };

@@ -246,9 +246,12 @@ export interface HttpSettings {
   readonly keepaliveTimeout?: string;
   readonly keepaliveRequests?: number;
   readonly serverTokens?: boolean;
+  /** Raised automatically when a server name needs a bigger bucket. */
   readonly serverNamesHashBucketSize?: number;
   readonly serverNamesHashMaxSize?: number;
   readonly typesHashMaxSize?: number;
+  /** Raised automatically when a map key needs a bigger bucket. */
+  readonly mapHashBucketSize?: number;
   readonly clientHeaderBufferSize?: string;
   readonly clientBodyBufferSize?: string;
   readonly largeClientHeaderBuffers?: { readonly count: number; readonly size: string };

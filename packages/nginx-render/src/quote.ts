@@ -38,7 +38,7 @@ export function exprText(expr: Expr): { text: string; usesDollar: boolean } {
     const part = parts[i]!;
     if (typeof part === 'string') {
       if (part.includes('$')) usesDollar = true;
-      text += part.replaceAll('$', `\${${DOLLAR_VARIABLE}}`);
+      text += part.replaceAll('$', () => `\${${DOLLAR_VARIABLE}}`);
     } else {
       const next = parts[i + 1];
       const nextStartsWord = typeof next === 'string' && /^[A-Za-z0-9_]/.test(next);

@@ -83,8 +83,8 @@ describe('renderNginxConfig', () => {
   });
 
   it('renders variables as $name, and as ${name} when a word character follows', () => {
-    const text = renderNginxConfig(minimal({ proxy: { setHeaders: [{ name: 'X', value: [{ var: 'host' }, '_suffix', { var: 'a' }, '-', { var: 'b' }] }] } }));
-    expect(text).toContain('proxy_set_header X "${host}_suffix$a-$b";');
+    const text = renderNginxConfig(minimal({ proxy: { setHeaders: [{ name: 'X', value: [{ var: 'host' }, '_suffix', { var: 'remote_addr' }, '-', { var: 'remote_port' }] }] } }));
+    expect(text).toContain('proxy_set_header X "${host}_suffix$remote_addr-$remote_port";');
   });
 
   it('escapes map keys that nginx would read as parameters or regexes', () => {
@@ -146,5 +146,52 @@ describe('renderNginxConfig', () => {
     const t2 = performance.now();
     // 10x the input; allow generous noise on a shared machine but catch quadratic behaviour (100x).
     expect((t2 - t1) / (t1 - t0)).toBeLessThan(30);
+  });
+});
+
+describe('proxy buffer rules', () => {
+  it.each<[string, { bufferSize?: string; buffers?: { count: number; size: string } }, boolean]>([
+    ['16k buffer with default buffers (nginx refuses)', { bufferSize: '16k' }, false],
+    ['8k buffer with default buffers', { bufferSize: '8k' }, true],
+    ['2 x 16k buffers (nginx refuses)', { buffers: { count: 2, size: '16k' } }, false],
+    ['32k buffer with 8 x 32k', { bufferSize: '32k', buffers: { count: 8, size: '32k' } }, true],
+    ['feed defaults 16k and 4 x 16k', { bufferSize: '16k', buffers: { count: 4, size: '16k' } }, true],
+  ])('%s', (_name, proxy, valid) => {
+    const model = minimal({ locations: [{ match: 'prefix', path: '/', proxy, action: { kind: 'proxy', upstream: 'up' } }] });
+    expect(validateConfig(model).length === 0).toBe(valid);
+  });
+});
+
+describe('values nginx would refuse for reasons other than syntax', () => {
+  it('rejects a reference to a variable nginx does not define', () => {
+    const model = minimal({ proxy: { setHeaders: [{ name: 'X', value: { var: 'default' } }] } });
+    expect(validateConfig(model)).toEqual([expect.objectContaining({ reason: 'nginx has no variable $default' })]);
+  });
+
+  it('accepts built-in variables, variable families and map targets', () => {
+    const model = minimal(
+      { proxy: { setHeaders: [{ name: 'X', value: [{ var: 'remote_addr' }, { var: 'http_x_a' }, { var: 'mine' }, { var: 'ARG_page' }] }] } },
+      { http: { maps: [{ source: { var: 'host' }, target: 'mine', entries: [] }] } },
+    );
+    expect(validateConfig(model)).toEqual([]);
+  });
+
+  it('rejects a value that would exceed nginx parameter buffer once quoted', () => {
+    const model = minimal({ proxy: { setHeaders: [{ name: 'X', value: '$'.repeat(1000) }] } });
+    expect(validateConfig(model)).toEqual([expect.objectContaining({ reason: expect.stringContaining('too long once quoted') })]);
+  });
+
+  it('raises hash bucket sizes for long server names and map keys', () => {
+    const name = `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.example`;
+    const text = renderNginxConfig(
+      minimal({ serverNames: [name] }, { http: { maps: [{ source: { var: 'host' }, target: 'm', entries: [{ key: 'k'.repeat(300), value: '1' }] }] } }),
+    );
+    expect(text).toContain('server_names_hash_bucket_size 256;');
+    expect(text).toContain('map_hash_bucket_size 512;');
+  });
+
+  it('gives access_log buffering an explicit format, as nginx requires', () => {
+    const text = renderNginxConfig(minimal({ accessLog: { path: '/var/log/a.log', buffer: '32k', flush: '1m' } }));
+    expect(text).toContain('access_log /var/log/a.log combined buffer=32k flush=1m;');
   });
 });

@@ -77,7 +77,9 @@ function renderAccessLog(o: Out, log: AccessLog | undefined): void {
   if (log === undefined) return;
   if (log === 'off') return o.d('access_log', 'off');
   const args = [q(log.path)];
+  // nginx reads the third argument as the format name, so buffering needs an explicit one.
   if (log.format !== undefined) args.push(q(log.format));
+  else if (log.buffer !== undefined || log.flush !== undefined) args.push('combined');
   if (log.buffer !== undefined) args.push(`buffer=${log.buffer}`);
   if (log.flush !== undefined) args.push(`flush=${log.flush}`);
   o.d('access_log', ...args);
@@ -228,7 +230,28 @@ function renderMap(o: Out, m: MapBlock): void {
   o.close();
 }
 
-function renderHttpSettings(o: Out, h: HttpSettings): void {
+/**
+ * The hash bucket size nginx needs for keys up to `maxKeyLength` bytes (ngx_hash_init: one
+ * element is a pointer plus the key and 2 bytes, pointer-aligned, plus a terminating pointer),
+ * rounded up to a power of two; undefined when the 64-byte default suffices.
+ */
+function neededBucketSize(maxKeyLength: number): number | undefined {
+  const needed = 8 + Math.ceil((maxKeyLength + 2) / 8) * 8 + 8;
+  if (needed <= 64) return undefined;
+  return 2 ** Math.ceil(Math.log2(needed));
+}
+
+function bucketSize(configured: number | undefined, maxKeyLength: number): number | undefined {
+  const needed = neededBucketSize(maxKeyLength);
+  if (needed === undefined) return configured;
+  return configured === undefined ? needed : Math.max(configured, needed);
+}
+
+function renderHttpSettings(o: Out, h: HttpSettings, config: NginxConfig): void {
+  let longestName = 0;
+  for (const s of config.servers) for (const n of s.serverNames) longestName = Math.max(longestName, Buffer.byteLength(n));
+  let longestKey = 0;
+  for (const m of h.maps ?? []) for (const e of m.entries) longestKey = Math.max(longestKey, Buffer.byteLength(e.key) + 1);
   if (h.tempPathRoot !== undefined) {
     for (const [d, sub] of [
       ['client_body_temp_path', 'client_body'],
@@ -247,9 +270,12 @@ function renderHttpSettings(o: Out, h: HttpSettings): void {
   if (h.keepaliveTimeout !== undefined) o.d('keepalive_timeout', h.keepaliveTimeout);
   if (h.keepaliveRequests !== undefined) o.d('keepalive_requests', String(h.keepaliveRequests));
   if (h.serverTokens !== undefined) o.d('server_tokens', onOff(h.serverTokens));
-  if (h.serverNamesHashBucketSize !== undefined) o.d('server_names_hash_bucket_size', String(h.serverNamesHashBucketSize));
+  const namesBucket = bucketSize(h.serverNamesHashBucketSize, longestName);
+  if (namesBucket !== undefined) o.d('server_names_hash_bucket_size', String(namesBucket));
   if (h.serverNamesHashMaxSize !== undefined) o.d('server_names_hash_max_size', String(h.serverNamesHashMaxSize));
   if (h.typesHashMaxSize !== undefined) o.d('types_hash_max_size', String(h.typesHashMaxSize));
+  const mapBucket = bucketSize(h.mapHashBucketSize, longestKey);
+  if (mapBucket !== undefined) o.d('map_hash_bucket_size', String(mapBucket));
   if (h.clientHeaderBufferSize !== undefined) o.d('client_header_buffer_size', h.clientHeaderBufferSize);
   if (h.clientBodyBufferSize !== undefined) o.d('client_body_buffer_size', h.clientBodyBufferSize);
   if (h.largeClientHeaderBuffers !== undefined) o.d('large_client_header_buffers', String(h.largeClientHeaderBuffers.count), h.largeClientHeaderBuffers.size);
@@ -301,7 +327,7 @@ export function renderNginxConfig(config: NginxConfig): string {
   top.blank();
 
   const body = new Out(1);
-  if (config.http) renderHttpSettings(body, config.http);
+  renderHttpSettings(body, config.http ?? {}, config);
   for (const mp of config.http?.maps ?? []) renderMap(body, mp);
   const upstreams = [...config.upstreams].sort((a, b) => cmp(a.id, b.id));
   for (const u of upstreams) {

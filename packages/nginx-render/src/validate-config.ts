@@ -14,6 +14,8 @@ import type {
   TlsSettings,
   Upstream,
 } from './model.js';
+import { exprText, quoteArg } from './quote.js';
+import { isKnownVariable } from './variables.js';
 import {
   validateCidr,
   validateCipherList,
@@ -33,6 +35,7 @@ import {
   validateRegexPath,
   validateServerAddress,
   validateSize,
+  sizeBytes,
   validateText,
   validateUpstreamId,
   validateUrl,
@@ -63,6 +66,8 @@ type Validator = (v: unknown) => ValidationResult<unknown>;
 
 class Checker {
   readonly issues: ValidationIssue[] = [];
+  /** Variables the config itself defines (map targets), lower-cased. */
+  readonly defined = new Set<string>();
 
   check(path: string, value: unknown, validator: Validator): void {
     const r = validator(value);
@@ -93,13 +98,26 @@ const oneOf =
     typeof v === 'string' && values.includes(v) ? { ok: true, value: v } : { ok: false, reason: `must be one of ${values.join(', ')}` };
 
 function checkExpr(c: Checker, path: string, e: Expr): void {
+  const before = c.issues.length;
   const parts: readonly unknown[] = Array.isArray(e) ? (e as readonly unknown[]) : [e];
   parts.forEach((p, i) => {
     const at = parts.length > 1 ? `${path}[${i}]` : path;
     if (typeof p === 'string') c.check(at, p, validateText);
-    else if (typeof p === 'object' && p !== null && 'var' in p) c.check(`${at}.var`, (p).var, validateVariableName);
-    else c.add(at, 'must be a string or { var }');
+    else if (typeof p === 'object' && p !== null && 'var' in p) {
+      const name = p.var;
+      c.check(`${at}.var`, name, validateVariableName);
+      if (typeof name === 'string' && validateVariableName(name).ok && !isKnownVariable(name, c.defined)) c.add(`${at}.var`, `nginx has no variable $${name}`);
+    } else c.add(at, 'must be a string or { var }');
   });
+  // nginx reads a config in 4 KB buffers and refuses a longer parameter.
+  if (c.issues.length === before && tokenLength(e) > MAX_TOKEN_LENGTH) c.add(path, `value is too long once quoted (nginx limits a parameter to ${MAX_TOKEN_LENGTH} bytes)`);
+}
+
+/** The longest quoted parameter the renderer emits; nginx's own limit is its 4096-byte read buffer. */
+export const MAX_TOKEN_LENGTH = 4000;
+
+function tokenLength(e: Expr): number {
+  return Buffer.byteLength(quoteArg(exprText(e).text));
 }
 
 function checkAccessLog(c: Checker, path: string, log: AccessLog | undefined): void {
@@ -131,6 +149,35 @@ function checkProxy(c: Checker, path: string, p: ProxySettings | undefined): voi
   p.hideHeaders?.forEach((h, i) => c.check(`${path}.hideHeaders[${i}]`, h, validateHeaderName));
 }
 
+/** The proxy buffer settings in force at one level, after nginx's inheritance. */
+interface Buffers {
+  readonly bufferSize: string | undefined;
+  readonly buffers: { readonly count: number; readonly size: string } | undefined;
+}
+
+function inheritBuffers(parent: Buffers, p: ProxySettings | undefined): Buffers {
+  return { bufferSize: p?.bufferSize ?? parent.bufferSize, buffers: p?.buffers ?? parent.buffers };
+}
+
+/**
+ * nginx's proxy merge refuses buffers where the (default, 2x the largest buffer) busy size is
+ * not below all buffers minus one, or a buffer is above max_temp_file_size (default 1024m).
+ * Defaults are one page (4k) and `8 4k`.
+ */
+function checkBuffers(c: Checker, path: string, b: Buffers): void {
+  if (b.bufferSize === undefined && b.buffers === undefined) return;
+  const ok = (v: string | undefined): boolean => v === undefined || validateSize(v).ok;
+  if (!ok(b.bufferSize) || !ok(b.buffers?.size) || (b.buffers && !validateInt(b.buffers.count, 'count', 1, 1024).ok)) return;
+  const bufSize = b.bufferSize === undefined ? 4096 : sizeBytes(b.bufferSize);
+  const count = b.buffers?.count ?? 8;
+  const each = b.buffers === undefined ? 4096 : sizeBytes(b.buffers.size);
+  const largest = Math.max(bufSize, each);
+  if (2 * largest >= (count - 1) * each) {
+    c.add(path, 'proxy buffers too small: 2 x the largest buffer must be below (count - 1) x buffer size (nginx proxy_busy_buffers_size rule)');
+  }
+  if (largest > 1024 ** 3) c.add(path, 'proxy buffer larger than 1g (nginx proxy_max_temp_file_size rule)');
+}
+
 function checkAccess(c: Checker, path: string, rules: readonly AccessRule[] | undefined): void {
   rules?.forEach((r, i) => {
     c.check(`${path}[${i}].action`, r.action, oneOf(['allow', 'deny']));
@@ -160,6 +207,9 @@ function checkTls(c: Checker, path: string, t: TlsSettings): void {
 function checkHeaderCheck(c: Checker, path: string, h: HeaderCheck): void {
   c.check(`${path}.header`, h.header, validateVariableHeaderName);
   c.check(`${path}.value`, h.value, validateHeaderValue);
+  if (typeof h.value === 'string' && validateHeaderValue(h.value).ok && tokenLength(h.value) + 1 > MAX_TOKEN_LENGTH) {
+    c.add(`${path}.value`, `value is too long once quoted (nginx limits a parameter to ${MAX_TOKEN_LENGTH} bytes)`);
+  }
   c.opt(`${path}.status`, h.status, int('status', 100, 999));
 }
 
@@ -188,7 +238,8 @@ function checkAction(c: Checker, path: string, a: LocationAction): void {
   }
 }
 
-function checkLocation(c: Checker, path: string, l: Location, upstreamIds: ReadonlySet<string>): void {
+function checkLocation(c: Checker, path: string, l: Location, upstreamIds: ReadonlySet<string>, parentBuffers: Buffers): void {
+  if (l.proxy) checkBuffers(c, `${path}.proxy`, inheritBuffers(parentBuffers, l.proxy));
   c.check(`${path}.match`, l.match, oneOf(['exact', 'prefix', 'prefix-no-regex', 'regex', 'regex-case-insensitive']));
   if (l.match === 'regex' || l.match === 'regex-case-insensitive') c.check(`${path}.path`, l.path, validateRegexPath);
   else c.check(`${path}.path`, l.path, validatePath);
@@ -214,7 +265,9 @@ export function locationKey(l: Location): string {
   return `${kind} ${l.path}`;
 }
 
-function checkServer(c: Checker, path: string, s: Server, upstreamIds: ReadonlySet<string>): void {
+function checkServer(c: Checker, path: string, s: Server, upstreamIds: ReadonlySet<string>, httpBuffers: Buffers): void {
+  const buffers = inheritBuffers(httpBuffers, s.proxy);
+  if (s.proxy) checkBuffers(c, `${path}.proxy`, buffers);
   s.comments?.forEach((x, i) => c.check(`${path}.comments[${i}]`, x, validateComment));
   if (s.listen.length === 0) c.add(`${path}.listen`, 'a server needs at least one listen');
   s.listen.forEach((l, i) => checkListen(c, `${path}.listen[${i}]`, l));
@@ -233,7 +286,7 @@ function checkServer(c: Checker, path: string, s: Server, upstreamIds: ReadonlyS
   checkAccessLog(c, `${path}.accessLog`, s.accessLog);
   const seen = new Set<string>();
   s.locations.forEach((l, i) => {
-    checkLocation(c, `${path}.locations[${i}]`, l, upstreamIds);
+    checkLocation(c, `${path}.locations[${i}]`, l, upstreamIds, buffers);
     const key = locationKey(l);
     if (seen.has(key)) c.add(`${path}.locations[${i}]`, 'duplicate location');
     seen.add(key);
@@ -276,6 +329,7 @@ function checkMap(c: Checker, path: string, m: MapBlock): void {
   m.entries.forEach((e, i) => {
     if (m.hostnames) c.normalised(`${path}.entries[${i}].key`, e.key, validateHostname);
     else c.check(`${path}.entries[${i}].key`, e.key, validateText);
+    if (typeof e.key === 'string' && Buffer.byteLength(quoteArg(e.key)) + 1 > MAX_TOKEN_LENGTH) c.add(`${path}.entries[${i}].key`, 'map key is too long once quoted');
     const id = mapKeyIdentity(e.key);
     if (keys.has(id)) c.add(`${path}.entries[${i}].key`, 'duplicate map key (keys are case-insensitive)');
     keys.add(id);
@@ -310,6 +364,7 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
   }
   const h = config.http;
   const mapTargets = new Set<string>();
+  for (const mp of h?.maps ?? []) if (typeof mp.target === 'string') c.defined.add(mp.target.toLowerCase());
   if (h) {
     c.opt('http.tempPathRoot', h.tempPathRoot, validateFilePath);
     c.opt('http.includeMimeTypes', h.includeMimeTypes, validateFilePath);
@@ -319,6 +374,7 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
     c.opt('http.keepaliveRequests', h.keepaliveRequests, int('keepalive_requests', 1, 2147483647));
     c.opt('http.serverNamesHashBucketSize', h.serverNamesHashBucketSize, int('server_names_hash_bucket_size', 1, 1_048_576));
     c.opt('http.serverNamesHashMaxSize', h.serverNamesHashMaxSize, int('server_names_hash_max_size', 1, 100_000_000));
+    c.opt('http.mapHashBucketSize', h.mapHashBucketSize, int('map_hash_bucket_size', 1, 65536 - 64));
     c.opt('http.typesHashMaxSize', h.typesHashMaxSize, int('types_hash_max_size', 1, 1_048_576));
     c.opt('http.clientHeaderBufferSize', h.clientHeaderBufferSize, validateSize);
     c.opt('http.clientBodyBufferSize', h.clientBodyBufferSize, validateSize);
@@ -354,7 +410,9 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
     if (ids.has(u.id)) c.add(`upstreams[${i}].id`, 'duplicate upstream id');
     ids.add(u.id);
   });
-  config.servers.forEach((s, i) => checkServer(c, `servers[${i}]`, s, ids));
+  const httpBuffers = inheritBuffers({ bufferSize: undefined, buffers: undefined }, h?.proxy);
+  checkBuffers(c, 'http.proxy', httpBuffers);
+  config.servers.forEach((s, i) => checkServer(c, `servers[${i}]`, s, ids, httpBuffers));
   // nginx allows one default server and one set of socket options (reuseport) per address:port.
   const defaults = new Set<string>();
   const reuse = new Set<string>();

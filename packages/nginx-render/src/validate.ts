@@ -133,12 +133,27 @@ export function validateCidr(value: unknown): ValidationResult {
   return ok(b.value);
 }
 
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, M: 2_592_000_000, y: 31_536_000_000 };
+// nginx rejects values whose millisecond count overflows; a year is far beyond any sane timeout.
+const MAX_DURATION_MS = 365 * 86_400_000;
+
 /** An nginx time value: digits with an optional unit (`ms s m h d w M y`), e.g. `60s`. Pure. */
 export function validateDuration(value: unknown): ValidationResult {
   const b = basic(value, 'duration', 32);
   if (!b.ok) return b;
-  if (!/^\d{1,9}(ms|s|m|h|d|w|M|y)?$/.test(b.value)) return fail('duration must be digits with an optional unit (ms, s, m, h, d)');
+  const m = /^(\d{1,9})(ms|s|m|h|d|w|M|y)?$/.exec(b.value);
+  if (!m) return fail('duration must be digits with an optional unit (ms, s, m, h, d)');
+  if (Number(m[1]) * (DURATION_MS[m[2] ?? 's'] ?? 1000) > MAX_DURATION_MS) return fail('duration is longer than 365 days');
   return ok(b.value);
+}
+
+const MAX_SIZE_BYTES = 64 * 1024 ** 3;
+
+/** The byte count of a size string that {@link validateSize} accepted. Pure. */
+export function sizeBytes(size: string): number {
+  const unit = size.slice(-1).toLowerCase();
+  const scale = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Number.parseInt(size, 10) * scale;
 }
 
 /** An nginx size: digits with an optional `k`/`m`/`g` suffix, e.g. `16k`. Pure. */
@@ -146,6 +161,7 @@ export function validateSize(value: unknown): ValidationResult {
   const b = basic(value, 'size', 32);
   if (!b.ok) return b;
   if (!/^\d{1,12}[kKmMgG]?$/.test(b.value)) return fail('size must be digits with an optional k, m or g suffix');
+  if (sizeBytes(b.value) > MAX_SIZE_BYTES) return fail('size is larger than 64g');
   return ok(b.value);
 }
 
@@ -221,10 +237,14 @@ export function validateIdentifier(value: unknown): ValidationResult {
   return ok(b.value);
 }
 
+/** The longest comment accepted, in UTF-8 bytes. */
+export const MAX_COMMENT_BYTES = 1024;
+
 /** A comment: one line of printable characters (UTF-8 allowed), no control characters. */
 export function validateComment(value: unknown): ValidationResult {
   if (typeof value !== 'string') return fail('comment must be a string');
-  if (value.length > MAX_VALUE_LENGTH) return fail(`comment is longer than ${MAX_VALUE_LENGTH} characters`);
+  // nginx's 4 KB read buffer bounds a comment line too.
+  if (Buffer.byteLength(value) > MAX_COMMENT_BYTES) return fail(`comment is longer than ${MAX_COMMENT_BYTES} bytes`);
   // U+2028/2029 and U+0085 are not line breaks to nginx, but editors show them as such.
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(value)) return fail('comment contains a control character or line break');

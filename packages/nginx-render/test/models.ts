@@ -1,4 +1,4 @@
-import type { HeaderSetting, Location, NginxConfig, Server, Upstream } from '../src/model.js';
+import type { AccessRule, HeaderSetting, Location, NginxConfig, Server, Upstream } from '../src/model.js';
 
 /** Prefixes the golden files use for files that only exist on a real node; tests substitute temp dirs. */
 export const GOLDEN_TLS_DIR = '/etc/kube-edge/tls';
@@ -15,7 +15,7 @@ const FEED_HEADERS: HeaderSetting[] = [
   { name: 'Host', value: { var: 'host' } },
 ];
 
-const allowList = (cidrs: string[]): Location['access'] => [
+const allowList = (cidrs: string[]): AccessRule[] => [
   { action: 'allow', source: '127.0.0.1' },
   ...cidrs.map((source) => ({ action: 'allow' as const, source })),
   { action: 'deny', source: 'all' },
