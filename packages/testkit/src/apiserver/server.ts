@@ -585,6 +585,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       const useTls = (opts.https ?? tls !== undefined) && tls !== undefined;
       const cluster: Record<string, unknown> = { server: useTls ? server.url : server.httpUrl };
       if (useTls) cluster['certificate-authority-data'] = Buffer.from(tls.certPem).toString('base64');
+      // client-node 2.x refuses plain-HTTP clusters unless TLS verification is marked as skipped.
+      else cluster['insecure-skip-tls-verify'] = true;
       return stringifyYaml({
         apiVersion: 'v1',
         kind: 'Config',

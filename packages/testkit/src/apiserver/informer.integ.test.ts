@@ -1,0 +1,275 @@
+// Fidelity: @kubernetes/client-node's informer (ListWatch) against the test server, including
+// recovery after every injected fault. client-node's informer stops for good on most errors
+// (see TOOLCHAIN.md), so, as k8s-watch will, the harness restarts it on `error` unless stopped.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoreV1Api, ListWatch, makeInformer, Watch, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { waitFor } from '../../test/apiserver/helpers.js';
+import { startApiServer } from './server.js';
+import type { ApiServer, KubeObject } from './types.js';
+
+interface Harness {
+  informer: ListWatch<V1ConfigMap>;
+  adds: string[];
+  updates: string[];
+  deletes: string[];
+  errors: number;
+  stop(): Promise<void>;
+}
+
+const running: Harness[] = [];
+
+function startInformer(server: ApiServer, kc: KubeConfig, namespace: string, labelSelector?: string): Harness {
+  const api = kc.makeApiClient(CoreV1Api);
+  const listFn = (): Promise<{ metadata?: { resourceVersion?: string }; items: V1ConfigMap[] }> =>
+    api.listNamespacedConfigMap(labelSelector === undefined ? { namespace } : { namespace, labelSelector });
+  // The real ListWatch, with its reconnect back-off (1 s doubling to 30 s) capped at 50 ms to keep the suite fast.
+  const informer = new ListWatch<V1ConfigMap>(`/api/v1/namespaces/${namespace}/configmaps`, new Watch(kc), listFn, false, labelSelector, undefined, {
+    delayFn: (ms) => sleep(Math.min(ms, 50)),
+  });
+  let stopped = false;
+  const h: Harness = {
+    informer,
+    adds: [],
+    updates: [],
+    deletes: [],
+    errors: 0,
+    async stop(): Promise<void> {
+      stopped = true;
+      await informer.stop();
+    },
+  };
+  informer.on('add', (o) => h.adds.push(o.metadata?.name ?? ''));
+  informer.on('update', (o) => h.updates.push(o.metadata?.name ?? ''));
+  informer.on('delete', (o) => h.deletes.push(o.metadata?.name ?? ''));
+  informer.on('error', () => {
+    h.errors++;
+    if (stopped || h.errors > 500) return;
+    setTimeout(() => {
+      if (!stopped) void informer.start().catch(() => undefined);
+    }, 20);
+  });
+  running.push(h);
+  void informer.start().catch(() => undefined);
+  void server;
+  return h;
+}
+
+function cacheState(h: Harness, namespace: string): Record<string, string> {
+  return Object.fromEntries(h.informer.list(namespace).map((o) => [o.metadata?.name ?? '', o.metadata?.resourceVersion ?? '']));
+}
+
+function serverState(server: ApiServer, namespace: string, selector?: (o: KubeObject) => boolean): Record<string, string> {
+  return Object.fromEntries(
+    server.store
+      .list('v1', 'ConfigMap', namespace)
+      .filter((o) => selector === undefined || selector(o))
+      .map((o) => [o.metadata.name ?? '', o.metadata.resourceVersion ?? '']),
+  );
+}
+
+async function converge(h: Harness, server: ApiServer, namespace: string, selector?: (o: KubeObject) => boolean): Promise<void> {
+  await waitFor(
+    () => JSON.stringify(cacheState(h, namespace)) === JSON.stringify(serverState(server, namespace, selector)),
+    10_000,
+    'the informer cache to converge to the server state',
+  );
+  expect(cacheState(h, namespace)).toEqual(serverState(server, namespace, selector));
+}
+
+function cm(namespace: string, name: string, data: Record<string, string> = {}, labels?: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, ...(labels ? { labels } : {}) }, data };
+}
+
+let server: ApiServer;
+let kc: KubeConfig;
+let nsCounter = 0;
+
+function freshNamespace(): string {
+  nsCounter++;
+  const name = `inf${nsCounter}`;
+  server.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  return name;
+}
+
+/** Changes that exercise add, update and delete while the informer may be disconnected. */
+function churn(namespace: string, round: number): void {
+  server.store.create(cm(namespace, `new-${round}`));
+  server.store.patchMerge('v1', 'ConfigMap', namespace, 'keep', { data: { round: String(round) } });
+  const victims = server.store.list('v1', 'ConfigMap', namespace).filter((o) => o.metadata.name?.startsWith('new-') && o.metadata.name !== `new-${round}`);
+  for (const v of victims) server.store.delete('v1', 'ConfigMap', namespace, v.metadata.name ?? '');
+}
+
+beforeAll(async () => {
+  server = await startApiServer();
+  kc = server.makeKubeConfig();
+});
+
+afterEach(async () => {
+  while (running.length > 0) await running.pop()?.stop();
+  server.faults.reset();
+  if ((await fetch(`${server.url}/version`).catch(() => undefined)) === undefined) await server.restart();
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+describe('client-node informer', () => {
+  it('lists, then watches add/update/delete through makeInformer and mirrors the server', async () => {
+    const ns = freshNamespace();
+    server.store.create(cm(ns, 'a'));
+    const api = kc.makeApiClient(CoreV1Api);
+    const informer = makeInformer(kc, `/api/v1/namespaces/${ns}/configmaps`, () => api.listNamespacedConfigMap({ namespace: ns }));
+    const seen: string[] = [];
+    informer.on('add', (o) => seen.push(`add ${o.metadata?.name ?? ''}`));
+    informer.on('update', (o) => seen.push(`update ${o.metadata?.name ?? ''} ${String(o.data?.['v'])}`));
+    informer.on('delete', (o) => seen.push(`delete ${o.metadata?.name ?? ''}`));
+    await informer.start();
+    try {
+      await waitFor(() => seen.length === 1);
+      server.store.create(cm(ns, 'b'));
+      server.store.patchMerge('v1', 'ConfigMap', ns, 'a', { data: { v: '2' } });
+      server.store.delete('v1', 'ConfigMap', ns, 'b');
+      await waitFor(() => seen.length === 4);
+      expect(seen).toEqual(['add a', 'add b', 'update a 2', 'delete b']);
+      expect(informer.list(ns).map((o) => o.metadata?.name)).toEqual(['a']);
+      expect(informer.get('a', ns)?.metadata?.resourceVersion).toBe(server.store.get('v1', 'ConfigMap', ns, 'a')?.metadata.resourceVersion);
+      const lists = server.requests().filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps` && !r.watch);
+      const watches = server.requests().filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps` && r.watch);
+      expect(lists).toHaveLength(1);
+      expect(watches).toHaveLength(1);
+      expect(watches[0]?.query).toMatch(/resourceVersion=\d+/);
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('re-watches from its last resourceVersion without re-listing after endWatches', async () => {
+    const ns = freshNamespace();
+    server.store.create(cm(ns, 'keep'));
+    const h = startInformer(server, kc, ns);
+    await converge(h, server, ns);
+    server.clearRequests();
+    server.faults.endWatches();
+    churn(ns, 1);
+    await converge(h, server, ns);
+    churn(ns, 2);
+    await converge(h, server, ns);
+    const own = server.requests().filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps`);
+    expect(own.filter((r) => !r.watch)).toHaveLength(0);
+    expect(own.filter((r) => r.watch).length).toBeGreaterThanOrEqual(1);
+    expect(h.errors).toBe(0);
+    expect(h.deletes).toEqual(['new-1']);
+  });
+
+  it('recovers when its sockets are destroyed mid-stream', async () => {
+    const ns = freshNamespace();
+    server.store.create(cm(ns, 'keep'));
+    const h = startInformer(server, kc, ns);
+    await converge(h, server, ns);
+    const watchesBefore = server.requests().filter((r) => r.watch && r.path.includes(`/namespaces/${ns}/`)).length;
+    server.faults.destroySockets();
+    churn(ns, 1);
+    await converge(h, server, ns);
+    // Depending on timing client-node sees the cut stream as an error (restarted by the harness) or as a close (re-watch).
+    expect(server.requests().filter((r) => r.watch && r.path.includes(`/namespaces/${ns}/`)).length).toBeGreaterThan(watchesBefore);
+    churn(ns, 2);
+    await converge(h, server, ns);
+  });
+
+  it('recovers after the watch request fails with a 500', async () => {
+    const ns = freshNamespace();
+    server.store.create(cm(ns, 'keep'));
+    const h = startInformer(server, kc, ns);
+    await converge(h, server, ns);
+    server.faults.failNext(2, 500, { pathIncludes: 'watch=true' });
+    server.faults.endWatches();
+    churn(ns, 1);
+    await converge(h, server, ns);
+    expect(server.requests().filter((r) => r.watch && r.status === 500)).toHaveLength(2);
+    expect(h.errors).toBeGreaterThanOrEqual(1);
+  });
+
+  it('re-lists after a 410 ERROR event, deleting what vanished meanwhile, even when the re-list first fails with 503', async () => {
+    const ns = freshNamespace();
+    server.store.create(cm(ns, 'keep'));
+    server.store.create(cm(ns, 'doomed'));
+    const h = startInformer(server, kc, ns);
+    await converge(h, server, ns);
+    server.faults.failNext(1, 503, { method: 'GET', pathIncludes: `/namespaces/${ns}/configmaps` });
+    server.store.delete('v1', 'ConfigMap', ns, 'doomed');
+    server.faults.compact({ closeWatches: true });
+    churn(ns, 1);
+    await converge(h, server, ns);
+    expect(h.deletes).toContain('doomed');
+    const lists = server.requests().filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps` && !r.watch);
+    expect(lists.map((r) => r.status)).toEqual([200, 503, 200]);
+  });
+
+  it('converges after the server stops and restarts on the same port with state kept, changes made while it was down', async () => {
+    const ns = freshNamespace();
+    server.store.create(cm(ns, 'keep'));
+    server.store.create(cm(ns, 'new-0'));
+    const h = startInformer(server, kc, ns);
+    await converge(h, server, ns);
+    const port = server.port;
+    await server.stop();
+    churn(ns, 1);
+    await sleep(100);
+    await server.restart();
+    expect(server.port).toBe(port);
+    await converge(h, server, ns);
+    expect(h.deletes).toEqual(['new-0']);
+    expect(h.errors).toBeGreaterThanOrEqual(1);
+  });
+
+  it('converges with added latency on every request', async () => {
+    const ns = freshNamespace();
+    server.store.create(cm(ns, 'keep'));
+    server.faults.setLatency(150);
+    const h = startInformer(server, kc, ns);
+    await converge(h, server, ns);
+    server.faults.endWatches();
+    churn(ns, 1);
+    await converge(h, server, ns);
+  });
+
+  it('keeps only the selected objects with a label selector, dropping an object that leaves the selector', async () => {
+    const ns = freshNamespace();
+    server.store.create(cm(ns, 'in', {}, { pick: 'yes' }));
+    server.store.create(cm(ns, 'out', {}, { pick: 'no' }));
+    const selected = (o: KubeObject): boolean => o.metadata.labels?.['pick'] === 'yes';
+    const h = startInformer(server, kc, ns, 'pick=yes');
+    await converge(h, server, ns, selected);
+    server.store.patchMerge('v1', 'ConfigMap', ns, 'out', { metadata: { labels: { pick: 'yes' } } });
+    server.store.patchMerge('v1', 'ConfigMap', ns, 'in', { metadata: { labels: { pick: 'no' } } });
+    await converge(h, server, ns, selected);
+    expect(h.informer.list(ns).map((o) => o.metadata?.name)).toEqual(['out']);
+    expect(h.deletes).toEqual(['in']);
+  });
+});
+
+describe('client-node informer, history overflow answered with HTTP 410', () => {
+  it('re-lists and converges when the watch resourceVersion fell out of a small history', async () => {
+    const small = await startApiServer({ historySize: 5, watchGone: 'status' });
+    try {
+      const skc = small.makeKubeConfig();
+      small.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'h' } });
+      small.store.create(cm('h', 'keep'));
+      small.store.create(cm('h', 'doomed'));
+      const h = startInformer(small, skc, 'h');
+      await converge(h, small, 'h');
+      await small.stop();
+      small.store.delete('v1', 'ConfigMap', 'h', 'doomed');
+      for (let i = 0; i < 10; i++) small.store.patchMerge('v1', 'ConfigMap', 'h', 'keep', { data: { i: String(i) } });
+      await small.restart();
+      await converge(h, small, 'h');
+      expect(h.deletes).toEqual(['doomed']);
+      expect(small.requests().some((r) => r.watch && r.status === 410)).toBe(true);
+      await h.stop();
+    } finally {
+      await small.close();
+    }
+  });
+});
