@@ -205,6 +205,23 @@ spec:
     expect(list.items.map((i) => i.spec.host)).toEqual(['b.example.com']);
   });
 
+  it('talks HTTPS, trusting the self-signed certificate from the kubeconfig', async () => {
+    const tls = await startApiServer({ https: true });
+    try {
+      const kubeconfig = await tls.writeKubeconfig(join(dir, 'kubeconfig-tls'));
+      const out = await new Promise<Run>((resolve) => {
+        execFile('kubectl', ['get', 'namespaces', '-o', 'name'], { env: { ...env, KUBECONFIG: kubeconfig }, timeout: 20_000 }, (err, stdout, stderr) =>
+          resolve({ code: err === null ? 0 : 1, stdout, stderr }),
+        );
+      });
+      expect(out.stderr).toBe('');
+      expect(out.stdout.trim().split('\n')).toContain('namespace/default');
+      expect(tls.requests().some((r) => r.path === '/api/v1/namespaces' && r.status === 200)).toBe(true);
+    } finally {
+      await tls.close();
+    }
+  });
+
   it('deletes objects and a whole namespace, waiting until they are gone', async () => {
     const out = await ok('delete', 'service', 'web', '-n', 'shop');
     expect(out.trim()).toBe('service "web" deleted');
