@@ -211,6 +211,9 @@ server {
       expect(await nameNow()).toBe('pod-b');
       await proc.reload(serverFor(podA));
       expect(await nameNow()).toBe('pod-a');
+      // daemon off was given by -g at start; a config that now says it would be a duplicate on HUP.
+      await expect(proc.reload(`daemon off;\n${serverFor(podB)}`)).rejects.toThrow(/fixed by -g at start/);
+      expect(await nameNow()).toBe('pod-a');
     });
   });
 
