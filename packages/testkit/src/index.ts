@@ -6,3 +6,4 @@ export * from './backends/index.js';
 export * from './aws/index.js';
 export * from './gorb/index.js';
 export * from './apiserver/index.js';
+export * from './release/index.js';
