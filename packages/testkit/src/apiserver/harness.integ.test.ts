@@ -54,7 +54,7 @@ describe('store API', () => {
   });
 
   it('updates with optimistic concurrency and writes status directly', () => {
-    const created = server.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sp', namespace: 'default' }, spec: { containers: [] } });
+    const created = server.store.create<KubeObject>({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sp', namespace: 'default' }, spec: { containers: [] } });
     const updated = server.store.update({ ...created, status: { phase: 'Running' } });
     expect(updated['status']).toEqual({ phase: 'Running' });
     expect(Number(updated.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
@@ -138,7 +138,7 @@ describe('faults', () => {
     expect(server.port).toBe(port);
     const got = await call(server.url, 'GET', '/api/v1/namespaces/default/configmaps/survivor');
     expect(got.status).toBe(200);
-    const next = server.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after', namespace: 'default' } });
+    const next = server.store.create<KubeObject>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after', namespace: 'default' } });
     expect(Number(next.metadata.resourceVersion)).toBe(Number(rv) + 1);
   });
 
