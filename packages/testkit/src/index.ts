@@ -7,3 +7,4 @@ export * from './aws/index.js';
 export * from './gorb/index.js';
 export * from './apiserver/index.js';
 export * from './release/index.js';
+export * from './route53/index.js';
