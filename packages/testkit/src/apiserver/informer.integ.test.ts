@@ -250,9 +250,9 @@ describe('client-node informer', () => {
   });
 });
 
-describe('client-node informer, history overflow answered with HTTP 410', () => {
-  it('re-lists and converges when the watch resourceVersion fell out of a small history', async () => {
-    const small = await startApiServer({ historySize: 5, watchGone: 'status' });
+describe('client-node informer, history overflow', () => {
+  it.each(['event', 'status'] as const)('re-lists and converges when the watch resourceVersion fell out of a small history (410 as %s)', async (watchGone) => {
+    const small = await startApiServer({ historySize: 5, watchGone });
     try {
       const skc = small.makeKubeConfig();
       small.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'h' } });
@@ -266,7 +266,9 @@ describe('client-node informer, history overflow answered with HTTP 410', () => 
       await small.restart();
       await converge(h, small, 'h');
       expect(h.deletes).toEqual(['doomed']);
-      expect(small.requests().some((r) => r.watch && r.status === 410)).toBe(true);
+      const watches = small.requests().filter((r) => r.watch);
+      expect(watches.some((r) => r.status === (watchGone === 'status' ? 410 : 200))).toBe(true);
+      expect(small.requests().filter((r) => !r.watch && r.path === '/api/v1/namespaces/h/configmaps').length).toBeGreaterThanOrEqual(2);
       await h.stop();
     } finally {
       await small.close();
