@@ -17,6 +17,8 @@ import { DOLLAR_VARIABLE, exprText, quoteArg } from './quote.js';
 import { assertValidConfig } from './validate-config.js';
 
 const INDENT = '    ';
+const INDENTS = Array.from({ length: 16 }, (_, i) => INDENT.repeat(i));
+const indent = (depth: number): string => INDENTS[depth] ?? INDENT.repeat(depth);
 
 /** Collects lines. Arrays and one join keep rendering linear in the output size. */
 class Out {
@@ -30,21 +32,21 @@ class Out {
 
   /** A directive; `args` must already be quoted (use {@link q} / {@link e}). */
   d(name: string, ...args: string[]): void {
-    this.lines.push(`${INDENT.repeat(this.depth)}${args.length ? `${name} ${args.join(' ')}` : name};`);
+    this.lines.push(`${indent(this.depth)}${args.length ? `${name} ${args.join(' ')}` : name};`);
   }
 
   open(name: string, ...args: string[]): void {
-    this.lines.push(`${INDENT.repeat(this.depth)}${args.length ? `${name} ${args.join(' ')}` : name} {`);
+    this.lines.push(`${indent(this.depth)}${args.length ? `${name} ${args.join(' ')}` : name} {`);
     this.depth++;
   }
 
   close(): void {
     this.depth--;
-    this.lines.push(`${INDENT.repeat(this.depth)}}`);
+    this.lines.push(`${indent(this.depth)}}`);
   }
 
   comment(text: string): void {
-    this.lines.push(`${INDENT.repeat(this.depth)}#${text.length ? ` ${text}` : ''}`);
+    this.lines.push(`${indent(this.depth)}#${text.length ? ` ${text}` : ''}`);
   }
 
   blank(): void {

@@ -68,6 +68,7 @@ class Checker {
   readonly issues: ValidationIssue[] = [];
   /** Variables the config itself defines (map targets), lower-cased. */
   readonly defined = new Set<string>();
+  private readonly verdicts = new Map<Validator, Map<string, string>>();
 
   check(path: string, value: unknown, validator: Validator): void {
     const r = validator(value);
@@ -83,6 +84,36 @@ class Checker {
 
   opt(path: string, value: unknown, validator: Validator): void {
     if (value !== undefined) this.check(path, value, validator);
+  }
+
+  // The *F variants take the path in two parts and join them only on failure: validation runs
+  // on every render, and building a path string per field was most of its cost.
+  checkF(base: string, field: string, value: unknown, validator: Validator): void {
+    // Models repeat the same values (timeouts, CIDRs, sizes) thousands of times: remember verdicts.
+    if (typeof value === 'string' && value.length < 256) {
+      let cache = this.verdicts.get(validator);
+      if (!cache) this.verdicts.set(validator, (cache = new Map<string, string>()));
+      let reason = cache.get(value);
+      if (reason === undefined) {
+        const r = validator(value);
+        reason = r.ok ? '' : r.reason;
+        cache.set(value, reason);
+      }
+      if (reason !== '') this.issues.push({ path: base + field, reason });
+      return;
+    }
+    const r = validator(value);
+    if (!r.ok) this.issues.push({ path: base + field, reason: r.reason });
+  }
+
+  optF(base: string, field: string, value: unknown, validator: Validator): void {
+    if (value !== undefined) this.checkF(base, field, value, validator);
+  }
+
+  normalisedF(base: string, field: string, value: unknown, validator: Validator): void {
+    const r = validator(value);
+    if (!r.ok) this.issues.push({ path: base + field, reason: r.reason });
+    else if (r.value !== value) this.issues.push({ path: base + field, reason: 'value is not in normalised form (lower case, no trailing dot)' });
   }
 
   add(path: string, reason: string): void {
@@ -105,7 +136,7 @@ function checkExpr(c: Checker, path: string, e: Expr): void {
     if (typeof p === 'string') c.check(at, p, validateText);
     else if (typeof p === 'object' && p !== null && 'var' in p) {
       const name = p.var;
-      c.check(`${at}.var`, name, validateVariableName);
+      c.checkF(at, '.var', name, validateVariableName);
       if (typeof name === 'string' && validateVariableName(name).ok && !isKnownVariable(name, c.defined)) c.add(`${at}.var`, `nginx has no variable $${name}`);
     } else c.add(at, 'must be a string or { var }');
   });
@@ -122,26 +153,26 @@ function tokenLength(e: Expr): number {
 
 function checkAccessLog(c: Checker, path: string, log: AccessLog | undefined): void {
   if (log === undefined || log === 'off') return;
-  c.check(`${path}.path`, log.path, validateFilePath);
-  c.opt(`${path}.format`, log.format, validateIdentifier);
-  c.opt(`${path}.buffer`, log.buffer, validateSize);
-  c.opt(`${path}.flush`, log.flush, validateDuration);
+  c.checkF(path, '.path', log.path, validateFilePath);
+  c.optF(path, '.format', log.format, validateIdentifier);
+  c.optF(path, '.buffer', log.buffer, validateSize);
+  c.optF(path, '.flush', log.flush, validateDuration);
 }
 
 function checkProxy(c: Checker, path: string, p: ProxySettings | undefined): void {
   if (!p) return;
-  c.opt(`${path}.httpVersion`, p.httpVersion, oneOf(['1.0', '1.1']));
-  c.opt(`${path}.connectTimeout`, p.connectTimeout, validateDuration);
-  c.opt(`${path}.readTimeout`, p.readTimeout, validateDuration);
-  c.opt(`${path}.sendTimeout`, p.sendTimeout, validateDuration);
-  c.opt(`${path}.buffering`, p.buffering, bool);
-  c.opt(`${path}.requestBuffering`, p.requestBuffering, bool);
-  c.opt(`${path}.bufferSize`, p.bufferSize, validateSize);
+  c.optF(path, '.httpVersion', p.httpVersion, oneOf(['1.0', '1.1']));
+  c.optF(path, '.connectTimeout', p.connectTimeout, validateDuration);
+  c.optF(path, '.readTimeout', p.readTimeout, validateDuration);
+  c.optF(path, '.sendTimeout', p.sendTimeout, validateDuration);
+  c.optF(path, '.buffering', p.buffering, bool);
+  c.optF(path, '.requestBuffering', p.requestBuffering, bool);
+  c.optF(path, '.bufferSize', p.bufferSize, validateSize);
   if (p.buffers) {
     c.check(`${path}.buffers.count`, p.buffers.count, int('buffer count', 1, 1024));
     c.check(`${path}.buffers.size`, p.buffers.size, validateSize);
   }
-  c.opt(`${path}.redirect`, p.redirect, bool);
+  c.optF(path, '.redirect', p.redirect, bool);
   p.setHeaders?.forEach((h, i) => {
     c.check(`${path}.setHeaders[${i}].name`, h.name, validateHeaderName);
     checkExpr(c, `${path}.setHeaders[${i}].value`, h.value);
@@ -186,49 +217,49 @@ function checkAccess(c: Checker, path: string, rules: readonly AccessRule[] | un
 }
 
 function checkTls(c: Checker, path: string, t: TlsSettings): void {
-  c.check(`${path}.certificate`, t.certificate, validateFilePath);
-  c.check(`${path}.certificateKey`, t.certificateKey, validateFilePath);
-  c.opt(`${path}.clientCertificate`, t.clientCertificate, validateFilePath);
-  c.opt(`${path}.verifyClient`, t.verifyClient, oneOf(['on', 'optional', 'optional_no_ca']));
+  c.checkF(path, '.certificate', t.certificate, validateFilePath);
+  c.checkF(path, '.certificateKey', t.certificateKey, validateFilePath);
+  c.optF(path, '.clientCertificate', t.clientCertificate, validateFilePath);
+  c.optF(path, '.verifyClient', t.verifyClient, oneOf(['on', 'optional', 'optional_no_ca']));
   if (t.verifyClient !== undefined && t.verifyClient !== 'optional_no_ca' && t.clientCertificate === undefined) {
     c.add(`${path}.verifyClient`, 'verifying client certificates needs clientCertificate');
   }
   t.protocols?.forEach((p, i) => c.check(`${path}.protocols[${i}]`, p, oneOf(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'])));
-  c.opt(`${path}.ciphers`, t.ciphers, validateCipherList);
-  c.opt(`${path}.preferServerCiphers`, t.preferServerCiphers, bool);
-  c.opt(`${path}.sessionTimeout`, t.sessionTimeout, validateDuration);
+  c.optF(path, '.ciphers', t.ciphers, validateCipherList);
+  c.optF(path, '.preferServerCiphers', t.preferServerCiphers, bool);
+  c.optF(path, '.sessionTimeout', t.sessionTimeout, validateDuration);
   if (typeof t.sessionCache === 'object') {
     c.check(`${path}.sessionCache.name`, t.sessionCache.name, validateIdentifier);
     c.check(`${path}.sessionCache.size`, t.sessionCache.size, validateSize);
-  } else c.opt(`${path}.sessionCache`, t.sessionCache, oneOf(['off', 'none']));
-  c.opt(`${path}.sessionTickets`, t.sessionTickets, bool);
+  } else c.optF(path, '.sessionCache', t.sessionCache, oneOf(['off', 'none']));
+  c.optF(path, '.sessionTickets', t.sessionTickets, bool);
 }
 
 function checkHeaderCheck(c: Checker, path: string, h: HeaderCheck): void {
-  c.check(`${path}.header`, h.header, validateVariableHeaderName);
-  c.check(`${path}.value`, h.value, validateHeaderValue);
+  c.checkF(path, '.header', h.header, validateVariableHeaderName);
+  c.checkF(path, '.value', h.value, validateHeaderValue);
   if (typeof h.value === 'string' && validateHeaderValue(h.value).ok && tokenLength(h.value) + 1 > MAX_TOKEN_LENGTH) {
     c.add(`${path}.value`, `value is too long once quoted (nginx limits a parameter to ${MAX_TOKEN_LENGTH} bytes)`);
   }
-  c.opt(`${path}.status`, h.status, int('status', 100, 999));
+  c.optF(path, '.status', h.status, int('status', 100, 999));
 }
 
 function checkAction(c: Checker, path: string, a: LocationAction): void {
   switch (a.kind) {
     case 'proxy':
-      c.check(`${path}.upstream`, a.upstream, validateUpstreamId);
-      c.opt(`${path}.scheme`, a.scheme, oneOf(['http', 'https']));
-      c.opt(`${path}.uri`, a.uri, validateProxyUri);
+      c.checkF(path, '.upstream', a.upstream, validateUpstreamId);
+      c.optF(path, '.scheme', a.scheme, oneOf(['http', 'https']));
+      c.optF(path, '.uri', a.uri, validateProxyUri);
       return;
     case 'return':
-      c.check(`${path}.status`, a.status, int('status', 100, 999));
+      c.checkF(path, '.status', a.status, int('status', 100, 999));
       if (a.body !== undefined) checkExpr(c, `${path}.body`, a.body);
       return;
     case 'redirect':
-      c.check(`${path}.status`, a.status, (v) =>
+      c.checkF(path, '.status', a.status, (v) =>
         [301, 302, 303, 307, 308].includes(v as number) ? { ok: true, value: v } : { ok: false, reason: 'redirect status must be 301, 302, 303, 307 or 308' },
       );
-      if (typeof a.url === 'string') c.check(`${path}.url`, a.url, validateUrl);
+      if (typeof a.url === 'string') c.checkF(path, '.url', a.url, validateUrl);
       else checkExpr(c, `${path}.url`, a.url);
       return;
     case 'stub_status':
@@ -240,22 +271,22 @@ function checkAction(c: Checker, path: string, a: LocationAction): void {
 
 function checkLocation(c: Checker, path: string, l: Location, upstreamIds: ReadonlySet<string>, parentBuffers: Buffers): void {
   if (l.proxy) checkBuffers(c, `${path}.proxy`, inheritBuffers(parentBuffers, l.proxy));
-  c.check(`${path}.match`, l.match, oneOf(['exact', 'prefix', 'prefix-no-regex', 'regex', 'regex-case-insensitive']));
-  if (l.match === 'regex' || l.match === 'regex-case-insensitive') c.check(`${path}.path`, l.path, validateRegexPath);
-  else c.check(`${path}.path`, l.path, validatePath);
-  c.opt(`${path}.comment`, l.comment, validateComment);
+  c.checkF(path, '.match', l.match, oneOf(['exact', 'prefix', 'prefix-no-regex', 'regex', 'regex-case-insensitive']));
+  if (l.match === 'regex' || l.match === 'regex-case-insensitive') c.checkF(path, '.path', l.path, validateRegexPath);
+  else c.checkF(path, '.path', l.path, validatePath);
+  c.optF(path, '.comment', l.comment, validateComment);
   if (l.headerCheck) checkHeaderCheck(c, `${path}.headerCheck`, l.headerCheck);
   checkAccess(c, `${path}.access`, l.access);
   checkProxy(c, `${path}.proxy`, l.proxy);
   checkAccessLog(c, `${path}.accessLog`, l.accessLog);
-  c.opt(`${path}.clientMaxBodySize`, l.clientMaxBodySize, validateSize);
+  c.optF(path, '.clientMaxBodySize', l.clientMaxBodySize, validateSize);
   checkAction(c, `${path}.action`, l.action);
   if (l.action.kind === 'proxy' && !upstreamIds.has(l.action.upstream)) c.add(`${path}.action.upstream`, 'no upstream with this id');
 }
 
 function checkListen(c: Checker, path: string, l: Listen): void {
-  c.check(`${path}.port`, l.port, validatePort);
-  c.opt(`${path}.address`, l.address, validateIp);
+  c.checkF(path, '.port', l.port, validatePort);
+  c.optF(path, '.address', l.address, validateIp);
   for (const k of ['ssl', 'http2', 'proxyProtocol', 'defaultServer', 'reuseport'] as const) c.opt(`${path}.${k}`, l[k], bool);
 }
 
@@ -281,8 +312,8 @@ function checkServer(c: Checker, path: string, s: Server, upstreamIds: ReadonlyS
   if (s.listen.some((l) => l.ssl) && !s.tls) c.add(`${path}.tls`, 'an ssl listen needs tls settings (certificate and key)');
   checkAccess(c, `${path}.access`, s.access);
   checkProxy(c, `${path}.proxy`, s.proxy);
-  c.opt(`${path}.clientMaxBodySize`, s.clientMaxBodySize, validateSize);
-  c.opt(`${path}.portInRedirect`, s.portInRedirect, bool);
+  c.optF(path, '.clientMaxBodySize', s.clientMaxBodySize, validateSize);
+  c.optF(path, '.portInRedirect', s.portInRedirect, bool);
   checkAccessLog(c, `${path}.accessLog`, s.accessLog);
   const seen = new Set<string>();
   s.locations.forEach((l, i) => {
@@ -294,25 +325,25 @@ function checkServer(c: Checker, path: string, s: Server, upstreamIds: ReadonlyS
 }
 
 function checkUpstream(c: Checker, path: string, u: Upstream): void {
-  c.check(`${path}.id`, u.id, validateUpstreamId);
-  c.opt(`${path}.comment`, u.comment, validateComment);
-  c.opt(`${path}.balance`, u.balance, oneOf(['round_robin', 'least_conn', 'ip_hash']));
+  c.checkF(path, '.id', u.id, validateUpstreamId);
+  c.optF(path, '.comment', u.comment, validateComment);
+  c.optF(path, '.balance', u.balance, oneOf(['round_robin', 'least_conn', 'ip_hash']));
   if (u.servers.length === 0) c.add(`${path}.servers`, 'an upstream needs at least one server');
   u.servers.forEach((s, i) => {
     const at = `${path}.servers[${i}]`;
-    c.normalised(`${at}.address`, s.address, validateServerAddress);
-    c.opt(`${at}.port`, s.port, validatePort);
-    c.opt(`${at}.weight`, s.weight, int('weight', 1, 1_000_000));
-    c.opt(`${at}.maxConns`, s.maxConns, int('max_conns', 0, 1_000_000_000));
-    c.opt(`${at}.maxFails`, s.maxFails, int('max_fails', 0, 1_000_000));
-    c.opt(`${at}.failTimeout`, s.failTimeout, validateDuration);
-    c.opt(`${at}.backup`, s.backup, bool);
-    c.opt(`${at}.down`, s.down, bool);
-    c.opt(`${at}.comment`, s.comment, validateComment);
+    c.normalisedF(at, '.address', s.address, validateServerAddress);
+    c.optF(at, '.port', s.port, validatePort);
+    c.optF(at, '.weight', s.weight, int('weight', 1, 1_000_000));
+    c.optF(at, '.maxConns', s.maxConns, int('max_conns', 0, 1_000_000_000));
+    c.optF(at, '.maxFails', s.maxFails, int('max_fails', 0, 1_000_000));
+    c.optF(at, '.failTimeout', s.failTimeout, validateDuration);
+    c.optF(at, '.backup', s.backup, bool);
+    c.optF(at, '.down', s.down, bool);
+    c.optF(at, '.comment', s.comment, validateComment);
   });
-  c.opt(`${path}.keepalive`, u.keepalive, int('keepalive', 1, 1_000_000));
-  c.opt(`${path}.keepaliveRequests`, u.keepaliveRequests, int('keepalive_requests', 1, 2147483647));
-  c.opt(`${path}.keepaliveTimeout`, u.keepaliveTimeout, validateDuration);
+  c.optF(path, '.keepalive', u.keepalive, int('keepalive', 1, 1_000_000));
+  c.optF(path, '.keepaliveRequests', u.keepaliveRequests, int('keepalive_requests', 1, 2147483647));
+  c.optF(path, '.keepaliveTimeout', u.keepaliveTimeout, validateDuration);
 }
 
 /** The key nginx's map hash stores a literal key under (it lower-cases keys). */
@@ -322,8 +353,8 @@ export function mapKeyIdentity(key: string): string {
 
 function checkMap(c: Checker, path: string, m: MapBlock): void {
   checkExpr(c, `${path}.source`, m.source);
-  c.check(`${path}.target`, m.target, validateVariableName);
-  c.opt(`${path}.hostnames`, m.hostnames, bool);
+  c.checkF(path, '.target', m.target, validateVariableName);
+  c.optF(path, '.hostnames', m.hostnames, bool);
   if (m.default !== undefined) checkExpr(c, `${path}.default`, m.default);
   const keys = new Set<string>();
   m.entries.forEach((e, i) => {

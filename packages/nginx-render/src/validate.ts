@@ -17,13 +17,15 @@ const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_OR_TAB = /[\u0000-\u001f\u007f]/;
 const NON_ASCII = /[^\u0020-\u007e\t]/;
+const NOT_PRINTABLE = /[^\u0020-\u007e]/;
 
 function basic(value: unknown, what: string, max = MAX_VALUE_LENGTH): ValidationResult {
   if (typeof value !== 'string') return fail(`${what} must be a string`);
   if (value.length === 0) return fail(`${what} must not be empty`);
   if (value.length > max) return fail(`${what} is longer than ${max} characters`);
-  if (CONTROL_OR_TAB.test(value)) return fail(`${what} contains a control character`);
-  if (NON_ASCII.test(value)) return fail(`${what} contains a non-ASCII character`);
+  if (NOT_PRINTABLE.test(value)) {
+    return fail(CONTROL_OR_TAB.test(value) ? `${what} contains a control character` : `${what} contains a non-ASCII character`);
+  }
   return ok(value);
 }
 

@@ -26,7 +26,10 @@ const allowList = (cidrs: string[]): AccessRule[] => [
  * allow lists, strip-path and exact locations, per-upstream keepalive and max_conns, default
  * 404 servers per port and a status server with stub_status.
  */
-export function feedModel(options: { servers?: number; workDir?: string; tlsDir?: string } = {}): NginxConfig {
+export function feedModel(
+  options: { servers?: number; workDir?: string; tlsDir?: string; ports?: { http: number; https: number; health: number }; marker?: string } = {},
+): NginxConfig {
+  const ports = options.ports ?? { http: 8080, https: 8443, health: 8081 };
   const workDir = options.workDir ?? GOLDEN_WORK_DIR;
   const tlsDir = options.tlsDir ?? GOLDEN_TLS_DIR;
   const tls = {
@@ -39,8 +42,8 @@ export function feedModel(options: { servers?: number; workDir?: string; tlsDir?
     ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384',
     preferServerCiphers: true,
   };
-  const httpListen = { port: 8080, proxyProtocol: true };
-  const httpsListen = { port: 8443, ssl: true, proxyProtocol: true };
+  const httpListen = { port: ports.http, proxyProtocol: true };
+  const httpsListen = { port: ports.https, ssl: true, proxyProtocol: true };
   const upstreams: Upstream[] = [];
   const servers: Server[] = [];
   const count = options.servers;
@@ -108,10 +111,10 @@ export function feedModel(options: { servers?: number; workDir?: string; tlsDir?
     { listen: [{ ...httpListen, defaultServer: true }], serverNames: [], locations: notFound },
     { listen: [{ ...httpsListen, defaultServer: true }], serverNames: [], tls, locations: notFound },
     {
-      listen: [{ port: 8081, defaultServer: true, reuseport: true }],
+      listen: [{ port: ports.health, defaultServer: true, reuseport: true }],
       serverNames: [],
       locations: [
-        { match: 'prefix', path: '/health', accessLog: 'off', action: { kind: 'return', status: 200 } },
+        { match: 'prefix', path: '/health', accessLog: 'off', action: { kind: 'return', status: 200, ...(options.marker ? { body: options.marker } : {}) } },
         { match: 'prefix', path: '/basic_status', accessLog: 'off', action: { kind: 'stub_status' } },
         { match: 'prefix', path: '/', action: { kind: 'return', status: 404 } },
       ],
