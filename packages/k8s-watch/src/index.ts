@@ -16,13 +16,13 @@ export {
   type KubeObjectLike, type ChangeType, type ChangeEvent, type ChangeHandler, type IndexFunc, type Lister,
 } from './types.js';
 export { createApiListWatch, type ApiListWatchOptions, type ListResult, type ListWatchSource } from './list-watch.js';
-export { createInformer, type Informer, type InformerOptions, type InformerStats, type InformerHealth } from './informer.js';
+export { createInformer, type Informer, type InformerOptions, type InformerStats } from './informer.js';
 export { createCoalescingTrigger, type CoalescingTrigger, type CoalescingTriggerOptions, type CoalescingTriggerStats } from './coalescing-trigger.js';
 export { createKeyedQueue, type KeyedQueue, type KeyedQueueOptions, type KeyedQueueStats } from './keyed-queue.js';
 export { createLeaderElector, microTime, type LeaderElector, type LeaderElectorOptions, type LeaseSpec } from './leader-election.js';
 export {
-  createIngressStatusWriter, normaliseLoadBalancerIngress, sameLoadBalancerIngress,
-  type IngressStatusWriter, type IngressStatusWriterOptions, type IngressStatusResult, type LoadBalancerIngress,
+  createIngressStatusWriter, createIngressStatusUpdater, normaliseLoadBalancerIngress, sameLoadBalancerIngress,
+  type IngressLike, type IngressStatusModel, type IngressStatusUpdaterOptions, type IngressStatusWriter, type IngressStatusWriterOptions, type IngressStatusResult, type LoadBalancerIngress,
 } from './ingress-status-writer.js';
 export {
   createEventRecorder, type EventRecorder, type EventRecorderOptions, type EventRecorderStats, type EventType, type ObjectReference,

@@ -214,12 +214,22 @@ describe('createInformer', () => {
     const inf = make(src, { clock, wedgeTimeoutMs: 60_000 });
     inf.start();
     await inf.waitForSync();
-    expect(inf.health().healthy).toBe(true);
+    expect(inf.health().ok).toBe(true);
     await clock.advance(60_001);
-    expect(inf.health()).toMatchObject({ healthy: false });
+    expect(inf.health()).toMatchObject({ ok: false });
     src.upsert(mk('a', 'x'));
     await until(() => inf.get('x', 'a') !== undefined);
-    expect(inf.health().healthy).toBe(true);
+    expect(inf.health().ok).toBe(true);
+  });
+
+  it('is not ready until synced', async () => {
+    const src = createFakeListWatch<Obj>();
+    src.failLists(3, 500);
+    const inf = make(src, { backoff: createBackoff({ initialMs: 20, maxMs: 20, jitter: 0 }) });
+    inf.start();
+    expect(inf.readiness().ok).toBe(false);
+    await inf.waitForSync();
+    expect(inf.readiness()).toEqual({ ok: true });
   });
 
   it('exports events, relists, restarts and last activity as Prometheus metrics shared across informers', async () => {

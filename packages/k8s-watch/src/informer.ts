@@ -1,4 +1,4 @@
-import type { Logger } from '@kube-edge/runtime';
+import type { Logger, ProbeResult } from '@kube-edge/runtime';
 import { createNoopLogger } from '@kube-edge/runtime';
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -24,13 +24,6 @@ export interface InformerStats {
   lastActivity: number;
 }
 
-/** The liveness verdict of an informer. */
-export interface InformerHealth {
-  healthy: boolean;
-  /** Why it is unhealthy. */
-  reason?: string;
-}
-
 /** A live, self-healing cache of one kind of object. */
 export interface Informer<T> extends Lister<T> {
   /** The name used in logs and metrics. */
@@ -46,7 +39,9 @@ export interface Informer<T> extends Lister<T> {
    * Fails when started and nothing succeeded (list, watch event, clean watch close) for
    * `wedgeTimeoutMs`: the loop is wedged or failing for that long. Never blocks.
    */
-  health(): InformerHealth;
+  health(): ProbeResult;
+  /** Ready once synced: plug into a readiness check so a pod serves only with a full cache. Never blocks. */
+  readiness(): ProbeResult;
   /** A snapshot of the counters. */
   stats(): InformerStats;
 }
@@ -400,14 +395,15 @@ export function createInformer<T extends KubeObjectLike>(options: InformerOption
       };
     },
     health() {
-      if (!started || stopped) return { healthy: true };
+      if (!started || stopped) return { ok: true };
       const since = stats.lastActivity || startedAt;
       const idle = clock.now() - since;
       if (idle > wedgeTimeoutMs) {
-        return { healthy: false, reason: `informer ${name}: no successful list or watch activity for ${Math.round(idle / 1000)} s` };
+        return { ok: false, message: `informer ${name}: no successful list or watch activity for ${Math.round(idle / 1000)} s` };
       }
-      return { healthy: true };
+      return { ok: true };
     },
+    readiness: () => (synced ? { ok: true } : { ok: false, message: `informer ${name} has not synced yet` }),
     stats: () => ({ ...stats, events: { ...stats.events } }),
   };
   return informer;

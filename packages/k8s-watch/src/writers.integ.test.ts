@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { startApiServer } from '@kube-edge/testkit';
 import type { ApiServer, KubeObject } from '@kube-edge/testkit';
 import { createEventRecorder } from './event-recorder.js';
-import { createIngressStatusWriter, sameLoadBalancerIngress } from './ingress-status-writer.js';
+import { createIngressStatusUpdater, createIngressStatusWriter, sameLoadBalancerIngress } from './ingress-status-writer.js';
 import type { LoadBalancerIngress } from './ingress-status-writer.js';
 import { createKubeClient } from './kube-client.js';
 import type { KubeClient } from './kube-client.js';
@@ -94,6 +94,38 @@ describe('writers against the testkit API server', () => {
       await expect(w.write('default', 'stuck', [{ ip: '10.0.0.3' }])).rejects.toMatchObject({ statusCode: 409 });
       server.faults.reset();
       await expect(w.write('default', 'missing', [{ ip: '10.0.0.3' }])).resolves.toBe('not-found');
+    });
+  });
+
+  describe('IngressStatusUpdater', () => {
+    it('writes every owned Ingress, sends no request when the cached objects already match, and skips when not leader', async () => {
+      const a = server.store.create(ingress('upd-a'));
+      const b = server.store.create(ingress('upd-b'));
+      let leader = false;
+      const u = createIngressStatusUpdater({ writer: createIngressStatusWriter({ client }), isLeader: () => leader });
+      await u.start();
+      await u.update({ ingresses: [a, b], addresses: [{ ip: '10.2.0.1' }] });
+      expect(server.store.get<IngressObj>(ING, 'Ingress', 'default', 'upd-a')?.status?.loadBalancer?.ingress).toBeUndefined();
+      leader = true;
+      await u.update({ ingresses: [a, b], addresses: [{ ip: '10.2.0.1' }] });
+      const fresh = ['upd-a', 'upd-b'].map((n) => server.store.get<IngressObj>(ING, 'Ingress', 'default', n)!);
+      expect(fresh.map((o) => o.status?.loadBalancer?.ingress)).toEqual([[{ ip: '10.2.0.1' }], [{ ip: '10.2.0.1' }]]);
+      server.clearRequests();
+      await u.update({ ingresses: fresh, addresses: [{ ip: '10.2.0.1' }] });
+      expect(server.requests()).toHaveLength(0);
+      expect(await u.health()).toEqual({ ok: true });
+    });
+
+    it('tries every Ingress, then rejects and reports unhealthy when one write fails', async () => {
+      const a = server.store.create(ingress('fail-a'));
+      const b = server.store.create(ingress('fail-b'));
+      const u = createIngressStatusUpdater({ writer: createIngressStatusWriter({ client }) });
+      server.faults.failNext(1, 500, { method: 'PUT', pathIncludes: '/ingresses/fail-a/status' });
+      await expect(u.update({ ingresses: [a, b], addresses: [{ ip: '10.3.0.1' }] })).rejects.toMatchObject({ statusCode: 500 });
+      expect(server.store.get<IngressObj>(ING, 'Ingress', 'default', 'fail-b')?.status?.loadBalancer?.ingress).toEqual([{ ip: '10.3.0.1' }]);
+      expect((await u.health()).ok).toBe(false);
+      await u.update({ ingresses: [a, b], addresses: [{ ip: '10.3.0.1' }] });
+      expect((await u.health()).ok).toBe(true);
     });
   });
 
