@@ -264,6 +264,30 @@ describe('list', () => {
   });
 });
 
+describe('list consistency', () => {
+  it('serves later pages at the first page resourceVersion, unaffected by writes in between', async () => {
+    const ns = await freshNamespace();
+    for (let i = 0; i < 6; i++) {
+      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { v: '1' } } });
+    }
+    const first = (await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps?limit=3`)).body;
+    await call(url, 'DELETE', `/api/v1/namespaces/${ns}/configmaps/cm-4`);
+    await call(url, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/cm-5`, { body: { data: { v: '2' } }, contentType: 'application/merge-patch+json' });
+    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-9' } } });
+    const second = (await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps?limit=10&continue=${encodeURIComponent(first.metadata.continue)}`)).body;
+    expect(second.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+    expect(second.items.map((i: { metadata: { name: string }; data: { v: string } }) => `${i.metadata.name}=${i.data.v}`)).toEqual(['cm-3=1', 'cm-4=1', 'cm-5=1']);
+    expect(second.metadata.continue).toBeUndefined();
+    const exact = (await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps?resourceVersion=${first.metadata.resourceVersion}&resourceVersionMatch=Exact`)).body;
+    expect(exact.items).toHaveLength(6);
+    const now = (await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps`)).body;
+    expect(now.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['cm-0', 'cm-1', 'cm-2', 'cm-3', 'cm-5', 'cm-9']);
+    server.faults.compact();
+    const gone = await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps?limit=10&continue=${encodeURIComponent(first.metadata.continue)}`);
+    expect(gone.body).toMatchObject({ code: 410, reason: 'Expired' });
+  });
+});
+
 describe('patch', () => {
   it('applies JSON merge, strategic merge and JSON patches', async () => {
     const ns = await freshNamespace();

@@ -386,9 +386,14 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
           }
           const limit = intParam(q, 'limit');
           const cont = q.get('continue');
-          const page: { limit?: number; continue?: string } = {};
+          const page: { limit?: number; continue?: string; exactRv?: number } = {};
           if (limit !== undefined) page.limit = limit;
           if (cont !== null) page.continue = cont;
+          if (q.get('resourceVersionMatch') === 'Exact') {
+            const exact = intParam(q, 'resourceVersion');
+            if (exact === undefined) throw badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch "Exact" is forbidden for resourceVersion ""');
+            page.exactRv = exact;
+          }
           const list = store.list(r.res, filterFrom(r, q), page, r.version);
           const metadata: Record<string, unknown> = { resourceVersion: list.resourceVersion };
           if (list.continue !== undefined) metadata['continue'] = list.continue;

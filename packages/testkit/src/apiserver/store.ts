@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  KubeApiError,
+  makeStatus,
   alreadyExists,
   badRequest,
   conflict,
@@ -197,12 +199,38 @@ export class ObjectStore {
   }
 
   /**
-   * Lists objects sorted by namespace/name, with `limit`/`continue` paging. A continue token carries
-   * the resourceVersion of the first page; later pages read current state after the last key.
+   * The objects of a resource as they were at resourceVersion `rv`, rebuilt by undoing the history
+   * after it. Throws 410 Expired when the history no longer reaches back to `rv`.
    */
-  list(res: ResourceInfo, filter: ObjectFilter, page: { limit?: number; continue?: string } = {}, version?: string): ListResult {
+  private snapshot(res: ResourceInfo, rv: number, expiredMessage: string): Map<string, KubeObject> {
+    if (rv < this.droppedRv) throw expired(expiredMessage);
+    const state = new Map(this.bucket(res));
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const ev = this.history[i];
+      if (!ev || ev.rv <= rv) break;
+      if (ev.key !== res.key) continue;
+      const key = objectKey(res.namespaced ? ev.obj.metadata.namespace : undefined, ev.obj.metadata.name ?? '');
+      if (ev.type === 'ADDED' || ev.prev === undefined) state.delete(key);
+      else state.set(key, ev.prev);
+    }
+    return state;
+  }
+
+  /**
+   * Lists objects sorted by namespace/name, with `limit`/`continue` paging. Like the real server,
+   * every page is read at the resourceVersion of the first page (rebuilt from the watch history; a
+   * continue token older than the history gets 410). `exactRv` lists at that resourceVersion
+   * (`resourceVersionMatch=Exact`).
+   */
+  list(res: ResourceInfo, filter: ObjectFilter, page: { limit?: number; continue?: string; exactRv?: number } = {}, version?: string): ListResult {
     let listRv = this.rv;
     let startAfter: string | undefined;
+    let source: Map<string, KubeObject> = this.bucket(res);
+    if (page.exactRv !== undefined && page.exactRv !== this.rv) {
+      if (page.exactRv > this.rv) throw new KubeApiError(makeStatus(504, 'Timeout', `Too large resource version: ${page.exactRv}, current: ${this.rv}`));
+      listRv = page.exactRv;
+      source = this.snapshot(res, listRv, `too old resource version: ${listRv} (${this.droppedRv + 1})`);
+    }
     if (page.continue !== undefined && page.continue !== '') {
       let token: { rv?: unknown; start?: unknown };
       try {
@@ -211,13 +239,15 @@ export class ObjectStore {
         throw badRequest('continue key is not valid: illegal base64 data');
       }
       if (typeof token.rv !== 'number' || typeof token.start !== 'string') throw badRequest('continue key is not valid: incorrect encoded start resourceVersion');
-      if (token.rv < this.droppedRv) {
-        throw expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
-      }
       listRv = token.rv;
       startAfter = token.start;
+      source = this.snapshot(
+        res,
+        listRv,
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+      );
     }
-    const entries = [...this.bucket(res).entries()]
+    const entries = [...source.entries()]
       .filter(([k, o]) => (startAfter === undefined || k > startAfter) && this.matches(filter, o))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const limit = page.limit !== undefined && page.limit > 0 ? page.limit : entries.length;
@@ -440,11 +470,10 @@ export class ObjectStore {
     }
   }
 
-  private commit(res: ResourceInfo, obj: KubeObject | undefined, prev: KubeObject | undefined, type: WatchEventType): void {
-    const subject = obj ?? prev;
-    if (!subject) return;
-    const key = objectKey(res.namespaced ? subject.metadata.namespace : undefined, subject.metadata.name ?? '');
-    const stored = this.typed(res, subject);
+  /** Stores a change and emits it. For DELETED, `obj` is the last state (new resourceVersion) and `prev` the stored one. */
+  private commit(res: ResourceInfo, obj: KubeObject, prev: KubeObject | undefined, type: WatchEventType): void {
+    const key = objectKey(res.namespaced ? obj.metadata.namespace : undefined, obj.metadata.name ?? '');
+    const stored = this.typed(res, obj);
     if (type === 'DELETED') {
       this.bucket(res).delete(key);
       if (res.builtin && res.kind === 'Service') this.releaseAllocations(prev);
@@ -476,7 +505,7 @@ export class ObjectStore {
     for (const obj of [...this.bucket(registered).values()]) {
       this.rv++;
       const gone = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.rv) } };
-      this.commit(registered, undefined, gone, 'DELETED');
+      this.commit(registered, gone, obj, 'DELETED');
     }
     this.registry.unregisterCrd(crd);
   }
@@ -568,7 +597,7 @@ export class ObjectStore {
     next.metadata.resourceVersion = String(this.rv);
     const finalizersGone = (next.metadata.finalizers ?? []).length === 0;
     if (next.metadata.deletionTimestamp !== undefined && finalizersGone && !(res.builtin && res.kind === 'Namespace')) {
-      this.commit(res, undefined, next, 'DELETED');
+      this.commit(res, next, cur, 'DELETED');
       this.afterRemoval(res, next);
     } else {
       this.commit(res, next, cur, 'MODIFIED');
@@ -641,7 +670,7 @@ export class ObjectStore {
     this.rv++;
     const gone = clone(cur);
     gone.metadata.resourceVersion = String(this.rv);
-    this.commit(res, undefined, gone, 'DELETED');
+    this.commit(res, gone, cur, 'DELETED');
     this.afterRemoval(res, gone);
     return clone(this.typed(res, gone, version));
   }
@@ -678,7 +707,7 @@ export class ObjectStore {
     this.rv++;
     const gone = clone(cur);
     gone.metadata.resourceVersion = String(this.rv);
-    this.commit(nsRes, undefined, gone, 'DELETED');
+    this.commit(nsRes, gone, cur, 'DELETED');
   }
 
   /**
