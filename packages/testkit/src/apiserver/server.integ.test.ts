@@ -4,6 +4,8 @@ import { call, openWatch, waitFor } from '../../test/apiserver/helpers.js';
 import { startApiServer } from './server.js';
 import type { ApiServer } from './types.js';
 
+const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 let server: ApiServer;
 let url: string;
 let nsCounter = 0;
@@ -133,6 +135,16 @@ describe('create, get, update and errors', () => {
     });
     expect(mismatch.body).toMatchObject({ code: 400, reason: 'BadRequest' });
     expect((await call(url, 'GET', '/api/v1/namespaces/default/nodes')).status).toBe(404);
+  });
+
+  it('accepts YAML bodies and defaults new namespaces like the real server', async () => {
+    const r = await call(url, 'POST', '/api/v1/namespaces', { body: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: from-yaml\n', contentType: 'application/yaml' });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({
+      metadata: { name: 'from-yaml', labels: { 'kubernetes.io/metadata.name': 'from-yaml' } },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
   });
 
   it('generates names from generateName', async () => {
@@ -427,6 +439,36 @@ describe('custom resources', () => {
     expect((await call(url, 'GET', base)).status).toBe(404);
   });
 
+  it('serves a cluster-scoped CRD at every served version, rewriting only apiVersion', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'pools.lb.example.org' },
+      spec: {
+        group: 'lb.example.org',
+        scope: 'Cluster',
+        names: { plural: 'pools', singular: 'pool', kind: 'Pool' },
+        versions: [
+          { name: 'v1beta1', served: true, storage: false },
+          { name: 'v1', served: true, storage: true },
+          { name: 'v1alpha1', served: false, storage: false },
+        ],
+      },
+    };
+    expect((await call(url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd })).status).toBe(201);
+    const group = (await call(url, 'GET', '/apis/lb.example.org')).body;
+    expect(group.versions.map((v: { version: string }) => v.version)).toEqual(['v1', 'v1beta1']);
+    expect(group.preferredVersion.version).toBe('v1');
+    expect((await call(url, 'GET', '/apis/lb.example.org/v1alpha1/pools')).status).toBe(404);
+    const created = await call(url, 'POST', '/apis/lb.example.org/v1beta1/pools', { body: { apiVersion: 'lb.example.org/v1beta1', kind: 'Pool', metadata: { name: 'p' } } });
+    expect(created.body).toMatchObject({ apiVersion: 'lb.example.org/v1beta1', metadata: { name: 'p' } });
+    expect(created.body.metadata.namespace).toBeUndefined();
+    expect((await call(url, 'GET', '/apis/lb.example.org/v1/pools/p')).body.apiVersion).toBe('lb.example.org/v1');
+    expect((await call(url, 'GET', '/apis/lb.example.org/v1/namespaces/default/pools/p')).status).toBe(404);
+    const disc = (await call(url, 'GET', '/apis/lb.example.org/v1')).body;
+    expect(disc.resources).toEqual([expect.objectContaining({ name: 'pools', namespaced: false, kind: 'Pool' })]);
+  });
+
   it('rejects a CRD whose name is not plural.group', async () => {
     const r = await call(url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: { ...widgetCrd, metadata: { name: 'wrong.example.org' } } });
     expect(r.body).toMatchObject({ code: 422, reason: 'Invalid' });
@@ -489,6 +531,39 @@ describe('watch', () => {
     expect(await w.done).toBe('end');
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('also watches through the legacy /watch/ prefix and a single object with ?watch=true', async () => {
+    const ns = await freshNamespace();
+    const rv = server.store.resourceVersion();
+    const legacy = await openWatch(url, `/api/v1/watch/namespaces/${ns}/configmaps?resourceVersion=${rv}`);
+    const single = await openWatch(url, `/api/v1/namespaces/${ns}/configmaps/one?watch=true&resourceVersion=${rv}`);
+    for (const name of ['one', 'two']) {
+      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } } });
+    }
+    expect((await legacy.waitForCount(2)).map((e) => e.object.metadata.name)).toEqual(['one', 'two']);
+    await sleepMs(50);
+    expect(single.events.map((e) => e.object.metadata.name)).toEqual(['one']);
+    expect(server.requests().filter((r) => r.path.startsWith('/api/v1/watch/')).every((r) => r.watch)).toBe(true);
+    legacy.close();
+    single.close();
+  });
+
+  it('sends a BOOKMARK on demand with faults.sendBookmarks()', async () => {
+    const quiet = await startApiServer({ bookmarkIntervalMs: 60_000 });
+    try {
+      const w = await openWatch(quiet.url, `/api/v1/pods?watch=true&allowWatchBookmarks=true&resourceVersion=${quiet.store.resourceVersion()}`);
+      const plain = await openWatch(quiet.url, `/api/v1/pods?watch=true&resourceVersion=${quiet.store.resourceVersion()}`);
+      await waitFor(() => quiet.requests().filter((r) => r.watch).length === 2);
+      quiet.faults.sendBookmarks();
+      expect((await w.waitForCount(1))[0]?.type).toBe('BOOKMARK');
+      await sleepMs(50);
+      expect(plain.events).toEqual([]);
+      w.close();
+      plain.close();
+    } finally {
+      await quiet.close();
+    }
   });
 
   it('supports sendInitialEvents with the initial-events-end bookmark', async () => {
