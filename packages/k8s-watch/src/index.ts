@@ -30,3 +30,4 @@ export {
 export { parseManifests, loadManifests, createStaticLister, type StaticListerOptions } from './offline-lister.js';
 export { createFakeClock, type FakeClock } from './fake-clock.js';
 export { createFakeListWatch, type FakeListWatch } from './fake-list-watch.js';
+export { makeApiClient } from './typed-api-client.js';

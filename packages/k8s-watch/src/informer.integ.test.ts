@@ -12,6 +12,8 @@ import { createApiListWatch } from './list-watch.js';
 import { INGRESSES, SERVICES } from './resources.js';
 import type { KubeObjectLike } from './types.js';
 import { loadKubeConfig } from './config.js';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { makeApiClient } from './typed-api-client.js';
 
 interface Ing extends KubeObjectLike {
   spec?: { rules?: { host: string }[] };
@@ -194,6 +196,12 @@ describe('informer against the testkit API server', () => {
     }
   });
 
+  it('makes typed client-node API clients that work against a plain-HTTP server', async () => {
+    const core = makeApiClient(server.makeKubeConfig(), CoreV1Api, 'kube-edge-test/0.0.0');
+    const list = await core.listNamespace();
+    expect(list.items.map((n) => n.metadata?.name)).toEqual(expect.arrayContaining(['a', 'b']));
+  });
+
   it('fills kind and apiVersion into listed items of any resource', async () => {
     server.store.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc', namespace: 'a' }, spec: { ports: [{ port: 80 }] } });
     const lw = createApiListWatch<KubeObjectLike>({ client, resource: SERVICES, namespace: 'a' });
@@ -227,6 +235,10 @@ contexts: [{name: c, context: {cluster: c, user: u}}]
       await c.request({ path: '/apis/networking.k8s.io/v1/ingresses' });
       expect(seen[0]?.['user-agent']).toBe('kube-edge-feed-ingress/1.0.0');
       expect(seen[0]?.authorization).toBe('Bearer sekret');
+      // The typed client-node clients made by makeApiClient send it too.
+      await makeApiClient(kubeConfig, CoreV1Api, 'kube-edge-feed-ingress/1.0.0').listNamespace().catch(() => undefined);
+      expect(seen[1]?.['user-agent']).toBe('kube-edge-feed-ingress/1.0.0');
+      expect(seen[1]?.authorization).toBe('Bearer sekret');
     } finally {
       await new Promise((r) => srv.close(r));
     }

@@ -110,7 +110,7 @@ function parseStatus(body: string): { message?: string; reason?: string } {
  * settings mean nothing there (kubectl accepts it, e.g. for `kubectl proxy`). Returns a copy with
  * that flag set on plain-HTTP clusters; the input is not modified.
  */
-function allowPlainHttp(kc: KubeConfig): KubeConfig {
+export function allowPlainHttp(kc: KubeConfig): KubeConfig {
   const cluster = kc.getCurrentCluster();
   if (cluster === null || !cluster.server.startsWith('http:') || cluster.skipTLSVerify) return kc;
   const copy = new KubeConfig();
