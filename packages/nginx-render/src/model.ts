@@ -28,6 +28,8 @@ export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'crit' |
 
 /** The main (top-level) context. `daemon` and `pid` are owned by the process manager, not the model. */
 export interface MainSettings {
+  /** `user <name> [group]`: the account workers run as when the master runs as root. */
+  readonly user?: { readonly name: string; readonly group?: string };
   /** `worker_processes`; omitted when undefined. */
   readonly workerProcesses?: number | 'auto';
   /** `worker_shutdown_timeout`; omitted when undefined. */

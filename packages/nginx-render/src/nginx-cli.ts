@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TerminalError } from '@kube-edge/runtime';
 
 /** Where the nginx binary is on Debian; the default for every option named `binary`. */
 export const DEFAULT_NGINX_BINARY = '/usr/sbin/nginx';
@@ -55,15 +56,21 @@ export interface NginxTestResult {
 /**
  * Run `nginx -t` on a config file with the same arguments the process manager starts nginx
  * with. Non-blocking; safe to call concurrently (it writes nothing but nginx's own temp dirs).
+ * Rejects with a TerminalError when the binary cannot be run at all.
  */
 export async function testNginxConfigFile(options: { binary?: string; paths: NginxPaths; confPath: string; timeoutMs?: number }): Promise<NginxTestResult> {
   await ensureNginxDirs(options.paths);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     execFile(
       options.binary ?? DEFAULT_NGINX_BINARY,
       ['-t', ...nginxArgs(options.paths, options.confPath)],
       { timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
+        // A string code (ENOENT, EACCES) means nginx never ran: that is not a verdict on the config.
+        if (err && typeof err.code === 'string') {
+          reject(new TerminalError(`cannot run nginx: ${err.message}`, { code: 'NGINX_BINARY', cause: err }));
+          return;
+        }
         resolve({ ok: err === null, output: `${stdout}${stderr}`.trim() || (err ? err.message : '') });
       },
     );

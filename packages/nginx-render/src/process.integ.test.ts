@@ -248,6 +248,13 @@ describe('createNginxProcess with real nginx', () => {
     await h.nginx.stop();
   });
 
+  it('reports a missing nginx binary as such, not as a bad config', async () => {
+    const h = await harness({ binary: '/nonexistent/nginx' });
+    const err = await h.nginx.start(h.conf()).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(NginxConfigTestError);
+    expect(String(err)).toContain('cannot run nginx');
+  });
+
   it('refuses to start with an invalid initial config and runs nothing', async () => {
     const h = await harness();
     await expect(h.nginx.start('events {}\nhttp { bogus; }\n')).rejects.toBeInstanceOf(NginxConfigTestError);

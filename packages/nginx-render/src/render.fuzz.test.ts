@@ -365,6 +365,9 @@ describe(`fuzzing every user-controlled field (seed ${SEED}, ${CASES} cases)`, (
       if (geo !== usesDollar) failures.push(`${field.name} ${JSON.stringify(value.slice(0, 80))}: geo variable mismatch`);
       accepted.push({ field, value });
     }
+    if (process.env.FUZZ_REPORT === '1') {
+      console.log(JSON.stringify({ seed: SEED, cases: CASES, accepted: accepted.length, acceptedByField: Object.fromEntries(acceptedByField) }));
+    }
     expect(failures.slice(0, 10)).toEqual([]);
     // The generator must exercise both outcomes for every field, or the test proves little.
     for (const f of FIELDS) {
@@ -436,6 +439,7 @@ describe(`fuzzing every user-controlled field (seed ${SEED}, ${CASES} cases)`, (
         }
       }
       if (inBatch > 0) batches.push(current);
+      if (process.env.FUZZ_REPORT === '1') console.log(JSON.stringify({ nginxChecked: batches.reduce((n, b) => n + b.servers.length, 0), configs: batches.length }));
       for (const b of batches) {
         const result = await nginxTestText(renderNginxConfig(b), tls.path, work.path);
         expect(result.output).toContain('test is successful');

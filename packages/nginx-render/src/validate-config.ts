@@ -346,6 +346,9 @@ function checkUpstream(c: Checker, path: string, u: Upstream): void {
   c.optF(path, '.keepaliveTimeout', u.keepaliveTimeout, validateDuration);
 }
 
+const validateUserName: Validator = (v) =>
+  typeof v === 'string' && /^[a-z_][a-z0-9_-]{0,31}$/.test(v) ? { ok: true, value: v } : { ok: false, reason: 'must be a POSIX user or group name' };
+
 /** The key nginx's map hash stores a literal key under (it lower-cases keys). */
 export function mapKeyIdentity(key: string): string {
   return key.toLowerCase();
@@ -378,6 +381,10 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
   const c = new Checker();
   const m = config.main;
   if (m) {
+    if (m.user) {
+      c.check('main.user.name', m.user.name, validateUserName);
+      c.opt('main.user.group', m.user.group, validateUserName);
+    }
     if (m.workerProcesses !== 'auto') c.opt('main.workerProcesses', m.workerProcesses, int('worker_processes', 1, 1024));
     c.opt('main.workerShutdownTimeout', m.workerShutdownTimeout, validateDuration);
     c.opt('main.workerRlimitNofile', m.workerRlimitNofile, int('worker_rlimit_nofile', 1, 100_000_000));
