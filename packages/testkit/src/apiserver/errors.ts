@@ -26,7 +26,12 @@ export interface StatusTarget {
 
 /** A field error for 422 Invalid. */
 export interface FieldCause {
-  reason: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueForbidden' | 'FieldValueDuplicate' | 'FieldValueNotSupported';
+  reason:
+    | 'FieldValueInvalid'
+    | 'FieldValueRequired'
+    | 'FieldValueForbidden'
+    | 'FieldValueDuplicate'
+    | 'FieldValueNotSupported';
   message: string;
   field: string;
 }
@@ -50,8 +55,21 @@ const REASONS: Record<number, string> = {
 };
 
 /** Builds a Failure Status object. */
-export function makeStatus(code: number, reason: string, message: string, details?: KubeStatus['details']): KubeStatus {
-  const status: KubeStatus = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+export function makeStatus(
+  code: number,
+  reason: string,
+  message: string,
+  details?: KubeStatus['details'],
+): KubeStatus {
+  const status: KubeStatus = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  };
   if (details !== undefined) status.details = details;
   return status;
 }
@@ -73,17 +91,23 @@ function details(t: StatusTarget): NonNullable<KubeStatus['details']> {
 
 /** 404 NotFound: `pods "x" not found`. */
 export function notFound(t: StatusTarget): KubeApiError {
-  return new KubeApiError(makeStatus(404, 'NotFound', `${qualified(t)} "${t.name ?? ''}" not found`, details(t)));
+  return new KubeApiError(
+    makeStatus(404, 'NotFound', `${qualified(t)} "${t.name ?? ''}" not found`, details(t)),
+  );
 }
 
 /** 404 for a path the server does not serve. */
 export function pathNotFound(): KubeApiError {
-  return new KubeApiError(makeStatus(404, 'NotFound', 'the server could not find the requested resource', {}));
+  return new KubeApiError(
+    makeStatus(404, 'NotFound', 'the server could not find the requested resource', {}),
+  );
 }
 
 /** 409 AlreadyExists. */
 export function alreadyExists(t: StatusTarget): KubeApiError {
-  return new KubeApiError(makeStatus(409, 'AlreadyExists', `${qualified(t)} "${t.name ?? ''}" already exists`, details(t)));
+  return new KubeApiError(
+    makeStatus(409, 'AlreadyExists', `${qualified(t)} "${t.name ?? ''}" already exists`, details(t)),
+  );
 }
 
 /** 409 Conflict on a stale resourceVersion (or a failed precondition, with `message`). */
@@ -91,14 +115,19 @@ export function conflict(t: StatusTarget, message?: string): KubeApiError {
   const text =
     message ?? 'the object has been modified; please apply your changes to the latest version and try again';
   return new KubeApiError(
-    makeStatus(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(t)} "${t.name ?? ''}": ${text}`, details(t)),
+    makeStatus(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${qualified(t)} "${t.name ?? ''}": ${text}`,
+      details(t),
+    ),
   );
 }
 
 /** 422 Invalid with field causes, worded like the real server. */
 export function invalid(kind: string, group: string, name: string, causes: FieldCause[]): KubeApiError {
   const list = causes.map((c) => `${c.field}: ${c.message}`);
-  const message = `${kind} "${name}" is invalid: ${list.length === 1 ? list[0] ?? '' : `[${list.join(', ')}]`}`;
+  const message = `${kind} "${name}" is invalid: ${list.length === 1 ? (list[0] ?? '') : `[${list.join(', ')}]`}`;
   return new KubeApiError(makeStatus(422, 'Invalid', message, { name, group, kind, causes }));
 }
 
@@ -121,7 +150,14 @@ export function forbidden(t: StatusTarget, message: string): KubeApiError {
 
 /** 405 MethodNotAllowed. */
 export function methodNotAllowed(): KubeApiError {
-  return new KubeApiError(makeStatus(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}));
+  return new KubeApiError(
+    makeStatus(
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+      {},
+    ),
+  );
 }
 
 /** 415 UnsupportedMediaType. */
@@ -133,6 +169,8 @@ export function unsupportedMediaType(message: string): KubeApiError {
 export function internalError(err: unknown): KubeApiError {
   const message = err instanceof Error ? err.message : String(err);
   return new KubeApiError(
-    makeStatus(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ reason: 'UnexpectedServerResponse', message }] }),
+    makeStatus(500, 'InternalError', `Internal error occurred: ${message}`, {
+      causes: [{ reason: 'UnexpectedServerResponse', message }],
+    }),
   );
 }

@@ -23,7 +23,9 @@ afterAll(async () => {
 
 describe('seeds', () => {
   it('loads YAML and JSON files of a directory, namespaces and CRDs first, List kinds expanded', () => {
-    expect(server.store.get('example.com/v1', 'Widget', 'shop', 'first')).toMatchObject({ spec: { size: 3 } });
+    expect(server.store.get('example.com/v1', 'Widget', 'shop', 'first')).toMatchObject({
+      spec: { size: 3 },
+    });
     expect(server.store.get('v1', 'ConfigMap', 'shop', 'settings')).toMatchObject({ data: { mode: 'fast' } });
     expect(server.store.list('v1', 'Node').map((n) => n.metadata.name)).toEqual(['node-a', 'node-b']);
   });
@@ -36,28 +38,48 @@ describe('seeds', () => {
   });
 
   it('loads inline YAML text with store.loadYaml', () => {
-    const created = server.store.loadYaml('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: inline, namespace: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: inline-ns}\n');
-    expect(created.map((o) => `${o.kind}/${o.metadata.name ?? ''}`)).toEqual(['Namespace/inline-ns', 'ConfigMap/inline']);
+    const created = server.store.loadYaml(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: inline, namespace: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: inline-ns}\n',
+    );
+    expect(created.map((o) => `${o.kind}/${o.metadata.name ?? ''}`)).toEqual([
+      'Namespace/inline-ns',
+      'ConfigMap/inline',
+    ]);
   });
 });
 
 describe('store API', () => {
   it('deep-copies objects in and out', () => {
-    const input = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'copy', namespace: 'default' }, data: { a: '1' } };
+    const input = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'copy', namespace: 'default' },
+      data: { a: '1' },
+    };
     const created = server.store.create(input);
     input.data.a = 'changed-input';
     created.data.a = 'changed-output';
     const got = server.store.get<typeof input>('v1', 'ConfigMap', 'default', 'copy');
     expect(got?.data).toEqual({ a: '1' });
     got!.data.a = 'changed-get';
-    expect(server.store.list<typeof input>('v1', 'ConfigMap', 'default').find((o) => o.metadata.name === 'copy')?.data).toEqual({ a: '1' });
+    expect(
+      server.store.list<typeof input>('v1', 'ConfigMap', 'default').find((o) => o.metadata.name === 'copy')
+        ?.data,
+    ).toEqual({ a: '1' });
   });
 
   it('updates with optimistic concurrency and writes status directly', () => {
-    const created = server.store.create<KubeObject>({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sp', namespace: 'default' }, spec: { containers: [] } });
+    const created = server.store.create<KubeObject>({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'sp', namespace: 'default' },
+      spec: { containers: [] },
+    });
     const updated = server.store.update({ ...created, status: { phase: 'Running' } });
     expect(updated['status']).toEqual({ phase: 'Running' });
-    expect(Number(updated.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
+    expect(Number(updated.metadata.resourceVersion)).toBeGreaterThan(
+      Number(created.metadata.resourceVersion),
+    );
     let err: unknown;
     try {
       server.store.update({ ...created, status: { phase: 'Failed' } });
@@ -67,21 +89,34 @@ describe('store API', () => {
     expect(err).toBeInstanceOf(KubeApiError);
     expect(err).toMatchObject({ code: 409, reason: 'Conflict' });
     expect(() => server.store.get('v1', 'Nope', 'default', 'x')).toThrow(/no kind "Nope"/);
-    expect(() => server.store.delete('v1', 'Pod', 'default', 'missing')).toThrow(expect.objectContaining({ code: 404 }));
-    expect(() => server.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: 'missing' } })).toThrow(
-      expect.objectContaining({ code: 404, message: 'namespaces "missing" not found' }),
+    expect(() => server.store.delete('v1', 'Pod', 'default', 'missing')).toThrow(
+      expect.objectContaining({ code: 404 }),
     );
+    expect(() =>
+      server.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: 'missing' } }),
+    ).toThrow(expect.objectContaining({ code: 404, message: 'namespaces "missing" not found' }));
   });
 
   it('emits watch events for store writes with one increasing resourceVersion', async () => {
     const from = server.store.resourceVersion();
-    const w = await openWatch(server.url, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${from}`);
-    server.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ev', namespace: 'default' } });
+    const w = await openWatch(
+      server.url,
+      `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${from}`,
+    );
+    server.store.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'ev', namespace: 'default' },
+    });
     server.store.patchMerge('v1', 'ConfigMap', 'default', 'ev', { data: { x: 'y' } });
     server.store.delete('v1', 'ConfigMap', 'default', 'ev');
     const events = await w.waitForCount(3);
     expect(events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
-    expect(events.map((e) => Number(e.object.metadata.resourceVersion))).toEqual([Number(from) + 1, Number(from) + 2, Number(from) + 3]);
+    expect(events.map((e) => Number(e.object.metadata.resourceVersion))).toEqual([
+      Number(from) + 1,
+      Number(from) + 2,
+      Number(from) + 3,
+    ]);
     w.close();
   });
 });
@@ -98,10 +133,15 @@ describe('faults', () => {
     expect((await call(server.url, 'GET', '/api/v1/namespaces/default/configmaps')).status).toBe(200);
     server.faults.failNext(1, 500, { method: 'POST' });
     expect((await call(server.url, 'GET', '/api/v1/namespaces')).status).toBe(200);
-    const post = await call(server.url, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'f' } } });
+    const post = await call(server.url, 'POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'f' } },
+    });
     expect(post.body).toMatchObject({ code: 500, reason: 'InternalError' });
     server.faults.failNext(1, 429);
-    expect((await call(server.url, 'GET', '/version')).body).toMatchObject({ code: 429, reason: 'TooManyRequests' });
+    expect((await call(server.url, 'GET', '/version')).body).toMatchObject({
+      code: 429,
+      reason: 'TooManyRequests',
+    });
   });
 
   it('adds latency to every request until reset', async () => {
@@ -122,14 +162,23 @@ describe('faults', () => {
     server.faults.endWatches();
     expect(await clean.done).toBe('end');
     const cut = await openWatch(server.url, path);
-    server.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cut', namespace: 'default' }, spec: { containers: [] } });
+    server.store.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'cut', namespace: 'default' },
+      spec: { containers: [] },
+    });
     await cut.waitForCount(1);
     server.faults.destroySockets();
     expect(await cut.done).toBe('error');
   });
 
   it('stops (connections refused) and restarts on the same port with state and resourceVersion kept', async () => {
-    server.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'survivor', namespace: 'default' } });
+    server.store.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'survivor', namespace: 'default' },
+    });
     const rv = server.store.resourceVersion();
     const port = server.port;
     await server.stop();
@@ -138,7 +187,11 @@ describe('faults', () => {
     expect(server.port).toBe(port);
     const got = await call(server.url, 'GET', '/api/v1/namespaces/default/configmaps/survivor');
     expect(got.status).toBe(200);
-    const next = server.store.create<KubeObject>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after', namespace: 'default' } });
+    const next = server.store.create<KubeObject>({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'after', namespace: 'default' },
+    });
     expect(Number(next.metadata.resourceVersion)).toBe(Number(rv) + 1);
   });
 
@@ -147,8 +200,20 @@ describe('faults', () => {
     await call(server.url, 'GET', '/api/v1/namespaces/default/configmaps/nope');
     await call(server.url, 'GET', '/api/v1/namespaces/default/configmaps?labelSelector=a%3Db');
     expect(server.requests()).toEqual([
-      { method: 'GET', path: '/api/v1/namespaces/default/configmaps/nope', query: '', watch: false, status: 404 },
-      { method: 'GET', path: '/api/v1/namespaces/default/configmaps', query: 'labelSelector=a%3Db', watch: false, status: 200 },
+      {
+        method: 'GET',
+        path: '/api/v1/namespaces/default/configmaps/nope',
+        query: '',
+        watch: false,
+        status: 404,
+      },
+      {
+        method: 'GET',
+        path: '/api/v1/namespaces/default/configmaps',
+        query: 'labelSelector=a%3Db',
+        watch: false,
+        status: 200,
+      },
     ]);
   });
 });

@@ -3,7 +3,14 @@
 // (see TOOLCHAIN.md), so, as k8s-watch will, the harness restarts it on `error` unless stopped.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, ListWatch, makeInformer, Watch, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  ListWatch,
+  makeInformer,
+  Watch,
+  type KubeConfig,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
 import { waitFor } from '../../test/apiserver/helpers.js';
 import { startApiServer } from './server.js';
 import type { ApiServer, KubeObject } from './types.js';
@@ -19,14 +26,27 @@ interface Harness {
 
 const running: Harness[] = [];
 
-function startInformer(server: ApiServer, kc: KubeConfig, namespace: string, labelSelector?: string): Harness {
+function startInformer(
+  server: ApiServer,
+  kc: KubeConfig,
+  namespace: string,
+  labelSelector?: string,
+): Harness {
   const api = kc.makeApiClient(CoreV1Api);
   const listFn = (): Promise<{ metadata?: { resourceVersion?: string }; items: V1ConfigMap[] }> =>
     api.listNamespacedConfigMap(labelSelector === undefined ? { namespace } : { namespace, labelSelector });
   // The real ListWatch, with its reconnect back-off (1 s doubling to 30 s) capped at 50 ms to keep the suite fast.
-  const informer = new ListWatch<V1ConfigMap>(`/api/v1/namespaces/${namespace}/configmaps`, new Watch(kc), listFn, false, labelSelector, undefined, {
-    delayFn: (ms) => sleep(Math.min(ms, 50)),
-  });
+  const informer = new ListWatch<V1ConfigMap>(
+    `/api/v1/namespaces/${namespace}/configmaps`,
+    new Watch(kc),
+    listFn,
+    false,
+    labelSelector,
+    undefined,
+    {
+      delayFn: (ms) => sleep(Math.min(ms, 50)),
+    },
+  );
   let stopped = false;
   const h: Harness = {
     informer,
@@ -56,10 +76,16 @@ function startInformer(server: ApiServer, kc: KubeConfig, namespace: string, lab
 }
 
 function cacheState(h: Harness, namespace: string): Record<string, string> {
-  return Object.fromEntries(h.informer.list(namespace).map((o) => [o.metadata?.name ?? '', o.metadata?.resourceVersion ?? '']));
+  return Object.fromEntries(
+    h.informer.list(namespace).map((o) => [o.metadata?.name ?? '', o.metadata?.resourceVersion ?? '']),
+  );
 }
 
-function serverState(server: ApiServer, namespace: string, selector?: (o: KubeObject) => boolean): Record<string, string> {
+function serverState(
+  server: ApiServer,
+  namespace: string,
+  selector?: (o: KubeObject) => boolean,
+): Record<string, string> {
   return Object.fromEntries(
     server.store
       .list('v1', 'ConfigMap', namespace)
@@ -68,17 +94,33 @@ function serverState(server: ApiServer, namespace: string, selector?: (o: KubeOb
   );
 }
 
-async function converge(h: Harness, server: ApiServer, namespace: string, selector?: (o: KubeObject) => boolean): Promise<void> {
+async function converge(
+  h: Harness,
+  server: ApiServer,
+  namespace: string,
+  selector?: (o: KubeObject) => boolean,
+): Promise<void> {
   await waitFor(
-    () => JSON.stringify(cacheState(h, namespace)) === JSON.stringify(serverState(server, namespace, selector)),
+    () =>
+      JSON.stringify(cacheState(h, namespace)) === JSON.stringify(serverState(server, namespace, selector)),
     10_000,
     'the informer cache to converge to the server state',
   );
   expect(cacheState(h, namespace)).toEqual(serverState(server, namespace, selector));
 }
 
-function cm(namespace: string, name: string, data: Record<string, string> = {}, labels?: Record<string, string>): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, ...(labels ? { labels } : {}) }, data };
+function cm(
+  namespace: string,
+  name: string,
+  data: Record<string, string> = {},
+  labels?: Record<string, string>,
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace, ...(labels ? { labels } : {}) },
+    data,
+  };
 }
 
 let server: ApiServer;
@@ -96,7 +138,9 @@ function freshNamespace(): string {
 function churn(namespace: string, round: number): void {
   server.store.create(cm(namespace, `new-${round}`));
   server.store.patchMerge('v1', 'ConfigMap', namespace, 'keep', { data: { round: String(round) } });
-  const victims = server.store.list('v1', 'ConfigMap', namespace).filter((o) => o.metadata.name?.startsWith('new-') && o.metadata.name !== `new-${round}`);
+  const victims = server.store
+    .list('v1', 'ConfigMap', namespace)
+    .filter((o) => o.metadata.name?.startsWith('new-') && o.metadata.name !== `new-${round}`);
   for (const v of victims) server.store.delete('v1', 'ConfigMap', namespace, v.metadata.name ?? '');
 }
 
@@ -120,7 +164,9 @@ describe('client-node informer', () => {
     const ns = freshNamespace();
     server.store.create(cm(ns, 'a'));
     const api = kc.makeApiClient(CoreV1Api);
-    const informer = makeInformer(kc, `/api/v1/namespaces/${ns}/configmaps`, () => api.listNamespacedConfigMap({ namespace: ns }));
+    const informer = makeInformer(kc, `/api/v1/namespaces/${ns}/configmaps`, () =>
+      api.listNamespacedConfigMap({ namespace: ns }),
+    );
     const seen: string[] = [];
     informer.on('add', (o) => seen.push(`add ${o.metadata?.name ?? ''}`));
     informer.on('update', (o) => seen.push(`update ${o.metadata?.name ?? ''} ${String(o.data?.['v'])}`));
@@ -134,9 +180,15 @@ describe('client-node informer', () => {
       await waitFor(() => seen.length === 4);
       expect(seen).toEqual(['add a', 'add b', 'update a 2', 'delete b']);
       expect(informer.list(ns).map((o) => o.metadata?.name)).toEqual(['a']);
-      expect(informer.get('a', ns)?.metadata?.resourceVersion).toBe(server.store.get('v1', 'ConfigMap', ns, 'a')?.metadata.resourceVersion);
-      const lists = server.requests().filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps` && !r.watch);
-      const watches = server.requests().filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps` && r.watch);
+      expect(informer.get('a', ns)?.metadata?.resourceVersion).toBe(
+        server.store.get('v1', 'ConfigMap', ns, 'a')?.metadata.resourceVersion,
+      );
+      const lists = server
+        .requests()
+        .filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps` && !r.watch);
+      const watches = server
+        .requests()
+        .filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps` && r.watch);
       expect(lists).toHaveLength(1);
       expect(watches).toHaveLength(1);
       expect(watches[0]?.query).toMatch(/resourceVersion=\d+/);
@@ -168,12 +220,16 @@ describe('client-node informer', () => {
     server.store.create(cm(ns, 'keep'));
     const h = startInformer(server, kc, ns);
     await converge(h, server, ns);
-    const watchesBefore = server.requests().filter((r) => r.watch && r.path.includes(`/namespaces/${ns}/`)).length;
+    const watchesBefore = server
+      .requests()
+      .filter((r) => r.watch && r.path.includes(`/namespaces/${ns}/`)).length;
     server.faults.destroySockets();
     churn(ns, 1);
     await converge(h, server, ns);
     // Depending on timing client-node sees the cut stream as an error (restarted by the harness) or as a close (re-watch).
-    expect(server.requests().filter((r) => r.watch && r.path.includes(`/namespaces/${ns}/`)).length).toBeGreaterThan(watchesBefore);
+    expect(
+      server.requests().filter((r) => r.watch && r.path.includes(`/namespaces/${ns}/`)).length,
+    ).toBeGreaterThan(watchesBefore);
     churn(ns, 2);
     await converge(h, server, ns);
   });
@@ -203,7 +259,9 @@ describe('client-node informer', () => {
     churn(ns, 1);
     await converge(h, server, ns);
     expect(h.deletes).toContain('doomed');
-    const lists = server.requests().filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps` && !r.watch);
+    const lists = server
+      .requests()
+      .filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps` && !r.watch);
     expect(lists.map((r) => r.status)).toEqual([200, 503, 200]);
   });
 
@@ -251,27 +309,33 @@ describe('client-node informer', () => {
 });
 
 describe('client-node informer, history overflow', () => {
-  it.each(['event', 'status'] as const)('re-lists and converges when the watch resourceVersion fell out of a small history (410 as %s)', async (watchGone) => {
-    const small = await startApiServer({ historySize: 5, watchGone });
-    try {
-      const skc = small.makeKubeConfig();
-      small.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'h' } });
-      small.store.create(cm('h', 'keep'));
-      small.store.create(cm('h', 'doomed'));
-      const h = startInformer(small, skc, 'h');
-      await converge(h, small, 'h');
-      await small.stop();
-      small.store.delete('v1', 'ConfigMap', 'h', 'doomed');
-      for (let i = 0; i < 10; i++) small.store.patchMerge('v1', 'ConfigMap', 'h', 'keep', { data: { i: String(i) } });
-      await small.restart();
-      await converge(h, small, 'h');
-      expect(h.deletes).toEqual(['doomed']);
-      const watches = small.requests().filter((r) => r.watch);
-      expect(watches.some((r) => r.status === (watchGone === 'status' ? 410 : 200))).toBe(true);
-      expect(small.requests().filter((r) => !r.watch && r.path === '/api/v1/namespaces/h/configmaps').length).toBeGreaterThanOrEqual(2);
-      await h.stop();
-    } finally {
-      await small.close();
-    }
-  });
+  it.each(['event', 'status'] as const)(
+    're-lists and converges when the watch resourceVersion fell out of a small history (410 as %s)',
+    async (watchGone) => {
+      const small = await startApiServer({ historySize: 5, watchGone });
+      try {
+        const skc = small.makeKubeConfig();
+        small.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'h' } });
+        small.store.create(cm('h', 'keep'));
+        small.store.create(cm('h', 'doomed'));
+        const h = startInformer(small, skc, 'h');
+        await converge(h, small, 'h');
+        await small.stop();
+        small.store.delete('v1', 'ConfigMap', 'h', 'doomed');
+        for (let i = 0; i < 10; i++)
+          small.store.patchMerge('v1', 'ConfigMap', 'h', 'keep', { data: { i: String(i) } });
+        await small.restart();
+        await converge(h, small, 'h');
+        expect(h.deletes).toEqual(['doomed']);
+        const watches = small.requests().filter((r) => r.watch);
+        expect(watches.some((r) => r.status === (watchGone === 'status' ? 410 : 200))).toBe(true);
+        expect(
+          small.requests().filter((r) => !r.watch && r.path === '/api/v1/namespaces/h/configmaps').length,
+        ).toBeGreaterThanOrEqual(2);
+        await h.stop();
+      } finally {
+        await small.close();
+      }
+    },
+  );
 });

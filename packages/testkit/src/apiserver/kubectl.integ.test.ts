@@ -22,7 +22,12 @@ const children = new Set<ChildProcess>();
 function kubectl(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile('kubectl', args, { env, timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1;
+      const code =
+        err === null
+          ? 0
+          : typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1;
       resolve({ code, stdout, stderr });
     });
   });
@@ -112,7 +117,10 @@ describe('kubectl against the test server', () => {
       'ingress.networking.k8s.io/web created',
     ]);
     expect(server.store.get('apps/v1', 'Deployment', 'shop', 'web')).toMatchObject({ spec: { replicas: 1 } });
-    expect(server.store.get<KubeObject & { spec: { clusterIP: string } }>('v1', 'Service', 'shop', 'web')?.spec.clusterIP).toMatch(/^10\.96\./);
+    expect(
+      server.store.get<KubeObject & { spec: { clusterIP: string } }>('v1', 'Service', 'shop', 'web')?.spec
+        .clusterIP,
+    ).toMatch(/^10\.96\./);
   });
 
   it('gets objects as JSON, single and as a list, and reports NotFound like a real server', async () => {
@@ -120,10 +128,17 @@ describe('kubectl against the test server', () => {
     const stored = server.store.get('apps/v1', 'Deployment', 'shop', 'web');
     expect(one.metadata.uid).toBe(stored?.metadata.uid);
     expect(one.metadata.resourceVersion).toBe(stored?.metadata.resourceVersion);
-    const list = JSON.parse(await ok('get', 'svc,ing', '-n', 'shop', '-o', 'json')) as { items: KubeObject[] };
-    expect(list.items.map((i) => `${i.kind}/${i.metadata.name ?? ''}`)).toEqual(['Service/web', 'Ingress/web']);
+    const list = JSON.parse(await ok('get', 'svc,ing', '-n', 'shop', '-o', 'json')) as {
+      items: KubeObject[];
+    };
+    expect(list.items.map((i) => `${i.kind}/${i.metadata.name ?? ''}`)).toEqual([
+      'Service/web',
+      'Ingress/web',
+    ]);
     const names = await ok('get', 'ns', '-o', 'name');
-    expect(names.trim().split('\n')).toEqual(expect.arrayContaining(['namespace/default', 'namespace/kube-system', 'namespace/shop']));
+    expect(names.trim().split('\n')).toEqual(
+      expect.arrayContaining(['namespace/default', 'namespace/kube-system', 'namespace/shop']),
+    );
     const missing = await kubectl('get', 'configmap', 'nope', '-n', 'shop');
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe('Error from server (NotFound): configmaps "nope" not found');
@@ -133,11 +148,15 @@ describe('kubectl against the test server', () => {
     const first = await manifest('app.yaml', app(2, 'fast', ', tier: front'));
     const out = await ok('apply', '-f', first, '--validate=false');
     expect(out).toContain('deployment.apps/web configured');
-    const d = server.store.get<KubeObject & { spec: { replicas: number; template: { spec: { containers: { env: unknown }[] } } } }>('apps/v1', 'Deployment', 'shop', 'web');
+    const d = server.store.get<
+      KubeObject & { spec: { replicas: number; template: { spec: { containers: { env: unknown }[] } } } }
+    >('apps/v1', 'Deployment', 'shop', 'web');
     expect(d?.spec.replicas).toBe(2);
     expect(d?.spec.template.spec.containers[0]?.env).toEqual([{ name: 'MODE', value: 'fast' }]);
     expect(d?.metadata.labels).toEqual({ app: 'web', tier: 'front' });
-    expect(d?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).toContain('"replicas":2');
+    expect(d?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).toContain(
+      '"replicas":2',
+    );
     const again = await ok('apply', '-f', first, '--validate=false');
     expect(again).toContain('deployment.apps/web unchanged');
     const second = await manifest('app.yaml', app(2, 'fast', ''));
@@ -146,31 +165,93 @@ describe('kubectl against the test server', () => {
   });
 
   it('patches with strategic merge (default), merge and JSON patches', async () => {
-    await ok('patch', 'deployment', 'web', '-n', 'shop', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28"}]}}}}');
-    await ok('patch', 'deployment', 'web', '-n', 'shop', '--type=merge', '-p', '{"metadata":{"annotations":{"owner":"team-a"}}}');
-    await ok('patch', 'deployment', 'web', '-n', 'shop', '--type=json', '-p', '[{"op":"replace","path":"/spec/replicas","value":4}]');
-    const d = server.store.get<KubeObject & { spec: { replicas: number; template: { spec: { containers: { image: string; env: unknown }[] } } } }>('apps/v1', 'Deployment', 'shop', 'web');
+    await ok(
+      'patch',
+      'deployment',
+      'web',
+      '-n',
+      'shop',
+      '-p',
+      '{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28"}]}}}}',
+    );
+    await ok(
+      'patch',
+      'deployment',
+      'web',
+      '-n',
+      'shop',
+      '--type=merge',
+      '-p',
+      '{"metadata":{"annotations":{"owner":"team-a"}}}',
+    );
+    await ok(
+      'patch',
+      'deployment',
+      'web',
+      '-n',
+      'shop',
+      '--type=json',
+      '-p',
+      '[{"op":"replace","path":"/spec/replicas","value":4}]',
+    );
+    const d = server.store.get<
+      KubeObject & {
+        spec: { replicas: number; template: { spec: { containers: { image: string; env: unknown }[] } } };
+      }
+    >('apps/v1', 'Deployment', 'shop', 'web');
     expect(d?.spec.replicas).toBe(4);
-    expect(d?.spec.template.spec.containers[0]).toMatchObject({ image: 'nginx:1.28', env: [{ name: 'MODE', value: 'fast' }] });
+    expect(d?.spec.template.spec.containers[0]).toMatchObject({
+      image: 'nginx:1.28',
+      env: [{ name: 'MODE', value: 'fast' }],
+    });
     expect(d?.metadata.annotations?.['owner']).toBe('team-a');
-    const status = await kubectl('patch', 'ingress', 'web', '-n', 'shop', '--subresource=status', '--type=merge', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.1"}]}}}');
+    const status = await kubectl(
+      'patch',
+      'ingress',
+      'web',
+      '-n',
+      'shop',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.1"}]}}}',
+    );
     expect(status.code).toBe(0);
-    expect(server.store.get('networking.k8s.io/v1', 'Ingress', 'shop', 'web')?.['status']).toEqual({ loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } });
+    expect(server.store.get('networking.k8s.io/v1', 'Ingress', 'shop', 'web')?.['status']).toEqual({
+      loadBalancer: { ingress: [{ ip: '192.0.2.1' }] },
+    });
   });
 
   it('streams changes with get --watch', async () => {
-    const child = spawn('kubectl', ['get', 'configmaps', '-n', 'shop', '--watch', '--output-watch-events', '-o', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'kubectl',
+      ['get', 'configmaps', '-n', 'shop', '--watch', '--output-watch-events', '-o', 'json'],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     children.add(child);
     let out = '';
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString('utf8');
     });
     try {
-      await waitFor(() => server.requests().some((r) => r.watch && r.path === '/api/v1/namespaces/shop/configmaps'), 10_000, 'kubectl to start watching');
-      server.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'watched', namespace: 'shop' }, data: { a: '1' } });
+      await waitFor(
+        () => server.requests().some((r) => r.watch && r.path === '/api/v1/namespaces/shop/configmaps'),
+        10_000,
+        'kubectl to start watching',
+      );
+      server.store.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'watched', namespace: 'shop' },
+        data: { a: '1' },
+      });
       server.store.patchMerge('v1', 'ConfigMap', 'shop', 'watched', { data: { a: '2' } });
       server.store.delete('v1', 'ConfigMap', 'shop', 'watched');
-      await waitFor(() => (out.match(/"type": ?"/g) ?? []).length >= 3, 10_000, 'three watch events from kubectl');
+      await waitFor(
+        () => (out.match(/"type": ?"/g) ?? []).length >= 3,
+        10_000,
+        'three watch events from kubectl',
+      );
       const types = [...out.matchAll(/"type": ?"(\w+)"/g)].map((m) => m[1]);
       expect(types).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
     } finally {
@@ -197,11 +278,21 @@ spec:
 `,
     );
     await ok('apply', '-f', crd, '--validate=false');
-    const route = await manifest('route.yaml', `apiVersion: edge.example.com/v1\nkind: Route\nmetadata: {name: r1, namespace: shop}\nspec: {host: a.example.com}\n`);
+    const route = await manifest(
+      'route.yaml',
+      `apiVersion: edge.example.com/v1\nkind: Route\nmetadata: {name: r1, namespace: shop}\nspec: {host: a.example.com}\n`,
+    );
     await ok('apply', '-f', route, '--validate=false');
-    const updated = await manifest('route.yaml', `apiVersion: edge.example.com/v1\nkind: Route\nmetadata: {name: r1, namespace: shop}\nspec: {host: b.example.com}\n`);
-    expect(await ok('apply', '-f', updated, '--validate=false')).toContain('route.edge.example.com/r1 configured');
-    const list = JSON.parse(await ok('get', 'rt', '-n', 'shop', '-o', 'json')) as { items: (KubeObject & { spec: { host: string } })[] };
+    const updated = await manifest(
+      'route.yaml',
+      `apiVersion: edge.example.com/v1\nkind: Route\nmetadata: {name: r1, namespace: shop}\nspec: {host: b.example.com}\n`,
+    );
+    expect(await ok('apply', '-f', updated, '--validate=false')).toContain(
+      'route.edge.example.com/r1 configured',
+    );
+    const list = JSON.parse(await ok('get', 'rt', '-n', 'shop', '-o', 'json')) as {
+      items: (KubeObject & { spec: { host: string } })[];
+    };
     expect(list.items.map((i) => i.spec.host)).toEqual(['b.example.com']);
   });
 
@@ -210,8 +301,11 @@ spec:
     try {
       const kubeconfig = await tls.writeKubeconfig(join(dir, 'kubeconfig-tls'));
       const out = await new Promise<Run>((resolve) => {
-        execFile('kubectl', ['get', 'namespaces', '-o', 'name'], { env: { ...env, KUBECONFIG: kubeconfig }, timeout: 20_000 }, (err, stdout, stderr) =>
-          resolve({ code: err === null ? 0 : 1, stdout, stderr }),
+        execFile(
+          'kubectl',
+          ['get', 'namespaces', '-o', 'name'],
+          { env: { ...env, KUBECONFIG: kubeconfig }, timeout: 20_000 },
+          (err, stdout, stderr) => resolve({ code: err === null ? 0 : 1, stdout, stderr }),
         );
       });
       expect(out.stderr).toBe('');

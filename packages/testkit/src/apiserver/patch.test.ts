@@ -24,14 +24,38 @@ describe('jsonMergePatch (RFC 7386)', () => {
 describe('jsonPatch (RFC 6902)', () => {
   const doc = { metadata: { labels: { a: '1' } }, spec: { list: [1, 2, 3] } };
   it.each([
-    [[{ op: 'add', path: '/metadata/labels/b', value: '2' }], { metadata: { labels: { a: '1', b: '2' } }, spec: { list: [1, 2, 3] } }],
+    [
+      [{ op: 'add', path: '/metadata/labels/b', value: '2' }],
+      { metadata: { labels: { a: '1', b: '2' } }, spec: { list: [1, 2, 3] } },
+    ],
     [[{ op: 'remove', path: '/metadata/labels/a' }], { metadata: { labels: {} }, spec: { list: [1, 2, 3] } }],
-    [[{ op: 'replace', path: '/spec/list/0', value: 9 }], { metadata: { labels: { a: '1' } }, spec: { list: [9, 2, 3] } }],
-    [[{ op: 'add', path: '/spec/list/-', value: 4 }], { metadata: { labels: { a: '1' } }, spec: { list: [1, 2, 3, 4] } }],
-    [[{ op: 'add', path: '/spec/list/1', value: 7 }], { metadata: { labels: { a: '1' } }, spec: { list: [1, 7, 2, 3] } }],
-    [[{ op: 'move', from: '/metadata/labels/a', path: '/metadata/labels/z' }], { metadata: { labels: { z: '1' } }, spec: { list: [1, 2, 3] } }],
-    [[{ op: 'copy', from: '/metadata/labels/a', path: '/metadata/labels/y' }], { metadata: { labels: { a: '1', y: '1' } }, spec: { list: [1, 2, 3] } }],
-    [[{ op: 'test', path: '/metadata/labels/a', value: '1' }, { op: 'add', path: '/metadata/labels/a~1b', value: 'x' }], { metadata: { labels: { a: '1', 'a/b': 'x' } }, spec: { list: [1, 2, 3] } }],
+    [
+      [{ op: 'replace', path: '/spec/list/0', value: 9 }],
+      { metadata: { labels: { a: '1' } }, spec: { list: [9, 2, 3] } },
+    ],
+    [
+      [{ op: 'add', path: '/spec/list/-', value: 4 }],
+      { metadata: { labels: { a: '1' } }, spec: { list: [1, 2, 3, 4] } },
+    ],
+    [
+      [{ op: 'add', path: '/spec/list/1', value: 7 }],
+      { metadata: { labels: { a: '1' } }, spec: { list: [1, 7, 2, 3] } },
+    ],
+    [
+      [{ op: 'move', from: '/metadata/labels/a', path: '/metadata/labels/z' }],
+      { metadata: { labels: { z: '1' } }, spec: { list: [1, 2, 3] } },
+    ],
+    [
+      [{ op: 'copy', from: '/metadata/labels/a', path: '/metadata/labels/y' }],
+      { metadata: { labels: { a: '1', y: '1' } }, spec: { list: [1, 2, 3] } },
+    ],
+    [
+      [
+        { op: 'test', path: '/metadata/labels/a', value: '1' },
+        { op: 'add', path: '/metadata/labels/a~1b', value: 'x' },
+      ],
+      { metadata: { labels: { a: '1', 'a/b': 'x' } }, spec: { list: [1, 2, 3] } },
+    ],
   ])('applies %j', (ops, expected) => {
     expect(jsonPatch(doc, ops)).toEqual(expected);
   });
@@ -52,7 +76,15 @@ describe('strategicMergePatch', () => {
       template: {
         spec: {
           containers: [
-            { name: 'web', image: 'nginx:1', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }], ports: [{ containerPort: 80 }] },
+            {
+              name: 'web',
+              image: 'nginx:1',
+              env: [
+                { name: 'A', value: '1' },
+                { name: 'B', value: '2' },
+              ],
+              ports: [{ containerPort: 80 }],
+            },
             { name: 'side', image: 'busybox' },
           ],
           tolerations: [{ key: 'x' }],
@@ -63,10 +95,22 @@ describe('strategicMergePatch', () => {
 
   it('merges containers by name and env by name', () => {
     const out = strategicMergePatch('Deployment', deployment, {
-      spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2', env: [{ name: 'B', value: '3' }] }] } } },
+      spec: {
+        template: {
+          spec: { containers: [{ name: 'web', image: 'nginx:2', env: [{ name: 'B', value: '3' }] }] },
+        },
+      },
     }) as typeof deployment;
     expect(out.spec.template.spec.containers).toEqual([
-      { name: 'web', image: 'nginx:2', env: [{ name: 'A', value: '1' }, { name: 'B', value: '3' }], ports: [{ containerPort: 80 }] },
+      {
+        name: 'web',
+        image: 'nginx:2',
+        env: [
+          { name: 'A', value: '1' },
+          { name: 'B', value: '3' },
+        ],
+        ports: [{ containerPort: 80 }],
+      },
       { name: 'side', image: 'busybox' },
     ]);
   });
@@ -109,7 +153,9 @@ describe('strategicMergePatch', () => {
 
   it('merges Service ports by port and deletes fields set to null', () => {
     const svc = { spec: { ports: [{ port: 80, targetPort: 8080 }, { port: 443 }], selector: { app: 'a' } } };
-    const out = strategicMergePatch('Service', svc, { spec: { ports: [{ port: 80, targetPort: 9090 }], selector: null } });
+    const out = strategicMergePatch('Service', svc, {
+      spec: { ports: [{ port: 80, targetPort: 9090 }], selector: null },
+    });
     expect(out).toEqual({ spec: { ports: [{ port: 80, targetPort: 9090 }, { port: 443 }] } });
   });
 });

@@ -8,7 +8,9 @@ function isObject(v: unknown): v is JsonObject {
 }
 
 function patchError(message: string): KubeApiError {
-  return new KubeApiError(makeStatus(422, 'Invalid', `the server rejected our request due to an error in our request: ${message}`));
+  return new KubeApiError(
+    makeStatus(422, 'Invalid', `the server rejected our request due to an error in our request: ${message}`),
+  );
 }
 
 /** RFC 7386 JSON merge patch. Pure: returns a new value, inputs untouched. */
@@ -93,7 +95,8 @@ function addAt(doc: unknown, pointer: string, value: unknown, replace: boolean):
       parent.splice(i, replace ? 1 : 0, v);
     }
   } else if (isObject(parent)) {
-    if (replace && !Object.prototype.hasOwnProperty.call(parent, last)) throw patchError(`missing path "${pointer}"`);
+    if (replace && !Object.prototype.hasOwnProperty.call(parent, last))
+      throw patchError(`missing path "${pointer}"`);
     parent[last] = v;
   } else {
     throw patchError(`missing path "${pointer}"`);
@@ -166,7 +169,8 @@ export function listStrategy(kind: string, path: string[]): ListStrategy {
   if (field === 'finalizers' && path.length === 2 && path[0] === 'metadata') return 'primitive-merge';
   if (field === 'ports') {
     const parent = path[path.length - 3];
-    if (parent === 'containers' || parent === 'initContainers' || parent === 'ephemeralContainers') return { mergeKey: 'containerPort' };
+    if (parent === 'containers' || parent === 'initContainers' || parent === 'ephemeralContainers')
+      return { mergeKey: 'containerPort' };
     if (kind === 'Service' && path.length === 2 && path[0] === 'spec') return { mergeKey: 'port' };
     return 'replace';
   }
@@ -182,11 +186,15 @@ const SET_ORDER = '$setElementOrder/';
 const RETAIN_KEYS = '$retainKeys';
 
 function stripDirectives(v: unknown): unknown {
-  if (Array.isArray(v)) return v.filter((e) => !(isObject(e) && e[DIRECTIVE] !== undefined && Object.keys(e).length === 1)).map(stripDirectives);
+  if (Array.isArray(v))
+    return v
+      .filter((e) => !(isObject(e) && e[DIRECTIVE] !== undefined && Object.keys(e).length === 1))
+      .map(stripDirectives);
   if (!isObject(v)) return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
-    if (k === DIRECTIVE || k === RETAIN_KEYS || k.startsWith(DELETE_PRIMITIVE) || k.startsWith(SET_ORDER)) continue;
+    if (k === DIRECTIVE || k === RETAIN_KEYS || k.startsWith(DELETE_PRIMITIVE) || k.startsWith(SET_ORDER))
+      continue;
     if (x === null) continue;
     out[k] = stripDirectives(x);
   }

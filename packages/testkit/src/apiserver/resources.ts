@@ -28,7 +28,16 @@ export interface ResourceInfo {
 }
 
 /** Everything `kubectl` and client-go list as the verbs of a normal resource. */
-export const RESOURCE_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+export const RESOURCE_VERBS = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
 
 interface BuiltinSpec {
   group: string;
@@ -69,22 +78,136 @@ const EVENT_FIELDS = [
 ];
 
 const BUILTINS: BuiltinSpec[] = [
-  { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false, shortNames: ['ns'], status: true, nameRule: 'label', fieldSelectors: ['status.phase'] },
-  { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'], status: true, fieldSelectors: POD_FIELDS },
-  { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'], status: true, nameRule: 'dns1035' },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+    shortNames: ['ns'],
+    status: true,
+    nameRule: 'label',
+    fieldSelectors: ['status.phase'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'pods',
+    kind: 'Pod',
+    namespaced: true,
+    shortNames: ['po'],
+    categories: ['all'],
+    status: true,
+    fieldSelectors: POD_FIELDS,
+  },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'services',
+    kind: 'Service',
+    namespaced: true,
+    shortNames: ['svc'],
+    categories: ['all'],
+    status: true,
+    nameRule: 'dns1035',
+  },
   { group: '', version: 'v1', plural: 'endpoints', kind: 'Endpoints', namespaced: true, shortNames: ['ep'] },
   { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true, fieldSelectors: ['type'] },
   { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
-  { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false, shortNames: ['no'], status: true, fieldSelectors: ['spec.unschedulable'] },
-  { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'], fieldSelectors: EVENT_FIELDS },
-  { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', kind: 'Ingress', namespaced: true, shortNames: ['ing'], status: true, generation: true },
-  { group: 'networking.k8s.io', version: 'v1', plural: 'ingressclasses', kind: 'IngressClass', namespaced: false },
-  { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], status: true, generation: true },
-  { group: 'apps', version: 'v1', plural: 'daemonsets', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], status: true, generation: true },
-  { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'nodes',
+    kind: 'Node',
+    namespaced: false,
+    shortNames: ['no'],
+    status: true,
+    fieldSelectors: ['spec.unschedulable'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'events',
+    kind: 'Event',
+    namespaced: true,
+    shortNames: ['ev'],
+    fieldSelectors: EVENT_FIELDS,
+  },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    plural: 'ingresses',
+    kind: 'Ingress',
+    namespaced: true,
+    shortNames: ['ing'],
+    status: true,
+    generation: true,
+  },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    plural: 'ingressclasses',
+    kind: 'IngressClass',
+    namespaced: false,
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    plural: 'deployments',
+    kind: 'Deployment',
+    namespaced: true,
+    shortNames: ['deploy'],
+    categories: ['all'],
+    status: true,
+    generation: true,
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    plural: 'daemonsets',
+    kind: 'DaemonSet',
+    namespaced: true,
+    shortNames: ['ds'],
+    categories: ['all'],
+    status: true,
+    generation: true,
+  },
+  {
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    plural: 'endpointslices',
+    kind: 'EndpointSlice',
+    namespaced: true,
+  },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
-  { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'], fieldSelectors: ['regarding.kind', 'regarding.namespace', 'regarding.name', 'regarding.uid', 'reason', 'reportingController', 'type'] },
-  { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], status: true, generation: true, nameRule: 'crd' },
+  {
+    group: 'events.k8s.io',
+    version: 'v1',
+    plural: 'events',
+    kind: 'Event',
+    namespaced: true,
+    shortNames: ['ev'],
+    fieldSelectors: [
+      'regarding.kind',
+      'regarding.namespace',
+      'regarding.name',
+      'regarding.uid',
+      'reason',
+      'reportingController',
+      'type',
+    ],
+  },
+  {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    plural: 'customresourcedefinitions',
+    kind: 'CustomResourceDefinition',
+    namespaced: false,
+    shortNames: ['crd', 'crds'],
+    status: true,
+    generation: true,
+    nameRule: 'crd',
+  },
 ];
 
 function builtinInfo(s: BuiltinSpec): ResourceInfo {
@@ -110,7 +233,9 @@ function builtinInfo(s: BuiltinSpec): ResourceInfo {
 /** Splits `apps/v1` into group and version (`v1` into `''` and `v1`). */
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.indexOf('/');
-  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+  return i < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
 /** `group/version`, or `version` for the core group. */
@@ -144,7 +269,9 @@ export class ResourceRegistry {
 
   /** The resource served at `group/version` with this plural name. */
   byPlural(group: string, version: string, plural: string): ResourceInfo | undefined {
-    return this.resources.find((r) => r.group === group && r.plural === plural && r.versions.includes(version));
+    return this.resources.find(
+      (r) => r.group === group && r.plural === plural && r.versions.includes(version),
+    );
   }
 
   /** The resource for an object's apiVersion and kind. */
@@ -194,7 +321,9 @@ export class ResourceRegistry {
       namespaced: spec['scope'] !== 'Cluster',
       shortNames: strArray(names['shortNames']),
       categories: strArray(names['categories']),
-      statusVersions: served.filter((v) => rec(v['subresources'])['status'] !== undefined).map((v) => str(v['name']) ?? ''),
+      statusVersions: served
+        .filter((v) => rec(v['subresources'])['status'] !== undefined)
+        .map((v) => str(v['name']) ?? ''),
       builtin: false,
       nameRule: 'subdomain',
       generation: true,

@@ -4,7 +4,12 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from './types.js';
 
 function isKubeObject(v: unknown): v is KubeObject {
-  return typeof v === 'object' && v !== null && typeof (v as { kind?: unknown }).kind === 'string' && typeof (v as { apiVersion?: unknown }).apiVersion === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { kind?: unknown }).kind === 'string' &&
+    typeof (v as { apiVersion?: unknown }).apiVersion === 'string'
+  );
 }
 
 /** Parses a multi-document YAML (or JSON) text into objects; `kind: List` is expanded, empty documents skipped. */
@@ -14,7 +19,8 @@ export function parseManifests(text: string, source = '<text>'): KubeObject[] {
     if (doc.errors.length > 0) throw new Error(`${source}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
-    if (!isKubeObject(value)) throw new Error(`${source}: a document is not a Kubernetes object (apiVersion and kind are required)`);
+    if (!isKubeObject(value))
+      throw new Error(`${source}: a document is not a Kubernetes object (apiVersion and kind are required)`);
     if (value.kind.endsWith('List') && Array.isArray(value['items'])) {
       for (const item of value['items'] as unknown[]) {
         if (!isKubeObject(item)) throw new Error(`${source}: a List item is not a Kubernetes object`);
@@ -54,6 +60,10 @@ export function readManifests(pathsOrText: string | string[]): KubeObject[] {
 
 /** Orders objects so that what others depend on is created first: Namespaces, then CRDs, then the rest. */
 export function creationOrder(objects: KubeObject[]): KubeObject[] {
-  const rank = (o: KubeObject): number => (o.kind === 'Namespace' ? 0 : o.kind === 'CustomResourceDefinition' ? 1 : 2);
-  return objects.map((o, i) => ({ o, i })).sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i).map((x) => x.o);
+  const rank = (o: KubeObject): number =>
+    o.kind === 'Namespace' ? 0 : o.kind === 'CustomResourceDefinition' ? 1 : 2;
+  return objects
+    .map((o, i) => ({ o, i }))
+    .sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i)
+    .map((x) => x.o);
 }

@@ -37,9 +37,14 @@ describe('label selectors', () => {
     expect(matchLabelRequirements(parseLabelSelector('app='), { app: 'web' })).toBe(false);
   });
 
-  it.each(['app in web', 'app in (web', '=web', 'app=web,', 'bad key!=x', 'app=in valid', 'app=a b'])('rejects %j with 400 BadRequest', (selector) => {
-    expect(() => parseLabelSelector(selector)).toThrow(expect.objectContaining({ code: 400, reason: 'BadRequest' }));
-  });
+  it.each(['app in web', 'app in (web', '=web', 'app=web,', 'bad key!=x', 'app=in valid', 'app=a b'])(
+    'rejects %j with 400 BadRequest',
+    (selector) => {
+      expect(() => parseLabelSelector(selector)).toThrow(
+        expect.objectContaining({ code: 400, reason: 'BadRequest' }),
+      );
+    },
+  );
 });
 
 describe('field selectors', () => {

@@ -9,10 +9,8 @@ export interface LabelRequirement {
   values: string[];
 }
 
-/** A predicate over label maps; `matches({})` for an empty selector is true. */
-export type LabelSelector = (labels: Record<string, string> | undefined) => boolean;
-
-const KEY_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const KEY_RE =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 type Token = { t: 'id'; v: string } | { t: 'op'; v: string };
@@ -114,7 +112,10 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
 }
 
 /** True when the labels satisfy every requirement. */
-export function matchLabelRequirements(reqs: LabelRequirement[], labels: Record<string, string> | undefined): boolean {
+export function matchLabelRequirements(
+  reqs: LabelRequirement[],
+  labels: Record<string, string> | undefined,
+): boolean {
   const l = labels ?? {};
   return reqs.every((r) => {
     const has = Object.prototype.hasOwnProperty.call(l, r.key);

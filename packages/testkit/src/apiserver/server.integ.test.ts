@@ -13,13 +13,20 @@ let nsCounter = 0;
 async function freshNamespace(): Promise<string> {
   nsCounter++;
   const name = `t${nsCounter}`;
-  const r = await call(url, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
+  const r = await call(url, 'POST', '/api/v1/namespaces', {
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+  });
   expect(r.status).toBe(201);
   return name;
 }
 
 function pod(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, ...extra }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, ...extra },
+    spec: { containers: [{ name: 'c', image: 'busybox' }] },
+  };
 }
 
 const widgetCrd = {
@@ -30,7 +37,15 @@ const widgetCrd = {
     group: 'example.org',
     scope: 'Namespaced',
     names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', shortNames: ['gd'] },
-    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } }, subresources: { status: {} } }],
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object' } },
+        subresources: { status: {} },
+      },
+    ],
   },
 };
 
@@ -45,29 +60,51 @@ afterAll(async () => {
 
 describe('discovery', () => {
   it('serves /version, /api and /apis with every built-in group', async () => {
-    expect((await call(url, 'GET', '/version')).body).toMatchObject({ major: '1', minor: '32', gitVersion: 'v1.32.0' });
+    expect((await call(url, 'GET', '/version')).body).toMatchObject({
+      major: '1',
+      minor: '32',
+      gitVersion: 'v1.32.0',
+    });
     expect((await call(url, 'GET', '/api')).body).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     const apis = (await call(url, 'GET', '/apis')).body;
     expect(apis.kind).toBe('APIGroupList');
     expect(apis.groups.map((g: { name: string }) => g.name).sort()).toEqual(
-      ['apiextensions.k8s.io', 'apps', 'coordination.k8s.io', 'discovery.k8s.io', 'events.k8s.io', 'networking.k8s.io'].sort(),
+      [
+        'apiextensions.k8s.io',
+        'apps',
+        'coordination.k8s.io',
+        'discovery.k8s.io',
+        'events.k8s.io',
+        'networking.k8s.io',
+      ].sort(),
     );
     const apps = (await call(url, 'GET', '/apis/apps')).body;
-    expect(apps).toMatchObject({ kind: 'APIGroup', name: 'apps', preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } });
+    expect(apps).toMatchObject({
+      kind: 'APIGroup',
+      name: 'apps',
+      preferredVersion: { groupVersion: 'apps/v1', version: 'v1' },
+    });
   });
 
   it('lists resources with scope, verbs, short names and status subresources', async () => {
     const core = (await call(url, 'GET', '/api/v1')).body;
-    const byName = new Map<string, { namespaced: boolean; kind: string; verbs: string[]; shortNames?: string[] }>(
-      core.resources.map((r: { name: string }) => [r.name, r]),
-    );
+    const byName = new Map<
+      string,
+      { namespaced: boolean; kind: string; verbs: string[]; shortNames?: string[] }
+    >(core.resources.map((r: { name: string }) => [r.name, r]));
     expect([...byName.keys()].filter((n) => !n.includes('/')).sort()).toEqual(
       ['configmaps', 'endpoints', 'events', 'namespaces', 'nodes', 'pods', 'secrets', 'services'].sort(),
     );
-    expect(byName.get('namespaces')).toMatchObject({ namespaced: false, kind: 'Namespace', shortNames: ['ns'] });
+    expect(byName.get('namespaces')).toMatchObject({
+      namespaced: false,
+      kind: 'Namespace',
+      shortNames: ['ns'],
+    });
     expect(byName.get('nodes')?.namespaced).toBe(false);
     expect(byName.get('pods')).toMatchObject({ namespaced: true, kind: 'Pod' });
-    expect(byName.get('pods')?.verbs).toEqual(expect.arrayContaining(['create', 'get', 'list', 'watch', 'patch', 'update', 'delete']));
+    expect(byName.get('pods')?.verbs).toEqual(
+      expect.arrayContaining(['create', 'get', 'list', 'watch', 'patch', 'update', 'delete']),
+    );
     expect(byName.get('pods/status')?.verbs).toEqual(['get', 'patch', 'update']);
     expect(byName.has('configmaps/status')).toBe(false);
     const net = (await call(url, 'GET', '/apis/networking.k8s.io/v1')).body;
@@ -78,7 +115,9 @@ describe('discovery', () => {
   it('refuses aggregated discovery and OpenAPI so kubectl falls back, but serves plain JSON when it is acceptable', async () => {
     const aggregated = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
     expect((await call(url, 'GET', '/apis', { headers: { Accept: aggregated } })).status).toBe(406);
-    const withFallback = await call(url, 'GET', '/apis', { headers: { Accept: `${aggregated},application/json` } });
+    const withFallback = await call(url, 'GET', '/apis', {
+      headers: { Accept: `${aggregated},application/json` },
+    });
     expect(withFallback.status).toBe(200);
     expect(withFallback.body.kind).toBe('APIGroupList');
     expect((await call(url, 'GET', '/openapi/v2')).status).toBe(404);
@@ -116,19 +155,49 @@ describe('create, get, update and errors', () => {
       details: { name: 'dup', kind: 'pods', group: '' },
     });
     const missing = await call(url, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/nope`);
-    expect(missing.body).toMatchObject({ code: 404, reason: 'NotFound', message: 'deployments.apps "nope" not found', details: { group: 'apps', kind: 'deployments' } });
-    const noNs = await call(url, 'POST', '/api/v1/namespaces/does-not-exist/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } } });
-    expect(noNs.body).toMatchObject({ code: 404, reason: 'NotFound', message: 'namespaces "does-not-exist" not found' });
-    const bad = await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name' } } });
+    expect(missing.body).toMatchObject({
+      code: 404,
+      reason: 'NotFound',
+      message: 'deployments.apps "nope" not found',
+      details: { group: 'apps', kind: 'deployments' },
+    });
+    const noNs = await call(url, 'POST', '/api/v1/namespaces/does-not-exist/configmaps', {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } },
+    });
+    expect(noNs.body).toMatchObject({
+      code: 404,
+      reason: 'NotFound',
+      message: 'namespaces "does-not-exist" not found',
+    });
+    const bad = await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name' } },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.reason).toBe('Invalid');
-    expect(bad.body.message).toMatch(/^ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
-    expect(bad.body.details.causes).toEqual([expect.objectContaining({ reason: 'FieldValueInvalid', field: 'metadata.name' })]);
-    const noName = await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} } });
-    expect(noName.body.details.causes).toEqual([
-      { reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' },
+    expect(bad.body.message).toMatch(
+      /^ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/,
+    );
+    expect(bad.body.details.causes).toEqual([
+      expect.objectContaining({ reason: 'FieldValueInvalid', field: 'metadata.name' }),
     ]);
-    const svc = await call(url, 'POST', `/api/v1/namespaces/${ns}/services`, { body: { apiVersion: 'v1', kind: 'Service', metadata: { name: '1svc' }, spec: { ports: [{ port: 80 }] } } });
+    const noName = await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} },
+    });
+    expect(noName.body.details.causes).toEqual([
+      {
+        reason: 'FieldValueRequired',
+        message: 'Required value: name or generateName is required',
+        field: 'metadata.name',
+      },
+    ]);
+    const svc = await call(url, 'POST', `/api/v1/namespaces/${ns}/services`, {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: '1svc' },
+        spec: { ports: [{ port: 80 }] },
+      },
+    });
     expect(svc.status).toBe(422);
     const mismatch = await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
       body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'other' } },
@@ -138,7 +207,10 @@ describe('create, get, update and errors', () => {
   });
 
   it('accepts YAML bodies and defaults new namespaces like the real server', async () => {
-    const r = await call(url, 'POST', '/api/v1/namespaces', { body: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: from-yaml\n', contentType: 'application/yaml' });
+    const r = await call(url, 'POST', '/api/v1/namespaces', {
+      body: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: from-yaml\n',
+      contentType: 'application/yaml',
+    });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({
       metadata: { name: 'from-yaml', labels: { 'kubernetes.io/metadata.name': 'from-yaml' } },
@@ -149,67 +221,116 @@ describe('create, get, update and errors', () => {
 
   it('generates names from generateName', async () => {
     const ns = await freshNamespace();
-    const r = await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'cfg-' } } });
+    const r = await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'cfg-' } },
+    });
     expect(r.status).toBe(201);
     expect(r.body.metadata.name).toMatch(/^cfg-[a-z0-9]{5}$/);
   });
 
   it('updates with optimistic concurrency: 409 Conflict on a stale resourceVersion', async () => {
     const ns = await freshNamespace();
-    const created = (await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '1' } } })).body;
-    const updated = await call(url, 'PUT', `/api/v1/namespaces/${ns}/configmaps/c`, { body: { ...created, data: { a: '2' } } });
+    const created = (
+      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '1' } },
+      })
+    ).body;
+    const updated = await call(url, 'PUT', `/api/v1/namespaces/${ns}/configmaps/c`, {
+      body: { ...created, data: { a: '2' } },
+    });
     expect(updated.status).toBe(200);
-    expect(Number(updated.body.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
+    expect(Number(updated.body.metadata.resourceVersion)).toBeGreaterThan(
+      Number(created.metadata.resourceVersion),
+    );
     expect(updated.body.metadata.uid).toBe(created.metadata.uid);
-    const stale = await call(url, 'PUT', `/api/v1/namespaces/${ns}/configmaps/c`, { body: { ...created, data: { a: '3' } } });
+    const stale = await call(url, 'PUT', `/api/v1/namespaces/${ns}/configmaps/c`, {
+      body: { ...created, data: { a: '3' } },
+    });
     expect(stale.status).toBe(409);
     expect(stale.body).toMatchObject({
       reason: 'Conflict',
-      message: 'Operation cannot be fulfilled on configmaps "c": the object has been modified; please apply your changes to the latest version and try again',
+      message:
+        'Operation cannot be fulfilled on configmaps "c": the object has been modified; please apply your changes to the latest version and try again',
     });
     const { resourceVersion: _rv, ...metaWithoutRv } = created.metadata;
-    const unconditional = await call(url, 'PUT', `/api/v1/namespaces/${ns}/configmaps/c`, { body: { ...created, metadata: metaWithoutRv, data: { a: '4' } } });
+    const unconditional = await call(url, 'PUT', `/api/v1/namespaces/${ns}/configmaps/c`, {
+      body: { ...created, metadata: metaWithoutRv, data: { a: '4' } },
+    });
     expect(unconditional.body.data).toEqual({ a: '4' });
-    const noop = await call(url, 'PUT', `/api/v1/namespaces/${ns}/configmaps/c`, { body: unconditional.body });
+    const noop = await call(url, 'PUT', `/api/v1/namespaces/${ns}/configmaps/c`, {
+      body: unconditional.body,
+    });
     expect(noop.body.metadata.resourceVersion).toBe(unconditional.body.metadata.resourceVersion);
   });
 
   it('allocates distinct ClusterIPs and node ports, keeps them on update and refuses a taken IP', async () => {
     const ns = await freshNamespace();
-    const svc = (name: string, spec: Record<string, unknown>): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec });
-    const a = (await call(url, 'POST', `/api/v1/namespaces/${ns}/services`, { body: svc('a', { ports: [{ port: 80 }] }) })).body;
-    const b = (await call(url, 'POST', `/api/v1/namespaces/${ns}/services`, { body: svc('b', { type: 'NodePort', ports: [{ port: 80 }, { port: 443 }] }) })).body;
-    const h = (await call(url, 'POST', `/api/v1/namespaces/${ns}/services`, { body: svc('h', { clusterIP: 'None', ports: [{ port: 80 }] }) })).body;
+    const svc = (name: string, spec: Record<string, unknown>): Record<string, unknown> => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name },
+      spec,
+    });
+    const a = (
+      await call(url, 'POST', `/api/v1/namespaces/${ns}/services`, {
+        body: svc('a', { ports: [{ port: 80 }] }),
+      })
+    ).body;
+    const b = (
+      await call(url, 'POST', `/api/v1/namespaces/${ns}/services`, {
+        body: svc('b', { type: 'NodePort', ports: [{ port: 80 }, { port: 443 }] }),
+      })
+    ).body;
+    const h = (
+      await call(url, 'POST', `/api/v1/namespaces/${ns}/services`, {
+        body: svc('h', { clusterIP: 'None', ports: [{ port: 80 }] }),
+      })
+    ).body;
     expect(a.spec.clusterIP).toMatch(/^10\.96\.\d+\.\d+$/);
     expect(b.spec.clusterIP).not.toBe(a.spec.clusterIP);
-    expect(a.spec).toMatchObject({ type: 'ClusterIP', clusterIPs: [a.spec.clusterIP], ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] });
+    expect(a.spec).toMatchObject({
+      type: 'ClusterIP',
+      clusterIPs: [a.spec.clusterIP],
+      ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }],
+    });
     expect(b.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
     expect(b.spec.ports[1].nodePort).not.toBe(b.spec.ports[0].nodePort);
     expect(h.spec.clusterIP).toBe('None');
     const { clusterIP: _ip, clusterIPs: _ips, ...specWithoutIp } = a.spec;
-    const updated = await call(url, 'PUT', `/api/v1/namespaces/${ns}/services/a`, { body: { ...a, spec: { ...specWithoutIp, selector: { x: 'y' } } } });
+    const updated = await call(url, 'PUT', `/api/v1/namespaces/${ns}/services/a`, {
+      body: { ...a, spec: { ...specWithoutIp, selector: { x: 'y' } } },
+    });
     expect(updated.body.spec.clusterIP).toBe(a.spec.clusterIP);
-    const taken = await call(url, 'POST', `/api/v1/namespaces/${ns}/services`, { body: svc('c', { clusterIP: a.spec.clusterIP, ports: [{ port: 80 }] }) });
+    const taken = await call(url, 'POST', `/api/v1/namespaces/${ns}/services`, {
+      body: svc('c', { clusterIP: a.spec.clusterIP, ports: [{ port: 80 }] }),
+    });
     expect(taken.status).toBe(422);
     expect(taken.body.message).toContain('provided IP is already allocated');
   });
 
   it('converts Secret stringData to base64 data', async () => {
     const ns = await freshNamespace();
-    const r = await call(url, 'POST', `/api/v1/namespaces/${ns}/secrets`, { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { token: 'abc' } } });
+    const r = await call(url, 'POST', `/api/v1/namespaces/${ns}/secrets`, {
+      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { token: 'abc' } },
+    });
     expect(r.body).toMatchObject({ type: 'Opaque', data: { token: 'YWJj' } });
     expect(r.body.stringData).toBeUndefined();
   });
 
   it('does not store anything for ?dryRun=All', async () => {
     const ns = await freshNamespace();
-    const r = await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps?dryRun=All`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry' } } });
+    const r = await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps?dryRun=All`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry' } },
+    });
     expect(r.status).toBe(201);
     expect((await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps/dry`)).status).toBe(404);
   });
 
   it('refuses protobuf bodies with 415 (kubectl create -f sends JSON)', async () => {
-    const r = await call(url, 'POST', '/api/v1/namespaces', { body: 'k8s\u0000', contentType: 'application/vnd.kubernetes.protobuf' });
+    const r = await call(url, 'POST', '/api/v1/namespaces', {
+      body: 'k8s\u0000',
+      contentType: 'application/vnd.kubernetes.protobuf',
+    });
     expect(r.body).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
   });
 });
@@ -218,50 +339,86 @@ describe('list', () => {
   it('returns metadata.resourceVersion and items without kind (as the real server), in one namespace or all', async () => {
     const ns1 = await freshNamespace();
     const ns2 = await freshNamespace();
-    for (const [ns, name] of [[ns1, 'b'], [ns1, 'a'], [ns2, 'c']] as const) {
-      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { set: 'list' } } } });
+    for (const [ns, name] of [
+      [ns1, 'b'],
+      [ns1, 'a'],
+      [ns2, 'c'],
+    ] as const) {
+      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { set: 'list' } } },
+      });
     }
     const one = (await call(url, 'GET', `/api/v1/namespaces/${ns1}/configmaps`)).body;
-    expect(one).toMatchObject({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: server.store.resourceVersion() } });
+    expect(one).toMatchObject({
+      kind: 'ConfigMapList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: server.store.resourceVersion() },
+    });
     expect(one.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['a', 'b']);
     expect(one.items[0].kind).toBeUndefined();
     const all = (await call(url, 'GET', '/api/v1/configmaps?labelSelector=set%3Dlist')).body;
-    expect(all.items.map((i: { metadata: { namespace: string; name: string } }) => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual([
-      `${ns1}/a`,
-      `${ns1}/b`,
-      `${ns2}/c`,
-    ]);
+    expect(
+      all.items.map(
+        (i: { metadata: { namespace: string; name: string } }) =>
+          `${i.metadata.namespace}/${i.metadata.name}`,
+      ),
+    ).toEqual([`${ns1}/a`, `${ns1}/b`, `${ns2}/c`]);
   });
 
   it('filters by label selector (equality and set-based) and field selector', async () => {
     const ns = await freshNamespace();
     const mk = (name: string, labels: Record<string, string>, nodeName: string): Promise<unknown> =>
-      call(url, 'POST', `/api/v1/namespaces/${ns}/pods`, { body: { ...pod(name, { labels }), spec: { nodeName, containers: [] } } });
+      call(url, 'POST', `/api/v1/namespaces/${ns}/pods`, {
+        body: { ...pod(name, { labels }), spec: { nodeName, containers: [] } },
+      });
     await mk('p1', { app: 'web', tier: 'front' }, 'n1');
     await mk('p2', { app: 'web', tier: 'back' }, 'n2');
     await mk('p3', { app: 'db' }, 'n1');
     const names = async (query: string): Promise<string[]> =>
-      (await call(url, 'GET', `/api/v1/namespaces/${ns}/pods?${query}`)).body.items.map((i: { metadata: { name: string } }) => i.metadata.name);
+      (await call(url, 'GET', `/api/v1/namespaces/${ns}/pods?${query}`)).body.items.map(
+        (i: { metadata: { name: string } }) => i.metadata.name,
+      );
     expect(await names(`labelSelector=${encodeURIComponent('app=web')}`)).toEqual(['p1', 'p2']);
-    expect(await names(`labelSelector=${encodeURIComponent('app in (web,db),tier notin (back)')}`)).toEqual(['p1', 'p3']);
+    expect(await names(`labelSelector=${encodeURIComponent('app in (web,db),tier notin (back)')}`)).toEqual([
+      'p1',
+      'p3',
+    ]);
     expect(await names(`labelSelector=${encodeURIComponent('!tier')}`)).toEqual(['p3']);
     expect(await names(`fieldSelector=${encodeURIComponent('spec.nodeName=n1')}`)).toEqual(['p1', 'p3']);
-    expect(await names(`fieldSelector=${encodeURIComponent('metadata.name!=p1,status.phase=Pending')}`)).toEqual(['p2', 'p3']);
-    const bad = await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps?fieldSelector=spec.nodeName%3Dn1`);
-    expect(bad.body).toMatchObject({ code: 400, reason: 'BadRequest', message: 'field label not supported: spec.nodeName' });
+    expect(
+      await names(`fieldSelector=${encodeURIComponent('metadata.name!=p1,status.phase=Pending')}`),
+    ).toEqual(['p2', 'p3']);
+    const bad = await call(
+      url,
+      'GET',
+      `/api/v1/namespaces/${ns}/configmaps?fieldSelector=spec.nodeName%3Dn1`,
+    );
+    expect(bad.body).toMatchObject({
+      code: 400,
+      reason: 'BadRequest',
+      message: 'field label not supported: spec.nodeName',
+    });
   });
 
   it('pages with limit and continue, reporting the first page resourceVersion and remainingItemCount', async () => {
     const ns = await freshNamespace();
     for (let i = 0; i < 7; i++) {
-      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` } } });
+      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` } },
+      });
     }
     const seen: string[] = [];
     let cont = '';
     let pages = 0;
     let firstRv = '';
     do {
-      const r = (await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps?limit=3${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`)).body;
+      const r = (
+        await call(
+          url,
+          'GET',
+          `/api/v1/namespaces/${ns}/configmaps?limit=3${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
+        )
+      ).body;
       if (pages === 0) {
         firstRv = r.metadata.resourceVersion;
         expect(r.metadata.remainingItemCount).toBe(4);
@@ -280,22 +437,56 @@ describe('list consistency', () => {
   it('serves later pages at the first page resourceVersion, unaffected by writes in between', async () => {
     const ns = await freshNamespace();
     for (let i = 0; i < 6; i++) {
-      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { v: '1' } } });
+      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { v: '1' } },
+      });
     }
     const first = (await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps?limit=3`)).body;
     await call(url, 'DELETE', `/api/v1/namespaces/${ns}/configmaps/cm-4`);
-    await call(url, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/cm-5`, { body: { data: { v: '2' } }, contentType: 'application/merge-patch+json' });
-    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-9' } } });
-    const second = (await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps?limit=10&continue=${encodeURIComponent(first.metadata.continue)}`)).body;
+    await call(url, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/cm-5`, {
+      body: { data: { v: '2' } },
+      contentType: 'application/merge-patch+json',
+    });
+    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-9' } },
+    });
+    const second = (
+      await call(
+        url,
+        'GET',
+        `/api/v1/namespaces/${ns}/configmaps?limit=10&continue=${encodeURIComponent(first.metadata.continue)}`,
+      )
+    ).body;
     expect(second.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
-    expect(second.items.map((i: { metadata: { name: string }; data: { v: string } }) => `${i.metadata.name}=${i.data.v}`)).toEqual(['cm-3=1', 'cm-4=1', 'cm-5=1']);
+    expect(
+      second.items.map(
+        (i: { metadata: { name: string }; data: { v: string } }) => `${i.metadata.name}=${i.data.v}`,
+      ),
+    ).toEqual(['cm-3=1', 'cm-4=1', 'cm-5=1']);
     expect(second.metadata.continue).toBeUndefined();
-    const exact = (await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps?resourceVersion=${first.metadata.resourceVersion}&resourceVersionMatch=Exact`)).body;
+    const exact = (
+      await call(
+        url,
+        'GET',
+        `/api/v1/namespaces/${ns}/configmaps?resourceVersion=${first.metadata.resourceVersion}&resourceVersionMatch=Exact`,
+      )
+    ).body;
     expect(exact.items).toHaveLength(6);
     const now = (await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps`)).body;
-    expect(now.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['cm-0', 'cm-1', 'cm-2', 'cm-3', 'cm-5', 'cm-9']);
+    expect(now.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual([
+      'cm-0',
+      'cm-1',
+      'cm-2',
+      'cm-3',
+      'cm-5',
+      'cm-9',
+    ]);
     server.faults.compact();
-    const gone = await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps?limit=10&continue=${encodeURIComponent(first.metadata.continue)}`);
+    const gone = await call(
+      url,
+      'GET',
+      `/api/v1/namespaces/${ns}/configmaps?limit=10&continue=${encodeURIComponent(first.metadata.continue)}`,
+    );
     expect(gone.body).toMatchObject({ code: 410, reason: 'Expired' });
   });
 });
@@ -309,24 +500,54 @@ describe('patch', () => {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name: 'd', labels: { a: '1' } },
-        spec: { replicas: 1, selector: { matchLabels: { a: '1' } }, template: { metadata: { labels: { a: '1' } }, spec: { containers: [{ name: 'web', image: 'nginx:1' }, { name: 'side', image: 'busybox' }] } } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { a: '1' } },
+          template: {
+            metadata: { labels: { a: '1' } },
+            spec: {
+              containers: [
+                { name: 'web', image: 'nginx:1' },
+                { name: 'side', image: 'busybox' },
+              ],
+            },
+          },
+        },
       },
     });
-    const merge = await call(url, 'PATCH', `${base}/d`, { body: { metadata: { labels: { b: '2', a: null } } }, contentType: 'application/merge-patch+json' });
+    const merge = await call(url, 'PATCH', `${base}/d`, {
+      body: { metadata: { labels: { b: '2', a: null } } },
+      contentType: 'application/merge-patch+json',
+    });
     expect(merge.body.metadata.labels).toEqual({ b: '2' });
     const smp = await call(url, 'PATCH', `${base}/d`, {
       body: { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2' }] } } } },
       contentType: 'application/strategic-merge-patch+json',
     });
-    expect(smp.body.spec.template.spec.containers).toEqual([{ name: 'web', image: 'nginx:2' }, { name: 'side', image: 'busybox' }]);
+    expect(smp.body.spec.template.spec.containers).toEqual([
+      { name: 'web', image: 'nginx:2' },
+      { name: 'side', image: 'busybox' },
+    ]);
     expect(smp.body.metadata.generation).toBe(2);
-    const json = await call(url, 'PATCH', `${base}/d`, { body: [{ op: 'replace', path: '/spec/replicas', value: 4 }], contentType: 'application/json-patch+json' });
+    const json = await call(url, 'PATCH', `${base}/d`, {
+      body: [{ op: 'replace', path: '/spec/replicas', value: 4 }],
+      contentType: 'application/json-patch+json',
+    });
     expect(json.body.spec.replicas).toBe(4);
-    const stale = await call(url, 'PATCH', `${base}/d`, { body: { metadata: { resourceVersion: '1' }, spec: { replicas: 9 } }, contentType: 'application/merge-patch+json' });
+    const stale = await call(url, 'PATCH', `${base}/d`, {
+      body: { metadata: { resourceVersion: '1' }, spec: { replicas: 9 } },
+      contentType: 'application/merge-patch+json',
+    });
     expect(stale.body).toMatchObject({ code: 409, reason: 'Conflict' });
-    const apply = await call(url, 'PATCH', `${base}/d`, { body: '{}', contentType: 'application/apply-patch+yaml' });
+    const apply = await call(url, 'PATCH', `${base}/d`, {
+      body: '{}',
+      contentType: 'application/apply-patch+yaml',
+    });
     expect(apply.body).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
-    const failedTest = await call(url, 'PATCH', `${base}/d`, { body: [{ op: 'test', path: '/spec/replicas', value: 1 }], contentType: 'application/json-patch+json' });
+    const failedTest = await call(url, 'PATCH', `${base}/d`, {
+      body: [{ op: 'test', path: '/spec/replicas', value: 1 }],
+      contentType: 'application/json-patch+json',
+    });
     expect(failedTest.status).toBe(422);
   });
 });
@@ -335,20 +556,41 @@ describe('status subresource', () => {
   it('keeps status on main-resource writes and spec on /status writes', async () => {
     const ns = await freshNamespace();
     const base = `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`;
-    const created = (await call(url, 'POST', base, {
-      body: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i' }, spec: { ingressClassName: 'a' }, status: { loadBalancer: { ingress: [{ ip: '1.1.1.1' }] } } },
-    })).body;
-    const put = await call(url, 'PUT', `${base}/i`, { body: { ...created, spec: { ingressClassName: 'b' }, status: { loadBalancer: { ingress: [{ ip: '9.9.9.9' }] } } } });
+    const created = (
+      await call(url, 'POST', base, {
+        body: {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'Ingress',
+          metadata: { name: 'i' },
+          spec: { ingressClassName: 'a' },
+          status: { loadBalancer: { ingress: [{ ip: '1.1.1.1' }] } },
+        },
+      })
+    ).body;
+    const put = await call(url, 'PUT', `${base}/i`, {
+      body: {
+        ...created,
+        spec: { ingressClassName: 'b' },
+        status: { loadBalancer: { ingress: [{ ip: '9.9.9.9' }] } },
+      },
+    });
     expect(put.body.spec.ingressClassName).toBe('b');
     expect(put.body.status).toEqual(created.status);
     expect(put.body.metadata.generation).toBe(2);
     const status = await call(url, 'PUT', `${base}/i/status`, {
-      body: { ...put.body, spec: { ingressClassName: 'c' }, status: { loadBalancer: { ingress: [{ hostname: 'lb.example.com' }] } } },
+      body: {
+        ...put.body,
+        spec: { ingressClassName: 'c' },
+        status: { loadBalancer: { ingress: [{ hostname: 'lb.example.com' }] } },
+      },
     });
     expect(status.body.spec.ingressClassName).toBe('b');
     expect(status.body.status).toEqual({ loadBalancer: { ingress: [{ hostname: 'lb.example.com' }] } });
     expect(status.body.metadata.generation).toBe(2);
-    const patched = await call(url, 'PATCH', `${base}/i/status`, { body: { status: { loadBalancer: { ingress: [{ ip: '2.2.2.2' }] } } }, contentType: 'application/merge-patch+json' });
+    const patched = await call(url, 'PATCH', `${base}/i/status`, {
+      body: { status: { loadBalancer: { ingress: [{ ip: '2.2.2.2' }] } } },
+      contentType: 'application/merge-patch+json',
+    });
     expect(patched.body.status.loadBalancer.ingress).toEqual([{ ip: '2.2.2.2' }]);
     expect((await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps/x/status`)).status).toBe(404);
   });
@@ -357,18 +599,34 @@ describe('status subresource', () => {
 describe('delete', () => {
   it('marks objects with finalizers and removes them when the last finalizer goes', async () => {
     const ns = await freshNamespace();
-    const created = (await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'f', finalizers: ['example.com/keep'] } } })).body;
-    const w = await openWatch(url, `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${created.metadata.resourceVersion}`);
+    const created = (
+      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+        body: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'f', finalizers: ['example.com/keep'] },
+        },
+      })
+    ).body;
+    const w = await openWatch(
+      url,
+      `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${created.metadata.resourceVersion}`,
+    );
     const del = await call(url, 'DELETE', `/api/v1/namespaces/${ns}/configmaps/f`);
     expect(del.status).toBe(200);
     expect(del.body.metadata.deletionTimestamp).toBeDefined();
-    expect((await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps/f`)).body.metadata.deletionTimestamp).toBe(del.body.metadata.deletionTimestamp);
+    expect(
+      (await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps/f`)).body.metadata.deletionTimestamp,
+    ).toBe(del.body.metadata.deletionTimestamp);
     const addFinalizer = await call(url, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/f`, {
       body: { metadata: { finalizers: ['example.com/keep', 'example.com/new'] } },
       contentType: 'application/merge-patch+json',
     });
     expect(addFinalizer.status).toBe(422);
-    await call(url, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/f`, { body: { metadata: { finalizers: null } }, contentType: 'application/merge-patch+json' });
+    await call(url, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/f`, {
+      body: { metadata: { finalizers: null } },
+      contentType: 'application/merge-patch+json',
+    });
     expect((await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps/f`)).status).toBe(404);
     const events = await w.waitForCount(2);
     expect(events.map((e) => e.type)).toEqual(['MODIFIED', 'DELETED']);
@@ -378,36 +636,64 @@ describe('delete', () => {
 
   it('checks delete preconditions and answers 404 for a missing object', async () => {
     const ns = await freshNamespace();
-    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p' } } });
-    const pre = await call(url, 'DELETE', `/api/v1/namespaces/${ns}/configmaps/p`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'other' } } });
+    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p' } },
+    });
+    const pre = await call(url, 'DELETE', `/api/v1/namespaces/${ns}/configmaps/p`, {
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'other' } },
+    });
     expect(pre.body).toMatchObject({ code: 409, reason: 'Conflict' });
     expect((await call(url, 'DELETE', `/api/v1/namespaces/${ns}/configmaps/p`)).status).toBe(200);
-    expect((await call(url, 'DELETE', `/api/v1/namespaces/${ns}/configmaps/p`)).body).toMatchObject({ code: 404, reason: 'NotFound' });
+    expect((await call(url, 'DELETE', `/api/v1/namespaces/${ns}/configmaps/p`)).body).toMatchObject({
+      code: 404,
+      reason: 'NotFound',
+    });
   });
 
   it('cascades namespace deletion: Terminating, contents deleted, new content forbidden, gone when finalizers are', async () => {
     const ns = await freshNamespace();
-    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' } } });
-    await call(url, 'POST', `/api/v1/namespaces/${ns}/pods`, { body: pod('held', { finalizers: ['example.com/hold'] }) });
+    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' } },
+    });
+    await call(url, 'POST', `/api/v1/namespaces/${ns}/pods`, {
+      body: pod('held', { finalizers: ['example.com/hold'] }),
+    });
     const del = await call(url, 'DELETE', `/api/v1/namespaces/${ns}`);
     expect(del.body.status.phase).toBe('Terminating');
     expect((await call(url, 'GET', `/api/v1/namespaces/${ns}/configmaps/plain`)).status).toBe(404);
-    expect((await call(url, 'GET', `/api/v1/namespaces/${ns}/pods/held`)).body.metadata.deletionTimestamp).toBeDefined();
-    const forbidden = await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' } } });
+    expect(
+      (await call(url, 'GET', `/api/v1/namespaces/${ns}/pods/held`)).body.metadata.deletionTimestamp,
+    ).toBeDefined();
+    const forbidden = await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' } },
+    });
     expect(forbidden.body).toMatchObject({ code: 403, reason: 'Forbidden' });
-    expect(forbidden.body.message).toContain(`unable to create new content in namespace ${ns} because it is being terminated`);
+    expect(forbidden.body.message).toContain(
+      `unable to create new content in namespace ${ns} because it is being terminated`,
+    );
     expect((await call(url, 'GET', `/api/v1/namespaces/${ns}`)).status).toBe(200);
-    await call(url, 'PATCH', `/api/v1/namespaces/${ns}/pods/held`, { body: { metadata: { finalizers: [] } }, contentType: 'application/merge-patch+json' });
+    await call(url, 'PATCH', `/api/v1/namespaces/${ns}/pods/held`, {
+      body: { metadata: { finalizers: [] } },
+      contentType: 'application/merge-patch+json',
+    });
     expect((await call(url, 'GET', `/api/v1/namespaces/${ns}/pods/held`)).status).toBe(404);
     expect((await call(url, 'GET', `/api/v1/namespaces/${ns}`)).status).toBe(404);
   });
 
   it('deletes a collection by label selector', async () => {
     const ns = await freshNamespace();
-    for (const [name, keep] of [['a', 'no'], ['b', 'no'], ['c', 'yes']]) {
-      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { keep } } } });
+    for (const [name, keep] of [
+      ['a', 'no'],
+      ['b', 'no'],
+      ['c', 'yes'],
+    ]) {
+      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { keep } } },
+      });
     }
-    expect((await call(url, 'DELETE', `/api/v1/namespaces/${ns}/configmaps?labelSelector=keep%3Dno`)).status).toBe(200);
+    expect(
+      (await call(url, 'DELETE', `/api/v1/namespaces/${ns}/configmaps?labelSelector=keep%3Dno`)).status,
+    ).toBe(200);
     expect(server.store.list('v1', 'ConfigMap', ns).map((o) => o.metadata.name)).toEqual(['c']);
   });
 });
@@ -415,26 +701,51 @@ describe('delete', () => {
 describe('custom resources', () => {
   it('serves custom resources of a CRD registered at run time, and removes them with the CRD', async () => {
     const ns = await freshNamespace();
-    const crd = await call(url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: widgetCrd });
+    const crd = await call(url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      body: widgetCrd,
+    });
     expect(crd.status).toBe(201);
-    expect(crd.body.status.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`)).toEqual(['NamesAccepted=True', 'Established=True']);
+    expect(
+      crd.body.status.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`),
+    ).toEqual(['NamesAccepted=True', 'Established=True']);
     const disc = (await call(url, 'GET', '/apis/example.org/v1')).body;
     expect(disc.resources.map((r: { name: string }) => r.name)).toEqual(['gadgets', 'gadgets/status']);
-    expect((await call(url, 'GET', '/apis')).body.groups.map((g: { name: string }) => g.name)).toContain('example.org');
+    expect((await call(url, 'GET', '/apis')).body.groups.map((g: { name: string }) => g.name)).toContain(
+      'example.org',
+    );
     const base = `/apis/example.org/v1/namespaces/${ns}/gadgets`;
-    const g = await call(url, 'POST', base, { body: { apiVersion: 'example.org/v1', kind: 'Gadget', metadata: { name: 'g1' }, spec: { size: 1 } } });
+    const g = await call(url, 'POST', base, {
+      body: { apiVersion: 'example.org/v1', kind: 'Gadget', metadata: { name: 'g1' }, spec: { size: 1 } },
+    });
     expect(g.status).toBe(201);
     const list = (await call(url, 'GET', '/apis/example.org/v1/gadgets')).body;
-    expect(list).toMatchObject({ kind: 'GadgetList', items: [{ apiVersion: 'example.org/v1', kind: 'Gadget', metadata: { name: 'g1' } }] });
+    expect(list).toMatchObject({
+      kind: 'GadgetList',
+      items: [{ apiVersion: 'example.org/v1', kind: 'Gadget', metadata: { name: 'g1' } }],
+    });
     const { resourceVersion: _rv, ...meta } = g.body.metadata;
     const noRv = await call(url, 'PUT', `${base}/g1`, { body: { ...g.body, metadata: meta } });
     expect(noRv.status).toBe(422);
-    const smp = await call(url, 'PATCH', `${base}/g1`, { body: { spec: { size: 2 } }, contentType: 'application/strategic-merge-patch+json' });
+    const smp = await call(url, 'PATCH', `${base}/g1`, {
+      body: { spec: { size: 2 } },
+      contentType: 'application/strategic-merge-patch+json',
+    });
     expect(smp.status).toBe(415);
-    const merge = await call(url, 'PATCH', `${base}/g1`, { body: { spec: { size: 2 } }, contentType: 'application/merge-patch+json' });
+    const merge = await call(url, 'PATCH', `${base}/g1`, {
+      body: { spec: { size: 2 } },
+      contentType: 'application/merge-patch+json',
+    });
     expect(merge.body.spec.size).toBe(2);
     expect(merge.body.metadata.generation).toBe(2);
-    expect((await call(url, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.org')).status).toBe(200);
+    expect(
+      (
+        await call(
+          url,
+          'DELETE',
+          '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.org',
+        )
+      ).status,
+    ).toBe(200);
     expect((await call(url, 'GET', '/apis/example.org/v1')).status).toBe(404);
     expect((await call(url, 'GET', base)).status).toBe(404);
   });
@@ -455,22 +766,33 @@ describe('custom resources', () => {
         ],
       },
     };
-    expect((await call(url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd })).status).toBe(201);
+    expect(
+      (await call(url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd }))
+        .status,
+    ).toBe(201);
     const group = (await call(url, 'GET', '/apis/lb.example.org')).body;
     expect(group.versions.map((v: { version: string }) => v.version)).toEqual(['v1', 'v1beta1']);
     expect(group.preferredVersion.version).toBe('v1');
     expect((await call(url, 'GET', '/apis/lb.example.org/v1alpha1/pools')).status).toBe(404);
-    const created = await call(url, 'POST', '/apis/lb.example.org/v1beta1/pools', { body: { apiVersion: 'lb.example.org/v1beta1', kind: 'Pool', metadata: { name: 'p' } } });
+    const created = await call(url, 'POST', '/apis/lb.example.org/v1beta1/pools', {
+      body: { apiVersion: 'lb.example.org/v1beta1', kind: 'Pool', metadata: { name: 'p' } },
+    });
     expect(created.body).toMatchObject({ apiVersion: 'lb.example.org/v1beta1', metadata: { name: 'p' } });
     expect(created.body.metadata.namespace).toBeUndefined();
-    expect((await call(url, 'GET', '/apis/lb.example.org/v1/pools/p')).body.apiVersion).toBe('lb.example.org/v1');
+    expect((await call(url, 'GET', '/apis/lb.example.org/v1/pools/p')).body.apiVersion).toBe(
+      'lb.example.org/v1',
+    );
     expect((await call(url, 'GET', '/apis/lb.example.org/v1/namespaces/default/pools/p')).status).toBe(404);
     const disc = (await call(url, 'GET', '/apis/lb.example.org/v1')).body;
-    expect(disc.resources).toEqual([expect.objectContaining({ name: 'pools', namespaced: false, kind: 'Pool' })]);
+    expect(disc.resources).toEqual([
+      expect.objectContaining({ name: 'pools', namespaced: false, kind: 'Pool' }),
+    ]);
   });
 
   it('rejects a CRD whose name is not plural.group', async () => {
-    const r = await call(url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: { ...widgetCrd, metadata: { name: 'wrong.example.org' } } });
+    const r = await call(url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      body: { ...widgetCrd, metadata: { name: 'wrong.example.org' } },
+    });
     expect(r.body).toMatchObject({ code: 422, reason: 'Invalid' });
   });
 });
@@ -478,16 +800,24 @@ describe('custom resources', () => {
 describe('watch', () => {
   it('starts with synthetic ADDED events without a resourceVersion, then streams changes as chunked NDJSON', async () => {
     const ns = await freshNamespace();
-    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'old' } } });
+    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'old' } },
+    });
     const w = await openWatch(url, `/api/v1/namespaces/${ns}/configmaps?watch=true`);
     expect(w.status).toBe(200);
     expect(w.headers['transfer-encoding']).toBe('chunked');
     expect(w.headers['content-type']).toBe('application/json');
     await w.waitForCount(1);
-    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new' } } });
+    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new' } },
+    });
     await call(url, 'DELETE', `/api/v1/namespaces/${ns}/configmaps/old`);
     const events = await w.waitForCount(3);
-    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED old', 'ADDED new', 'DELETED old']);
+    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual([
+      'ADDED old',
+      'ADDED new',
+      'DELETED old',
+    ]);
     expect(events[1]?.object).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap' });
     w.close();
   });
@@ -510,11 +840,16 @@ describe('watch', () => {
 
   it('sends DELETED/ADDED when an object leaves or enters the label selector', async () => {
     const ns = await freshNamespace();
-    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'm', labels: { on: 'yes' } } } });
+    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'm', labels: { on: 'yes' } } },
+    });
     const w = await openWatch(url, `/api/v1/namespaces/${ns}/configmaps?watch=true&labelSelector=on%3Dyes`);
     await w.waitForCount(1);
     const patch = (v: string): Promise<unknown> =>
-      call(url, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/m`, { body: { metadata: { labels: { on: v } } }, contentType: 'application/merge-patch+json' });
+      call(url, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/m`, {
+        body: { metadata: { labels: { on: v } } },
+        contentType: 'application/merge-patch+json',
+      });
     await patch('no');
     await patch('yes');
     const events = await w.waitForCount(3);
@@ -525,9 +860,19 @@ describe('watch', () => {
   it('sends BOOKMARK events when allowWatchBookmarks=true, and ends the stream at timeoutSeconds', async () => {
     const ns = await freshNamespace();
     const started = Date.now();
-    const w = await openWatch(url, `/api/v1/namespaces/${ns}/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=1&resourceVersion=${server.store.resourceVersion()}`);
+    const w = await openWatch(
+      url,
+      `/api/v1/namespaces/${ns}/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=1&resourceVersion=${server.store.resourceVersion()}`,
+    );
     await w.waitForCount(1);
-    expect(w.events[0]).toEqual({ type: 'BOOKMARK', object: { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: server.store.resourceVersion() } } });
+    expect(w.events[0]).toEqual({
+      type: 'BOOKMARK',
+      object: {
+        kind: 'Pod',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: server.store.resourceVersion() },
+      },
+    });
     expect(await w.done).toBe('end');
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(Date.now() - started).toBeLessThan(3000);
@@ -537,14 +882,24 @@ describe('watch', () => {
     const ns = await freshNamespace();
     const rv = server.store.resourceVersion();
     const legacy = await openWatch(url, `/api/v1/watch/namespaces/${ns}/configmaps?resourceVersion=${rv}`);
-    const single = await openWatch(url, `/api/v1/namespaces/${ns}/configmaps/one?watch=true&resourceVersion=${rv}`);
+    const single = await openWatch(
+      url,
+      `/api/v1/namespaces/${ns}/configmaps/one?watch=true&resourceVersion=${rv}`,
+    );
     for (const name of ['one', 'two']) {
-      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } } });
+      await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } },
+      });
     }
     expect((await legacy.waitForCount(2)).map((e) => e.object.metadata.name)).toEqual(['one', 'two']);
     await sleepMs(50);
     expect(single.events.map((e) => e.object.metadata.name)).toEqual(['one']);
-    expect(server.requests().filter((r) => r.path.startsWith('/api/v1/watch/')).every((r) => r.watch)).toBe(true);
+    expect(
+      server
+        .requests()
+        .filter((r) => r.path.startsWith('/api/v1/watch/'))
+        .every((r) => r.watch),
+    ).toBe(true);
     legacy.close();
     single.close();
   });
@@ -552,8 +907,14 @@ describe('watch', () => {
   it('sends a BOOKMARK on demand with faults.sendBookmarks()', async () => {
     const quiet = await startApiServer({ bookmarkIntervalMs: 60_000 });
     try {
-      const w = await openWatch(quiet.url, `/api/v1/pods?watch=true&allowWatchBookmarks=true&resourceVersion=${quiet.store.resourceVersion()}`);
-      const plain = await openWatch(quiet.url, `/api/v1/pods?watch=true&resourceVersion=${quiet.store.resourceVersion()}`);
+      const w = await openWatch(
+        quiet.url,
+        `/api/v1/pods?watch=true&allowWatchBookmarks=true&resourceVersion=${quiet.store.resourceVersion()}`,
+      );
+      const plain = await openWatch(
+        quiet.url,
+        `/api/v1/pods?watch=true&resourceVersion=${quiet.store.resourceVersion()}`,
+      );
       await waitFor(() => quiet.requests().filter((r) => r.watch).length === 2);
       quiet.faults.sendBookmarks();
       expect((await w.waitForCount(1))[0]?.type).toBe('BOOKMARK');
@@ -568,26 +929,47 @@ describe('watch', () => {
 
   it('supports sendInitialEvents with the initial-events-end bookmark', async () => {
     const ns = await freshNamespace();
-    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } } });
-    const w = await openWatch(url, `/api/v1/namespaces/${ns}/configmaps?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`);
+    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } },
+    });
+    const w = await openWatch(
+      url,
+      `/api/v1/namespaces/${ns}/configmaps?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`,
+    );
     const events = await w.waitForCount(2);
     expect(events[0]?.type).toBe('ADDED');
-    expect(events[1]).toMatchObject({ type: 'BOOKMARK', object: { metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+    expect(events[1]).toMatchObject({
+      type: 'BOOKMARK',
+      object: { metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } },
+    });
     w.close();
   });
 
   it('answers 410 Expired as an ERROR event for a resourceVersion older than the history', async () => {
     const ns = await freshNamespace();
     const old = server.store.resourceVersion();
-    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } } });
+    await call(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } },
+    });
     server.faults.compact();
     const w = await openWatch(url, `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${old}`);
     expect(w.status).toBe(200);
     expect(await w.done).toBe('end');
     expect(w.events).toEqual([
-      { type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired', message: expect.stringMatching(/^too old resource version: /) }) },
+      {
+        type: 'ERROR',
+        object: expect.objectContaining({
+          kind: 'Status',
+          code: 410,
+          reason: 'Expired',
+          message: expect.stringMatching(/^too old resource version: /),
+        }),
+      },
     ]);
-    const current = await openWatch(url, `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${server.store.resourceVersion()}`);
+    const current = await openWatch(
+      url,
+      `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${server.store.resourceVersion()}`,
+    );
     await call(url, 'DELETE', `/api/v1/namespaces/${ns}/configmaps/x`);
     expect((await current.waitForCount(1))[0]?.type).toBe('DELETED');
     current.close();
@@ -595,8 +977,13 @@ describe('watch', () => {
 
   it('closes open watches with an ERROR 410 event on compact({ closeWatches: true })', async () => {
     const ns = await freshNamespace();
-    const w = await openWatch(url, `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${server.store.resourceVersion()}`);
-    await waitFor(() => server.requests().some((r) => r.watch && r.query.includes(`resourceVersion=`) && r.path.includes(ns)));
+    const w = await openWatch(
+      url,
+      `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${server.store.resourceVersion()}`,
+    );
+    await waitFor(() =>
+      server.requests().some((r) => r.watch && r.query.includes(`resourceVersion=`) && r.path.includes(ns)),
+    );
     server.faults.compact({ closeWatches: true });
     expect(await w.done).toBe('end');
     expect(w.events.map((e) => `${e.type} ${String(e.object.code)}`)).toEqual(['ERROR 410']);
@@ -608,11 +995,19 @@ describe('bounded history', () => {
     const small = await startApiServer({ historySize: 3, watchGone: 'status' });
     try {
       const start = small.store.resourceVersion();
-      for (let i = 0; i < 5; i++) small.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'default' } });
+      for (let i = 0; i < 5; i++)
+        small.store.create({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `c${i}`, namespace: 'default' },
+        });
       const gone = await call(small.url, 'GET', `/api/v1/configmaps?watch=true&resourceVersion=${start}`);
       expect(gone.status).toBe(410);
       expect(gone.body).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
-      const recent = await openWatch(small.url, `/api/v1/configmaps?watch=true&resourceVersion=${Number(small.store.resourceVersion()) - 2}`);
+      const recent = await openWatch(
+        small.url,
+        `/api/v1/configmaps?watch=true&resourceVersion=${Number(small.store.resourceVersion()) - 2}`,
+      );
       expect((await recent.waitForCount(2)).map((e) => e.object.metadata.name)).toEqual(['c3', 'c4']);
       recent.close();
     } finally {

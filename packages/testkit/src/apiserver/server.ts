@@ -1,5 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,12 +22,26 @@ import {
   reasonForCode,
   unsupportedMediaType,
 } from './errors.js';
-import { groupVersion, RESOURCE_VERBS, ResourceRegistry, splitApiVersion, type ResourceInfo } from './resources.js';
+import {
+  groupVersion,
+  RESOURCE_VERBS,
+  ResourceRegistry,
+  splitApiVersion,
+  type ResourceInfo,
+} from './resources.js';
 import { creationOrder, readManifests } from './seed.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ObjectStore, type ObjectFilter, type PatchType, type WatchEventType } from './store.js';
 import { makeSelfSignedCert } from './tls.js';
-import type { ApiServer, ApiServerOptions, ApiStore, FailMatch, KubeObject, KubeStatus, RequestRecord } from './types.js';
+import type {
+  ApiServer,
+  ApiServerOptions,
+  ApiStore,
+  FailMatch,
+  KubeObject,
+  KubeStatus,
+  RequestRecord,
+} from './types.js';
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const MAX_LOG = 20_000;
@@ -48,7 +67,13 @@ interface Route {
   subresource: string | undefined;
 }
 
-function sendJson(res: ServerResponse, record: RequestRecord, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  record: RequestRecord,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   record.status = status;
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
@@ -58,7 +83,8 @@ function sendJson(res: ServerResponse, record: RequestRecord, status: number, bo
 
 function sendStatus(res: ServerResponse, record: RequestRecord, status: KubeStatus): void {
   const headers: Record<string, string> = {};
-  if (status.code === 429 || status.code === 503) headers['Retry-After'] = String(status.details?.retryAfterSeconds ?? 1);
+  if (status.code === 429 || status.code === 503)
+    headers['Retry-After'] = String(status.details?.retryAfterSeconds ?? 1);
   sendJson(res, record, status.code, status, headers);
 }
 
@@ -94,12 +120,16 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   if (text.trim() === '') return undefined;
   const media = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (media.includes('protobuf') || media.includes('cbor')) {
-    throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (not ${media})`);
+    throw unsupportedMediaType(
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (not ${media})`,
+    );
   }
   try {
     return media.includes('yaml') ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
   } catch (err) {
-    throw badRequest(`the body of the request could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
+    throw badRequest(
+      `the body of the request could not be decoded: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -160,18 +190,45 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       const res = store.mustResource(obj.apiVersion, obj.kind);
       return store.create(res, undefined, obj, {}, splitApiVersion(obj.apiVersion).version) as T;
     },
-    get<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): T | undefined {
+    get<T extends KubeObject>(
+      apiVersion: string,
+      kind: string,
+      namespace: string | undefined,
+      name: string,
+    ): T | undefined {
       const res = store.mustResource(apiVersion, kind);
-      return store.get(res, namespace ?? 'default', name, splitApiVersion(apiVersion).version) as T | undefined;
+      return store.get(res, namespace ?? 'default', name, splitApiVersion(apiVersion).version) as
+        T | undefined;
     },
     update<T extends KubeObject>(obj: T): T {
       const res = store.mustResource(obj.apiVersion, obj.kind);
       const v = splitApiVersion(obj.apiVersion).version;
-      return store.update(res, obj.metadata.namespace ?? 'default', obj.metadata.name ?? '', obj, { allowUnconditional: true }, v) as T;
+      return store.update(
+        res,
+        obj.metadata.namespace ?? 'default',
+        obj.metadata.name ?? '',
+        obj,
+        { allowUnconditional: true },
+        v,
+      ) as T;
     },
-    patchMerge<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string, patch: object): T {
+    patchMerge<T extends KubeObject>(
+      apiVersion: string,
+      kind: string,
+      namespace: string | undefined,
+      name: string,
+      patch: object,
+    ): T {
       const res = store.mustResource(apiVersion, kind);
-      return store.patch(res, namespace ?? 'default', name, 'merge', structuredClone(patch), {}, splitApiVersion(apiVersion).version) as T;
+      return store.patch(
+        res,
+        namespace ?? 'default',
+        name,
+        'merge',
+        structuredClone(patch),
+        {},
+        splitApiVersion(apiVersion).version,
+      ) as T;
     },
     delete(apiVersion: string, kind: string, namespace: string | undefined, name: string): void {
       const res = store.mustResource(apiVersion, kind);
@@ -194,7 +251,12 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
 
   const tls = options.https === true ? await makeSelfSignedCert() : undefined;
 
-  function discovery(req: IncomingMessage, res: ServerResponse, record: RequestRecord, parts: string[]): boolean {
+  function discovery(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RequestRecord,
+    parts: string[],
+  ): boolean {
     const path = `/${parts.join('/')}`;
     const port = mainPort;
     if (path === '/version') {
@@ -231,7 +293,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       preferredVersion: { groupVersion: `${g.name}/${g.versions[0] ?? ''}`, version: g.versions[0] ?? '' },
     });
     if (path === '/apis') {
-      sendJson(res, record, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: registry.groups().map(groupEntry) });
+      sendJson(res, record, 200, {
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
+        groups: registry.groups().map(groupEntry),
+      });
       return true;
     }
     const resourceList = (group: string, v: string): boolean => {
@@ -239,15 +305,32 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       if (list.length === 0) return false;
       const resources: Record<string, unknown>[] = [];
       for (const r of list) {
-        const entry: Record<string, unknown> = { name: r.plural, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: RESOURCE_VERBS };
+        const entry: Record<string, unknown> = {
+          name: r.plural,
+          singularName: r.singular,
+          namespaced: r.namespaced,
+          kind: r.kind,
+          verbs: RESOURCE_VERBS,
+        };
         if (r.shortNames.length > 0) entry['shortNames'] = r.shortNames;
         if (r.categories.length > 0) entry['categories'] = r.categories;
         resources.push(entry);
         if (r.statusVersions.includes(v)) {
-          resources.push({ name: `${r.plural}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] });
+          resources.push({
+            name: `${r.plural}/status`,
+            singularName: '',
+            namespaced: r.namespaced,
+            kind: r.kind,
+            verbs: ['get', 'patch', 'update'],
+          });
         }
       }
-      sendJson(res, record, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion(group, v), resources });
+      sendJson(res, record, 200, {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: groupVersion(group, v),
+        resources,
+      });
       return true;
     };
     if (parts.length === 2 && parts[0] === 'api') return resourceList('', parts[1] ?? '');
@@ -286,13 +369,19 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       const nsRes = registry.byPlural(group, v, rest[2] ?? '');
       if (nsRes?.namespaced === true) {
         if (rest.length > 5) return undefined;
-        return { route: { res: nsRes, version: v, namespace: rest[1], name: rest[3], subresource: rest[4] }, watchPath };
+        return {
+          route: { res: nsRes, version: v, namespace: rest[1], name: rest[3], subresource: rest[4] },
+          watchPath,
+        };
       }
     }
     const res = registry.byPlural(group, v, rest[0] ?? '');
     if (!res || rest.length > 3) return undefined;
     if (res.namespaced && rest.length > 1) return undefined;
-    return { route: { res, version: v, namespace: undefined, name: rest[1], subresource: rest[2] }, watchPath };
+    return {
+      route: { res, version: v, namespace: undefined, name: rest[1], subresource: rest[2] },
+      watchPath,
+    };
   }
 
   function filterFrom(r: Route, q: URLSearchParams): ObjectFilter {
@@ -305,15 +394,23 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     return filter;
   }
 
-  function serveWatch(req: IncomingMessage, res: ServerResponse, record: RequestRecord, r: Route, q: URLSearchParams): void {
+  function serveWatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RequestRecord,
+    r: Route,
+    q: URLSearchParams,
+  ): void {
     const filter = filterFrom(r, q);
-    if (r.name !== undefined) filter.fields = [...(filter.fields ?? []), { field: 'metadata.name', op: '=', value: r.name }];
+    if (r.name !== undefined)
+      filter.fields = [...(filter.fields ?? []), { field: 'metadata.name', op: '=', value: r.name }];
     const rvParam = q.get('resourceVersion') ?? '';
     const initialEvents = q.get('sendInitialEvents') === 'true';
     let fromRv: number | undefined;
     if (rvParam !== '' && rvParam !== '0' && !initialEvents) {
       fromRv = Number(rvParam);
-      if (!Number.isInteger(fromRv) || fromRv < 0) throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
+      if (!Number.isInteger(fromRv) || fromRv < 0)
+        throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
     }
     const allowBookmarks = q.get('allowWatchBookmarks') === 'true';
     const timeoutSeconds = intParam(q, 'timeoutSeconds');
@@ -340,10 +437,15 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     const bookmarkObject = (annotations?: Record<string, string>): unknown => ({
       kind: r.res.kind,
       apiVersion: gv,
-      metadata: annotations ? { resourceVersion: String(store.currentRv()), annotations } : { resourceVersion: String(store.currentRv()) },
+      metadata: annotations
+        ? { resourceVersion: String(store.currentRv()), annotations }
+        : { resourceVersion: String(store.currentRv()) },
     });
-    const unsubscribe = store.watch(r.res, filter, fromRv, (type, obj) => write(type, { ...obj, apiVersion: gv }));
-    if (initialEvents && allowBookmarks) write('BOOKMARK', bookmarkObject({ 'k8s.io/initial-events-end': 'true' }));
+    const unsubscribe = store.watch(r.res, filter, fromRv, (type, obj) =>
+      write(type, { ...obj, apiVersion: gv }),
+    );
+    if (initialEvents && allowBookmarks)
+      write('BOOKMARK', bookmarkObject({ 'k8s.io/initial-events-end': 'true' }));
     const timers: NodeJS.Timeout[] = [];
     const active: ActiveWatch = {
       end: () => res.end(),
@@ -357,7 +459,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     };
     watches.add(active);
     if (allowBookmarks) timers.push(setInterval(() => active.bookmark(), bookmarkIntervalMs));
-    if (timeoutSeconds !== undefined && timeoutSeconds > 0) timers.push(setTimeout(() => res.end(), timeoutSeconds * 1000));
+    if (timeoutSeconds !== undefined && timeoutSeconds > 0)
+      timers.push(setTimeout(() => res.end(), timeoutSeconds * 1000));
     const cleanup = (): void => {
       unsubscribe();
       for (const t of timers) clearTimeout(t);
@@ -370,11 +473,19 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     });
   }
 
-  async function serveResource(req: IncomingMessage, res: ServerResponse, record: RequestRecord, r: Route, q: URLSearchParams, watchPath: boolean): Promise<void> {
+  async function serveResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RequestRecord,
+    r: Route,
+    q: URLSearchParams,
+    watchPath: boolean,
+  ): Promise<void> {
     const method = req.method ?? 'GET';
     const isWatch = watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
     const sub = r.subresource;
-    if (sub !== undefined && !(sub === 'status' && r.res.statusVersions.includes(r.version))) throw pathNotFound();
+    if (sub !== undefined && !(sub === 'status' && r.res.statusVersions.includes(r.version)))
+      throw pathNotFound();
     if (r.res.namespaced && r.name !== undefined && r.namespace === undefined) throw pathNotFound();
     const gv = groupVersion(r.res.group, r.version);
     if (r.name === undefined) {
@@ -391,27 +502,51 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
           if (cont !== null) page.continue = cont;
           if (q.get('resourceVersionMatch') === 'Exact') {
             const exact = intParam(q, 'resourceVersion');
-            if (exact === undefined) throw badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch "Exact" is forbidden for resourceVersion ""');
+            if (exact === undefined)
+              throw badRequest(
+                'resourceVersionMatch: Forbidden: resourceVersionMatch "Exact" is forbidden for resourceVersion ""',
+              );
             page.exactRv = exact;
           }
           const list = store.list(r.res, filterFrom(r, q), page, r.version);
           const metadata: Record<string, unknown> = { resourceVersion: list.resourceVersion };
           if (list.continue !== undefined) metadata['continue'] = list.continue;
           if (list.remainingItemCount !== undefined) metadata['remainingItemCount'] = list.remainingItemCount;
-          sendJson(res, record, 200, { kind: r.res.listKind, apiVersion: gv, metadata, items: list.items.map((o) => stripTypeMeta(r.res, o)) });
+          sendJson(res, record, 200, {
+            kind: r.res.listKind,
+            apiVersion: gv,
+            metadata,
+            items: list.items.map((o) => stripTypeMeta(r.res, o)),
+          });
           return;
         }
         case 'POST': {
           if (r.res.namespaced && r.namespace === undefined) throw methodNotAllowed();
           const body = parseBody(await readBody(req), req.headers['content-type']);
-          const created = store.create(r.res, r.namespace, body as KubeObject, { dryRun: isDryRun(q) }, r.version);
+          const created = store.create(
+            r.res,
+            r.namespace,
+            body as KubeObject,
+            { dryRun: isDryRun(q) },
+            r.version,
+          );
           sendJson(res, record, 201, created);
           return;
         }
         case 'DELETE': {
           const body = parseBody(await readBody(req), req.headers['content-type']);
-          const items = store.deleteCollection(r.res, filterFrom(r, q), { dryRun: isDryRun(q, body) }, r.version);
-          sendJson(res, record, 200, { kind: r.res.listKind, apiVersion: gv, metadata: { resourceVersion: String(store.currentRv()) }, items });
+          const items = store.deleteCollection(
+            r.res,
+            filterFrom(r, q),
+            { dryRun: isDryRun(q, body) },
+            r.version,
+          );
+          sendJson(res, record, 200, {
+            kind: r.res.listKind,
+            apiVersion: gv,
+            metadata: { resourceVersion: String(store.currentRv()) },
+            items,
+          });
           return;
         }
         default:
@@ -430,8 +565,17 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         return;
       case 'PUT': {
         const body = parseBody(await readBody(req), req.headers['content-type']);
-        const opts = { dryRun: isDryRun(q), keepStatus: true, ...(statusSub ? { subresource: statusSub } : {}) };
-        sendJson(res, record, 200, store.update(r.res, r.namespace, name, body as KubeObject, opts, r.version));
+        const opts = {
+          dryRun: isDryRun(q),
+          keepStatus: true,
+          ...(statusSub ? { subresource: statusSub } : {}),
+        };
+        sendJson(
+          res,
+          record,
+          200,
+          store.update(r.res, r.namespace, name, body as KubeObject, opts, r.version),
+        );
         return;
       }
       case 'PATCH': {
@@ -443,7 +587,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         };
         const type = types[media];
         if (type === undefined) {
-          if (media.startsWith('application/apply-patch')) throw unsupportedMediaType('server-side apply is not supported by the kube-edge test server; use client-side apply, update or a merge patch');
+          if (media.startsWith('application/apply-patch'))
+            throw unsupportedMediaType(
+              'server-side apply is not supported by the kube-edge test server; use client-side apply, update or a merge patch',
+            );
           throw unsupportedMediaType(
             `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
           );
@@ -455,14 +602,21 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         } catch (err) {
           throw badRequest(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
         }
-        const opts = { dryRun: isDryRun(q), keepStatus: true, ...(statusSub ? { subresource: statusSub } : {}) };
+        const opts = {
+          dryRun: isDryRun(q),
+          keepStatus: true,
+          ...(statusSub ? { subresource: statusSub } : {}),
+        };
         sendJson(res, record, 200, store.patch(r.res, r.namespace, name, type, patch, opts, r.version));
         return;
       }
       case 'DELETE': {
         if (statusSub) throw methodNotAllowed();
-        const body = parseBody(await readBody(req), req.headers['content-type']) as { preconditions?: { uid?: string; resourceVersion?: string } } | undefined;
-        const del: { dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } } = { dryRun: isDryRun(q, body) };
+        const body = parseBody(await readBody(req), req.headers['content-type']) as
+          { preconditions?: { uid?: string; resourceVersion?: string } } | undefined;
+        const del: { dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } } = {
+          dryRun: isDryRun(q, body),
+        };
         if (body?.preconditions !== undefined) del.preconditions = body.preconditions;
         sendJson(res, record, 200, store.delete(r.res, r.namespace, name, del, r.version));
         return;
@@ -479,7 +633,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       method: req.method ?? 'GET',
       path: url.pathname,
       query: url.search.replace(/^\?/, ''),
-      watch: q.get('watch') === 'true' || q.get('watch') === '1' || /^\/apis?\/(.+\/)?watch\//.test(url.pathname),
+      watch:
+        q.get('watch') === 'true' || q.get('watch') === '1' || /^\/apis?\/(.+\/)?watch\//.test(url.pathname),
       status: 0,
     };
     log.push(record);
@@ -504,7 +659,15 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       if (url.pathname.startsWith('/openapi/')) throw pathNotFound();
       if (!acceptsPlainJson(req.headers.accept)) {
         req.resume();
-        sendStatus(res, record, makeStatus(406, 'NotAcceptable', 'only application/json is served; aggregated discovery, Table and protobuf are not'));
+        sendStatus(
+          res,
+          record,
+          makeStatus(
+            406,
+            'NotAcceptable',
+            'only application/json is served; aggregated discovery, Table and protobuf are not',
+          ),
+        );
         return;
       }
       const parts = url.pathname.split('/').filter((p) => p !== '');
@@ -529,7 +692,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     socket.on('close', () => sockets.delete(socket));
   };
   const makeServer = (secure: boolean): Server => {
-    const srv = secure && tls ? createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, onRequest) : createHttpServer(onRequest);
+    const srv =
+      secure && tls
+        ? createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, onRequest)
+        : createHttpServer(onRequest);
     srv.on('connection', track);
     srv.keepAliveTimeout = 5000;
     return srv;
@@ -545,7 +711,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
           });
         });
         const addr = srv.address();
-        if (addr === null || typeof addr === 'string') throw new Error('the API test server has no TCP address');
+        if (addr === null || typeof addr === 'string')
+          throw new Error('the API test server has no TCP address');
         return addr.port;
       } catch (err) {
         // The port may still be held by the sockets of the previous run for a moment after a restart.
@@ -597,7 +764,12 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         kind: 'Config',
         clusters: [{ name: 'kube-edge-test', cluster }],
         users: [{ name: 'kube-edge-test', user: { token: 'kube-edge-test-token' } }],
-        contexts: [{ name: 'kube-edge-test', context: { cluster: 'kube-edge-test', user: 'kube-edge-test', namespace: 'default' } }],
+        contexts: [
+          {
+            name: 'kube-edge-test',
+            context: { cluster: 'kube-edge-test', user: 'kube-edge-test', namespace: 'default' },
+          },
+        ],
         'current-context': 'kube-edge-test',
         preferences: {},
       });
@@ -631,7 +803,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       compact(opts: { closeWatches?: boolean } = {}): void {
         store.compact();
         if (opts.closeWatches === true) {
-          const status = makeStatus(410, 'Expired', `too old resource version: ${store.currentRv() - 1} (${store.currentRv()})`);
+          const status = makeStatus(
+            410,
+            'Expired',
+            `too old resource version: ${store.currentRv() - 1} (${store.currentRv()})`,
+          );
           for (const w of [...watches]) w.gone(status);
         }
       },

@@ -15,7 +15,12 @@ import {
 } from './errors.js';
 import { jsonMergePatch, jsonPatch, strategicMergePatch } from './patch.js';
 import { groupVersion, ResourceRegistry, type ResourceInfo } from './resources.js';
-import { matchFields, matchLabelRequirements, type FieldRequirement, type LabelRequirement } from './selectors.js';
+import {
+  matchFields,
+  matchLabelRequirements,
+  type FieldRequirement,
+  type LabelRequirement,
+} from './selectors.js';
 import type { KubeObject } from './types.js';
 import { validateObject } from './validation.js';
 
@@ -97,7 +102,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
   const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
@@ -145,7 +151,8 @@ export class ObjectStore {
     this.historySize = options.historySize;
     this.now = options.now;
     const ns = this.mustResource('v1', 'Namespace');
-    for (const name of INITIAL_NAMESPACES) this.create(ns, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const name of INITIAL_NAMESPACES)
+      this.create(ns, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
 
   /** The latest resourceVersion. */
@@ -153,7 +160,7 @@ export class ObjectStore {
     return this.rv;
   }
 
-  /** The resource of an apiVersion/kind, or throws 404. */
+  /** The resource of an apiVersion/kind; throws 400 BadRequest for a kind that is not served. */
   mustResource(apiVersion: string, kind: string): ResourceInfo {
     const res = this.registry.byKind(apiVersion, kind);
     if (!res) throw badRequest(`no kind "${kind}" is registered for version "${apiVersion}"`);
@@ -170,7 +177,9 @@ export class ObjectStore {
   }
 
   private target(res: ResourceInfo, name?: string): StatusTarget {
-    return name === undefined ? { group: res.group, resource: res.plural } : { group: res.group, resource: res.plural, name };
+    return name === undefined
+      ? { group: res.group, resource: res.plural }
+      : { group: res.group, resource: res.plural, name };
   }
 
   private typed(res: ResourceInfo, obj: KubeObject, version?: string): KubeObject {
@@ -209,7 +218,10 @@ export class ObjectStore {
       const ev = this.history[i];
       if (!ev || ev.rv <= rv) break;
       if (ev.key !== res.key) continue;
-      const key = objectKey(res.namespaced ? ev.obj.metadata.namespace : undefined, ev.obj.metadata.name ?? '');
+      const key = objectKey(
+        res.namespaced ? ev.obj.metadata.namespace : undefined,
+        ev.obj.metadata.name ?? '',
+      );
       if (ev.type === 'ADDED' || ev.prev === undefined) state.delete(key);
       else state.set(key, ev.prev);
     }
@@ -222,12 +234,20 @@ export class ObjectStore {
    * continue token older than the history gets 410). `exactRv` lists at that resourceVersion
    * (`resourceVersionMatch=Exact`).
    */
-  list(res: ResourceInfo, filter: ObjectFilter, page: { limit?: number; continue?: string; exactRv?: number } = {}, version?: string): ListResult {
+  list(
+    res: ResourceInfo,
+    filter: ObjectFilter,
+    page: { limit?: number; continue?: string; exactRv?: number } = {},
+    version?: string,
+  ): ListResult {
     let listRv = this.rv;
     let startAfter: string | undefined;
     let source: Map<string, KubeObject> = this.bucket(res);
     if (page.exactRv !== undefined && page.exactRv !== this.rv) {
-      if (page.exactRv > this.rv) throw new KubeApiError(makeStatus(504, 'Timeout', `Too large resource version: ${page.exactRv}, current: ${this.rv}`));
+      if (page.exactRv > this.rv)
+        throw new KubeApiError(
+          makeStatus(504, 'Timeout', `Too large resource version: ${page.exactRv}, current: ${this.rv}`),
+        );
       listRv = page.exactRv;
       source = this.snapshot(res, listRv, `too old resource version: ${listRv} (${this.droppedRv + 1})`);
     }
@@ -238,7 +258,8 @@ export class ObjectStore {
       } catch {
         throw badRequest('continue key is not valid: illegal base64 data');
       }
-      if (typeof token.rv !== 'number' || typeof token.start !== 'string') throw badRequest('continue key is not valid: incorrect encoded start resourceVersion');
+      if (typeof token.rv !== 'number' || typeof token.start !== 'string')
+        throw badRequest('continue key is not valid: incorrect encoded start resourceVersion');
       listRv = token.rv;
       startAfter = token.start;
       source = this.snapshot(
@@ -259,7 +280,8 @@ export class ObjectStore {
     if (entries.length > limit) {
       const last = pageEntries[pageEntries.length - 1]?.[0] ?? '';
       result.continue = Buffer.from(JSON.stringify({ rv: listRv, start: last })).toString('base64url');
-      if (!filter.labels?.length && !filter.fields?.length) result.remainingItemCount = entries.length - limit;
+      if (!filter.labels?.length && !filter.fields?.length)
+        result.remainingItemCount = entries.length - limit;
     }
     return result;
   }
@@ -269,14 +291,18 @@ export class ObjectStore {
     const nsObj = this.bucket(nsRes).get(objectKey(undefined, ns));
     if (!nsObj) throw notFound({ group: '', resource: 'namespaces', name: ns });
     if (nsObj.metadata.deletionTimestamp !== undefined) {
-      throw forbidden(this.target(res, name), `unable to create new content in namespace ${ns} because it is being terminated`);
+      throw forbidden(
+        this.target(res, name),
+        `unable to create new content in namespace ${ns} because it is being terminated`,
+      );
     }
   }
 
   private generateName(res: ResourceInfo, ns: string | undefined, prefix: string): string {
     for (let attempt = 0; attempt < 20; attempt++) {
       let suffix = '';
-      for (let i = 0; i < 5; i++) suffix += GENERATE_CHARS.charAt(Math.floor(Math.random() * GENERATE_CHARS.length));
+      for (let i = 0; i < 5; i++)
+        suffix += GENERATE_CHARS.charAt(Math.floor(Math.random() * GENERATE_CHARS.length));
       const name = `${prefix}${suffix}`;
       if (!this.bucket(res).has(objectKey(ns, name))) return name;
     }
@@ -289,18 +315,34 @@ export class ObjectStore {
   }
 
   /** Creates an object. `ns` is the namespace of the request path (undefined: from the body, else `default`). */
-  create(res: ResourceInfo, ns: string | undefined, body: KubeObject, options: WriteOptions = {}, version?: string): KubeObject {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the body of the request was not a JSON object');
+  create(
+    res: ResourceInfo,
+    ns: string | undefined,
+    body: KubeObject,
+    options: WriteOptions = {},
+    version?: string,
+  ): KubeObject {
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw badRequest('the body of the request was not a JSON object');
     const obj = clone(body);
     if (obj.kind !== undefined && obj.kind !== res.kind) {
-      throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version or kind ${res.kind}`);
+      throw badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version or kind ${res.kind}`,
+      );
     }
     const meta = rec(obj.metadata) as KubeObject['metadata'];
     obj.metadata = meta;
     let namespace: string | undefined;
     if (res.namespaced) {
-      if (ns !== undefined && meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== ns) {
-        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (
+        ns !== undefined &&
+        meta.namespace !== undefined &&
+        meta.namespace !== '' &&
+        meta.namespace !== ns
+      ) {
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       }
       namespace = ns ?? (meta.namespace !== undefined && meta.namespace !== '' ? meta.namespace : 'default');
       meta.namespace = namespace;
@@ -310,7 +352,11 @@ export class ObjectStore {
     if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') {
       throw badRequest('resourceVersion should not be set on objects to be created');
     }
-    if ((meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string' && meta.generateName !== '') {
+    if (
+      (meta.name === undefined || meta.name === '') &&
+      typeof meta.generateName === 'string' &&
+      meta.generateName !== ''
+    ) {
       meta.name = this.generateName(res, namespace, meta.generateName);
     }
     const name = meta.name ?? '';
@@ -341,11 +387,23 @@ export class ObjectStore {
       const owner = this.ips.get(ip);
       const key = objectKey(obj.metadata.namespace, obj.metadata.name ?? '');
       if (owner !== undefined && owner !== key) {
-        return [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ["${ip}"]: failed to allocate IP ${ip}: provided IP is already allocated` }];
+        return [
+          {
+            reason: 'FieldValueInvalid',
+            field: 'spec.clusterIPs',
+            message: `Invalid value: ["${ip}"]: failed to allocate IP ${ip}: provided IP is already allocated`,
+          },
+        ];
       }
       const oldIp = old ? rec(old['spec'])['clusterIP'] : undefined;
       if (old && typeof oldIp === 'string' && oldIp !== '' && oldIp !== ip) {
-        return [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', message: `Invalid value: "${ip}": may not change once set` }];
+        return [
+          {
+            reason: 'FieldValueInvalid',
+            field: 'spec.clusterIPs[0]',
+            message: `Invalid value: "${ip}": may not change once set`,
+          },
+        ];
       }
     }
     return [];
@@ -380,8 +438,20 @@ export class ObjectStore {
       obj['status'] = {
         acceptedNames: clone(spec['names'] ?? {}),
         conditions: [
-          { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: t },
-          { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: t },
+          {
+            type: 'NamesAccepted',
+            status: 'True',
+            reason: 'NoConflicts',
+            message: 'no conflicts found',
+            lastTransitionTime: t,
+          },
+          {
+            type: 'Established',
+            status: 'True',
+            reason: 'InitialNamesAccepted',
+            message: 'the initial names have been accepted',
+            lastTransitionTime: t,
+          },
         ],
         storedVersions: storage && typeof storage['name'] === 'string' ? [storage['name']] : [],
       };
@@ -392,7 +462,8 @@ export class ObjectStore {
     const stringData = rec(obj['stringData']);
     if (obj['stringData'] !== undefined) {
       const data = { ...rec(obj['data']) };
-      for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+      for (const [k, v] of Object.entries(stringData))
+        data[k] = Buffer.from(String(v), 'utf8').toString('base64');
       obj['data'] = data;
       delete obj['stringData'];
     }
@@ -407,7 +478,10 @@ export class ObjectStore {
     const type = spec['type'];
     if (type !== 'ExternalName') {
       // Like the real server, an update that omits the allocated IP keeps it.
-      if ((spec['clusterIP'] === undefined || spec['clusterIP'] === '') && typeof oldSpec['clusterIP'] === 'string') {
+      if (
+        (spec['clusterIP'] === undefined || spec['clusterIP'] === '') &&
+        typeof oldSpec['clusterIP'] === 'string'
+      ) {
         spec['clusterIP'] = oldSpec['clusterIP'];
       }
       if (spec['clusterIP'] === undefined || spec['clusterIP'] === '') {
@@ -431,7 +505,9 @@ export class ObjectStore {
         port['targetPort'] ??= port['port'];
         if (type === 'NodePort' || type === 'LoadBalancer') {
           if (port['nodePort'] === undefined) {
-            const prev = oldPorts.find((o) => o['port'] === port['port'] && typeof o['nodePort'] === 'number');
+            const prev = oldPorts.find(
+              (o) => o['port'] === port['port'] && typeof o['nodePort'] === 'number',
+            );
             if (prev) {
               port['nodePort'] = prev['nodePort'];
             } else {
@@ -461,7 +537,8 @@ export class ObjectStore {
     if (obj.kind !== 'Service' || obj.apiVersion !== 'v1') return;
     const key = objectKey(obj.metadata.namespace, obj.metadata.name ?? '');
     const spec = rec(obj['spec']);
-    if (typeof spec['clusterIP'] === 'string' && spec['clusterIP'] !== 'None') this.ips.set(spec['clusterIP'], key);
+    if (typeof spec['clusterIP'] === 'string' && spec['clusterIP'] !== 'None')
+      this.ips.set(spec['clusterIP'], key);
     if (Array.isArray(spec['ports'])) {
       for (const p of spec['ports'] as unknown[]) {
         const n = rec(p)['nodePort'];
@@ -471,7 +548,12 @@ export class ObjectStore {
   }
 
   /** Stores a change and emits it. For DELETED, `obj` is the last state (new resourceVersion) and `prev` the stored one. */
-  private commit(res: ResourceInfo, obj: KubeObject, prev: KubeObject | undefined, type: WatchEventType): void {
+  private commit(
+    res: ResourceInfo,
+    obj: KubeObject,
+    prev: KubeObject | undefined,
+    type: WatchEventType,
+  ): void {
     const key = objectKey(res.namespaced ? obj.metadata.namespace : undefined, obj.metadata.name ?? '');
     const stored = this.typed(res, obj);
     if (type === 'DELETED') {
@@ -514,8 +596,16 @@ export class ObjectStore {
    * Replaces an object. Optimistic concurrency on metadata.resourceVersion; status handling per
    * `options`; removing the last finalizer of an object being deleted deletes it.
    */
-  update(res: ResourceInfo, ns: string | undefined, name: string, body: KubeObject, options: UpdateOptions = {}, version?: string): KubeObject {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the body of the request was not a JSON object');
+  update(
+    res: ResourceInfo,
+    ns: string | undefined,
+    name: string,
+    body: KubeObject,
+    options: UpdateOptions = {},
+    version?: string,
+  ): KubeObject {
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw badRequest('the body of the request was not a JSON object');
     const nsKey = res.namespaced ? (ns ?? 'default') : undefined;
     const stored = this.bucket(res).get(objectKey(nsKey, name));
     if (!stored) throw notFound(this.target(res, name));
@@ -525,19 +615,29 @@ export class ObjectStore {
       throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
     }
     if (res.namespaced && meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== nsKey) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
-    if (body.kind !== undefined && body.kind !== res.kind) throw badRequest(`the kind in the data (${String(body.kind)}) does not match ${res.kind}`);
+    if (body.kind !== undefined && body.kind !== res.kind)
+      throw badRequest(`the kind in the data (${String(body.kind)}) does not match ${res.kind}`);
     const rv = meta.resourceVersion;
     if (rv !== undefined && rv !== '') {
       if (rv !== cur.metadata.resourceVersion) throw conflict(this.target(res, name));
     } else if (options.allowUnconditional !== true && !res.builtin) {
       throw invalid(res.kind, res.group, name, [
-        { reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+        {
+          reason: 'FieldValueInvalid',
+          field: 'metadata.resourceVersion',
+          message: 'Invalid value: 0x0: must be specified for an update',
+        },
       ]);
     }
     if (meta.uid !== undefined && meta.uid !== '' && meta.uid !== cur.metadata.uid) {
-      throw conflict(this.target(res, name), `Precondition failed: UID in precondition: ${cur.metadata.uid ?? ''}, UID in object meta: ${meta.uid}`);
+      throw conflict(
+        this.target(res, name),
+        `Precondition failed: UID in precondition: ${cur.metadata.uid ?? ''}, UID in object meta: ${meta.uid}`,
+      );
     }
     let next: KubeObject;
     if (options.subresource === 'status') {
@@ -573,7 +673,9 @@ export class ObjectStore {
     next.metadata.resourceVersion = cur.metadata.resourceVersion ?? '';
     const extra: FieldCause[] = this.kindCauses(res, next, cur);
     if (cur.metadata.deletionTimestamp !== undefined) {
-      const added = (next.metadata.finalizers ?? []).filter((f) => !(cur.metadata.finalizers ?? []).includes(f));
+      const added = (next.metadata.finalizers ?? []).filter(
+        (f) => !(cur.metadata.finalizers ?? []).includes(f),
+      );
       if (added.length > 0) {
         extra.push({
           reason: 'FieldValueForbidden',
@@ -596,49 +698,74 @@ export class ObjectStore {
     this.rv++;
     next.metadata.resourceVersion = String(this.rv);
     const finalizersGone = (next.metadata.finalizers ?? []).length === 0;
-    if (next.metadata.deletionTimestamp !== undefined && finalizersGone && !(res.builtin && res.kind === 'Namespace')) {
+    if (
+      next.metadata.deletionTimestamp !== undefined &&
+      finalizersGone &&
+      !(res.builtin && res.kind === 'Namespace')
+    ) {
       this.commit(res, next, cur, 'DELETED');
       this.afterRemoval(res, next);
     } else {
       this.commit(res, next, cur, 'MODIFIED');
-      if (res.builtin && res.kind === 'Namespace' && next.metadata.deletionTimestamp !== undefined) this.maybeFinalizeNamespace(name);
+      if (res.builtin && res.kind === 'Namespace' && next.metadata.deletionTimestamp !== undefined)
+        this.maybeFinalizeNamespace(name);
     }
     return clone(this.typed(res, next, version));
   }
 
   /** Applies a patch and stores the result with the semantics of {@link update}. */
-  patch(res: ResourceInfo, ns: string | undefined, name: string, type: PatchType, patchBody: unknown, options: UpdateOptions = {}, version?: string): KubeObject {
+  patch(
+    res: ResourceInfo,
+    ns: string | undefined,
+    name: string,
+    type: PatchType,
+    patchBody: unknown,
+    options: UpdateOptions = {},
+    version?: string,
+  ): KubeObject {
     const cur = this.mustGet(res, ns, name, version);
     let patched: unknown;
     switch (type) {
       case 'merge':
-        if (typeof patchBody !== 'object' || patchBody === null || Array.isArray(patchBody)) throw badRequest('a merge patch must be a JSON object');
+        if (typeof patchBody !== 'object' || patchBody === null || Array.isArray(patchBody))
+          throw badRequest('a merge patch must be a JSON object');
         patched = jsonMergePatch(cur, patchBody);
         break;
       case 'json':
         patched = jsonPatch(cur, patchBody);
         break;
       case 'strategic':
-        if (!res.builtin) throw unsupportedMediaType('strategic merge patch is not supported for custom resources');
+        if (!res.builtin)
+          throw unsupportedMediaType('strategic merge patch is not supported for custom resources');
         patched = strategicMergePatch(res.kind, cur, patchBody);
         break;
     }
     const obj = rec(patched) as KubeObject;
     obj.metadata = rec(obj.metadata);
     // A patch without a resourceVersion is unconditional; one with a resourceVersion is checked.
-    if (obj.metadata.resourceVersion === undefined || obj.metadata.resourceVersion === '') obj.metadata.resourceVersion = cur.metadata.resourceVersion ?? '';
+    if (obj.metadata.resourceVersion === undefined || obj.metadata.resourceVersion === '')
+      obj.metadata.resourceVersion = cur.metadata.resourceVersion ?? '';
     return this.update(res, ns, name, obj, { ...options, allowUnconditional: true }, version);
   }
 
   /** Deletes an object (finalizers and namespaces first get a deletionTimestamp). Returns the last state. */
-  delete(res: ResourceInfo, ns: string | undefined, name: string, options: DeleteOptions = {}, version?: string): KubeObject {
+  delete(
+    res: ResourceInfo,
+    ns: string | undefined,
+    name: string,
+    options: DeleteOptions = {},
+    version?: string,
+  ): KubeObject {
     const nsKey = res.namespaced ? (ns ?? 'default') : undefined;
     const stored = this.bucket(res).get(objectKey(nsKey, name));
     if (!stored) throw notFound(this.target(res, name));
     const cur = clone(stored);
     const pre = options.preconditions;
     if (pre?.uid !== undefined && pre.uid !== cur.metadata.uid) {
-      throw conflict(this.target(res, name), `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid ?? ''}`);
+      throw conflict(
+        this.target(res, name),
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid ?? ''}`,
+      );
     }
     if (pre?.resourceVersion !== undefined && pre.resourceVersion !== cur.metadata.resourceVersion) {
       throw conflict(
@@ -646,7 +773,8 @@ export class ObjectStore {
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion ?? ''}`,
       );
     }
-    if (options.dryRun === true || cur.metadata.deletionTimestamp !== undefined) return clone(this.typed(res, cur, version));
+    if (options.dryRun === true || cur.metadata.deletionTimestamp !== undefined)
+      return clone(this.typed(res, cur, version));
     const isNamespace = res.builtin && res.group === '' && res.kind === 'Namespace';
     if ((cur.metadata.finalizers ?? []).length > 0 || isNamespace) {
       const next = clone(cur);
@@ -660,7 +788,8 @@ export class ObjectStore {
         for (const r of this.registry.all()) {
           if (!r.namespaced) continue;
           for (const o of [...this.bucket(r).values()]) {
-            if (o.metadata.namespace === name && o.metadata.deletionTimestamp === undefined) this.delete(r, name, o.metadata.name ?? '');
+            if (o.metadata.namespace === name && o.metadata.deletionTimestamp === undefined)
+              this.delete(r, name, o.metadata.name ?? '');
           }
         }
         this.maybeFinalizeNamespace(name);
@@ -676,12 +805,20 @@ export class ObjectStore {
   }
 
   /** Deletes every object matching the filter; returns their last states. */
-  deleteCollection(res: ResourceInfo, filter: ObjectFilter, options: WriteOptions = {}, version?: string): KubeObject[] {
-    return this.list(res, filter).items.map((o) => this.delete(res, o.metadata.namespace, o.metadata.name ?? '', options, version));
+  deleteCollection(
+    res: ResourceInfo,
+    filter: ObjectFilter,
+    options: WriteOptions = {},
+    version?: string,
+  ): KubeObject[] {
+    return this.list(res, filter).items.map((o) =>
+      this.delete(res, o.metadata.namespace, o.metadata.name ?? '', options, version),
+    );
   }
 
   private afterRemoval(res: ResourceInfo, obj: KubeObject): void {
-    if (res.namespaced && obj.metadata.namespace !== undefined) this.maybeFinalizeNamespace(obj.metadata.namespace);
+    if (res.namespaced && obj.metadata.namespace !== undefined)
+      this.maybeFinalizeNamespace(obj.metadata.namespace);
   }
 
   private maybeFinalizeNamespace(name: string): void {
@@ -710,17 +847,18 @@ export class ObjectStore {
     this.commit(nsRes, gone, cur, 'DELETED');
   }
 
-  /**
-   * Starts a watch. Without `fromRv` it first sends ADDED for the current state; with it, it replays
-   * the history after `fromRv` (410 Expired when that is older than the history). Then it follows
-   * changes until the returned function is called. `send` is called synchronously.
-   */
   /** Throws 410 Expired when a watch from `fromRv` cannot be served from the history. */
   checkWatchable(fromRv: number | undefined): void {
     if (fromRv !== undefined && fromRv < this.droppedRv) {
       throw expired(`too old resource version: ${fromRv} (${this.droppedRv + 1})`);
     }
   }
+
+  /**
+   * Starts a watch. Without `fromRv` it first sends ADDED for the current state; with it, it replays
+   * the history after `fromRv` (410 Expired when that is older than the history). Then it follows
+   * changes until the returned function is called. `send` is called synchronously.
+   */
 
   watch(
     res: ResourceInfo,

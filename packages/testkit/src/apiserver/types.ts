@@ -97,7 +97,12 @@ export interface ApiStore {
    */
   create<T extends KubeObject>(obj: T): T;
   /** A deep copy of the object, or undefined. `namespace` undefined means `default` for namespaced kinds. */
-  get<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): T | undefined;
+  get<T extends KubeObject>(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): T | undefined;
   /**
    * Replaces an object, spec and status alike (unlike a REST PUT, which keeps status on kinds with a
    * status subresource). 409 Conflict when `metadata.resourceVersion` is set and stale; unconditional
@@ -105,7 +110,13 @@ export interface ApiStore {
    */
   update<T extends KubeObject>(obj: T): T;
   /** Applies a JSON merge patch (RFC 7386) to spec and status alike. Throws 404 when missing. */
-  patchMerge<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string, patch: object): T;
+  patchMerge<T extends KubeObject>(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+    patch: object,
+  ): T;
   /**
    * Deletes like the REST API: objects with finalizers (and namespaces) get a deletionTimestamp first;
    * a namespace's contents are deleted with it. Throws 404 when missing.

@@ -28,23 +28,58 @@ describe('validateObject', () => {
   const registry = new ResourceRegistry();
   const cm = registry.byKind('v1', 'ConfigMap')!;
   const crd = registry.byKind('apiextensions.k8s.io/v1', 'CustomResourceDefinition')!;
-  const obj = (metadata: KubeObject['metadata'], extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata, ...extra });
+  const obj = (metadata: KubeObject['metadata'], extra: Record<string, unknown> = {}): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata,
+    ...extra,
+  });
 
   it('accepts a valid object', () => {
-    expect(validateObject(cm, obj({ name: 'ok', labels: { 'app.kubernetes.io/name': 'x', empty: '' }, annotations: { 'a/b': 'any value!' } }))).toEqual([]);
+    expect(
+      validateObject(
+        cm,
+        obj({
+          name: 'ok',
+          labels: { 'app.kubernetes.io/name': 'x', empty: '' },
+          annotations: { 'a/b': 'any value!' },
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('reports each broken field with its path and reason', () => {
     const causes = validateObject(cm, obj({ name: 'ok', labels: { 'bad key': 'v', good: 'bad value!' } }));
-    expect(causes.map((c) => `${c.reason} ${c.field}`)).toEqual(['FieldValueInvalid metadata.labels', 'FieldValueInvalid metadata.labels']);
+    expect(causes.map((c) => `${c.reason} ${c.field}`)).toEqual([
+      'FieldValueInvalid metadata.labels',
+      'FieldValueInvalid metadata.labels',
+    ]);
     expect(validateObject(cm, obj({}))).toEqual([
-      { reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' },
+      {
+        reason: 'FieldValueRequired',
+        message: 'Required value: name or generateName is required',
+        field: 'metadata.name',
+      },
     ]);
   });
 
   it('requires a CRD to be named plural.group', () => {
     const spec = { group: 'example.com', names: { plural: 'widgets' } };
-    expect(validateObject(crd, { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec })).toEqual([]);
-    expect(validateObject(crd, { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widget.example.com' }, spec })).toHaveLength(1);
+    expect(
+      validateObject(crd, {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'widgets.example.com' },
+        spec,
+      }),
+    ).toEqual([]);
+    expect(
+      validateObject(crd, {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'widget.example.com' },
+        spec,
+      }),
+    ).toHaveLength(1);
   });
 });

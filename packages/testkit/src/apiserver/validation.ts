@@ -37,7 +37,8 @@ function qualifiedKeyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !SUBDOMAIN_RE.test(prefix))) return 'prefix part must be a lowercase RFC 1123 subdomain';
+  if (prefix !== undefined && (prefix.length > 253 || !SUBDOMAIN_RE.test(prefix)))
+    return 'prefix part must be a lowercase RFC 1123 subdomain';
   if (name.length === 0 || name.length > 63 || !QUALIFIED_NAME_RE.test(name)) {
     return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
   }
@@ -53,23 +54,41 @@ export function validateObject(res: ResourceInfo, obj: KubeObject): FieldCause[]
   const causes: FieldCause[] = [];
   const name = obj.metadata.name ?? '';
   if (name === '') {
-    causes.push({ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' });
+    causes.push({
+      reason: 'FieldValueRequired',
+      message: 'Required value: name or generateName is required',
+      field: 'metadata.name',
+    });
   } else {
     const problem = nameProblem(res.nameRule, name);
-    if (problem !== undefined) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${quote(name)}: ${problem}`, field: 'metadata.name' });
+    if (problem !== undefined)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${quote(name)}: ${problem}`,
+        field: 'metadata.name',
+      });
     if (res.nameRule === 'crd') {
       const spec = (obj['spec'] ?? {}) as { group?: unknown; names?: { plural?: unknown } };
       const plural = typeof spec.names?.plural === 'string' ? spec.names.plural : '';
       const group = typeof spec.group === 'string' ? spec.group : '';
       const expected = `${plural}.${group}`;
       if (name !== expected) {
-        causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${quote(name)}: must be spec.names.plural+"."+spec.group`, field: 'metadata.name' });
+        causes.push({
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: ${quote(name)}: must be spec.names.plural+"."+spec.group`,
+          field: 'metadata.name',
+        });
       }
     }
   }
   for (const [k, v] of Object.entries(obj.metadata.labels ?? {})) {
     const kp = qualifiedKeyProblem(k);
-    if (kp !== undefined) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${quote(k)}: ${kp}`, field: 'metadata.labels' });
+    if (kp !== undefined)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${quote(k)}: ${kp}`,
+        field: 'metadata.labels',
+      });
     if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE_RE.test(v)) {
       causes.push({
         reason: 'FieldValueInvalid',
@@ -80,8 +99,18 @@ export function validateObject(res: ResourceInfo, obj: KubeObject): FieldCause[]
   }
   for (const [k, v] of Object.entries(obj.metadata.annotations ?? {})) {
     const kp = qualifiedKeyProblem(k);
-    if (kp !== undefined) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${quote(k)}: ${kp}`, field: 'metadata.annotations' });
-    if (typeof v !== 'string') causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${quote(v)}: must be a string`, field: `metadata.annotations` });
+    if (kp !== undefined)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${quote(k)}: ${kp}`,
+        field: 'metadata.annotations',
+      });
+    if (typeof v !== 'string')
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${quote(v)}: must be a string`,
+        field: `metadata.annotations`,
+      });
   }
   return causes;
 }

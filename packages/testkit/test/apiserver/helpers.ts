@@ -20,9 +20,19 @@ export interface CallOptions {
 }
 
 /** One HTTP request to the server; the body is JSON-encoded unless it is a string. */
-export function call(baseUrl: string, method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
+export function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<CallResult> {
   const url = new URL(path, baseUrl);
-  const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const payload =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   if (payload !== undefined) {
     headers['Content-Type'] = options.contentType ?? 'application/json';
@@ -31,21 +41,25 @@ export function call(baseUrl: string, method: string, path: string, options: Cal
   }
   const req = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const r = req(url, { method, headers, ...(options.ca !== undefined ? { ca: options.ca } : {}), timeout: 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown;
-        try {
-          body = text === '' ? undefined : JSON.parse(text);
-        } catch {
-          body = text;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
-      });
-      res.on('error', reject);
-    });
+    const r = req(
+      url,
+      { method, headers, ...(options.ca !== undefined ? { ca: options.ca } : {}), timeout: 10_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            body = text;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+        });
+        res.on('error', reject);
+      },
+    );
     r.on('timeout', () => r.destroy(new Error('request timed out')));
     r.on('error', reject);
     if (payload !== undefined) r.write(payload);
@@ -75,41 +89,45 @@ export function openWatch(baseUrl: string, path: string, ca?: string): Promise<W
   const url = new URL(path, baseUrl);
   const req = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const r = req(url, { method: 'GET', headers: { Accept: 'application/json' }, ...(ca !== undefined ? { ca } : {}) }, (res) => {
-      const events: WatchEvent[] = [];
-      let settle: (v: 'end' | 'error') => void = () => undefined;
-      const done = new Promise<'end' | 'error'>((r2) => {
-        settle = r2;
-      });
-      let errored = false;
-      res.on('error', () => {
-        errored = true;
-        settle('error');
-      });
-      res.on('aborted', () => {
-        errored = true;
-        settle('error');
-      });
-      res.on('close', () => settle(errored || !res.complete ? 'error' : 'end'));
-      const lines = createInterface({ input: res });
-      lines.on('error', () => settle('error'));
-      lines.on('line', (line) => {
-        if (line.trim() !== '') events.push(JSON.parse(line) as WatchEvent);
-      });
-      resolve({
-        status: res.statusCode ?? 0,
-        headers: res.headers,
-        events,
-        done,
-        async waitForCount(n: number, timeoutMs = 3000): Promise<WatchEvent[]> {
-          await waitFor(() => events.length >= n, timeoutMs, `${n} watch events (have ${events.length})`);
-          return events;
-        },
-        close(): void {
-          r.destroy();
-        },
-      });
-    });
+    const r = req(
+      url,
+      { method: 'GET', headers: { Accept: 'application/json' }, ...(ca !== undefined ? { ca } : {}) },
+      (res) => {
+        const events: WatchEvent[] = [];
+        let settle: (v: 'end' | 'error') => void = () => undefined;
+        const done = new Promise<'end' | 'error'>((r2) => {
+          settle = r2;
+        });
+        let errored = false;
+        res.on('error', () => {
+          errored = true;
+          settle('error');
+        });
+        res.on('aborted', () => {
+          errored = true;
+          settle('error');
+        });
+        res.on('close', () => settle(errored || !res.complete ? 'error' : 'end'));
+        const lines = createInterface({ input: res });
+        lines.on('error', () => settle('error'));
+        lines.on('line', (line) => {
+          if (line.trim() !== '') events.push(JSON.parse(line) as WatchEvent);
+        });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          events,
+          done,
+          async waitForCount(n: number, timeoutMs = 3000): Promise<WatchEvent[]> {
+            await waitFor(() => events.length >= n, timeoutMs, `${n} watch events (have ${events.length})`);
+            return events;
+          },
+          close(): void {
+            r.destroy();
+          },
+        });
+      },
+    );
     r.on('error', (err) => {
       // Errors after the response started are reported through `done`.
       reject(err);
