@@ -114,6 +114,23 @@ describe('informer against the testkit API server', () => {
     expect(lists.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('applies a field selector to both list and watch', async () => {
+    server.store.create(ingress('a', 'picked', 'p.example.com'));
+    server.store.create(ingress('a', 'other', 'o.example.com'));
+    const inf = createInformer<Ing>({
+      name: 'by-name',
+      source: createApiListWatch<Ing>({ client, resource: INGRESSES, fieldSelector: 'metadata.name=picked' }),
+    });
+    informers.push(inf);
+    inf.start();
+    await inf.waitForSync();
+    expect(inf.list().map((o) => o.metadata?.name)).toEqual(['picked']);
+    server.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'a', 'other', { metadata: { labels: { x: 'y' } } });
+    server.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'a', 'picked', { metadata: { labels: { x: 'y' } } });
+    await until(() => inf.get('picked', 'a')?.metadata?.labels?.x === 'y');
+    expect(inf.list().map((o) => o.metadata?.name)).toEqual(['picked']);
+  });
+
   it('resumes after a server restart with the state kept', async () => {
     const inf = make();
     inf.start();
@@ -127,6 +144,7 @@ describe('informer against the testkit API server', () => {
   });
 
   it.each([11, 22, 33])('cache equals the server after random changes interleaved with every fault (seed %p)', async (seed) => {
+    server.clearRequests();
     const rnd = mulberry32(seed);
     const inf = make();
     inf.start();
@@ -174,6 +192,9 @@ describe('informer against the testkit API server', () => {
     }
     await until(() => matches(inf), 15_000);
     expect(faultsSeen.size).toBeGreaterThanOrEqual(5);
+    if (faultsSeen.has('5xx on list')) {
+      expect(server.requests().some((r) => !r.watch && r.method === 'GET' && r.path.endsWith('/ingresses') && r.status === 500)).toBe(true);
+    }
     expect(inf.stats().restarts + inf.stats().relists).toBeGreaterThan(0);
   }, 40_000);
 

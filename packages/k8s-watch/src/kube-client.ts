@@ -39,7 +39,7 @@ export interface KubeRequest {
   /** Default `application/json`; use `application/merge-patch+json` for merge patches. */
   contentType?: string;
   signal?: AbortSignal;
-  /** Whole-request timeout in ms. Default: the client's `requestTimeoutMs`. */
+  /** Socket inactivity timeout in ms (no bytes sent or received for this long). Default: the client's `requestTimeoutMs`. */
   timeoutMs?: number;
 }
 
@@ -81,7 +81,7 @@ export interface KubeClientOptions {
   kubeConfig: KubeConfig;
   /** Sent as `User-Agent`, e.g. from {@link kubeEdgeUserAgent}. Default `kube-edge`. */
   userAgent?: string;
-  /** Default timeout of non-watch requests in ms. Default 30000. */
+  /** Default inactivity timeout of non-watch requests in ms. Default 30000. */
   requestTimeoutMs?: number;
 }
 
