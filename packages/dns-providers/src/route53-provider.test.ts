@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@kube-edge/runtime';
 import { createFakeRoute53, type FakeRoute53 } from '@kube-edge/testkit';
 import { normalizeName, type ApplyResult, type Endpoint } from './endpoint.js';
-import { createTargetOwnership, type Ownership } from './ownership.js';
+import { createTargetOwnership, createTxtOwnership, type Ownership } from './ownership.js';
 import { plan, type Plan } from './plan.js';
 import { Route53Provider, type Route53ProviderOptions } from './route53-provider.js';
 
@@ -246,5 +246,19 @@ describe('Route53Provider against the Route53 fake', () => {
     fake.putRecord(zoneId, { Name: '*.X.example.com', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'a.example.net' }] });
     expect((await provider.records()).map((e) => e.name)).toEqual(['*.x.example.com.']);
     expect(normalizeName(fake.records(zoneId)[2]?.Name ?? '')).toBe('*.x.example.com.');
+  });
+
+  it('with TXT ownership writes each record and its owner record in one request, and removes both', async () => {
+    const { fake, zoneId, provider } = setup();
+    const owner = createTxtOwnership({ ownerId: 'cluster-a' });
+    fake.putRecord(zoneId, { Name: 'other.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.7' }] });
+    const a: Endpoint = { name: 'svc.example.com', type: 'A', targets: ['192.0.2.1', '192.0.2.2'], ttl: 60 };
+    await reconcile(provider, [a], owner);
+    expect(fake.changeBatches().map((b) => b.changes.map((c) => `${c.action} ${c.type} ${c.name}`))).toEqual([
+      ['CREATE A svc.example.com.', 'CREATE TXT a-svc.example.com.'],
+    ]);
+    expect(fake.record(zoneId, 'a-svc.example.com', 'TXT')?.ResourceRecords).toEqual([{ Value: '"heritage=external-dns,external-dns/owner=cluster-a"' }]);
+    await reconcile(provider, [], owner);
+    expect(fake.records(zoneId).map((r) => `${r.Type} ${r.Name}`)).toEqual(['NS example.com.', 'SOA example.com.', 'A other.example.com.']);
   });
 });
