@@ -1,5 +1,12 @@
 import { createNoopLogger, type Logger } from '@kube-edge/runtime';
-import { changeList, describeChange, type ApplyResult, type Changes, type DnsProvider, type Endpoint } from './endpoint.js';
+import {
+  changeList,
+  describeChange,
+  type ApplyResult,
+  type Changes,
+  type DnsProvider,
+  type Endpoint,
+} from './endpoint.js';
 
 /** Options of {@link DryRunProvider}. */
 export interface DryRunProviderOptions {
@@ -33,7 +40,14 @@ export class DryRunProvider implements DnsProvider {
     const all = changeList(changes);
     for (const change of all) {
       const e = change.kind === 'update' ? change.to : change.endpoint;
-      this.#logger.info('dns change (dry run)', { action: change.kind, name: e.name, type: e.type, targets: e.targets, ttl: e.ttl, change: describeChange(change) });
+      this.#logger.info('dns change (dry run)', {
+        action: change.kind,
+        name: e.name,
+        type: e.type,
+        targets: e.targets,
+        ttl: e.ttl,
+        change: describeChange(change),
+      });
     }
     return Promise.resolve({ applied: all, failed: [] });
   }

@@ -125,7 +125,10 @@ export function changeList(changes: Changes): Change[] {
  * escapes decoded (`\052.Example.COM` → `*.example.com.`). Pure; idempotent.
  */
 export function normalizeName(name: string): string {
-  const plain = name.trim().replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8))).toLowerCase();
+  const plain = name
+    .trim()
+    .replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)))
+    .toLowerCase();
   return plain.endsWith('.') ? plain : `${plain}.`;
 }
 
@@ -173,7 +176,8 @@ export function endpointsEqual(current: Endpoint, desired: Endpoint): boolean {
   if ((current.alias === undefined) !== (desired.alias === undefined)) return false;
   if (current.alias !== undefined && desired.alias !== undefined) {
     if (bareZoneId(current.alias.hostedZoneId) !== bareZoneId(desired.alias.hostedZoneId)) return false;
-    if ((current.alias.evaluateTargetHealth ?? false) !== (desired.alias.evaluateTargetHealth ?? false)) return false;
+    if ((current.alias.evaluateTargetHealth ?? false) !== (desired.alias.evaluateTargetHealth ?? false))
+      return false;
   } else if (desired.ttl !== undefined && current.ttl !== desired.ttl) return false;
   const a = current.targets.map((t) => normalizeTarget(current, t)).sort();
   const b = [...new Set(desired.targets.map((t) => normalizeTarget(desired, t)))].sort();

@@ -7,25 +7,47 @@ import { createTargetOwnership } from './ownership.js';
 import { plan } from './plan.js';
 
 const LB = 'lb-1.elb.amazonaws.com.';
-const alias = (name: string, target = LB): Endpoint => ({ name, type: 'A', targets: [target], alias: { hostedZoneId: 'ZLB' } });
+const alias = (name: string, target = LB): Endpoint => ({
+  name,
+  type: 'A',
+  targets: [target],
+  alias: { hostedZoneId: 'ZLB' },
+});
 const ownership = createTargetOwnership({ targets: [LB, 'lb-2.elb.amazonaws.com.'] });
 
 describe('InMemoryProvider', () => {
   it('applies a plan and converges: the next plan is empty', async () => {
-    const provider = new InMemoryProvider({ records: [alias('old.example.com.'), { name: 'keep.example.com.', type: 'TXT', targets: ['"x"'], ttl: 60 }] });
+    const provider = new InMemoryProvider({
+      records: [
+        alias('old.example.com.'),
+        { name: 'keep.example.com.', type: 'TXT', targets: ['"x"'], ttl: 60 },
+      ],
+    });
     const desired = [alias('New.Example.com'), alias('*.apps.example.com')];
     const result = await provider.applyChanges(plan(await provider.records(), desired, ownership).changes);
     expect(result.failed).toEqual([]);
-    expect((await provider.records()).map((e) => e.name).sort()).toEqual(['*.apps.example.com.', 'keep.example.com.', 'new.example.com.']);
+    expect((await provider.records()).map((e) => e.name).sort()).toEqual([
+      '*.apps.example.com.',
+      'keep.example.com.',
+      'new.example.com.',
+    ]);
     const again = plan(await provider.records(), desired, ownership);
     expect(again.changes).toEqual({ create: [], update: [], delete: [] });
   });
 
   it('fails only the offending change, as Route53 would refuse it', async () => {
-    const provider = new InMemoryProvider({ records: [alias('a.example.com'), { name: 'c.example.com', type: 'CNAME', targets: ['x.example.net'], ttl: 60 }], domains: ['example.com'] });
+    const provider = new InMemoryProvider({
+      records: [
+        alias('a.example.com'),
+        { name: 'c.example.com', type: 'CNAME', targets: ['x.example.net'], ttl: 60 },
+      ],
+      domains: ['example.com'],
+    });
     const result = await provider.applyChanges({
       create: [alias('a.example.com'), alias('b.example.com'), alias('c.example.com'), alias('d.other.org')],
-      update: [{ from: alias('missing.example.com'), to: alias('missing.example.com', 'lb-2.elb.amazonaws.com.') }],
+      update: [
+        { from: alias('missing.example.com'), to: alias('missing.example.com', 'lb-2.elb.amazonaws.com.') },
+      ],
       delete: [{ name: 'c.example.com', type: 'CNAME', targets: ['x.example.net'], ttl: 300 }],
     });
     expect(result.applied).toEqual([{ kind: 'create', endpoint: alias('b.example.com') }]);
@@ -42,7 +64,11 @@ describe('InMemoryProvider', () => {
   it('replaces a record of another type atomically on a type-changing update', async () => {
     const cname: Endpoint = { name: 'x.example.com.', type: 'CNAME', targets: [LB], ttl: 60 };
     const provider = new InMemoryProvider({ records: [cname] });
-    const result = await provider.applyChanges({ create: [], update: [{ from: cname, to: alias('x.example.com') }], delete: [] });
+    const result = await provider.applyChanges({
+      create: [],
+      update: [{ from: cname, to: alias('x.example.com') }],
+      delete: [],
+    });
     expect(result.failed).toEqual([]);
     expect((await provider.records()).map((e) => e.type)).toEqual(['A']);
   });

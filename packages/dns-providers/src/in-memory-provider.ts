@@ -33,7 +33,8 @@ export class InMemoryProvider implements DnsProvider {
 
   constructor(options: InMemoryProviderOptions = {}) {
     this.#domains = options.domains?.map(normalizeName);
-    for (const e of options.records ?? []) this.#records.set(endpointKey(e), { ...e, name: normalizeName(e.name) });
+    for (const e of options.records ?? [])
+      this.#records.set(endpointKey(e), { ...e, name: normalizeName(e.name) });
   }
 
   /** How many times {@link applyChanges} was called with at least one change. */
@@ -66,24 +67,30 @@ export class InMemoryProvider implements DnsProvider {
       const key = endpointKey(e);
       const existing = next.get(key);
       if (existing === undefined) return `${key} does not exist`;
-      if (!endpointsEqual(existing, e) || existing.ttl !== e.ttl) return `${key} differs from the record to delete`;
+      if (!endpointsEqual(existing, e) || existing.ttl !== e.ttl)
+        return `${key} differs from the record to delete`;
       next.delete(key);
       return undefined;
     };
     const add = (e: Endpoint, overwrite: boolean): string | undefined => {
       const name = normalizeName(e.name);
-      if (this.#domains !== undefined && !this.#domains.some((d) => name === d || name.endsWith(`.${d}`))) return `${name} is not in a served domain`;
+      if (this.#domains !== undefined && !this.#domains.some((d) => name === d || name.endsWith(`.${d}`)))
+        return `${name} is not in a served domain`;
       const key = endpointKey(e);
       if (!overwrite && next.has(key)) return `${key} already exists`;
       next.set(key, { ...e, name, providerRecord: undefined });
       const atName = [...next.values()].filter((r) => r.name === name);
-      if (atName.some((r) => r.type === 'CNAME') && atName.length > 1) return `a CNAME at ${name} conflicts with other records`;
+      if (atName.some((r) => r.type === 'CNAME') && atName.length > 1)
+        return `a CNAME at ${name} conflicts with other records`;
       return undefined;
     };
     let reason: string | undefined;
     if (change.kind === 'create') reason = add(change.endpoint, false);
     else if (change.kind === 'delete') reason = remove(change.endpoint);
-    else if (endpointKey(change.from) === endpointKey(change.to)) reason = next.has(endpointKey(change.to)) ? add(change.to, true) : `${endpointKey(change.to)} does not exist`;
+    else if (endpointKey(change.from) === endpointKey(change.to))
+      reason = next.has(endpointKey(change.to))
+        ? add(change.to, true)
+        : `${endpointKey(change.to)} does not exist`;
     else reason = remove(change.from) ?? add(change.to, false);
     if (reason === undefined) {
       this.#records.clear();

@@ -31,6 +31,11 @@ export {
 export { POLICIES, plan, type Plan, type PlanOptions, type Policy, type SkippedEndpoint } from './plan.js';
 export { packBatches, type BatchLimits, type BatchSize } from './batch.js';
 export { systemClock, type Clock } from './clock.js';
-export { Route53Provider, endpointFromRoute53, type Route53ProviderOptions, type Route53Zone } from './route53-provider.js';
+export {
+  Route53Provider,
+  endpointFromRoute53,
+  type Route53ProviderOptions,
+  type Route53Zone,
+} from './route53-provider.js';
 export { InMemoryProvider, type InMemoryProviderOptions } from './in-memory-provider.js';
 export { DryRunProvider, type DryRunProviderOptions } from './dry-run-provider.js';

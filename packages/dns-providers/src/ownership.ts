@@ -36,7 +36,8 @@ export function createTargetOwnership(options: TargetOwnershipOptions): Ownershi
   const targets = new Set(options.targets.map((t) => normalizeName(t).replace(/^dualstack\./, '')));
   const types = new Set((options.types ?? ['A', 'AAAA', 'CNAME']).map((t) => t.toUpperCase()));
   const owns = (e: Endpoint): boolean => {
-    if (e.setIdentifier !== undefined || !types.has(e.type.toUpperCase()) || e.targets.length === 0) return false;
+    if (e.setIdentifier !== undefined || !types.has(e.type.toUpperCase()) || e.targets.length === 0)
+      return false;
     if (e.alias === undefined && e.type !== 'CNAME') return false;
     return e.targets.every((t) => targets.has(normalizeTarget(e, t)));
   };
@@ -86,14 +87,23 @@ export function createTxtOwnership(options: TxtOwnershipOptions): Ownership {
   const prefix = options.prefix ?? '';
   const ttl = options.ttl ?? 300;
   const value = `"${HERITAGE},external-dns/owner=${options.ownerId}"`;
-  const txtName = (e: Endpoint): string => normalizeName(`${prefix}${e.type.toLowerCase()}-${normalizeName(e.name)}`);
+  const txtName = (e: Endpoint): string =>
+    normalizeName(`${prefix}${e.type.toLowerCase()}-${normalizeName(e.name)}`);
   const isRegistryRecord = (e: Endpoint): boolean => e.type === 'TXT' && ownerOf(e) !== undefined;
   return {
     isRegistryRecord,
     owned: (current) => {
-      const ours = new Set(current.filter((e) => isRegistryRecord(e) && ownerOf(e) === options.ownerId).map((e) => normalizeName(e.name)));
-      return new Set(current.filter((e) => !isRegistryRecord(e) && e.setIdentifier === undefined && ours.has(txtName(e))));
+      const ours = new Set(
+        current
+          .filter((e) => isRegistryRecord(e) && ownerOf(e) === options.ownerId)
+          .map((e) => normalizeName(e.name)),
+      );
+      return new Set(
+        current.filter((e) => !isRegistryRecord(e) && e.setIdentifier === undefined && ours.has(txtName(e))),
+      );
     },
-    registryRecords: (e) => [{ name: txtName(e), type: 'TXT', targets: [value], ttl, group: normalizeName(e.name) }],
+    registryRecords: (e) => [
+      { name: txtName(e), type: 'TXT', targets: [value], ttl, group: normalizeName(e.name) },
+    ],
   };
 }

@@ -5,12 +5,25 @@ import { plan } from './plan.js';
 
 const LB_INT = 'internal-lb.eu-west-1.elb.amazonaws.com.';
 const LB_EXT = 'external-lb.eu-west-1.elb.amazonaws.com.';
-const alias = (name: string, target: string, zone = 'ZLB'): Endpoint => ({ name, type: 'A', targets: [target], alias: { hostedZoneId: zone } });
-const cname = (name: string, target: string, ttl = 300): Endpoint => ({ name, type: 'CNAME', targets: [target], ttl });
+const alias = (name: string, target: string, zone = 'ZLB'): Endpoint => ({
+  name,
+  type: 'A',
+  targets: [target],
+  alias: { hostedZoneId: zone },
+});
+const cname = (name: string, target: string, ttl = 300): Endpoint => ({
+  name,
+  type: 'CNAME',
+  targets: [target],
+  ttl,
+});
 const ours = createTargetOwnership({ targets: [LB_INT, LB_EXT] });
 const summary = (p: ReturnType<typeof plan>): Record<string, string[]> => ({
   create: p.changes.create.map((e) => `${e.type} ${normalizeName(e.name)} ${e.targets.join(',')}`),
-  update: p.changes.update.map((u) => `${u.from.type} ${normalizeName(u.from.name)} ${u.from.targets.join(',')} => ${u.to.type} ${u.to.targets.join(',')}`),
+  update: p.changes.update.map(
+    (u) =>
+      `${u.from.type} ${normalizeName(u.from.name)} ${u.from.targets.join(',')} => ${u.to.type} ${u.to.targets.join(',')}`,
+  ),
   delete: p.changes.delete.map((e) => `${e.type} ${normalizeName(e.name)} ${e.targets.join(',')}`),
 });
 
@@ -33,8 +46,16 @@ describe('normalizeName', () => {
 
 describe('plan with target ownership', () => {
   it('creates missing records, leaves equal ones, re-points changed ones and deletes owned leftovers', () => {
-    const current = [alias('same.example.com.', LB_INT), alias('moved.example.com.', LB_INT), alias('gone.example.com.', LB_EXT)];
-    const desired = [alias('same.example.com', LB_INT), alias('moved.example.com', LB_EXT), alias('new.example.com', LB_INT)];
+    const current = [
+      alias('same.example.com.', LB_INT),
+      alias('moved.example.com.', LB_INT),
+      alias('gone.example.com.', LB_EXT),
+    ];
+    const desired = [
+      alias('same.example.com', LB_INT),
+      alias('moved.example.com', LB_EXT),
+      alias('new.example.com', LB_INT),
+    ];
     const p = plan(current, desired, ours);
     expect(summary(p)).toEqual({
       create: [`A new.example.com. ${LB_INT}`],
@@ -52,7 +73,11 @@ describe('plan with target ownership', () => {
       { name: 'txt.example.com.', type: 'TXT', targets: ['"hello"'], ttl: 60 },
       { ...alias('weighted.example.com.', LB_INT), setIdentifier: 'blue' },
     ];
-    const desired = [alias('theirs.example.com', LB_INT), alias('cname.example.com', LB_INT), alias('plain.example.com', LB_EXT)];
+    const desired = [
+      alias('theirs.example.com', LB_INT),
+      alias('cname.example.com', LB_INT),
+      alias('plain.example.com', LB_EXT),
+    ];
     const p = plan(current, desired, ours);
     expect(summary(p)).toEqual({ create: [], update: [], delete: [] });
     expect(p.skipped.map((s) => [normalizeName(s.endpoint.name), s.reason])).toEqual([
@@ -64,8 +89,14 @@ describe('plan with target ownership', () => {
   });
 
   it('sees no change for upper-case and wildcard hosts as Route53 lists them', () => {
-    const current = [alias('\\052.apps.example.com.', 'DualStack.Internal-LB.eu-west-1.elb.amazonaws.com.'), alias('www.example.com.', LB_INT)];
-    const desired = [alias('*.Apps.Example.com', 'internal-lb.eu-west-1.elb.amazonaws.com'), alias('WWW.EXAMPLE.COM', LB_INT.toUpperCase())];
+    const current = [
+      alias('\\052.apps.example.com.', 'DualStack.Internal-LB.eu-west-1.elb.amazonaws.com.'),
+      alias('www.example.com.', LB_INT),
+    ];
+    const desired = [
+      alias('*.Apps.Example.com', 'internal-lb.eu-west-1.elb.amazonaws.com'),
+      alias('WWW.EXAMPLE.COM', LB_INT.toUpperCase()),
+    ];
     const p = plan(current, desired, ours);
     expect(summary(p)).toEqual({ create: [], update: [], delete: [] });
     expect(p.unchanged).toBe(2);
@@ -73,11 +104,20 @@ describe('plan with target ownership', () => {
 
   it('updates a CNAME whose TTL differs and replaces an owned CNAME by an alias', () => {
     const owner = createTargetOwnership({ targets: ['static-lb.example.net', LB_INT] });
-    const current = [cname('ttl.example.com.', 'static-lb.example.net', 60), cname('switch.example.com.', 'static-lb.example.net')];
-    const desired = [cname('ttl.example.com', 'static-lb.example.net', 300), alias('switch.example.com', LB_INT)];
+    const current = [
+      cname('ttl.example.com.', 'static-lb.example.net', 60),
+      cname('switch.example.com.', 'static-lb.example.net'),
+    ];
+    const desired = [
+      cname('ttl.example.com', 'static-lb.example.net', 300),
+      alias('switch.example.com', LB_INT),
+    ];
     expect(summary(plan(current, desired, owner))).toEqual({
       create: [],
-      update: ['CNAME ttl.example.com. static-lb.example.net => CNAME static-lb.example.net', `CNAME switch.example.com. static-lb.example.net => A ${LB_INT}`],
+      update: [
+        'CNAME ttl.example.com. static-lb.example.net => CNAME static-lb.example.net',
+        `CNAME switch.example.com. static-lb.example.net => A ${LB_INT}`,
+      ],
       delete: [],
     });
   });
@@ -112,7 +152,11 @@ describe('plan with target ownership', () => {
     const current = [alias('moved.example.com.', LB_INT), alias('gone.example.com.', LB_INT)];
     const desired = [alias('moved.example.com', LB_EXT), alias('new.example.com', LB_INT)];
     const p = plan(current, desired, ours, { policy });
-    expect({ create: p.changes.create.length, update: p.changes.update.length, delete: p.changes.delete.length }).toEqual(counts);
+    expect({
+      create: p.changes.create.length,
+      update: p.changes.update.length,
+      delete: p.changes.delete.length,
+    }).toEqual(counts);
   });
 
   it('is pure: the same input gives the same plan and nothing is mutated', () => {
@@ -124,7 +168,12 @@ describe('plan with target ownership', () => {
 
 describe('plan with TXT ownership', () => {
   const txt = createTxtOwnership({ ownerId: 'cluster-a' });
-  const owner = (name: string, id: string): Endpoint => ({ name, type: 'TXT', targets: [`"heritage=external-dns,external-dns/owner=${id}"`], ttl: 300 });
+  const owner = (name: string, id: string): Endpoint => ({
+    name,
+    type: 'TXT',
+    targets: [`"heritage=external-dns,external-dns/owner=${id}"`],
+    ttl: 300,
+  });
 
   it('owns records whose TXT owner record names this owner, and creates and deletes them together', () => {
     const current = [
@@ -133,12 +182,21 @@ describe('plan with TXT ownership', () => {
       { name: 'theirs.example.com.', type: 'A', targets: ['10.0.0.2'], ttl: 60 },
       owner('a-theirs.example.com.', 'cluster-b'),
     ];
-    const desired: Endpoint[] = [{ name: 'new.example.com', type: 'A', targets: ['10.0.0.3'], ttl: 60 }, { name: 'theirs.example.com', type: 'A', targets: ['10.0.0.9'], ttl: 60 }];
+    const desired: Endpoint[] = [
+      { name: 'new.example.com', type: 'A', targets: ['10.0.0.3'], ttl: 60 },
+      { name: 'theirs.example.com', type: 'A', targets: ['10.0.0.9'], ttl: 60 },
+    ];
     const p = plan(current, desired, txt);
     expect(summary(p)).toEqual({
-      create: ['A new.example.com. 10.0.0.3', 'TXT a-new.example.com. "heritage=external-dns,external-dns/owner=cluster-a"'],
+      create: [
+        'A new.example.com. 10.0.0.3',
+        'TXT a-new.example.com. "heritage=external-dns,external-dns/owner=cluster-a"',
+      ],
       update: [],
-      delete: ['A ours.example.com. 10.0.0.1', 'TXT a-ours.example.com. "heritage=external-dns,external-dns/owner=cluster-a"'],
+      delete: [
+        'A ours.example.com. 10.0.0.1',
+        'TXT a-ours.example.com. "heritage=external-dns,external-dns/owner=cluster-a"',
+      ],
     });
     expect(p.changes.create[1]?.group).toBe('new.example.com.');
     expect(p.changes.delete[1]?.group).toBe('ours.example.com.');

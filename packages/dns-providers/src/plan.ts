@@ -49,7 +49,13 @@ const MANAGED_TYPES = new Set(['A', 'AAAA', 'CNAME', 'TXT']);
 function invalidReason(e: Endpoint): string | undefined {
   const name = normalizeName(e.name);
   if (name === '.' || name.length > 254 || /\s|\.\./.test(name)) return 'invalid DNS name';
-  if (name.slice(0, -1).split('.').some((label) => label.length > 63)) return 'a label of the name is longer than 63 characters';
+  if (
+    name
+      .slice(0, -1)
+      .split('.')
+      .some((label) => label.length > 63)
+  )
+    return 'a label of the name is longer than 63 characters';
   if (!MANAGED_TYPES.has(e.type.toUpperCase())) return `record type ${e.type} is not managed`;
   if (e.targets.length === 0 || e.targets.some((t) => t.trim() === '')) return 'no target';
   if (e.type.toUpperCase() === 'CNAME' && e.targets.length > 1) return 'a CNAME has exactly one target';
@@ -75,7 +81,12 @@ const inDomain = (name: string, domain: string): boolean => name === domain || n
  * - The first desired record per name and type wins; invalid ones are skipped with a reason.
  * - Ownership bookkeeping records (TXT) are created and deleted along with their records.
  */
-export function plan(current: readonly Endpoint[], desired: readonly Endpoint[], ownership: Ownership, options: PlanOptions = {}): Plan {
+export function plan(
+  current: readonly Endpoint[],
+  desired: readonly Endpoint[],
+  ownership: Ownership,
+  options: PlanOptions = {},
+): Plan {
   const policy = options.policy ?? 'sync';
   const domains = options.domains?.map(normalizeName);
   const isRegistry = (e: Endpoint): boolean => ownership.isRegistryRecord?.(e) ?? false;
@@ -131,7 +142,8 @@ export function plan(current: readonly Endpoint[], desired: readonly Endpoint[],
     for (const r of registryFor(e)) {
       const existing = currentByKey.get(endpointKey(r));
       if (existing === undefined) out.push(r);
-      else if (!endpointsEqual(existing, { ...r, ttl: undefined })) return `its owner record ${normalizeName(r.name)} exists with other contents`;
+      else if (!endpointsEqual(existing, { ...r, ttl: undefined }))
+        return `its owner record ${normalizeName(r.name)} exists with other contents`;
     }
     return out;
   };
@@ -146,7 +158,10 @@ export function plan(current: readonly Endpoint[], desired: readonly Endpoint[],
     const same = atName.find((e) => e.type.toUpperCase() === d.type && e.setIdentifier === undefined);
     if (same !== undefined) {
       if (!owned.has(same)) {
-        skipped.push({ endpoint: d, reason: `an existing ${same.type} record with this name is not owned by this controller` });
+        skipped.push({
+          endpoint: d,
+          reason: `an existing ${same.type} record with this name is not owned by this controller`,
+        });
         continue;
       }
       matched.add(same);
@@ -154,10 +169,15 @@ export function plan(current: readonly Endpoint[], desired: readonly Endpoint[],
       else if (policy !== 'create-only') update.push({ from: same, to: d });
       continue;
     }
-    const conflicts = atName.filter((e) => (d.type === 'CNAME' ? true : e.type.toUpperCase() === 'CNAME' || e.type.toUpperCase() === d.type));
+    const conflicts = atName.filter((e) =>
+      d.type === 'CNAME' ? true : e.type.toUpperCase() === 'CNAME' || e.type.toUpperCase() === d.type,
+    );
     const foreign = conflicts.find((e) => !owned.has(e));
     if (foreign !== undefined) {
-      skipped.push({ endpoint: d, reason: `conflicts with a ${foreign.type} record with this name not owned by this controller` });
+      skipped.push({
+        endpoint: d,
+        reason: `conflicts with a ${foreign.type} record with this name not owned by this controller`,
+      });
       continue;
     }
     const regs = registryCreates(d);
@@ -171,7 +191,10 @@ export function plan(current: readonly Endpoint[], desired: readonly Endpoint[],
       continue;
     }
     if (policy === 'create-only') {
-      skipped.push({ endpoint: d, reason: `policy create-only does not replace the owned ${first.type} record with this name` });
+      skipped.push({
+        endpoint: d,
+        reason: `policy create-only does not replace the owned ${first.type} record with this name`,
+      });
       for (const c of conflicts) matched.add(c);
       continue;
     }

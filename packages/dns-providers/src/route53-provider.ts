@@ -7,7 +7,13 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { ConfigError, TerminalError, TransientError, createNoopLogger, type Logger } from '@kube-edge/runtime';
+import {
+  ConfigError,
+  TerminalError,
+  TransientError,
+  createNoopLogger,
+  type Logger,
+} from '@kube-edge/runtime';
 import { Counter, type Registry } from 'prom-client';
 import { packBatches, type BatchSize } from './batch.js';
 import { systemClock, type Clock } from './clock.js';
@@ -94,9 +100,15 @@ function errorMessage(err: unknown): string {
 
 /** Errors retrying cannot fix (the SDK has retried throttling and 5xx already). */
 function isPermanent(err: unknown): boolean {
-  return ['AccessDenied', 'AccessDeniedException', 'NoSuchHostedZone', 'InvalidInput', 'InvalidChangeBatch', 'InvalidDomainName', 'UnrecognizedClientException'].includes(
-    errorName(err),
-  );
+  return [
+    'AccessDenied',
+    'AccessDeniedException',
+    'NoSuchHostedZone',
+    'InvalidInput',
+    'InvalidChangeBatch',
+    'InvalidDomainName',
+    'UnrecognizedClientException',
+  ].includes(errorName(err));
 }
 
 /** Turns a listed record set into an {@link Endpoint}, keeping the original for exact deletes. */
@@ -105,16 +117,29 @@ export function endpointFromRoute53(record: ResourceRecordSet): Endpoint {
   return {
     name: normalizeName(record.Name ?? ''),
     type: record.Type ?? '',
-    targets: alias !== undefined ? [alias.DNSName ?? ''] : (record.ResourceRecords ?? []).map((r) => r.Value ?? ''),
+    targets:
+      alias !== undefined ? [alias.DNSName ?? ''] : (record.ResourceRecords ?? []).map((r) => r.Value ?? ''),
     ...(record.TTL === undefined ? {} : { ttl: record.TTL }),
-    ...(alias === undefined ? {} : { alias: { hostedZoneId: bareZoneId(alias.HostedZoneId ?? ''), evaluateTargetHealth: alias.EvaluateTargetHealth ?? false } }),
+    ...(alias === undefined
+      ? {}
+      : {
+          alias: {
+            hostedZoneId: bareZoneId(alias.HostedZoneId ?? ''),
+            evaluateTargetHealth: alias.EvaluateTargetHealth ?? false,
+          },
+        }),
     ...(record.SetIdentifier === undefined ? {} : { setIdentifier: record.SetIdentifier }),
     providerRecord: record,
   };
 }
 
 function isRecordSet(value: unknown): value is ResourceRecordSet {
-  return typeof value === 'object' && value !== null && typeof (value as ResourceRecordSet).Name === 'string' && typeof (value as ResourceRecordSet).Type === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ResourceRecordSet).Name === 'string' &&
+    typeof (value as ResourceRecordSet).Type === 'string'
+  );
 }
 
 /**
@@ -149,11 +174,14 @@ export class Route53Provider implements DnsProvider {
   /** Validates options; throws ConfigError naming the bad option. Performs no I/O. */
   constructor(options: Route53ProviderOptions) {
     if (options.zones.length === 0 || options.zones.some((z) => z.trim() === '')) {
-      throw new ConfigError('at least one Route53 hosted zone (id or domain) is required, none empty', { key: 'route53-hosted-zone' });
+      throw new ConfigError('at least one Route53 hosted zone (id or domain) is required, none empty', {
+        key: 'route53-hosted-zone',
+      });
     }
     const positive = (value: number | undefined, fallback: number, key: string, min = 1): number => {
       const v = value ?? fallback;
-      if (!Number.isInteger(v) || v < min) throw new ConfigError(`${key} must be a whole number ≥ ${min}`, { key });
+      if (!Number.isInteger(v) || v < min)
+        throw new ConfigError(`${key} must be a whole number ≥ ${min}`, { key });
       return v;
     };
     this.#client = options.client;
@@ -174,7 +202,12 @@ export class Route53Provider implements DnsProvider {
       this.#requests =
         existing instanceof Counter
           ? existing
-          : new Counter({ name, help: 'Route53 API requests by operation and outcome (SDK retries counted once).', labelNames: ['operation', 'outcome'], registers: [options.registry] });
+          : new Counter({
+              name,
+              help: 'Route53 API requests by operation and outcome (SDK retries counted once).',
+              labelNames: ['operation', 'outcome'],
+              registers: [options.registry],
+            });
     }
   }
 
@@ -214,7 +247,10 @@ export class Route53Provider implements DnsProvider {
       zones = await this.zones();
     } catch (err) {
       const reason = errorMessage(err);
-      return { applied: [], failed: all.map((change) => ({ change, reason, retryable: err instanceof TransientError })) };
+      return {
+        applied: [],
+        failed: all.map((change) => ({ change, reason, retryable: err instanceof TransientError })),
+      };
     }
 
     // Group the changes: one group per zone and group key, in the order they came.
@@ -223,11 +259,20 @@ export class Route53Provider implements DnsProvider {
       const endpoint = change.kind === 'update' ? change.to : change.endpoint;
       const zone = this.#zoneFor(zones, endpoint.name);
       if (zone === undefined) {
-        failed.push({ change, reason: `no managed hosted zone for ${normalizeName(endpoint.name)}`, retryable: false });
+        failed.push({
+          change,
+          reason: `no managed hosted zone for ${normalizeName(endpoint.name)}`,
+          retryable: false,
+        });
         continue;
       }
       const key = `${zone.id}|${endpoint.group ?? normalizeName(endpoint.name)}`;
-      const group = groups.get(key) ?? { zone, changes: [], r53: [], size: { records: 0, chars: 0, changes: 0 } };
+      const group = groups.get(key) ?? {
+        zone,
+        changes: [],
+        r53: [],
+        size: { records: 0, chars: 0, changes: 0 },
+      };
       groups.set(key, group);
       group.changes.push(change);
       for (const c of this.#toRoute53(change)) {
@@ -250,7 +295,12 @@ export class Route53Provider implements DnsProvider {
         this.#serialFor(zoneId).run(async () => {
           const { batches, oversized } = packBatches(zoneGroups, this.#limits);
           for (const g of oversized) {
-            for (const change of g.changes) failed.push({ change, reason: 'the change is larger than one Route53 request allows', retryable: false });
+            for (const change of g.changes)
+              failed.push({
+                change,
+                reason: 'the change is larger than one Route53 request allows',
+                retryable: false,
+              });
           }
           for (let i = 0; i < batches.length; i++) {
             const outcome = await this.#submit(batches[i] ?? [], applied, failed);
@@ -258,7 +308,13 @@ export class Route53Provider implements DnsProvider {
               // Not the batch's fault (throttled beyond the SDK's retries, denied, network):
               // the remaining batches would meet the same fate, so leave them for the next pass.
               for (const rest of batches.slice(i + 1)) {
-                for (const g of rest) for (const change of g.changes) failed.push({ change, reason: `not attempted: ${outcome.reason}`, retryable: outcome.retryable });
+                for (const g of rest)
+                  for (const change of g.changes)
+                    failed.push({
+                      change,
+                      reason: `not attempted: ${outcome.reason}`,
+                      retryable: outcome.retryable,
+                    });
               }
               break;
             }
@@ -266,7 +322,8 @@ export class Route53Provider implements DnsProvider {
         }),
       ),
     );
-    if (failed.length > 0) this.#logger.warn('route53 changes failed', { applied: applied.length, failed: failed.length });
+    if (failed.length > 0)
+      this.#logger.warn('route53 changes failed', { applied: applied.length, failed: failed.length });
     return { applied, failed };
   }
 
@@ -277,7 +334,10 @@ export class Route53Provider implements DnsProvider {
       if (zones.some((z) => z.id === zone.id)) continue;
       const clash = zones.find((z) => z.name === zone.name);
       if (clash !== undefined) {
-        throw new ConfigError(`hosted zones ${clash.id} and ${zone.id} both serve ${zone.name}; manage one of them`, { key: 'route53-hosted-zone' });
+        throw new ConfigError(
+          `hosted zones ${clash.id} and ${zone.id} both serve ${zone.name}; manage one of them`,
+          { key: 'route53-hosted-zone' },
+        );
       }
       zones.push(zone);
     }
@@ -287,12 +347,23 @@ export class Route53Provider implements DnsProvider {
 
   async #zoneById(id: string): Promise<Route53Zone> {
     try {
-      const out = await this.#send('GetHostedZone', () => this.#client.send(new GetHostedZoneCommand({ Id: id })));
+      const out = await this.#send('GetHostedZone', () =>
+        this.#client.send(new GetHostedZoneCommand({ Id: id })),
+      );
       const zone = out.HostedZone;
-      if (zone?.Id === undefined || zone.Name === undefined) throw new TransientError(`GetHostedZone ${id} returned no zone`);
-      return { id: bareZoneId(zone.Id), name: normalizeName(zone.Name), privateZone: zone.Config?.PrivateZone ?? false };
+      if (zone?.Id === undefined || zone.Name === undefined)
+        throw new TransientError(`GetHostedZone ${id} returned no zone`);
+      return {
+        id: bareZoneId(zone.Id),
+        name: normalizeName(zone.Name),
+        privateZone: zone.Config?.PrivateZone ?? false,
+      };
     } catch (err) {
-      if (errorName(err) === 'NoSuchHostedZone') throw new ConfigError(`Route53 hosted zone ${id} does not exist`, { key: 'route53-hosted-zone', cause: err });
+      if (errorName(err) === 'NoSuchHostedZone')
+        throw new ConfigError(`Route53 hosted zone ${id} does not exist`, {
+          key: 'route53-hosted-zone',
+          cause: err,
+        });
       throw this.#classify(err, `cannot read Route53 hosted zone ${id}`);
     }
   }
@@ -301,17 +372,25 @@ export class Route53Provider implements DnsProvider {
     const name = normalizeName(domain);
     let out;
     try {
-      out = await this.#send('ListHostedZonesByName', () => this.#client.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 100 })));
+      out = await this.#send('ListHostedZonesByName', () =>
+        this.#client.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 100 })),
+      );
     } catch (err) {
       throw this.#classify(err, `cannot look up the Route53 hosted zone for ${name}`);
     }
-    const matches = (out.HostedZones ?? []).filter((z) => z.Name !== undefined && normalizeName(z.Name) === name);
+    const matches = (out.HostedZones ?? []).filter(
+      (z) => z.Name !== undefined && normalizeName(z.Name) === name,
+    );
     const [only, ...others] = matches;
-    if (only?.Id === undefined) throw new ConfigError(`no Route53 hosted zone is named ${name}`, { key: 'route53-hosted-zone' });
+    if (only?.Id === undefined)
+      throw new ConfigError(`no Route53 hosted zone is named ${name}`, { key: 'route53-hosted-zone' });
     if (others.length > 0) {
-      throw new ConfigError(`${matches.length} Route53 hosted zones are named ${name} (${matches.map((z) => bareZoneId(z.Id ?? '')).join(', ')}); give the zone id instead`, {
-        key: 'route53-hosted-zone',
-      });
+      throw new ConfigError(
+        `${matches.length} Route53 hosted zones are named ${name} (${matches.map((z) => bareZoneId(z.Id ?? '')).join(', ')}); give the zone id instead`,
+        {
+          key: 'route53-hosted-zone',
+        },
+      );
     }
     return { id: bareZoneId(only.Id), name, privateZone: only.Config?.PrivateZone ?? false };
   }
@@ -320,7 +399,11 @@ export class Route53Provider implements DnsProvider {
     const n = normalizeName(name);
     let best: Route53Zone | undefined;
     for (const z of zones) {
-      if ((n === z.name || n.endsWith(`.${z.name}`)) && (best === undefined || z.name.length > best.name.length)) best = z;
+      if (
+        (n === z.name || n.endsWith(`.${z.name}`)) &&
+        (best === undefined || z.name.length > best.name.length)
+      )
+        best = z;
     }
     return best;
   }
@@ -345,7 +428,8 @@ export class Route53Provider implements DnsProvider {
       const records = new Map<string, Endpoint>();
       let start: { name?: string; type?: string; identifier?: string } = {};
       for (let page = 0; ; page++) {
-        if (page >= MAX_LIST_PAGES) throw new TerminalError(`Route53 zone ${zone.id} has more than ${MAX_LIST_PAGES} pages of records`);
+        if (page >= MAX_LIST_PAGES)
+          throw new TerminalError(`Route53 zone ${zone.id} has more than ${MAX_LIST_PAGES} pages of records`);
         let out;
         try {
           out = await this.#send('ListResourceRecordSets', () =>
@@ -354,7 +438,9 @@ export class Route53Provider implements DnsProvider {
                 HostedZoneId: zone.id,
                 MaxItems: 300,
                 ...(start.name === undefined ? {} : { StartRecordName: start.name }),
-                ...(start.type === undefined ? {} : { StartRecordType: start.type as ResourceRecordSet['Type'] }),
+                ...(start.type === undefined
+                  ? {}
+                  : { StartRecordType: start.type as ResourceRecordSet['Type'] }),
                 ...(start.identifier === undefined ? {} : { StartRecordIdentifier: start.identifier }),
               }),
             ),
@@ -368,8 +454,13 @@ export class Route53Provider implements DnsProvider {
           records.set(endpointKey(e), e);
         }
         if (out.IsTruncated !== true) break;
-        if (out.NextRecordName === undefined) throw new TransientError(`Route53 listed zone ${zone.id} as truncated without a next record`);
-        start = { name: out.NextRecordName, ...(out.NextRecordType === undefined ? {} : { type: out.NextRecordType }), ...(out.NextRecordIdentifier === undefined ? {} : { identifier: out.NextRecordIdentifier }) };
+        if (out.NextRecordName === undefined)
+          throw new TransientError(`Route53 listed zone ${zone.id} as truncated without a next record`);
+        start = {
+          name: out.NextRecordName,
+          ...(out.NextRecordType === undefined ? {} : { type: out.NextRecordType }),
+          ...(out.NextRecordIdentifier === undefined ? {} : { identifier: out.NextRecordIdentifier }),
+        };
       }
       this.#cache.set(zone.id, { records, listedAt, stale: false });
       this.#logger.debug('route53 zone listed', { zone: zone.id, records: records.size });
@@ -382,10 +473,18 @@ export class Route53Provider implements DnsProvider {
     if (e.alias !== undefined) {
       return {
         ...base,
-        AliasTarget: { HostedZoneId: bareZoneId(e.alias.hostedZoneId), DNSName: e.targets[0] ?? '', EvaluateTargetHealth: e.alias.evaluateTargetHealth ?? false },
+        AliasTarget: {
+          HostedZoneId: bareZoneId(e.alias.hostedZoneId),
+          DNSName: e.targets[0] ?? '',
+          EvaluateTargetHealth: e.alias.evaluateTargetHealth ?? false,
+        },
       };
     }
-    return { ...base, TTL: e.ttl ?? this.#defaultTtl, ResourceRecords: e.targets.map((Value) => ({ Value })) };
+    return {
+      ...base,
+      TTL: e.ttl ?? this.#defaultTtl,
+      ResourceRecords: e.targets.map((Value) => ({ Value })),
+    };
   }
 
   /** The record as Route53 has it: what it listed, or, for a record it never listed, built from the endpoint. */
@@ -400,7 +499,8 @@ export class Route53Provider implements DnsProvider {
       case 'delete':
         return [{ Action: 'DELETE', ResourceRecordSet: this.#exact(change.endpoint) }];
       case 'update':
-        if (endpointKey(change.from) === endpointKey(change.to)) return [{ Action: 'UPSERT', ResourceRecordSet: this.#recordSet(change.to) }];
+        if (endpointKey(change.from) === endpointKey(change.to))
+          return [{ Action: 'UPSERT', ResourceRecordSet: this.#recordSet(change.to) }];
         return [
           { Action: 'DELETE', ResourceRecordSet: this.#exact(change.from) },
           { Action: 'CREATE', ResourceRecordSet: this.#recordSet(change.to) },
@@ -413,12 +513,21 @@ export class Route53Provider implements DnsProvider {
    * undefined when every group was either applied or refused on its own merits, or the failure
    * that is not the changes' fault.
    */
-  async #submit(batch: Group[], applied: Change[], failed: FailedChange[]): Promise<{ reason: string; retryable: boolean } | undefined> {
+  async #submit(
+    batch: Group[],
+    applied: Change[],
+    failed: FailedChange[],
+  ): Promise<{ reason: string; retryable: boolean } | undefined> {
     const zone = batch[0]?.zone;
     if (zone === undefined) return undefined;
     try {
       await this.#send('ChangeResourceRecordSets', () =>
-        this.#client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone.id, ChangeBatch: { Changes: batch.flatMap((g) => g.r53) } })),
+        this.#client.send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: zone.id,
+            ChangeBatch: { Changes: batch.flatMap((g) => g.r53) },
+          }),
+        ),
       );
     } catch (err) {
       const name = errorName(err);
@@ -429,13 +538,21 @@ export class Route53Provider implements DnsProvider {
       if (name === 'InvalidChangeBatch' || name === 'InvalidInput') {
         if (batch.length === 1) {
           for (const change of batch[0]?.changes ?? []) failed.push({ change, reason, retryable: false });
-          this.#logger.warn('route53 change refused', { zone: zone.id, changes: batch[0]?.r53.map((c) => `${c.Action} ${c.ResourceRecordSet?.Type} ${c.ResourceRecordSet?.Name}`), reason });
+          this.#logger.warn('route53 change refused', {
+            zone: zone.id,
+            changes: batch[0]?.r53.map(
+              (c) => `${c.Action} ${c.ResourceRecordSet?.Type} ${c.ResourceRecordSet?.Name}`,
+            ),
+            reason,
+          });
           return undefined;
         }
         const half = Math.ceil(batch.length / 2);
         const first = await this.#submit(batch.slice(0, half), applied, failed);
         if (first !== undefined) {
-          for (const g of batch.slice(half)) for (const change of g.changes) failed.push({ change, reason: `not attempted: ${first.reason}`, retryable: first.retryable });
+          for (const g of batch.slice(half))
+            for (const change of g.changes)
+              failed.push({ change, reason: `not attempted: ${first.reason}`, retryable: first.retryable });
           return first;
         }
         return this.#submit(batch.slice(half), applied, failed);
@@ -473,7 +590,10 @@ export class Route53Provider implements DnsProvider {
   }
 
   #classify(err: unknown, message: string): Error {
-    if (err instanceof ConfigError || err instanceof TerminalError || err instanceof TransientError) return err;
-    return isPermanent(err) ? new TerminalError(`${message}: ${errorMessage(err)}`, { cause: err }) : new TransientError(`${message}: ${errorMessage(err)}`, { cause: err });
+    if (err instanceof ConfigError || err instanceof TerminalError || err instanceof TransientError)
+      return err;
+    return isPermanent(err)
+      ? new TerminalError(`${message}: ${errorMessage(err)}`, { cause: err })
+      : new TransientError(`${message}: ${errorMessage(err)}`, { cause: err });
   }
 }

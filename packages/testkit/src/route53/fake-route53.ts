@@ -172,13 +172,20 @@ function toSdk(r: StoredRecord): ResourceRecordSet {
     ...(r.values === undefined ? {} : { ResourceRecords: r.values.map((Value) => ({ Value })) }),
     ...(r.alias === undefined
       ? {}
-      : { AliasTarget: { HostedZoneId: r.alias.hostedZoneId, DNSName: r.alias.dnsName, EvaluateTargetHealth: r.alias.evaluateTargetHealth } }),
+      : {
+          AliasTarget: {
+            HostedZoneId: r.alias.hostedZoneId,
+            DNSName: r.alias.dnsName,
+            EvaluateTargetHealth: r.alias.evaluateTargetHealth,
+          },
+        }),
     ...(r.healthCheckId === undefined ? {} : { HealthCheckId: r.healthCheckId }),
   };
 }
 
 function fromSdk(r: ResourceRecordSet): StoredRecord {
-  if (r.Name === undefined || r.Type === undefined) throw new Error('FakeRoute53: a record needs Name and Type');
+  if (r.Name === undefined || r.Type === undefined)
+    throw new Error('FakeRoute53: a record needs Name and Type');
   return {
     name: canonicalName(r.Name),
     type: r.Type,
@@ -212,7 +219,9 @@ function recordXml(r: StoredRecord): string {
     el('Failover', r.failover) +
     el('MultiValueAnswer', r.multiValueAnswer) +
     el('TTL', r.ttl) +
-    (r.values === undefined ? '' : `<ResourceRecords>${r.values.map((v) => `<ResourceRecord>${el('Value', v)}</ResourceRecord>`).join('')}</ResourceRecords>`) +
+    (r.values === undefined
+      ? ''
+      : `<ResourceRecords>${r.values.map((v) => `<ResourceRecord>${el('Value', v)}</ResourceRecord>`).join('')}</ResourceRecords>`) +
     (r.alias === undefined
       ? ''
       : `<AliasTarget>${el('HostedZoneId', r.alias.hostedZoneId)}${el('DNSName', r.alias.dnsName)}${el('EvaluateTargetHealth', r.alias.evaluateTargetHealth)}</AliasTarget>`) +
@@ -232,7 +241,10 @@ function parseRecord(node: XmlNode | undefined, action: string): StoredRecord {
   const name = childText(node, 'Name');
   const type = childText(node, 'Type');
   if (node === undefined || name === undefined || type === undefined) {
-    throw new Route53Error('InvalidInput', `Invalid request: Missing field 'Name' or 'Type' in Change with [Action=${action}]`);
+    throw new Route53Error(
+      'InvalidInput',
+      `Invalid request: Missing field 'Name' or 'Type' in Change with [Action=${action}]`,
+    );
   }
   const ttl = childText(node, 'TTL');
   const weight = childText(node, 'Weight');
@@ -248,7 +260,8 @@ function parseRecord(node: XmlNode | undefined, action: string): StoredRecord {
     failover: childText(node, 'Failover'),
     multiValueAnswer: mva === undefined ? undefined : mva === 'true',
     ttl: ttl === undefined ? undefined : Number(ttl),
-    values: rrs === undefined ? undefined : children(rrs, 'ResourceRecord').map((r) => childText(r, 'Value') ?? ''),
+    values:
+      rrs === undefined ? undefined : children(rrs, 'ResourceRecord').map((r) => childText(r, 'Value') ?? ''),
     alias:
       alias === undefined
         ? undefined
@@ -266,8 +279,10 @@ function describe(r: StoredRecord): string {
 }
 
 function sameRecordData(a: StoredRecord, b: StoredRecord): boolean {
-  if (a.ttl !== b.ttl || a.weight !== b.weight || a.region !== b.region || a.failover !== b.failover) return false;
-  if ((a.multiValueAnswer ?? false) !== (b.multiValueAnswer ?? false) || a.healthCheckId !== b.healthCheckId) return false;
+  if (a.ttl !== b.ttl || a.weight !== b.weight || a.region !== b.region || a.failover !== b.failover)
+    return false;
+  if ((a.multiValueAnswer ?? false) !== (b.multiValueAnswer ?? false) || a.healthCheckId !== b.healthCheckId)
+    return false;
   if ((a.alias === undefined) !== (b.alias === undefined)) return false;
   if (a.alias !== undefined && b.alias !== undefined) {
     if (a.alias.hostedZoneId !== b.alias.hostedZoneId || a.alias.dnsName !== b.alias.dnsName) return false;
@@ -283,7 +298,12 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 /** Creates an empty fake Route53. Nothing to close: it holds no sockets or timers. */
 export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53 {
   const maxAttempts = options.maxAttempts ?? 3;
-  const limits: FakeRoute53Limits = { maxRecordsPerBatch: 1000, maxValueCharsPerBatch: 32000, maxListItems: 300, ...options.limits };
+  const limits: FakeRoute53Limits = {
+    maxRecordsPerBatch: 1000,
+    maxValueCharsPerBatch: 32000,
+    maxListItems: 300,
+    ...options.limits,
+  };
   const changeLatencyMs = options.changeLatencyMs ?? 0;
   const zones = new Map<string, Zone>();
   const aliasTargets = new Map<string, string>();
@@ -296,16 +316,25 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
 
   const zoneOf = (id: string): Zone => {
     const zone = zones.get(bareId(id));
-    if (zone === undefined) throw new Route53Error('NoSuchHostedZone', `No hosted zone found with ID: ${bareId(id)}`, 404);
+    if (zone === undefined)
+      throw new Route53Error('NoSuchHostedZone', `No hosted zone found with ID: ${bareId(id)}`, 404);
     return zone;
   };
 
   const createHostedZone = (init: FakeHostedZoneInit): FakeHostedZone => {
     zoneCounter += 1;
-    const id = init.id ?? `Z${String(zoneCounter).padStart(4, '0')}FAKE${String(zoneCounter * 7919).padStart(8, '0')}`;
+    const id =
+      init.id ?? `Z${String(zoneCounter).padStart(4, '0')}FAKE${String(zoneCounter * 7919).padStart(8, '0')}`;
     if (zones.has(id)) throw new Error(`FakeRoute53: zone ${id} exists`);
     const name = canonicalName(init.name);
-    const zone: Zone = { id, name, privateZone: init.privateZone ?? false, callerReference: `ref-${id}`, records: new Map(), busyUntil: 0 };
+    const zone: Zone = {
+      id,
+      name,
+      privateZone: init.privateZone ?? false,
+      callerReference: `ref-${id}`,
+      records: new Map(),
+      busyUntil: 0,
+    };
     const nameServers = [1, 2, 3, 4].map((i) => `ns-${i}.awsdns-fake.net.`);
     zone.records.set(keyOf({ name, type: 'NS' }), { name, type: 'NS', ttl: 172800, values: nameServers });
     zone.records.set(keyOf({ name, type: 'SOA' }), {
@@ -319,7 +348,9 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
   };
 
   const sortedRecords = (zone: Zone): StoredRecord[] =>
-    [...zone.records.values()].sort((a, b) => compareRecordKeys(a, b) || (a.setIdentifier ?? '').localeCompare(b.setIdentifier ?? ''));
+    [...zone.records.values()].sort(
+      (a, b) => compareRecordKeys(a, b) || (a.setIdentifier ?? '').localeCompare(b.setIdentifier ?? ''),
+    );
 
   const validateAlias = (zone: Zone, r: StoredRecord, messages: string[]): void => {
     if (r.alias === undefined) return;
@@ -328,7 +359,8 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
     const ok =
       ownZone !== undefined
         ? isInZone(target, ownZone.name)
-        : aliasTargets.size === 0 || aliasTargets.get(target.replace(/^dualstack\./, '')) === bareId(r.alias.hostedZoneId);
+        : aliasTargets.size === 0 ||
+          aliasTargets.get(target.replace(/^dualstack\./, '')) === bareId(r.alias.hostedZoneId);
     if (!ok) {
       messages.push(
         `Tried to create an alias that targets ${target}, type ${r.type} in zone ${bareId(r.alias.hostedZoneId)}, but the alias target name does not lie within the target zone`,
@@ -337,13 +369,19 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
     void zone;
   };
 
-  const changeRecords = (zone: Zone, body: string): { status: number; xml: string; batch: FakeRoute53ChangeBatch } => {
+  const changeRecords = (
+    zone: Zone,
+    body: string,
+  ): { status: number; xml: string; batch: FakeRoute53ChangeBatch } => {
     const batch: FakeRoute53ChangeBatch = { zoneId: zone.id, changes: [], status: 400 };
     let root: XmlNode;
     try {
       root = parseXml(body);
     } catch (err) {
-      throw Object.assign(new Route53Error('MalformedInput', `Could not parse request: ${(err as Error).message}`), { batch });
+      throw Object.assign(
+        new Route53Error('MalformedInput', `Could not parse request: ${(err as Error).message}`),
+        { batch },
+      );
     }
     const changeNodes = children(child(child(root, 'ChangeBatch'), 'Changes'), 'Change');
     const changes = changeNodes.map((node) => {
@@ -357,16 +395,29 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
       throw Object.assign(err, { batch });
     };
     if (changes.length === 0) {
-      fail(new Route53Error('InvalidInput', "1 validation error detected: Value '[]' at 'changeBatch.changes' failed to satisfy constraint: Member must have length greater than or equal to 1"));
+      fail(
+        new Route53Error(
+          'InvalidInput',
+          "1 validation error detected: Value '[]' at 'changeBatch.changes' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ),
+      );
     }
     let recordCount = 0;
     let valueChars = 0;
     for (const { action, record } of changes) {
       if (!['CREATE', 'DELETE', 'UPSERT'].includes(action)) {
-        fail(new Route53Error('InvalidInput', `Invalid XML ; cvc-enumeration-valid: Value '${action}' is not facet-valid with respect to enumeration '[CREATE, DELETE, UPSERT]'.`));
+        fail(
+          new Route53Error(
+            'InvalidInput',
+            `Invalid XML ; cvc-enumeration-valid: Value '${action}' is not facet-valid with respect to enumeration '[CREATE, DELETE, UPSERT]'.`,
+          ),
+        );
       }
       const hasRecords = record.ttl !== undefined && record.values !== undefined;
-      if (hasRecords === (record.alias !== undefined) || (record.alias === undefined && (record.values?.length ?? 0) === 0)) {
+      if (
+        hasRecords === (record.alias !== undefined) ||
+        (record.alias === undefined && (record.values?.length ?? 0) === 0)
+      ) {
         fail(
           new Route53Error(
             'InvalidInput',
@@ -379,10 +430,20 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
       valueChars += factor * (record.values ?? []).reduce((n, v) => n + v.length, 0);
     }
     if (recordCount > limits.maxRecordsPerBatch) {
-      fail(new Route53Error('InvalidChangeBatch', `[Number of records limit of ${limits.maxRecordsPerBatch} exceeded.]`));
+      fail(
+        new Route53Error(
+          'InvalidChangeBatch',
+          `[Number of records limit of ${limits.maxRecordsPerBatch} exceeded.]`,
+        ),
+      );
     }
     if (valueChars > limits.maxValueCharsPerBatch) {
-      fail(new Route53Error('InvalidChangeBatch', `[Number of characters limit of ${limits.maxValueCharsPerBatch} exceeded.]`));
+      fail(
+        new Route53Error(
+          'InvalidChangeBatch',
+          `[Number of characters limit of ${limits.maxValueCharsPerBatch} exceeded.]`,
+        ),
+      );
     }
 
     // Route53 applies a batch all or nothing: work on a copy and commit only if no rule broke.
@@ -393,7 +454,14 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
       const record: StoredRecord = {
         ...raw,
         name: canonicalName(raw.name),
-        alias: raw.alias === undefined ? undefined : { ...raw.alias, hostedZoneId: bareId(raw.alias.hostedZoneId), dnsName: canonicalTarget(raw.alias.dnsName) },
+        alias:
+          raw.alias === undefined
+            ? undefined
+            : {
+                ...raw.alias,
+                hostedZoneId: bareId(raw.alias.hostedZoneId),
+                dnsName: canonicalTarget(raw.alias.dnsName),
+              },
       };
       if (!isInZone(record.name, zone.name)) {
         messages.push(`RRSet with DNS name ${record.name} is not permitted in zone ${zone.name}`);
@@ -403,24 +471,36 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
       const key = keyOf(record);
       const existing = next.get(key);
       if (action === 'DELETE') {
-        if (existing === undefined) messages.push(`Tried to delete resource record set ${describe(record)} but it was not found`);
+        if (existing === undefined)
+          messages.push(`Tried to delete resource record set ${describe(record)} but it was not found`);
         else if (!sameRecordData(existing, record)) {
-          messages.push(`Tried to delete resource record set ${describe(record)} but the values provided do not match the current values`);
+          messages.push(
+            `Tried to delete resource record set ${describe(record)} but the values provided do not match the current values`,
+          );
         } else if (record.name === zone.name && (record.type === 'SOA' || record.type === 'NS')) {
-          messages.push(`A HostedZone must contain exactly one SOA record and at least one NS record for the zone itself.`);
+          messages.push(
+            `A HostedZone must contain exactly one SOA record and at least one NS record for the zone itself.`,
+          );
         } else next.delete(key);
         continue;
       }
       const before = messages.length;
-      if (action === 'CREATE' && existing !== undefined) messages.push(`Tried to create resource record set ${describe(record)} but it already exists`);
+      if (action === 'CREATE' && existing !== undefined)
+        messages.push(`Tried to create resource record set ${describe(record)} but it already exists`);
       if (record.type === 'A' && record.values !== undefined) {
-        for (const v of record.values) if (!IPV4.test(v)) messages.push(`ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '${v}'`);
+        for (const v of record.values)
+          if (!IPV4.test(v))
+            messages.push(
+              `ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '${v}'`,
+            );
       }
       if (record.type === 'CNAME' && (record.values?.length ?? 0) > 1) {
         messages.push(`RRSet of type CNAME with DNS name ${record.name} has more than one resource record`);
       }
       if (record.type === 'CNAME' && record.name === zone.name) {
-        messages.push(`RRSet of type CNAME with DNS name ${record.name} is not permitted at apex in zone ${zone.name}`);
+        messages.push(
+          `RRSet of type CNAME with DNS name ${record.name} is not permitted at apex in zone ${zone.name}`,
+        );
       }
       validateAlias(zone, record, messages);
       if (messages.length === before) next.set(key, record);
@@ -428,7 +508,9 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
     for (const name of touched) {
       const atName = [...next.values()].filter((r) => r.name === name);
       if (atName.some((r) => r.type === 'CNAME') && atName.some((r) => r.type !== 'CNAME')) {
-        messages.push(`RRSet of type CNAME with DNS name ${name} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.name}`);
+        messages.push(
+          `RRSet of type CNAME with DNS name ${name} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.name}`,
+        );
       }
     }
     if (messages.length > 0) fail(new Route53Error('InvalidChangeBatch', `[${messages.join(', ')}]`));
@@ -446,15 +528,28 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
   };
 
   const listRecords = (zone: Zone, query: Record<string, string>): string => {
-    const maxItems = Math.min(Number(query.maxitems ?? limits.maxListItems) || limits.maxListItems, limits.maxListItems);
+    const maxItems = Math.min(
+      Number(query.maxitems ?? limits.maxListItems) || limits.maxListItems,
+      limits.maxListItems,
+    );
     if (query.type !== undefined && query.name === undefined) {
-      throw new Route53Error('InvalidInput', 'The input is not valid: StartRecordType requires StartRecordName');
+      throw new Route53Error(
+        'InvalidInput',
+        'The input is not valid: StartRecordType requires StartRecordName',
+      );
     }
     const all = sortedRecords(zone);
     let start = 0;
     if (query.name !== undefined) {
       const from = { name: canonicalName(query.name), type: query.type ?? '' };
-      start = all.findIndex((r) => compareRecordKeys(r, from) >= 0 && (query.identifier === undefined || r.type !== from.type || r.name !== from.name || (r.setIdentifier ?? '') >= query.identifier));
+      start = all.findIndex(
+        (r) =>
+          compareRecordKeys(r, from) >= 0 &&
+          (query.identifier === undefined ||
+            r.type !== from.type ||
+            r.name !== from.name ||
+            (r.setIdentifier ?? '') >= query.identifier),
+      );
       if (start < 0) start = all.length;
     }
     const page = all.slice(start, start + maxItems);
@@ -462,7 +557,11 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
     return (
       `<ListResourceRecordSetsResponse xmlns="${ROUTE53_NAMESPACE}"><ResourceRecordSets>${page.map(recordXml).join('')}</ResourceRecordSets>` +
       `<IsTruncated>${next !== undefined}</IsTruncated>` +
-      (next === undefined ? '' : el('NextRecordName', next.name) + el('NextRecordType', next.type) + el('NextRecordIdentifier', next.setIdentifier)) +
+      (next === undefined
+        ? ''
+        : el('NextRecordName', next.name) +
+          el('NextRecordType', next.type) +
+          el('NextRecordIdentifier', next.setIdentifier)) +
       `${el('MaxItems', maxItems)}</ListResourceRecordSetsResponse>`
     );
   };
@@ -486,7 +585,9 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
     if (query.hostedzoneid !== undefined && query.dnsname === undefined) {
       throw new Route53Error('InvalidInput', 'The input is not valid: HostedZoneId requires DNSName');
     }
-    const all = [...zones.values()].sort((a, b) => compareRecordKeys({ name: a.name, type: a.id }, { name: b.name, type: b.id }));
+    const all = [...zones.values()].sort((a, b) =>
+      compareRecordKeys({ name: a.name, type: a.id }, { name: b.name, type: b.id }),
+    );
     let start = 0;
     if (query.dnsname !== undefined) {
       const from = { name: canonicalName(query.dnsname), type: query.hostedzoneid ?? '' };
@@ -507,12 +608,18 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
     const p = path.replace(/\/$/, '');
     let m: RegExpExecArray | null;
     if ((m = /^\/2013-04-01\/hostedzone\/([^/]+)\/rrset$/.exec(p)) !== null) {
-      return { operation: method === 'POST' ? 'ChangeResourceRecordSets' : 'ListResourceRecordSets', id: decodeURIComponent(m[1] ?? '') };
+      return {
+        operation: method === 'POST' ? 'ChangeResourceRecordSets' : 'ListResourceRecordSets',
+        id: decodeURIComponent(m[1] ?? ''),
+      };
     }
-    if ((m = /^\/2013-04-01\/hostedzone\/([^/]+)$/.exec(p)) !== null && method === 'GET') return { operation: 'GetHostedZone', id: decodeURIComponent(m[1] ?? '') };
+    if ((m = /^\/2013-04-01\/hostedzone\/([^/]+)$/.exec(p)) !== null && method === 'GET')
+      return { operation: 'GetHostedZone', id: decodeURIComponent(m[1] ?? '') };
     if (p === '/2013-04-01/hostedzone' && method === 'GET') return { operation: 'ListHostedZones' };
-    if (p === '/2013-04-01/hostedzonesbyname' && method === 'GET') return { operation: 'ListHostedZonesByName' };
-    if ((m = /^\/2013-04-01\/change\/([^/]+)$/.exec(p)) !== null && method === 'GET') return { operation: 'GetChange', id: decodeURIComponent(m[1] ?? '') };
+    if (p === '/2013-04-01/hostedzonesbyname' && method === 'GET')
+      return { operation: 'ListHostedZonesByName' };
+    if ((m = /^\/2013-04-01\/change\/([^/]+)$/.exec(p)) !== null && method === 'GET')
+      return { operation: 'GetChange', id: decodeURIComponent(m[1] ?? '') };
     return { operation: `Unknown ${method} ${p}` };
   };
 
@@ -550,7 +657,12 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
           fault.remaining -= 1;
           if (fault.remaining <= 0) faults.splice(faults.indexOf(fault), 1);
           if (operation === 'ChangeResourceRecordSets') {
-            batches.push({ zoneId: bareId(id ?? ''), changes: [], status: fault.error.status, code: fault.error.code });
+            batches.push({
+              zoneId: bareId(id ?? ''),
+              changes: [],
+              status: fault.error.status,
+              code: fault.error.code,
+            });
           }
           throw fault.error;
         }
@@ -560,7 +672,10 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
             const now = Date.now();
             if (zone.busyUntil > now) {
               batches.push({ zoneId: zone.id, changes: [], status: 400, code: 'PriorRequestNotComplete' });
-              throw new Route53Error('PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.');
+              throw new Route53Error(
+                'PriorRequestNotComplete',
+                'The request was rejected because Route 53 was still processing a prior request.',
+              );
             }
             let result: ReturnType<typeof changeRecords>;
             try {
@@ -595,7 +710,8 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
           case 'GetChange': {
             const changeId = bareId(id ?? '');
             const n = Number(changeId.replace(/^C/, ''));
-            if (!(n >= 1 && n <= changeCounter)) throw new Route53Error('NoSuchChange', `Could not find resource with ID: ${changeId}`, 404);
+            if (!(n >= 1 && n <= changeCounter))
+              throw new Route53Error('NoSuchChange', `Could not find resource with ID: ${changeId}`, 404);
             return respond(
               200,
               `<GetChangeResponse xmlns="${ROUTE53_NAMESPACE}"><ChangeInfo>${el('Id', `/change/${changeId}`)}<Status>INSYNC</Status>${el('SubmittedAt', new Date().toISOString())}</ChangeInfo></GetChangeResponse>`,
@@ -603,7 +719,11 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
             );
           }
           default:
-            throw new Route53Error('UnknownOperationException', `The fake does not implement ${xmlEscape(operation)}`, 404);
+            throw new Route53Error(
+              'UnknownOperationException',
+              `The fake does not implement ${xmlEscape(operation)}`,
+              404,
+            );
         }
       } catch (err) {
         if (err instanceof Route53Error) return respond(err.status, errorXml(err, requestId), requestId);
@@ -641,11 +761,17 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
       aliasTargets.set(canonicalTarget(dnsName), bareId(hostedZoneId));
     },
     throttleNext: (count, operation) => {
-      if (count > 0) faults.push({ operation, error: new Route53Error('Throttling', 'Rate exceeded'), remaining: count });
+      if (count > 0)
+        faults.push({ operation, error: new Route53Error('Throttling', 'Rate exceeded'), remaining: count });
     },
     failNext: (fault) => {
       const count = fault.count ?? 1;
-      if (count > 0) faults.push({ operation: fault.operation, error: new Route53Error(fault.code, fault.message ?? 'injected fault', fault.status ?? 400), remaining: count });
+      if (count > 0)
+        faults.push({
+          operation: fault.operation,
+          error: new Route53Error(fault.code, fault.message ?? 'injected fault', fault.status ?? 400),
+          remaining: count,
+        });
     },
     clearFaults: () => {
       faults.length = 0;
@@ -665,7 +791,8 @@ async function bodyText(body: unknown): Promise<string> {
   if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
   if (body instanceof Readable) {
     const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+    for await (const chunk of body)
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
     return Buffer.concat(chunks).toString('utf8');
   }
   throw new Error('FakeRoute53: unsupported request body type');

@@ -35,7 +35,10 @@ export function isInZone(name: string, zone: string): boolean {
  * Route53's list order: names compared label by label from the right (`com`, `example`, `www`),
  * then the record type.
  */
-export function compareRecordKeys(a: { name: string; type: string }, b: { name: string; type: string }): number {
+export function compareRecordKeys(
+  a: { name: string; type: string },
+  b: { name: string; type: string },
+): number {
   const la = a.name.replace(/\.$/, '').split('.').reverse();
   const lb = b.name.replace(/\.$/, '').split('.').reverse();
   for (let i = 0; i < Math.min(la.length, lb.length); i++) {

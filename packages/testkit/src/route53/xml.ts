@@ -57,11 +57,13 @@ export function parseXml(input: string): XmlNode {
     if (tag.startsWith('/')) {
       const name = tag.slice(1).trim();
       const open = stack.pop();
-      if (open === undefined || open.name !== localName(name)) throw new Error(`mismatched closing tag </${name}>`);
+      if (open === undefined || open.name !== localName(name))
+        throw new Error(`mismatched closing tag </${name}>`);
       if (stack.length === 0) root = open;
       continue;
     }
-    if (tag.startsWith('!') || tag.startsWith('?')) throw new Error('comments, CDATA and processing instructions are not supported');
+    if (tag.startsWith('!') || tag.startsWith('?'))
+      throw new Error('comments, CDATA and processing instructions are not supported');
     const selfClosing = tag.endsWith('/');
     const match = /^([A-Za-z_][\w.:-]*)/.exec(tag);
     if (match === null || match[1] === undefined) throw new Error(`bad tag <${tag}>`);
