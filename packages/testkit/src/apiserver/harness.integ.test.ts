@@ -144,6 +144,29 @@ describe('faults', () => {
     });
   });
 
+  it('drops the next matching requests without an answer', async () => {
+    server.faults.dropNext(1, { pathIncludes: '/version' });
+    await expect(call(server.url, 'GET', '/version')).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect((await call(server.url, 'GET', '/version')).status).toBe(200);
+    expect(
+      server
+        .requests()
+        .slice(-2)
+        .map((r) => r.status),
+    ).toEqual([0, 200]);
+  });
+
+  it('counts open watch streams and forgets the ones clients close', async () => {
+    const before = server.openWatches();
+    const w = await openWatch(
+      server.url,
+      `/api/v1/pods?watch=true&resourceVersion=${server.store.resourceVersion()}`,
+    );
+    await waitFor(() => server.openWatches() === before + 1);
+    w.close();
+    await waitFor(() => server.openWatches() === before, 2000, 'the closed watch to be forgotten');
+  });
+
   it('adds latency to every request until reset', async () => {
     server.faults.setLatency(200);
     const started = Date.now();

@@ -107,6 +107,8 @@ async function converge(
     'the informer cache to converge to the server state',
   );
   expect(cacheState(h, namespace)).toEqual(serverState(server, namespace, selector));
+  // Faults injected next must meet an open watch, not the informer's list-to-watch gap.
+  await waitFor(() => server.openWatches() > 0, 10_000, 'the informer to watch');
 }
 
 function cm(
@@ -153,6 +155,8 @@ afterEach(async () => {
   while (running.length > 0) await running.pop()?.stop();
   server.faults.reset();
   if ((await fetch(`${server.url}/version`).catch(() => undefined)) === undefined) await server.restart();
+  // A stopped informer must leave no watch open on the server.
+  await waitFor(() => server.openWatches() === 0, 3000, 'every watch to close');
 });
 
 afterAll(async () => {

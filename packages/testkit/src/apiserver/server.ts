@@ -652,6 +652,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       rule.remaining--;
       failRules = failRules.filter((f) => f.remaining > 0);
       req.resume();
+      if (rule.status === 0) {
+        // A dropped request: the connection is reset without an answer (status stays 0 in the log).
+        req.socket.destroy();
+        return;
+      }
       sendStatus(res, record, failureStatus(rule.status));
       return;
     }
@@ -800,6 +805,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       failNext(count: number, status: number, match?: FailMatch): void {
         if (count > 0) failRules.push({ remaining: count, status, match });
       },
+      dropNext(count: number, match?: FailMatch): void {
+        if (count > 0) failRules.push({ remaining: count, status: 0, match });
+      },
       compact(opts: { closeWatches?: boolean } = {}): void {
         store.compact();
         if (opts.closeWatches === true) {
@@ -824,6 +832,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     },
     requests(): RequestRecord[] {
       return log.map((r) => ({ ...r }));
+    },
+    openWatches(): number {
+      return watches.size;
     },
     clearRequests(): void {
       log = [];

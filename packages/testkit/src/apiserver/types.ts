@@ -147,6 +147,11 @@ export interface ApiServerFaults {
    */
   failNext(count: number, status: number, match?: FailMatch): void;
   /**
+   * Resets the connection of the next `count` matching requests without answering (the client sees
+   * a socket error; the log records status 0). Queues with the failNext rules.
+   */
+  dropNext(count: number, match?: FailMatch): void;
+  /**
    * Drops the watch history: a watch from any resourceVersion older than the current one gets 410.
    * With `{ closeWatches: true }` every open watch also receives an ERROR 410 event and ends, as
    * when a real server's watch cache falls behind.
@@ -156,7 +161,7 @@ export interface ApiServerFaults {
   setLatency(ms: number): void;
   /** Sends a BOOKMARK now on every open watch that allowed bookmarks. */
   sendBookmarks(): void;
-  /** Clears pending failNext rules and latency. */
+  /** Clears pending failNext/dropNext rules and latency. */
   reset(): void;
 }
 
@@ -182,6 +187,8 @@ export interface ApiServer {
   faults: ApiServerFaults;
   /** The request log since start (copies), oldest first. */
   requests(): RequestRecord[];
+  /** Number of watch streams open now (to check that clients close their watches). */
+  openWatches(): number;
   /** Clears the request log. */
   clearRequests(): void;
   /** Closes the listeners and every socket, keeps state. Idempotent. */
