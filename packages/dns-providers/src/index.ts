@@ -28,7 +28,15 @@ export {
   type TargetOwnershipOptions,
   type TxtOwnershipOptions,
 } from './ownership.js';
-export { POLICIES, plan, type Plan, type PlanOptions, type Policy, type SkippedEndpoint } from './plan.js';
+export {
+  POLICIES,
+  checkDeleteShare,
+  plan,
+  type Plan,
+  type PlanOptions,
+  type Policy,
+  type SkippedEndpoint,
+} from './plan.js';
 export { packBatches, type BatchLimits, type BatchSize } from './batch.js';
 export { systemClock, type Clock } from './clock.js';
 export {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { normalizeName, toRoute53Name, type Endpoint } from './endpoint.js';
 import { createPredicateOwnership, createTargetOwnership, createTxtOwnership } from './ownership.js';
-import { plan } from './plan.js';
+import { checkDeleteShare, plan } from './plan.js';
 
 const LB_INT = 'internal-lb.eu-west-1.elb.amazonaws.com.';
 const LB_EXT = 'external-lb.eu-west-1.elb.amazonaws.com.';
@@ -62,7 +62,7 @@ describe('plan with target ownership', () => {
       update: [`A moved.example.com. ${LB_INT} => A ${LB_EXT}`],
       delete: [`A gone.example.com. ${LB_EXT}`],
     });
-    expect(p).toMatchObject({ owned: 3, unchanged: 1, skipped: [] });
+    expect(p).toMatchObject({ owned: 3, unchanged: 1, orphaned: 1, skipped: [] });
   });
 
   it('never deletes or overwrites records it does not own', () => {
@@ -211,5 +211,26 @@ describe('createPredicateOwnership', () => {
     const weighted: Endpoint = { ...a, setIdentifier: 'x' };
     const other: Endpoint = { name: 'svc.example.com.', type: 'A', targets: ['10.0.0.1'], ttl: 60 };
     expect([...owner.owned([a, weighted, other])]).toEqual([a]);
+  });
+});
+
+describe('checkDeleteShare', () => {
+  const current = Array.from({ length: 10 }, (_, i) => alias(`h${i}.example.com.`, LB_INT));
+  it.each([
+    [10, 0.5, undefined],
+    [5, 0.5, undefined],
+    [4, 0.5, 'the plan would delete 6 of 10 owned records (60%, more than 50%)'],
+    [0, 0.99, 'the plan would delete 10 of 10 owned records (100%, more than 99%)'],
+    [0, 1, undefined],
+  ])('keeping %i of 10 hosts with a %f limit gives %j', (kept, share, reason) => {
+    const p = plan(current, current.slice(0, kept), ours);
+    expect(checkDeleteShare(p, share)).toBe(reason);
+  });
+
+  it('does not count a type change as a deletion', () => {
+    const owner = createTargetOwnership({ targets: [LB_INT, 'static.example.net'] });
+    const p = plan([cname('x.example.com.', 'static.example.net')], [alias('x.example.com', LB_INT)], owner);
+    expect(p.orphaned).toBe(0);
+    expect(checkDeleteShare(p, 0)).toBeUndefined();
   });
 });

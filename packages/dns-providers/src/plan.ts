@@ -42,6 +42,8 @@ export interface Plan {
   readonly owned: number;
   /** Desired records already correct. */
   readonly unchanged: number;
+  /** Owned records the plan deletes because nothing desires their name any more (not replacements). */
+  readonly orphaned: number;
 }
 
 const MANAGED_TYPES = new Set(['A', 'AAAA', 'CNAME', 'TXT']);
@@ -210,12 +212,27 @@ export function plan(
     }
   }
 
+  let orphaned = 0;
   if (policy === 'sync') {
     for (const e of owned) {
       if (matched.has(e)) continue;
+      orphaned += 1;
       del.push(e, ...registryDeletes(e));
     }
   }
 
-  return { changes: { create, update, delete: del }, skipped, owned: owned.size, unchanged };
+  return { changes: { create, update, delete: del }, skipped, owned: owned.size, unchanged, orphaned };
+}
+
+/**
+ * feed-dns's mass-deletion guard (feed.md §13.4): a reason to apply nothing when the plan would
+ * delete more than `maxShare` (0–1) of the owned records, e.g. because the desired list came
+ * out (near-)empty by mistake; undefined when the plan is within bounds or deletes nothing.
+ * `maxShare` 1 allows deleting everything. Pure.
+ */
+export function checkDeleteShare(p: Plan, maxShare: number): string | undefined {
+  if (p.orphaned === 0 || p.owned === 0) return undefined;
+  const share = p.orphaned / p.owned;
+  if (share <= maxShare) return undefined;
+  return `the plan would delete ${p.orphaned} of ${p.owned} owned records (${Math.round(share * 100)}%, more than ${Math.round(maxShare * 100)}%)`;
 }
