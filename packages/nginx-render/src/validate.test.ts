@@ -144,6 +144,7 @@ table('validateHeaderName', validateHeaderName, [
   ['a b', false],
   ['a:b', false],
   ['a"b', false],
+  ['X-$host', false],
   ['', false],
 ]);
 
@@ -207,4 +208,8 @@ table('validateUrl', validateUrl, [
   ['https://a b', false],
   ['/a"b', false],
   ['/a{b}', false],
+  ['https://a"b/', false],
+  ['https://a{b}/', false],
+  ['https://[::1]:8443/x', 'https://[::1]:8443/x'],
+  ['https://example.com', 'https://example.com'],
 ]);

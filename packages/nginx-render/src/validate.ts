@@ -167,11 +167,14 @@ export function validateSize(value: unknown): ValidationResult {
   return ok(b.value);
 }
 
-/** An HTTP header name (an RFC 9110 token). Pure. */
+/**
+ * An HTTP header name: an RFC 9110 token without `$` (no real header uses it, and it keeps the
+ * question of whether nginx expands it out of the picture). Pure.
+ */
 export function validateHeaderName(value: unknown): ValidationResult {
   const b = basic(value, 'header name', 256);
   if (!b.ok) return b;
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(b.value)) return fail('header name is not an HTTP token');
+  if (!/^[!#%&'*+\-.^_`|~0-9A-Za-z]+$/.test(b.value)) return fail('header name is not an HTTP token (or contains "$")');
   return ok(b.value);
 }
 
@@ -260,8 +263,10 @@ export function validateComment(value: unknown): ValidationResult {
 export function validateUrl(value: unknown): ValidationResult {
   const b = basic(value, 'URL', 2048);
   if (!b.ok) return b;
-  if (!/^(https?:\/\/[^/\s]+)?\/?[^\s"'\\<>`{}|^]*$/.test(b.value)) return fail('URL contains a character that is not allowed');
   if (!/^(https?:\/\/|\/)/.test(b.value)) return fail('URL must be absolute (http://, https:// or /)');
+  if (!/^(https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?)?(\/[^\s"'\\<>`{}|^]*)?$/.test(b.value)) {
+    return fail('URL contains a character that is not allowed');
+  }
   try {
     new URL(b.value, 'http://base.invalid');
   } catch {
