@@ -189,13 +189,13 @@ describe('createNginxProcess with real nginx', () => {
   });
 
   it('coalesces changes inside the minimum interval into one reload that carries the last change', async () => {
-    const h = await harness({ minReloadIntervalMs: 600 });
+    const h = await harness({ minReloadIntervalMs: 2000 });
     await h.nginx.start(h.conf());
     expect(await h.nginx.apply(h.conf([], 'a'))).toEqual({ changed: true, reloaded: true });
     expect(await h.nginx.apply(h.conf([], 'b'))).toEqual({ changed: true, reloaded: false });
     expect(await h.nginx.apply(h.conf([], 'c'))).toEqual({ changed: true, reloaded: false });
     expect((await get(h)).json<{ headers: Record<string, string> }>().headers['x-marker']).toBe('a');
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 8000;
     while ((await metric(h.registry, 'nginx_reloads_total')) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(await metric(h.registry, 'nginx_reloads_total')).toBe(2);
     expect((await get(h)).json<{ headers: Record<string, string> }>().headers['x-marker']).toBe('c');
