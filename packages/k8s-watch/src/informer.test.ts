@@ -104,6 +104,23 @@ describe('createInformer', () => {
     expect(raw.get('m', 'a')?.metadata?.managedFields).toEqual([{ manager: 'kubectl' }]);
   });
 
+  it('caches an object as received when the transform throws, instead of failing the loop', async () => {
+    const src = createFakeListWatch<Obj>();
+    src.upsert(mk('a', 'bad'));
+    src.upsert(mk('a', 'good'));
+    const inf = make(src, {
+      transform: (o) => {
+        if (o.metadata?.name === 'bad') throw new Error('boom');
+        return { ...o, spec: { n: 42 } };
+      },
+    });
+    inf.start();
+    await inf.waitForSync();
+    expect(inf.get('bad', 'a')?.spec?.n).toBe(0);
+    expect(inf.get('good', 'a')?.spec?.n).toBe(42);
+    expect(inf.stats().restarts).toBe(0);
+  });
+
   it('keeps the namespace index and custom indexes current', async () => {
     const src = createFakeListWatch<Obj>();
     src.upsert(mk('a', 'one', 0));

@@ -194,7 +194,17 @@ export function createInformer<T extends KubeObjectLike>(options: InformerOption
     stats.events[type] = (stats.events[type] ?? 0) + 1;
     metrics?.events.inc({ informer: name, type });
   };
-  const prepare = (raw: T): T => (transform === null ? raw : transform(raw));
+  // A throwing transform must not wedge the loop (the same object would fail every re-list):
+  // cache the object as received and say so.
+  const prepare = (raw: T): T => {
+    if (transform === null) return raw;
+    try {
+      return transform(raw);
+    } catch (err) {
+      log.error('transform threw, caching the object as received', { key: objectKey(raw), error: String(err) });
+      return raw;
+    }
+  };
 
   const put = (obj: T): void => {
     const key = objectKey(obj);
