@@ -251,12 +251,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
 
   const tls = options.https === true ? await makeSelfSignedCert() : undefined;
 
-  function discovery(
-    req: IncomingMessage,
-    res: ServerResponse,
-    record: RequestRecord,
-    parts: string[],
-  ): boolean {
+  function discovery(res: ServerResponse, record: RequestRecord, parts: string[]): boolean {
     const path = `/${parts.join('/')}`;
     const port = mainPort;
     if (path === '/version') {
@@ -341,7 +336,6 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       return true;
     }
     if (parts.length === 3 && parts[0] === 'apis') return resourceList(parts[1] ?? '', parts[2] ?? '');
-    void req;
     return false;
   }
 
@@ -676,7 +670,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         return;
       }
       const parts = url.pathname.split('/').filter((p) => p !== '');
-      if (req.method === 'GET' && discovery(req, res, record, parts)) return;
+      if (req.method === 'GET' && discovery(res, record, parts)) return;
       const found = route(parts);
       if (!found) throw pathNotFound();
       await serveResource(req, res, record, found.route, q, found.watchPath);
