@@ -1,0 +1,3 @@
+export type * from './types.js';
+export { buildFeedModel } from './build.js';
+export { defaultFeedModelConfig } from './config.js';
