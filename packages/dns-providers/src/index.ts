@@ -1,4 +1,4 @@
-/** DNS providers for kube-edge: a pure plan (current vs desired, ownership), Route53, in-memory and dry-run. */
+/** DNS providers for kube-edge: a pure plan (current vs desired, ownership), Route53, etcd/SkyDNS, in-memory and dry-run. */
 export {
   bareZoneId,
   changeList,
@@ -47,3 +47,4 @@ export {
 } from './route53-provider.js';
 export { InMemoryProvider, type InMemoryProviderOptions } from './in-memory-provider.js';
 export { DryRunProvider, type DryRunProviderOptions } from './dry-run-provider.js';
+export { EtcdSkyDnsProvider, type EtcdSkyDnsProviderOptions } from './etcd-skydns-provider.js';
