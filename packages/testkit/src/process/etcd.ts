@@ -96,11 +96,11 @@ async function attemptStart(binary: string, options: StartEtcdOptions): Promise<
         signalChild(pid, false, 'SIGTERM');
         const graceful = await Promise.race([
           exited.then(() => true),
-          sleep(STOP_GRACE_MS).then(() => false),
+          sleep(STOP_GRACE_MS, undefined, { ref: false }).then(() => false),
         ]);
         if (!graceful) {
           signalChild(pid, false, 'SIGKILL');
-          await Promise.race([exited, sleep(STOP_GRACE_MS)]);
+          await Promise.race([exited, sleep(STOP_GRACE_MS, undefined, { ref: false })]);
         }
       }
       untrackChild(pid);

@@ -191,11 +191,11 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxProce
         signalChild(pid, false, 'SIGTERM');
         const graceful = await Promise.race([
           exited.then(() => true),
-          sleep(STOP_GRACE_MS).then(() => false),
+          sleep(STOP_GRACE_MS, undefined, { ref: false }).then(() => false),
         ]);
         if (!graceful) {
           signalChild(pid, true, 'SIGKILL');
-          await Promise.race([exited, sleep(STOP_GRACE_MS)]);
+          await Promise.race([exited, sleep(STOP_GRACE_MS, undefined, { ref: false })]);
         }
       }
       if (pid > 0 && groupAlive(pid)) {
