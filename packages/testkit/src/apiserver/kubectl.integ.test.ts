@@ -296,6 +296,36 @@ spec:
     expect(list.items.map((i) => i.spec.host)).toEqual(['b.example.com']);
   });
 
+  it('validates by default (no --validate=false) when the server is started with openApiV3', async () => {
+    const withOpenApi = await startApiServer({ openApiV3: true });
+    try {
+      const kubeconfig = await withOpenApi.writeKubeconfig(join(dir, 'kubeconfig-openapi'));
+      const run = (...args: string[]): Promise<Run> =>
+        new Promise((resolve) => {
+          execFile(
+            'kubectl',
+            args,
+            { env: { ...env, KUBECONFIG: kubeconfig }, timeout: 20_000 },
+            (err, stdout, stderr) => resolve({ code: err === null ? 0 : 1, stdout, stderr }),
+          );
+        });
+      const path = await manifest('validated.yaml', app(1, 'x', ''));
+      const created = await run('create', '-f', path);
+      expect(created.stderr).toBe('');
+      expect(created.stdout).toContain('deployment.apps/web created');
+      const applied = await run('apply', '-f', await manifest('validated.yaml', app(2, 'y', '')));
+      expect(applied.stdout).toContain('deployment.apps/web configured');
+      expect(withOpenApi.store.get('apps/v1', 'Deployment', 'shop', 'web')).toMatchObject({
+        spec: { replicas: 2 },
+      });
+      expect(
+        withOpenApi.requests().some((r) => r.method === 'POST' && r.query.includes('fieldValidation=Strict')),
+      ).toBe(true);
+    } finally {
+      await withOpenApi.close();
+    }
+  });
+
   it('talks HTTPS, trusting the self-signed certificate from the kubeconfig', async () => {
     const tls = await startApiServer({ https: true });
     try {

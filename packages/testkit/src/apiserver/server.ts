@@ -339,6 +339,45 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     return false;
   }
 
+  // Just enough OpenAPI v3 for kubectl's field-validation probe: one PATCH operation per resource,
+  // tagged with its GVK and declaring the fieldValidation query parameter. No schemas, so kubectl
+  // computes apply patches from its built-in types, as with no OpenAPI at all.
+  function serveOpenApiV3(res: ServerResponse, record: RequestRecord, path: string): boolean {
+    const gvPaths = new Map<string, { group: string; version: string }>();
+    gvPaths.set('api/v1', { group: '', version: 'v1' });
+    for (const g of registry.groups())
+      for (const v of g.versions) gvPaths.set(`apis/${g.name}/${v}`, { group: g.name, version: v });
+    if (path === '/openapi/v3') {
+      const paths: Record<string, { serverRelativeURL: string }> = {};
+      for (const key of gvPaths.keys())
+        paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${store.currentRv()}` };
+      sendJson(res, record, 200, { paths });
+      return true;
+    }
+    const gv = gvPaths.get(path.slice('/openapi/v3/'.length));
+    if (!gv) return false;
+    const paths: Record<string, unknown> = {};
+    for (const r of registry.inGroupVersion(gv.group, gv.version)) {
+      const prefix = gv.group === '' ? `/api/${gv.version}` : `/apis/${gv.group}/${gv.version}`;
+      const item = `${prefix}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}/{name}`;
+      paths[item] = {
+        patch: {
+          'x-kubernetes-group-version-kind': { group: gv.group, version: gv.version, kind: r.kind },
+          parameters: [
+            { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } },
+          ],
+          responses: { '200': { description: 'OK' } },
+        },
+      };
+    }
+    sendJson(res, record, 200, {
+      openapi: '3.0.0',
+      info: { title: 'Kubernetes', version: `v${version.major}.${version.minor}.0` },
+      paths,
+    });
+    return true;
+  }
+
   function route(parts: string[]): { route: Route; watchPath: boolean } | undefined {
     let group: string;
     let v: string;
@@ -655,7 +694,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       return;
     }
     try {
-      if (url.pathname.startsWith('/openapi/')) throw pathNotFound();
+      if (url.pathname.startsWith('/openapi/')) {
+        if (options.openApiV3 === true && req.method === 'GET' && serveOpenApiV3(res, record, url.pathname))
+          return;
+        throw pathNotFound();
+      }
       if (!acceptsPlainJson(req.headers.accept)) {
         req.resume();
         sendStatus(

@@ -61,6 +61,13 @@ export interface ApiServerOptions {
   watchGone?: 'event' | 'status';
   /** Interval of BOOKMARK events on watches that ask for `allowWatchBookmarks=true`. Default 1000 ms. */
   bookmarkIntervalMs?: number;
+  /**
+   * Default false: `/openapi/v2` and `/openapi/v3` answer 404, so `kubectl create/apply -f` need
+   * `--validate=false`. When true, `/openapi/v3` serves a minimal document (paths only, no schemas)
+   * that tells kubectl the server validates fields itself, so kubectl's default validation passes
+   * (`fieldValidation` is still not enforced). `/openapi/v2` stays 404.
+   */
+  openApiV3?: boolean;
   /** Clock for creationTimestamp/deletionTimestamp. Default `() => new Date()`. */
   now?: () => Date;
   /** Answered by `/version`. Default `{ major: '1', minor: '32' }` (matches the kubectl on these machines). */
