@@ -1,0 +1,117 @@
+import type { NginxConfig } from '@kube-edge/nginx-render';
+
+/** Object metadata, as far as the dispatcher reads it. */
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  deletionTimestamp?: string;
+}
+
+/** A core/v1 Namespace (the fields read). */
+export interface NamespaceObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
+/** A container port. */
+export interface ContainerPort {
+  containerPort?: number;
+  name?: string;
+}
+
+/** A probe (readiness or liveness). */
+export interface Probe {
+  httpGet?: { path?: string; port?: number | string };
+  tcpSocket?: { port?: number | string };
+  exec?: { command?: string[] };
+  timeoutSeconds?: number;
+  periodSeconds?: number;
+  successThreshold?: number;
+  failureThreshold?: number;
+}
+
+/** A container of a pod spec. */
+export interface Container {
+  name?: string;
+  ports?: ContainerPort[];
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+}
+
+/** A core/v1 Pod (the fields read). */
+export interface PodObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: { containers?: Container[] };
+  status?: { phase?: string; podIP?: string; conditions?: { type?: string; status?: string }[] };
+}
+
+/** A core/v1 Secret (the fields read). `data` values are base64, as the API sends them. */
+export interface SecretObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  data?: Record<string, string>;
+}
+
+/** Why an object (or a part of it) was left out. */
+export interface Skipped {
+  readonly kind: 'Namespace' | 'Pod' | 'Secret';
+  readonly namespace?: string;
+  readonly name: string;
+  readonly uid?: string;
+  /** A short machine-readable reason, used as the metric label and Event reason. */
+  readonly reason: SkipReason;
+  /** The human-readable detail (the host, path entry and what is wrong with it). */
+  readonly message: string;
+}
+
+/** The reasons an object or part of one is skipped. */
+export type SkipReason =
+  | 'InvalidHostsAnnotation'
+  | 'InvalidHost'
+  | 'InvalidSSLOptions'
+  | 'SSLDisabled'
+  | 'MissingSSLSecret'
+  | 'HostClaimed'
+  | 'InvalidPathsAnnotation'
+  | 'InvalidPathEntry'
+  | 'DuplicateHostPath'
+  | 'NamespaceNotRoutable';
+
+/** An nginx_upstream_check_module check for one upstream. */
+export interface HealthCheck {
+  readonly type: 'http' | 'tcp';
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly rise: number;
+  readonly fall: number;
+  readonly port: number;
+  /** For http checks. */
+  readonly path?: string;
+}
+
+/** A certificate file to write before nginx reads the config. */
+export interface SslFile {
+  readonly path: string;
+  /** The bytes (decoded from the Secret). */
+  readonly content: Buffer;
+  /** 0o600 for keys, 0o644 for certificates. */
+  readonly mode: number;
+}
+
+/** The whole desired state: an nginx model plus what the app adds around it. */
+export interface DispatcherModel {
+  readonly nginx: NginxConfig;
+  /** Upstream id → check, only when health checks are enabled. */
+  readonly healthChecks: ReadonlyMap<string, HealthCheck>;
+  readonly sslFiles: readonly SslFile[];
+  readonly skipped: readonly Skipped[];
+  readonly stats: { readonly hosts: number; readonly upstreams: number; readonly servers: number; readonly pods: number };
+}
