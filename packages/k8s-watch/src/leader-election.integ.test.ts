@@ -125,6 +125,8 @@ describe('leader election on a Lease', () => {
     const lostAfter = Date.now() - failingSince;
     expect(lostAfter).toBeLessThanOrEqual(RENEW_MS + RETRY_MS + SLACK_MS);
     expect(lostAfter).toBeLessThan(LEASE_MS);
+    // isLeader() turns false at the deadline itself; the callback follows from the loop.
+    await until(() => stopped > 0, SLACK_MS);
     expect(stopped).toBe(1);
     expect(signal?.aborted).toBe(true);
     server.faults.reset();

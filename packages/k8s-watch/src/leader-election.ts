@@ -59,7 +59,10 @@ export interface LeaderElector {
    * (unless `release: false`) releases the Lease so another replica takes it at once. Idempotent.
    */
   stop(options?: { release?: boolean }): Promise<void>;
-  /** True while this replica holds a lease it renewed within the renew deadline. */
+  /**
+   * True while this replica holds a lease it renewed within the renew deadline, judged on the
+   * clock at the time of the call (so it turns false on time even while a renewal is stuck).
+   */
   isLeader(): boolean;
   /** The last observed holder ('' if none). */
   leader(): string;
@@ -104,6 +107,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
   const abort = new AbortController();
   let leaderAbort: AbortController | undefined;
   let loop: Promise<void> | undefined;
+  let lastRenew = 0;
 
   const observe = (spec: LeaseSpec | undefined, now: number): void => {
     const rec = JSON.stringify(spec ?? {});
@@ -124,12 +128,11 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
   };
 
   /** One attempt: 'ok' when we hold the lease now, 'held' when another valid holder has it, 'error' otherwise. */
-  const tryAcquireOrRenew = async (): Promise<'ok' | 'held' | 'error'> => {
+  const tryAcquireOrRenew = async (timeoutMs: number, signal: AbortSignal): Promise<'ok' | 'held' | 'error'> => {
     const now = clock.now();
-    const timeoutMs = renewDeadlineMs;
     let lease: Lease | undefined;
     try {
-      lease = await client.request<Lease>({ path, timeoutMs });
+      lease = await client.request<Lease>({ path, timeoutMs, signal });
     } catch (err) {
       if (statusCodeOf(err) !== 404) {
         log.warn('cannot read lease', { error: String(err) });
@@ -141,7 +144,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       const spec: LeaseSpec = { holderIdentity: identity, leaseDurationSeconds: durationS, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 };
       try {
         lastLease = await client.request<Lease>({
-          method: 'POST', path: collection, timeoutMs,
+          method: 'POST', path: collection, timeoutMs, signal,
           body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec },
         });
         observe(lastLease.spec, now);
@@ -165,7 +168,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
     };
     try {
-      lastLease = await client.request<Lease>({ method: 'PUT', path, timeoutMs, body: { ...lease, spec: next } });
+      lastLease = await client.request<Lease>({ method: 'PUT', path, timeoutMs, signal, body: { ...lease, spec: next } });
       observe(lastLease.spec, now);
       return 'ok';
     } catch (err) {
@@ -179,7 +182,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       // Acquire.
       for (;;) {
         if (stopped) return;
-        const r = await tryAcquireOrRenew();
+        const r = await tryAcquireOrRenew(renewDeadlineMs, abort.signal);
         if (r === 'ok') holds = true;
         if (stopped || r === 'ok') break;
         await sleep(clock, retryPeriodMs * (1 + jitter * random()), abort.signal);
@@ -194,15 +197,20 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       } catch (err) {
         log.error('onStartedLeading threw', { error: String(err) });
       }
-      // Renew.
-      let lastRenew = clock.now();
+      // Renew. As in client-go, the renewal as a whole (not each request) is bounded by the
+      // renew deadline: a request that hangs past it is abandoned, so leadership ends before
+      // the lease can expire for the other replicas.
+      lastRenew = clock.now();
       while (!stopped) {
-        await sleep(clock, retryPeriodMs, abort.signal);
+        // Wake at the deadline at the latest, so onStoppedLeading is not a retry period late.
+        await sleep(clock, Math.min(retryPeriodMs, Math.max(0, lastRenew + renewDeadlineMs - clock.now())), abort.signal);
         if (stopped) break;
-        const r = await tryAcquireOrRenew();
+        const attemptAt = clock.now();
+        const remaining = lastRenew + renewDeadlineMs - attemptAt;
+        const r = remaining <= 0 ? 'error' : await withDeadline(remaining, (signal) => tryAcquireOrRenew(remaining, signal));
         if (stopped) break;
         if (r === 'ok') {
-          lastRenew = clock.now();
+          lastRenew = attemptAt;
           continue;
         }
         if (r === 'held' || clock.now() - lastRenew >= renewDeadlineMs) {
@@ -213,6 +221,17 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       }
       if (stopped) return;
       endLeading();
+    }
+  };
+
+  /** Runs `fn` with a signal that aborts after `ms` on the clock or when the elector stops. */
+  const withDeadline = async <R>(ms: number, fn: (signal: AbortSignal) => Promise<R>): Promise<R> => {
+    const deadline = new AbortController();
+    const timer = clock.setTimeout(() => deadline.abort(new Error('renew deadline passed')), ms);
+    try {
+      return await fn(AbortSignal.any([abort.signal, deadline.signal]));
+    } finally {
+      timer.cancel();
     }
   };
 
@@ -259,7 +278,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
         }
       }
     },
-    isLeader: () => leading,
+    isLeader: () => leading && clock.now() - lastRenew < renewDeadlineMs,
     leader: () => holder,
   };
 }
