@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// The only file that touches the process: argv, env, signals, stdout, exit.
+import { hostname } from 'node:os';
+import { ConfigError, createLogger, createShutdown, parseLogLevel } from '@kube-edge/runtime';
+import { run } from './app.js';
+import { feedIngressCli } from './cli.js';
+import { configFromArgs, modelConfigFromArgs } from './config.js';
+import { runRenderCommand } from './render-command.js';
+
+const args = feedIngressCli.parseOrExit(process.argv.slice(2), process.env);
+
+if (args.command === 'render') {
+  try {
+    const files = args.values.filename;
+    if (files.length === 0) throw new ConfigError('render needs manifest files: -f <file or dir>', { key: '--filename' });
+    const code = await runRenderCommand({ files, config: modelConfigFromArgs(args), out: (text) => process.stdout.write(text) });
+    process.exitCode = code;
+  } catch (err) {
+    process.stderr.write(`feed-ingress render: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = err instanceof ConfigError ? 2 : 1;
+  }
+} else {
+  let config;
+  try {
+    config = configFromArgs(args, hostname());
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`feed-ingress: ${err.message}\nRun 'feed-ingress ${args.command} --help' for the flags.\n`);
+    process.exit(2);
+  }
+  const logger = createLogger({ level: parseLogLevel(config.logLevel), format: config.logFormat, name: 'feed-ingress' });
+  for (const w of args.warnings) logger.warn('deprecated flag', { warning: w });
+  const shutdown = createShutdown({
+    logger,
+    // Flush the log before exiting so the last lines are not lost.
+    exit: (code) => void logger.close().then(() => process.exit(code)),
+  });
+  shutdown.install();
+  try {
+    await run(config, {
+      logger,
+      shutdown,
+      hostname: hostname(),
+      inCluster: { host: process.env.KUBERNETES_SERVICE_HOST ?? '', port: process.env.KUBERNETES_SERVICE_PORT ?? '' },
+    });
+    logger.info('started', { command: args.command, ingressClass: config.model.ingressClass });
+  } catch (err) {
+    logger.error('start failed', { err });
+    await shutdown.shutdown('start failed', { exitCode: err instanceof ConfigError ? 2 : 1 });
+  }
+}
