@@ -1,0 +1,225 @@
+import { defineCli, type FlagsSpec } from '@kube-edge/runtime';
+
+/** The version `--version` prints and the user agent carries. */
+export const VERSION = '0.1.0';
+
+/** Default of `--health-port`, as in feed-dns. */
+export const DEFAULT_HEALTH_PORT = 12082;
+
+const LOG_FLAGS = {
+  'log-level': {
+    type: 'enum',
+    choices: ['error', 'warn', 'info', 'debug'],
+    default: 'info',
+    description: 'Log level (kube-edge). -debug wins over it.',
+  },
+  'log-format': {
+    type: 'enum',
+    choices: ['json', 'pretty', 'auto'],
+    default: 'json',
+    description: 'Log line format (kube-edge): one JSON object per line, or readable lines.',
+  },
+} as const satisfies FlagsSpec;
+
+/** Flags shared by the controller and the offline `plan`: what decides the desired records. */
+const SELECTION_FLAGS = {
+  'r53-hosted-zone': {
+    type: 'csv',
+    description:
+      'Route53 hosted zone to manage: a zone id (Z123...) or a domain. Repeat it (or give a comma-separated list) for several zones; each host goes to the zone with the longest matching domain.',
+  },
+  'internal-hostname': {
+    type: 'string',
+    description:
+      'Static mode: CNAME target for ingresses with sky.uk/frontend-scheme=internal. Either static hostname alone is enough.',
+  },
+  'external-hostname': {
+    type: 'string',
+    description: 'Static mode: CNAME target for ingresses with sky.uk/frontend-scheme=internet-facing.',
+  },
+  'cname-ttl': {
+    type: 'duration',
+    default: 300_000,
+    description: 'TTL of static-mode CNAME records (Go duration; written as whole seconds).',
+  },
+  'ingress-class': {
+    type: 'string',
+    description:
+      'Optional class filter (kube-edge): only ingresses whose kubernetes.io/ingress.class annotation (or, without it, spec.ingressClassName) equals this. Unset: every ingress (feed v1.x semantics).',
+  },
+  'include-classless-ingresses': {
+    type: 'boolean',
+    description: 'With --ingress-class: also take ingresses that name no class at all.',
+  },
+  'max-delete-share': {
+    type: 'number',
+    default: 0.5,
+    description:
+      'Mass-deletion guard (kube-edge): while ingresses exist, refuse (apply nothing) a plan that deletes more than this share (0-1) of the managed records. 1 turns the guard off.',
+  },
+} as const satisfies FlagsSpec;
+
+/** The controller's command line: every feed-dns flag, plus kube-edge's additions. */
+export const controllerCli = defineCli({
+  name: 'feed-dns',
+  version: VERSION,
+  description:
+    "Keeps Route53 records for ingress hosts pointing at the right load balancer (sky-uk/feed's feed-dns). Flags may also be written with one dash (-r53-hosted-zone=Z1). Offline: 'feed-dns plan -f <files>' prints the changes without a cluster or AWS account (see 'feed-dns plan --help').",
+  envPrefix: 'FEED_DNS',
+  flags: {
+    debug: { type: 'boolean', description: 'Debug logging (same as --log-level=debug).' },
+    kubeconfig: {
+      type: 'string',
+      description: 'Path to a kubeconfig. Unset: $KUBECONFIG, then the in-cluster service account.',
+    },
+    'resync-period': {
+      type: 'duration',
+      default: 15 * 60_000,
+      description: 'Full recompute period, and how long the Route53 zone listing is trusted before listing again.',
+    },
+    'health-port': {
+      type: 'number',
+      integer: true,
+      default: DEFAULT_HEALTH_PORT,
+      description: 'Port for /healthz, /readyz, /metrics and feed\'s /health, /readiness, /alive.',
+    },
+    ...SELECTION_FLAGS,
+    'elb-label-value': {
+      type: 'string',
+      description:
+        'Alias mode: classic ELBs tagged sky.uk/KubernetesClusterFrontend=<value>, one per scheme, get ALIAS records.',
+    },
+    'nlb-label-value': {
+      type: 'string',
+      description:
+        'Alias mode (kube-edge): NLBs/ALBs (ELBv2) tagged sky.uk/KubernetesClusterFrontend=<value>, one per scheme.',
+    },
+    'alb-names': {
+      type: 'csv',
+      description: 'Alias mode: ELBv2 load balancers by name (one per scheme).',
+    },
+    'elb-region': {
+      type: 'string',
+      default: 'eu-west-1',
+      description: 'AWS region of the load balancers (and of the AWS clients).',
+    },
+    'aws-api-retries': {
+      type: 'number',
+      integer: true,
+      default: 5,
+      description: 'Retries per AWS API call (the SDK retries throttling and transient errors).',
+    },
+    'dry-run': {
+      type: 'boolean',
+      description: 'Plan and log every change (kube-edge); write nothing to Route53.',
+    },
+    pushgateway: { type: 'string', description: 'Prometheus pushgateway URL to push metrics to (job feed-dns).' },
+    'pushgateway-interval': {
+      type: 'duration',
+      default: 60_000,
+      description: 'Interval between pushes (a bare number is seconds).',
+    },
+    'pushgateway-label': {
+      type: 'map',
+      description: 'k=v labels added to every metric (and to pushes).',
+    },
+    'leader-elect': {
+      type: 'boolean',
+      default: true,
+      description: 'Only the replica holding the Lease writes to Route53 (kube-edge). --no-leader-elect for one replica.',
+    },
+    'leader-elect-namespace': {
+      type: 'string',
+      description: 'Namespace of the Lease. Default: $POD_NAMESPACE, the service account\'s namespace, or default.',
+    },
+    'leader-elect-name': { type: 'string', default: 'feed-dns', description: 'Name of the Lease.' },
+    'leader-elect-identity': {
+      type: 'string',
+      description: 'This replica\'s identity in the Lease. Default: $POD_NAME or the host name.',
+    },
+    'leader-elect-lease-duration': {
+      type: 'duration',
+      default: 15_000,
+      description: 'How long a Lease not renewed stays valid for the other replicas.',
+    },
+    'leader-elect-renew-deadline': {
+      type: 'duration',
+      default: 10_000,
+      description: 'A leader that could not renew for this long stops writing.',
+    },
+    'leader-elect-retry-period': {
+      type: 'duration',
+      default: 2_000,
+      description: 'Time between attempts to take or renew the Lease.',
+    },
+    ...LOG_FLAGS,
+  },
+});
+
+/** `feed-dns plan`: the offline plan. */
+export const planCli = defineCli({
+  name: 'feed-dns plan',
+  description:
+    'Prints the Route53 changes feed-dns would make for the Ingress manifests in the files, against zone snapshot files (aws route53 list-resource-record-sets output) or empty zones. Reads files only.',
+  envPrefix: 'FEED_DNS',
+  flags: {
+    filename: {
+      type: 'csv',
+      alias: 'f',
+      required: true,
+      env: false,
+      description: 'Manifest files or directories (YAML or JSON, Lists flattened). Repeatable.',
+    },
+    'zone-file': {
+      type: 'csv',
+      env: false,
+      description:
+        'A zone snapshot: JSON from `aws route53 list-resource-record-sets` (the zone is the SOA record\'s name), optionally with a "HostedZone": {"Id","Name"} member. Repeatable.',
+    },
+    frontend: {
+      type: 'map',
+      env: false,
+      description:
+        'Alias mode: scheme=<load balancer DNS name>@<canonical hosted zone id>, e.g. internal=internal-edge-1.eu-west-1.elb.amazonaws.com@Z32O12XQLNTSW2.',
+    },
+    output: {
+      type: 'enum',
+      choices: ['text', 'json'],
+      default: 'text',
+      env: false,
+      description: 'Output format.',
+    },
+    ...SELECTION_FLAGS,
+  },
+});
+
+/** Every flag name either command line knows, for {@link normaliseArgs}. */
+export const KNOWN_FLAGS: ReadonlySet<string> = new Set([
+  ...Object.keys(controllerCli.spec.flags),
+  ...Object.keys(planCli.spec.flags),
+  'help',
+  'version',
+]);
+
+/**
+ * Rewrites Go-style single-dash flags (`-r53-hosted-zone=Z1`, `-debug`) to `--` form for the
+ * known multi-letter names, so feed-dns manifests work unchanged. Single letters (`-f`, `-h`),
+ * negative numbers and unknown words are left alone (the parser then names them). Tokens after
+ * `--` are not touched. Pure.
+ */
+export function normaliseArgs(argv: readonly string[], known: ReadonlySet<string> = KNOWN_FLAGS): string[] {
+  const out: string[] = [];
+  let rest = false;
+  for (const token of argv) {
+    if (rest || token === '--') {
+      rest = true;
+      out.push(token);
+      continue;
+    }
+    const m = /^-([a-z][a-z0-9-]+)(=.*)?$/s.exec(token);
+    const name = m?.[1];
+    if (name !== undefined && known.has(name)) out.push(`-${token}`);
+    else out.push(token);
+  }
+  return out;
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// The only file that touches the process: argv, env, stdout/stderr, signals and exit.
+import { hostname } from 'node:os';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { createKubeClient, kubeEdgeUserAgent, loadKubeConfig } from '@kube-edge/k8s-watch';
+import { ConfigError, createLogger, createShutdown } from '@kube-edge/runtime';
+import { run } from './app.js';
+import { VERSION, controllerCli, normaliseArgs, planCli } from './cli.js';
+import { buildConfig } from './config.js';
+import { runPlanCommand } from './plan-command.js';
+
+const argv = normaliseArgs(process.argv.slice(2));
+
+function fail(err: unknown, name: string): never {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${name}: ${err.message}\nRun '${name} --help' for usage.\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+}
+
+if (argv[0] === 'plan') {
+  const parsed = planCli.parseOrExit(argv.slice(1), process.env);
+  try {
+    process.stdout.write(await runPlanCommand(parsed.values));
+  } catch (err) {
+    fail(err, 'feed-dns plan');
+  }
+} else {
+  const parsed = controllerCli.parseOrExit(argv, process.env);
+  const values = parsed.values;
+  const logger = createLogger({
+    level: values.debug ? 'debug' : values['log-level'],
+    format: values['log-format'],
+    name: 'feed-dns',
+  });
+  for (const w of parsed.warnings) logger.warn('deprecated flag', { detail: w });
+  const host = hostname();
+  try {
+    const loaded = loadKubeConfig({
+      ...(values.kubeconfig !== undefined || process.env.KUBECONFIG !== undefined
+        ? { kubeconfigPath: values.kubeconfig ?? process.env.KUBECONFIG ?? '' }
+        : {}),
+      inCluster: {
+        host: process.env.KUBERNETES_SERVICE_HOST ?? '',
+        port: process.env.KUBERNETES_SERVICE_PORT ?? '',
+      },
+    });
+    const config = buildConfig(values, {
+      namespace: process.env.POD_NAMESPACE ?? loaded.namespace,
+      identity: process.env.POD_NAME ?? host,
+    });
+    const aws = { region: config.region, maxAttempts: config.awsMaxAttempts };
+    const shutdown = createShutdown({
+      logger,
+      exit: (code) => void logger.close().then(() => process.exit(code)),
+    });
+    const app = await run(config, {
+      logger,
+      kubeClient: createKubeClient({ kubeConfig: loaded.kubeConfig, userAgent: kubeEdgeUserAgent('feed-dns', VERSION) }),
+      route53: new Route53Client(aws),
+      elb: new ElasticLoadBalancingClient(aws),
+      elbv2: new ElasticLoadBalancingV2Client(aws),
+      hostname: host,
+    });
+    shutdown.addStep('feed-dns', () => app.stop(), { timeoutMs: 20_000 });
+    shutdown.install();
+  } catch (err) {
+    logger.error('feed-dns cannot start', { err });
+    await logger.close();
+    fail(err, 'feed-dns');
+  }
+}
