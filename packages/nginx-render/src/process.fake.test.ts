@@ -1,4 +1,4 @@
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
@@ -23,6 +23,17 @@ while true; do wait; done
 }
 
 const cleanups: (() => Promise<void>)[] = [];
+
+// Running, as opposed to gone or a zombie: PID 1 here does not reap orphans, so a killed orphan
+// stays a zombie that `kill(pid, 0)` still finds.
+async function running(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -67,6 +78,15 @@ describe('createNginxProcess escalation and timeouts (fake nginx)', () => {
     await nginx.stop();
     expect(Date.now() - t).toBeGreaterThanOrEqual(380);
     expect(await nginx.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+
+  it('kills the workers too when the master had to be SIGKILLed, so none is left serving', async () => {
+    const { nginx, workers } = await startFake(['QUIT', 'TERM'], { stopTimeoutMs: 200 });
+    expect(workers).toHaveLength(1);
+    expect(await running(workers[0]!)).toBe(true);
+    await nginx.stop();
+    // A SIGKILLed master cannot take its workers down; they would keep the listening sockets.
+    expect(await running(workers[0]!)).toBe(false);
   });
 
   it('fails a reload whose workers are never replaced, counts it, and keeps the new file', async () => {

@@ -98,7 +98,10 @@ export interface NginxProcess {
   test(conf: string): Promise<NginxTestResult>;
   /** Perform a pending reload now, ignoring the minimum interval. Resolves false when none was pending. */
   flush(): Promise<boolean>;
-  /** SIGQUIT (graceful: workers finish their requests), then SIGTERM, then SIGKILL, each after `stopTimeoutMs`. Idempotent. */
+  /**
+   * SIGQUIT (graceful: workers finish their requests), then SIGTERM, then SIGKILL to the master
+   * and every child it had, each after `stopTimeoutMs`. Idempotent.
+   */
   stop(): Promise<void>;
   /** Resolves when the nginx master exits, for whatever reason. Never rejects. */
   readonly exited: Promise<NginxExit>;
@@ -251,7 +254,7 @@ class NginxProcessImpl implements NginxProcess {
       try {
         await this.waitUntilServing(child);
       } catch (err) {
-        if (this.running) child.kill('SIGKILL');
+        if (this.running) await this.killMasterAndWorkers(child);
         throw err;
       }
       this.started = true;
@@ -397,7 +400,7 @@ class NginxProcessImpl implements NginxProcess {
     if (this.reloadTimer !== undefined) this.clock.clearTimeout(this.reloadTimer);
     if (this.scrapeTimer !== undefined) this.clock.clearTimeout(this.scrapeTimer);
     this.reloadTimer = this.scrapeTimer = undefined;
-    for (const signal of ['SIGQUIT', 'SIGTERM', 'SIGKILL'] as const) {
+    for (const signal of ['SIGQUIT', 'SIGTERM'] as const) {
       if (!this.running) break;
       child.kill(signal);
       const timedOut = await Promise.race([
@@ -407,7 +410,26 @@ class NginxProcessImpl implements NginxProcess {
       if (!timedOut) break;
       this.logger.warn('nginx did not stop in time, escalating', { signal });
     }
+    if (this.running) await this.killMasterAndWorkers(child);
     await this.exited;
+  }
+
+  /**
+   * SIGKILL the master and then its workers: a SIGKILLed master cannot stop them, and orphaned
+   * workers would keep serving (and holding the listening sockets) with no one to stop them.
+   */
+  private async killMasterAndWorkers(child: ChildProcess): Promise<void> {
+    const pid = child.pid;
+    const workers = pid === undefined ? [] : (await listNginxChildren(pid)).map((w) => w.pid);
+    child.kill('SIGKILL');
+    await this.exited;
+    for (const w of workers) {
+      try {
+        process.kill(w, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
   }
 
   healthy(): boolean {
