@@ -742,8 +742,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     srv.keepAliveTimeout = 5000;
     return srv;
   };
-  const listen = async (srv: Server, port: number): Promise<number> => {
+  // Listens with a fresh server per attempt: the port may still be held for a moment after a restart.
+  const listen = async (secure: boolean, port: number): Promise<{ srv: Server; port: number }> => {
     for (let attempt = 0; ; attempt++) {
+      const srv = makeServer(secure);
       try {
         await new Promise<void>((resolve, reject) => {
           srv.once('error', reject);
@@ -755,9 +757,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         const addr = srv.address();
         if (addr === null || typeof addr === 'string')
           throw new Error('the API test server has no TCP address');
-        return addr.port;
+        return { srv, port: addr.port };
       } catch (err) {
-        // The port may still be held by the sockets of the previous run for a moment after a restart.
         if ((err as { code?: string }).code !== 'EADDRINUSE' || port === 0 || attempt >= 20) throw err;
         await sleep(50);
       }
@@ -768,13 +769,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   let mainPort = options.port ?? 0;
   let httpPort = 0;
   const startListening = async (): Promise<void> => {
-    const main = makeServer(tls !== undefined);
-    mainPort = await listen(main, mainPort);
-    servers = [main];
+    const main = await listen(tls !== undefined, mainPort);
+    mainPort = main.port;
+    servers = [main.srv];
     if (tls !== undefined) {
-      const plain = makeServer(false);
-      httpPort = await listen(plain, httpPort);
-      servers.push(plain);
+      const plain = await listen(false, httpPort);
+      httpPort = plain.port;
+      servers.push(plain.srv);
     } else {
       httpPort = mainPort;
     }
