@@ -114,7 +114,7 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
   const logger = deps.logger;
   const metrics = deps.metrics ?? createMetrics({ prefix: 'feed_dns', defaultLabels: config.metricLabels });
   const m = {
-    records: metrics.gauge('route53_records', 'Managed records found on the last pass.'),
+    records: metrics.gauge('route53_records', 'Managed records after the last pass (found, plus created, minus deleted).'),
     updates: metrics.counter('route53_updates', 'Route53 changes submitted.'),
     failures: metrics.counter('route53_failures', 'Failed Route53 list or change operations.'),
     skippedTotal: metrics.counter('skipped_ingress_entries', 'Ingress hosts skipped, by reason (each counted once while it stays skipped).', ['reason'] as const),
@@ -253,6 +253,8 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
           );
       }
       if (result.failed.length > 0) m.failures.inc();
+      const delta = result.applied.reduce((n, c) => n + (c.kind === 'create' ? 1 : c.kind === 'delete' ? -1 : 0), 0);
+      m.records.set(pp.plan.owned + delta);
       const summary: PassSummary = { ...base, failed: result.failed.length, outcome: 'applied' };
       logger.info('dns changes applied', { ...summary, applied: result.applied.length, dryRun: config.dryRun });
       finish(summary);

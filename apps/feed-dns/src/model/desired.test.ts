@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Endpoint } from '@kube-edge/dns-providers';
-import { buildDesired, planPass, zoneOf, type Frontends } from './desired.js';
+import { buildDesired, planPass, zoneOf, type AliasFrontend, type Frontends } from './desired.js';
 import type { IngressLike } from './entries.js';
 
-const INTERNAL = { kind: 'alias', name: 'int', dnsName: 'internal-int-1.eu-west-1.elb.amazonaws.com', hostedZoneId: 'Z32O12XQLNTSW2' } as const;
-const EXTERNAL = { kind: 'alias', name: 'ext', dnsName: 'ext-2.eu-west-1.elb.amazonaws.com', hostedZoneId: 'Z32O12XQLNTSW2' } as const;
-const ALIAS: Frontends = new Map([
+const INTERNAL = { kind: 'alias', name: 'int', dnsName: 'internal-int-1.eu-west-1.elb.amazonaws.com', hostedZoneId: 'Z32O12XQLNTSW2' } satisfies AliasFrontend;
+const EXTERNAL = { kind: 'alias', name: 'ext', dnsName: 'ext-2.eu-west-1.elb.amazonaws.com', hostedZoneId: 'Z32O12XQLNTSW2' } satisfies AliasFrontend;
+const ALIAS: Frontends = new Map<string, AliasFrontend>([
   ['internal', INTERNAL],
   ['internet-facing', EXTERNAL],
 ]);
