@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/require-await -- fakes implement async contracts without awaiting */
 import { describe, it, expect } from '@jest/globals';
-import { TerminalError } from '@kube-edge/runtime';
+import { ConfigError, TerminalError } from '@kube-edge/runtime';
 import { createFakeClock } from './fake-clock.js';
 import { createKeyedQueue } from './keyed-queue.js';
 
@@ -126,5 +126,13 @@ describe('createKeyedQueue', () => {
     await q2.stop();
     expect(aborted).toBe(true);
     expect(seen).toEqual(['a']);
+  });
+
+  it('refuses a rate limit that could never refill, instead of polling for a token every millisecond', () => {
+    const handler = async (): Promise<void> => undefined;
+    for (const rateLimit of [{ qps: 0, burst: 10 }, { qps: -1, burst: 10 }, { qps: Number.NaN, burst: 10 }, { qps: 10, burst: 0 }]) {
+      expect(() => createKeyedQueue({ handler, rateLimit })).toThrow(ConfigError);
+    }
+    expect(() => createKeyedQueue({ handler, concurrency: 0 })).toThrow(ConfigError);
   });
 });

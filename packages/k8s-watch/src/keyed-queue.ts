@@ -1,5 +1,5 @@
 import type { Logger } from '@kube-edge/runtime';
-import { createNoopLogger, isTerminal } from '@kube-edge/runtime';
+import { ConfigError, createNoopLogger, isTerminal } from '@kube-edge/runtime';
 import { backoffDelay } from './backoff.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { createSystemClock } from './clock.js';
@@ -13,13 +13,13 @@ export interface KeyedQueueOptions {
    * with per-key exponential backoff, unless the error is terminal (`isTerminal` from runtime).
    */
   handler: (key: string, signal: AbortSignal) => Promise<void>;
-  /** Keys processed at once. Default 1. */
+  /** Keys processed at once, ≥ 1. Default 1. */
   concurrency?: number;
   /** First retry delay of a key. Default 5 ms. */
   baseDelayMs?: number;
   /** Cap on a key's retry delay. Default 1000 s (client-go's default). */
   maxDelayMs?: number;
-  /** Global limit on handler calls. Default 10 per second, burst 100 (client-go's default). */
+  /** Global limit on handler calls: `qps` > 0, `burst` ≥ 1. Default 10 per second, burst 100 (client-go's default). */
   rateLimit?: { qps: number; burst: number };
   clock?: Clock;
   logger?: Logger;
@@ -59,14 +59,22 @@ export interface KeyedQueue {
   stats(): KeyedQueueStats;
 }
 
-/** Creates a {@link KeyedQueue}. */
+/** Creates a {@link KeyedQueue}. Throws ConfigError for a concurrency or rate limit under which no key could ever run. */
 export function createKeyedQueue(options: KeyedQueueOptions): KeyedQueue {
   const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new ConfigError('work queue concurrency must be a whole number ≥ 1', { key: 'concurrency' });
+  }
+  // A bucket that never refills would leave the pump re-arming a zero-length timer forever.
+  const rate = options.rateLimit ?? { qps: 10, burst: 100 };
+  if (!(rate.qps > 0) || !(rate.burst >= 1)) {
+    throw new ConfigError('work queue rate limit needs qps > 0 and burst ≥ 1', { key: 'rateLimit' });
+  }
   const baseDelayMs = options.baseDelayMs ?? 5;
   const maxDelayMs = options.maxDelayMs ?? 1_000_000;
   const clock = options.clock ?? createSystemClock();
   const log = options.logger ?? createNoopLogger();
-  const limiter: TokenBucket = createTokenBucket({ ...(options.rateLimit ?? { qps: 10, burst: 100 }), clock });
+  const limiter: TokenBucket = createTokenBucket({ ...rate, clock });
   const abort = new AbortController();
 
   const queue: string[] = [];
