@@ -1,0 +1,265 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
+import { createMetrics, type Metrics } from '@kube-edge/runtime';
+import {
+  freePort,
+  httpRequest,
+  makeTestCa,
+  makeTestCertificate,
+  startApiServer,
+  startEchoServer,
+  tempDir,
+  writeTestCertificate,
+  type ApiServer,
+  type EchoResponse,
+  type EchoServer,
+  type TempDir,
+  type TestCertificate,
+} from '@kube-edge/testkit';
+import WebSocket from 'ws';
+import { run, type DispatcherApp } from './app.js';
+import { config as makeConfig } from '../test/fixtures.js';
+import type { DispatcherConfig } from './config.js';
+
+const ROUTABLE = { 'github.com/30x.dispatcher.routable': 'true' };
+const HOSTS = 'github.com/30x.dispatcher.hosts';
+const PATHS = 'github.com/30x.dispatcher.paths';
+const WINDOW_MS = 400;
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+async function eventually<T>(fn: () => T | Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (ok(last)) return last;
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(last)} ${lastErr instanceof Error ? lastErr.message : ''}`);
+}
+
+// Real nginx, the testkit API server and echo backends on 127.0.0.x addresses standing in for pods.
+describe('dispatcher against an API server and real nginx', () => {
+  let api: ApiServer;
+  let app: DispatcherApp;
+  let metrics: Metrics;
+  let work: TempDir;
+  let cfg: DispatcherConfig;
+  let httpPort: number;
+  let sslPort: number;
+  let podPort: number;
+  let ca: TestCertificate;
+  let client: TestCertificate;
+  const echoes: EchoServer[] = [];
+  const echo = (name: string, host: string): Promise<EchoServer> =>
+    startEchoServer({ host, port: podPort, name }).then((e) => {
+      echoes.push(e);
+      return e;
+    });
+
+  const get = (host: string, path: string, headers: Record<string, string> = {}) =>
+    httpRequest({ url: `http://127.0.0.1:${httpPort}${path}`, host, headers });
+
+  function podObject(name: string, namespace: string, ip: string, paths: unknown, ready = true): Parameters<ApiServer['store']['create']>[0] {
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace, labels: ROUTABLE, annotations: { [PATHS]: typeof paths === 'string' ? paths : JSON.stringify(paths) } },
+      spec: { containers: [{ name: 'app', image: 'echo', ports: [{ containerPort: podPort }] }] },
+      status: { phase: 'Running', podIP: ip, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+    };
+  }
+  function createPod(name: string, namespace: string, ip: string, paths: unknown): void {
+    const obj = podObject(name, namespace, ip, paths);
+    api.store.create(obj);
+    // The store defaults a created pod to Pending: write the status as the kubelet would.
+    api.store.patchMerge('v1', 'Pod', namespace, name, { status: (obj as { status?: unknown }).status });
+  }
+  const reloads = async (): Promise<number> => {
+    const m = await metrics.registry.getSingleMetric('dispatcher_nginx_reloads_total')?.get();
+    return m?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+  };
+
+  beforeAll(async () => {
+    work = await tempDir('dispatcher-integ');
+    [httpPort, sslPort, podPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    ca = await makeTestCa();
+    const defaultCert = await makeTestCertificate({ commonName: 'default.invalid', ca });
+    const secureCert = await makeTestCertificate({ commonName: 'secure.test', ca });
+    client = await makeTestCertificate({ commonName: 'client', ca });
+    const def = await writeTestCertificate(work.path, 'default', defaultCert);
+    cfg = makeConfig({ port: httpPort, 'ssl-port': sslPort, 'ssl-cert': def.certPath, 'ssl-key': def.keyPath, 'ssl-cert-dir': `${work.path}/ssl` });
+
+    await Promise.all([echo('web-a', '127.0.0.2'), echo('web-b', '127.0.0.3'), echo('web-c', '127.0.0.4'), echo('shop-1', '127.0.0.5'), echo('partial', '127.0.0.6')]);
+
+    api = await startApiServer();
+    const ssl = (key: string) => ({ valueFrom: { secretKeyRef: { key } } });
+    api.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web', labels: ROUTABLE, annotations: { [HOSTS]: JSON.stringify({ 'web.test': {} }) } } });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'shop', labels: ROUTABLE, annotations: { [HOSTS]: JSON.stringify({ 'shop.test': {}, 'secure.test': { ssl: { certificate: ssl('ssl.crt'), certificateKey: ssl('ssl.key'), clientCertificate: ssl('client.crt') } } }) } },
+    });
+    api.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'broken', labels: ROUTABLE, annotations: { [HOSTS]: JSON.stringify({ 'invalid#>.host': {}, 'broken.test': {} }) } } });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'routing', namespace: 'shop' },
+      data: { 'api-key': b64('supersecret'), 'ssl.crt': b64(secureCert.cert), 'ssl.key': b64(secureCert.key), 'client.crt': b64(ca.cert) },
+    });
+    createPod('web-a', 'web', '127.0.0.2', [{ basePath: '/app', containerPort: String(podPort) }, { basePath: '/rewrite', containerPort: String(podPort), targetPath: '/people' }, { basePath: '/weighted', containerPort: String(podPort), weight: 3 }]);
+    createPod('web-b', 'web', '127.0.0.3', [{ basePath: '/app', containerPort: String(podPort) }, { basePath: '/weighted', containerPort: String(podPort), weight: 1 }]);
+    createPod('shop-1', 'shop', '127.0.0.5', [{ basePath: '/api', containerPort: String(podPort) }]);
+    createPod('partial', 'broken', '127.0.0.6', [{ basePath: '/bad', containerPort: '99999' }, { basePath: '/x;return 200', containerPort: String(podPort) }, { basePath: '/ok', containerPort: String(podPort) }]);
+    createPod('not-json', 'broken', '127.0.0.6', '[{"basePath": "/nj", "containerPort": 1}]');
+
+    const { kubeConfig } = loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() });
+    metrics = createMetrics({ prefix: 'dispatcher', collectDefaultMetrics: false });
+    app = await run(cfg, {
+      client: createKubeClient({ kubeConfig }),
+      metrics,
+      mock: false,
+      eventWindowMs: WINDOW_MS,
+      nginxWorkDir: `${work.path}/nginx`,
+      healthPort: 0,
+      healthHost: '127.0.0.1',
+      nginxStopTimeoutMs: 2000,
+    });
+    await app.ready;
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await api?.close();
+    await Promise.all(echoes.map((e) => e.close()));
+    await work?.remove();
+  });
+
+  it('routes host+path to the pods of the namespace and answers unknown paths with the default location', async () => {
+    const res = await get('web.test', '/app/hello');
+    expect(res.status).toBe(200);
+    expect(['web-a', 'web-b']).toContain(res.json<EchoResponse>().name);
+    expect(res.json<EchoResponse>().path).toBe('/app/hello');
+    expect((await get('web.test', '/nowhere')).status).toBe(404);
+    expect((await get('127.0.0.1', app.healthUrl.length > 0 ? '/dispatcher/status' : '')).status).toBe(200);
+  });
+
+  it('rewrites the matched prefix to targetPath', async () => {
+    const res = await get('web.test', '/rewrite/42');
+    expect(res.json<EchoResponse>()).toMatchObject({ name: 'web-a', path: '/people/42' });
+  });
+
+  it('honours weights (3:1)', async () => {
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 40; i++) {
+      const name = (await get('web.test', '/weighted')).json<EchoResponse>().name;
+      counts[name] = (counts[name] ?? 0) + 1;
+    }
+    expect(counts['web-a']! / counts['web-b']!).toBeGreaterThanOrEqual(2.5);
+    expect(counts['web-a']! / counts['web-b']!).toBeLessThanOrEqual(3.5);
+  });
+
+  it('checks the API key: missing or wrong gives 403, base64 of the secret value gives 200', async () => {
+    expect((await get('shop.test', '/api')).status).toBe(403);
+    expect((await get('shop.test', '/api', { 'X-ROUTING-API-KEY': 'supersecret' })).status).toBe(403);
+    const ok = await get('shop.test', '/api', { 'X-ROUTING-API-KEY': 'c3VwZXJzZWNyZXQ=' });
+    expect(ok.status).toBe(200);
+    expect(ok.json<EchoResponse>().name).toBe('shop-1');
+  });
+
+  it('serves the TLS host by SNI with the certificate from the Secret and requires the client certificate', async () => {
+    const url = `https://127.0.0.1:${sslPort}/api`;
+    const headers = { 'X-ROUTING-API-KEY': 'c3VwZXJzZWNyZXQ=' };
+    const withClient = await httpRequest({ url, host: 'secure.test', ca: ca.cert, cert: client.cert, key: client.key, headers });
+    expect(withClient.peerCertificate?.commonName).toBe('secure.test');
+    expect(withClient.status).toBe(200);
+    expect(withClient.json<EchoResponse>().name).toBe('shop-1');
+    const without = await httpRequest({ url, host: 'secure.test', ca: ca.cert, headers });
+    expect(without.status).toBe(400);
+    // The SSL host does not listen on the plain port: it falls to the default server (444).
+    await expect(get('secure.test', '/api', headers)).rejects.toThrow();
+  });
+
+  it('passes a WebSocket upgrade through to the pod', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${httpPort}/app/ws`, { headers: { host: 'web.test' } });
+    try {
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      const reply = new Promise<string>((resolve) => socket.once('message', (data: Buffer) => resolve(data.toString('utf8'))));
+      socket.send('hi');
+      expect(await reply).toMatch(/^web-[ab]: hi$/);
+    } finally {
+      socket.terminate();
+    }
+  });
+
+  it('closes the connection for an unknown host (444)', async () => {
+    await expect(get('unknown.test', '/app')).rejects.toThrow();
+  });
+
+  it('skips each invalid annotation entry, keeps the rest serving, and records Events', async () => {
+    expect((await get('broken.test', '/ok')).json<EchoResponse>().name).toBe('partial');
+    expect((await get('broken.test', '/bad')).status).toBe(404);
+    expect(app.lastConfig()).not.toContain('return 200;\n            proxy');
+    const skipped = app.lastModel()!.skipped.map((s) => [s.name, s.reason]);
+    expect(skipped).toEqual(expect.arrayContaining([['broken', 'InvalidHost'], ['partial', 'InvalidPathEntry'], ['not-json', 'InvalidPathsAnnotation']]));
+    const events = await eventually(
+      // Events about a Namespace (cluster-scoped) go to the default namespace.
+      () => [...api.store.list('v1', 'Event', 'broken'), ...api.store.list('v1', 'Event', 'default')] as { reason?: string; involvedObject?: { name?: string } }[],
+      (evs) => evs.some((e) => e.reason === 'InvalidPathsAnnotation') && evs.some((e) => e.reason === 'InvalidHost'),
+      'Events in namespace broken',
+    );
+    expect(events.map((e) => [e.involvedObject?.name, e.reason])).toEqual(expect.arrayContaining([['partial', 'InvalidPathEntry'], ['not-json', 'InvalidPathsAnnotation'], ['broken', 'InvalidHost']]));
+    const text = await (await fetch(`${app.healthUrl}/metrics`)).text();
+    expect(text).toMatch(/dispatcher_skipped_objects_total\{reason="InvalidPathEntry"\} [1-9]/);
+  });
+
+  it('keeps the routing Secret when another Secret in the namespace changes or goes', async () => {
+    api.store.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'other', namespace: 'shop' }, data: { token: b64('x') } });
+    api.store.patchMerge('v1', 'Secret', 'shop', 'other', { data: { token: b64('y') } });
+    api.store.delete('v1', 'Secret', 'shop', 'other');
+    await new Promise((r) => setTimeout(r, WINDOW_MS * 3));
+    await app.idle();
+    expect((await get('shop.test', '/api')).status).toBe(403);
+  });
+
+  it('removes a pod that becomes unready, and adds it back when ready', async () => {
+    api.store.patchMerge('v1', 'Pod', 'web', 'web-b', { status: { conditions: [{ type: 'Ready', status: 'False' }] } });
+    await eventually(() => app.lastConfig(), (t) => !t.includes('127.0.0.3'), 'web-b removed from the config');
+    const names = new Set<string>();
+    for (let i = 0; i < 8; i++) names.add((await get('web.test', '/app')).json<EchoResponse>().name);
+    expect([...names]).toEqual(['web-a']);
+    api.store.patchMerge('v1', 'Pod', 'web', 'web-b', { status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    await eventually(() => app.lastConfig(), (t) => t.includes('127.0.0.3'), 'web-b back in the config');
+  });
+
+  it('coalesces a burst of 200 pod changes inside one window into at most 2 reloads', async () => {
+    createPod('web-c', 'web', '127.0.0.4', [{ basePath: '/burst', containerPort: String(podPort), weight: 1 }]);
+    await eventually(async () => get('web.test', '/burst'), (r) => r.status === 200, 'web-c routed');
+    await app.idle();
+    const before = await reloads();
+    const start = Date.now();
+    for (let w = 2; w <= 201; w++) {
+      api.store.patchMerge('v1', 'Pod', 'web', 'web-c', { metadata: { annotations: { [PATHS]: JSON.stringify([{ basePath: '/burst', containerPort: String(podPort), weight: w }]) } } });
+    }
+    expect(Date.now() - start).toBeLessThan(WINDOW_MS);
+    await eventually(() => app.lastConfig(), (t) => t.includes('weight=201'), 'the last change applied');
+    await new Promise((r) => setTimeout(r, WINDOW_MS * 2));
+    await app.idle();
+    const after = await reloads();
+    expect(after - before).toBeGreaterThanOrEqual(1);
+    expect(after - before).toBeLessThanOrEqual(2);
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    expect((await fetch(`${app.healthUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${app.healthUrl}/readyz`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { SERVICE_ACCOUNT_DIR, createKubeClient, kubeEdgeUserAgent, loadKubeConfig } from '@kube-edge/k8s-watch';
+import { ConfigError, createLogger, createMetrics, createShutdown, parseLogLevel } from '@kube-edge/runtime';
+import { renderFromFiles, run } from './app.js';
+import { VERSION, cli, withDefaultCommand } from './cli.js';
+import { buildConfig } from './config.js';
+
+// The only file that touches the process: argv, env, stdout/stderr, signals and exit.
+const parsed = cli.parseOrExit(withDefaultCommand(process.argv.slice(2)), process.env);
+const values = parsed.values;
+const logger = createLogger({ level: parseLogLevel(values['log-level'], '--log-level'), format: values['log-format'], name: 'dispatcher' });
+
+function fatal(err: unknown): never {
+  const key = err instanceof ConfigError ? err.key : undefined;
+  process.stderr.write(`dispatcher: ${(err as Error).message}${key !== undefined ? ` (${key})` : ''}\n`);
+  process.exit(2);
+}
+
+let config;
+try {
+  config = buildConfig(values, { fileExists: (p) => existsSync(p) });
+} catch (err) {
+  fatal(err);
+}
+
+if (parsed.command === 'render') {
+  const files = parsed.values.filename;
+  if (files.length === 0) fatal(new ConfigError('render needs -f <files or directories>', { key: '--filename' }));
+  const { text, model } = await renderFromFiles(config, files);
+  for (const s of model.skipped) process.stderr.write(`skipped ${s.kind} ${s.namespace !== undefined ? `${s.namespace}/` : ''}${s.name}: ${s.reason}: ${s.message}\n`);
+  process.stdout.write(text);
+  process.exit(0);
+}
+
+const tokenPath = join(SERVICE_ACCOUNT_DIR, 'token');
+const inCluster = existsSync(tokenPath);
+// The original ran in mock mode whenever the service-account token was absent (spec §4).
+const mock = values['mock-mode'] === 'on' || (values['mock-mode'] === 'auto' && !inCluster);
+// Printed at start as the original did (printConf); nothing here is secret.
+logger.info('configuration', { values, mock, inCluster });
+
+let client;
+try {
+  const defaultKubeconfig = join(homedir(), '.kube', 'config');
+  const kubeconfigPath = values.kubeconfig ?? (!inCluster && existsSync(defaultKubeconfig) ? defaultKubeconfig : undefined);
+  const { kubeConfig } = loadKubeConfig({
+    ...(kubeconfigPath !== undefined ? { kubeconfigPath } : {}),
+    ...(values['kube-context'] !== undefined ? { context: values['kube-context'] } : {}),
+    inCluster: { host: process.env.KUBERNETES_SERVICE_HOST ?? '', port: process.env.KUBERNETES_SERVICE_PORT ?? '' },
+  });
+  client = createKubeClient({ kubeConfig, userAgent: kubeEdgeUserAgent('dispatcher', VERSION) });
+} catch (err) {
+  fatal(err);
+}
+
+const metrics = createMetrics({ prefix: 'dispatcher' });
+const shutdown = createShutdown({ logger, exit: (code) => void logger.close().then(() => process.exit(code)) });
+shutdown.install();
+try {
+  const app = await run(config, {
+    client,
+    logger,
+    metrics,
+    mock,
+    eventWindowMs: values['event-window'],
+    nginxBinary: values['nginx-binary'],
+    nginxWorkDir: values['nginx-work-dir'],
+    healthPort: values['health-port'],
+    podName: values['pod-name'],
+  });
+  shutdown.addStep('dispatcher', () => app.stop(), { timeoutMs: 30_000 });
+  if (app.nginx !== undefined) {
+    void app.nginx.exited.then((exit) => {
+      if (!shutdown.stopping) {
+        logger.error('nginx exited unexpectedly', { ...exit });
+        void shutdown.shutdown('nginx exited', { exitCode: 1 });
+      }
+    });
+  }
+} catch (err) {
+  logger.error('start failed', { err });
+  await logger.close();
+  process.exit(1);
+}
