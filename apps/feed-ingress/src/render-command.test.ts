@@ -5,7 +5,11 @@ import { defaultFeedModelConfig } from './model/config.js';
 import { runRenderCommand } from './render-command.js';
 
 const examples = fileURLToPath(new URL('../../../examples/feed-ingress', import.meta.url));
-const config = defaultFeedModelConfig({ ingressClass: 'internal', ingressPort: 8080, ingressHttpsPort: 8443 });
+const config = defaultFeedModelConfig({
+  ingressClass: 'internal',
+  ingressPort: 8080,
+  ingressHttpsPort: 8443,
+});
 
 async function render(files: string[]): Promise<{ code: number; text: string }> {
   let text = '';
@@ -21,7 +25,9 @@ describe('runRenderCommand', () => {
     expect(text).toContain('server_name secure.example.test;');
     expect(text).not.toContain('server_name broken.example.test;');
     expect(text).not.toContain('www.example.test');
-    expect(text).toMatch(/# {3}Ingress shop\/broken-allow: sky\.uk\/allow: entry "not-an-ip" is not an IP or CIDR/);
+    expect(text).toMatch(
+      /# {3}Ingress shop\/broken-allow: sky\.uk\/allow: entry "not-an-ip" is not an IP or CIDR/,
+    );
     expect(text).toContain('# skipped: 1\n');
   });
 

@@ -14,7 +14,11 @@ export interface RenderCommandOptions {
 }
 
 function list<T>(objects: KubeObjectLike[], kind: string, apiVersion: string, namespaced: boolean): T[] {
-  return createStaticLister<KubeObjectLike>(objects, { kind, apiVersion, ...(namespaced ? { defaultNamespace: 'default' } : {}) }).list() as T[];
+  return createStaticLister<KubeObjectLike>(objects, {
+    kind,
+    apiVersion,
+    ...(namespaced ? { defaultNamespace: 'default' } : {}),
+  }).list() as T[];
 }
 
 /** Splits loaded manifests into the model's input; objects without a namespace get `default`, as kubectl would. Pure. */

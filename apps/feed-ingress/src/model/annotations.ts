@@ -62,7 +62,16 @@ function parseUint(value: string): number | undefined {
   return n <= MAX_INT ? n : undefined;
 }
 
-const GO_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const GO_UNITS_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /**
  * Parses a Go `time.ParseDuration` string (`30s`, `1m30s`, `1.5h`, `500ms`, `0`) into
@@ -86,7 +95,11 @@ export function parseGoDuration(value: string): number | undefined {
   return Number.isFinite(total) ? total : undefined;
 }
 
-function boolAnnotation(annotations: Record<string, string>, name: string, warn: (reason: string) => void): boolean | undefined {
+function boolAnnotation(
+  annotations: Record<string, string>,
+  name: string,
+  warn: (reason: string) => void,
+): boolean | undefined {
   const raw = annotations[name];
   if (raw === undefined) return undefined;
   if (raw === 'true') return true;
@@ -144,7 +157,8 @@ export function readIngressSettings(
   const a = ANNOTATIONS;
 
   let lbScheme: IngressSettings['lbScheme'];
-  const schemeName = annotations[a.frontendScheme] !== undefined ? a.frontendScheme : a.legacyFrontendElbScheme;
+  const schemeName =
+    annotations[a.frontendScheme] !== undefined ? a.frontendScheme : a.legacyFrontendElbScheme;
   const scheme = annotations[schemeName];
   if (scheme !== undefined) {
     if (scheme === 'internal' || scheme === 'internet-facing') lbScheme = scheme;
@@ -165,32 +179,49 @@ export function readIngressSettings(
 
   // The new name overrides the legacy one; an unusable new value falls back to a usable legacy one.
   const timeout = intAnnotation(annotations, a.backendTimeoutSeconds, 1, warn);
-  const legacyTimeout = timeout === undefined ? intAnnotation(annotations, a.legacyBackendKeepaliveSeconds, 1, warn) : undefined;
+  const legacyTimeout =
+    timeout === undefined ? intAnnotation(annotations, a.legacyBackendKeepaliveSeconds, 1, warn) : undefined;
   const backendTimeoutSeconds = timeout ?? legacyTimeout ?? defaults.backendTimeoutSeconds;
 
-  const backendMaxConnections = intAnnotation(annotations, a.backendMaxConnections, 0, warn) ?? defaults.backendMaxConnections;
+  const backendMaxConnections =
+    intAnnotation(annotations, a.backendMaxConnections, 0, warn) ?? defaults.backendMaxConnections;
 
   let backendKeepaliveTimeoutSeconds: number | undefined;
   const keepaliveRaw = annotations[a.backendConnectionKeepalive];
   if (keepaliveRaw !== undefined) {
     const ms = parseGoDuration(keepaliveRaw);
-    if (ms === undefined) warn(`${a.backendConnectionKeepalive}: "${keepaliveRaw}" is not a duration such as 30s or 1m; using the nginx default`);
-    else if (ms < 1000) warn(`${a.backendConnectionKeepalive}: "${keepaliveRaw}" is below one second; using the nginx default`);
-    else if (ms > 365 * 86_400_000) warn(`${a.backendConnectionKeepalive}: "${keepaliveRaw}" is longer than 365 days; using the nginx default`);
+    if (ms === undefined)
+      warn(
+        `${a.backendConnectionKeepalive}: "${keepaliveRaw}" is not a duration such as 30s or 1m; using the nginx default`,
+      );
+    else if (ms < 1000)
+      warn(`${a.backendConnectionKeepalive}: "${keepaliveRaw}" is below one second; using the nginx default`);
+    else if (ms > 365 * 86_400_000)
+      warn(
+        `${a.backendConnectionKeepalive}: "${keepaliveRaw}" is longer than 365 days; using the nginx default`,
+      );
     else backendKeepaliveTimeoutSeconds = Math.floor(ms / 1000);
   }
 
   const maxRequests = intAnnotation(annotations, a.backendMaxRequestsPerConnection, 0, warn);
-  const backendMaxRequestsPerConnection = maxRequests === undefined || maxRequests === 0 ? DEFAULT_MAX_REQUESTS_PER_CONNECTION : maxRequests;
+  const backendMaxRequestsPerConnection =
+    maxRequests === undefined || maxRequests === 0 ? DEFAULT_MAX_REQUESTS_PER_CONNECTION : maxRequests;
 
-  let proxyBufferSizeKb = intAnnotation(annotations, a.proxyBufferSizeInKb, 1, warn) ?? defaults.proxyBufferSizeKb;
+  let proxyBufferSizeKb =
+    intAnnotation(annotations, a.proxyBufferSizeInKb, 1, warn) ?? defaults.proxyBufferSizeKb;
   if (proxyBufferSizeKb > MAX_PROXY_BUFFER_SIZE_KB) {
-    warn(`${a.proxyBufferSizeInKb}: ${proxyBufferSizeKb} exceeds the maximum ${MAX_PROXY_BUFFER_SIZE_KB}; using ${MAX_PROXY_BUFFER_SIZE_KB}`);
+    warn(
+      `${a.proxyBufferSizeInKb}: ${proxyBufferSizeKb} exceeds the maximum ${MAX_PROXY_BUFFER_SIZE_KB}; using ${MAX_PROXY_BUFFER_SIZE_KB}`,
+    );
     proxyBufferSizeKb = MAX_PROXY_BUFFER_SIZE_KB;
   }
-  let proxyBufferBlocks = intAnnotation(annotations, a.proxyBufferBlocks, MIN_PROXY_BUFFER_BLOCKS, warn) ?? defaults.proxyBufferBlocks;
+  let proxyBufferBlocks =
+    intAnnotation(annotations, a.proxyBufferBlocks, MIN_PROXY_BUFFER_BLOCKS, warn) ??
+    defaults.proxyBufferBlocks;
   if (proxyBufferBlocks > MAX_PROXY_BUFFER_BLOCKS) {
-    warn(`${a.proxyBufferBlocks}: ${proxyBufferBlocks} exceeds the maximum ${MAX_PROXY_BUFFER_BLOCKS}; using ${MAX_PROXY_BUFFER_BLOCKS}`);
+    warn(
+      `${a.proxyBufferBlocks}: ${proxyBufferBlocks} exceeds the maximum ${MAX_PROXY_BUFFER_BLOCKS}; using ${MAX_PROXY_BUFFER_BLOCKS}`,
+    );
     proxyBufferBlocks = MAX_PROXY_BUFFER_BLOCKS;
   }
 

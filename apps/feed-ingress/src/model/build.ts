@@ -13,9 +13,25 @@ import {
   type Upstream,
 } from '@kube-edge/nginx-render';
 import { ANNOTATIONS, readIngressSettings, type IngressSettings } from './annotations.js';
-import { allowRules, defaultServer, eventsSettings, FEED_TLS_SETTINGS, httpSettings, mainSettings, notFoundLocation, statusServer } from './http.js';
+import {
+  allowRules,
+  defaultServer,
+  eventsSettings,
+  FEED_TLS_SETTINGS,
+  httpSettings,
+  mainSettings,
+  notFoundLocation,
+  statusServer,
+} from './http.js';
 import { tlsHostMatches, tlsPairFromSecret, type TlsPair } from './tls.js';
-import type { FeedModel, FeedModelConfig, FeedModelInput, ServedIngress, SkippedObject, TlsFile } from './types.js';
+import type {
+  FeedModel,
+  FeedModelConfig,
+  FeedModelInput,
+  ServedIngress,
+  SkippedObject,
+  TlsFile,
+} from './types.js';
 
 /** The annotation an IngressClass uses to mark itself the cluster default. */
 export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
@@ -56,7 +72,11 @@ const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * one exists, must name `--ingress-class-controller`); otherwise a classless ingress is served
  * with `--include-classless-ingresses`, or when our IngressClass is the cluster default.
  */
-function classMatches(ingress: V1Ingress, config: FeedModelConfig, classes: ReadonlyMap<string, V1IngressClass>): boolean {
+function classMatches(
+  ingress: V1Ingress,
+  config: FeedModelConfig,
+  classes: ReadonlyMap<string, V1IngressClass>,
+): boolean {
   const annotation = ingress.metadata?.annotations?.[ANNOTATIONS.ingressClass];
   if (annotation !== undefined) return annotation === config.ingressClass;
   const ours = classes.get(config.ingressClass);
@@ -64,11 +84,16 @@ function classMatches(ingress: V1Ingress, config: FeedModelConfig, classes: Read
   const className = ingress.spec?.ingressClassName;
   if (className !== undefined && className !== '') return className === config.ingressClass && oursIsOurs;
   if (config.includeClasslessIngresses) return true;
-  return ours !== undefined && oursIsOurs && ours.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true';
+  return (
+    ours !== undefined && oursIsOurs && ours.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true'
+  );
 }
 
 /** Namespace selectors (spec/feed.md §3.1): any-match or all-match, both comparing name and value. */
-function namespaceMatches(labels: Readonly<Record<string, string>> | undefined, config: FeedModelConfig): boolean {
+function namespaceMatches(
+  labels: Readonly<Record<string, string>> | undefined,
+  config: FeedModelConfig,
+): boolean {
   const selectors = config.namespaceSelectors;
   if (selectors.length === 0) return true;
   if (labels === undefined) return false;
@@ -114,17 +139,25 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     const id = `${list === skipped ? 's' : 'w'}\0${ref.ns}\0${ref.name}\0${reason}`;
     if (reported.has(id)) return;
     reported.add(id);
-    list.push({ kind: 'Ingress', namespace: ref.ns, name: ref.name, ...(ref.uid !== undefined ? { uid: ref.uid } : {}), reason });
+    list.push({
+      kind: 'Ingress',
+      namespace: ref.ns,
+      name: ref.name,
+      ...(ref.uid !== undefined ? { uid: ref.uid } : {}),
+      reason,
+    });
   };
 
   const services = new Map<string, V1Service>();
-  for (const s of input.services) services.set(key(s.metadata?.namespace ?? 'default', s.metadata?.name ?? ''), s);
+  for (const s of input.services)
+    services.set(key(s.metadata?.namespace ?? 'default', s.metadata?.name ?? ''), s);
   const namespaceLabels = new Map<string, Record<string, string>>();
   for (const n of input.namespaces) namespaceLabels.set(n.metadata?.name ?? '', n.metadata?.labels ?? {});
   const classes = new Map<string, V1IngressClass>();
   for (const c of input.ingressClasses) classes.set(c.metadata?.name ?? '', c);
   const secrets = new Map<string, V1Secret>();
-  for (const s of input.secrets) secrets.set(key(s.metadata?.namespace ?? 'default', s.metadata?.name ?? ''), s);
+  for (const s of input.secrets)
+    secrets.set(key(s.metadata?.namespace ?? 'default', s.metadata?.name ?? ''), s);
 
   const ingresses = [...input.ingresses].sort(
     (a, b) =>
@@ -147,14 +180,25 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
   let ignoredIngresses = 0;
 
   for (const ingress of ingresses) {
-    const ref: IngressRef = { ns: ingress.metadata?.namespace ?? 'default', name: ingress.metadata?.name ?? '', uid: ingress.metadata?.uid };
+    const ref: IngressRef = {
+      ns: ingress.metadata?.namespace ?? 'default',
+      name: ingress.metadata?.name ?? '',
+      uid: ingress.metadata?.uid,
+    };
     if (!classMatches(ingress, config, classes) || !namespaceMatches(namespaceLabels.get(ref.ns), config)) {
       ignoredIngresses++;
       continue;
     }
-    const settings = readIngressSettings(ingress.metadata?.annotations ?? {}, defaults, (reason) => report(warnings, ref, reason));
+    const settings = readIngressSettings(ingress.metadata?.annotations ?? {}, defaults, (reason) =>
+      report(warnings, ref, reason),
+    );
     adopted.push({ ref, ingress, settings });
-    if (ingress.spec?.defaultBackend !== undefined) report(warnings, ref, 'spec.defaultBackend is not supported (feed serves only rules with a host); it is ignored');
+    if (ingress.spec?.defaultBackend !== undefined)
+      report(
+        warnings,
+        ref,
+        'spec.defaultBackend is not supported (feed serves only rules with a host); it is ignored',
+      );
     const rules = ingress.spec?.rules ?? [];
     if (rules.length === 0) {
       report(skipped, ref, 'has no rules: nothing to serve');
@@ -194,7 +238,11 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
         }
         const clusterIp = svc.spec?.clusterIP ?? '';
         if (clusterIp === 'None') {
-          report(skipped, ref, `${where}: service "${backend.name}" is headless (clusterIP None); feed proxies to the ClusterIP`);
+          report(
+            skipped,
+            ref,
+            `${where}: service "${backend.name}" is headless (clusterIP None); feed proxies to the ClusterIP`,
+          );
           return;
         }
         if (clusterIp === '') {
@@ -208,7 +256,9 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
         }
         const portNumber = backend.port?.number;
         if (portNumber === undefined || portNumber === 0) {
-          const reason = backend.port?.name ? `named service port "${backend.port.name}" is not supported; use port.number` : 'backend has no service port number';
+          const reason = backend.port?.name
+            ? `named service port "${backend.port.name}" is not supported; use port.number`
+            : 'backend has no service port number';
           report(skipped, ref, `${where}: ${reason}`);
           return;
         }
@@ -219,10 +269,16 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
         }
         const declared = svc.spec?.ports;
         if (declared !== undefined && !declared.some((sp) => sp.port === port.value)) {
-          report(warnings, ref, `service "${backend.name}" does not declare port ${port.value}; kube-proxy will not forward it`);
+          report(
+            warnings,
+            ref,
+            `service "${backend.name}" does not declare port ${port.value}; kube-proxy will not forward it`,
+          );
         }
         // An explicit sky.uk/exact-path wins; otherwise pathType Exact/Prefix; otherwise the flag.
-        const exact = settings.exactPath ?? (p.pathType === 'Exact' ? true : p.pathType === 'Prefix' ? false : config.defaultExactPath);
+        const exact =
+          settings.exactPath ??
+          (p.pathType === 'Exact' ? true : p.pathType === 'Prefix' ? false : config.defaultExactPath);
         const locPath = exact ? (rawPath === '' ? '/' : rawPath) : normalisePrefixPath(rawPath);
         const path = validatePath(locPath);
         if (!path.ok) {
@@ -250,14 +306,20 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
   candidates.sort((a, b) => compare(a.sortKey, b.sortKey));
   const byLocation = new Map<string, Entry>();
   const byHost = new Map<string, Entry[]>();
-  const uidOf = new Map<string, string | undefined>(adopted.map((a) => [key(a.ref.ns, a.ref.name), a.ref.uid]));
+  const uidOf = new Map<string, string | undefined>(
+    adopted.map((a) => [key(a.ref.ns, a.ref.name), a.ref.uid]),
+  );
   for (const e of candidates) {
     const locKey = `${e.host}\0${e.match}\0${e.path}`;
     const first = byLocation.get(locKey);
     if (first !== undefined) {
       const ref = { ns: e.ns, name: e.name, uid: uidOf.get(key(e.ns, e.name)) };
       const what = `${e.match === 'exact' ? 'exact ' : ''}location "${e.path}"`;
-      report(skipped, ref, `host "${e.host}" path "${e.rawPath}": ${what} is already served by ${first.ns}/${first.name}`);
+      report(
+        skipped,
+        ref,
+        `host "${e.host}" path "${e.rawPath}": ${what} is already served by ${first.ns}/${first.name}`,
+      );
       continue;
     }
     byLocation.set(locKey, e);
@@ -272,19 +334,29 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
   // TLS (kube-edge): spec.tls secrets give per-host certificates, selected by SNI.
   const httpsPort = config.ingressHttpsPort;
   const defaultTls: TlsSettings | undefined =
-    config.defaultSslPath === undefined ? undefined : { certificate: `${config.defaultSslPath}.crt`, certificateKey: `${config.defaultSslPath}.key`, ...FEED_TLS_SETTINGS };
+    config.defaultSslPath === undefined
+      ? undefined
+      : {
+          certificate: `${config.defaultSslPath}.crt`,
+          certificateKey: `${config.defaultSslPath}.key`,
+          ...FEED_TLS_SETTINGS,
+        };
   const hostTls = new Map<string, { pair: TlsPair; from: string }>();
   const tlsFiles = new Map<string, TlsFile>();
   if (httpsPort !== undefined) {
     const pairs = new Map<string, ReturnType<typeof tlsPairFromSecret>>();
     for (const { ref, ingress } of adopted) {
       if (!served.has(key(ref.ns, ref.name))) continue;
-      const ruleHosts = (ingress.spec?.rules ?? []).map((r) => validateHostname(r.host ?? '')).flatMap((r) => (r.ok ? [r.value] : []));
+      const ruleHosts = (ingress.spec?.rules ?? [])
+        .map((r) => validateHostname(r.host ?? ''))
+        .flatMap((r) => (r.ok ? [r.value] : []));
       (ingress.spec?.tls ?? []).forEach((tls, ti) => {
         const patterns = (tls.hosts ?? []).length > 0 ? (tls.hosts ?? []) : ruleHosts;
-        const fallback = defaultTls === undefined ? 'are not served over https' : 'use the default certificate';
+        const fallback =
+          defaultTls === undefined ? 'are not served over https' : 'use the default certificate';
         // Only the ingress's own rule hosts: a secret in one namespace never covers another team's host.
-        const covered = (pattern: string): string[] => [...new Set(ruleHosts)].filter((h) => byHost.has(h) && tlsHostMatches(pattern, h)).sort(compare);
+        const covered = (pattern: string): string[] =>
+          [...new Set(ruleHosts)].filter((h) => byHost.has(h) && tlsHostMatches(pattern, h)).sort(compare);
         const secretName = tls.secretName ?? '';
         if (secretName === '') {
           report(warnings, ref, `spec.tls[${ti}]: has no secretName; its hosts ${fallback}`);
@@ -294,11 +366,18 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
         let pair = pairs.get(secretKey);
         if (pair === undefined) {
           const secret = secrets.get(secretKey);
-          pair = secret === undefined ? { ok: false, reason: 'does not exist' } : tlsPairFromSecret(secret, config.nginx.tlsDir);
+          pair =
+            secret === undefined
+              ? { ok: false, reason: 'does not exist' }
+              : tlsPairFromSecret(secret, config.nginx.tlsDir);
           pairs.set(secretKey, pair);
         }
         if (!pair.ok) {
-          report(warnings, ref, `spec.tls[${ti}]: secret "${secretName}" ${pair.reason}; its hosts ${fallback}`);
+          report(
+            warnings,
+            ref,
+            `spec.tls[${ti}]: secret "${secretName}" ${pair.reason}; its hosts ${fallback}`,
+          );
           return;
         }
         for (const pattern of patterns) {
@@ -312,7 +391,11 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
             if (existing === undefined) {
               hostTls.set(host, { pair: pair.value, from: `${secretKey} (${key(ref.ns, ref.name)})` });
             } else if (existing.pair.certificate.path !== pair.value.certificate.path) {
-              report(warnings, ref, `spec.tls[${ti}]: host "${host}" already has the certificate of secret ${existing.from}; secret "${secretName}" is not used for it`);
+              report(
+                warnings,
+                ref,
+                `spec.tls[${ti}]: host "${host}" already has the certificate of secret ${existing.from}; secret "${secretName}" is not used for it`,
+              );
             }
           }
         }
@@ -327,9 +410,13 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
   const upstreams = new Map<string, Upstream>();
   const servers: Server[] = [];
   const httpListen: Listen | undefined =
-    config.ingressPort === undefined ? undefined : { port: config.ingressPort, ...(config.proxyProtocol ? { proxyProtocol: true } : {}) };
+    config.ingressPort === undefined
+      ? undefined
+      : { port: config.ingressPort, ...(config.proxyProtocol ? { proxyProtocol: true } : {}) };
   const httpsListen: Listen | undefined =
-    httpsPort === undefined ? undefined : { port: httpsPort, ssl: true, ...(config.proxyProtocol ? { proxyProtocol: true } : {}) };
+    httpsPort === undefined
+      ? undefined
+      : { port: httpsPort, ssl: true, ...(config.proxyProtocol ? { proxyProtocol: true } : {}) };
 
   for (const host of [...byHost.keys()].sort(compare)) {
     const entries = byHost.get(host) ?? [];
@@ -339,10 +426,18 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
       if (!upstreams.has(e.upstreamId)) {
         upstreams.set(e.upstreamId, {
           id: e.upstreamId,
-          servers: [{ address: e.address, port: e.port, ...(s.backendMaxConnections > 0 ? { maxConns: s.backendMaxConnections } : {}) }],
+          servers: [
+            {
+              address: e.address,
+              port: e.port,
+              ...(s.backendMaxConnections > 0 ? { maxConns: s.backendMaxConnections } : {}),
+            },
+          ],
           keepalive: config.nginx.backendKeepaliveCount,
           keepaliveRequests: s.backendMaxRequestsPerConnection,
-          ...(s.backendKeepaliveTimeoutSeconds !== undefined ? { keepaliveTimeout: `${s.backendKeepaliveTimeoutSeconds}s` } : {}),
+          ...(s.backendKeepaliveTimeoutSeconds !== undefined
+            ? { keepaliveTimeout: `${s.backendKeepaliveTimeoutSeconds}s` }
+            : {}),
         });
       }
       locations.push({
@@ -365,13 +460,21 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     if (httpListen !== undefined) servers.push({ ...base, listen: [httpListen] });
     if (httpsListen !== undefined) {
       const sni = hostTls.get(host);
-      const tls: TlsSettings | undefined = sni === undefined ? defaultTls : { certificate: sni.pair.certificate.path, certificateKey: sni.pair.key.path, ...FEED_TLS_SETTINGS };
+      const tls: TlsSettings | undefined =
+        sni === undefined
+          ? defaultTls
+          : {
+              certificate: sni.pair.certificate.path,
+              certificateKey: sni.pair.key.path,
+              ...FEED_TLS_SETTINGS,
+            };
       if (tls !== undefined) servers.push({ ...base, listen: [httpsListen], tls });
     }
   }
 
   if (httpListen !== undefined) servers.push(defaultServer(httpListen, undefined));
-  if (httpsListen !== undefined && defaultTls !== undefined) servers.push(defaultServer(httpsListen, defaultTls));
+  if (httpsListen !== undefined && defaultTls !== undefined)
+    servers.push(defaultServer(httpsListen, defaultTls));
   servers.push(statusServer(config.ingressHealthPort));
 
   const servedIngresses: ServedIngress[] = adopted
@@ -385,11 +488,22 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
 
   const sortedUpstreams = [...upstreams.values()].sort((a, b) => compare(a.id, b.id));
   return {
-    nginx: { main: mainSettings(config), events: eventsSettings(config), http: httpSettings(config), upstreams: sortedUpstreams, servers },
+    nginx: {
+      main: mainSettings(config),
+      events: eventsSettings(config),
+      http: httpSettings(config),
+      upstreams: sortedUpstreams,
+      servers,
+    },
     tlsFiles: [...tlsFiles.values()].sort((a, b) => compare(a.path, b.path)),
     servedIngresses,
     skipped,
     warnings,
-    stats: { ingresses: adopted.length, ignoredIngresses, entries: byLocation.size, upstreams: sortedUpstreams.length },
+    stats: {
+      ingresses: adopted.length,
+      ignoredIngresses,
+      entries: byLocation.size,
+      upstreams: sortedUpstreams.length,
+    },
   };
 }

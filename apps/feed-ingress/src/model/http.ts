@@ -1,4 +1,16 @@
-import type { AccessRule, EventsSettings, Expr, HeaderSetting, HttpSettings, Listen, Location, MainSettings, MapBlock, Server, TlsSettings } from '@kube-edge/nginx-render';
+import type {
+  AccessRule,
+  EventsSettings,
+  Expr,
+  HeaderSetting,
+  HttpSettings,
+  Listen,
+  Location,
+  MainSettings,
+  MapBlock,
+  Server,
+  TlsSettings,
+} from '@kube-edge/nginx-render';
 import type { FeedModelConfig } from './types.js';
 
 /** feed's TLS settings (spec/feed.md §6, "TLS block"), shared by every https server. */
@@ -7,13 +19,18 @@ export const FEED_TLS_SETTINGS: Omit<TlsSettings, 'certificate' | 'certificateKe
   sessionCache: { name: 'SSL', size: '50m' },
   sessionTickets: false,
   protocols: ['TLSv1.2'],
-  ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305',
+  ciphers:
+    'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305',
   preferServerCiphers: true,
 };
 
 /** The `allow 127.0.0.1; allow <each>; deny all;` list every ingress location gets. */
 export function allowRules(allow: readonly string[]): AccessRule[] {
-  return [{ action: 'allow', source: '127.0.0.1' }, ...allow.map((source) => ({ action: 'allow' as const, source })), { action: 'deny', source: 'all' }];
+  return [
+    { action: 'allow', source: '127.0.0.1' },
+    ...allow.map((source) => ({ action: 'allow' as const, source })),
+    { action: 'deny', source: 'all' },
+  ];
 }
 
 /** The log-format variable for a `--nginx-log-headers` name: `$http_<lower, - as _>`. */
@@ -64,7 +81,9 @@ export function mainSettings(config: FeedModelConfig): MainSettings {
   return {
     workerProcesses: n.workers,
     errorLog: { target: 'stderr', level: n.logLevel },
-    ...(n.workerShutdownTimeoutSeconds > 0 ? { workerShutdownTimeout: `${n.workerShutdownTimeoutSeconds}s` } : {}),
+    ...(n.workerShutdownTimeoutSeconds > 0
+      ? { workerShutdownTimeout: `${n.workerShutdownTimeoutSeconds}s` }
+      : {}),
   };
 }
 
@@ -95,9 +114,28 @@ export function httpSettings(config: FeedModelConfig): HttpSettings {
     { name: 'Host', value: { var: 'host' } },
   ];
   const maps: MapBlock[] = [
-    { source: { var: 'http_x_forwarded_proto' }, target: 'frontend_scheme', default: { var: 'http_x_forwarded_proto' }, entries: [{ key: '', value: { var: 'scheme' } }] },
-    { source: { var: 'http_x_forwarded_port' }, target: 'frontend_port', default: { var: 'http_x_forwarded_port' }, entries: [{ key: '', value: { var: 'server_port' } }] },
-    ...(websocket ? [{ source: { var: 'http_upgrade' }, target: 'connection_upgrade', default: 'upgrade', entries: [{ key: '', value: '' }] }] : []),
+    {
+      source: { var: 'http_x_forwarded_proto' },
+      target: 'frontend_scheme',
+      default: { var: 'http_x_forwarded_proto' },
+      entries: [{ key: '', value: { var: 'scheme' } }],
+    },
+    {
+      source: { var: 'http_x_forwarded_port' },
+      target: 'frontend_port',
+      default: { var: 'http_x_forwarded_port' },
+      entries: [{ key: '', value: { var: 'server_port' } }],
+    },
+    ...(websocket
+      ? [
+          {
+            source: { var: 'http_upgrade' },
+            target: 'connection_upgrade',
+            default: 'upgrade',
+            entries: [{ key: '', value: '' }],
+          },
+        ]
+      : []),
   ];
   return {
     tempPathRoot: n.tempPathRoot,
@@ -111,15 +149,26 @@ export function httpSettings(config: FeedModelConfig): HttpSettings {
     ...(n.clientHeaderBufferSizeKb > 0
       ? {
           clientHeaderBufferSize: `${n.clientHeaderBufferSizeKb}k`,
-          largeClientHeaderBuffers: { count: n.largeClientHeaderBufferBlocks, size: `${n.clientHeaderBufferSizeKb}k` },
+          largeClientHeaderBuffers: {
+            count: n.largeClientHeaderBufferBlocks,
+            size: `${n.clientHeaderBufferSizeKb}k`,
+          },
         }
       : {}),
     ...(n.clientBodyBufferSizeKb > 0 ? { clientBodyBufferSize: `${n.clientBodyBufferSizeKb}k` } : {}),
     ...(config.trustedFrontends.length > 0
-      ? { realIp: { from: config.trustedFrontends, header: config.proxyProtocol ? 'proxy_protocol' : config.realIpHeader, recursive: true } }
+      ? {
+          realIp: {
+            from: config.trustedFrontends,
+            header: config.proxyProtocol ? 'proxy_protocol' : config.realIpHeader,
+            recursive: true,
+          },
+        }
       : {}),
     logFormats: [{ name: 'upstream_info', format: logFormat(config.accessLog.headers) }],
-    accessLog: config.accessLog.enabled ? { path: `${config.accessLog.dir}/access.log`, format: 'upstream_info', buffer: '32k', flush: '1m' } : 'off',
+    accessLog: config.accessLog.enabled
+      ? { path: `${config.accessLog.dir}/access.log`, format: 'upstream_info', buffer: '32k', flush: '1m' }
+      : 'off',
     logNotFound: false,
     portInRedirect: false,
     proxy: {
@@ -145,7 +194,12 @@ export function notFoundLocation(): Location {
  * servers on that port (feed omitted `proxy_protocol` here: spec/feed.md §6.1).
  */
 export function defaultServer(listen: Listen, tls: TlsSettings | undefined): Server {
-  return { listen: [{ ...listen, defaultServer: true }], serverNames: [], ...(tls ? { tls } : {}), locations: [NOT_FOUND] };
+  return {
+    listen: [{ ...listen, defaultServer: true }],
+    serverNames: [],
+    ...(tls ? { tls } : {}),
+    locations: [NOT_FOUND],
+  };
 }
 
 /** nginx's status server on `--ingress-health-port`: `/health` (200), `/basic_status` (stub_status), else 404. */

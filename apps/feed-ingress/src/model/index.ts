@@ -1,3 +1,11 @@
 export type * from './types.js';
-export { buildFeedModel } from './build.js';
-export { defaultFeedModelConfig } from './config.js';
+export { buildFeedModel, normalisePrefixPath, DEFAULT_CLASS_ANNOTATION } from './build.js';
+export { defaultFeedModelConfig, validateFeedModelConfig, type FeedConfigIssue } from './config.js';
+export {
+  ANNOTATIONS,
+  MAX_PROXY_BUFFER_BLOCKS,
+  MAX_PROXY_BUFFER_SIZE_KB,
+  DEFAULT_MAX_REQUESTS_PER_CONNECTION,
+  parseAllowList,
+  parseGoDuration,
+} from './annotations.js';

@@ -25,14 +25,19 @@ function decode(data: Record<string, string> | undefined, key: string): string |
  * names carry a hash of the content, so new content gets a new path (and the config changes,
  * which makes nginx reload and read it). Pure apart from CPU: deterministic for the same input.
  */
-export function tlsPairFromSecret(secret: V1Secret, tlsDir: string): { ok: true; value: TlsPair } | { ok: false; reason: string } {
+export function tlsPairFromSecret(
+  secret: V1Secret,
+  tlsDir: string,
+): { ok: true; value: TlsPair } | { ok: false; reason: string } {
   const data = secret.data;
   const cert = decode(data, 'tls.crt');
   const key = decode(data, 'tls.key');
-  if (cert === undefined || key === undefined) return { ok: false, reason: 'has no tls.crt and tls.key data' };
+  if (cert === undefined || key === undefined)
+    return { ok: false, reason: 'has no tls.crt and tls.key data' };
   if (!CERT_PEM.test(cert)) return { ok: false, reason: 'tls.crt is not a PEM certificate' };
   if (!KEY_PEM.test(key)) return { ok: false, reason: 'tls.key is not a PEM private key' };
-  if (/ENCRYPTED/.test(key)) return { ok: false, reason: 'tls.key is encrypted (nginx needs an unencrypted key)' };
+  if (/ENCRYPTED/.test(key))
+    return { ok: false, reason: 'tls.key is encrypted (nginx needs an unencrypted key)' };
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(cert);
@@ -40,7 +45,8 @@ export function tlsPairFromSecret(secret: V1Secret, tlsDir: string): { ok: true;
     return { ok: false, reason: 'tls.crt does not parse as an X.509 certificate' };
   }
   try {
-    if (!x509.checkPrivateKey(createPrivateKey(key))) return { ok: false, reason: 'tls.key does not belong to the certificate in tls.crt' };
+    if (!x509.checkPrivateKey(createPrivateKey(key)))
+      return { ok: false, reason: 'tls.key does not belong to the certificate in tls.crt' };
   } catch {
     return { ok: false, reason: 'tls.key does not parse as a private key' };
   }

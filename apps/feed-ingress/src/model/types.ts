@@ -102,7 +102,11 @@ export interface FeedModelConfig {
   /** `--ssl-path`: default certificate `<path>.crt` / `<path>.key`; undefined = no default certificate. */
   readonly defaultSslPath: string | undefined;
   /** `--access-log`, `--access-log-dir`, `--nginx-log-headers`. */
-  readonly accessLog: { readonly enabled: boolean; readonly dir: string; readonly headers: readonly string[] };
+  readonly accessLog: {
+    readonly enabled: boolean;
+    readonly dir: string;
+    readonly headers: readonly string[];
+  };
   /** `--nginx-trusted-frontends`: `set_real_ip_from` CIDRs. */
   readonly trustedFrontends: readonly string[];
   /** `--set-real-ip-from-header` (ignored with proxy protocol). */
