@@ -86,4 +86,25 @@ describe('createLeaderElector renew deadline (fake clock)', () => {
     api.setMode('ok');
     await e.stop({ release: false });
   });
+
+  it('is already leader when onStartedLeading runs, also in a later term', async () => {
+    const clock = createFakeClock();
+    const api = fakeLeaseApi(clock);
+    const seen: boolean[] = [];
+    const e: ReturnType<typeof createLeaderElector> = createLeaderElector({
+      client: api.client, namespace: 'default', name: 'l', identity: 'a', clock, random: () => 0,
+      leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000,
+      onStartedLeading: () => void seen.push(e.isLeader()),
+    });
+    e.start();
+    await clock.advance(0);
+    api.setMode('fail');
+    await clock.advance(10_000);
+    expect(e.isLeader()).toBe(false);
+    api.setMode('ok');
+    await clock.advance(2_000);
+    expect(seen).toEqual([true, true]);
+    await e.stop({ release: false });
+  });
 });
+

@@ -182,8 +182,13 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       // Acquire.
       for (;;) {
         if (stopped) return;
+        const attemptAt = clock.now();
         const r = await tryAcquireOrRenew(renewDeadlineMs, abort.signal);
-        if (r === 'ok') holds = true;
+        if (r === 'ok') {
+          holds = true;
+          // Set before `leading`, so isLeader() is already true inside onStartedLeading.
+          lastRenew = attemptAt;
+        }
         if (stopped || r === 'ok') break;
         await sleep(clock, retryPeriodMs * (1 + jitter * random()), abort.signal);
       }
@@ -200,7 +205,6 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       // Renew. As in client-go, the renewal as a whole (not each request) is bounded by the
       // renew deadline: a request that hangs past it is abandoned, so leadership ends before
       // the lease can expire for the other replicas.
-      lastRenew = clock.now();
       while (!stopped) {
         // Wake at the deadline at the latest, so onStoppedLeading is not a retry period late.
         await sleep(clock, Math.min(retryPeriodMs, Math.max(0, lastRenew + renewDeadlineMs - clock.now())), abort.signal);
