@@ -120,9 +120,23 @@ describe('planPass', () => {
     expect(p.plan.unchanged).toBe(2);
   });
 
+  it('keeps the record of a host an ingress still names when its scheme is missing, unknown or has no frontend', () => {
+    const current = ['a', 'b', 'c', 'd'].map((h) => alias(`${h}.example.com.`, INTERNAL.dnsName));
+    const onlyInternal: Frontends = new Map([['internal', INTERNAL]]);
+    const p = planPass({
+      ...base,
+      frontends: onlyInternal,
+      current,
+      ingresses: [ing('x', ['a.example.com'], ''), ing('y', ['b.example.com'], 'public'), ing('z', ['c.example.com'], 'internet-facing')],
+    });
+    expect(p.plan.changes.delete.map((e) => e.name)).toEqual(['d.example.com.']);
+    expect(p.plan.changes.update).toEqual([]);
+    expect(p.refused).toBeUndefined();
+  });
+
   it('refuses a plan deleting more than the share while ingresses exist, and allows it when none exist', () => {
     const current = ['a', 'b', 'c', 'd'].map((h) => alias(`${h}.example.com.`, INTERNAL.dnsName));
-    const someLeft = planPass({ ...base, current, ingresses: [ing('x', ['a.example.com']), ing('y', ['z.example.com'], '')] });
+    const someLeft = planPass({ ...base, current, ingresses: [ing('x', ['a.example.com']), ing('y', ['z.example.com'])] });
     expect(someLeft.plan.orphaned).toBe(3);
     expect(someLeft.refused).toMatch(/delete 3 of 4/);
     const half = planPass({ ...base, current, ingresses: [ing('x', ['a.example.com', 'b.example.com'])] });

@@ -132,6 +132,23 @@ export function ownershipFor(frontends: Frontends): Ownership {
   });
 }
 
+/** Skip reasons that leave a host's existing record alone rather than deleting it. */
+const KEEP_REASONS: ReadonlySet<string> = new Set(['missing-scheme', 'invalid-scheme', 'no-frontend']);
+
+/**
+ * feed deletes only managed records whose name no ingress host has (feed.md §13.3 step 5): a host
+ * still named by an ingress keeps its record while its scheme is missing, unknown or has no
+ * frontend, so a typo in an annotation cannot take a site off DNS. These are the owned records
+ * to keep as they are (desired = current). Pure.
+ */
+function keptRecords(desired: Desired, current: readonly Endpoint[], ownership: Ownership): Endpoint[] {
+  const names = new Set(desired.skipped.filter((s) => KEEP_REASONS.has(s.reason)).map((s) => normalizeName(s.host)));
+  for (const e of desired.endpoints) names.delete(normalizeName(e.name));
+  if (names.size === 0) return [];
+  const owned = ownership.owned(current);
+  return current.filter((e) => owned.has(e) && names.has(normalizeName(e.name)));
+}
+
 /** The outcome of {@link planPass}. */
 export interface PassPlan {
   desired: Desired;
@@ -158,7 +175,8 @@ export interface PassInput extends DesiredInput {
  */
 export function planPass(input: PassInput): PassPlan {
   const desired = buildDesired(input);
-  const p = plan(input.current, desired.endpoints, ownershipFor(input.frontends), {
+  const ownership = ownershipFor(input.frontends);
+  const p = plan(input.current, [...desired.endpoints, ...keptRecords(desired, input.current, ownership)], ownership, {
     domains: input.zoneDomains,
   });
   const planSkipped: SkippedEntry[] = p.skipped.map((s) => {
