@@ -1,2 +1,76 @@
-/** DNS records (Route53, SkyDNS on etcd) for labelled NodePort services, with failover, quota and S3 state reports; drop-in for schneevonmorgen/kuberoute. */
-export {};
+/** kuberoute: DNS records (Route53, SkyDNS on etcd) for labelled NodePort services, with failover, quota and S3 state reports; drop-in for schneevonmorgen/kuberoute. */
+export { parseIni, sectionValues, ownKeys, IniSyntaxError, type IniFile } from './ini.js';
+export {
+  parseConfig,
+  parseInteger,
+  DEFAULT_TIMESTAMP_TEMPLATE,
+  type KuberouteConfig,
+  type ParseConfigOptions,
+  type SkyDnsConfig,
+  type S3ReportConfig,
+  type KubeconfigKind,
+  type DnsBackendKind,
+} from './config.js';
+export { renderTemplate, TEMPLATE_START, TEMPLATE_END, type RenderResult } from './template.js';
+export {
+  computeRecords,
+  decide,
+  isValidHostName,
+  sortIps,
+  RECORD_TTL,
+  type Decision,
+  type DecisionRule,
+  type ModelConfig,
+  type ObjectRef,
+  type RecordsResult,
+  type ServiceRecord,
+  type Skipped,
+  type SkipReason,
+} from './model/records.js';
+export {
+  desiredByDomain,
+  heartbeatTimestamp,
+  type DomainDesired,
+  type HeartbeatTemplates,
+} from './model/desired.js';
+export {
+  reportNodes,
+  reportServices,
+  serializeReport,
+  type StateReport,
+  type ReportNode,
+  type ReportService,
+} from './model/report.js';
+export {
+  createRoute53Backend,
+  createSkyDnsBackend,
+  createFakeDnsBackend,
+  fakeDnsLine,
+  type DnsBackend,
+} from './backends.js';
+export { EtcdV2SkyDnsProvider, createEtcdV2SkyDnsBackend } from './etcd-v2.js';
+export {
+  createS3Reporter,
+  guessContentType,
+  type StateReporter,
+  type S3ReporterOptions,
+} from './s3-report.js';
+export {
+  createReconciler,
+  type Reconciler,
+  type ReconcilerOptions,
+  type ReconcileResult,
+  type ReconcileOutcome,
+} from './reconciler.js';
+export {
+  run,
+  kubeConfigFor,
+  kubernetesUrlKubeconfig,
+  UPDATED_TEXT,
+  HEALTHY_TEXT,
+  type RunDeps,
+  type RunOptions,
+  type RunningApp,
+} from './app.js';
+export { cli, planCli, VERSION } from './cli.js';
+export { planText } from './plan.js';

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { loadManifests } from '@kube-edge/k8s-watch';
+import { ConfigError, createLogger, createMetrics, createShutdown, parseLogLevel } from '@kube-edge/runtime';
+import { run } from './app.js';
+import { cli, planCli, VERSION } from './cli.js';
+import { parseConfig, type KuberouteConfig } from './config.js';
+import { planText } from './plan.js';
+
+function readConfig(path: string, port: number | undefined): KuberouteConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    process.stderr.write(`Config file ${path} not found, exiting\n`);
+    process.exit(1);
+  }
+  try {
+    return parseConfig(text, { port });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Invalid config file ${path}: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === 'plan') {
+  const { values } = planCli.parseOrExit(argv.slice(1), process.env);
+  const config = readConfig(values.config, 0);
+  const objects = await loadManifests(values.manifests);
+  process.stdout.write(planText(config, objects, new Date()));
+} else {
+  const { values } = cli.parseOrExit(argv, process.env);
+  const logger = createLogger({
+    level: values.debug ? 'debug' : parseLogLevel(values['log-level'], '--log-level'),
+    format: values['log-format'],
+    name: 'kuberoute',
+  });
+  const config = readConfig(values.config, values.port);
+  const metrics = createMetrics({ prefix: 'kuberoute' });
+  const shutdown = createShutdown({
+    logger,
+    exit: (code) => void logger.close().then(() => process.exit(code)),
+  });
+  shutdown.install();
+  try {
+    const app = await run(
+      config,
+      { intervalMs: values.interval, watch: values.watch, debug: values.debug, events: values.events },
+      {
+        logger,
+        metrics,
+        version: VERSION,
+        inCluster: {
+          host: process.env['KUBERNETES_SERVICE_HOST'] ?? '',
+          port: process.env['KUBERNETES_SERVICE_PORT'] ?? '',
+        },
+        print: (line) => process.stdout.write(`${line}\n`),
+      },
+    );
+    shutdown.addStep('kuberoute', () => app.stop());
+  } catch (err) {
+    logger.error('kuberoute failed to start', { err });
+    await shutdown.shutdown('start failed', { exitCode: 1 });
+  }
+}
