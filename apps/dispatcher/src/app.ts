@@ -21,6 +21,7 @@ import { createHealthServer, createNoopLogger, isTerminal, type HealthServer, ty
 import type { DispatcherConfig } from './config.js';
 import { buildModel, type ClusterState } from './model/build.js';
 import { renderDispatcherConfig } from './model/render.js';
+import { prepareForRender } from './offline.js';
 import type { DispatcherModel, NamespaceObject, PodObject, SecretObject, Skipped, SslFile } from './model/types.js';
 
 /** Process-level options of {@link run} (the parts of the command line that are not the routing config). */
@@ -72,10 +73,11 @@ export function stateFrom(listers: { namespaces: Lister<NamespaceObject>; pods: 
 
 /**
  * The offline `render` mode: reads manifests from files, builds and renders the config as the
- * controller would. Never touches a cluster, nginx or the filesystem beyond reading.
+ * controller would (workload templates and status-less Pods as {@link prepareForRender} says).
+ * Never touches a cluster, nginx or the filesystem beyond reading.
  */
 export async function renderFromFiles(config: DispatcherConfig, files: readonly string[]): Promise<{ text: string; model: DispatcherModel }> {
-  const objects = await loadManifests([...files]);
+  const objects = prepareForRender(await loadManifests([...files]));
   const listers = {
     namespaces: createStaticLister<NamespaceObject>(objects, { kind: 'Namespace' }),
     pods: createStaticLister<PodObject>(objects, { kind: 'Pod', defaultNamespace: 'default' }),

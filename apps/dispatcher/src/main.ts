@@ -14,8 +14,8 @@ const values = parsed.values;
 const logger = createLogger({ level: parseLogLevel(values['log-level'], '--log-level'), format: values['log-format'], name: 'dispatcher' });
 
 function fatal(err: unknown): never {
-  const key = err instanceof ConfigError ? err.key : undefined;
-  process.stderr.write(`dispatcher: ${(err as Error).message}${key !== undefined ? ` (${key})` : ''}\n`);
+  // ConfigError messages name the flag or environment variable at fault.
+  process.stderr.write(`dispatcher: ${(err as Error).message}\n`);
   process.exit(2);
 }
 

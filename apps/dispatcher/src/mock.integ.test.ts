@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
+import { createMetrics, type Logger, type LogMeta } from '@kube-edge/runtime';
+import { startApiServer, tempDir, type ApiServer, type TempDir } from '@kube-edge/testkit';
+import { run, type DispatcherApp } from './app.js';
+import { config } from '../test/fixtures.js';
+
+const ROUTABLE = { 'github.com/30x.dispatcher.routable': 'true' };
+
+function memoryLogger(lines: { level: string; message: string; meta?: LogMeta }[]): Logger {
+  const make = (): Logger => ({
+    error: (message, meta) => void lines.push({ level: 'error', message, ...(meta ? { meta } : {}) }),
+    warn: (message, meta) => void lines.push({ level: 'warn', message, ...(meta ? { meta } : {}) }),
+    info: (message, meta) => void lines.push({ level: 'info', message, ...(meta ? { meta } : {}) }),
+    debug: (message, meta) => void lines.push({ level: 'debug', message, ...(meta ? { meta } : {}) }),
+    child: () => make(),
+  });
+  return make();
+}
+
+async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// Mock mode (the original outside a cluster): the config is rendered and logged, nginx never runs,
+// no file is written. Also: a broken watch ends in a full re-list, not an exit.
+describe('mock mode', () => {
+  let api: ApiServer;
+  let app: DispatcherApp;
+  let work: TempDir;
+  const metrics = createMetrics({ prefix: 'dispatcher', collectDefaultMetrics: false });
+  const lines: { level: string; message: string; meta?: LogMeta }[] = [];
+
+  beforeAll(async () => {
+    work = await tempDir('dispatcher-mock');
+    api = await startApiServer();
+    api.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web', labels: ROUTABLE, annotations: { 'github.com/30x.dispatcher.hosts': '{"web.test": {}}' } } });
+    const { kubeConfig } = loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() });
+    app = await run(config(), {
+      client: createKubeClient({ kubeConfig }),
+      logger: memoryLogger(lines),
+      metrics,
+      mock: true,
+      eventWindowMs: 100,
+      nginxWorkDir: `${work.path}/nginx`,
+      healthPort: 0,
+      healthHost: '127.0.0.1',
+    });
+    await app.ready;
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await api?.close();
+    await work?.remove();
+  });
+
+  it('logs the rendered config and starts no nginx', async () => {
+    expect(app.nginx).toBeUndefined();
+    const logged = lines.find((l) => l.message.startsWith('config (mock mode'));
+    expect(String(logged?.meta?.config)).toContain('server_name web.test;');
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(work.path)).toEqual([]);
+  });
+
+  it('re-lists after the watch history is compacted and the watches end, and picks up the change', async () => {
+    api.faults.compact({ closeWatches: true });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'web', labels: ROUTABLE, annotations: { 'github.com/30x.dispatcher.paths': '[{"basePath": "/p", "containerPort": "3000"}]' } },
+      spec: { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 3000 }] }] },
+    });
+    api.store.patchMerge('v1', 'Pod', 'web', 'p', { status: { phase: 'Running', podIP: '10.9.9.9', conditions: [{ type: 'Ready', status: 'True' }] } });
+    await until(() => app.lastConfig().includes('server 10.9.9.9:3000;'), 'the pod in the config');
+    const relists = await metrics.registry.getSingleMetric('kube_edge_informer_relists_total')?.get();
+    expect(relists?.values.reduce((n, v) => n + v.value, 0)).toBeGreaterThanOrEqual(1);
+  });
+});
