@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TerminalError } from '@kube-edge/runtime';
+import { TerminalError, TransientError } from '@kube-edge/runtime';
 
 /** Where the nginx binary is on Debian; the default for every option named `binary`. */
 export const DEFAULT_NGINX_BINARY = '/usr/sbin/nginx';
@@ -56,7 +56,8 @@ export interface NginxTestResult {
 /**
  * Run `nginx -t` on a config file with the same arguments the process manager starts nginx
  * with. Non-blocking; safe to call concurrently (it writes nothing but nginx's own temp dirs).
- * Rejects with a TerminalError when the binary cannot be run at all.
+ * Rejects with a TerminalError when the binary cannot be run at all, and with a TransientError
+ * when `nginx -t` was killed (e.g. after `timeoutMs`, default 120000) before giving a verdict.
  */
 export async function testNginxConfigFile(options: { binary?: string; paths: NginxPaths; confPath: string; timeoutMs?: number }): Promise<NginxTestResult> {
   await ensureNginxDirs(options.paths);
@@ -69,6 +70,11 @@ export async function testNginxConfigFile(options: { binary?: string; paths: Ngi
         // A string code (ENOENT, EACCES) means nginx never ran: that is not a verdict on the config.
         if (err && typeof err.code === 'string') {
           reject(new TerminalError(`cannot run nginx: ${err.message}`, { code: 'NGINX_BINARY', cause: err }));
+          return;
+        }
+        // Killed by a signal (our timeout, the OOM killer): no verdict on the config at all.
+        if (err && (err.killed === true || (err.signal ?? null) !== null)) {
+          reject(new TransientError('nginx -t did not finish', { code: 'NGINX_TEST_KILLED', cause: err }));
           return;
         }
         resolve({ ok: err === null, output: `${stdout}${stderr}`.trim() || (err ? err.message : '') });
