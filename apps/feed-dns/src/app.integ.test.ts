@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { FRONTEND_TAG } from '@kube-edge/aws-frontends';
 import { httpRequest } from '@kube-edge/testkit';
-import { captureLogger, eventually, ingress, nextPass, startApp, startEnv, type Env } from '../test/harness.js';
+import {
+  captureLogger,
+  eventually,
+  ingress,
+  nextPass,
+  startApp,
+  startEnv,
+  type Env,
+} from '../test/harness.js';
 import type { FeedDnsApp } from './app.js';
 
 let env: Env;
@@ -17,19 +25,24 @@ afterEach(async () => {
   await env.close();
 });
 
-async function start(...args: Parameters<typeof startApp> extends [unknown, ...infer R] ? R : never): Promise<FeedDnsApp> {
+async function start(
+  ...args: Parameters<typeof startApp> extends [unknown, ...infer R] ? R : never
+): Promise<FeedDnsApp> {
   const app = await startApp(env, ...args);
   apps.push(app);
   return app;
 }
 
-const aliasOf = (name: string): string | undefined => env.r53.record(env.zone.id, name, 'A')?.AliasTarget?.DNSName;
+const aliasOf = (name: string): string | undefined =>
+  env.r53.record(env.zone.id, name, 'A')?.AliasTarget?.DNSName;
 const changeCalls = (): number => env.r53.calls().filter((c) => c === 'ChangeResourceRecordSets').length;
 
 describe('feed-dns against the API server and the Route53/ELB fakes', () => {
   it('writes an ALIAS per scheme, re-points on a scheme change (new and legacy annotation), deletes when the ingress goes', async () => {
     env.api.store.create(ingress('web', ['www.example.com']));
-    env.api.store.create(ingress('api', ['api.example.com'], { 'sky.uk/frontend-scheme': 'internet-facing' }));
+    env.api.store.create(
+      ingress('api', ['api.example.com'], { 'sky.uk/frontend-scheme': 'internet-facing' }),
+    );
     const app = await start();
 
     await eventually(() => {
@@ -37,7 +50,11 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
       expect(aliasOf('api.example.com')).toBe(`${env.external.dnsName}.`);
     });
     const www = env.r53.record(env.zone.id, 'www.example.com', 'A');
-    expect(www?.AliasTarget).toEqual({ DNSName: `${env.internal.dnsName}.`, HostedZoneId: env.internal.zoneId, EvaluateTargetHealth: false });
+    expect(www?.AliasTarget).toEqual({
+      DNSName: `${env.internal.dnsName}.`,
+      HostedZoneId: env.internal.zoneId,
+      EvaluateTargetHealth: false,
+    });
 
     env.api.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'default', 'web', {
       metadata: { annotations: { 'sky.uk/frontend-scheme': 'internet-facing' } },
@@ -58,11 +75,29 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
 
   it('never touches records that are not ours, and reports an ingress host that collides with one', async () => {
     const foreign = [
-      { Name: 'other.example.com.', Type: 'A' as const, AliasTarget: { DNSName: 'someone-else.eu-west-1.elb.amazonaws.com.', HostedZoneId: 'Z32O12XQLNTSW2', EvaluateTargetHealth: false } },
+      {
+        Name: 'other.example.com.',
+        Type: 'A' as const,
+        AliasTarget: {
+          DNSName: 'someone-else.eu-west-1.elb.amazonaws.com.',
+          HostedZoneId: 'Z32O12XQLNTSW2',
+          EvaluateTargetHealth: false,
+        },
+      },
       { Name: 'plain.example.com.', Type: 'A' as const, TTL: 60, ResourceRecords: [{ Value: '10.1.2.3' }] },
-      { Name: 'mx.example.com.', Type: 'MX' as const, TTL: 60, ResourceRecords: [{ Value: '10 mail.example.net' }] },
+      {
+        Name: 'mx.example.com.',
+        Type: 'MX' as const,
+        TTL: 60,
+        ResourceRecords: [{ Value: '10 mail.example.net' }],
+      },
       { Name: 'txt.example.com.', Type: 'TXT' as const, TTL: 60, ResourceRecords: [{ Value: '"hello"' }] },
-      { Name: 'cname.example.com.', Type: 'CNAME' as const, TTL: 60, ResourceRecords: [{ Value: `${env.internal.dnsName}` }] },
+      {
+        Name: 'cname.example.com.',
+        Type: 'CNAME' as const,
+        TTL: 60,
+        ResourceRecords: [{ Value: `${env.internal.dnsName}` }],
+      },
     ];
     for (const r of foreign) env.r53.putRecord(env.zone.id, r);
     const before = env.r53.records(env.zone.id).filter((r) => r.Type !== 'SOA' && r.Type !== 'NS');
@@ -71,13 +106,21 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
 
     await eventually(() => expect(aliasOf('mine.example.com')).toBe(`${env.internal.dnsName}.`));
     await app.reconcileNow();
-    const after = env.r53.records(env.zone.id).filter((r) => r.Type !== 'SOA' && r.Type !== 'NS' && r.Name !== 'mine.example.com.');
+    const after = env.r53
+      .records(env.zone.id)
+      .filter((r) => r.Type !== 'SOA' && r.Type !== 'NS' && r.Name !== 'mine.example.com.');
     expect(after).toEqual(before);
-    expect(env.r53.changeBatches().flatMap((b) => b.changes.map((c) => c.name))).toEqual(['mine.example.com.']);
+    expect(env.r53.changeBatches().flatMap((b) => b.changes.map((c) => c.name))).toEqual([
+      'mine.example.com.',
+    ]);
 
     // The colliding hosts are reported on the ingress as Events.
     await eventually(() => {
-      const events = env.api.store.list('v1', 'Event', 'default') as { reason?: string; message?: string; involvedObject?: { name?: string } }[];
+      const events = env.api.store.list('v1', 'Event', 'default') as {
+        reason?: string;
+        message?: string;
+        involvedObject?: { name?: string };
+      }[];
       const mine = events.filter((e) => e.involvedObject?.name === 'steal' && e.reason === 'RecordNotOwned');
       expect(mine.map((e) => e.message).sort()).toEqual([
         expect.stringContaining('other.example.com'),
@@ -98,7 +141,9 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     env.r53.resetCalls();
 
     const prev = app.lastPass();
-    env.api.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'default', 'mixed', { metadata: { labels: { touched: 'yes' } } });
+    env.api.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'default', 'mixed', {
+      metadata: { labels: { touched: 'yes' } },
+    });
     const p = await nextPass(app, prev);
     expect(p.outcome).toBe('unchanged');
     expect(env.r53.calls()).toEqual([]);
@@ -117,13 +162,17 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     env.api.store.create(ingress('multi', ['www.example.com', 'x.apps.example.com', 'www.example.org']));
     await start({ zones: [env.zone.id, 'apps.example.com'] });
     await eventually(() => {
-      expect(env.r53.record(apps2.id, 'x.apps.example.com', 'A')?.AliasTarget?.DNSName).toBe(`${env.internal.dnsName}.`);
+      expect(env.r53.record(apps2.id, 'x.apps.example.com', 'A')?.AliasTarget?.DNSName).toBe(
+        `${env.internal.dnsName}.`,
+      );
       expect(aliasOf('www.example.com')).toBe(`${env.internal.dnsName}.`);
     });
     expect(env.r53.record(env.zone.id, 'x.apps.example.com', 'A')).toBeUndefined();
     await eventually(() => {
       const events = env.api.store.list('v1', 'Event', 'default') as { reason?: string; message?: string }[];
-      expect(events.some((e) => e.reason === 'OutOfZone' && e.message?.includes('www.example.org') === true)).toBe(true);
+      expect(
+        events.some((e) => e.reason === 'OutOfZone' && e.message?.includes('www.example.org') === true),
+      ).toBe(true);
     });
   });
 
@@ -137,23 +186,42 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
       expect(aliasOf('fine.example.com')).toBeDefined();
     });
     await eventually(() => {
-      const events = env.api.store.list('v1', 'Event', 'default') as { reason?: string; involvedObject?: { name?: string }; type?: string }[];
-      expect(events.filter((e) => e.involvedObject?.name === 'bad' && e.reason === 'InvalidHost' && e.type === 'Warning')).toHaveLength(1);
+      const events = env.api.store.list('v1', 'Event', 'default') as {
+        reason?: string;
+        involvedObject?: { name?: string };
+        type?: string;
+      }[];
+      expect(
+        events.filter(
+          (e) => e.involvedObject?.name === 'bad' && e.reason === 'InvalidHost' && e.type === 'Warning',
+        ),
+      ).toHaveLength(1);
     });
     // Reported once, not on every pass.
     await app.reconcileNow();
     await app.reconcileNow();
-    expect(logger.lines.filter((l) => l.message === 'ingress host skipped' && l.meta.host === 'bad_host.example.com')).toHaveLength(1);
+    expect(
+      logger.lines.filter(
+        (l) => l.message === 'ingress host skipped' && l.meta.host === 'bad_host.example.com',
+      ),
+    ).toHaveLength(1);
 
     // Someone writes a record behind feed-dns's back (its cached listing does not know): the
     // CREATE for that name is refused, the other new hosts still land.
-    env.r53.putRecord(env.zone.id, { Name: 'taken.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '10.0.0.9' }] });
+    env.r53.putRecord(env.zone.id, {
+      Name: 'taken.example.com.',
+      Type: 'A',
+      TTL: 60,
+      ResourceRecords: [{ Value: '10.0.0.9' }],
+    });
     env.api.store.create(ingress('batch', ['taken.example.com', 'n1.example.com', 'n2.example.com']));
     await eventually(() => {
       expect(aliasOf('n1.example.com')).toBeDefined();
       expect(aliasOf('n2.example.com')).toBeDefined();
     });
-    expect(env.r53.record(env.zone.id, 'taken.example.com', 'A')?.ResourceRecords).toEqual([{ Value: '10.0.0.9' }]);
+    expect(env.r53.record(env.zone.id, 'taken.example.com', 'A')?.ResourceRecords).toEqual([
+      { Value: '10.0.0.9' },
+    ]);
     expect(env.r53.changeBatches().some((b) => b.status === 400)).toBe(true);
   });
 
@@ -173,7 +241,9 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     await app.idle();
     expect(changeCalls()).toBe(0);
     expect(names.every((n) => aliasOf(`${n}.example.com`) !== undefined)).toBe(true);
-    expect(logger.lines.some((l) => l.level === 'error' && l.message.includes('mass-deletion guard'))).toBe(true);
+    expect(logger.lines.some((l) => l.level === 'error' && l.message.includes('mass-deletion guard'))).toBe(
+      true,
+    );
     const metrics = await app.metrics.registry.metrics();
     expect(metrics).toMatch(/^feed_dns_mass_deletion_refused \d+$/m);
     expect(Number(/^feed_dns_mass_deletion_refused (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
@@ -185,9 +255,16 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
 
   it('writes 1,000 new hosts in at most 4 ChangeResourceRecordSets calls, then a pass with nothing changed makes no Route53 call', async () => {
     for (let i = 0; i < 1000; i++)
-      env.api.store.create(ingress(`ing-${i}`, [`host-${i}.example.com`], { 'sky.uk/frontend-scheme': i % 2 === 0 ? 'internal' : 'internet-facing' }));
+      env.api.store.create(
+        ingress(`ing-${i}`, [`host-${i}.example.com`], {
+          'sky.uk/frontend-scheme': i % 2 === 0 ? 'internal' : 'internet-facing',
+        }),
+      );
     const app = await start();
-    await eventually(() => expect(env.r53.records(env.zone.id).filter((r) => r.Type === 'A')).toHaveLength(1000), 20_000);
+    await eventually(
+      () => expect(env.r53.records(env.zone.id).filter((r) => r.Type === 'A')).toHaveLength(1000),
+      20_000,
+    );
     await app.idle();
     expect(changeCalls()).toBeGreaterThanOrEqual(1);
     expect(changeCalls()).toBeLessThanOrEqual(4);
@@ -195,16 +272,23 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
 
     env.r53.resetCalls();
     const prev = app.lastPass();
-    env.api.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'default', 'ing-7', { metadata: { labels: { x: 'y' } } });
+    env.api.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'default', 'ing-7', {
+      metadata: { labels: { x: 'y' } },
+    });
     const p = await nextPass(app, prev);
     expect(p.outcome).toBe('unchanged');
     expect(env.r53.calls()).toEqual([]);
   }, 60_000);
 
   it('writes CNAMEs with the TTL in static mode and rewrites them when the TTL changes', async () => {
-    env.api.store.create(ingress('s', ['www.example.com', 'ext.example.com'], { 'sky.uk/frontend-scheme': 'internal' }));
+    env.api.store.create(
+      ingress('s', ['www.example.com', 'ext.example.com'], { 'sky.uk/frontend-scheme': 'internal' }),
+    );
     env.api.store.create(ingress('e', ['pub.example.com'], { 'sky.uk/frontend-scheme': 'internet-facing' }));
-    const first = await start({ frontends: { kind: 'static', internal: 'int-lb.example.net', external: undefined }, cnameTtlSeconds: 60 });
+    const first = await start({
+      frontends: { kind: 'static', internal: 'int-lb.example.net', external: undefined },
+      cnameTtlSeconds: 60,
+    });
     await eventually(() =>
       expect(env.r53.record(env.zone.id, 'www.example.com', 'CNAME')).toEqual({
         Name: 'www.example.com.',
@@ -215,20 +299,34 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     );
     expect(env.r53.record(env.zone.id, 'pub.example.com', 'CNAME')).toBeUndefined();
     await first.stop();
-    await start({ frontends: { kind: 'static', internal: 'int-lb.example.net', external: undefined }, cnameTtlSeconds: 120 });
+    await start({
+      frontends: { kind: 'static', internal: 'int-lb.example.net', external: undefined },
+      cnameTtlSeconds: 120,
+    });
     await eventually(() => expect(env.r53.record(env.zone.id, 'www.example.com', 'CNAME')?.TTL).toBe(120));
   });
 
   it('finds NLBs by tag and ALBs by name', async () => {
-    const nlb = env.aws.elbv2.createLoadBalancer({ name: 'edge-nlb', type: 'network', scheme: 'internal', tags: { [FRONTEND_TAG]: 'blue' } });
-    const alb = env.aws.elbv2.createLoadBalancer({ name: 'edge-alb', type: 'application', scheme: 'internet-facing' });
+    const nlb = env.aws.elbv2.createLoadBalancer({
+      name: 'edge-nlb',
+      type: 'network',
+      scheme: 'internal',
+      tags: { [FRONTEND_TAG]: 'blue' },
+    });
+    const alb = env.aws.elbv2.createLoadBalancer({
+      name: 'edge-alb',
+      type: 'application',
+      scheme: 'internet-facing',
+    });
     env.r53.addAliasTarget(nlb.dnsName, nlb.canonicalHostedZoneId);
     env.r53.addAliasTarget(alb.dnsName, alb.canonicalHostedZoneId);
     env.api.store.create(ingress('n', ['nlb.example.com']));
     env.api.store.create(ingress('a', ['alb.example.com'], { 'sky.uk/frontend-scheme': 'internet-facing' }));
     const byTag = await start({ frontends: { kind: 'nlb-tags', frontendTagValue: 'blue' } });
     await eventually(() => expect(aliasOf('nlb.example.com')).toBe(`${nlb.dnsName.toLowerCase()}.`));
-    expect(env.r53.record(env.zone.id, 'nlb.example.com', 'A')?.AliasTarget?.HostedZoneId).toBe(nlb.canonicalHostedZoneId);
+    expect(env.r53.record(env.zone.id, 'nlb.example.com', 'A')?.AliasTarget?.HostedZoneId).toBe(
+      nlb.canonicalHostedZoneId,
+    );
     expect(aliasOf('alb.example.com')).toBeUndefined(); // no tagged internet-facing ELBv2
     await byTag.stop();
     await start({ frontends: { kind: 'alb-names', names: ['edge-alb'] } });
@@ -236,8 +334,18 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
   });
 
   it('with a class filter, publishes only that class (annotation or ingressClassName)', async () => {
-    env.api.store.create(ingress('a', ['a.example.com'], { 'sky.uk/frontend-scheme': 'internal', 'kubernetes.io/ingress.class': 'edge' }));
-    env.api.store.create(ingress('b', ['b.example.com'], { 'sky.uk/frontend-scheme': 'internal', 'kubernetes.io/ingress.class': 'other' }));
+    env.api.store.create(
+      ingress('a', ['a.example.com'], {
+        'sky.uk/frontend-scheme': 'internal',
+        'kubernetes.io/ingress.class': 'edge',
+      }),
+    );
+    env.api.store.create(
+      ingress('b', ['b.example.com'], {
+        'sky.uk/frontend-scheme': 'internal',
+        'kubernetes.io/ingress.class': 'other',
+      }),
+    );
     const c = ingress('c', ['c.example.com']);
     env.api.store.create({ ...c, spec: { ...(c.spec as object), ingressClassName: 'edge' } });
     const app = await start({ classFilter: { ingressClass: 'edge', includeClassless: false } });
@@ -247,7 +355,7 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     expect(aliasOf('b.example.com')).toBeUndefined();
   });
 
-  it('serves feed\'s probe paths and the metrics under feed\'s names', async () => {
+  it("serves feed's probe paths and the metrics under feed's names", async () => {
     env.api.store.create(ingress('web', ['www.example.com']));
     const app = await start({ metricLabels: { cluster: 'c1' } });
     await eventually(async () => {
@@ -256,7 +364,12 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     for (const path of ['/healthz', '/health', '/readiness', '/alive'])
       expect((await httpRequest({ url: `${app.address.url}${path}` })).status).toBe(200);
     const text = (await httpRequest({ url: `${app.address.url}/metrics` })).body;
-    for (const name of ['feed_dns_route53_records', 'feed_dns_route53_updates', 'feed_dns_route53_failures', 'feed_dns_skipped_ingress_entries'])
+    for (const name of [
+      'feed_dns_route53_records',
+      'feed_dns_route53_updates',
+      'feed_dns_route53_failures',
+      'feed_dns_skipped_ingress_entries',
+    ])
       expect(text).toContain(`# TYPE ${name} `);
     expect(text).toMatch(/^feed_dns_route53_records\{cluster="c1"\} 1$/m);
     expect(text).toMatch(/^feed_dns_route53_updates\{cluster="c1"\} 1$/m);
@@ -270,7 +383,11 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     expect((await httpRequest({ url: `${app.address.url}/readyz` })).status).toBe(503);
     // The trigger retries after its backoff (1 s).
     await eventually(() => expect(aliasOf('www.example.com')).toBeDefined());
-    await eventually(async () => expect((await httpRequest({ url: `${app.address.url}/readyz` })).status).toBe(200));
-    expect(await app.metrics.registry.getSingleMetricAsString('feed_dns_route53_failures')).toMatch(/feed_dns_route53_failures [1-9]/);
+    await eventually(async () =>
+      expect((await httpRequest({ url: `${app.address.url}/readyz` })).status).toBe(200),
+    );
+    expect(await app.metrics.registry.getSingleMetricAsString('feed_dns_route53_failures')).toMatch(
+      /feed_dns_route53_failures [1-9]/,
+    );
   });
 });

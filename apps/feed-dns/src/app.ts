@@ -114,14 +114,31 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
   const logger = deps.logger;
   const metrics = deps.metrics ?? createMetrics({ prefix: 'feed_dns', defaultLabels: config.metricLabels });
   const m = {
-    records: metrics.gauge('route53_records', 'Managed records after the last pass (found, plus created, minus deleted).'),
+    records: metrics.gauge(
+      'route53_records',
+      'Managed records after the last pass (found, plus created, minus deleted).',
+    ),
     updates: metrics.counter('route53_updates', 'Route53 changes submitted.'),
     failures: metrics.counter('route53_failures', 'Failed Route53 list or change operations.'),
-    skippedTotal: metrics.counter('skipped_ingress_entries', 'Ingress hosts skipped, by reason (each counted once while it stays skipped).', ['reason'] as const),
-    skippedNow: metrics.gauge('skipped_entries', 'Ingress hosts skipped by the last pass, by reason.', ['reason'] as const),
-    refused: metrics.counter('mass_deletion_refused', 'Plans refused by the mass-deletion guard (nothing applied).'),
+    skippedTotal: metrics.counter(
+      'skipped_ingress_entries',
+      'Ingress hosts skipped, by reason (each counted once while it stays skipped).',
+      ['reason'] as const,
+    ),
+    skippedNow: metrics.gauge('skipped_entries', 'Ingress hosts skipped by the last pass, by reason.', [
+      'reason',
+    ] as const),
+    refused: metrics.counter(
+      'mass_deletion_refused',
+      'Plans refused by the mass-deletion guard (nothing applied).',
+    ),
     passes: metrics.counter('reconcile_passes', 'Reconcile passes by outcome.', ['outcome'] as const),
-    duration: metrics.histogram('reconcile_duration_seconds', 'Time of a reconcile pass that ran as leader.', [], [0.01, 0.05, 0.1, 0.5, 1, 5, 30]),
+    duration: metrics.histogram(
+      'reconcile_duration_seconds',
+      'Time of a reconcile pass that ran as leader.',
+      [],
+      [0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    ),
     leader: metrics.gauge('is_leader', '1 while this replica holds the Lease and writes to Route53.'),
     unhealthy: metrics.counter('unhealthy_time', 'Seconds spent not ready.'),
   };
@@ -167,6 +184,7 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
 
   const finish = (summary: PassSummary): void => {
     last = summary;
+    if (summary.outcome !== 'failed') lastError = undefined;
     m.passes.inc({ outcome: summary.outcome });
   };
 
@@ -181,7 +199,8 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
       if (frontends === undefined) {
         frontends = await discoverFrontends(config.frontends, { elb: deps.elb, elbv2: deps.elbv2 }, logger);
         logger.info('frontends found', { frontends: describeFrontends(frontends) });
-        if (frontends.size === 0) logger.warn('no frontend found: no record will be written', { source: config.frontends.kind });
+        if (frontends.size === 0)
+          logger.warn('no frontend found: no record will be written', { source: config.frontends.kind });
       }
       let zones;
       let current;
@@ -226,11 +245,16 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
         return;
       }
       if (isEmptyChanges(changes)) {
-        logger.debug('dns unchanged', { records: pp.plan.owned, entries: pp.desired.entries.length, skipped: skipped.length });
+        logger.debug('dns unchanged', {
+          records: pp.plan.owned,
+          entries: pp.desired.entries.length,
+          skipped: skipped.length,
+        });
         finish({ ...base, outcome: 'unchanged' });
         return;
       }
-      for (const change of changeList(changes)) logger.debug('dns change', { change: describeChange(change) });
+      for (const change of changeList(changes))
+        logger.debug('dns change', { change: describeChange(change) });
       const result = await writer.applyChanges(changes);
       m.updates.inc(result.applied.length + result.failed.length);
       let retryable = 0;
@@ -246,20 +270,32 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
         if (f.retryable) retryable += 1;
         else if (owner !== undefined)
           recorder.record(
-            { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: owner.name, namespace: owner.namespace, ...(owner.uid === undefined ? {} : { uid: owner.uid }) },
+            {
+              apiVersion: 'networking.k8s.io/v1',
+              kind: 'Ingress',
+              name: owner.name,
+              namespace: owner.namespace,
+              ...(owner.uid === undefined ? {} : { uid: owner.uid }),
+            },
             'Warning',
             'DNSChangeFailed',
             `feed-dns: Route53 refused ${describeChange(f.change)}: ${f.reason}`,
           );
       }
       if (result.failed.length > 0) m.failures.inc();
-      const delta = result.applied.reduce((n, c) => n + (c.kind === 'create' ? 1 : c.kind === 'delete' ? -1 : 0), 0);
+      const delta = result.applied.reduce(
+        (n, c) => n + (c.kind === 'create' ? 1 : c.kind === 'delete' ? -1 : 0),
+        0,
+      );
       m.records.set(pp.plan.owned + delta);
       const summary: PassSummary = { ...base, failed: result.failed.length, outcome: 'applied' };
-      logger.info('dns changes applied', { ...summary, applied: result.applied.length, dryRun: config.dryRun });
+      logger.info('dns changes applied', {
+        ...summary,
+        applied: result.applied.length,
+        dryRun: config.dryRun,
+      });
       finish(summary);
       if (retryable > 0) throw new TransientError(`${retryable} Route53 changes failed and will be retried`);
-      lastError = undefined;
     } catch (err) {
       lastError = err;
       finish({ ...emptySummary('failed'), reason: err instanceof Error ? err.message : String(err) });
@@ -267,7 +303,6 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
     } finally {
       endTimer();
     }
-    lastError = undefined;
   };
 
   const trigger = createCoalescingTrigger({

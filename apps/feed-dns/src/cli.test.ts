@@ -24,24 +24,48 @@ function configError(fn: () => unknown): ConfigError {
 describe('normaliseArgs', () => {
   it.each([
     [['-r53-hosted-zone=Z1'], ['--r53-hosted-zone=Z1']],
-    [['-r53-hosted-zone', 'Z1'], ['--r53-hosted-zone', 'Z1']],
+    [
+      ['-r53-hosted-zone', 'Z1'],
+      ['--r53-hosted-zone', 'Z1'],
+    ],
     [['-debug'], ['--debug']],
     [['-debug=false'], ['--debug=false']],
     [['--debug'], ['--debug']],
-    [['-f', 'x.yaml'], ['-f', 'x.yaml']],
+    [
+      ['-f', 'x.yaml'],
+      ['-f', 'x.yaml'],
+    ],
     [['-h'], ['-h']],
     [['-nonsense'], ['-nonsense']],
-    [['-max-delete-share', '-1'], ['--max-delete-share', '-1']],
-    [['--', '-debug'], ['--', '-debug']],
-    [['plan', '-filename=a.yaml'], ['plan', '--filename=a.yaml']],
+    [
+      ['-max-delete-share', '-1'],
+      ['--max-delete-share', '-1'],
+    ],
+    [
+      ['--', '-debug'],
+      ['--', '-debug'],
+    ],
+    [
+      ['plan', '-filename=a.yaml'],
+      ['plan', '--filename=a.yaml'],
+    ],
   ])('%j -> %j', (argv, expected) => {
     expect(normaliseArgs(argv)).toEqual(expected);
   });
 });
 
 describe('controller flags', () => {
-  it('reads a feed-dns manifest\'s single-dash flags unchanged, with feed\'s defaults', () => {
-    const v = parse(['-r53-hosted-zone=Z1', '-elb-label-value', 'blue', '-debug', '-cname-ttl', '1m', '-pushgateway-interval', '30']);
+  it("reads a feed-dns manifest's single-dash flags unchanged, with feed's defaults", () => {
+    const v = parse([
+      '-r53-hosted-zone=Z1',
+      '-elb-label-value',
+      'blue',
+      '-debug',
+      '-cname-ttl',
+      '1m',
+      '-pushgateway-interval',
+      '30',
+    ]);
     expect(v['r53-hosted-zone']).toEqual(['Z1']);
     expect(v['elb-label-value']).toBe('blue');
     expect(v.debug).toBe(true);
@@ -54,7 +78,9 @@ describe('controller flags', () => {
   });
 
   it('takes several hosted zones, repeated or comma-separated, and from the environment', () => {
-    expect(parse(['-r53-hosted-zone', 'Z1', '--r53-hosted-zone=Z2,apps.example.com'])['r53-hosted-zone']).toEqual(['Z1', 'Z2', 'apps.example.com']);
+    expect(
+      parse(['-r53-hosted-zone', 'Z1', '--r53-hosted-zone=Z2,apps.example.com'])['r53-hosted-zone'],
+    ).toEqual(['Z1', 'Z2', 'apps.example.com']);
     expect(parse([], { FEED_DNS_R53_HOSTED_ZONE: 'Z9' })['r53-hosted-zone']).toEqual(['Z9']);
   });
 
@@ -72,17 +98,23 @@ describe('controller flags', () => {
 
 describe('buildConfig', () => {
   it('builds the ELB-tag configuration with leader election from the environment defaults', () => {
-    const c = buildConfig(parse(['-r53-hosted-zone=Z1', '-r53-hosted-zone=Z1', '-elb-label-value=blue', '-aws-api-retries=2']), DEFAULTS);
+    const c = buildConfig(
+      parse(['-r53-hosted-zone=Z1', '-r53-hosted-zone=Z1', '-elb-label-value=blue', '-aws-api-retries=2']),
+      DEFAULTS,
+    );
     expect(c.zones).toEqual(['Z1']);
     expect(c.frontends).toEqual({ kind: 'elb-tags', frontendTagValue: 'blue' });
     expect(c.awsMaxAttempts).toBe(3);
     expect(c.cnameTtlSeconds).toBe(300);
     expect(c.logLevel).toBe('info');
     expect(c.leaderElection).toMatchObject({ namespace: 'kube-system', identity: 'pod-1', name: 'feed-dns' });
-    expect(buildConfig(parse(['-r53-hosted-zone=Z1', '-elb-label-value=blue', '--no-leader-elect']), DEFAULTS).leaderElection).toBeUndefined();
+    expect(
+      buildConfig(parse(['-r53-hosted-zone=Z1', '-elb-label-value=blue', '--no-leader-elect']), DEFAULTS)
+        .leaderElection,
+    ).toBeUndefined();
   });
 
-  it('takes either static hostname alone (the source\'s behaviour, not the help text\'s)', () => {
+  it("takes either static hostname alone (the source's behaviour, not the help text's)", () => {
     const c = buildConfig(parse(['-r53-hosted-zone=Z1', '-external-hostname=pub.lb.example.net']), DEFAULTS);
     expect(c.frontends).toEqual({ kind: 'static', internal: undefined, external: 'pub.lb.example.net' });
   });
@@ -91,9 +123,15 @@ describe('buildConfig', () => {
     [['-elb-label-value=blue'], '--r53-hosted-zone'],
     [['-r53-hosted-zone=Z1'], '--elb-label-value'],
     [['-r53-hosted-zone=Z1', '-elb-label-value=blue', '-alb-names=a,b'], '--alb-names'],
-    [['-r53-hosted-zone=Z1', '-elb-label-value=blue', '-internal-hostname=x.example.net'], '--internal-hostname'],
+    [
+      ['-r53-hosted-zone=Z1', '-elb-label-value=blue', '-internal-hostname=x.example.net'],
+      '--internal-hostname',
+    ],
     [['-r53-hosted-zone=Z1', '-internal-hostname=http://x'], '--internal-hostname'],
-    [['-r53-hosted-zone=Z1', '-elb-label-value=blue', '-include-classless-ingresses'], '--include-classless-ingresses'],
+    [
+      ['-r53-hosted-zone=Z1', '-elb-label-value=blue', '-include-classless-ingresses'],
+      '--include-classless-ingresses',
+    ],
     [['-r53-hosted-zone=Z1', '-elb-label-value=blue', '-max-delete-share=1.5'], '--max-delete-share'],
     [['-r53-hosted-zone=Z1', '-elb-label-value=blue', '-cname-ttl=100ms'], '--cname-ttl'],
   ])('refuses %j naming %s', (argv, key) => {
@@ -101,6 +139,8 @@ describe('buildConfig', () => {
   });
 
   it('refuses an unknown single-dash flag, naming it', () => {
-    expect(configError(() => controllerCli.parse(normaliseArgs(['-r53-hosted-zon=Z1']), {})).code).toBe('UNKNOWN_FLAG');
+    expect(configError(() => controllerCli.parse(normaliseArgs(['-r53-hosted-zon=Z1']), {})).code).toBe(
+      'UNKNOWN_FLAG',
+    );
   });
 });

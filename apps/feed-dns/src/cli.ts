@@ -75,13 +75,14 @@ export const controllerCli = defineCli({
     'resync-period': {
       type: 'duration',
       default: 15 * 60_000,
-      description: 'Full recompute period, and how long the Route53 zone listing is trusted before listing again.',
+      description:
+        'Full recompute period, and how long the Route53 zone listing is trusted before listing again.',
     },
     'health-port': {
       type: 'number',
       integer: true,
       default: DEFAULT_HEALTH_PORT,
-      description: 'Port for /healthz, /readyz, /metrics and feed\'s /health, /readiness, /alive.',
+      description: "Port for /healthz, /readyz, /metrics and feed's /health, /readiness, /alive.",
     },
     ...SELECTION_FLAGS,
     'elb-label-value': {
@@ -113,7 +114,10 @@ export const controllerCli = defineCli({
       type: 'boolean',
       description: 'Plan and log every change (kube-edge); write nothing to Route53.',
     },
-    pushgateway: { type: 'string', description: 'Prometheus pushgateway URL to push metrics to (job feed-dns).' },
+    pushgateway: {
+      type: 'string',
+      description: 'Prometheus pushgateway URL to push metrics to (job feed-dns).',
+    },
     'pushgateway-interval': {
       type: 'duration',
       default: 60_000,
@@ -126,16 +130,18 @@ export const controllerCli = defineCli({
     'leader-elect': {
       type: 'boolean',
       default: true,
-      description: 'Only the replica holding the Lease writes to Route53 (kube-edge). --no-leader-elect for one replica.',
+      description:
+        'Only the replica holding the Lease writes to Route53 (kube-edge). --no-leader-elect for one replica.',
     },
     'leader-elect-namespace': {
       type: 'string',
-      description: 'Namespace of the Lease. Default: $POD_NAMESPACE, the service account\'s namespace, or default.',
+      description:
+        "Namespace of the Lease. Default: $POD_NAMESPACE, the service account's namespace, or default.",
     },
     'leader-elect-name': { type: 'string', default: 'feed-dns', description: 'Name of the Lease.' },
     'leader-elect-identity': {
       type: 'string',
-      description: 'This replica\'s identity in the Lease. Default: $POD_NAME or the host name.',
+      description: "This replica's identity in the Lease. Default: $POD_NAME or the host name.",
     },
     'leader-elect-lease-duration': {
       type: 'duration',

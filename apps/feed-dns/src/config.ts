@@ -60,7 +60,11 @@ export interface ConfigDefaults {
 function checkHostname(value: string | undefined, key: string): string | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const v = value.trim();
-  if (!/^(?=.{1,253}\.?$)([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?\.)*[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?\.?$/.test(v)) {
+  if (
+    !/^(?=.{1,253}\.?$)([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?\.)*[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?\.?$/.test(
+      v,
+    )
+  ) {
     throw new ConfigError(`${key} must be a host name, got ${JSON.stringify(value)}`, { key });
   }
   return v;
@@ -74,7 +78,10 @@ export function checkDeleteShareFlag(value: number): number {
 }
 
 /** The class filter from the flags, or undefined when no class was given. Pure. */
-export function classFilterFrom(ingressClass: string | undefined, includeClassless: boolean): ClassFilter | undefined {
+export function classFilterFrom(
+  ingressClass: string | undefined,
+  includeClassless: boolean,
+): ClassFilter | undefined {
   if (ingressClass === undefined || ingressClass === '') {
     if (includeClassless)
       throw new ConfigError('--include-classless-ingresses needs --ingress-class', {
@@ -125,9 +132,12 @@ export function frontendSourceFrom(v: {
 export function checkZones(zones: readonly string[]): string[] {
   const out = zones.map((z) => z.trim()).filter((z) => z !== '');
   if (out.length === 0)
-    throw new ConfigError('--r53-hosted-zone is required (a zone id or domain; repeat it for several zones)', {
-      key: '--r53-hosted-zone',
-    });
+    throw new ConfigError(
+      '--r53-hosted-zone is required (a zone id or domain; repeat it for several zones)',
+      {
+        key: '--r53-hosted-zone',
+      },
+    );
   return [...new Set(out)];
 }
 
@@ -138,11 +148,14 @@ export function checkZones(zones: readonly string[]): string[] {
  */
 export function buildConfig(values: ControllerValues, defaults: ConfigDefaults): FeedDnsConfig {
   const retries = values['aws-api-retries'];
-  if (retries < 0) throw new ConfigError('--aws-api-retries must not be negative', { key: '--aws-api-retries' });
+  if (retries < 0)
+    throw new ConfigError('--aws-api-retries must not be negative', { key: '--aws-api-retries' });
   const port = values['health-port'];
-  if (port < 0 || port > 65535) throw new ConfigError('--health-port must be a port number', { key: '--health-port' });
+  if (port < 0 || port > 65535)
+    throw new ConfigError('--health-port must be a port number', { key: '--health-port' });
   const ttl = Math.round(values['cname-ttl'] / 1000);
-  if (ttl < 1 || ttl > 2_147_483_647) throw new ConfigError('--cname-ttl must be at least 1s', { key: '--cname-ttl' });
+  if (ttl < 1 || ttl > 2_147_483_647)
+    throw new ConfigError('--cname-ttl must be at least 1s', { key: '--cname-ttl' });
   const leaderElect = values['leader-elect'];
   return {
     zones: checkZones(values['r53-hosted-zone']),

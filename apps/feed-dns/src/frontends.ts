@@ -20,7 +20,10 @@ function aliasFrontends(found: FrontendsByScheme, logger: Logger): Map<string, F
   const out = new Map<string, Frontend>();
   for (const [scheme, lb] of found) {
     if (lb.dnsName === '' || lb.canonicalHostedZoneId === '') {
-      logger.warn('ignoring load balancer without DNS name or canonical hosted zone', { name: lb.name, scheme });
+      logger.warn('ignoring load balancer without DNS name or canonical hosted zone', {
+        name: lb.name,
+        scheme,
+      });
       continue;
     }
     out.set(scheme, {
@@ -48,17 +51,25 @@ export async function discoverFrontends(
     case 'static': {
       const out = new Map<string, Frontend>();
       if (source.internal !== undefined) out.set('internal', { kind: 'cname', hostname: source.internal });
-      if (source.external !== undefined) out.set('internet-facing', { kind: 'cname', hostname: source.external });
+      if (source.external !== undefined)
+        out.set('internet-facing', { kind: 'cname', hostname: source.external });
       return out;
     }
     case 'elb-tags': {
-      if (clients.elb === undefined) throw new ConfigError('no classic ELB client', { key: '--elb-label-value' });
-      const found = await findClassicElbFrontends(clients.elb, { frontendTagValue: source.frontendTagValue, logger });
+      if (clients.elb === undefined)
+        throw new ConfigError('no classic ELB client', { key: '--elb-label-value' });
+      const found = await findClassicElbFrontends(clients.elb, {
+        frontendTagValue: source.frontendTagValue,
+        logger,
+      });
       return aliasFrontends(found, logger);
     }
     case 'nlb-tags': {
       if (clients.elbv2 === undefined) throw new ConfigError('no ELBv2 client', { key: '--nlb-label-value' });
-      const found = await findElbv2Frontends(clients.elbv2, { frontendTagValue: source.frontendTagValue, logger });
+      const found = await findElbv2Frontends(clients.elbv2, {
+        frontendTagValue: source.frontendTagValue,
+        logger,
+      });
       return aliasFrontends(found, logger);
     }
     case 'alb-names': {
@@ -72,6 +83,7 @@ export async function discoverFrontends(
 /** Frontends as log metadata: `{ internal: 'name (dns)', ... }`. Pure. */
 export function describeFrontends(frontends: Frontends): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [scheme, f] of frontends) out[scheme] = f.kind === 'alias' ? `${f.name} (${f.dnsName})` : f.hostname;
+  for (const [scheme, f] of frontends)
+    out[scheme] = f.kind === 'alias' ? `${f.name} (${f.dnsName})` : f.hostname;
   return out;
 }

@@ -57,4 +57,9 @@ export {
   type OfflinePlan,
   type SnapshotZone,
 } from './plan-command.js';
-export { createSkipReporter, eventReason, type SkipReporter, type SkipReporterOptions } from './skip-reporter.js';
+export {
+  createSkipReporter,
+  eventReason,
+  type SkipReporter,
+  type SkipReporterOptions,
+} from './skip-reporter.js';

@@ -40,7 +40,9 @@ describe('leader election', () => {
     apps.push(b);
     await eventually(() => expect(env.r53.record(env.zone.id, 'www.example.com', 'A')).toBeDefined());
 
-    const stored = env.api.store.get('coordination.k8s.io/v1', 'Lease', 'default', 'feed-dns') as { spec?: { holderIdentity?: string } };
+    const stored = env.api.store.get('coordination.k8s.io/v1', 'Lease', 'default', 'feed-dns') as {
+      spec?: { holderIdentity?: string };
+    };
     expect(stored.spec?.holderIdentity).toBe('replica-a');
     await b.reconcileNow();
     expect(b.isLeader()).toBe(false);

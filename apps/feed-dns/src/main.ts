@@ -60,7 +60,10 @@ if (argv[0] === 'plan') {
     });
     const app = await run(config, {
       logger,
-      kubeClient: createKubeClient({ kubeConfig: loaded.kubeConfig, userAgent: kubeEdgeUserAgent('feed-dns', VERSION) }),
+      kubeClient: createKubeClient({
+        kubeConfig: loaded.kubeConfig,
+        userAgent: kubeEdgeUserAgent('feed-dns', VERSION),
+      }),
       route53: new Route53Client(aws),
       elb: new ElasticLoadBalancingClient(aws),
       elbv2: new ElasticLoadBalancingV2Client(aws),

@@ -20,7 +20,13 @@ function values(args: string[]) {
 describe('feed-dns plan on the examples', () => {
   it('prints the changes against the zone snapshot: creates, re-points, deletes; skips and leaves foreign records', async () => {
     const out = await runPlanCommand(
-      values(['-f', `${examples}ingresses.yaml`, '--zone-file', `${examples}zone-example.com.json`, ...FRONTENDS]),
+      values([
+        '-f',
+        `${examples}ingresses.yaml`,
+        '--zone-file',
+        `${examples}zone-example.com.json`,
+        ...FRONTENDS,
+      ]),
     );
     const changes = out.split('\n').filter((l) => /^ {2}(CREATE|UPDATE|DELETE) /.test(l));
     expect(changes).toEqual([
@@ -38,28 +44,60 @@ describe('feed-dns plan on the examples', () => {
 
   it('plans against an empty zone named by -r53-hosted-zone, in JSON', async () => {
     const out = JSON.parse(
-      await runPlanCommand(values(['-f', examples, '--r53-hosted-zone', 'example.com', '--internal-hostname', 'int.lb.example.net', '--output', 'json'])),
-    ) as { changes: { action: string; name: string; type: string; ttl: number }[]; skipped: { reason: string }[] };
+      await runPlanCommand(
+        values([
+          '-f',
+          examples,
+          '--r53-hosted-zone',
+          'example.com',
+          '--internal-hostname',
+          'int.lb.example.net',
+          '--output',
+          'json',
+        ]),
+      ),
+    ) as {
+      changes: { action: string; name: string; type: string; ttl: number }[];
+      skipped: { reason: string }[];
+    };
     expect(out.changes).toEqual([
       expect.objectContaining({ action: 'create', name: 'admin.example.com.', type: 'CNAME', ttl: 300 }),
     ]);
-    expect(out.skipped.map((s) => s.reason).sort()).toEqual(['missing-scheme', 'no-frontend', 'no-frontend', 'no-frontend']);
+    expect(out.skipped.map((s) => s.reason).sort()).toEqual([
+      'missing-scheme',
+      'no-frontend',
+      'no-frontend',
+      'no-frontend',
+    ]);
   });
 
   it('keeps a record whose scheme has no frontend, and shows when the guard would refuse the plan', async () => {
     const out = await runPlanCommand(
-      values(['-f', `${examples}ingresses.yaml`, '--zone-file', `${examples}zone-example.com.json`, '--frontend', 'internal=internal-edge-int-1001.eu-west-1.elb.amazonaws.com@Z32O12XQLNTSW2', '--max-delete-share', '0.2']),
+      values([
+        '-f',
+        `${examples}ingresses.yaml`,
+        '--zone-file',
+        `${examples}zone-example.com.json`,
+        '--frontend',
+        'internal=internal-edge-int-1001.eu-west-1.elb.amazonaws.com@Z32O12XQLNTSW2',
+        '--max-delete-share',
+        '0.2',
+      ]),
     );
     expect(out).toMatch(/REFUSED by the mass-deletion guard.*delete 1 of 3/);
-    expect(out).toContain("  DELETE A old.example.com.");
-    expect(out).not.toContain("DELETE A status.example.com."); // its ingress still names it
+    expect(out).toContain('  DELETE A old.example.com.');
+    expect(out).not.toContain('DELETE A status.example.com.'); // its ingress still names it
   });
 });
 
 describe('zone snapshots and frontends', () => {
   it('takes the zone from the SOA record when the snapshot has no HostedZone', () => {
     const z = parseZoneSnapshot(
-      JSON.stringify({ ResourceRecordSets: [{ Name: 'Apps.Example.com.', Type: 'SOA', TTL: 900, ResourceRecords: [{ Value: 'x' }] }] }),
+      JSON.stringify({
+        ResourceRecordSets: [
+          { Name: 'Apps.Example.com.', Type: 'SOA', TTL: 900, ResourceRecords: [{ Value: 'x' }] },
+        ],
+      }),
       'f.json',
     );
     expect(z).toMatchObject({ id: undefined, name: 'apps.example.com.', source: 'f.json' });

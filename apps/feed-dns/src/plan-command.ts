@@ -49,7 +49,11 @@ export function parseZoneSnapshot(text: string, source: string): SnapshotZone {
   const sets = obj.ResourceRecordSets as ResourceRecordSet[];
   const soa = sets.find((r) => r.Type === 'SOA');
   const name =
-    typeof obj.HostedZone?.Name === 'string' ? obj.HostedZone.Name : typeof soa?.Name === 'string' ? soa.Name : undefined;
+    typeof obj.HostedZone?.Name === 'string'
+      ? obj.HostedZone.Name
+      : typeof soa?.Name === 'string'
+        ? soa.Name
+        : undefined;
   if (name === undefined)
     throw new ConfigError(`${source}: cannot tell the zone's domain (no HostedZone.Name and no SOA record)`, {
       key: '--zone-file',
@@ -57,7 +61,9 @@ export function parseZoneSnapshot(text: string, source: string): SnapshotZone {
   return {
     id: typeof obj.HostedZone?.Id === 'string' ? bareZoneId(obj.HostedZone.Id) : undefined,
     name: normalizeName(name),
-    records: sets.filter((r) => typeof r.Name === 'string' && typeof r.Type === 'string').map(endpointFromRoute53),
+    records: sets
+      .filter((r) => typeof r.Name === 'string' && typeof r.Type === 'string')
+      .map(endpointFromRoute53),
     source,
   };
 }
@@ -66,21 +72,30 @@ export function parseZoneSnapshot(text: string, source: string): SnapshotZone {
  * The zones of an offline plan: every snapshot, plus an empty zone for each `-r53-hosted-zone`
  * domain no snapshot covers. A zone id must match a snapshot's `HostedZone.Id`. Pure.
  */
-export function resolvePlanZones(refs: readonly string[], snapshots: readonly SnapshotZone[]): SnapshotZone[] {
+export function resolvePlanZones(
+  refs: readonly string[],
+  snapshots: readonly SnapshotZone[],
+): SnapshotZone[] {
   const zones = [...snapshots];
   for (const ref of refs) {
     if (/^(\/?hostedzone\/)?Z[A-Z0-9]{1,32}$/.test(ref)) {
       if (!zones.some((z) => z.id === bareZoneId(ref)))
-        throw new ConfigError(`zone ${ref}: offline, a zone id needs a --zone-file whose HostedZone.Id is ${ref}; or give the domain`, {
-          key: '--r53-hosted-zone',
-        });
+        throw new ConfigError(
+          `zone ${ref}: offline, a zone id needs a --zone-file whose HostedZone.Id is ${ref}; or give the domain`,
+          {
+            key: '--r53-hosted-zone',
+          },
+        );
       continue;
     }
     const name = normalizeName(ref);
-    if (!zones.some((z) => z.name === name)) zones.push({ id: undefined, name, records: [], source: undefined });
+    if (!zones.some((z) => z.name === name))
+      zones.push({ id: undefined, name, records: [], source: undefined });
   }
   if (zones.length === 0)
-    throw new ConfigError('give at least one --zone-file or --r53-hosted-zone domain', { key: '--r53-hosted-zone' });
+    throw new ConfigError('give at least one --zone-file or --r53-hosted-zone domain', {
+      key: '--r53-hosted-zone',
+    });
   return zones;
 }
 
@@ -89,14 +104,19 @@ export function parseAliasFrontends(pairs: Readonly<Record<string, string>>): Ma
   const out = new Map<string, Frontend>();
   for (const [scheme, value] of Object.entries(pairs)) {
     if (!(SCHEMES as readonly string[]).includes(scheme))
-      throw new ConfigError(`--frontend: scheme must be internal or internet-facing, got ${scheme}`, { key: '--frontend' });
+      throw new ConfigError(`--frontend: scheme must be internal or internet-facing, got ${scheme}`, {
+        key: '--frontend',
+      });
     const at = value.lastIndexOf('@');
     const dnsName = at < 0 ? '' : value.slice(0, at).trim();
     const hostedZoneId = at < 0 ? '' : value.slice(at + 1).trim();
     if (dnsName === '' || hostedZoneId === '')
-      throw new ConfigError(`--frontend ${scheme}: expected <dns name>@<canonical hosted zone id>, got ${JSON.stringify(value)}`, {
-        key: '--frontend',
-      });
+      throw new ConfigError(
+        `--frontend ${scheme}: expected <dns name>@<canonical hosted zone id>, got ${JSON.stringify(value)}`,
+        {
+          key: '--frontend',
+        },
+      );
     out.set(scheme, { kind: 'alias', name: dnsName, dnsName: dnsName.replace(/\.$/, ''), hostedZoneId });
   }
   return out;
@@ -128,8 +148,10 @@ export async function computeOfflinePlan(values: PlanValues): Promise<OfflinePla
     });
     frontends = new Map();
     if (source.kind === 'static') {
-      if (source.internal !== undefined) frontends.set('internal', { kind: 'cname', hostname: source.internal });
-      if (source.external !== undefined) frontends.set('internet-facing', { kind: 'cname', hostname: source.external });
+      if (source.internal !== undefined)
+        frontends.set('internal', { kind: 'cname', hostname: source.internal });
+      if (source.external !== undefined)
+        frontends.set('internet-facing', { kind: 'cname', hostname: source.external });
     }
   }
   const snapshots: SnapshotZone[] = [];
@@ -142,13 +164,19 @@ export async function computeOfflinePlan(values: PlanValues): Promise<OfflinePla
     }
     snapshots.push(parseZoneSnapshot(text, file));
   }
-  const refs = values['r53-hosted-zone'].length > 0 || snapshots.length === 0 ? checkZones(values['r53-hosted-zone']) : [];
+  const refs =
+    values['r53-hosted-zone'].length > 0 || snapshots.length === 0
+      ? checkZones(values['r53-hosted-zone'])
+      : [];
   const zones = resolvePlanZones(refs, snapshots);
   let objects;
   try {
     objects = await loadManifests(values.filename);
   } catch (err) {
-    throw new ConfigError(err instanceof Error ? err.message : String(err), { key: '--filename', cause: err });
+    throw new ConfigError(err instanceof Error ? err.message : String(err), {
+      key: '--filename',
+      cause: err,
+    });
   }
   const ingresses = objects.filter((o) => o.kind === 'Ingress') as IngressLike[];
   const ttl = Math.round(values['cname-ttl'] / 1000);
@@ -179,7 +207,8 @@ export function formatPlanText(p: OfflinePlan): string {
   for (const c of changes) lines.push(`  ${describeChange(c)}`);
   const skipped = [...p.result.desired.skipped, ...p.result.planSkipped];
   lines.push('', `Skipped (${skipped.length}):`);
-  for (const s of skipped) lines.push(`  ${s.ingress.namespace}/${s.ingress.name} ${s.host}: ${s.reason}: ${s.message}`);
+  for (const s of skipped)
+    lines.push(`  ${s.ingress.namespace}/${s.ingress.name} ${s.host}: ${s.reason}: ${s.message}`);
   lines.push(
     '',
     `Summary: ${plan.changes.create.length} to create, ${plan.changes.update.length} to update, ${plan.changes.delete.length} to delete; ${plan.owned} managed records, ${plan.unchanged} unchanged; ${p.ingresses} ingresses, ${skipped.length} hosts skipped.`,
@@ -194,10 +223,22 @@ export function formatPlanJson(p: OfflinePlan): string {
   const { plan } = p.result;
   return `${JSON.stringify(
     {
-      zones: p.zones.map((z) => ({ id: z.id ?? null, name: z.name, records: z.records.length, source: z.source ?? null })),
+      zones: p.zones.map((z) => ({
+        id: z.id ?? null,
+        name: z.name,
+        records: z.records.length,
+        source: z.source ?? null,
+      })),
       changes: changeList(plan.changes).map((c) => {
         const e = c.kind === 'update' ? c.to : c.endpoint;
-        return { action: c.kind, name: normalizeName(e.name), type: e.type, targets: e.targets, ttl: e.ttl ?? null, line: describeChange(c) };
+        return {
+          action: c.kind,
+          name: normalizeName(e.name),
+          type: e.type,
+          targets: e.targets,
+          ttl: e.ttl ?? null,
+          line: describeChange(c),
+        };
       }),
       skipped: [...p.result.desired.skipped, ...p.result.planSkipped].map((s) => ({
         namespace: s.ingress.namespace,

@@ -60,13 +60,23 @@ export async function startEnv(): Promise<Env> {
   const aws = await createFakeAws();
   const r53 = createFakeRoute53();
   const zone = r53.createHostedZone({ name: 'example.com' });
-  const int = aws.elb.createLoadBalancer({ name: 'edge-int', scheme: 'internal', tags: { [FRONTEND_TAG]: 'blue' } });
-  const ext = aws.elb.createLoadBalancer({ name: 'edge-ext', scheme: 'internet-facing', tags: { [FRONTEND_TAG]: 'blue' } });
+  const int = aws.elb.createLoadBalancer({
+    name: 'edge-int',
+    scheme: 'internal',
+    tags: { [FRONTEND_TAG]: 'blue' },
+  });
+  const ext = aws.elb.createLoadBalancer({
+    name: 'edge-ext',
+    scheme: 'internet-facing',
+    tags: { [FRONTEND_TAG]: 'blue' },
+  });
   aws.elb.createLoadBalancer({ name: 'other-team', scheme: 'internal', tags: { [FRONTEND_TAG]: 'green' } });
   r53.addAliasTarget(int.dnsName, int.canonicalHostedZoneNameId);
   r53.addAliasTarget(ext.dnsName, ext.canonicalHostedZoneNameId);
   r53.addAliasTarget('someone-else.eu-west-1.elb.amazonaws.com', 'Z32O12XQLNTSW2');
-  const kubeClient = createKubeClient({ kubeConfig: loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() }).kubeConfig });
+  const kubeClient = createKubeClient({
+    kubeConfig: loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() }).kubeConfig,
+  });
   return {
     api,
     aws,
@@ -136,7 +146,11 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 800
 }
 
 /** Resolves with the first pass summary that is not `previous` (object identity), within the timeout. */
-export async function nextPass(app: FeedDnsApp, previous: PassSummary | undefined, timeoutMs = 8000): Promise<PassSummary> {
+export async function nextPass(
+  app: FeedDnsApp,
+  previous: PassSummary | undefined,
+  timeoutMs = 8000,
+): Promise<PassSummary> {
   return eventually(() => {
     const p = app.lastPass();
     if (p === undefined || p === previous) throw new Error('no new pass yet');
@@ -152,7 +166,12 @@ export function ingress(
   hosts: string[],
   annotations: Record<string, string> = { 'sky.uk/frontend-scheme': 'internal' },
   namespace = 'default',
-): { apiVersion: string; kind: string; metadata: { name: string; namespace: string; annotations: Record<string, string> }; spec: unknown } {
+): {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; annotations: Record<string, string> };
+  spec: unknown;
+} {
   counter += 1;
   return {
     apiVersion: 'networking.k8s.io/v1',
@@ -162,7 +181,13 @@ export function ingress(
       rules: hosts.map((host) => ({
         host,
         http: {
-          paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: `svc-${counter}`, port: { number: 80 } } } }],
+          paths: [
+            {
+              path: '/',
+              pathType: 'Prefix',
+              backend: { service: { name: `svc-${counter}`, port: { number: 80 } } },
+            },
+          ],
         },
       })),
     },

@@ -3,8 +3,18 @@ import type { Endpoint } from '@kube-edge/dns-providers';
 import { buildDesired, planPass, zoneOf, type AliasFrontend, type Frontends } from './desired.js';
 import type { IngressLike } from './entries.js';
 
-const INTERNAL = { kind: 'alias', name: 'int', dnsName: 'internal-int-1.eu-west-1.elb.amazonaws.com', hostedZoneId: 'Z32O12XQLNTSW2' } satisfies AliasFrontend;
-const EXTERNAL = { kind: 'alias', name: 'ext', dnsName: 'ext-2.eu-west-1.elb.amazonaws.com', hostedZoneId: 'Z32O12XQLNTSW2' } satisfies AliasFrontend;
+const INTERNAL = {
+  kind: 'alias',
+  name: 'int',
+  dnsName: 'internal-int-1.eu-west-1.elb.amazonaws.com',
+  hostedZoneId: 'Z32O12XQLNTSW2',
+} satisfies AliasFrontend;
+const EXTERNAL = {
+  kind: 'alias',
+  name: 'ext',
+  dnsName: 'ext-2.eu-west-1.elb.amazonaws.com',
+  hostedZoneId: 'Z32O12XQLNTSW2',
+} satisfies AliasFrontend;
 const ALIAS: Frontends = new Map<string, AliasFrontend>([
   ['internal', INTERNAL],
   ['internet-facing', EXTERNAL],
@@ -13,7 +23,12 @@ const CNAMES: Frontends = new Map([['internal', { kind: 'cname', hostname: 'int.
 
 function ing(name: string, hosts: string[], scheme = 'internal'): IngressLike {
   return {
-    metadata: { name, namespace: 'team', uid: `u-${name}`, annotations: { 'sky.uk/frontend-scheme': scheme } },
+    metadata: {
+      name,
+      namespace: 'team',
+      uid: `u-${name}`,
+      annotations: { 'sky.uk/frontend-scheme': scheme },
+    },
     spec: { rules: hosts.map((host) => ({ host })) },
   };
 }
@@ -39,7 +54,7 @@ describe('zoneOf', () => {
 });
 
 describe('buildDesired', () => {
-  it('makes an A ALIAS per host to its scheme\'s load balancer with the load balancer\'s zone', () => {
+  it("makes an A ALIAS per host to its scheme's load balancer with the load balancer's zone", () => {
     const d = buildDesired({
       ingresses: [ing('a', ['www.example.com']), ing('b', ['api.example.com'], 'internet-facing')],
       frontends: ALIAS,
@@ -47,7 +62,10 @@ describe('buildDesired', () => {
       classFilter: undefined,
       cnameTtlSeconds: 300,
     });
-    expect(d.endpoints).toEqual([alias('www.example.com.', INTERNAL.dnsName), alias('api.example.com.', EXTERNAL.dnsName)]);
+    expect(d.endpoints).toEqual([
+      alias('www.example.com.', INTERNAL.dnsName),
+      alias('api.example.com.', EXTERNAL.dnsName),
+    ]);
     expect(d.owners.get('api.example.com.')?.name).toBe('b');
   });
 
@@ -59,7 +77,9 @@ describe('buildDesired', () => {
       classFilter: undefined,
       cnameTtlSeconds: 60,
     });
-    expect(d.endpoints).toEqual([{ name: 'www.example.com.', type: 'CNAME', targets: ['int.lb.example.net'], ttl: 60 }]);
+    expect(d.endpoints).toEqual([
+      { name: 'www.example.com.', type: 'CNAME', targets: ['int.lb.example.net'], ttl: 60 },
+    ]);
     expect(d.skipped.map((s) => [s.host, s.reason])).toEqual([['example.com', 'cname-at-apex']]);
   });
 
@@ -80,7 +100,13 @@ describe('buildDesired', () => {
 });
 
 describe('planPass', () => {
-  const base = { frontends: ALIAS, zoneDomains: ['example.com'], classFilter: undefined, cnameTtlSeconds: 300, maxDeleteShare: 0.5 };
+  const base = {
+    frontends: ALIAS,
+    zoneDomains: ['example.com'],
+    classFilter: undefined,
+    cnameTtlSeconds: 300,
+    maxDeleteShare: 0.5,
+  };
 
   it('creates missing records, re-points a changed scheme, deletes records of gone hosts', () => {
     const current = [
@@ -92,10 +118,15 @@ describe('planPass', () => {
     const p = planPass({
       ...base,
       current,
-      ingresses: [ing('a', ['new.example.com', 'same.example.com', 'keep1.example.com']), ing('b', ['moved.example.com'], 'internet-facing')],
+      ingresses: [
+        ing('a', ['new.example.com', 'same.example.com', 'keep1.example.com']),
+        ing('b', ['moved.example.com'], 'internet-facing'),
+      ],
     });
     expect(p.plan.changes.create.map((e) => e.name)).toEqual(['new.example.com.']);
-    expect(p.plan.changes.update.map((u) => [u.from.name, u.to.targets[0]])).toEqual([['moved.example.com.', EXTERNAL.dnsName]]);
+    expect(p.plan.changes.update.map((u) => [u.from.name, u.to.targets[0]])).toEqual([
+      ['moved.example.com.', EXTERNAL.dnsName],
+    ]);
     expect(p.plan.changes.delete.map((e) => e.name)).toEqual(['gone.example.com.']);
     expect(p.refused).toBeUndefined();
   });
@@ -110,12 +141,21 @@ describe('planPass', () => {
     ];
     const p = planPass({ ...base, current, ingresses: [ing('a', ['other.example.com'])] });
     expect(p.plan.changes).toEqual({ create: [], update: [], delete: [] });
-    expect(p.planSkipped.map((s) => [s.ingress.name, s.host, s.reason])).toEqual([['a', 'other.example.com', 'record-not-owned']]);
+    expect(p.planSkipped.map((s) => [s.ingress.name, s.host, s.reason])).toEqual([
+      ['a', 'other.example.com', 'record-not-owned'],
+    ]);
   });
 
-  it('sees no change for upper-case and wildcard hosts listed in Route53\'s form', () => {
-    const current = [alias('\\052.apps.example.com.', `${INTERNAL.dnsName.toUpperCase()}.`), alias('www.example.com.', INTERNAL.dnsName)];
-    const p = planPass({ ...base, current, ingresses: [ing('a', ['*.Apps.example.com', 'WWW.EXAMPLE.COM'])] });
+  it("sees no change for upper-case and wildcard hosts listed in Route53's form", () => {
+    const current = [
+      alias('\\052.apps.example.com.', `${INTERNAL.dnsName.toUpperCase()}.`),
+      alias('www.example.com.', INTERNAL.dnsName),
+    ];
+    const p = planPass({
+      ...base,
+      current,
+      ingresses: [ing('a', ['*.Apps.example.com', 'WWW.EXAMPLE.COM'])],
+    });
     expect(p.plan.changes).toEqual({ create: [], update: [], delete: [] });
     expect(p.plan.unchanged).toBe(2);
   });
@@ -127,7 +167,11 @@ describe('planPass', () => {
       ...base,
       frontends: onlyInternal,
       current,
-      ingresses: [ing('x', ['a.example.com'], ''), ing('y', ['b.example.com'], 'public'), ing('z', ['c.example.com'], 'internet-facing')],
+      ingresses: [
+        ing('x', ['a.example.com'], ''),
+        ing('y', ['b.example.com'], 'public'),
+        ing('z', ['c.example.com'], 'internet-facing'),
+      ],
     });
     expect(p.plan.changes.delete.map((e) => e.name)).toEqual(['d.example.com.']);
     expect(p.plan.changes.update).toEqual([]);
@@ -136,7 +180,11 @@ describe('planPass', () => {
 
   it('refuses a plan deleting more than the share while ingresses exist, and allows it when none exist', () => {
     const current = ['a', 'b', 'c', 'd'].map((h) => alias(`${h}.example.com.`, INTERNAL.dnsName));
-    const someLeft = planPass({ ...base, current, ingresses: [ing('x', ['a.example.com']), ing('y', ['z.example.com'])] });
+    const someLeft = planPass({
+      ...base,
+      current,
+      ingresses: [ing('x', ['a.example.com']), ing('y', ['z.example.com'])],
+    });
     expect(someLeft.plan.orphaned).toBe(3);
     expect(someLeft.refused).toMatch(/delete 3 of 4/);
     const half = planPass({ ...base, current, ingresses: [ing('x', ['a.example.com', 'b.example.com'])] });
@@ -144,7 +192,12 @@ describe('planPass', () => {
     const none = planPass({ ...base, current, ingresses: [] });
     expect(none.plan.changes.delete).toHaveLength(4);
     expect(none.refused).toBeUndefined();
-    const off = planPass({ ...base, maxDeleteShare: 1, current, ingresses: [ing('y', ['q.example.com'], '')] });
+    const off = planPass({
+      ...base,
+      maxDeleteShare: 1,
+      current,
+      ingresses: [ing('y', ['q.example.com'], '')],
+    });
     expect(off.refused).toBeUndefined();
   });
 
@@ -153,7 +206,13 @@ describe('planPass', () => {
       { name: 'www.example.com.', type: 'CNAME', targets: ['int.lb.example.net.'], ttl: 300 },
       { name: 'foreign.example.com.', type: 'CNAME', targets: ['elsewhere.example.net.'], ttl: 300 },
     ];
-    const p = planPass({ ...base, frontends: CNAMES, cnameTtlSeconds: 60, current, ingresses: [ing('a', ['www.example.com'])] });
+    const p = planPass({
+      ...base,
+      frontends: CNAMES,
+      cnameTtlSeconds: 60,
+      current,
+      ingresses: [ing('a', ['www.example.com'])],
+    });
     expect(p.plan.changes.update.map((u) => [u.to.name, u.to.ttl])).toEqual([['www.example.com.', 60]]);
     expect(p.plan.changes.delete).toEqual([]);
   });

@@ -110,7 +110,12 @@ export function buildDesired(input: DesiredInput): Desired {
         skip('cname-at-apex', 'a CNAME cannot be the apex of a zone');
         continue;
       }
-      endpoints.push({ name: entry.name, type: 'CNAME', targets: [frontend.hostname], ttl: input.cnameTtlSeconds });
+      endpoints.push({
+        name: entry.name,
+        type: 'CNAME',
+        targets: [frontend.hostname],
+        ttl: input.cnameTtlSeconds,
+      });
     }
     owners.set(entry.name, entry.ingress);
     entries.push(entry);
@@ -142,7 +147,9 @@ const KEEP_REASONS: ReadonlySet<string> = new Set(['missing-scheme', 'invalid-sc
  * to keep as they are (desired = current). Pure.
  */
 function keptRecords(desired: Desired, current: readonly Endpoint[], ownership: Ownership): Endpoint[] {
-  const names = new Set(desired.skipped.filter((s) => KEEP_REASONS.has(s.reason)).map((s) => normalizeName(s.host)));
+  const names = new Set(
+    desired.skipped.filter((s) => KEEP_REASONS.has(s.reason)).map((s) => normalizeName(s.host)),
+  );
   for (const e of desired.endpoints) names.delete(normalizeName(e.name));
   if (names.size === 0) return [];
   const owned = ownership.owned(current);
@@ -176,9 +183,14 @@ export interface PassInput extends DesiredInput {
 export function planPass(input: PassInput): PassPlan {
   const desired = buildDesired(input);
   const ownership = ownershipFor(input.frontends);
-  const p = plan(input.current, [...desired.endpoints, ...keptRecords(desired, input.current, ownership)], ownership, {
-    domains: input.zoneDomains,
-  });
+  const p = plan(
+    input.current,
+    [...desired.endpoints, ...keptRecords(desired, input.current, ownership)],
+    ownership,
+    {
+      domains: input.zoneDomains,
+    },
+  );
   const planSkipped: SkippedEntry[] = p.skipped.map((s) => {
     const name = normalizeName(s.endpoint.name);
     return {

@@ -49,10 +49,20 @@ describe('classMatches', () => {
     ['annotation equal', ing('a', [], { 'kubernetes.io/ingress.class': 'edge' }), filter, true],
     ['annotation other', ing('a', [], { 'kubernetes.io/ingress.class': 'other' }), filter, false],
     ['ingressClassName equal', ing('a', [], {}, { className: 'edge' }), filter, true],
-    ['annotation wins over ingressClassName', ing('a', [], { 'kubernetes.io/ingress.class': 'other' }, { className: 'edge' }), filter, false],
+    [
+      'annotation wins over ingressClassName',
+      ing('a', [], { 'kubernetes.io/ingress.class': 'other' }, { className: 'edge' }),
+      filter,
+      false,
+    ],
     ['classless refused by default', ing('a', [], {}), filter, false],
     ['classless taken when asked', ing('a', [], {}), { ...filter, includeClassless: true }, true],
-    ['empty class annotation is a class ("")', ing('a', [], { 'kubernetes.io/ingress.class': '' }), { ...filter, includeClassless: true }, false],
+    [
+      'empty class annotation is a class ("")',
+      ing('a', [], { 'kubernetes.io/ingress.class': '' }),
+      { ...filter, includeClassless: true },
+      false,
+    ],
   ] as const)('%s', (_name, ingress, f, expected) => {
     expect(classMatches(ingress, f)).toBe(expected);
   });
@@ -61,7 +71,10 @@ describe('classMatches', () => {
 describe('selectEntries', () => {
   it('takes every ingress host with its scheme, names normalised', () => {
     const s = selectEntries(
-      [ing('a', ['WWW.example.com', '*.apps.example.com']), ing('b', ['api.example.com'], { 'sky.uk/frontend-scheme': 'internet-facing' })],
+      [
+        ing('a', ['WWW.example.com', '*.apps.example.com']),
+        ing('b', ['api.example.com'], { 'sky.uk/frontend-scheme': 'internet-facing' }),
+      ],
       undefined,
     );
     expect(s.entries.map((e) => [e.name, e.scheme, e.ingress.name])).toEqual([
@@ -77,7 +90,10 @@ describe('selectEntries', () => {
     const s = selectEntries(
       [
         ing('legacy', ['a.example.com'], { 'sky.uk/frontend-elb-scheme': 'internet-facing' }),
-        ing('both', ['b.example.com'], { 'sky.uk/frontend-elb-scheme': 'internet-facing', 'sky.uk/frontend-scheme': 'internal' }),
+        ing('both', ['b.example.com'], {
+          'sky.uk/frontend-elb-scheme': 'internet-facing',
+          'sky.uk/frontend-scheme': 'internal',
+        }),
       ],
       undefined,
     );
@@ -107,7 +123,12 @@ describe('selectEntries', () => {
   it('gives a host to the oldest ingress; a later one asking another scheme is skipped, one asking the same is merged', () => {
     const s = selectEntries(
       [
-        ing('young', ['www.example.com'], { 'sky.uk/frontend-scheme': 'internet-facing' }, { created: '2026-02-01T00:00:00Z' }),
+        ing(
+          'young',
+          ['www.example.com'],
+          { 'sky.uk/frontend-scheme': 'internet-facing' },
+          { created: '2026-02-01T00:00:00Z' },
+        ),
         ing('old', ['WWW.example.com'], undefined, { created: '2026-01-01T00:00:00Z' }),
         ing('same', ['www.example.com'], undefined, { created: '2026-03-01T00:00:00Z' }),
       ],
@@ -126,7 +147,13 @@ describe('selectEntries', () => {
 
   it('with a class filter, counts and takes only matching ingresses', () => {
     const s = selectEntries(
-      [ing('a', ['a.example.com'], { 'sky.uk/frontend-scheme': 'internal', 'kubernetes.io/ingress.class': 'edge' }), ing('b', ['b.example.com'])],
+      [
+        ing('a', ['a.example.com'], {
+          'sky.uk/frontend-scheme': 'internal',
+          'kubernetes.io/ingress.class': 'edge',
+        }),
+        ing('b', ['b.example.com']),
+      ],
       { ingressClass: 'edge', includeClassless: false },
     );
     expect(s.entries.map((e) => e.name)).toEqual(['a.example.com.']);

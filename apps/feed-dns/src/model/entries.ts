@@ -177,7 +177,10 @@ export function selectEntries(ingresses: readonly IngressLike[], filter: ClassFi
         continue;
       }
       if (!(SCHEMES as readonly string[]).includes(scheme)) {
-        skip('invalid-scheme', `${SCHEME_ANNOTATION} must be internal or internet-facing, got ${JSON.stringify(scheme)}`);
+        skip(
+          'invalid-scheme',
+          `${SCHEME_ANNOTATION} must be internal or internet-facing, got ${JSON.stringify(scheme)}`,
+        );
         continue;
       }
       const name = normalizeName(host);
