@@ -43,10 +43,17 @@ export function lintDockerfile(text: string, policy: DockerfilePolicy = {}): Doc
     const fromEarlierStage = stages.has(image.toLowerCase());
     if (asIndex > 0 && words[asIndex + 1]) stages.add(words[asIndex + 1]!.toLowerCase());
     if (fromEarlierStage) continue;
-    const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
-    if (tag === '' || tag === 'latest')
+    // The tag (or digest) belongs to the last path segment: a registry's `host:port/` is not a
+    // tag, and `docker.io/library/node` is still a Node image.
+    const digestAt = image.indexOf('@');
+    const named = digestAt < 0 ? image : image.slice(0, digestAt);
+    const lastSegment = named.slice(named.lastIndexOf('/') + 1);
+    const colon = lastSegment.indexOf(':');
+    const repo = colon < 0 ? lastSegment : lastSegment.slice(0, colon);
+    const tag = colon < 0 ? '' : lastSegment.slice(colon + 1);
+    if (digestAt < 0 && (tag === '' || tag === 'latest'))
       problems.push({ line: f.line, message: `base image ${image} is not pinned to a tag` });
-    else if (/^node$/.test(image.slice(0, image.lastIndexOf(':'))) && !tag.startsWith(`${nodeMajor}`)) {
+    else if (repo === 'node' && tag !== '' && !new RegExp(`^${nodeMajor}(\\D|$)`).test(tag)) {
       problems.push({ line: f.line, message: `base image ${image} is not Node ${nodeMajor}` });
     }
   }
