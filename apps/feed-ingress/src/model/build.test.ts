@@ -365,6 +365,16 @@ describe('entry rules (skips with reasons)', () => {
     expect(proxied(model, 'a.example.com').map((l) => l.path)).toEqual(['/app/']);
   });
 
+  it('serves wildcard hosts and lower-cases host names', () => {
+    const ings = [
+      simple({ name: 'w', host: '*.Example.com' }),
+      simple({ name: 'u', host: 'UPPER.example.com' }),
+    ];
+    const model = build({ ingresses: ings, services: [web] });
+    expect(proxied(model, '*.example.com')).toHaveLength(1);
+    expect(proxied(model, 'upper.example.com')).toHaveLength(1);
+  });
+
   it('warns (but serves) when the service does not declare the port', () => {
     const model = build({ ingresses: [simple()], services: [service('default', 'web', '10.0.0.1', [8080])] });
     expect(proxied(model, 'a.example.com')).toHaveLength(1);

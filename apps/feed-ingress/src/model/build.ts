@@ -346,11 +346,12 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
   if (httpsPort !== undefined) {
     const pairs = new Map<string, ReturnType<typeof tlsPairFromSecret>>();
     for (const { ref, ingress } of adopted) {
-      if (!served.has(key(ref.ns, ref.name))) continue;
+      const tlsList = ingress.spec?.tls ?? [];
+      if (tlsList.length === 0 || !served.has(key(ref.ns, ref.name))) continue;
       const ruleHosts = (ingress.spec?.rules ?? [])
         .map((r) => validateHostname(r.host ?? ''))
         .flatMap((r) => (r.ok ? [r.value] : []));
-      (ingress.spec?.tls ?? []).forEach((tls, ti) => {
+      tlsList.forEach((tls, ti) => {
         const patterns = (tls.hosts ?? []).length > 0 ? (tls.hosts ?? []) : ruleHosts;
         const fallback =
           defaultTls === undefined ? 'are not served over https' : 'use the default certificate';
