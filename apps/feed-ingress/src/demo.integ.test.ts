@@ -1,35 +1,16 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { APP, ensureDist } from '../test/dist.js';
 
 const run = promisify(execFile);
-const APP = fileURLToPath(new URL('..', import.meta.url));
-
-async function distIsFresh(): Promise<boolean> {
-  let built: number;
-  try {
-    built = (await stat(`${APP}dist/demo.js`)).mtimeMs;
-  } catch {
-    return false;
-  }
-  for (const f of await readdir(`${APP}src`, { recursive: true })) {
-    if (f.endsWith('.ts') && !f.endsWith('.test.ts') && (await stat(`${APP}src/${f}`)).mtimeMs > built) return false;
-  }
-  return true;
-}
-
 // Runs the demo for real (compiled dist/demo.js as a child process, as `pnpm run demo` does),
 // curls one of the lines it prints, then stops it with a real SIGTERM.
 describe('the demo', () => {
   let child: ChildProcess | undefined;
 
   beforeAll(async () => {
-    // The demo runs from dist: compile this app when dist is older than a source file
-    // (dependencies' dist comes from the workspace build, which `./dev demo` and CI run first).
-    if (await distIsFresh()) return;
-    await run(process.execPath, [`${APP}../../node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], { cwd: APP, timeout: 120_000 });
+    await ensureDist();
   }, 130_000);
 
   afterAll(() => {

@@ -1,0 +1,113 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort, httpRequest, makeTestCertificate, startApiServer, startEchoServer, tempDir, writeTestCertificate, type ApiServer, type EchoServer } from '@kube-edge/testkit';
+import { APP, ensureDist } from '../test/dist.js';
+import { ingress, service } from '../test/harness.js';
+
+const exec = promisify(execFile);
+const MAIN = `${APP}dist/main.js`;
+const EXAMPLES = `${APP}../../examples/feed-ingress`;
+
+// The compiled binary as a user runs it: help, errors, the offline render, and a real process
+// that serves traffic and exits 0 on a real SIGTERM.
+describe('feed-ingress (dist/main.js)', () => {
+  beforeAll(async () => {
+    await ensureDist();
+  }, 130_000);
+
+  it('--help exits 0 and lists the subcommands, Merlin\'s removal and env vars', async () => {
+    const { stdout } = await exec(process.execPath, [MAIN, '--help']);
+    for (const c of ['elb', 'nlb', 'alb', 'gorb', 'static', 'render']) expect(stdout).toContain(c);
+    expect(stdout).toContain('Merlin');
+    const { stdout: staticHelp } = await exec(process.execPath, [MAIN, 'static', '--help']);
+    expect(staticHelp).toMatch(/--ingress-class <string>\n.*env: FEED_INGRESS_INGRESS_CLASS/);
+    expect(staticHelp).toMatch(/--drain-delay <duration>\n.*default: 0/);
+  });
+
+  it('exits 2 naming the flag when --ingress-class is missing', async () => {
+    const err = await exec(process.execPath, [MAIN, 'static', '--ingress-port=8080']).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 2 });
+    expect((err as { stderr: string }).stderr).toContain('--ingress-class is required');
+  });
+
+  it('render prints the nginx.conf of the examples and lists the bad Ingress as skipped', async () => {
+    const { stdout } = await exec(process.execPath, [MAIN, 'render', '-f', EXAMPLES, '--ingress-class=internal', '--ingress-port=8080']);
+    expect(stdout).toMatch(/server_name shop\.example\.test;/);
+    expect(stdout).toMatch(/listen 8080/);
+    expect(stdout).toContain('broken-allow');
+  });
+
+  describe('as a process', () => {
+    let api: ApiServer;
+    let pod: EchoServer;
+    let child: ChildProcess | undefined;
+    let dir: { path: string; remove(): Promise<void> };
+
+    beforeAll(async () => {
+      api = await startApiServer();
+      pod = await startEchoServer({ host: '127.0.0.71', name: 'pod' });
+      dir = await tempDir('feed-ingress-main');
+      await writeTestCertificate(dir.path, 'default-ssl', await makeTestCertificate({ commonName: 'default.invalid' }));
+    });
+
+    afterAll(async () => {
+      if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await pod?.close();
+      await api?.close();
+      await dir?.remove();
+    });
+
+    it('serves an Ingress and exits 0 on SIGTERM after draining', async () => {
+      api.store.create(service('default', 'svc', '127.0.0.71', pod.port));
+      api.store.create(ingress('default', 'web', 'main.test', [{ path: '/', service: 'svc', port: pod.port }]));
+      const [httpPort, nginxHealth, healthPort] = [await freePort(), await freePort(), await freePort()];
+      const proc = spawn(
+        process.execPath,
+        [MAIN, 'static', '--drain-delay=200ms', `--nginx-workdir=${dir.path}/nginx`, `--ssl-path=${dir.path}/default-ssl`, '--log-format=json'],
+        {
+          cwd: APP,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: {
+            ...process.env,
+            KUBECONFIG: await api.writeKubeconfig(),
+            FEED_INGRESS_INGRESS_CLASS: 'edge',
+            FEED_INGRESS_INGRESS_PORT: String(httpPort),
+            FEED_INGRESS_INGRESS_HEALTH_PORT: String(nginxHealth),
+            FEED_INGRESS_HEALTH_PORT: String(healthPort),
+            POD_NAME: 'main-test',
+          },
+        },
+      );
+      child = proc;
+      let out = '';
+      proc.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      proc.stderr?.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const r = await httpRequest({ url: `http://127.0.0.1:${httpPort}/`, host: 'main.test', timeoutMs: 1000 }).catch(() => undefined);
+        if (r?.status === 200) break;
+        if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`not serving:\n${out}`);
+        await new Promise((r2) => setTimeout(r2, 100));
+      }
+      expect((await httpRequest({ url: `http://127.0.0.1:${healthPort}/health` })).status).toBe(200);
+
+      proc.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 20_000)))]);
+      clearTimeout(timer);
+      expect(code).toBe(0);
+      // JSON log lines, in stop order: the updaters (drain, nginx quit) before the health server.
+      const messages = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { message: string; step?: string });
+      expect(messages.some((m) => m.message === 'update applied')).toBe(true);
+      const steps = messages.filter((m) => typeof m.step === 'string').map((m) => m.step);
+      expect(steps.indexOf('updaters')).toBeGreaterThanOrEqual(0);
+      expect(steps.indexOf('updaters')).toBeLessThan(steps.lastIndexOf('health server'));
+    }, 60_000);
+  });
+});
