@@ -233,10 +233,6 @@ export async function run(config: DispatcherConfig, options: RunOptions): Promis
   }
   if (nginx !== undefined) health.addLivenessCheck('nginx', () => ({ ok: nginx.healthy(), message: 'nginx is not running' }));
   health.addReadinessCheck('first-config', () => ({ ok: firstPassDone, message: 'the first full config is not live yet' }));
-  health.addRoute('GET', '/debug/config', (_req, res) => {
-    res.setHeader('content-type', 'text/plain; charset=utf-8');
-    res.end(lastText);
-  });
 
   const stopAll = async (): Promise<void> => {
     await Promise.all(informers.map((i) => i.stop()));

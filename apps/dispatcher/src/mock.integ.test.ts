@@ -67,6 +67,26 @@ describe('mock mode', () => {
     expect(await readdir(work.path)).toEqual([]);
   });
 
+  it('reports a bad object once (warn, metric, Event), not on every pass', async () => {
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'bad', namespace: 'web', labels: ROUTABLE, annotations: { 'github.com/30x.dispatcher.paths': '[{"basePath": "/b", "containerPort": 3000}]' } },
+      spec: { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 3000 }] }] },
+    });
+    api.store.patchMerge('v1', 'Pod', 'web', 'bad', { status: { phase: 'Running', podIP: '10.9.9.8', conditions: [{ type: 'Ready', status: 'True' }] } });
+    await until(() => lines.some((l) => l.message === 'skipped' && l.meta?.name === 'bad'), 'the skip report');
+    // More passes: unrelated changes in the namespace.
+    for (let i = 0; i < 3; i++) {
+      api.store.patchMerge('v1', 'Namespace', '', 'web', { metadata: { annotations: { 'github.com/30x.dispatcher.hosts': `{"web.test": {}, "w${i}.test": {}}` } } });
+      await until(() => app.lastConfig().includes(`w${i}.test`), `pass ${i}`);
+    }
+    expect(lines.filter((l) => l.message === 'skipped' && l.meta?.name === 'bad')).toHaveLength(1);
+    const counter = await metrics.registry.getSingleMetric('dispatcher_skipped_objects_total')?.get();
+    expect(counter?.values.find((v) => v.labels.reason === 'InvalidPathsAnnotation')?.value).toBe(1);
+    await until(() => api.store.list('v1', 'Event', 'web').some((e) => (e as { reason?: string }).reason === 'InvalidPathsAnnotation'), 'the Event');
+  });
+
   it('re-lists after the watch history is compacted and the watches end, and picks up the change', async () => {
     api.faults.compact({ closeWatches: true });
     api.store.create({
