@@ -351,7 +351,8 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
   health.addReadinessCheck('not-stopping', () => ({ ok: !stopping, message: 'stopping' }));
   health.addReadinessCheck('reconcile', () => {
     if (elector !== undefined && !elector.isLeader()) return true;
-    if (last === undefined) return { ok: false, message: 'no pass yet' };
+    if (last === undefined || last.outcome === 'standby')
+      return { ok: false, message: 'no pass as leader yet' };
     if (lastError !== undefined)
       return { ok: false, message: lastError instanceof Error ? lastError.message : 'last pass failed' };
     return true;

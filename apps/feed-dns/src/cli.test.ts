@@ -36,7 +36,8 @@ describe('normaliseArgs', () => {
       ['-f', 'x.yaml'],
     ],
     [['-h'], ['-h']],
-    [['-nonsense'], ['-nonsense']],
+    [['-nonsense'], ['--nonsense']],
+    [['-x'], ['-x']],
     [
       ['-max-delete-share', '-1'],
       ['--max-delete-share', '-1'],

@@ -208,12 +208,13 @@ export const KNOWN_FLAGS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Rewrites Go-style single-dash flags (`-r53-hosted-zone=Z1`, `-debug`) to `--` form for the
- * known multi-letter names, so feed-dns manifests work unchanged. Single letters (`-f`, `-h`),
- * negative numbers and unknown words are left alone (the parser then names them). Tokens after
- * `--` are not touched. Pure.
+ * Rewrites Go-style single-dash flags (`-r53-hosted-zone=Z1`, `-debug`) to `--` form, so feed-dns
+ * manifests work unchanged: every `-word` of two or more characters becomes `--word` (an unknown
+ * one is then reported by its name, with a suggestion, instead of as a bundle of one-letter
+ * flags). One-letter flags (`-f`, `-h`), negative numbers and everything after `--` are left
+ * alone. `known` restricts the rewrite to those names when given. Pure.
  */
-export function normaliseArgs(argv: readonly string[], known: ReadonlySet<string> = KNOWN_FLAGS): string[] {
+export function normaliseArgs(argv: readonly string[], known?: ReadonlySet<string>): string[] {
   const out: string[] = [];
   let rest = false;
   for (const token of argv) {
@@ -224,7 +225,7 @@ export function normaliseArgs(argv: readonly string[], known: ReadonlySet<string
     }
     const m = /^-([a-z][a-z0-9-]+)(=.*)?$/s.exec(token);
     const name = m?.[1];
-    if (name !== undefined && known.has(name)) out.push(`-${token}`);
+    if (name !== undefined && (known === undefined || known.has(name))) out.push(`-${token}`);
     else out.push(token);
   }
   return out;

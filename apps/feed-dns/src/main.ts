@@ -1,15 +1,10 @@
 #!/usr/bin/env node
-// The only file that touches the process: argv, env, stdout/stderr, signals and exit.
+// The only file that touches the process: argv, env, stdout/stderr, signals and exit. The
+// controller's and the offline plan's modules are imported only when needed, so `--help`, flag
+// errors and `plan` start fast.
 import { hostname } from 'node:os';
-import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { createKubeClient, kubeEdgeUserAgent, loadKubeConfig } from '@kube-edge/k8s-watch';
 import { ConfigError, createLogger, createShutdown } from '@kube-edge/runtime';
-import { run } from './app.js';
 import { VERSION, controllerCli, normaliseArgs, planCli } from './cli.js';
-import { buildConfig } from './config.js';
-import { runPlanCommand } from './plan-command.js';
 
 const argv = normaliseArgs(process.argv.slice(2));
 
@@ -25,6 +20,7 @@ function fail(err: unknown, name: string): never {
 if (argv[0] === 'plan') {
   const parsed = planCli.parseOrExit(argv.slice(1), process.env);
   try {
+    const { runPlanCommand } = await import('./plan-command.js');
     process.stdout.write(await runPlanCommand(parsed.values));
   } catch (err) {
     fail(err, 'feed-dns plan');
@@ -40,7 +36,15 @@ if (argv[0] === 'plan') {
   for (const w of parsed.warnings) logger.warn('deprecated flag', { detail: w });
   const host = hostname();
   try {
-    const loaded = loadKubeConfig({
+    const [{ run }, { buildConfig }, k8s, elb, elbv2, r53] = await Promise.all([
+      import('./app.js'),
+      import('./config.js'),
+      import('@kube-edge/k8s-watch'),
+      import('@aws-sdk/client-elastic-load-balancing'),
+      import('@aws-sdk/client-elastic-load-balancing-v2'),
+      import('@aws-sdk/client-route-53'),
+    ]);
+    const loaded = k8s.loadKubeConfig({
       ...(values.kubeconfig !== undefined || process.env.KUBECONFIG !== undefined
         ? { kubeconfigPath: values.kubeconfig ?? process.env.KUBECONFIG ?? '' }
         : {}),
@@ -60,13 +64,13 @@ if (argv[0] === 'plan') {
     });
     const app = await run(config, {
       logger,
-      kubeClient: createKubeClient({
+      kubeClient: k8s.createKubeClient({
         kubeConfig: loaded.kubeConfig,
-        userAgent: kubeEdgeUserAgent('feed-dns', VERSION),
+        userAgent: k8s.kubeEdgeUserAgent('feed-dns', VERSION),
       }),
-      route53: new Route53Client(aws),
-      elb: new ElasticLoadBalancingClient(aws),
-      elbv2: new ElasticLoadBalancingV2Client(aws),
+      route53: new r53.Route53Client(aws),
+      elb: new elb.ElasticLoadBalancingClient(aws),
+      elbv2: new elbv2.ElasticLoadBalancingV2Client(aws),
       hostname: host,
     });
     shutdown.addStep('feed-dns', () => app.stop(), { timeoutMs: 20_000 });

@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort, httpRequest, startApiServer, type ApiServer } from '@kube-edge/testkit';
+import { controllerCli } from './cli.js';
+
+// Runs src/main.ts as a real process (types stripped by Node, `.js` specifiers mapped to the
+// sources by test/ts-resolve.mjs), so argv normalisation, env, exit codes and signals are the
+// real ones.
+const appDir = fileURLToPath(new URL('../', import.meta.url));
+const examples = fileURLToPath(new URL('../../../examples/feed-dns/', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function startMain(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--experimental-transform-types',
+      '--disable-warning=ExperimentalWarning',
+      '--conditions=@kube-edge/source',
+      '--import',
+      './test/register-ts.mjs',
+      'src/main.ts',
+      ...args,
+    ],
+    {
+      cwd: appDir,
+      // Loopback only: the AWS SDK is pointed at a closed local port.
+      env: {
+        PATH: process.env.PATH ?? '',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<Run>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { child, done, output: () => stdout + stderr };
+}
+
+let api: ApiServer;
+let kubeconfig: string;
+
+beforeAll(async () => {
+  api = await startApiServer();
+  kubeconfig = await api.writeKubeconfig();
+});
+
+afterAll(async () => {
+  await api.close();
+});
+
+describe('main (the feed-dns process)', () => {
+  it("accepts feed's single-dash flags: --help lists every flag, plan prints changes, a bad flag exits 2", async () => {
+    const [help, plan, bad] = await Promise.all([
+      startMain(['-help']).done,
+      startMain([
+        'plan',
+        '-f',
+        `${examples}ingresses.yaml`,
+        '-r53-hosted-zone=example.com',
+        '-internal-hostname=int.lb.example.net',
+        '-cname-ttl',
+        '1m',
+      ]).done,
+      startMain(['-r53-hosted-zone=Z1', '-elb-label-valu=blue']).done,
+    ]);
+    expect(help.code).toBe(0);
+    for (const name of Object.keys(controllerCli.spec.flags)) expect(help.stdout).toContain(`--${name}`);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('CREATE CNAME admin.example.com. -> int.lb.example.net (ttl 60)');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown flag --elb-label-valu');
+  }, 90_000);
+
+  it('runs against the API server, takes the Lease, serves probes, and on SIGTERM releases the Lease and exits 0', async () => {
+    const port = await freePort();
+    const main = startMain(
+      [
+        '-r53-hosted-zone=Z1',
+        '-elb-label-value=blue',
+        `-kubeconfig=${kubeconfig}`,
+        `-health-port=${port}`,
+        '-aws-api-retries=0',
+      ],
+      { POD_NAME: 'feed-dns-0', POD_NAMESPACE: 'kube-system' },
+    );
+    try {
+      const deadline = Date.now() + 45_000;
+      let holder: string | undefined;
+      while (Date.now() < deadline && holder !== 'feed-dns-0') {
+        try {
+          holder = (
+            api.store.get('coordination.k8s.io/v1', 'Lease', 'kube-system', 'feed-dns') as {
+              spec?: { holderIdentity?: string };
+            }
+          ).spec?.holderIdentity;
+        } catch {
+          holder = undefined;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(holder).toBe('feed-dns-0');
+      expect((await httpRequest({ url: `http://127.0.0.1:${port}/healthz` })).status).toBe(200);
+      // AWS is unreachable, so discovery fails and the leader is not ready.
+      while (Date.now() < deadline) {
+        const last = await httpRequest({ url: `http://127.0.0.1:${port}/debug/last-pass` });
+        if (last.body.includes('"outcome":"failed"')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const ready = await httpRequest({ url: `http://127.0.0.1:${port}/readyz` });
+      expect(ready.status).toBe(503);
+      expect(ready.body).toContain('reconcile');
+    } finally {
+      main.child.kill('SIGTERM');
+    }
+    const run = await main.done;
+    expect({ code: run.code, output: run.code === 0 ? '' : main.output() }).toEqual({ code: 0, output: '' });
+    expect(run.stdout).toContain('"message":"feed-dns stopped"');
+    const lease = api.store.get('coordination.k8s.io/v1', 'Lease', 'kube-system', 'feed-dns') as {
+      spec?: { holderIdentity?: string };
+    };
+    expect(lease.spec?.holderIdentity ?? '').toBe('');
+  }, 90_000);
+});
