@@ -247,11 +247,19 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       try {
         const provider = options.backend.provider(d.domain);
         const current = await provider.records();
-        const owned = d.owned;
+        const owned = new Set(d.owned);
         const ownership = createPredicateOwnership(
           (e) => owned.has(normalizeName(e.name)) && ['A', 'AAAA', 'CNAME'].includes(e.type.toUpperCase()),
         );
-        const p = plan(current, d.desired, ownership, { domains: [d.domain] });
+        let p = plan(current, d.desired, ownership, { domains: [d.domain] });
+        if (p.skipped.length > 0) {
+          // A desired record the plan refused (e.g. a failover CNAME next to a foreign TXT) must not
+          // cost the name its current records: give up the name for this pass and plan again.
+          for (const s of p.skipped) owned.delete(normalizeName(s.endpoint.name));
+          p = plan(current, d.desired, ownership, { domains: [d.domain] });
+          // The conflict may come from a cached view that is out of date: read again next time.
+          (provider as { invalidate?: () => void }).invalidate?.();
+        }
         for (const s of p.skipped) {
           errors.push(`${s.endpoint.name}: ${s.reason}`);
           logger.warn('dns record not written', {
