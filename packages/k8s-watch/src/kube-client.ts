@@ -69,7 +69,8 @@ export interface KubeClient {
   /**
    * Streams a watch (`?watch=true` is added). Calls `onEvent` for each line in order. Resolves
    * when the server closes the stream cleanly or `signal` aborts; rejects on a non-200 status,
-   * a socket error, an idle timeout, or when `onEvent` throws (the stream is then closed).
+   * a socket error, an idle timeout, a line longer than `maxWatchLineBytes`, or when `onEvent`
+   * throws (the stream is then closed).
    */
   watch(req: KubeWatchRequest, onEvent: (event: WatchEvent) => void): Promise<void>;
   /** The `User-Agent` sent on every request. */
@@ -83,6 +84,11 @@ export interface KubeClientOptions {
   userAgent?: string;
   /** Default inactivity timeout of non-watch requests in ms. Default 30000. */
   requestTimeoutMs?: number;
+  /**
+   * Longest watch line (one event) kept in memory, in bytes of text; a longer one fails the
+   * watch. Default 64 MiB, far above any object the API server stores (etcd caps at 1.5 MiB).
+   */
+  maxWatchLineBytes?: number;
 }
 
 function buildUrl(server: string, path: string, query?: Record<string, string | number | boolean | undefined>): URL {
@@ -131,6 +137,7 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
   const kc = allowPlainHttp(options.kubeConfig);
   const userAgent = options.userAgent ?? 'kube-edge';
   const defaultTimeout = options.requestTimeoutMs ?? 30_000;
+  const maxLine = options.maxWatchLineBytes ?? 64 * 1024 * 1024;
 
   async function prepare(
     url: URL,
@@ -258,6 +265,10 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
                 }
               }
               nl = buffered.indexOf('\n');
+            }
+            // A server or proxy that never ends a line must not grow this buffer without bound.
+            if (!settled && buffered.length > maxLine) {
+              finish(new Error(`watch line longer than ${maxLine} bytes`));
             }
           });
           // A truncated stream (socket destroyed mid-body) surfaces as 'aborted'/'error', not 'end'.
