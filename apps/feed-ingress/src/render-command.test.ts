@@ -26,7 +26,7 @@ describe('runRenderCommand', () => {
     expect(text).not.toContain('server_name broken.example.test;');
     expect(text).not.toContain('www.example.test');
     expect(text).toMatch(
-      /# {3}Ingress shop\/broken-allow: sky\.uk\/allow: entry "not-an-ip" is not an IP or CIDR/,
+      /# {3}Ingress shop\/broken-allow: sky\.uk\/allow: entry "not-an-ip": not an IP or CIDR; none of its paths are served/,
     );
     expect(text).toContain('# skipped: 1\n');
   });

@@ -50,7 +50,7 @@ export async function runRenderCommand(options: RenderCommandOptions): Promise<n
   options.out(renderNginxConfig(model.nginx));
   const lines: string[] = [
     '',
-    `# feed-ingress render: ${model.stats.ingresses} ingresses served by class "${options.config.ingressClass}", ${model.stats.ignoredIngresses} ignored (other class or namespace), ${model.stats.entries} locations, ${model.stats.upstreams} upstreams`,
+    `# feed-ingress render: class "${options.config.ingressClass}": ${model.stats.ingresses} ingresses adopted, ${model.servedIngresses.length} served, ${model.stats.ignoredIngresses} ignored (other class or namespace), ${model.stats.entries} locations, ${model.stats.upstreams} upstreams`,
   ];
   lines.push(`# skipped: ${model.skipped.length}`);
   for (const s of model.skipped) lines.push(`#   ${describe(s)}`);

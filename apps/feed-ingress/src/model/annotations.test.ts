@@ -111,7 +111,7 @@ describe('readIngressSettings', () => {
       { 'sky.uk/allow': 'x' },
       {
         allow: ['0.0.0.0/0'],
-        allowError: 'sky.uk/allow: entry "x" is not an IP or CIDR (not an IP or CIDR)',
+        allowError: 'sky.uk/allow: entry "x": not an IP or CIDR',
       },
       '',
     ],

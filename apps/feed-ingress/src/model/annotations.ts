@@ -138,7 +138,7 @@ export function parseAllowList(raw: string): { ok: true; value: string[] } | { o
   for (const part of raw.split(',')) {
     const entry = part.trim();
     const r = validateCidr(entry);
-    if (!r.ok) return { ok: false, reason: `entry "${entry}" is not an IP or CIDR (${r.reason})` };
+    if (!r.ok) return { ok: false, reason: `entry "${entry}": ${r.reason}` };
     out.push(r.value);
   }
   return { ok: true, value: out };

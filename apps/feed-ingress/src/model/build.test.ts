@@ -315,7 +315,7 @@ describe('entry rules (skips with reasons)', () => {
       'an invalid sky.uk/allow entry drops every path of the ingress',
       simple({ annotations: { 'sky.uk/allow': '10.0.0.0/8, 300.1.1.1' } }),
       [web],
-      'sky.uk/allow: entry "300.1.1.1" is not an IP or CIDR',
+      'sky.uk/allow: entry "300.1.1.1": not an IP or CIDR',
     ],
   ];
 
