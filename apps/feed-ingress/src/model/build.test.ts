@@ -689,6 +689,39 @@ describe('de-duplication and ordering', () => {
     ]);
   });
 
+  // spec §6.1: feed appended the port as a Go rune; kube-edge sorts on the decimal string.
+  it('orders entries of one ingress by the decimal port string ("10" before "9")', () => {
+    const ing = ingress({
+      name: 'x',
+      rules: [ingressRule('a.example.com', [ingressPath('/p', 'web', 9), ingressPath('/p', 'web', 10)])],
+    });
+    const model = build({ ingresses: [ing], services: [service('default', 'web', '10.0.0.1', [9, 10])] });
+    expect(
+      proxied(model, 'a.example.com').map((l) => l.action.kind === 'proxy' && l.action.upstream),
+    ).toEqual(['default.x.10.0.0.1.10']);
+    expect(reasons(model)).toEqual([
+      'host "a.example.com" path "/p": location "/p/" is already served by default/x',
+    ]);
+  });
+
+  it('renders no upstream for an entry lost to de-duplication', () => {
+    const model = build({ ingresses: two('a', 'b'), services });
+    expect(model.nginx.upstreams.map((u) => u.id)).toEqual(['default.a.10.0.0.1.80']);
+  });
+
+  it('lists each served ingress once, however many paths it has', () => {
+    const ing = ingress({
+      name: 'multi',
+      rules: [
+        ingressRule('a.example.com', [ingressPath('/a', 'web'), ingressPath('/b', 'web')]),
+        ingressRule('b.example.com', [ingressPath('/', 'web')]),
+      ],
+    });
+    expect(build({ ingresses: [ing], services: [web] }).servedIngresses).toEqual([
+      { namespace: 'default', name: 'multi', uid: 'uid-default-multi' },
+    ]);
+  });
+
   it('is independent of input order (same model for shuffled inputs)', () => {
     const ings = [
       ...two('b', 'a'),
