@@ -391,3 +391,62 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     );
   });
 });
+
+describe('feed-dns options', () => {
+  it('with --dry-run plans and logs every change but writes nothing', async () => {
+    env.api.store.create(ingress('web', ['www.example.com', 'api.example.com']));
+    const logger = captureLogger();
+    const app = await start({ dryRun: true }, logger);
+    await eventually(() => expect(app.lastPass()?.outcome).toBe('applied'));
+    expect(changeCalls()).toBe(0);
+    expect(aliasOf('www.example.com')).toBeUndefined();
+    expect(logger.lines.filter((l) => l.message === 'dns change (dry run)').map((l) => l.meta.name)).toEqual([
+      'www.example.com.',
+      'api.example.com.',
+    ]);
+  });
+
+  it('looks the load balancers up again at each resync, picking up one tagged later', async () => {
+    env.api.store.create(
+      ingress('pub', ['pub.example.com'], { 'sky.uk/frontend-scheme': 'internet-facing' }),
+    );
+    env.aws.elb.deleteLoadBalancer('edge-ext');
+    const app = await start({ resyncPeriodMs: 300 });
+    await eventually(() => expect(app.lastPass()?.skipped).toBe(1));
+    expect(aliasOf('pub.example.com')).toBeUndefined();
+    const lb = env.aws.elb.createLoadBalancer({
+      name: 'edge-ext-2',
+      scheme: 'internet-facing',
+      tags: { [FRONTEND_TAG]: 'blue' },
+    });
+    env.r53.addAliasTarget(lb.dnsName, lb.canonicalHostedZoneNameId);
+    await eventually(() => expect(aliasOf('pub.example.com')).toBe(`${lb.dnsName}.`));
+  });
+
+  it('pushes its metrics to the pushgateway with job feed-dns and the instance', async () => {
+    const { createServer } = await import('node:http');
+    const pushes: { method: string; url: string; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        pushes.push({ method: req.method ?? '', url: req.url ?? '', body });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      await start({
+        pushgateway: { url: `http://127.0.0.1:${port}`, intervalMs: 100 },
+        metricLabels: { cluster: 'c1' },
+      });
+      await eventually(() => expect(pushes.length).toBeGreaterThan(0));
+      expect(pushes[0]).toMatchObject({ method: 'POST', url: '/metrics/job/feed-dns/instance/test-host' });
+      expect(pushes[0]?.body).toContain('feed_dns_route53_updates{cluster="c1"}');
+    } finally {
+      for (const app of apps.splice(0)) await app.stop();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

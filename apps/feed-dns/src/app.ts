@@ -341,8 +341,12 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
   if (elector === undefined) m.leader.set(1);
 
   informer.onChange((event) => {
-    // The periodic resync is also when the zone listing is trusted no more (-resync-period).
-    if (event.type === 'RESYNC') r53.invalidate();
+    // The periodic resync is also when the zone listing is trusted no more and the load
+    // balancers are looked up again (-resync-period).
+    if (event.type === 'RESYNC') {
+      r53.invalidate();
+      frontends = undefined;
+    }
     trigger.signal();
   });
 
