@@ -37,6 +37,11 @@ export interface EventRecorderOptions {
   qps?: number;
   /** Distinct events remembered for de-duplication. Default 4096. */
   cacheSize?: number;
+  /**
+   * Writes queued at most; beyond it events are dropped (counted in `dropped`), so a stalled API
+   * server cannot grow the queue without bound. Default 1000.
+   */
+  maxPending?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -53,8 +58,9 @@ export interface EventRecorderStats {
 export interface EventRecorder {
   /**
    * Queues an Event about `object`. A repeat of the same (object, type, reason, message)
-   * increments `count` on the existing Event instead of creating one. Beyond the rate limit
-   * events are dropped (counted). Writes are sent one at a time in order; failures are logged.
+   * increments `count` on the existing Event instead of creating one. Beyond the rate limit, or
+   * with `maxPending` writes already queued, events are dropped (counted). Writes are sent one
+   * at a time in order; failures are logged.
    */
   record(object: ObjectReference | KubeObjectLike, type: EventType, reason: string, message: string): void;
   /** Resolves when every queued write has been sent. */
@@ -83,6 +89,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
   const burst = options.burst ?? 25;
   const qps = options.qps ?? 1 / 300;
   const cacheSize = options.cacheSize ?? 4096;
+  const maxPending = options.maxPending ?? 1000;
   const clock = options.clock ?? createSystemClock();
   const log = options.logger ?? createNoopLogger();
   const stats: EventRecorderStats = { created: 0, updated: 0, dropped: 0, failed: 0 };
@@ -90,6 +97,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
   const seen = new Map<string, { name: string; namespace: string; count: number }>();
   const limiters = new Map<string, TokenBucket>();
   let chain: Promise<void> = Promise.resolve();
+  let pending = 0;
   let seq = 0;
 
   const touch = <V>(map: Map<string, V>, key: string, value: V): void => {
@@ -150,6 +158,11 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
   return {
     record(object, type, reason, message) {
       const ref = toRef(object);
+      if (pending >= maxPending) {
+        stats.dropped += 1;
+        log.debug('event dropped: too many writes queued', { kind: ref.kind, namespace: ref.namespace, name: ref.name, reason, pending });
+        return;
+      }
       const objKey = JSON.stringify([ref.kind, ref.namespace, ref.name, ref.uid]);
       let limiter = limiters.get(objKey);
       if (limiter === undefined) limiter = createTokenBucket({ qps, burst, clock });
@@ -160,11 +173,16 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
         return;
       }
       const at = clock.now();
+      pending += 1;
       chain = chain.then(() =>
-        write(ref, type, reason, message, at).catch((err: unknown) => {
-          stats.failed += 1;
-          log.warn('cannot write event', { kind: ref.kind, namespace: ref.namespace, name: ref.name, reason, error: String(err) });
-        }),
+        write(ref, type, reason, message, at)
+          .catch((err: unknown) => {
+            stats.failed += 1;
+            log.warn('cannot write event', { kind: ref.kind, namespace: ref.namespace, name: ref.name, reason, error: String(err) });
+          })
+          .finally(() => {
+            pending -= 1;
+          }),
       );
     },
     flush: () => chain,
