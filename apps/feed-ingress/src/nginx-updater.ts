@@ -71,7 +71,19 @@ export function createNginxUpdater(options: NginxUpdaterOptions): NginxUpdater {
       const tls = await writeTlsFiles(options.tlsDir, model.tlsFiles);
       if (tls.written.length > 0) log.info('wrote tls files', { count: tls.written.length });
       if (!started) {
-        await proc.start(conf);
+        try {
+          await proc.start(conf);
+        } catch (err) {
+          // A refused config leaves nothing running and the next update may try again; but once
+          // the process was spawned (it died or never served, e.g. a port in use), the process
+          // manager cannot start it again, so the controller must restart (liveness would not).
+          if (proc.pid() !== undefined) {
+            exitedUnexpectedly = 'nginx failed to start';
+            log.error('nginx failed to start', { err });
+            options.onUnexpectedExit?.({ code: null, signal: null });
+          }
+          throw err;
+        }
         started = true;
         onEvent('nginx-started');
         void proc.exited.then((exit) => {
