@@ -87,6 +87,14 @@ describe('createLogger', () => {
     expect(out.chunks.join('')).not.toMatch(/Bearer abc|hunter2|s3"|PEM|"k1"/);
   });
 
+  it('redacts plural forms of secret names, which hold several secrets', async () => {
+    const { out, log } = setup();
+    log.info('routes', { apiKeys: ['k1', 'k2'], tokens: { a: 't1' }, Passwords: ['p1'], keys: ['default/web'] });
+    await log.close();
+    expect(out.json()[0]).toMatchObject({ apiKeys: '[REDACTED]', tokens: '[REDACTED]', Passwords: '[REDACTED]', keys: ['default/web'] });
+    expect(out.chunks.join('')).not.toMatch(/k1|k2|t1|p1/);
+  });
+
   it('redacts extra keys given in options as well as the defaults', async () => {
     const { out, log } = setup({ redactKeys: ['sessionCookie'] });
     log.info('x', { session_cookie: 'c', password: 'p', other: 'o' });

@@ -1,7 +1,8 @@
 /**
  * Key names whose values never reach a log line. Matched at any depth, ignoring case, `-` and `_`
- * (so `apiKey`, `api_key` and `API-KEY` are one name), and also as a suffix (so `apiKey` hides
- * `X-Api-Key` and `x_routing_api_key`, `token` hides `bearerToken`): over-hiding a log field
+ * (so `apiKey`, `api_key` and `API-KEY` are one name), also as a suffix (so `apiKey` hides
+ * `X-Api-Key` and `x_routing_api_key`, `token` hides `bearerToken`) and in the plural (`apiKeys`,
+ * `tokens`, `secrets`): over-hiding a log field
  * costs less than leaking a credential. A dotted entry such as `tls.key` matches that path of
  * keys at any depth, so a `key` under `tls` is hidden while other `key`s (queue keys, cache
  * keys) stay visible.
@@ -60,7 +61,9 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const isSecret = (trail: readonly string[]): boolean => {
     const last = trail[trail.length - 1];
     if (last === undefined) return false;
-    for (const name of single) if (last.endsWith(name)) return true;
+    // A plural (`apiKeys`, `tokens`) holds several of the same secrets.
+    const singular = last.endsWith('s') ? last.slice(0, -1) : last;
+    for (const name of single) if (last.endsWith(name) || singular.endsWith(name)) return true;
     return paths.some(
       (path) =>
         path.length <= trail.length &&
