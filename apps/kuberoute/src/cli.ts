@@ -66,7 +66,7 @@ export const planCli = defineCli({
     'Prints the records kuberoute would publish for Services, Pods and Nodes read from manifest files, without a cluster or DNS access.',
   envPrefix: 'KUBEROUTE',
   flags: {
-    ...shared,
+    config: shared.config,
     manifests: {
       type: 'csv',
       required: true,
