@@ -61,6 +61,21 @@ describe('golden configs', () => {
     }
   });
 
+  it('a DEFAULT_LOCATION_RETURN URL gives a config real nginx accepts', async () => {
+    const model = buildModel({ namespaces: [ns('web', { 'a.test': {} })], pods: [], secrets: [] }, config({ 'default-location-return': 'http://127.0.0.1:9/fallback' }), { tempPathRoot: GOLDEN_TMP });
+    const text = renderDispatcherConfig(model);
+    expect(text).toContain('proxy_pass http://default-location-return/fallback;');
+    const dir = await tempDir('dispatcher-dlr');
+    try {
+      const paths = nginxPaths(join(dir.path, 'nginx'));
+      const confPath = join(dir.path, 'test.conf');
+      writeFileSync(confPath, text.replaceAll(GOLDEN_TMP, paths.tempDir));
+      expect(await testNginxConfigFile({ paths, confPath })).toMatchObject({ ok: true });
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it('renders the health-check variant with one check block per upstream (nginx_upstream_check_module; not nginx -t tested: Debian nginx lacks it)', () => {
     const text = renderDispatcherConfig(goldenModel(true));
     expect(text).toBe(golden('dispatcher-health-checks.conf', text));

@@ -110,6 +110,13 @@ describe('nginx config contract (spec §6)', () => {
     expect(text).toContain('proxy_set_header Host fallback.example.com:8080;');
   });
 
+  it('proxies to port 443 for an https DEFAULT_LOCATION_RETURN without a port, as proxy_pass https://host did', () => {
+    const text = render({ namespaces: [ns('web', { 'a.test': {} })] }, config({ 'default-location-return': 'https://fallback.example.com' }));
+    expect(text).toContain('proxy_pass https://default-location-return;');
+    expect(text).toMatch(/upstream default-location-return \{[^}]*server fallback\.example\.com:443;/);
+    expect(text).toContain('proxy_set_header Host fallback.example.com;');
+  });
+
   it('maps basePath modifiers = ~ ~* ^~ to nginx location kinds', () => {
     const text = render({
       namespaces: [ns('web', { 'a.test': {} })],

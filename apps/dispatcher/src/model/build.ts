@@ -253,7 +253,8 @@ export function buildModel(state: ClusterState, config: DispatcherConfig, option
     });
   }
   if (defaultLocationUsed && dlr.kind === 'proxy') {
-    nginxUpstreams.push({ id: DEFAULT_LOCATION_UPSTREAM, comment: `DEFAULT_LOCATION_RETURN ${dlr.scheme}://${dlr.host}`, servers: [{ address: dlr.host, ...(dlr.port !== undefined ? { port: dlr.port } : {}) }] });
+    // An upstream server without a port means 80 to nginx even for https: say the scheme's port.
+    nginxUpstreams.push({ id: DEFAULT_LOCATION_UPSTREAM, comment: `DEFAULT_LOCATION_RETURN ${dlr.scheme}://${dlr.host}`, servers: [{ address: dlr.host, port: dlr.port ?? (dlr.scheme === 'https' ? 443 : 80) }] });
   }
 
   const statusAndClose: Location[] = [
