@@ -408,6 +408,25 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     }
   }
 
+  // The access list and proxy settings are the same for every location of one ingress: share
+  // them (the model is read-only), which matters at 10k ingresses.
+  const perIngress = new Map<IngressSettings, Pick<Location, 'access' | 'proxy'>>();
+  const locationSettings = (s: IngressSettings): Pick<Location, 'access' | 'proxy'> => {
+    let shared = perIngress.get(s);
+    if (shared === undefined) {
+      shared = {
+        access: allowRules(s.allow),
+        proxy: {
+          readTimeout: `${s.backendTimeoutSeconds}s`,
+          sendTimeout: `${s.backendTimeoutSeconds}s`,
+          bufferSize: `${s.proxyBufferSizeKb}k`,
+          buffers: { count: s.proxyBufferBlocks, size: `${s.proxyBufferSizeKb}k` },
+        },
+      };
+      perIngress.set(s, shared);
+    }
+    return shared;
+  };
   const upstreams = new Map<string, Upstream>();
   const servers: Server[] = [];
   const httpListen: Listen | undefined =
@@ -444,13 +463,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
       locations.push({
         match: e.match,
         path: e.path,
-        access: allowRules(s.allow),
-        proxy: {
-          readTimeout: `${s.backendTimeoutSeconds}s`,
-          sendTimeout: `${s.backendTimeoutSeconds}s`,
-          bufferSize: `${s.proxyBufferSizeKb}k`,
-          buffers: { count: s.proxyBufferBlocks, size: `${s.proxyBufferSizeKb}k` },
-        },
+        ...locationSettings(s),
         action: { kind: 'proxy', upstream: e.upstreamId, ...(s.stripPath ? { uri: '/' } : {}) },
       });
     }
