@@ -58,6 +58,7 @@ describe('feed-ingress against the API server and real nginx', () => {
       return r;
     });
     expect(stripped.path).toBe('/x');
+    await h.settle();
     expect((await h.get('web.test', '/hello')).status).toBe(404);
 
     h.api.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'default', 'web', { metadata: { annotations: { 'sky.uk/strip-path': 'false' } } });
@@ -169,7 +170,8 @@ describe('feed-ingress against the API server and real nginx', () => {
     expect(status).toEqual([{ hostname: 'lb.internal.test' }]);
     expect(h.handle.isLeader()).toBe(true);
     // No --external-hostname: the internet-facing Ingress keeps an empty status (kube-edge fix of feed's [{hostname:""}]).
-    await echo('public.test', '/');
+    await eventually(() => echo('public.test', '/'));
+    await h.handle.waitForModel((m) => m.servedIngresses.some((i) => i.name === 'public'));
     const pub = h.api.store.get('networking.k8s.io/v1', 'Ingress', 'default', 'public') as { status?: { loadBalancer?: { ingress?: unknown[] } } };
     expect(pub.status?.loadBalancer?.ingress ?? []).toEqual([]);
   });

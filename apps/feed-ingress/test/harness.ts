@@ -33,6 +33,8 @@ export interface Harness {
   logs(): string;
   /** GET through nginx with a Host header. */
   get(host: string, path: string, https?: boolean): Promise<HttpResult>;
+  /** Waits until any pending or running nginx reload is done, so no old worker still answers. */
+  settle(): Promise<void>;
   /** Runs the shutdown path (as SIGTERM would), then removes the temp dir and closes the API server (unless shared). */
   stop(): Promise<void>;
 }
@@ -99,6 +101,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         rejectUnauthorized: false,
         timeoutMs: 3000,
       }),
+    async settle() {
+      await handle.nginx.process.flush();
+    },
     async stop() {
       try {
         await shutdown.shutdown('test done');
