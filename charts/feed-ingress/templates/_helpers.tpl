@@ -62,6 +62,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 - --ingress-health-port={{ .Values.ports.nginxHealth }}
 - --health-port={{ .Values.ports.health }}
 - --nginx-workdir=/nginx
+{{- if and (eq (include "feed-ingress.lowPorts" .) "true") (ne (include "feed-ingress.netAdmin" .) "true") }}
+- --nginx-binary=/usr/local/lib/feed-ingress/nginx-net-bind
+{{- end }}
 - --nginx-update-period={{ .Values.nginx.updatePeriod }}
 - --nginx-workers={{ .Values.nginx.workers }}
 - --nginx-worker-connections={{ .Values.nginx.workerConnections }}
