@@ -8,3 +8,5 @@ export { parseLabelSelector, isQualifiedName, type LabelSelector } from './model
 export { parseHostsAnnotation, decodePathsAnnotation, parseBasePath, parseTargetPath, isValidHost } from './model/annotations.js';
 export { healthCheckFor, checkDirectives } from './model/health-check.js';
 export type * from './model/types.js';
+export { run, renderFromFiles, stateFrom, type DispatcherApp, type RunOptions } from './app.js';
+export { prepareForRender } from './offline.js';

@@ -220,7 +220,8 @@ export function parseBasePath(basePath: string): { ok: true; value: LocationPath
 }
 
 function checkPathText(p: string, what: string): string | undefined {
-  if (p === '') return `${what} is empty (the field is "basePath"; "path" is not read)`;
+  // istio/proxy#278 used "path": say which field is read (spec §10).
+  if (p === '') return what === 'basePath' ? 'basePath is empty (the field is "basePath"; "path" is not read)' : `${what} is empty`;
   if (!compilesAsRegex(p)) return `${what} "${p}" is not valid (does not compile as a regex)`;
   if (FORBIDDEN_PATH_CHARS.test(p)) return `${what} "${p}" contains whitespace, ";", braces, quotes, "#" or a control character`;
   return undefined;
@@ -229,7 +230,7 @@ function checkPathText(p: string, what: string): string | undefined {
 /** Validates a `targetPath`: the original's checks plus nginx-render's proxy URI rules. Pure. */
 export function parseTargetPath(targetPath: string): { ok: true; value: string } | { ok: false; reason: string } {
   const common = checkPathText(targetPath, 'targetPath');
-  if (common !== undefined) return { ok: false, reason: common.replace('(the field is "basePath"; "path" is not read)', '') .trim() };
+  if (common !== undefined) return { ok: false, reason: common };
   const r = validateProxyUri(targetPath);
   if (!r.ok) return { ok: false, reason: `targetPath "${targetPath}": ${r.reason}` };
   return { ok: true, value: r.value };

@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import type { HeaderSetting, Location, LocationMatch, NginxConfig, Server, TlsSettings, Upstream, UpstreamServer } from '@kube-edge/nginx-render';
+import type { HeaderSetting, Location, NginxConfig, Server, TlsSettings, Upstream, UpstreamServer } from '@kube-edge/nginx-render';
 import type { DispatcherConfig } from '../config.js';
 import { decodePathsAnnotation, parseBasePath, parseContainerPort, parseHostsAnnotation, parseTargetPath, type HostEntry, type LocationPath } from './annotations.js';
 import { fnv1a32 } from './fnv.js';
@@ -387,6 +387,3 @@ export function podRoutes(pod: PodObject, annotation: string, report: (reason: S
   });
   return routes;
 }
-
-/** nginx's location match kinds, re-exported for tests. */
-export type { LocationMatch };
