@@ -176,6 +176,19 @@ describe('feed-ingress against the API server and real nginx', () => {
     expect(pub.status?.loadBalancer?.ingress ?? []).toEqual([]);
   });
 
+  it('reports a skipped object once (one warn line, one Event with count 1), not on every pass', async () => {
+    // Many passes ran since the bad Ingress was skipped (every test above changed something).
+    expect(h.handle.updates()).toBeGreaterThan(5);
+    const events = h.api.store.list('v1', 'Event', 'default').filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === 'bad');
+    expect(events).toHaveLength(1);
+    expect((events[0] as { count?: number }).count ?? 1).toBe(1);
+    const warns = h
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('"message":"object skipped"') && l.includes('"name":"bad"'));
+    expect(warns).toHaveLength(1);
+  });
+
   it('reports feed health endpoints and metrics on the controller port', async () => {
     const get = (path: string) => httpRequest({ url: `${h.handle.healthUrl}${path}` });
     expect((await get('/health')).status).toBe(200);
