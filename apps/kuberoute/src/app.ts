@@ -324,7 +324,19 @@ export async function run(config: KuberouteConfig, options: RunOptions, deps: Ru
   }
   let timer: NodeJS.Timeout | undefined;
   if (options.intervalMs > 0) {
-    timer = setInterval(() => trigger.signal(), options.intervalMs);
+    // Straight to the reconciler, not through the watch trigger: its quiet period would hold back
+    // a short interval. A tick while the previous one still runs is dropped, so none pile up.
+    let ticking = false;
+    timer = setInterval(() => {
+      if (ticking) return;
+      ticking = true;
+      reconciler
+        .reconcile()
+        .catch((err: unknown) => logger.error('reconcile failed', { err }))
+        .finally(() => {
+          ticking = false;
+        });
+    }, options.intervalMs);
     timer.unref();
   }
   logger.info('kuberoute started', {
@@ -346,6 +358,7 @@ export async function run(config: KuberouteConfig, options: RunOptions, deps: Ru
         offs.forEach((off) => off());
         await trigger.stop();
         await health.close();
+        await reconciler.idle();
         await Promise.all(informers.map((i) => i.stop()));
         await events?.flush();
         await backend.close();

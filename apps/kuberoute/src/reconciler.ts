@@ -58,6 +58,8 @@ export interface Reconciler {
   reconcile(): Promise<ReconcileResult>;
   /** The last result, if any. */
   last(): ReconcileResult | undefined;
+  /** Resolves when no reconcile is running or queued (for shutdown). */
+  idle(): Promise<void>;
 }
 
 /** Builds the reconcile loop body around the pure model. */
@@ -313,5 +315,6 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       return run;
     },
     last: () => lastResult,
+    idle: () => chain.then(() => undefined),
   };
 }
