@@ -176,7 +176,7 @@ describe('feed-ingress against the API server and real nginx', () => {
     expect(pub.status?.loadBalancer?.ingress ?? []).toEqual([]);
   });
 
-  it('reports a skipped object once (one warn line, one Event with count 1), not on every pass', async () => {
+  it('reports a skipped object once (one warn line, one Event with count 1), not on every pass', () => {
     // Many passes ran since the bad Ingress was skipped (every test above changed something).
     expect(h.handle.updates()).toBeGreaterThan(5);
     const events = h.api.store.list('v1', 'Event', 'default').filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === 'bad');
