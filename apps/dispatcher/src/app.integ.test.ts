@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
 import { createMetrics, type Metrics } from '@kube-edge/runtime';
@@ -179,6 +180,22 @@ describe('dispatcher against an API server and real nginx', () => {
     expect(without.status).toBe(400);
     // The SSL host does not listen on the plain port: it falls to the default server (444).
     await expect(get('secure.test', '/api', headers)).rejects.toThrow();
+  });
+
+  it('writes the per-host files with a 0700 directory, 0600 key and 0644 certificates', async () => {
+    const dir = `${work.path}/ssl/secure.test`;
+    const mode = async (p: string): Promise<string> => ((await stat(p)).mode & 0o777).toString(8);
+    expect(await mode(dir)).toBe('700');
+    expect(await mode(`${dir}/certificate.key`)).toBe('600');
+    expect(await mode(`${dir}/certificate.crt`)).toBe('644');
+    expect(await mode(`${dir}/clientCertificate.crt`)).toBe('644');
+  });
+
+  it('has a default SSL server: status 200, anything else closed', async () => {
+    const status = await httpRequest({ url: `https://127.0.0.1:${sslPort}/dispatcher/status`, host: 'unknown.test', rejectUnauthorized: false });
+    expect(status.status).toBe(200);
+    expect(status.peerCertificate?.commonName).toBe('default.invalid');
+    await expect(httpRequest({ url: `https://127.0.0.1:${sslPort}/api`, host: 'unknown.test', rejectUnauthorized: false })).rejects.toThrow();
   });
 
   it('passes a WebSocket upgrade through to the pod', async () => {
