@@ -75,6 +75,9 @@ describe('feed-ingress shutdown under load', () => {
       if (e === undefined) throw new Error(`no ${name} in timeline`);
       return e.at;
     };
+    // Start order: caches synced, nginx serving the first full config, then the frontend attached.
+    expect(at('caches-synced')).toBeLessThanOrEqual(at('nginx-started'));
+    expect(at('nginx-started')).toBeLessThanOrEqual(at('frontend-attached'));
     expect(at('frontend-detached')).toBeLessThanOrEqual(at('drain-started'));
     expect(at('drain-finished') - at('drain-started')).toBeGreaterThanOrEqual(DRAIN_MS - 5);
     expect(at('nginx-stopping')).toBeGreaterThanOrEqual(at('drain-finished'));
