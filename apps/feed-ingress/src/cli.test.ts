@@ -114,6 +114,20 @@ describe('configFromArgs', () => {
     expect(() => configFromArgs(parseRun(['alb', ...BASE]), 'h')).toThrow(/--alb-target-group-names/);
   });
 
+  it('refuses at start a flag value nginx would refuse, naming the flag', () => {
+    const err = (() => {
+      try {
+        configFromArgs(parseRun(['static', ...BASE, '--ingress-allow=10.0.0.0/8,not-a-cidr']), 'h');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).key).toBe('--ingress-allow');
+    expect(() => configFromArgs(parseRun(['static', ...BASE, '--ingress-health-port=8080']), 'h')).toThrow(/must differ/);
+  });
+
   it('refuses OpenTracing flags it cannot honour', () => {
     expect(() => configFromArgs(parseRun(['static', ...BASE, '--nginx-opentracing-plugin-path=/x.so']), 'h')).toThrow(/OpenTracing/);
   });

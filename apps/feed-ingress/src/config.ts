@@ -13,7 +13,7 @@ import {
 } from '@kube-edge/gorb-client';
 import { ConfigError, type LogLevel } from '@kube-edge/runtime';
 import type { FeedIngressArgs } from './cli.js';
-import { defaultFeedModelConfig, type FeedModelConfig, type NamespaceSelector } from './model/index.js';
+import { defaultFeedModelConfig, validateFeedModelConfig, type FeedModelConfig, type NamespaceSelector } from './model/index.js';
 
 /** The frontend a running controller attaches to (one per subcommand). */
 export type FrontendConfig =
@@ -176,15 +176,19 @@ function frontendFromArgs(args: RunArgs): FrontendConfig {
 
 /**
  * Turns a parsed command line (a frontend subcommand) into the controller's config, applying
- * feed's start-up checks: `--ingress-class` is required (v2+), and at least one of the ingress
- * ports must be set (v3+). Pure apart from `hostname` for the default identity; throws ConfigError.
+ * feed's start-up checks: `--ingress-class` is required (v2+), at least one of the ingress
+ * ports must be set (v3+), and every value that reaches nginx.conf must be valid. Pure apart from `hostname` for the default identity; throws ConfigError.
  */
 export function configFromArgs(args: RunArgs, hostname: string): FeedIngressConfig {
   const v = args.values;
   if (v['ingress-class'] === '') throw new ConfigError('--ingress-class is required', { key: '--ingress-class' });
   const model = modelConfigFromArgs(args);
-  if (model.ingressPort === undefined && model.ingressHttpsPort === undefined) {
-    throw new ConfigError('http or https port must be provided (--ingress-port or --ingress-https-port)', { key: '--ingress-port' });
+  // Every flag value that reaches nginx.conf is checked now, so a bad flag stops the process at
+  // start naming the flag, instead of producing a config nginx refuses on the first pass.
+  const issues = validateFeedModelConfig(model);
+  const first = issues[0];
+  if (first !== undefined) {
+    throw new ConfigError(issues.map((i) => `${i.flag}: ${i.reason}`).join('; '), { key: first.flag });
   }
   const identity = v['pod-name'] === '' ? hostname : v['pod-name'];
   return {
