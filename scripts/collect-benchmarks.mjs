@@ -7,7 +7,7 @@ const root = new URL('..', import.meta.url).pathname;
 const parts = [
   '# Benchmarks',
   '',
-  '`pnpm bench` runs each package\'s and app\'s `bench` script, one at a time, then collects their',
+  "`pnpm bench` runs each package's and app's `bench` script, one at a time, then collects their",
   '`BENCHMARKS.md` files into this page (`scripts/collect-benchmarks.mjs`). They are benchmarks, not',
   'timed tests: the machines are shared and noisy, so each compares ratios within one run and',
   'reports medians, with the machine and its load noted.',
@@ -22,7 +22,14 @@ for (const group of ['packages', 'apps']) {
     const text = readFileSync(file, 'utf8').trim();
     // Demote the file's headings one level under a heading naming the package.
     const body = text.replace(/^# .*\n+/, '').replace(/^(#+) /gm, '#$1 ');
-    parts.push(`## ${group}/${name}`, '', `(from [${group}/${name}/BENCHMARKS.md](../${group}/${name}/BENCHMARKS.md))`, '', body, '');
+    parts.push(
+      `## ${group}/${name}`,
+      '',
+      `(from [${group}/${name}/BENCHMARKS.md](../${group}/${name}/BENCHMARKS.md))`,
+      '',
+      body,
+      '',
+    );
   }
 }
 writeFileSync(join(root, 'docs/benchmarks.md'), parts.join('\n'));

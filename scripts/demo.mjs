@@ -10,5 +10,8 @@ if (!existsSync(`${root}apps/feed-ingress/package.json`)) {
   );
   process.exit(0);
 }
-const r = spawnSync('pnpm', ['--filter', '@kube-edge/feed-ingress', 'run', 'demo'], { stdio: 'inherit', cwd: root });
+const r = spawnSync('pnpm', ['--filter', '@kube-edge/feed-ingress', 'run', 'demo'], {
+  stdio: 'inherit',
+  cwd: root,
+});
 process.exit(r.status ?? 1);

@@ -28,7 +28,12 @@ const PATHS = 'github.com/30x.dispatcher.paths';
 const WINDOW_MS = 400;
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
-async function eventually<T>(fn: () => T | Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+async function eventually<T>(
+  fn: () => T | Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   let lastErr: unknown;
@@ -41,7 +46,9 @@ async function eventually<T>(fn: () => T | Promise<T>, ok: (v: T) => boolean, wh
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(last)} ${lastErr instanceof Error ? lastErr.message : ''}`);
+  throw new Error(
+    `timed out waiting for ${what}: last ${JSON.stringify(last)} ${lastErr instanceof Error ? lastErr.message : ''}`,
+  );
 }
 
 // Real nginx, the testkit API server and echo backends on 127.0.0.x addresses standing in for pods.
@@ -66,13 +73,28 @@ describe('dispatcher against an API server and real nginx', () => {
   const get = (host: string, path: string, headers: Record<string, string> = {}) =>
     httpRequest({ url: `http://127.0.0.1:${httpPort}${path}`, host, headers });
 
-  function podObject(name: string, namespace: string, ip: string, paths: unknown, ready = true): Parameters<ApiServer['store']['create']>[0] {
+  function podObject(
+    name: string,
+    namespace: string,
+    ip: string,
+    paths: unknown,
+    ready = true,
+  ): Parameters<ApiServer['store']['create']>[0] {
     return {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name, namespace, labels: ROUTABLE, annotations: { [PATHS]: typeof paths === 'string' ? paths : JSON.stringify(paths) } },
+      metadata: {
+        name,
+        namespace,
+        labels: ROUTABLE,
+        annotations: { [PATHS]: typeof paths === 'string' ? paths : JSON.stringify(paths) },
+      },
       spec: { containers: [{ name: 'app', image: 'echo', ports: [{ containerPort: podPort }] }] },
-      status: { phase: 'Running', podIP: ip, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+      status: {
+        phase: 'Running',
+        podIP: ip,
+        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      },
     };
   }
   function createPod(name: string, namespace: string, ip: string, paths: unknown): void {
@@ -90,29 +112,88 @@ describe('dispatcher against an API server and real nginx', () => {
     const secureCert = await makeTestCertificate({ commonName: 'secure.test', ca });
     client = await makeTestCertificate({ commonName: 'client', ca });
     const def = await writeTestCertificate(work.path, 'default', defaultCert);
-    cfg = makeConfig({ port: httpPort, 'ssl-port': sslPort, 'ssl-cert': def.certPath, 'ssl-key': def.keyPath, 'ssl-cert-dir': `${work.path}/ssl` });
+    cfg = makeConfig({
+      port: httpPort,
+      'ssl-port': sslPort,
+      'ssl-cert': def.certPath,
+      'ssl-key': def.keyPath,
+      'ssl-cert-dir': `${work.path}/ssl`,
+    });
 
-    await Promise.all([echo('web-a', '127.0.0.2'), echo('web-b', '127.0.0.3'), echo('web-c', '127.0.0.4'), echo('shop-1', '127.0.0.5'), echo('partial', '127.0.0.6')]);
+    await Promise.all([
+      echo('web-a', '127.0.0.2'),
+      echo('web-b', '127.0.0.3'),
+      echo('web-c', '127.0.0.4'),
+      echo('shop-1', '127.0.0.5'),
+      echo('partial', '127.0.0.6'),
+    ]);
 
     api = await startApiServer();
     const ssl = (key: string) => ({ valueFrom: { secretKeyRef: { key } } });
-    api.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web', labels: ROUTABLE, annotations: { [HOSTS]: JSON.stringify({ 'web.test': {} }) } } });
     api.store.create({
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: 'shop', labels: ROUTABLE, annotations: { [HOSTS]: JSON.stringify({ 'shop.test': {}, 'secure.test': { ssl: { certificate: ssl('ssl.crt'), certificateKey: ssl('ssl.key'), clientCertificate: ssl('client.crt') } } }) } },
+      metadata: {
+        name: 'web',
+        labels: ROUTABLE,
+        annotations: { [HOSTS]: JSON.stringify({ 'web.test': {} }) },
+      },
     });
-    api.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'broken', labels: ROUTABLE, annotations: { [HOSTS]: JSON.stringify({ 'invalid#>.host': {}, 'broken.test': {} }) } } });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'shop',
+        labels: ROUTABLE,
+        annotations: {
+          [HOSTS]: JSON.stringify({
+            'shop.test': {},
+            'secure.test': {
+              ssl: {
+                certificate: ssl('ssl.crt'),
+                certificateKey: ssl('ssl.key'),
+                clientCertificate: ssl('client.crt'),
+              },
+            },
+          }),
+        },
+      },
+    });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'broken',
+        labels: ROUTABLE,
+        annotations: { [HOSTS]: JSON.stringify({ 'invalid#>.host': {}, 'broken.test': {} }) },
+      },
+    });
     api.store.create({
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 'routing', namespace: 'shop' },
-      data: { 'api-key': b64('supersecret'), 'ssl.crt': b64(secureCert.cert), 'ssl.key': b64(secureCert.key), 'client.crt': b64(ca.cert) },
+      data: {
+        'api-key': b64('supersecret'),
+        'ssl.crt': b64(secureCert.cert),
+        'ssl.key': b64(secureCert.key),
+        'client.crt': b64(ca.cert),
+      },
     });
-    createPod('web-a', 'web', '127.0.0.2', [{ basePath: '/app', containerPort: String(podPort) }, { basePath: '/rewrite', containerPort: String(podPort), targetPath: '/people' }, { basePath: '/weighted', containerPort: String(podPort), weight: 3 }]);
-    createPod('web-b', 'web', '127.0.0.3', [{ basePath: '/app', containerPort: String(podPort) }, { basePath: '/weighted', containerPort: String(podPort), weight: 1 }]);
+    createPod('web-a', 'web', '127.0.0.2', [
+      { basePath: '/app', containerPort: String(podPort) },
+      { basePath: '/rewrite', containerPort: String(podPort), targetPath: '/people' },
+      { basePath: '/weighted', containerPort: String(podPort), weight: 3 },
+    ]);
+    createPod('web-b', 'web', '127.0.0.3', [
+      { basePath: '/app', containerPort: String(podPort) },
+      { basePath: '/weighted', containerPort: String(podPort), weight: 1 },
+    ]);
     createPod('shop-1', 'shop', '127.0.0.5', [{ basePath: '/api', containerPort: String(podPort) }]);
-    createPod('partial', 'broken', '127.0.0.6', [{ basePath: '/bad', containerPort: '99999' }, { basePath: '/x;return 200', containerPort: String(podPort) }, { basePath: '/ok', containerPort: String(podPort) }]);
+    createPod('partial', 'broken', '127.0.0.6', [
+      { basePath: '/bad', containerPort: '99999' },
+      { basePath: '/x;return 200', containerPort: String(podPort) },
+      { basePath: '/ok', containerPort: String(podPort) },
+    ]);
     createPod('not-json', 'broken', '127.0.0.6', '[{"basePath": "/nj", "containerPort": 1}]');
 
     const { kubeConfig } = loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() });
@@ -172,7 +253,14 @@ describe('dispatcher against an API server and real nginx', () => {
   it('serves the TLS host by SNI with the certificate from the Secret and requires the client certificate', async () => {
     const url = `https://127.0.0.1:${sslPort}/api`;
     const headers = { 'X-ROUTING-API-KEY': 'c3VwZXJzZWNyZXQ=' };
-    const withClient = await httpRequest({ url, host: 'secure.test', ca: ca.cert, cert: client.cert, key: client.key, headers });
+    const withClient = await httpRequest({
+      url,
+      host: 'secure.test',
+      ca: ca.cert,
+      cert: client.cert,
+      key: client.key,
+      headers,
+    });
     expect(withClient.peerCertificate?.commonName).toBe('secure.test');
     expect(withClient.status).toBe(200);
     expect(withClient.json<EchoResponse>().name).toBe('shop-1');
@@ -192,10 +280,20 @@ describe('dispatcher against an API server and real nginx', () => {
   });
 
   it('has a default SSL server: status 200, anything else closed', async () => {
-    const status = await httpRequest({ url: `https://127.0.0.1:${sslPort}/dispatcher/status`, host: 'unknown.test', rejectUnauthorized: false });
+    const status = await httpRequest({
+      url: `https://127.0.0.1:${sslPort}/dispatcher/status`,
+      host: 'unknown.test',
+      rejectUnauthorized: false,
+    });
     expect(status.status).toBe(200);
     expect(status.peerCertificate?.commonName).toBe('default.invalid');
-    await expect(httpRequest({ url: `https://127.0.0.1:${sslPort}/api`, host: 'unknown.test', rejectUnauthorized: false })).rejects.toThrow();
+    await expect(
+      httpRequest({
+        url: `https://127.0.0.1:${sslPort}/api`,
+        host: 'unknown.test',
+        rejectUnauthorized: false,
+      }),
+    ).rejects.toThrow();
   });
 
   it('passes a WebSocket upgrade through to the pod', async () => {
@@ -205,7 +303,9 @@ describe('dispatcher against an API server and real nginx', () => {
         socket.once('open', resolve);
         socket.once('error', reject);
       });
-      const reply = new Promise<string>((resolve) => socket.once('message', (data: Buffer) => resolve(data.toString('utf8'))));
+      const reply = new Promise<string>((resolve) =>
+        socket.once('message', (data: Buffer) => resolve(data.toString('utf8'))),
+      );
       socket.send('hi');
       expect(await reply).toMatch(/^web-[ab]: hi$/);
     } finally {
@@ -222,20 +322,42 @@ describe('dispatcher against an API server and real nginx', () => {
     expect((await get('broken.test', '/bad')).status).toBe(404);
     expect(app.lastConfig()).not.toContain('return 200;\n            proxy');
     const skipped = app.lastModel()!.skipped.map((s) => [s.name, s.reason]);
-    expect(skipped).toEqual(expect.arrayContaining([['broken', 'InvalidHost'], ['partial', 'InvalidPathEntry'], ['not-json', 'InvalidPathsAnnotation']]));
+    expect(skipped).toEqual(
+      expect.arrayContaining([
+        ['broken', 'InvalidHost'],
+        ['partial', 'InvalidPathEntry'],
+        ['not-json', 'InvalidPathsAnnotation'],
+      ]),
+    );
     const events = await eventually(
       // Events about a Namespace (cluster-scoped) go to the default namespace.
-      () => [...api.store.list('v1', 'Event', 'broken'), ...api.store.list('v1', 'Event', 'default')] as { reason?: string; involvedObject?: { name?: string } }[],
-      (evs) => evs.some((e) => e.reason === 'InvalidPathsAnnotation') && evs.some((e) => e.reason === 'InvalidHost'),
+      () =>
+        [...api.store.list('v1', 'Event', 'broken'), ...api.store.list('v1', 'Event', 'default')] as {
+          reason?: string;
+          involvedObject?: { name?: string };
+        }[],
+      (evs) =>
+        evs.some((e) => e.reason === 'InvalidPathsAnnotation') && evs.some((e) => e.reason === 'InvalidHost'),
       'Events in namespace broken',
     );
-    expect(events.map((e) => [e.involvedObject?.name, e.reason])).toEqual(expect.arrayContaining([['partial', 'InvalidPathEntry'], ['not-json', 'InvalidPathsAnnotation'], ['broken', 'InvalidHost']]));
+    expect(events.map((e) => [e.involvedObject?.name, e.reason])).toEqual(
+      expect.arrayContaining([
+        ['partial', 'InvalidPathEntry'],
+        ['not-json', 'InvalidPathsAnnotation'],
+        ['broken', 'InvalidHost'],
+      ]),
+    );
     const text = await (await fetch(`${app.healthUrl}/metrics`)).text();
     expect(text).toMatch(/dispatcher_skipped_objects_total\{reason="InvalidPathEntry"\} [1-9]/);
   });
 
   it('keeps the routing Secret when another Secret in the namespace changes or goes', async () => {
-    api.store.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'other', namespace: 'shop' }, data: { token: b64('x') } });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'other', namespace: 'shop' },
+      data: { token: b64('x') },
+    });
     api.store.patchMerge('v1', 'Secret', 'shop', 'other', { data: { token: b64('y') } });
     api.store.delete('v1', 'Secret', 'shop', 'other');
     await new Promise((r) => setTimeout(r, WINDOW_MS * 3));
@@ -244,13 +366,25 @@ describe('dispatcher against an API server and real nginx', () => {
   });
 
   it('removes a pod that becomes unready, and adds it back when ready', async () => {
-    api.store.patchMerge('v1', 'Pod', 'web', 'web-b', { status: { conditions: [{ type: 'Ready', status: 'False' }] } });
-    await eventually(() => app.lastConfig(), (t) => !t.includes('127.0.0.3'), 'web-b removed from the config');
+    api.store.patchMerge('v1', 'Pod', 'web', 'web-b', {
+      status: { conditions: [{ type: 'Ready', status: 'False' }] },
+    });
+    await eventually(
+      () => app.lastConfig(),
+      (t) => !t.includes('127.0.0.3'),
+      'web-b removed from the config',
+    );
     const names = new Set<string>();
     for (let i = 0; i < 8; i++) names.add((await get('web.test', '/app')).json<EchoResponse>().name);
     expect([...names]).toEqual(['web-a']);
-    api.store.patchMerge('v1', 'Pod', 'web', 'web-b', { status: { conditions: [{ type: 'Ready', status: 'True' }] } });
-    await eventually(() => app.lastConfig(), (t) => t.includes('127.0.0.3'), 'web-b back in the config');
+    api.store.patchMerge('v1', 'Pod', 'web', 'web-b', {
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    await eventually(
+      () => app.lastConfig(),
+      (t) => t.includes('127.0.0.3'),
+      'web-b back in the config',
+    );
   });
 
   it('answers /healthz and /readyz', async () => {
@@ -273,21 +407,33 @@ describe('dispatcher batching', () => {
     const m = await metrics.registry.getSingleMetric('dispatcher_nginx_reloads_total')?.get();
     return m?.values.reduce((n, v) => n + v.value, 0) ?? 0;
   };
-  const passes = async (): Promise<number> => (await metrics.registry.getSingleMetric('dispatcher_passes_total')?.get())?.values[0]?.value ?? 0;
-  const paths = (weight: number): string => JSON.stringify([{ basePath: '/burst', containerPort: '3000', weight }]);
+  const passes = async (): Promise<number> =>
+    (await metrics.registry.getSingleMetric('dispatcher_passes_total')?.get())?.values[0]?.value ?? 0;
+  const paths = (weight: number): string =>
+    JSON.stringify([{ basePath: '/burst', containerPort: '3000', weight }]);
 
   beforeAll(async () => {
     work = await tempDir('dispatcher-burst');
     httpPort = await freePort();
     api = await startApiServer();
-    api.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web', labels: ROUTABLE, annotations: { [HOSTS]: JSON.stringify({ 'web.test': {} }) } } });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'web',
+        labels: ROUTABLE,
+        annotations: { [HOSTS]: JSON.stringify({ 'web.test': {} }) },
+      },
+    });
     api.store.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'web-c', namespace: 'web', labels: ROUTABLE, annotations: { [PATHS]: paths(1) } },
       spec: { containers: [{ name: 'app', image: 'echo', ports: [{ containerPort: 3000 }] }] },
     });
-    api.store.patchMerge('v1', 'Pod', 'web', 'web-c', { status: { phase: 'Running', podIP: '127.0.0.4', conditions: [{ type: 'Ready', status: 'True' }] } });
+    api.store.patchMerge('v1', 'Pod', 'web', 'web-c', {
+      status: { phase: 'Running', podIP: '127.0.0.4', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
     const { kubeConfig } = loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() });
     metrics = createMetrics({ prefix: 'dispatcher', collectDefaultMetrics: false });
     app = await run(makeConfig({ port: httpPort }), {
@@ -315,10 +461,15 @@ describe('dispatcher batching', () => {
     const before = await reloads();
     const passesBefore = await passes();
     const start = Date.now();
-    for (let w = 2; w <= 201; w++) api.store.patchMerge('v1', 'Pod', 'web', 'web-c', { metadata: { annotations: { [PATHS]: paths(w) } } });
+    for (let w = 2; w <= 201; w++)
+      api.store.patchMerge('v1', 'Pod', 'web', 'web-c', { metadata: { annotations: { [PATHS]: paths(w) } } });
     // The premise: the whole burst fell inside one window.
     expect(Date.now() - start).toBeLessThan(WINDOW);
-    await eventually(() => app.lastConfig(), (t) => t.includes('weight=201'), 'the last change applied');
+    await eventually(
+      () => app.lastConfig(),
+      (t) => t.includes('weight=201'),
+      'the last change applied',
+    );
     await new Promise((r) => setTimeout(r, WINDOW));
     await app.idle();
     const after = await reloads();

@@ -17,12 +17,26 @@ import {
   type Lister,
 } from '@kube-edge/k8s-watch';
 import { NginxConfigTestError, createNginxProcess, type NginxProcess } from '@kube-edge/nginx-render';
-import { createHealthServer, createNoopLogger, isTerminal, type HealthServer, type Logger, type Metrics } from '@kube-edge/runtime';
+import {
+  createHealthServer,
+  createNoopLogger,
+  isTerminal,
+  type HealthServer,
+  type Logger,
+  type Metrics,
+} from '@kube-edge/runtime';
 import type { DispatcherConfig } from './config.js';
 import { buildModel, type ClusterState } from './model/build.js';
 import { renderDispatcherConfig } from './model/render.js';
 import { prepareForRender } from './offline.js';
-import type { DispatcherModel, NamespaceObject, PodObject, SecretObject, Skipped, SslFile } from './model/types.js';
+import type {
+  DispatcherModel,
+  NamespaceObject,
+  PodObject,
+  SecretObject,
+  Skipped,
+  SslFile,
+} from './model/types.js';
 
 /** Process-level options of {@link run} (the parts of the command line that are not the routing config). */
 export interface RunOptions {
@@ -67,8 +81,16 @@ export interface DispatcherApp {
 }
 
 /** Builds the cluster state from listers (live or static). Pure read. */
-export function stateFrom(listers: { namespaces: Lister<NamespaceObject>; pods: Lister<PodObject>; secrets: Lister<SecretObject> }): ClusterState {
-  return { namespaces: listers.namespaces.list(), pods: listers.pods.list(), secrets: listers.secrets.list() };
+export function stateFrom(listers: {
+  namespaces: Lister<NamespaceObject>;
+  pods: Lister<PodObject>;
+  secrets: Lister<SecretObject>;
+}): ClusterState {
+  return {
+    namespaces: listers.namespaces.list(),
+    pods: listers.pods.list(),
+    secrets: listers.secrets.list(),
+  };
 }
 
 /**
@@ -76,7 +98,10 @@ export function stateFrom(listers: { namespaces: Lister<NamespaceObject>; pods: 
  * controller would (workload templates and status-less Pods as {@link prepareForRender} says).
  * Never touches a cluster, nginx or the filesystem beyond reading.
  */
-export async function renderFromFiles(config: DispatcherConfig, files: readonly string[]): Promise<{ text: string; model: DispatcherModel }> {
+export async function renderFromFiles(
+  config: DispatcherConfig,
+  files: readonly string[],
+): Promise<{ text: string; model: DispatcherModel }> {
   const objects = prepareForRender(await loadManifests([...files]));
   const listers = {
     namespaces: createStaticLister<NamespaceObject>(objects, { kind: 'Namespace' }),
@@ -100,7 +125,8 @@ async function writeIfChanged(file: SslFile): Promise<boolean> {
   return true;
 }
 
-const skipKey = (s: Skipped): string => `${s.kind}/${s.namespace ?? ''}/${s.name}/${s.uid ?? ''}/${s.reason}/${s.message}`;
+const skipKey = (s: Skipped): string =>
+  `${s.kind}/${s.namespace ?? ''}/${s.name}/${s.uid ?? ''}/${s.reason}/${s.message}`;
 
 /**
  * Starts the dispatcher: nginx with an empty-cache config (so it always comes up, k8s-router
@@ -113,26 +139,55 @@ export async function run(config: DispatcherConfig, options: RunOptions): Promis
   const log = options.logger ?? createNoopLogger();
   const { metrics, client } = options;
   const registry = metrics.registry;
-  const skippedTotal = metrics.counter('skipped_objects_total', 'Objects or parts of objects skipped, by reason (counted once per distinct problem).', ['reason']);
+  const skippedTotal = metrics.counter(
+    'skipped_objects_total',
+    'Objects or parts of objects skipped, by reason (counted once per distinct problem).',
+    ['reason'],
+  );
   const skippedNow = metrics.gauge('skipped_objects', 'Problems in the last pass, by reason.', ['reason']);
   const passes = metrics.counter('passes_total', 'Batches processed (model built and applied).', []);
-  const configErrors = metrics.counter('config_errors_total', 'Rendered configs refused by nginx -t (the previous config stays live).', []);
+  const configErrors = metrics.counter(
+    'config_errors_total',
+    'Rendered configs refused by nginx -t (the previous config stays live).',
+    [],
+  );
   const hostsGauge = metrics.gauge('hosts', 'Hosts (server blocks) in the live config.', []);
   const upstreamsGauge = metrics.gauge('upstreams', 'Upstreams in the live config.', []);
-  const serversGauge = metrics.gauge('upstream_servers', 'Upstream servers (pod routes) in the live config.', []);
+  const serversGauge = metrics.gauge(
+    'upstream_servers',
+    'Upstream servers (pod routes) in the live config.',
+    [],
+  );
 
   const selector = config.routableSelector.text;
   const common = { registry, logger: log };
-  const namespaces: Informer<NamespaceObject> = createInformer<NamespaceObject>({ name: 'namespaces', source: createApiListWatch({ client, resource: NAMESPACES, labelSelector: selector }), ...common });
-  const pods: Informer<PodObject> = createInformer<PodObject>({ name: 'pods', source: createApiListWatch({ client, resource: PODS, labelSelector: selector }), ...common });
+  const namespaces: Informer<NamespaceObject> = createInformer<NamespaceObject>({
+    name: 'namespaces',
+    source: createApiListWatch({ client, resource: NAMESPACES, labelSelector: selector }),
+    ...common,
+  });
+  const pods: Informer<PodObject> = createInformer<PodObject>({
+    name: 'pods',
+    source: createApiListWatch({ client, resource: PODS, labelSelector: selector }),
+    ...common,
+  });
   // Only the routing Secrets, by name: other Secrets never reach the cache (spec §3.3).
   const secrets: Informer<SecretObject> = createInformer<SecretObject>({
     name: 'secrets',
-    source: createApiListWatch({ client, resource: SECRETS, fieldSelector: `metadata.name=${config.apiKeySecretName}` }),
+    source: createApiListWatch({
+      client,
+      resource: SECRETS,
+      fieldSelector: `metadata.name=${config.apiKeySecretName}`,
+    }),
     ...common,
   });
   const informers = [namespaces, pods, secrets];
-  const events: EventRecorder = createEventRecorder({ client, component: 'dispatcher', host: options.podName ?? '', logger: log });
+  const events: EventRecorder = createEventRecorder({
+    client,
+    component: 'dispatcher',
+    host: options.podName ?? '',
+    logger: log,
+  });
 
   const nginx = options.mock
     ? undefined
@@ -160,9 +215,26 @@ export async function run(config: DispatcherConfig, options: RunOptions): Promis
       if (now.has(key)) continue;
       now.add(key);
       if (reported.has(key)) continue;
-      log.warn('skipped', { kind: s.kind, namespace: s.namespace, name: s.name, reason: s.reason, detail: s.message });
+      log.warn('skipped', {
+        kind: s.kind,
+        namespace: s.namespace,
+        name: s.name,
+        reason: s.reason,
+        detail: s.message,
+      });
       skippedTotal.inc({ reason: s.reason });
-      events.record({ apiVersion: 'v1', kind: s.kind, name: s.name, ...(s.namespace !== undefined ? { namespace: s.namespace } : {}), ...(s.uid !== undefined ? { uid: s.uid } : {}) }, 'Warning', s.reason, s.message);
+      events.record(
+        {
+          apiVersion: 'v1',
+          kind: s.kind,
+          name: s.name,
+          ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+          ...(s.uid !== undefined ? { uid: s.uid } : {}),
+        },
+        'Warning',
+        s.reason,
+        s.message,
+      );
     }
     skippedNow.reset();
     for (const [reason, n] of counts) skippedNow.set({ reason }, n);
@@ -178,7 +250,13 @@ export async function run(config: DispatcherConfig, options: RunOptions): Promis
       for (const f of model.sslFiles) await writeIfChanged(f);
       const result = await nginx.apply(text);
       if (result.changed) {
-        log.info('config applied', { hash: nginx.configHash().slice(0, 12), hosts: model.stats.hosts, upstreams: model.stats.upstreams, servers: model.stats.servers, reloaded: result.reloaded });
+        log.info('config applied', {
+          hash: nginx.configHash().slice(0, 12),
+          hosts: model.stats.hosts,
+          upstreams: model.stats.upstreams,
+          servers: model.stats.servers,
+          reloaded: result.reloaded,
+        });
         log.debug('config', { config: text });
       }
     }
@@ -226,13 +304,22 @@ export async function run(config: DispatcherConfig, options: RunOptions): Promis
     logger: log.child({ component: 'batch' }),
   });
 
-  const health: HealthServer = createHealthServer({ port: options.healthPort, host: options.healthHost ?? '0.0.0.0', registry, logger: log });
+  const health: HealthServer = createHealthServer({
+    port: options.healthPort,
+    host: options.healthHost ?? '0.0.0.0',
+    registry,
+    logger: log,
+  });
   for (const i of informers) {
     health.addLivenessCheck(`informer-${i.name}`, () => i.health());
     health.addReadinessCheck(`informer-${i.name}`, () => i.readiness());
   }
-  if (nginx !== undefined) health.addLivenessCheck('nginx', () => ({ ok: nginx.healthy(), message: 'nginx is not running' }));
-  health.addReadinessCheck('first-config', () => ({ ok: firstPassDone, message: 'the first full config is not live yet' }));
+  if (nginx !== undefined)
+    health.addLivenessCheck('nginx', () => ({ ok: nginx.healthy(), message: 'nginx is not running' }));
+  health.addReadinessCheck('first-config', () => ({
+    ok: firstPassDone,
+    message: 'the first full config is not live yet',
+  }));
 
   const stopAll = async (): Promise<void> => {
     await Promise.all(informers.map((i) => i.stop()));
@@ -267,7 +354,12 @@ export async function run(config: DispatcherConfig, options: RunOptions): Promis
     await trigger.idle();
   })();
   ready.catch(() => undefined);
-  log.info('started', { mock: options.mock, healthUrl: address.url, port: config.port, sslPort: config.ssl !== undefined ? config.sslPort : undefined });
+  log.info('started', {
+    mock: options.mock,
+    healthUrl: address.url,
+    port: config.port,
+    sslPort: config.ssl !== undefined ? config.sslPort : undefined,
+  });
 
   let stopping: Promise<void> | undefined;
   return {

@@ -23,24 +23,53 @@ function configError(fn: () => unknown): ConfigError {
 describe('environment variables of the original (spec §2)', () => {
   it('has every original name and default', () => {
     const v = parse({});
-    const original: Record<string, unknown> = Object.fromEntries(Object.entries(DEFAULT_RAW).filter(([k]) => !['require-ready', 'nginx-worker-processes', 'nginx-access-log'].includes(k)));
+    const original: Record<string, unknown> = Object.fromEntries(
+      Object.entries(DEFAULT_RAW).filter(
+        ([k]) => !['require-ready', 'nginx-worker-processes', 'nginx-access-log'].includes(k),
+      ),
+    );
     for (const [k, d] of Object.entries(original)) expect([k, v[k as keyof RawConfigValues]]).toEqual([k, d]);
-    const envNames = Object.fromEntries(Object.entries(cli.spec.flags).map(([k, f]) => [k, (f as { env?: string }).env]));
+    const envNames = Object.fromEntries(
+      Object.entries(cli.spec.flags).map(([k, f]) => [k, (f as { env?: string }).env]),
+    );
     expect(envNames).toMatchObject({
-      'api-key-secret-name': 'API_KEY_SECRET_NAME', 'api-key-secret-field': 'API_KEY_SECRET_FIELD', 'routable-label-selector': 'ROUTABLE_LABEL_SELECTOR',
-      'hosts-annotation': 'HOSTS_ANNOTATION', 'org-label': 'ORG_LABEL', 'env-label': 'ENV_LABEL', 'paths-annotation': 'PATHS_ANNOTATION',
-      'app-name-label': 'APP_NAME_LABEL', 'app-rev-label': 'APP_REV_LABEL', 'api-key-header': 'API_KEY_HEADER',
-      'nginx-enable-health-checks': 'NGINX_ENABLE_HEALTH_CHECKS', 'nginx-status-path': 'NGINX_STATUS_PATH',
-      'nginx-max-client-body-size': 'NGINX_MAX_CLIENT_BODY_SIZE', port: 'PORT', 'ssl-port': 'SSL_PORT', 'ssl-cert': 'SSL_CERT',
-      'ssl-key': 'SSL_KEY', 'ssl-cert-dir': 'SSL_CERT_DIR', 'default-location-return': 'DEFAULT_LOCATION_RETURN',
+      'api-key-secret-name': 'API_KEY_SECRET_NAME',
+      'api-key-secret-field': 'API_KEY_SECRET_FIELD',
+      'routable-label-selector': 'ROUTABLE_LABEL_SELECTOR',
+      'hosts-annotation': 'HOSTS_ANNOTATION',
+      'org-label': 'ORG_LABEL',
+      'env-label': 'ENV_LABEL',
+      'paths-annotation': 'PATHS_ANNOTATION',
+      'app-name-label': 'APP_NAME_LABEL',
+      'app-rev-label': 'APP_REV_LABEL',
+      'api-key-header': 'API_KEY_HEADER',
+      'nginx-enable-health-checks': 'NGINX_ENABLE_HEALTH_CHECKS',
+      'nginx-status-path': 'NGINX_STATUS_PATH',
+      'nginx-max-client-body-size': 'NGINX_MAX_CLIENT_BODY_SIZE',
+      port: 'PORT',
+      'ssl-port': 'SSL_PORT',
+      'ssl-cert': 'SSL_CERT',
+      'ssl-key': 'SSL_KEY',
+      'ssl-cert-dir': 'SSL_CERT_DIR',
+      'default-location-return': 'DEFAULT_LOCATION_RETURN',
     });
   });
 
   it.each([
     ['API_KEY_SECRET_NAME', 'edge', 'apiKeySecretName', 'edge'],
     ['API_KEY_SECRET_FIELD', 'public-api-key', 'apiKeySecretField', 'public-api-key'],
-    ['HOSTS_ANNOTATION', 'github.com/30x.dispatcher.hosts.public', 'hostsAnnotation', 'github.com/30x.dispatcher.hosts.public'],
-    ['PATHS_ANNOTATION', 'github.com/30x.dispatcher.paths.private', 'pathsAnnotation', 'github.com/30x.dispatcher.paths.private'],
+    [
+      'HOSTS_ANNOTATION',
+      'github.com/30x.dispatcher.hosts.public',
+      'hostsAnnotation',
+      'github.com/30x.dispatcher.hosts.public',
+    ],
+    [
+      'PATHS_ANNOTATION',
+      'github.com/30x.dispatcher.paths.private',
+      'pathsAnnotation',
+      'github.com/30x.dispatcher.paths.private',
+    ],
     ['ORG_LABEL', 'example.com/org', 'orgLabel', 'example.com/org'],
     ['ENV_LABEL', 'example.com/env', 'envLabel', 'example.com/env'],
     ['APP_NAME_LABEL', 'app', 'appNameLabel', 'app'],
@@ -53,7 +82,12 @@ describe('environment variables of the original (spec §2)', () => {
     ['SSL_PORT', '8443', 'sslPort', 8443],
     ['SSL_CERT_DIR', '/var/lib/dispatcher/ssl', 'sslCertDir', '/var/lib/dispatcher/ssl'],
     ['DEFAULT_LOCATION_RETURN', '418', 'defaultLocationReturn', { kind: 'status', status: 418 }],
-    ['DEFAULT_LOCATION_RETURN', 'https://example.com', 'defaultLocationReturn', { kind: 'proxy', scheme: 'https', host: 'example.com', url: 'https://example.com' }],
+    [
+      'DEFAULT_LOCATION_RETURN',
+      'https://example.com',
+      'defaultLocationReturn',
+      { kind: 'proxy', scheme: 'https', host: 'example.com', url: 'https://example.com' },
+    ],
     ['DISPATCHER_REQUIRE_READY', 'false', 'requireReady', false],
   ])('%s=%s is read', (env, value, field, expected) => {
     const c = buildConfig(parse({ [env]: value }), { fileExists: () => true });
@@ -61,14 +95,19 @@ describe('environment variables of the original (spec §2)', () => {
   });
 
   it('ROUTABLE_LABEL_SELECTOR selects by its requirements', () => {
-    const c = buildConfig(parse({ ROUTABLE_LABEL_SELECTOR: 'tier in (edge,web),!legacy' }), { fileExists: () => true });
+    const c = buildConfig(parse({ ROUTABLE_LABEL_SELECTOR: 'tier in (edge,web),!legacy' }), {
+      fileExists: () => true,
+    });
     expect(c.routableSelector.matches({ tier: 'edge' })).toBe(true);
     expect(c.routableSelector.matches({ tier: 'edge', legacy: '' })).toBe(false);
     expect(c.routableSelector.matches({ tier: 'db' })).toBe(false);
   });
 
   it('SSL_CERT with SSL_KEY enables SSL when both files exist', () => {
-    expect(config({ 'ssl-cert': '/tls/c.crt', 'ssl-key': '/tls/c.key' }).ssl).toEqual({ cert: '/tls/c.crt', key: '/tls/c.key' });
+    expect(config({ 'ssl-cert': '/tls/c.crt', 'ssl-key': '/tls/c.key' }).ssl).toEqual({
+      cert: '/tls/c.crt',
+      key: '/tls/c.key',
+    });
     expect(config().ssl).toBeUndefined();
   });
 
@@ -112,20 +151,27 @@ describe('a bad value fails at start naming the variable', () => {
   });
 
   it('SSL_KEY must exist as a file (original: SSL_CERT was checked twice, the key never)', () => {
-    const err = configError(() => config({ 'ssl-cert': '/tls/c.crt', 'ssl-key': '/tls/missing.key' }, ['/tls/missing.key']));
+    const err = configError(() =>
+      config({ 'ssl-cert': '/tls/c.crt', 'ssl-key': '/tls/missing.key' }, ['/tls/missing.key']),
+    );
     expect(err.key).toBe('SSL_KEY');
   });
 
   it('SSL_CERT must exist as a file', () => {
-    expect(configError(() => config({ 'ssl-cert': '/tls/c.crt', 'ssl-key': '/tls/c.key' }, ['/tls/c.crt'])).key).toBe('SSL_CERT');
+    expect(
+      configError(() => config({ 'ssl-cert': '/tls/c.crt', 'ssl-key': '/tls/c.key' }, ['/tls/c.crt'])).key,
+    ).toBe('SSL_CERT');
   });
 
   it('a non-integer PORT is refused by the parser, naming PORT', () => {
     expect(() => cli.parse(['run'], { PORT: 'eighty' })).toThrow(/PORT/);
   });
 
-  it('the README\'s ENABLE_NGINX_UPSTREAM_CHECK is not read', () => {
-    expect(buildConfig(parse({ ENABLE_NGINX_UPSTREAM_CHECK: 'true' }), { fileExists: () => true }).enableHealthChecks).toBe(false);
+  it("the README's ENABLE_NGINX_UPSTREAM_CHECK is not read", () => {
+    expect(
+      buildConfig(parse({ ENABLE_NGINX_UPSTREAM_CHECK: 'true' }), { fileExists: () => true })
+        .enableHealthChecks,
+    ).toBe(false);
   });
 });
 
@@ -138,6 +184,9 @@ describe('command line', () => {
 
   it('render takes -f files', () => {
     const r = cli.parse(['render', '-f', 'a.yaml', '-f', 'dir'], {});
-    expect(r.kind === 'run' && r.command === 'render' ? r.values.filename : undefined).toEqual(['a.yaml', 'dir']);
+    expect(r.kind === 'run' && r.command === 'render' ? r.values.filename : undefined).toEqual([
+      'a.yaml',
+      'dir',
+    ]);
   });
 });

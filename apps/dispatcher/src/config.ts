@@ -5,7 +5,14 @@ import { isQualifiedName, parseLabelSelector, type LabelSelector } from './model
 /** What unknown paths on a known host get: a status code, or a proxy to a URL. */
 export type DefaultLocationReturn =
   | { readonly kind: 'status'; readonly status: number }
-  | { readonly kind: 'proxy'; readonly scheme: 'http' | 'https'; readonly host: string; readonly port?: number; readonly path?: string; readonly url: string };
+  | {
+      readonly kind: 'proxy';
+      readonly scheme: 'http' | 'https';
+      readonly host: string;
+      readonly port?: number;
+      readonly path?: string;
+      readonly url: string;
+    };
 
 /** The validated configuration the model builder and the app use. Plain data. */
 export interface DispatcherConfig {
@@ -80,7 +87,8 @@ function fail(env: string, message: string): never {
 }
 
 function port(env: string, v: number): number {
-  if (!Number.isInteger(v) || v <= 0 || v >= 65536) fail(env, `port ${v} must be an integer with 0 < p < 65536`);
+  if (!Number.isInteger(v) || v <= 0 || v >= 65536)
+    fail(env, `port ${v} must be an integer with 0 < p < 65536`);
   return v;
 }
 
@@ -96,14 +104,16 @@ export function parseDefaultLocationReturn(text: string): DefaultLocationReturn 
     return { kind: 'status', status: n };
   }
   if (!/^https?:\/\//.test(text)) fail(env, 'must be a status code 100-999 or an http:// or https:// URL');
-  if (URL_FORBIDDEN.test(text)) fail(env, 'URL must not contain whitespace, ";", braces, quotes or backslashes');
+  if (URL_FORBIDDEN.test(text))
+    fail(env, 'URL must not contain whitespace, ";", braces, quotes or backslashes');
   let u: URL;
   try {
     u = new URL(text);
   } catch {
     fail(env, 'URL does not parse');
   }
-  if (u.search !== '' || u.hash !== '' || text.includes('?') || text.includes('#')) fail(env, 'URL must not have a query or fragment');
+  if (u.search !== '' || u.hash !== '' || text.includes('?') || text.includes('#'))
+    fail(env, 'URL must not have a query or fragment');
   if (u.username !== '' || u.password !== '') fail(env, 'URL must not carry credentials');
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const scheme = u.protocol === 'https:' ? 'https' : 'http';
@@ -130,9 +140,11 @@ export function parseDefaultLocationReturn(text: string): DefaultLocationReturn 
  */
 export function buildConfig(v: RawConfigValues, deps: BuildConfigDeps): DispatcherConfig {
   const secretName = v['api-key-secret-name'];
-  if (secretName.length > 253 || !DNS1123_SUBDOMAIN.test(secretName)) fail('API_KEY_SECRET_NAME', `"${secretName}" is not a valid Secret name`);
+  if (secretName.length > 253 || !DNS1123_SUBDOMAIN.test(secretName))
+    fail('API_KEY_SECRET_NAME', `"${secretName}" is not a valid Secret name`);
   const secretField = v['api-key-secret-field'];
-  if (secretField.length > 253 || !SECRET_KEY.test(secretField)) fail('API_KEY_SECRET_FIELD', `"${secretField}" is not a valid Secret data key`);
+  if (secretField.length > 253 || !SECRET_KEY.test(secretField))
+    fail('API_KEY_SECRET_FIELD', `"${secretField}" is not a valid Secret data key`);
 
   const sel = parseLabelSelector(v['routable-label-selector']);
   if (!sel.ok) fail('ROUTABLE_LABEL_SELECTOR', sel.reason);
@@ -158,7 +170,8 @@ export function buildConfig(v: RawConfigValues, deps: BuildConfigDeps): Dispatch
   if (statusPath === '/') fail('NGINX_STATUS_PATH', 'must not be "/" (the default server answers 444 there)');
 
   const body = v['nginx-max-client-body-size'];
-  if (!NGINX_SIZE.test(body)) fail('NGINX_MAX_CLIENT_BODY_SIZE', `"${body}" is not an nginx size (e.g. 0, 512k, 10m, 1g)`);
+  if (!NGINX_SIZE.test(body))
+    fail('NGINX_MAX_CLIENT_BODY_SIZE', `"${body}" is not an nginx size (e.g. 0, 512k, 10m, 1g)`);
 
   const httpPort = port('PORT', v.port);
   const sslPort = port('SSL_PORT', v['ssl-port']);
@@ -182,7 +195,8 @@ export function buildConfig(v: RawConfigValues, deps: BuildConfigDeps): Dispatch
   if (!dir.ok) fail('SSL_CERT_DIR', dir.reason);
 
   const workers = v['nginx-worker-processes'];
-  if (!Number.isInteger(workers) || workers < 0 || workers > 1024) fail('DISPATCHER_NGINX_WORKER_PROCESSES', 'must be 0 (auto) to 1024');
+  if (!Number.isInteger(workers) || workers < 0 || workers > 1024)
+    fail('DISPATCHER_NGINX_WORKER_PROCESSES', 'must be 0 (auto) to 1024');
   const accessLog = v['nginx-access-log'];
   if (accessLog !== 'off') {
     const al = validateFilePath(accessLog);

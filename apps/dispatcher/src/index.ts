@@ -1,11 +1,32 @@
 /** Pod-level nginx router driven by namespace and pod annotations, with API keys and per-host TLS; drop-in for 30x/dispatcher. */
 export { cli, VERSION, withDefaultCommand, type CliValues } from './cli.js';
-export { buildConfig, parseDefaultLocationReturn, type BuildConfigDeps, type DefaultLocationReturn, type DispatcherConfig, type RawConfigValues } from './config.js';
-export { buildModel, isPodRoutable, podRoutes, upstreamName, DEFAULT_LOCATION_UPSTREAM, type BuildOptions, type ClusterState } from './model/build.js';
+export {
+  buildConfig,
+  parseDefaultLocationReturn,
+  type BuildConfigDeps,
+  type DefaultLocationReturn,
+  type DispatcherConfig,
+  type RawConfigValues,
+} from './config.js';
+export {
+  buildModel,
+  isPodRoutable,
+  podRoutes,
+  upstreamName,
+  DEFAULT_LOCATION_UPSTREAM,
+  type BuildOptions,
+  type ClusterState,
+} from './model/build.js';
 export { renderDispatcherConfig } from './model/render.js';
 export { fnv1a32 } from './model/fnv.js';
 export { parseLabelSelector, isQualifiedName, type LabelSelector } from './model/selector.js';
-export { parseHostsAnnotation, decodePathsAnnotation, parseBasePath, parseTargetPath, isValidHost } from './model/annotations.js';
+export {
+  parseHostsAnnotation,
+  decodePathsAnnotation,
+  parseBasePath,
+  parseTargetPath,
+  isValidHost,
+} from './model/annotations.js';
 export { healthCheckFor, checkDirectives } from './model/health-check.js';
 export type * from './model/types.js';
 export { run, renderFromFiles, stateFrom, type DispatcherApp, type RunOptions } from './app.js';

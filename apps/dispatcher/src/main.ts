@@ -2,7 +2,12 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { SERVICE_ACCOUNT_DIR, createKubeClient, kubeEdgeUserAgent, loadKubeConfig } from '@kube-edge/k8s-watch';
+import {
+  SERVICE_ACCOUNT_DIR,
+  createKubeClient,
+  kubeEdgeUserAgent,
+  loadKubeConfig,
+} from '@kube-edge/k8s-watch';
 import { ConfigError, createLogger, createMetrics, createShutdown, parseLogLevel } from '@kube-edge/runtime';
 import { renderFromFiles, run } from './app.js';
 import { VERSION, cli, withDefaultCommand } from './cli.js';
@@ -11,7 +16,11 @@ import { buildConfig } from './config.js';
 // The only file that touches the process: argv, env, stdout/stderr, signals and exit.
 const parsed = cli.parseOrExit(withDefaultCommand(process.argv.slice(2)), process.env);
 const values = parsed.values;
-const logger = createLogger({ level: parseLogLevel(values['log-level'], '--log-level'), format: values['log-format'], name: 'dispatcher' });
+const logger = createLogger({
+  level: parseLogLevel(values['log-level'], '--log-level'),
+  format: values['log-format'],
+  name: 'dispatcher',
+});
 
 function fatal(err: unknown): never {
   // ConfigError messages name the flag or environment variable at fault.
@@ -28,9 +37,13 @@ try {
 
 if (parsed.command === 'render') {
   const files = parsed.values.filename;
-  if (files.length === 0) fatal(new ConfigError('render needs -f <files or directories>', { key: '--filename' }));
+  if (files.length === 0)
+    fatal(new ConfigError('render needs -f <files or directories>', { key: '--filename' }));
   const { text, model } = await renderFromFiles(config, files);
-  for (const s of model.skipped) process.stderr.write(`skipped ${s.kind} ${s.namespace !== undefined ? `${s.namespace}/` : ''}${s.name}: ${s.reason}: ${s.message}\n`);
+  for (const s of model.skipped)
+    process.stderr.write(
+      `skipped ${s.kind} ${s.namespace !== undefined ? `${s.namespace}/` : ''}${s.name}: ${s.reason}: ${s.message}\n`,
+    );
   process.stdout.write(text);
   process.exit(0);
 }
@@ -45,11 +58,15 @@ logger.info('configuration', { values, mock, inCluster });
 let client;
 try {
   const defaultKubeconfig = join(homedir(), '.kube', 'config');
-  const kubeconfigPath = values.kubeconfig ?? (!inCluster && existsSync(defaultKubeconfig) ? defaultKubeconfig : undefined);
+  const kubeconfigPath =
+    values.kubeconfig ?? (!inCluster && existsSync(defaultKubeconfig) ? defaultKubeconfig : undefined);
   const { kubeConfig } = loadKubeConfig({
     ...(kubeconfigPath !== undefined ? { kubeconfigPath } : {}),
     ...(values['kube-context'] !== undefined ? { context: values['kube-context'] } : {}),
-    inCluster: { host: process.env.KUBERNETES_SERVICE_HOST ?? '', port: process.env.KUBERNETES_SERVICE_PORT ?? '' },
+    inCluster: {
+      host: process.env.KUBERNETES_SERVICE_HOST ?? '',
+      port: process.env.KUBERNETES_SERVICE_PORT ?? '',
+    },
   });
   client = createKubeClient({ kubeConfig, userAgent: kubeEdgeUserAgent('dispatcher', VERSION) });
 } catch (err) {
@@ -57,7 +74,10 @@ try {
 }
 
 const metrics = createMetrics({ prefix: 'dispatcher' });
-const shutdown = createShutdown({ logger, exit: (code) => void logger.close().then(() => process.exit(code)) });
+const shutdown = createShutdown({
+  logger,
+  exit: (code) => void logger.close().then(() => process.exit(code)),
+});
 shutdown.install();
 try {
   const app = await run(config, {

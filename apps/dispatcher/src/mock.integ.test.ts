@@ -38,7 +38,15 @@ describe('mock mode', () => {
   beforeAll(async () => {
     work = await tempDir('dispatcher-mock');
     api = await startApiServer();
-    api.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web', labels: ROUTABLE, annotations: { 'github.com/30x.dispatcher.hosts': '{"web.test": {}}' } } });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'web',
+        labels: ROUTABLE,
+        annotations: { 'github.com/30x.dispatcher.hosts': '{"web.test": {}}' },
+      },
+    });
     const { kubeConfig } = loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() });
     app = await run(config(), {
       client: createKubeClient({ kubeConfig }),
@@ -71,20 +79,40 @@ describe('mock mode', () => {
     api.store.create({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 'bad', namespace: 'web', labels: ROUTABLE, annotations: { 'github.com/30x.dispatcher.paths': '[{"basePath": "/b", "containerPort": 3000}]' } },
+      metadata: {
+        name: 'bad',
+        namespace: 'web',
+        labels: ROUTABLE,
+        annotations: { 'github.com/30x.dispatcher.paths': '[{"basePath": "/b", "containerPort": 3000}]' },
+      },
       spec: { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 3000 }] }] },
     });
-    api.store.patchMerge('v1', 'Pod', 'web', 'bad', { status: { phase: 'Running', podIP: '10.9.9.8', conditions: [{ type: 'Ready', status: 'True' }] } });
-    await until(() => lines.some((l) => l.message === 'skipped' && l.meta?.name === 'bad'), 'the skip report');
+    api.store.patchMerge('v1', 'Pod', 'web', 'bad', {
+      status: { phase: 'Running', podIP: '10.9.9.8', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    await until(
+      () => lines.some((l) => l.message === 'skipped' && l.meta?.name === 'bad'),
+      'the skip report',
+    );
     // More passes: unrelated changes in the namespace.
     for (let i = 0; i < 3; i++) {
-      api.store.patchMerge('v1', 'Namespace', '', 'web', { metadata: { annotations: { 'github.com/30x.dispatcher.hosts': `{"web.test": {}, "w${i}.test": {}}` } } });
+      api.store.patchMerge('v1', 'Namespace', '', 'web', {
+        metadata: {
+          annotations: { 'github.com/30x.dispatcher.hosts': `{"web.test": {}, "w${i}.test": {}}` },
+        },
+      });
       await until(() => app.lastConfig().includes(`w${i}.test`), `pass ${i}`);
     }
     expect(lines.filter((l) => l.message === 'skipped' && l.meta?.name === 'bad')).toHaveLength(1);
     const counter = await metrics.registry.getSingleMetric('dispatcher_skipped_objects_total')?.get();
     expect(counter?.values.find((v) => v.labels.reason === 'InvalidPathsAnnotation')?.value).toBe(1);
-    await until(() => api.store.list('v1', 'Event', 'web').some((e) => (e as { reason?: string }).reason === 'InvalidPathsAnnotation'), 'the Event');
+    await until(
+      () =>
+        api.store
+          .list('v1', 'Event', 'web')
+          .some((e) => (e as { reason?: string }).reason === 'InvalidPathsAnnotation'),
+      'the Event',
+    );
   });
 
   it('re-lists after the watch history is compacted and the watches end, and picks up the change', async () => {
@@ -92,10 +120,17 @@ describe('mock mode', () => {
     api.store.create({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 'p', namespace: 'web', labels: ROUTABLE, annotations: { 'github.com/30x.dispatcher.paths': '[{"basePath": "/p", "containerPort": "3000"}]' } },
+      metadata: {
+        name: 'p',
+        namespace: 'web',
+        labels: ROUTABLE,
+        annotations: { 'github.com/30x.dispatcher.paths': '[{"basePath": "/p", "containerPort": "3000"}]' },
+      },
       spec: { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 3000 }] }] },
     });
-    api.store.patchMerge('v1', 'Pod', 'web', 'p', { status: { phase: 'Running', podIP: '10.9.9.9', conditions: [{ type: 'Ready', status: 'True' }] } });
+    api.store.patchMerge('v1', 'Pod', 'web', 'p', {
+      status: { phase: 'Running', podIP: '10.9.9.9', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
     await until(() => app.lastConfig().includes('server 10.9.9.9:3000;'), 'the pod in the config');
     const relists = await metrics.registry.getSingleMetric('kube_edge_informer_relists_total')?.get();
     expect(relists?.values.reduce((n, v) => n + v.value, 0)).toBeGreaterThanOrEqual(1);

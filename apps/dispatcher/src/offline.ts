@@ -1,7 +1,14 @@
 import type { KubeObjectLike } from '@kube-edge/k8s-watch';
 import type { PodObject } from './model/types.js';
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ReplicationController', 'Job']);
+const WORKLOAD_KINDS = new Set([
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicationController',
+  'Job',
+]);
 
 interface SecretLike extends KubeObjectLike {
   data?: Record<string, string>;
@@ -31,14 +38,20 @@ export function prepareForRender(objects: readonly KubeObjectLike[]): KubeObject
       synthetic.push({
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { ...structuredClone(t.metadata ?? {}), name: `${o.metadata?.name ?? 'workload'}-template`, namespace: o.metadata?.namespace ?? 'default' },
+        metadata: {
+          ...structuredClone(t.metadata ?? {}),
+          name: `${o.metadata?.name ?? 'workload'}-template`,
+          namespace: o.metadata?.namespace ?? 'default',
+        },
         ...(t.spec !== undefined ? { spec: structuredClone(t.spec) } : {}),
       });
     } else if (o.kind === 'Pod') {
       synthetic.push(structuredClone(o));
     } else if (o.kind === 'Secret' && (o as SecretLike).stringData !== undefined) {
       const sec = structuredClone(o) as SecretLike;
-      const extra = Object.fromEntries(Object.entries(sec.stringData ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+      const extra = Object.fromEntries(
+        Object.entries(sec.stringData ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      );
       sec.data = { ...sec.data, ...extra };
       delete sec.stringData;
       out.push(sec);
@@ -52,7 +65,11 @@ export function prepareForRender(objects: readonly KubeObjectLike[]): KubeObject
   for (const p of synthetic) {
     if (!p.status?.podIP) {
       n++;
-      p.status = { phase: 'Running', podIP: `192.0.2.${((n - 1) % 254) + 1}`, conditions: [{ type: 'Ready', status: 'True' }] };
+      p.status = {
+        phase: 'Running',
+        podIP: `192.0.2.${((n - 1) % 254) + 1}`,
+        conditions: [{ type: 'Ready', status: 'True' }],
+      };
     }
     out.push(p);
   }

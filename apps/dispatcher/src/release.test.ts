@@ -27,14 +27,19 @@ describe('release pieces', () => {
     const workload = readFileSync(join(root, 'charts/dispatcher/templates/workload.yaml'), 'utf8');
     const envs = Object.values(cli.spec.flags)
       .map((f) => (f as { env?: string | false }).env)
-      .filter((e): e is string => typeof e === 'string' && !['KUBECONFIG', 'POD_NAME', 'SSL_CERT', 'SSL_KEY'].includes(e));
+      .filter(
+        (e): e is string =>
+          typeof e === 'string' && !['KUBECONFIG', 'POD_NAME', 'SSL_CERT', 'SSL_KEY'].includes(e),
+      );
     for (const env of envs) expect([env, workload.includes(`- name: ${env}\n`)]).toEqual([env, true]);
     expect(workload).toContain('- name: SSL_CERT\n');
     expect(workload).toContain('- name: SSL_KEY\n');
   });
 
   it('the chart values parse', () => {
-    expect(parseYaml(readFileSync(join(root, 'charts/dispatcher/values.yaml'), 'utf8'))).toMatchObject({ kind: 'DaemonSet' });
+    expect(parseYaml(readFileSync(join(root, 'charts/dispatcher/values.yaml'), 'utf8'))).toMatchObject({
+      kind: 'DaemonSet',
+    });
   });
 });
 
@@ -46,13 +51,18 @@ describe('README', () => {
     expect(readme).toContain(`--${flag}`);
   });
 
-  it.each(Object.values(flags).map((f) => (f as { env?: string | false }).env).filter((e): e is string => typeof e === 'string'))('documents the variable %s', (env) => {
+  it.each(
+    Object.values(flags)
+      .map((f) => (f as { env?: string | false }).env)
+      .filter((e): e is string => typeof e === 'string'),
+  )('documents the variable %s', (env) => {
     expect(readme).toContain(`\`${env}\``);
   });
 
   it('documents every automatic DISPATCHER_ variable', () => {
     for (const [flag, f] of Object.entries(cli.spec.flags)) {
-      if ((f as { env?: unknown }).env === undefined) expect(readme).toContain(`DISPATCHER_${flag.toUpperCase().replaceAll('-', '_')}`);
+      if ((f as { env?: unknown }).env === undefined)
+        expect(readme).toContain(`DISPATCHER_${flag.toUpperCase().replaceAll('-', '_')}`);
     }
   });
 });

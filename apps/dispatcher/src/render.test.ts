@@ -18,19 +18,40 @@ const GOLDEN_TMP = '/var/lib/dispatcher/nginx/tmp';
 // spec §6's suggested golden case: an HTTP host with an API key and a targetPath, an SSL host
 // with a client certificate, two pods, health checks on (and off, for nginx -t).
 function goldenModel(healthChecks: boolean) {
-  const probe = { httpGet: { path: '/status', port: 3000 }, periodSeconds: 10, successThreshold: 2, failureThreshold: 3, timeoutSeconds: 5 };
+  const probe = {
+    httpGet: { path: '/status', port: 3000 },
+    periodSeconds: 10,
+    successThreshold: 2,
+    failureThreshold: 3,
+    timeoutSeconds: 5,
+  };
   const containers = [{ name: 'app', ports: [{ containerPort: 3000 }], readinessProbe: probe }];
   return buildModel(
     {
       namespaces: [ns('api', { 'api.ex.net': {} }), ns('web', { 'secure.dev': { ssl: sslRefs(true) } })],
       pods: [
-        pod('api', 'users-1', [{ basePath: '/users', containerPort: '3000', targetPath: '/people' }], { ip: '10.1.0.11', containers }),
-        pod('api', 'users-2', [{ basePath: '/users', containerPort: '3000', targetPath: '/people', weight: 5 }], { ip: '10.1.0.12', containers }),
-        pod('web', 'nodejs-1', [{ basePath: '/nodejs', containerPort: '80' }], { ip: '10.1.0.21', ports: [80] }),
+        pod('api', 'users-1', [{ basePath: '/users', containerPort: '3000', targetPath: '/people' }], {
+          ip: '10.1.0.11',
+          containers,
+        }),
+        pod(
+          'api',
+          'users-2',
+          [{ basePath: '/users', containerPort: '3000', targetPath: '/people', weight: 5 }],
+          { ip: '10.1.0.12', containers },
+        ),
+        pod('web', 'nodejs-1', [{ basePath: '/nodejs', containerPort: '80' }], {
+          ip: '10.1.0.21',
+          ports: [80],
+        }),
       ],
       secrets: [secret('api', { 'api-key': 'ABC' }), secret('web', tlsData)],
     },
-    config({ 'nginx-enable-health-checks': healthChecks, 'ssl-cert': `${GOLDEN_SSL_DIR}/default.crt`, 'ssl-key': `${GOLDEN_SSL_DIR}/default.key` }),
+    config({
+      'nginx-enable-health-checks': healthChecks,
+      'ssl-cert': `${GOLDEN_SSL_DIR}/default.crt`,
+      'ssl-key': `${GOLDEN_SSL_DIR}/default.key`,
+    }),
     { tempPathRoot: GOLDEN_TMP },
   );
 }
@@ -50,10 +71,14 @@ describe('golden configs', () => {
       mkdirSync(join(dir.path, 'ssl', 'secure.dev'), { recursive: true });
       writeFileSync(join(dir.path, 'ssl', 'default.crt'), CERT);
       writeFileSync(join(dir.path, 'ssl', 'default.key'), KEY);
-      for (const f of goldenModel(false).sslFiles) writeFileSync(f.path.replace(GOLDEN_SSL_DIR, join(dir.path, 'ssl')), f.content);
+      for (const f of goldenModel(false).sslFiles)
+        writeFileSync(f.path.replace(GOLDEN_SSL_DIR, join(dir.path, 'ssl')), f.content);
       const paths = nginxPaths(join(dir.path, 'nginx'));
       const confPath = join(dir.path, 'test.conf');
-      writeFileSync(confPath, text.replaceAll(GOLDEN_SSL_DIR, join(dir.path, 'ssl')).replaceAll(GOLDEN_TMP, paths.tempDir));
+      writeFileSync(
+        confPath,
+        text.replaceAll(GOLDEN_SSL_DIR, join(dir.path, 'ssl')).replaceAll(GOLDEN_TMP, paths.tempDir),
+      );
       const result = await testNginxConfigFile({ paths, confPath });
       expect(result).toMatchObject({ ok: true });
     } finally {
@@ -62,7 +87,11 @@ describe('golden configs', () => {
   });
 
   it('a DEFAULT_LOCATION_RETURN URL gives a config real nginx accepts', async () => {
-    const model = buildModel({ namespaces: [ns('web', { 'a.test': {} })], pods: [], secrets: [] }, config({ 'default-location-return': 'http://127.0.0.1:9/fallback' }), { tempPathRoot: GOLDEN_TMP });
+    const model = buildModel(
+      { namespaces: [ns('web', { 'a.test': {} })], pods: [], secrets: [] },
+      config({ 'default-location-return': 'http://127.0.0.1:9/fallback' }),
+      { tempPathRoot: GOLDEN_TMP },
+    );
     const text = renderDispatcherConfig(model);
     expect(text).toContain('proxy_pass http://default-location-return/fallback;');
     const dir = await tempDir('dispatcher-dlr');
@@ -95,8 +124,23 @@ describe('render -f (offline mode) on the examples', () => {
 
   it('serves public or private routes from the same manifests through configuration alone', async () => {
     const file = [join(examples, 'public-private.yaml')];
-    const pub = await renderFromFiles(config({ 'hosts-annotation': 'github.com/30x.dispatcher.hosts.public', 'paths-annotation': 'github.com/30x.dispatcher.paths.public', 'api-key-secret-field': 'public-api-key' }), file);
-    const priv = await renderFromFiles(config({ 'hosts-annotation': 'github.com/30x.dispatcher.hosts.private', 'paths-annotation': 'github.com/30x.dispatcher.paths.private', 'api-key-secret-field': 'private-api-key', port: 81 }), file);
+    const pub = await renderFromFiles(
+      config({
+        'hosts-annotation': 'github.com/30x.dispatcher.hosts.public',
+        'paths-annotation': 'github.com/30x.dispatcher.paths.public',
+        'api-key-secret-field': 'public-api-key',
+      }),
+      file,
+    );
+    const priv = await renderFromFiles(
+      config({
+        'hosts-annotation': 'github.com/30x.dispatcher.hosts.private',
+        'paths-annotation': 'github.com/30x.dispatcher.paths.private',
+        'api-key-secret-field': 'private-api-key',
+        port: 81,
+      }),
+      file,
+    );
     expect(pub.text).toContain('server_name test.k8s.com;');
     expect(pub.text).toContain('location /public {');
     expect(pub.text).not.toMatch(/test\.k8s\.local|\/internal/);

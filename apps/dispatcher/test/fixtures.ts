@@ -37,7 +37,11 @@ export const HOSTS = 'github.com/30x.dispatcher.hosts';
 export const PATHS = 'github.com/30x.dispatcher.paths';
 
 /** A routable namespace with a hosts annotation (a JSON value or raw text). */
-export function ns(name: string, hosts: unknown, extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}): NamespaceObject {
+export function ns(
+  name: string,
+  hosts: unknown,
+  extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
+): NamespaceObject {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -45,7 +49,12 @@ export function ns(name: string, hosts: unknown, extra: { labels?: Record<string
       name,
       uid: `uid-ns-${name}`,
       labels: extra.labels ?? ROUTABLE,
-      annotations: { ...(hosts === undefined ? {} : { [HOSTS]: typeof hosts === 'string' ? hosts : JSON.stringify(hosts) }), ...extra.annotations },
+      annotations: {
+        ...(hosts === undefined
+          ? {}
+          : { [HOSTS]: typeof hosts === 'string' ? hosts : JSON.stringify(hosts) }),
+        ...extra.annotations,
+      },
     },
   };
 }
@@ -72,10 +81,19 @@ export function pod(namespace: string, name: string, paths: unknown, o: PodOptio
       namespace,
       uid: `uid-pod-${namespace}-${name}`,
       labels: o.labels ?? ROUTABLE,
-      annotations: { ...(paths === undefined ? {} : { [PATHS]: typeof paths === 'string' ? paths : JSON.stringify(paths) }), ...o.annotations },
+      annotations: {
+        ...(paths === undefined
+          ? {}
+          : { [PATHS]: typeof paths === 'string' ? paths : JSON.stringify(paths) }),
+        ...o.annotations,
+      },
       ...(o.terminating ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
     },
-    spec: { containers: o.containers ?? [{ name: 'app', ports: (o.ports ?? [3000]).map((containerPort) => ({ containerPort })) }] },
+    spec: {
+      containers: o.containers ?? [
+        { name: 'app', ports: (o.ports ?? [3000]).map((containerPort) => ({ containerPort })) },
+      ],
+    },
     status: {
       phase: o.phase ?? 'Running',
       ...(o.ip === '' ? {} : { podIP: o.ip ?? '10.0.0.1' }),

@@ -24,5 +24,9 @@ export const tlsData = { 'ssl.crt': CERT, 'ssl.key': KEY, 'client.crt': CERT };
 /** The ssl options of a host referring to {@link tlsData}. */
 export function sslRefs(client: boolean): Record<string, unknown> {
   const ref = (key: string): unknown => ({ valueFrom: { secretKeyRef: { key } } });
-  return { certificate: ref('ssl.crt'), certificateKey: ref('ssl.key'), ...(client ? { clientCertificate: ref('client.crt') } : {}) };
+  return {
+    certificate: ref('ssl.crt'),
+    certificateKey: ref('ssl.key'),
+    ...(client ? { clientCertificate: ref('client.crt') } : {}),
+  };
 }

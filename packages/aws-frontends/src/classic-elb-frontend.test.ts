@@ -36,7 +36,14 @@ beforeEach(() => {
 });
 
 function frontend(extra: Partial<ClassicElbFrontendOptions> = {}): ClassicElbFrontend {
-  return new ClassicElbFrontend({ client, instance, frontendTagValue: 'blue', ingressClass: 'edge', clock, ...extra });
+  return new ClassicElbFrontend({
+    client,
+    instance,
+    frontendTagValue: 'blue',
+    ingressClass: 'edge',
+    clock,
+    ...extra,
+  });
 }
 
 function seedTypicalAccount(): void {
@@ -44,8 +51,16 @@ function seedTypicalAccount(): void {
   fake.elb.createLoadBalancer({ name: 'edge-public', scheme: 'internet-facing', tags: ours });
   // Same scheme as edge-public but a higher name: deterministic choice ignores it.
   fake.elb.createLoadBalancer({ name: 'zz-edge-public-2', scheme: 'internet-facing', tags: ours });
-  fake.elb.createLoadBalancer({ name: 'other-frontend', scheme: 'internal', tags: { [FRONTEND_TAG]: 'green', [INGRESS_CLASS_TAG]: 'edge' } });
-  fake.elb.createLoadBalancer({ name: 'other-class', scheme: 'internal', tags: { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'other' } });
+  fake.elb.createLoadBalancer({
+    name: 'other-frontend',
+    scheme: 'internal',
+    tags: { [FRONTEND_TAG]: 'green', [INGRESS_CLASS_TAG]: 'edge' },
+  });
+  fake.elb.createLoadBalancer({
+    name: 'other-class',
+    scheme: 'internal',
+    tags: { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'other' },
+  });
   fake.elb.createLoadBalancer({ name: 'untagged', scheme: 'internal', instances: [ME] });
 }
 
@@ -62,7 +77,9 @@ describe('ClassicElbFrontend', () => {
     expect(fake.elb.loadBalancersWithInstance(ME)).toEqual(['edge-internal', 'edge-public', 'untagged']);
     expect(fake.elb.loadBalancer('edge-internal')?.instances).toEqual([ME, OTHER].sort());
     expect(elb.attachedLoadBalancers()).toEqual(['edge-internal', 'edge-public']);
-    expect((await registry.getSingleMetricAsString('feed_ingress_frontends_attached'))).toMatch(/feed_ingress_frontends_attached 2$/m);
+    expect(await registry.getSingleMetricAsString('feed_ingress_frontends_attached')).toMatch(
+      /feed_ingress_frontends_attached 2$/m,
+    );
 
     // Steady state: a second update makes no AWS call at all.
     const callsAfterAttach = fake.calls('elb').length;
@@ -113,14 +130,19 @@ describe('ClassicElbFrontend', () => {
     fake.throttleNext('elb', 3, 'DescribeLoadBalancers');
     const err = await rejectionOf(elb.update({}));
     expect((err as Error).name).toBe('Throttling');
-    expect(fake.calls('elb')).toEqual(['DescribeLoadBalancers', 'DescribeLoadBalancers', 'DescribeLoadBalancers']);
+    expect(fake.calls('elb')).toEqual([
+      'DescribeLoadBalancers',
+      'DescribeLoadBalancers',
+      'DescribeLoadBalancers',
+    ]);
     expect(fake.elb.loadBalancersWithInstance(ME)).toEqual(['untagged']);
     await elb.update({});
     expect(fake.elb.loadBalancersWithInstance(ME)).toEqual(['edge-internal', 'edge-public', 'untagged']);
   });
 
   it('pages through DescribeLoadBalancers and asks DescribeTags 20 names at a time', async () => {
-    for (let i = 0; i < 405; i++) fake.elb.createLoadBalancer({ name: `bulk-${String(i).padStart(3, '0')}`, scheme: 'internal' });
+    for (let i = 0; i < 405; i++)
+      fake.elb.createLoadBalancer({ name: `bulk-${String(i).padStart(3, '0')}`, scheme: 'internal' });
     fake.elb.createLoadBalancer({ name: 'zzz-ours', scheme: 'internal', tags: ours });
     const elb = frontend();
     await elb.update({});
@@ -154,7 +176,11 @@ describe('ClassicElbFrontend', () => {
     seedTypicalAccount();
     const elb = frontend();
     await elb.update({});
-    fake.failNext('elb', { action: 'DeregisterInstancesFromLoadBalancer', code: 'AccessDenied', status: 403 });
+    fake.failNext('elb', {
+      action: 'DeregisterInstancesFromLoadBalancer',
+      code: 'AccessDenied',
+      status: 403,
+    });
     const err = await rejectionOf(elb.stop());
     expect((err as TransientError).code).toBe('ELB_DEREGISTER_FAILED');
     expect(clock.sleeps).toEqual([]);

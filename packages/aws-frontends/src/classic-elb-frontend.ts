@@ -3,7 +3,14 @@ import {
   RegisterInstancesWithLoadBalancerCommand,
   type ElasticLoadBalancingClient,
 } from '@aws-sdk/client-elastic-load-balancing';
-import { ConfigError, TransientError, createNoopLogger, type Logger, type ProbeResult, type Updater } from '@kube-edge/runtime';
+import {
+  ConfigError,
+  TransientError,
+  createNoopLogger,
+  type Logger,
+  type ProbeResult,
+  type Updater,
+} from '@kube-edge/runtime';
 import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from './clock.js';
 import { checkTagSelector, findClassicElbFrontends, type FrontendLoadBalancer } from './discovery.js';
@@ -46,7 +53,8 @@ export interface ClassicElbFrontendOptions {
  */
 export class ClassicElbFrontend implements Updater<unknown> {
   readonly name: string;
-  readonly #o: Required<Pick<ClassicElbFrontendOptions, 'expectedNumber' | 'drainDelayMs'>> & ClassicElbFrontendOptions;
+  readonly #o: Required<Pick<ClassicElbFrontendOptions, 'expectedNumber' | 'drainDelayMs'>> &
+    ClassicElbFrontendOptions;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #gauge: AttachedGauge;
@@ -63,13 +71,20 @@ export class ClassicElbFrontend implements Updater<unknown> {
     checkTagSelector(options, 'elb-frontend-tag-value');
     const expectedNumber = options.expectedNumber ?? 0;
     const drainDelayMs = options.drainDelayMs ?? 60_000;
-    if (!Number.isInteger(expectedNumber) || expectedNumber < 0) throw new ConfigError('expected number of ELBs must be a whole number ≥ 0', { key: 'elb-expected-number' });
+    if (!Number.isInteger(expectedNumber) || expectedNumber < 0)
+      throw new ConfigError('expected number of ELBs must be a whole number ≥ 0', {
+        key: 'elb-expected-number',
+      });
     if (!(drainDelayMs >= 0)) throw new ConfigError('drain delay must be ≥ 0', { key: 'drain-delay' });
     this.#o = { ...options, expectedNumber, drainDelayMs };
     this.name = options.name ?? 'elb';
     this.#clock = options.clock ?? systemClock;
     this.#logger = (options.logger ?? createNoopLogger()).child({ frontend: this.name });
-    this.#gauge = attachedGauge(options.registry, options.attachedMetricName ?? 'feed_ingress_frontends_attached', 'Number of load balancers this instance is attached to.');
+    this.#gauge = attachedGauge(
+      options.registry,
+      options.attachedMetricName ?? 'feed_ingress_frontends_attached',
+      'Number of load balancers this instance is attached to.',
+    );
   }
 
   /** Names of the ELBs the instance is registered with, sorted. Never blocks. */
@@ -96,23 +111,44 @@ export class ClassicElbFrontend implements Updater<unknown> {
       const { instanceId } = await this.#o.instance.identity();
       this.#instanceId = instanceId;
       const elbs = await findClassicElbFrontends(this.#o.client, { ...this.#o, logger: this.#logger });
-      if (elbs.size === 0) this.#logger.warn('no ELB carries the frontend tags; nothing to attach', { frontendTagValue: this.#o.frontendTagValue, ingressClass: this.#o.ingressClass });
+      if (elbs.size === 0)
+        this.#logger.warn('no ELB carries the frontend tags; nothing to attach', {
+          frontendTagValue: this.#o.frontendTagValue,
+          ingressClass: this.#o.ingressClass,
+        });
       const results = await Promise.allSettled(
         [...elbs.values()].map(async (lb) => {
-          await this.#o.client.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: lb.name, Instances: [{ InstanceId: instanceId }] }));
+          await this.#o.client.send(
+            new RegisterInstancesWithLoadBalancerCommand({
+              LoadBalancerName: lb.name,
+              Instances: [{ InstanceId: instanceId }],
+            }),
+          );
           this.#registered.set(lb.name, lb);
           return lb.name;
         }),
       );
       this.#gauge.set(this.#registered.size);
-      const failed = [...elbs.values()].filter((_, i) => results[i]?.status === 'rejected').map((lb) => lb.name);
+      const failed = [...elbs.values()]
+        .filter((_, i) => results[i]?.status === 'rejected')
+        .map((lb) => lb.name);
       if (failed.length > 0) {
         const causes = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-        this.#logger.warn('registering with ELBs failed; retrying on the next update', { failed, instanceId, err: messageOf(causes[0]) });
-        throw new TransientError(`failed to register ${instanceId} with ELB(s) ${failed.join(', ')}`, { code: 'ELB_REGISTER_FAILED', cause: new AggregateError(causes) });
+        this.#logger.warn('registering with ELBs failed; retrying on the next update', {
+          failed,
+          instanceId,
+          err: messageOf(causes[0]),
+        });
+        throw new TransientError(`failed to register ${instanceId} with ELB(s) ${failed.join(', ')}`, {
+          code: 'ELB_REGISTER_FAILED',
+          cause: new AggregateError(causes),
+        });
       }
       if (this.#o.expectedNumber > 0 && this.#registered.size !== this.#o.expectedNumber) {
-        throw new TransientError(`expected ${this.#o.expectedNumber} ELB(s) but attached ${this.#registered.size}`, { code: 'ELB_EXPECTED_NUMBER' });
+        throw new TransientError(
+          `expected ${this.#o.expectedNumber} ELB(s) but attached ${this.#registered.size}`,
+          { code: 'ELB_EXPECTED_NUMBER' },
+        );
       }
       this.#attached = true;
       this.#logger.info('attached to ELBs', { loadBalancers: this.attachedLoadBalancers(), instanceId });
@@ -137,7 +173,12 @@ export class ClassicElbFrontend implements Updater<unknown> {
       const lbs = [...this.#registered.keys()];
       const results = await Promise.allSettled(
         lbs.map(async (name) => {
-          await this.#o.client.send(new DeregisterInstancesFromLoadBalancerCommand({ LoadBalancerName: name, Instances: [{ InstanceId: instanceId }] }));
+          await this.#o.client.send(
+            new DeregisterInstancesFromLoadBalancerCommand({
+              LoadBalancerName: name,
+              Instances: [{ InstanceId: instanceId }],
+            }),
+          );
           this.#registered.delete(name);
         }),
       );
@@ -145,9 +186,15 @@ export class ClassicElbFrontend implements Updater<unknown> {
       const failed = lbs.filter((_, i) => results[i]?.status === 'rejected');
       if (failed.length > 0) {
         const causes = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-        throw new TransientError(`failed to deregister ${instanceId} from ELB(s) ${failed.join(', ')}`, { code: 'ELB_DEREGISTER_FAILED', cause: new AggregateError(causes) });
+        throw new TransientError(`failed to deregister ${instanceId} from ELB(s) ${failed.join(', ')}`, {
+          code: 'ELB_DEREGISTER_FAILED',
+          cause: new AggregateError(causes),
+        });
       }
-      this.#logger.info('deregistered from ELBs; waiting for the drain delay', { loadBalancers: lbs, drainDelayMs: this.#o.drainDelayMs });
+      this.#logger.info('deregistered from ELBs; waiting for the drain delay', {
+        loadBalancers: lbs,
+        drainDelayMs: this.#o.drainDelayMs,
+      });
       await this.#clock.sleep(this.#o.drainDelayMs);
     });
   }

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import { ElasticLoadBalancingV2Client, LoadBalancerNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  ElasticLoadBalancingV2Client,
+  LoadBalancerNotFoundException,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfigError } from '@kube-edge/runtime';
 import { createFakeAws, type FakeAws } from '@kube-edge/testkit';
 import {
@@ -38,20 +41,56 @@ beforeEach(() => {
 
 describe('findClassicElbFrontends', () => {
   it('returns one ELB per scheme with its DNS name and canonical hosted zone id', async () => {
-    fake.elb.createLoadBalancer({ name: 'a-int', scheme: 'internal', dnsName: 'internal-a.example.elb.amazonaws.com', canonicalHostedZoneNameId: 'ZINT', tags: { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'edge' } });
-    fake.elb.createLoadBalancer({ name: 'b-pub', scheme: 'internet-facing', dnsName: 'b.example.elb.amazonaws.com', canonicalHostedZoneNameId: 'ZPUB', tags: { [FRONTEND_TAG]: 'blue' } });
+    fake.elb.createLoadBalancer({
+      name: 'a-int',
+      scheme: 'internal',
+      dnsName: 'internal-a.example.elb.amazonaws.com',
+      canonicalHostedZoneNameId: 'ZINT',
+      tags: { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'edge' },
+    });
+    fake.elb.createLoadBalancer({
+      name: 'b-pub',
+      scheme: 'internet-facing',
+      dnsName: 'b.example.elb.amazonaws.com',
+      canonicalHostedZoneNameId: 'ZPUB',
+      tags: { [FRONTEND_TAG]: 'blue' },
+    });
     const found = await findClassicElbFrontends(elb, { frontendTagValue: 'blue' });
     expect([...found.entries()]).toEqual([
-      ['internal', { kind: 'classic', name: 'a-int', arn: undefined, scheme: 'internal', dnsName: 'internal-a.example.elb.amazonaws.com', canonicalHostedZoneId: 'ZINT' }],
-      ['internet-facing', { kind: 'classic', name: 'b-pub', arn: undefined, scheme: 'internet-facing', dnsName: 'b.example.elb.amazonaws.com', canonicalHostedZoneId: 'ZPUB' }],
+      [
+        'internal',
+        {
+          kind: 'classic',
+          name: 'a-int',
+          arn: undefined,
+          scheme: 'internal',
+          dnsName: 'internal-a.example.elb.amazonaws.com',
+          canonicalHostedZoneId: 'ZINT',
+        },
+      ],
+      [
+        'internet-facing',
+        {
+          kind: 'classic',
+          name: 'b-pub',
+          arn: undefined,
+          scheme: 'internet-facing',
+          dnsName: 'b.example.elb.amazonaws.com',
+          canonicalHostedZoneId: 'ZPUB',
+        },
+      ],
     ]);
     expect(fake.calls('elb').every((c) => c.startsWith('Describe'))).toBe(true);
   });
 
   it('checks the ingress class tag only when a class is given', async () => {
     fake.elb.createLoadBalancer({ name: 'classless', scheme: 'internal', tags: { [FRONTEND_TAG]: 'blue' } });
-    expect((await findClassicElbFrontends(elb, { frontendTagValue: 'blue' })).get('internal')?.name).toBe('classless');
-    expect((await findClassicElbFrontends(elb, { frontendTagValue: 'blue', ingressClass: 'edge' })).size).toBe(0);
+    expect((await findClassicElbFrontends(elb, { frontendTagValue: 'blue' })).get('internal')?.name).toBe(
+      'classless',
+    );
+    expect(
+      (await findClassicElbFrontends(elb, { frontendTagValue: 'blue', ingressClass: 'edge' })).size,
+    ).toBe(0);
   });
 
   it('keeps the lowest name when two ELBs share a scheme and warns about the other', async () => {
@@ -61,39 +100,75 @@ describe('findClassicElbFrontends', () => {
     const logger = createRecordingLogger();
     const found = await findClassicElbFrontends(elb, { frontendTagValue: 'blue', logger });
     expect(found.get('internal')?.name).toBe('alpha');
-    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.meta)).toEqual([{ scheme: 'internal', ignored: 'zeta', chosen: 'alpha' }]);
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.meta)).toEqual([
+      { scheme: 'internal', ignored: 'zeta', chosen: 'alpha' },
+    ]);
   });
 
   it('refuses an empty tag value', async () => {
-    expect(await rejectionOf(findClassicElbFrontends(elb, { frontendTagValue: ' ' }))).toBeInstanceOf(ConfigError);
+    expect(await rejectionOf(findClassicElbFrontends(elb, { frontendTagValue: ' ' }))).toBeInstanceOf(
+      ConfigError,
+    );
   });
 });
 
 describe('ELBv2 frontend helpers', () => {
   it('finds tagged NLBs and ALBs by scheme with DNS name and zone id, ignoring untagged ones', async () => {
-    const nlb = fake.elbv2.createLoadBalancer({ name: 'nlb', scheme: 'internal', tags: { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'edge' } });
-    fake.elbv2.createLoadBalancer({ name: 'alb', type: 'application', scheme: 'internet-facing', tags: { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'edge' } });
+    const nlb = fake.elbv2.createLoadBalancer({
+      name: 'nlb',
+      scheme: 'internal',
+      tags: { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'edge' },
+    });
+    fake.elbv2.createLoadBalancer({
+      name: 'alb',
+      type: 'application',
+      scheme: 'internet-facing',
+      tags: { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'edge' },
+    });
     fake.elbv2.createLoadBalancer({ name: 'plain', scheme: 'internal' });
     const found = await findElbv2Frontends(elbv2, { frontendTagValue: 'blue', ingressClass: 'edge' });
-    expect(found.get('internal')).toEqual({ kind: 'network', name: 'nlb', arn: nlb.arn, scheme: 'internal', dnsName: nlb.dnsName, canonicalHostedZoneId: 'Z2IFOLAFXWLO4F' });
-    expect(found.get('internet-facing')).toMatchObject({ kind: 'application', name: 'alb', canonicalHostedZoneId: 'Z32O12XQLNTSW2' });
+    expect(found.get('internal')).toEqual({
+      kind: 'network',
+      name: 'nlb',
+      arn: nlb.arn,
+      scheme: 'internal',
+      dnsName: nlb.dnsName,
+      canonicalHostedZoneId: 'Z2IFOLAFXWLO4F',
+    });
+    expect(found.get('internet-facing')).toMatchObject({
+      kind: 'application',
+      name: 'alb',
+      canonicalHostedZoneId: 'Z32O12XQLNTSW2',
+    });
   });
 
   it('groups every target group under its load balancer with one paged listing', async () => {
-    const nlb = fake.elbv2.createLoadBalancer({ name: 'nlb', scheme: 'internal', tags: { [FRONTEND_TAG]: 'blue' } });
+    const nlb = fake.elbv2.createLoadBalancer({
+      name: 'nlb',
+      scheme: 'internal',
+      tags: { [FRONTEND_TAG]: 'blue' },
+    });
     const other = fake.elbv2.createLoadBalancer({ name: 'other', scheme: 'internal' });
     fake.elbv2.createTargetGroup({ name: 'tg-1', loadBalancerArns: [nlb.arn] });
     fake.elbv2.createTargetGroup({ name: 'tg-2', targetType: 'ip', loadBalancerArns: [nlb.arn] });
     fake.elbv2.createTargetGroup({ name: 'tg-other', loadBalancerArns: [other.arn] });
     const found = await findElbv2FrontendsWithTargetGroups(elbv2, { frontendTagValue: 'blue' });
-    expect(found.get('internal')?.targetGroups.map((t) => `${t.TargetGroupName ?? ''}/${t.TargetType ?? ''}`)).toEqual(['tg-1/instance', 'tg-2/ip']);
+    expect(
+      found.get('internal')?.targetGroups.map((t) => `${t.TargetGroupName ?? ''}/${t.TargetType ?? ''}`),
+    ).toEqual(['tg-1/instance', 'tg-2/ip']);
     expect(fake.calls('elbv2')).toEqual(['DescribeTargetGroups', 'DescribeLoadBalancers', 'DescribeTags']);
   });
 
   it('finds load balancers by name for the DNS side and rejects an unknown name', async () => {
-    const alb = fake.elbv2.createLoadBalancer({ name: 'web', type: 'application', scheme: 'internet-facing' });
+    const alb = fake.elbv2.createLoadBalancer({
+      name: 'web',
+      type: 'application',
+      scheme: 'internet-facing',
+    });
     const found = await findElbv2LoadBalancersByName(elbv2, ['web']);
     expect(found.get('internet-facing')).toMatchObject({ name: 'web', arn: alb.arn, dnsName: alb.dnsName });
-    expect(await rejectionOf(findElbv2LoadBalancersByName(elbv2, ['web', 'nope']))).toBeInstanceOf(LoadBalancerNotFoundException);
+    expect(await rejectionOf(findElbv2LoadBalancersByName(elbv2, ['web', 'nope']))).toBeInstanceOf(
+      LoadBalancerNotFoundException,
+    );
   });
 });

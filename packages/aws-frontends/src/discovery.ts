@@ -75,13 +75,21 @@ function matches(tags: ReadonlyMap<string, string>, selector: FrontendTagSelecto
  * One load balancer per scheme. feed let the last one listed win; kube-edge picks the lowest
  * name so every replica and every restart chooses the same one, and names the ones it ignores.
  */
-function onePerScheme(candidates: readonly FrontendLoadBalancer[], logger: Logger): Map<string, FrontendLoadBalancer> {
+function onePerScheme(
+  candidates: readonly FrontendLoadBalancer[],
+  logger: Logger,
+): Map<string, FrontendLoadBalancer> {
   const sorted = [...candidates].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out = new Map<string, FrontendLoadBalancer>();
   for (const lb of sorted) {
     const kept = out.get(lb.scheme);
     if (kept === undefined) out.set(lb.scheme, lb);
-    else logger.warn('ignoring tagged load balancer: another one of the same scheme was chosen', { scheme: lb.scheme, ignored: lb.name, chosen: kept.name });
+    else
+      logger.warn('ignoring tagged load balancer: another one of the same scheme was chosen', {
+        scheme: lb.scheme,
+        ignored: lb.name,
+        chosen: kept.name,
+      });
   }
   return out;
 }
@@ -97,12 +105,20 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * DescribeTags in batches of 20 names. Returns one per scheme (lowest name wins). Read-only;
  * safe to call concurrently; rejects with the SDK's error after the SDK's own retries.
  */
-export async function findClassicElbFrontends(client: ElasticLoadBalancingClient, options: FindFrontendsOptions): Promise<FrontendsByScheme> {
+export async function findClassicElbFrontends(
+  client: ElasticLoadBalancingClient,
+  options: FindFrontendsOptions,
+): Promise<FrontendsByScheme> {
   checkTagSelector(options);
   const all: FrontendLoadBalancer[] = [];
   let marker: string | undefined;
   for (let pages = 0; pages < MAX_PAGES; pages++) {
-    const out = await client.send(new DescribeClassicLoadBalancersCommand({ PageSize: PAGE_SIZE, ...(marker === undefined ? {} : { Marker: marker }) }));
+    const out = await client.send(
+      new DescribeClassicLoadBalancersCommand({
+        PageSize: PAGE_SIZE,
+        ...(marker === undefined ? {} : { Marker: marker }),
+      }),
+    );
     for (const lb of out.LoadBalancerDescriptions ?? []) {
       if (lb.LoadBalancerName === undefined) continue;
       all.push({
@@ -140,7 +156,12 @@ async function describeAllElbv2(client: ElasticLoadBalancingV2Client): Promise<F
   const all: FrontendLoadBalancer[] = [];
   let marker: string | undefined;
   for (let pages = 0; pages < MAX_PAGES; pages++) {
-    const out = await client.send(new DescribeLoadBalancersCommand({ PageSize: PAGE_SIZE, ...(marker === undefined ? {} : { Marker: marker }) }));
+    const out = await client.send(
+      new DescribeLoadBalancersCommand({
+        PageSize: PAGE_SIZE,
+        ...(marker === undefined ? {} : { Marker: marker }),
+      }),
+    );
     for (const lb of out.LoadBalancers ?? []) {
       if (lb.LoadBalancerArn === undefined) continue;
       all.push({
@@ -158,7 +179,11 @@ async function describeAllElbv2(client: ElasticLoadBalancingV2Client): Promise<F
   return all;
 }
 
-async function taggedElbv2(client: ElasticLoadBalancingV2Client, all: readonly FrontendLoadBalancer[], selector: FrontendTagSelector): Promise<FrontendLoadBalancer[]> {
+async function taggedElbv2(
+  client: ElasticLoadBalancingV2Client,
+  all: readonly FrontendLoadBalancer[],
+  selector: FrontendTagSelector,
+): Promise<FrontendLoadBalancer[]> {
   const byArn = new Map(all.map((lb) => [lb.arn ?? '', lb]));
   const tagged: FrontendLoadBalancer[] = [];
   for (const batch of chunks([...byArn.keys()], TAGS_BATCH)) {
@@ -177,7 +202,10 @@ async function taggedElbv2(client: ElasticLoadBalancingV2Client, all: readonly F
  * (paged), DescribeTags in batches of 20 ARNs. One per scheme (lowest name wins). Read-only;
  * safe to call concurrently.
  */
-export async function findElbv2Frontends(client: ElasticLoadBalancingV2Client, options: FindFrontendsOptions): Promise<FrontendsByScheme> {
+export async function findElbv2Frontends(
+  client: ElasticLoadBalancingV2Client,
+  options: FindFrontendsOptions,
+): Promise<FrontendsByScheme> {
   checkTagSelector(options);
   const tagged = await taggedElbv2(client, await describeAllElbv2(client), options);
   return onePerScheme(tagged, options.logger ?? createNoopLogger());
@@ -196,7 +224,12 @@ export async function findElbv2FrontendsWithTargetGroups(
   const byLb = new Map<string, TargetGroup[]>();
   let marker: string | undefined;
   for (let pages = 0; pages < MAX_PAGES; pages++) {
-    const out = await client.send(new DescribeTargetGroupsCommand({ PageSize: PAGE_SIZE, ...(marker === undefined ? {} : { Marker: marker }) }));
+    const out = await client.send(
+      new DescribeTargetGroupsCommand({
+        PageSize: PAGE_SIZE,
+        ...(marker === undefined ? {} : { Marker: marker }),
+      }),
+    );
     for (const tg of out.TargetGroups ?? []) {
       for (const lbArn of tg.LoadBalancerArns ?? []) {
         const list = byLb.get(lbArn) ?? [];
@@ -207,9 +240,13 @@ export async function findElbv2FrontendsWithTargetGroups(
     marker = out.NextMarker;
     if (marker === undefined || marker === '') break;
   }
-  const chosen = onePerScheme(await taggedElbv2(client, await describeAllElbv2(client), options), options.logger ?? createNoopLogger());
+  const chosen = onePerScheme(
+    await taggedElbv2(client, await describeAllElbv2(client), options),
+    options.logger ?? createNoopLogger(),
+  );
   const out = new Map<string, Elbv2FrontendWithTargetGroups>();
-  for (const [scheme, lb] of chosen) out.set(scheme, { loadBalancer: lb, targetGroups: byLb.get(lb.arn ?? '') ?? [] });
+  for (const [scheme, lb] of chosen)
+    out.set(scheme, { loadBalancer: lb, targetGroups: byLb.get(lb.arn ?? '') ?? [] });
   return out;
 }
 

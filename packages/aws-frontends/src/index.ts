@@ -23,4 +23,8 @@ export {
   type FrontendsByScheme,
 } from './discovery.js';
 export { ClassicElbFrontend, type ClassicElbFrontendOptions } from './classic-elb-frontend.js';
-export { TargetGroupFrontend, type TargetGroupFrontendOptions, type TargetGroupSelection } from './target-group-frontend.js';
+export {
+  TargetGroupFrontend,
+  type TargetGroupFrontendOptions,
+  type TargetGroupSelection,
+} from './target-group-frontend.js';

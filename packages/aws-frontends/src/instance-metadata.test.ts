@@ -7,7 +7,14 @@ import { rejectionOf } from './test-support.test-helper.js';
 let imds: FakeImds;
 
 beforeAll(async () => {
-  imds = await createFakeImds({ identity: { instanceId: 'i-0aaaaaaaaaaaaaaa1', privateIp: '10.1.2.3', region: 'us-east-2', availabilityZone: 'us-east-2b' } });
+  imds = await createFakeImds({
+    identity: {
+      instanceId: 'i-0aaaaaaaaaaaaaaa1',
+      privateIp: '10.1.2.3',
+      region: 'us-east-2',
+      availabilityZone: 'us-east-2b',
+    },
+  });
 });
 
 afterAll(async () => {
@@ -25,10 +32,18 @@ describe('createInstanceMetadataClient', () => {
     const before = imds.calls().length;
     const [a, b] = await Promise.all([client.identity(), client.identity()]);
     const c = await client.identity();
-    expect(a).toEqual({ instanceId: 'i-0aaaaaaaaaaaaaaa1', privateIp: '10.1.2.3', region: 'us-east-2', availabilityZone: 'us-east-2b' });
+    expect(a).toEqual({
+      instanceId: 'i-0aaaaaaaaaaaaaaa1',
+      privateIp: '10.1.2.3',
+      region: 'us-east-2',
+      availabilityZone: 'us-east-2b',
+    });
     expect(b).toEqual(a);
     expect(c).toEqual(a);
-    expect(imds.calls().slice(before)).toEqual(['PUT /latest/api/token', 'GET /latest/dynamic/instance-identity/document']);
+    expect(imds.calls().slice(before)).toEqual([
+      'PUT /latest/api/token',
+      'GET /latest/dynamic/instance-identity/document',
+    ]);
   });
 
   it('rejects with TransientError on an HTTP error and does not cache the failure', async () => {

@@ -53,11 +53,17 @@ export function createInstanceMetadataClient(options: InstanceMetadataOptions = 
   const timeoutMs = options.timeoutMs ?? 2000;
   const ttl = options.tokenTtlSeconds ?? 21600;
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21600) {
-    throw new ConfigError('IMDS token TTL must be a whole number of seconds between 1 and 21600', { key: 'tokenTtlSeconds' });
+    throw new ConfigError('IMDS token TTL must be a whole number of seconds between 1 and 21600', {
+      key: 'tokenTtlSeconds',
+    });
   }
   if (!(timeoutMs > 0)) throw new ConfigError('IMDS timeout must be positive', { key: 'timeoutMs' });
 
-  const call = async (method: 'PUT' | 'GET', path: string, headers: Record<string, string>): Promise<string> => {
+  const call = async (
+    method: 'PUT' | 'GET',
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<string> => {
     let res: Dispatcher.ResponseData;
     try {
       res = await request(`${baseUrl}${path}`, {
@@ -69,16 +75,24 @@ export function createInstanceMetadataClient(options: InstanceMetadataOptions = 
         ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
       });
     } catch (err) {
-      throw new TransientError(`instance metadata ${method} ${path} failed`, { code: 'IMDS_UNREACHABLE', cause: err });
+      throw new TransientError(`instance metadata ${method} ${path} failed`, {
+        code: 'IMDS_UNREACHABLE',
+        cause: err,
+      });
     }
     let body: string;
     try {
       body = await res.body.text();
     } catch (err) {
-      throw new TransientError(`instance metadata ${method} ${path} failed reading the body`, { code: 'IMDS_UNREACHABLE', cause: err });
+      throw new TransientError(`instance metadata ${method} ${path} failed reading the body`, {
+        code: 'IMDS_UNREACHABLE',
+        cause: err,
+      });
     }
     if (res.statusCode < 200 || res.statusCode > 299) {
-      throw new TransientError(`instance metadata ${method} ${path} answered HTTP ${res.statusCode}`, { code: 'IMDS_HTTP_ERROR' });
+      throw new TransientError(`instance metadata ${method} ${path} answered HTTP ${res.statusCode}`, {
+        code: 'IMDS_HTTP_ERROR',
+      });
     }
     return body;
   };
@@ -90,10 +104,14 @@ export function createInstanceMetadataClient(options: InstanceMetadataOptions = 
     try {
       doc = JSON.parse(text);
     } catch (err) {
-      throw new TransientError('instance identity document is not JSON', { code: 'IMDS_BAD_DOCUMENT', cause: err });
+      throw new TransientError('instance identity document is not JSON', {
+        code: 'IMDS_BAD_DOCUMENT',
+        cause: err,
+      });
     }
     const field = (name: string): string => {
-      const value = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>)[name] : undefined;
+      const value =
+        typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>)[name] : undefined;
       if (typeof value !== 'string' || value === '') {
         throw new TransientError(`instance identity document has no ${name}`, { code: 'IMDS_BAD_DOCUMENT' });
       }
@@ -133,7 +151,10 @@ export function createInstanceMetadataClient(options: InstanceMetadataOptions = 
  * instance from `metadata` (feed had a fixed `eu-west-1` default; kube-edge asks the instance,
  * so the flag is only needed off EC2). Rejects like `metadata.identity()` when it has to ask.
  */
-export async function resolveRegion(configured: string | undefined, metadata: InstanceIdentitySource): Promise<string> {
+export async function resolveRegion(
+  configured: string | undefined,
+  metadata: InstanceIdentitySource,
+): Promise<string> {
   const trimmed = configured?.trim() ?? '';
   if (trimmed !== '') return trimmed;
   return (await metadata.identity()).region;

@@ -8,7 +8,10 @@ import { createFakeClock } from './test-support.test-helper.js';
 let aws: FakeAws;
 
 beforeAll(async () => {
-  aws = await createFakeAws({ region: 'eu-west-2', imds: { identity: { instanceId: 'i-0123456789abcdef0', privateIp: '10.0.1.23' } } });
+  aws = await createFakeAws({
+    region: 'eu-west-2',
+    imds: { identity: { instanceId: 'i-0123456789abcdef0', privateIp: '10.0.1.23' } },
+  });
 });
 
 afterAll(async () => {
@@ -16,13 +19,20 @@ afterAll(async () => {
 });
 
 it('attaches and detaches a node as the README shows', async () => {
-  const lb = aws.elbv2.createLoadBalancer({ name: 'edge', scheme: 'internal', tags: { 'sky.uk/KubernetesClusterFrontend': 'blue', 'sky.uk/KubernetesClusterIngressClass': 'edge' } });
+  const lb = aws.elbv2.createLoadBalancer({
+    name: 'edge',
+    scheme: 'internal',
+    tags: { 'sky.uk/KubernetesClusterFrontend': 'blue', 'sky.uk/KubernetesClusterIngressClass': 'edge' },
+  });
   const tg = aws.elbv2.createTargetGroup({ name: 'edge-http', targetType: 'ip', loadBalancerArns: [lb.arn] });
   const clock = createFakeClock();
 
   // --- README example (with the test's endpoint, client config and clock) ---
   const instance = createInstanceMetadataClient({ baseUrl: aws.imds.url });
-  const client = new ElasticLoadBalancingV2Client({ ...aws.clientConfig(), region: await resolveRegion(undefined, instance) });
+  const client = new ElasticLoadBalancingV2Client({
+    ...aws.clientConfig(),
+    region: await resolveRegion(undefined, instance),
+  });
   const nlb = new TargetGroupFrontend({
     client,
     instance,

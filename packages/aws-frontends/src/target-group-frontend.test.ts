@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { ElasticLoadBalancingV2Client, TargetGroupNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  ElasticLoadBalancingV2Client,
+  TargetGroupNotFoundException,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfigError, TransientError } from '@kube-edge/runtime';
 import { createFakeAws, type FakeAws } from '@kube-edge/testkit';
 import { Registry } from 'prom-client';
@@ -40,7 +43,9 @@ beforeEach(() => {
 function membership(): string[] {
   return fake.elbv2
     .targetGroups()
-    .flatMap((tg) => tg.targets.filter((t) => t.id === ME || t.id === MY_IP).map((t) => `${tg.name}=${t.id}:${t.port}`));
+    .flatMap((tg) =>
+      tg.targets.filter((t) => t.id === ME || t.id === MY_IP).map((t) => `${tg.name}=${t.id}:${t.port}`),
+    );
 }
 
 function nlb(extra: Partial<TargetGroupFrontendOptions> = {}, expectedNumber?: number): TargetGroupFrontend {
@@ -48,7 +53,12 @@ function nlb(extra: Partial<TargetGroupFrontendOptions> = {}, expectedNumber?: n
     client,
     instance,
     clock,
-    select: { kind: 'load-balancer-tags', frontendTagValue: 'blue', ingressClass: 'edge', ...(expectedNumber === undefined ? {} : { expectedNumber }) },
+    select: {
+      kind: 'load-balancer-tags',
+      frontendTagValue: 'blue',
+      ingressClass: 'edge',
+      ...(expectedNumber === undefined ? {} : { expectedNumber }),
+    },
     ...extra,
   });
 }
@@ -56,10 +66,29 @@ function nlb(extra: Partial<TargetGroupFrontendOptions> = {}, expectedNumber?: n
 function seedNlbs(): { internal: string; publicLb: string } {
   const internal = fake.elbv2.createLoadBalancer({ name: 'nlb-int', scheme: 'internal', tags: ours });
   const publicLb = fake.elbv2.createLoadBalancer({ name: 'nlb-pub', scheme: 'internet-facing', tags: ours });
-  const foreign = fake.elbv2.createLoadBalancer({ name: 'nlb-foreign', scheme: 'internal', tags: { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'other' } });
-  fake.elbv2.createTargetGroup({ name: 'int-http-ip', targetType: 'ip', port: 8080, loadBalancerArns: [internal.arn] });
-  fake.elbv2.createTargetGroup({ name: 'int-https-inst', targetType: 'instance', port: 8443, loadBalancerArns: [internal.arn] });
-  fake.elbv2.createTargetGroup({ name: 'pub-http-inst', targetType: 'instance', port: 8080, loadBalancerArns: [publicLb.arn] });
+  const foreign = fake.elbv2.createLoadBalancer({
+    name: 'nlb-foreign',
+    scheme: 'internal',
+    tags: { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'other' },
+  });
+  fake.elbv2.createTargetGroup({
+    name: 'int-http-ip',
+    targetType: 'ip',
+    port: 8080,
+    loadBalancerArns: [internal.arn],
+  });
+  fake.elbv2.createTargetGroup({
+    name: 'int-https-inst',
+    targetType: 'instance',
+    port: 8443,
+    loadBalancerArns: [internal.arn],
+  });
+  fake.elbv2.createTargetGroup({
+    name: 'pub-http-inst',
+    targetType: 'instance',
+    port: 8080,
+    loadBalancerArns: [publicLb.arn],
+  });
   fake.elbv2.createTargetGroup({ name: 'foreign-ip', targetType: 'ip', loadBalancerArns: [foreign.arn] });
   fake.elbv2.createTargetGroup({ name: 'loose-inst', targetType: 'instance' });
   return { internal: internal.arn, publicLb: publicLb.arn };
@@ -73,7 +102,11 @@ describe('TargetGroupFrontend for NLBs (load balancer tags)', () => {
     await frontend.start();
     expect(fake.calls('elbv2')).toEqual([]);
     await frontend.update({});
-    expect(membership()).toEqual(['int-http-ip=10.0.7.42:8080', 'int-https-inst=i-0123456789abcdef0:8443', 'pub-http-inst=i-0123456789abcdef0:8080']);
+    expect(membership()).toEqual([
+      'int-http-ip=10.0.7.42:8080',
+      'int-https-inst=i-0123456789abcdef0:8443',
+      'pub-http-inst=i-0123456789abcdef0:8080',
+    ]);
     expect(await registry.getSingleMetricAsString('feed_ingress_frontends_attached')).toMatch(/ 2$/m);
     const calls = fake.calls('elbv2');
     expect(calls.filter((c) => c === 'DescribeTargetGroups')).toHaveLength(1);
@@ -140,7 +173,8 @@ describe('TargetGroupFrontend for NLBs (load balancer tags)', () => {
   it('survives throttling of every call because the SDK retries it', async () => {
     seedNlbs();
     const frontend = nlb();
-    for (const action of ['DescribeTargetGroups', 'DescribeLoadBalancers', 'DescribeTags']) fake.throttleNext('elbv2', 1, action);
+    for (const action of ['DescribeTargetGroups', 'DescribeLoadBalancers', 'DescribeTags'])
+      fake.throttleNext('elbv2', 1, action);
     fake.throttleNext('elbv2', 2, 'RegisterTargets');
     await frontend.update({});
     expect(membership()).toHaveLength(3);
@@ -149,7 +183,11 @@ describe('TargetGroupFrontend for NLBs (load balancer tags)', () => {
 
   it('names the target group whose target type it cannot register and registers the rest', async () => {
     const { internal } = seedNlbs();
-    const lambda = fake.elbv2.createTargetGroup({ name: 'int-lambda', targetType: 'lambda', loadBalancerArns: [internal] });
+    const lambda = fake.elbv2.createTargetGroup({
+      name: 'int-lambda',
+      targetType: 'lambda',
+      loadBalancerArns: [internal],
+    });
     const frontend = nlb();
     const err = await rejectionOf(frontend.update({}));
     expect((err as Error).message).toContain(lambda.arn);
@@ -179,8 +217,17 @@ describe('TargetGroupFrontend for NLBs (load balancer tags)', () => {
 });
 
 describe('TargetGroupFrontend for ALBs (target group names)', () => {
-  function alb(names: readonly string[], extra: Partial<TargetGroupFrontendOptions> = {}): TargetGroupFrontend {
-    return new TargetGroupFrontend({ client, instance, clock, select: { kind: 'target-group-names', names }, ...extra });
+  function alb(
+    names: readonly string[],
+    extra: Partial<TargetGroupFrontendOptions> = {},
+  ): TargetGroupFrontend {
+    return new TargetGroupFrontend({
+      client,
+      instance,
+      clock,
+      select: { kind: 'target-group-names', names },
+      ...extra,
+    });
   }
 
   it('registers only in the named target groups and reports the ALB gauge', async () => {

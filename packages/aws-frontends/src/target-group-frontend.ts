@@ -5,7 +5,14 @@ import {
   type ElasticLoadBalancingV2Client,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ConfigError, TransientError, createNoopLogger, type Logger, type ProbeResult, type Updater } from '@kube-edge/runtime';
+import {
+  ConfigError,
+  TransientError,
+  createNoopLogger,
+  type Logger,
+  type ProbeResult,
+  type Updater,
+} from '@kube-edge/runtime';
 import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from './clock.js';
 import { checkTagSelector, findElbv2FrontendsWithTargetGroups } from './discovery.js';
@@ -21,7 +28,12 @@ import { attachedGauge, messageOf, Serial, type AttachedGauge } from './internal
  * - `target-group-names` (feed's `alb`): the named target groups; all must be joined.
  */
 export type TargetGroupSelection =
-  | { kind: 'load-balancer-tags'; frontendTagValue: string; ingressClass?: string | undefined; expectedNumber?: number }
+  | {
+      kind: 'load-balancer-tags';
+      frontendTagValue: string;
+      ingressClass?: string | undefined;
+      expectedNumber?: number;
+    }
   | { kind: 'target-group-names'; names: readonly string[] };
 
 /** Options of {@link TargetGroupFrontend}. */
@@ -99,26 +111,34 @@ export class TargetGroupFrontend implements Updater<unknown> {
       checkTagSelector(sel, 'nlb-frontend-tag-value');
       this.#expectedNumber = sel.expectedNumber ?? 0;
       if (!Number.isInteger(this.#expectedNumber) || this.#expectedNumber < 0) {
-        throw new ConfigError('expected number of load balancers must be a whole number ≥ 0', { key: 'nlb-expected-number' });
+        throw new ConfigError('expected number of load balancers must be a whole number ≥ 0', {
+          key: 'nlb-expected-number',
+        });
       }
     } else {
       if (sel.names.length === 0 || sel.names.some((n) => n.trim() === '')) {
-        throw new ConfigError('at least one target group name is required, none empty', { key: 'alb-target-group-names' });
+        throw new ConfigError('at least one target group name is required, none empty', {
+          key: 'alb-target-group-names',
+        });
       }
       this.#expectedNumber = new Set(sel.names).size;
     }
     this.#drainDelayMs = options.drainDelayMs ?? (this.#byTags ? 60_000 : 300_000);
     this.#readinessDelayMs = options.readinessDelayMs ?? (this.#byTags ? 300_000 : 0);
     if (!(this.#drainDelayMs >= 0)) throw new ConfigError('drain delay must be ≥ 0', { key: 'drain-delay' });
-    if (!(this.#readinessDelayMs >= 0)) throw new ConfigError('readiness delay must be ≥ 0', { key: 'readiness-delay' });
+    if (!(this.#readinessDelayMs >= 0))
+      throw new ConfigError('readiness delay must be ≥ 0', { key: 'readiness-delay' });
     this.#o = options;
     this.name = options.name ?? (this.#byTags ? 'nlb' : 'alb');
     this.#clock = options.clock ?? systemClock;
     this.#logger = (options.logger ?? createNoopLogger()).child({ frontend: this.name });
     this.#gauge = attachedGauge(
       options.registry,
-      options.attachedMetricName ?? (this.#byTags ? 'feed_ingress_frontends_attached' : 'feed_ingress_alb_frontends_attached'),
-      this.#byTags ? 'Number of load balancers this instance is attached to.' : 'Number of ALB target groups this instance is attached to.',
+      options.attachedMetricName ??
+        (this.#byTags ? 'feed_ingress_frontends_attached' : 'feed_ingress_alb_frontends_attached'),
+      this.#byTags
+        ? 'Number of load balancers this instance is attached to.'
+        : 'Number of ALB target groups this instance is attached to.',
     );
   }
 
@@ -146,7 +166,8 @@ export class TargetGroupFrontend implements Updater<unknown> {
       this.#attempted = true;
       const identity = await this.#o.instance.identity();
       const wanted = await this.#discover();
-      if (wanted.length === 0) this.#logger.warn('no target group matched; nothing to attach', { select: this.#o.select });
+      if (wanted.length === 0)
+        this.#logger.warn('no target group matched; nothing to attach', { select: this.#o.select });
       const failures: { arn: string; err: unknown }[] = [];
       await Promise.all(
         wanted.map(async ({ tg, loadBalancer }) => {
@@ -157,7 +178,9 @@ export class TargetGroupFrontend implements Updater<unknown> {
             return;
           }
           try {
-            await this.#o.client.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: targetId }] }));
+            await this.#o.client.send(
+              new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: targetId }] }),
+            );
             this.#registered.set(arn, { arn, targetId, loadBalancer });
           } catch (err) {
             failures.push({ arn, err });
@@ -167,34 +190,52 @@ export class TargetGroupFrontend implements Updater<unknown> {
       const failedArns = new Set(failures.map((f) => f.arn));
       const lbs = new Set(wanted.map((w) => w.loadBalancer));
       // A load balancer counts as attached when all its target groups took the instance.
-      this.#attachedLoadBalancers = [...lbs].filter((lb) => wanted.every((w) => w.loadBalancer !== lb || !failedArns.has(w.tg.TargetGroupArn ?? ''))).length;
+      this.#attachedLoadBalancers = [...lbs].filter((lb) =>
+        wanted.every((w) => w.loadBalancer !== lb || !failedArns.has(w.tg.TargetGroupArn ?? '')),
+      ).length;
       const count = this.#byTags ? this.#attachedLoadBalancers : this.#registered.size;
       this.#gauge.set(count);
       if (failures.length > 0) {
         const arns = [...failedArns].sort();
-        this.#logger.warn('registering with target groups failed; retrying on the next update', { failed: arns, err: messageOf(failures[0]?.err) });
+        this.#logger.warn('registering with target groups failed; retrying on the next update', {
+          failed: arns,
+          err: messageOf(failures[0]?.err),
+        });
         throw new TransientError(`failed to register with target group(s) ${arns.join(', ')}`, {
           code: 'TARGET_REGISTER_FAILED',
           cause: new AggregateError(failures.map((f) => f.err)),
         });
       }
       if (this.#expectedNumber > 0 && count !== this.#expectedNumber) {
-        throw new TransientError(`expected ${this.#expectedNumber} ${this.#byTags ? 'load balancer(s)' : 'target group(s)'} but attached ${count}`, {
-          code: 'TARGET_EXPECTED_NUMBER',
-        });
+        throw new TransientError(
+          `expected ${this.#expectedNumber} ${this.#byTags ? 'load balancer(s)' : 'target group(s)'} but attached ${count}`,
+          {
+            code: 'TARGET_EXPECTED_NUMBER',
+          },
+        );
       }
       this.#attachedAt = this.#clock.now();
-      this.#logger.info('attached to target groups', { targetGroups: this.attachedTargetGroups(), readinessDelayMs: this.#readinessDelayMs });
+      this.#logger.info('attached to target groups', {
+        targetGroups: this.attachedTargetGroups(),
+        readinessDelayMs: this.#readinessDelayMs,
+      });
     });
   }
 
   async #discover(): Promise<{ tg: TargetGroup; loadBalancer: string | undefined }[]> {
     const sel = this.#o.select;
     if (sel.kind === 'load-balancer-tags') {
-      const found = await findElbv2FrontendsWithTargetGroups(this.#o.client, { ...sel, logger: this.#logger });
-      return [...found.values()].flatMap(({ loadBalancer, targetGroups }) => targetGroups.map((tg) => ({ tg, loadBalancer: loadBalancer.name })));
+      const found = await findElbv2FrontendsWithTargetGroups(this.#o.client, {
+        ...sel,
+        logger: this.#logger,
+      });
+      return [...found.values()].flatMap(({ loadBalancer, targetGroups }) =>
+        targetGroups.map((tg) => ({ tg, loadBalancer: loadBalancer.name })),
+      );
     }
-    const out = await this.#o.client.send(new DescribeTargetGroupsCommand({ Names: [...new Set(sel.names)] }));
+    const out = await this.#o.client.send(
+      new DescribeTargetGroupsCommand({ Names: [...new Set(sel.names)] }),
+    );
     return (out.TargetGroups ?? []).map((tg) => ({ tg, loadBalancer: undefined }));
   }
 
@@ -215,16 +256,21 @@ export class TargetGroupFrontend implements Updater<unknown> {
       }
       const results = await Promise.allSettled(
         regs.map(async (r) => {
-          await this.#o.client.send(new DeregisterTargetsCommand({ TargetGroupArn: r.arn, Targets: [{ Id: r.targetId }] }));
+          await this.#o.client.send(
+            new DeregisterTargetsCommand({ TargetGroupArn: r.arn, Targets: [{ Id: r.targetId }] }),
+          );
           this.#registered.delete(r.arn);
         }),
       );
       const failed = regs.filter((_, i) => results[i]?.status === 'rejected').map((r) => r.arn);
       const causes = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
       this.#gauge.set(this.#byTags ? 0 : this.#registered.size);
-      if (failed.length > 0) this.#logger.warn('deregistering from target groups failed', { failed, err: messageOf(causes[0]) });
+      if (failed.length > 0)
+        this.#logger.warn('deregistering from target groups failed', { failed, err: messageOf(causes[0]) });
       if (!this.#byTags || failed.length < regs.length) {
-        this.#logger.info('deregistered from target groups; waiting for the drain delay', { drainDelayMs: this.#drainDelayMs });
+        this.#logger.info('deregistered from target groups; waiting for the drain delay', {
+          drainDelayMs: this.#drainDelayMs,
+        });
         await this.#clock.sleep(this.#drainDelayMs);
       }
       if (this.#byTags && failed.length > 0) {
@@ -245,7 +291,10 @@ export class TargetGroupFrontend implements Updater<unknown> {
     if (!this.#attempted) return { ok: true, message: 'not attached yet' };
     const count = this.#byTags ? this.#attachedLoadBalancers : this.#registered.size;
     if (this.#expectedNumber > 0 && count !== this.#expectedNumber) {
-      return { ok: false, message: `expected ${this.#expectedNumber} ${this.#byTags ? 'load balancer(s)' : 'target group(s)'}, attached ${count}` };
+      return {
+        ok: false,
+        message: `expected ${this.#expectedNumber} ${this.#byTags ? 'load balancer(s)' : 'target group(s)'}, attached ${count}`,
+      };
     }
     return { ok: true, message: `attached to ${this.#registered.size} target group(s)` };
   }
@@ -260,7 +309,11 @@ export class TargetGroupFrontend implements Updater<unknown> {
     if (!h.ok || this.#readinessDelayMs === 0) return h;
     if (this.#attachedAt === undefined) return { ok: false, message: 'not attached yet' };
     const waited = this.#clock.now() - this.#attachedAt;
-    if (waited < this.#readinessDelayMs) return { ok: false, message: `attached ${Math.floor(waited / 1000)}s ago; ready after ${Math.ceil(this.#readinessDelayMs / 1000)}s` };
+    if (waited < this.#readinessDelayMs)
+      return {
+        ok: false,
+        message: `attached ${Math.floor(waited / 1000)}s ago; ready after ${Math.ceil(this.#readinessDelayMs / 1000)}s`,
+      };
     return h;
   }
 }

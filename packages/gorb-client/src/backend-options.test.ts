@@ -17,7 +17,14 @@ describe('buildGorbBackendOptions', () => {
   });
 
   it.each(['tcp', 'none'] as const)('still sends args with empty strings for a %s check', (type) => {
-    const body = buildGorbBackendOptions({ instanceIp: '10.0.0.5', port: 443, method: 'nat', weight: 5, healthCheckType: type, healthCheckInterval: '5s' });
+    const body = buildGorbBackendOptions({
+      instanceIp: '10.0.0.5',
+      port: 443,
+      method: 'nat',
+      weight: 5,
+      healthCheckType: type,
+      healthCheckInterval: '5s',
+    });
     expect(body.pulse).toEqual({ type, args: { method: '', path: '', expect: '' }, interval: '5s' });
   });
 });

@@ -13,7 +13,13 @@ export class GorbApiError extends KubeEdgeError {
   readonly statusCode: number | undefined;
   readonly gorbMessage: string | undefined;
   readonly retryable: boolean;
-  constructor(init: { method: string; path: string; statusCode?: number; gorbMessage?: string; cause?: unknown }) {
+  constructor(init: {
+    method: string;
+    path: string;
+    statusCode?: number;
+    gorbMessage?: string;
+    cause?: unknown;
+  }) {
     const { method, path, statusCode, gorbMessage } = init;
     const what =
       statusCode === undefined

@@ -36,12 +36,21 @@ describe('parseGorbServicesDefinition', () => {
     ]);
   });
 
-  it.each(['', 'http-proxy', 'http-proxy:', ':80', 'a:0', 'a:65536', 'a:8o', 'a b:80', 'a/b:80', 'a:80,,b:81', 'a:80,a:81'])(
-    'rejects %j naming the flag',
-    (value) => {
-      expect(configErrorKey(() => parseGorbServicesDefinition(value))).toBe('gorb-services-definition');
-    },
-  );
+  it.each([
+    '',
+    'http-proxy',
+    'http-proxy:',
+    ':80',
+    'a:0',
+    'a:65536',
+    'a:8o',
+    'a b:80',
+    'a/b:80',
+    'a:80,,b:81',
+    'a:80,a:81',
+  ])('rejects %j naming the flag', (value) => {
+    expect(configErrorKey(() => parseGorbServicesDefinition(value))).toBe('gorb-services-definition');
+  });
 });
 
 describe('parseGorbVips', () => {
@@ -49,15 +58,21 @@ describe('parseGorbVips', () => {
     expect(parseGorbVips('10.0.0.1, 10.0.0.2')).toEqual(['10.0.0.1', '10.0.0.2']);
   });
 
-  it.each(['', '10.0.0.1,', '::1', '10.0.0.1/32', '10.0.0.256', '10.0.0.1;reboot', 'lo'])('rejects %j so it never reaches ip', (value) => {
-    expect(configErrorKey(() => parseGorbVips(value))).toBe('gorb-vip-loadbalancer');
-  });
+  it.each(['', '10.0.0.1,', '::1', '10.0.0.1/32', '10.0.0.256', '10.0.0.1;reboot', 'lo'])(
+    'rejects %j so it never reaches ip',
+    (value) => {
+      expect(configErrorKey(() => parseGorbVips(value))).toBe('gorb-vip-loadbalancer');
+    },
+  );
 });
 
 describe('parseGorbPulseInterval', () => {
-  it.each(['1s', '5sec', '10seconds', '1m', '2MIN', '1h', '3hours', '+2s'])('accepts gorb interval %j', (value) => {
-    expect(parseGorbPulseInterval(value)).toBe(value);
-  });
+  it.each(['1s', '5sec', '10seconds', '1m', '2MIN', '1h', '3hours', '+2s'])(
+    'accepts gorb interval %j',
+    (value) => {
+      expect(parseGorbPulseInterval(value)).toBe(value);
+    },
+  );
 
   it.each(['1m30s', '500ms', '0s', '-1s', '1', 's', '1d', ''])('rejects %j at start-up', (value) => {
     expect(configErrorKey(() => parseGorbPulseInterval(value))).toBe('gorb-backend-healthcheck-interval');
@@ -72,7 +87,12 @@ describe('enumerated and numeric flags', () => {
   });
 
   it('accepts gorb forwarding methods', () => {
-    expect(['dr', 'nat', 'tunnel', 'ipip'].map((v) => parseGorbBackendMethod(v))).toEqual(['dr', 'nat', 'tunnel', 'ipip']);
+    expect(['dr', 'nat', 'tunnel', 'ipip'].map((v) => parseGorbBackendMethod(v))).toEqual([
+      'dr',
+      'nat',
+      'tunnel',
+      'ipip',
+    ]);
     expect(configErrorKey(() => parseGorbBackendMethod('route'))).toBe('gorb-backend-method');
   });
 

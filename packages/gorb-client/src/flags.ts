@@ -34,7 +34,8 @@ export const GORB_DEFAULTS = {
   drainDelayMs: 60_000,
 } as const;
 
-const config = (message: string, key: string): ConfigError => new ConfigError(message, { code: 'INVALID_FLAG', key });
+const config = (message: string, key: string): ConfigError =>
+  new ConfigError(message, { code: 'INVALID_FLAG', key });
 
 const SERVICE_NAME = /^[^/\s:,]+$/;
 
@@ -43,7 +44,10 @@ const SERVICE_NAME = /^[^/\s:,]+$/;
  * Pure; throws {@link ConfigError} naming the flag on an empty list, a malformed entry, a port
  * outside 1–65535 or a repeated name. Spaces around entries are ignored.
  */
-export function parseGorbServicesDefinition(value: string, key = 'gorb-services-definition'): GorbServiceDefinition[] {
+export function parseGorbServicesDefinition(
+  value: string,
+  key = 'gorb-services-definition',
+): GorbServiceDefinition[] {
   const out: GorbServiceDefinition[] = [];
   const entries = value.split(',').map((e) => e.trim());
   if (entries.length === 1 && entries[0] === '') throw config(`--${key} is empty`, key);
@@ -89,7 +93,10 @@ export function parseGorbPulseInterval(value: string, key = 'gorb-backend-health
 }
 
 /** Parses `--gorb-backend-healthcheck-type`: `http`, `tcp` or `none`. Pure; throws {@link ConfigError}. */
-export function parseGorbHealthCheckType(value: string, key = 'gorb-backend-healthcheck-type'): GorbPulseType {
+export function parseGorbHealthCheckType(
+  value: string,
+  key = 'gorb-backend-healthcheck-type',
+): GorbPulseType {
   if (value === 'http' || value === 'tcp' || value === 'none') return value;
   throw config(`--${key} must be http, tcp or none, got ${JSON.stringify(value)}`, key);
 }

@@ -39,7 +39,13 @@ describe('GorbClient against the gorb test server', () => {
 
   it('creates, reads, patches and deletes backends', async () => {
     await client.createService('web', { port: 80 });
-    await client.createBackend('web', 'b1', { host: '127.0.0.1', port: 8080, weight: 10, method: 'dr', pulse: { type: 'none' } });
+    await client.createBackend('web', 'b1', {
+      host: '127.0.0.1',
+      port: 8080,
+      weight: 10,
+      method: 'dr',
+      pulse: { type: 'none' },
+    });
     expect(await client.getBackend('web', 'b1')).toMatchObject({
       options: { host: '127.0.0.1', port: 8080, weight: 10, method: 'dr', vsid: 'web' },
       metrics: { status: 0, health: 1 },
@@ -61,8 +67,16 @@ describe('GorbClient against the gorb test server', () => {
     server.clearRequests();
     const err = await client.createService('web', { port: 80 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GorbApiError);
-    expect(err).toMatchObject({ statusCode: 409, code: 'GORB_EXISTS', gorbMessage: 'specified object already exists', retryable: false });
-    await expect(client.deleteBackend('web', 'nope')).rejects.toMatchObject({ statusCode: 404, code: 'GORB_NOT_FOUND' });
+    expect(err).toMatchObject({
+      statusCode: 409,
+      code: 'GORB_EXISTS',
+      gorbMessage: 'specified object already exists',
+      retryable: false,
+    });
+    await expect(client.deleteBackend('web', 'nope')).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'GORB_NOT_FOUND',
+    });
     await expect(client.createBackend('web', 'b', { host: '127.0.0.1', port: 0 })).rejects.toMatchObject({
       statusCode: 400,
       gorbMessage: 'endpoint information is missing',
@@ -92,7 +106,11 @@ describe('GorbClient against the gorb test server', () => {
 
   it('gives up after maxAttempts with a retryable error', async () => {
     server.failNext(5, 503);
-    await expect(client.listServices()).rejects.toMatchObject({ statusCode: 503, retryable: true, code: 'GORB_SERVER_ERROR' });
+    await expect(client.listServices()).rejects.toMatchObject({
+      statusCode: 503,
+      retryable: true,
+      code: 'GORB_SERVER_ERROR',
+    });
     expect(server.requests()).toHaveLength(3);
   });
 
@@ -119,7 +137,11 @@ describe('GorbClient without a server', () => {
       },
     });
     try {
-      await expect(client.listServices()).rejects.toMatchObject({ code: 'GORB_UNREACHABLE', statusCode: undefined, retryable: true });
+      await expect(client.listServices()).rejects.toMatchObject({
+        code: 'GORB_UNREACHABLE',
+        statusCode: undefined,
+        retryable: true,
+      });
       expect(sleeps).toEqual([100, 200, 250]);
       expect(await client.status()).toMatchObject({ ok: false });
     } finally {

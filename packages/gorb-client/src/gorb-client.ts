@@ -88,7 +88,10 @@ interface Call {
 
 function positiveInt(value: number, key: string): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new ConfigError(`gorb client option ${key} must be a positive integer`, { code: 'INVALID_VALUE', key });
+    throw new ConfigError(`gorb client option ${key} must be a positive integer`, {
+      code: 'INVALID_VALUE',
+      key,
+    });
   }
   return value;
 }
@@ -102,10 +105,17 @@ export function createGorbClient(options: GorbClientOptions): GorbClient {
   try {
     base = new URL(options.endpoint);
   } catch (err) {
-    throw new ConfigError(`invalid gorb endpoint ${JSON.stringify(options.endpoint)}`, { code: 'INVALID_VALUE', key: 'gorb-endpoint', cause: err });
+    throw new ConfigError(`invalid gorb endpoint ${JSON.stringify(options.endpoint)}`, {
+      code: 'INVALID_VALUE',
+      key: 'gorb-endpoint',
+      cause: err,
+    });
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-    throw new ConfigError(`gorb endpoint must be an http(s) URL, got ${JSON.stringify(options.endpoint)}`, { code: 'INVALID_VALUE', key: 'gorb-endpoint' });
+    throw new ConfigError(`gorb endpoint must be an http(s) URL, got ${JSON.stringify(options.endpoint)}`, {
+      code: 'INVALID_VALUE',
+      key: 'gorb-endpoint',
+    });
   }
   const prefix = `${base.origin}${base.pathname.replace(/\/+$/, '')}`;
   const timeoutMs = positiveInt(options.timeoutMs ?? 2000, 'timeoutMs');
@@ -114,7 +124,10 @@ export function createGorbClient(options: GorbClientOptions): GorbClient {
   const maxDelay = options.retryMaxDelayMs ?? 2000;
   const sleep = options.sleep ?? realSleep;
   const logger = options.logger ?? createNoopLogger();
-  const owned = options.dispatcher === undefined ? new Agent({ connectTimeout: timeoutMs, keepAliveTimeout: 4000 }) : undefined;
+  const owned =
+    options.dispatcher === undefined
+      ? new Agent({ connectTimeout: timeoutMs, keepAliveTimeout: 4000 })
+      : undefined;
   const dispatcher: Dispatcher = options.dispatcher ?? owned!;
 
   const enc = encodeURIComponent;
@@ -147,7 +160,11 @@ export function createGorbClient(options: GorbClientOptions): GorbClient {
         const { status, text } = await attempt(c);
         if (status === 200) return text;
         if (status === 404 && c.allow404 === true) return undefined;
-        const init: ConstructorParameters<typeof GorbApiError>[0] = { method: c.method, path: c.path, statusCode: status };
+        const init: ConstructorParameters<typeof GorbApiError>[0] = {
+          method: c.method,
+          path: c.path,
+          statusCode: status,
+        };
         const message = gorbErrorMessage(text);
         if (message !== undefined) init.gorbMessage = message;
         error = new GorbApiError(init);
@@ -156,7 +173,13 @@ export function createGorbClient(options: GorbClientOptions): GorbClient {
       }
       if (!error.retryable || n >= attempts) throw error;
       const wait = Math.min(maxDelay, baseDelay * 2 ** (n - 1));
-      logger.debug('gorb request failed, retrying', { method: c.method, path: c.path, statusCode: error.statusCode, attempt: n, waitMs: wait });
+      logger.debug('gorb request failed, retrying', {
+        method: c.method,
+        path: c.path,
+        statusCode: error.statusCode,
+        attempt: n,
+        waitMs: wait,
+      });
       await sleep(wait);
     }
   };
@@ -167,7 +190,13 @@ export function createGorbClient(options: GorbClientOptions): GorbClient {
     try {
       return JSON.parse(text) as T;
     } catch (err) {
-      throw new GorbApiError({ method: c.method, path: c.path, statusCode: 200, gorbMessage: 'response is not JSON', cause: err });
+      throw new GorbApiError({
+        method: c.method,
+        path: c.path,
+        statusCode: 200,
+        gorbMessage: 'response is not JSON',
+        cause: err,
+      });
     }
   };
 
@@ -188,7 +217,8 @@ export function createGorbClient(options: GorbClientOptions): GorbClient {
     async deleteService(vsId) {
       await send({ method: 'DELETE', path: svcPath(vsId) });
     },
-    getBackend: (vsId, rsId) => json<GorbBackendInfo>({ method: 'GET', path: backendPath(vsId, rsId), allow404: true }),
+    getBackend: (vsId, rsId) =>
+      json<GorbBackendInfo>({ method: 'GET', path: backendPath(vsId, rsId), allow404: true }),
     async createBackend(vsId, rsId, body) {
       await send({ method: 'PUT', path: backendPath(vsId, rsId), body });
     },
@@ -219,7 +249,13 @@ export function createGorbClient(options: GorbClientOptions): GorbClient {
 function gorbErrorMessage(text: string): string | undefined {
   try {
     const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && 'error' in parsed && typeof parsed.error === 'string') return parsed.error;
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'error' in parsed &&
+      typeof parsed.error === 'string'
+    )
+      return parsed.error;
   } catch {
     // Not gorb's JSON error shape (e.g. gorilla/mux's plain-text 404): keep the status only.
   }

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { ConfigError, TerminalError, TransientError, createMetrics, createUpdaterChain, type Updater } from '@kube-edge/runtime';
+import {
+  ConfigError,
+  TerminalError,
+  TransientError,
+  createMetrics,
+  createUpdaterChain,
+  type Updater,
+} from '@kube-edge/runtime';
 import { startGorbServer, type GorbServer } from '@kube-edge/testkit';
 import { createGorbClient, type GorbClient } from './gorb-client.js';
 import { GorbFrontend, type GorbFrontendOptions } from './gorb-frontend.js';
@@ -8,7 +15,10 @@ import type { VipManager } from './loopback-vip-manager.js';
 const IP = '10.0.0.5';
 const HTTP_ID = `node-http-proxy-${IP}`;
 const HTTPS_ID = `node-https-proxy-${IP}`;
-const SERVICES = { 'http-proxy': { port: 80, host: '10.0.0.100' }, 'https-proxy': { port: 443, host: '10.0.0.100' } };
+const SERVICES = {
+  'http-proxy': { port: 80, host: '10.0.0.100' },
+  'https-proxy': { port: 443, host: '10.0.0.100' },
+};
 
 describe('GorbFrontend against the gorb test server', () => {
   let server: GorbServer;
@@ -87,7 +97,10 @@ describe('GorbFrontend against the gorb test server', () => {
       weight: 1000,
       pulse: { type: 'http', args: { method: 'GET', path: '/', expect: '404' }, interval: '1s' },
     });
-    expect(server.state().services['https-proxy']?.backends[HTTPS_ID]?.options).toMatchObject({ port: 443, method: 'dr' });
+    expect(server.state().services['https-proxy']?.backends[HTTPS_ID]?.options).toMatchObject({
+      port: 443,
+      method: 'dr',
+    });
     expect(timeline).toEqual(['vip ensure']);
     expect(await frontend.readiness()).toEqual({ ok: true });
   });
@@ -102,7 +115,13 @@ describe('GorbFrontend against the gorb test server', () => {
   });
 
   it('uses the weight, method and health check type given', async () => {
-    frontend = make({ backendWeight: 250, backendMethod: 'tunnel', healthCheckType: 'tcp', healthCheckInterval: '5s', services: [{ name: 'http-proxy', port: 8080 }] });
+    frontend = make({
+      backendWeight: 250,
+      backendMethod: 'tunnel',
+      healthCheckType: 'tcp',
+      healthCheckInterval: '5s',
+      services: [{ name: 'http-proxy', port: 8080 }],
+    });
     await frontend.start();
     await frontend.update({});
     expect(server.state().services['http-proxy']?.backends[HTTP_ID]?.options).toMatchObject({
@@ -136,7 +155,12 @@ describe('GorbFrontend against the gorb test server', () => {
       `DELETE /service/https-proxy/${HTTPS_ID}`,
     ]);
     // The PATCH carries the same JSON with weight 0, as feed sends it.
-    expect(server.requests()[0]?.body).toMatchObject({ host: IP, port: 80, weight: 0, pulse: { args: { expect: '404' } } });
+    expect(server.requests()[0]?.body).toMatchObject({
+      host: IP,
+      port: 80,
+      weight: 0,
+      pulse: { args: { expect: '404' } },
+    });
     expect(backends()).toEqual({});
     expect(Object.keys(server.state().services)).toEqual(['http-proxy', 'https-proxy']);
     expect(await frontend.readiness()).toMatchObject({ ok: false });
@@ -214,7 +238,8 @@ describe('GorbFrontend against the gorb test server', () => {
     let vipFails = true;
     frontend = make({
       vipManager: {
-        ensure: () => (vipFails ? Promise.reject(new TransientError('ip addr add failed')) : Promise.resolve()),
+        ensure: () =>
+          vipFails ? Promise.reject(new TransientError('ip addr add failed')) : Promise.resolve(),
         remove: () => Promise.resolve(),
       },
     });
@@ -232,7 +257,10 @@ describe('GorbFrontend against the gorb test server', () => {
   it('keeps the attached gauge: 0 before, 1 once registered, 0 after stop', async () => {
     const metrics = createMetrics({ prefix: 'feed_ingress', collectDefaultMetrics: false });
     frontend = make({ metrics });
-    const value = async (): Promise<string> => (await metrics.registry.metrics()).split('\n').find((l) => l.startsWith('feed_ingress_gorb_frontends_attached')) ?? '';
+    const value = async (): Promise<string> =>
+      (await metrics.registry.metrics())
+        .split('\n')
+        .find((l) => l.startsWith('feed_ingress_gorb_frontends_attached')) ?? '';
     await frontend.start();
     expect(await value()).toBe('feed_ingress_gorb_frontends_attached 0');
     await frontend.update({});
@@ -288,6 +316,9 @@ describe('GorbFrontend options', () => {
   });
 
   it('defaults to feed backend IDs for 127.0.0.1', () => {
-    expect(new GorbFrontend({ manageLoopback: false }).backendIds).toEqual(['node-http-proxy-127.0.0.1', 'node-https-proxy-127.0.0.1']);
+    expect(new GorbFrontend({ manageLoopback: false }).backendIds).toEqual([
+      'node-http-proxy-127.0.0.1',
+      'node-https-proxy-127.0.0.1',
+    ]);
   });
 });

@@ -112,22 +112,39 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
     const instanceIp = parseGorbInstanceIp(options.instanceIp ?? GORB_DEFAULTS.instanceIp);
     const services = options.services ?? parseGorbServicesDefinition(GORB_DEFAULTS.servicesDefinition);
     if (services.length === 0) {
-      throw new ConfigError('--gorb-services-definition is empty', { code: 'INVALID_FLAG', key: 'gorb-services-definition' });
+      throw new ConfigError('--gorb-services-definition is empty', {
+        code: 'INVALID_FLAG',
+        key: 'gorb-services-definition',
+      });
     }
     // Re-validate structured input too: the app may have built it without the parser.
     parseGorbServicesDefinition(services.map((s) => `${s.name}:${s.port}`).join(','));
     const method = parseGorbBackendMethod(options.backendMethod ?? GORB_DEFAULTS.backendMethod);
     const weight = parseGorbBackendWeight(options.backendWeight ?? GORB_DEFAULTS.backendWeight);
-    const healthCheckType = parseGorbHealthCheckType(options.healthCheckType ?? GORB_DEFAULTS.healthCheckType);
-    const healthCheckInterval = parseGorbPulseInterval(options.healthCheckInterval ?? GORB_DEFAULTS.healthCheckInterval);
+    const healthCheckType = parseGorbHealthCheckType(
+      options.healthCheckType ?? GORB_DEFAULTS.healthCheckType,
+    );
+    const healthCheckInterval = parseGorbPulseInterval(
+      options.healthCheckInterval ?? GORB_DEFAULTS.healthCheckInterval,
+    );
     const drainDelayMs = options.drainDelayMs ?? GORB_DEFAULTS.drainDelayMs;
     if (!Number.isFinite(drainDelayMs) || drainDelayMs < 0) {
-      throw new ConfigError('--drain-delay must not be negative', { code: 'INVALID_FLAG', key: 'drain-delay' });
+      throw new ConfigError('--drain-delay must not be negative', {
+        code: 'INVALID_FLAG',
+        key: 'drain-delay',
+      });
     }
     this.#backends = services.map((s) => ({
       service: s.name,
       id: gorbBackendId(s.name, instanceIp),
-      body: buildGorbBackendOptions({ instanceIp, port: s.port, method, weight, healthCheckType, healthCheckInterval }),
+      body: buildGorbBackendOptions({
+        instanceIp,
+        port: s.port,
+        method,
+        weight,
+        healthCheckType,
+        healthCheckInterval,
+      }),
     }));
     this.#logger = (options.logger ?? createNoopLogger()).child({ updater: 'gorb' });
     this.#sleep = options.sleep ?? realSleep;
@@ -155,7 +172,10 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
       this.#client = createGorbClient(clientOptions);
       this.#ownsClient = true;
     }
-    this.#attachedGauge = options.metrics?.gauge('gorb_frontends_attached', 'Whether this node is registered with gorb (1) or not (0).');
+    this.#attachedGauge = options.metrics?.gauge(
+      'gorb_frontends_attached',
+      'Whether this node is registered with gorb (1) or not (0).',
+    );
   }
 
   /** The backend IDs this frontend registers, one per virtual service. Pure. */
@@ -167,7 +187,10 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
   start(): Promise<void> {
     if (this.#phase !== 'new') return Promise.reject(new TerminalError('gorb frontend started twice'));
     this.#phase = 'started';
-    this.#logger.info('gorb frontend started', { endpoint: this.#client.endpoint, backends: this.backendIds });
+    this.#logger.info('gorb frontend started', {
+      endpoint: this.#client.endpoint,
+      backends: this.backendIds,
+    });
     return Promise.resolve();
   }
 
@@ -189,7 +212,10 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
       } catch (err) {
         // With direct routing a node without the VIP on lo drops what IPVS sends it: registering
         // now would black-hole traffic, so nothing is registered until the VIPs are in place.
-        throw new TransientError('gorb: cannot ensure the loopback VIPs; not registering', { code: 'GORB_VIP_FAILED', cause: err });
+        throw new TransientError('gorb: cannot ensure the loopback VIPs; not registering', {
+          code: 'GORB_VIP_FAILED',
+          cause: err,
+        });
       }
     }
     const failures: unknown[] = [];
@@ -201,7 +227,11 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
           exists = (await this.#client.getBackend(b.service, b.id)) !== undefined;
         } catch (err) {
           // feed only logs a failed existence check; the PUT below then reports the real problem.
-          this.#logger.warn('gorb backend existence check failed', { service: b.service, backend: b.id, err });
+          this.#logger.warn('gorb backend existence check failed', {
+            service: b.service,
+            backend: b.id,
+            err,
+          });
         }
         if (exists) continue;
         try {
@@ -219,10 +249,13 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
     }
     if (failures.length > 0) {
       this.#logger.warn('gorb registration failed', { failed: failures.length, added });
-      throw new TransientError(`gorb: ${failures.length} registration step(s) failed: ${messages(failures)}`, {
-        code: 'GORB_REGISTRATION_FAILED',
-        cause: new AggregateError(failures),
-      });
+      throw new TransientError(
+        `gorb: ${failures.length} registration step(s) failed: ${messages(failures)}`,
+        {
+          code: 'GORB_REGISTRATION_FAILED',
+          cause: new AggregateError(failures),
+        },
+      );
     }
     if (!this.#attached) this.#logger.info('attached to gorb', { backends: this.backendIds });
     this.#attached = true;
@@ -258,7 +291,10 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
       }
     }
     if (drained > 0) {
-      this.#logger.info('drained gorb backends to weight 0, waiting the drain delay', { drained, drainDelayMs: this.#drainDelayMs });
+      this.#logger.info('drained gorb backends to weight 0, waiting the drain delay', {
+        drained,
+        drainDelayMs: this.#drainDelayMs,
+      });
       await this.#sleep(this.#drainDelayMs);
     } else {
       // Nothing is at weight 0, so waiting would not move traffic anywhere.
@@ -296,7 +332,8 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
 
   /** Healthy, attached by a successful update, and not stopping. Never throws. */
   async readiness(): Promise<ProbeResult> {
-    if (this.#phase === 'stopping' || this.#phase === 'stopped') return { ok: false, message: 'gorb frontend is stopping' };
+    if (this.#phase === 'stopping' || this.#phase === 'stopped')
+      return { ok: false, message: 'gorb frontend is stopping' };
     if (!this.#attached) return { ok: false, message: 'not registered with gorb yet' };
     return this.health();
   }

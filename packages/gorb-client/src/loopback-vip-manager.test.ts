@@ -3,10 +3,19 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, TransientError } from '@kube-edge/runtime';
 import { tempDir, type TempDir } from '@kube-edge/testkit';
-import { createExecFileRunner, createLoopbackVipManager, type CommandRunner } from './loopback-vip-manager.js';
+import {
+  createExecFileRunner,
+  createLoopbackVipManager,
+  type CommandRunner,
+} from './loopback-vip-manager.js';
 
 /** A fake `ip` that keeps an address table per label and records every argv. */
-function fakeIp(initial: Record<string, string[]> = {}): { run: CommandRunner; calls: string[][]; table: Map<string, string[]>; failOn?: string } {
+function fakeIp(initial: Record<string, string[]> = {}): {
+  run: CommandRunner;
+  calls: string[][];
+  table: Map<string, string[]>;
+  failOn?: string;
+} {
   const table = new Map<string, string[]>(Object.entries(initial));
   const calls: string[][] = [];
   const fake: { run: CommandRunner; calls: string[][]; table: Map<string, string[]>; failOn?: string } = {
@@ -16,11 +25,19 @@ function fakeIp(initial: Record<string, string[]> = {}): { run: CommandRunner; c
       calls.push([...argv]);
       const args = argv.slice(argv.indexOf('ip') + 1);
       if (fake.failOn !== undefined && args[1] === fake.failOn) {
-        return Promise.resolve({ exitCode: 2, stdout: '', stderr: 'RTNETLINK answers: Operation not permitted\n' });
+        return Promise.resolve({
+          exitCode: 2,
+          stdout: '',
+          stderr: 'RTNETLINK answers: Operation not permitted\n',
+        });
       }
       if (args[0] === 'addr' && args[1] === 'show' && args[2] === 'label') {
         const cidrs = table.get(args[3]!) ?? [];
-        const stdout = cidrs.map((c) => `    inet ${c} scope global ${args[3]}\n       valid_lft forever preferred_lft forever\n`).join('');
+        const stdout = cidrs
+          .map(
+            (c) => `    inet ${c} scope global ${args[3]}\n       valid_lft forever preferred_lft forever\n`,
+          )
+          .join('');
         return Promise.resolve({ exitCode: 0, stdout, stderr: '' });
       }
       if (args[0] === 'addr' && (args[1] === 'add' || args[1] === 'del')) {
@@ -79,7 +96,12 @@ describe('createLoopbackVipManager', () => {
 
   it('removes present VIPs and sets both sysctls back to 0; a second remove runs no del', async () => {
     const ip = fakeIp({ 'lo:0': ['10.0.0.1/32'] });
-    const m = createLoopbackVipManager({ vips: ['10.0.0.1', '10.0.0.2'], procPath: proc.path, run: ip.run, commandPrefix: ['sudo'] });
+    const m = createLoopbackVipManager({
+      vips: ['10.0.0.1', '10.0.0.2'],
+      procPath: proc.path,
+      run: ip.run,
+      commandPrefix: ['sudo'],
+    });
     await m.remove();
     expect(ip.calls).toEqual([
       ['sudo', 'ip', 'addr', 'show', 'label', 'lo:0'],
@@ -100,17 +122,25 @@ describe('createLoopbackVipManager', () => {
     await expect(m.remove()).rejects.toBeInstanceOf(TransientError);
     expect(await sysctls()).toEqual(['0\n', '0\n']);
     ip.failOn = 'add';
-    await expect(createLoopbackVipManager({ vips: ['10.0.0.2'], procPath: proc.path, run: ip.run }).ensure()).rejects.toBeInstanceOf(TransientError);
+    await expect(
+      createLoopbackVipManager({ vips: ['10.0.0.2'], procPath: proc.path, run: ip.run }).ensure(),
+    ).rejects.toBeInstanceOf(TransientError);
   });
 
   it('refuses a VIP that is not an IPv4 address before running anything', () => {
     const ip = fakeIp();
-    expect(() => createLoopbackVipManager({ vips: ['10.0.0.1 ; reboot'], procPath: proc.path, run: ip.run })).toThrow(ConfigError);
+    expect(() =>
+      createLoopbackVipManager({ vips: ['10.0.0.1 ; reboot'], procPath: proc.path, run: ip.run }),
+    ).toThrow(ConfigError);
     expect(ip.calls).toEqual([]);
   });
 
   it('fails to write sysctls under a proc path that does not exist', async () => {
-    const m = createLoopbackVipManager({ vips: ['10.0.0.1'], procPath: join(proc.path, 'missing'), run: fakeIp().run });
+    const m = createLoopbackVipManager({
+      vips: ['10.0.0.1'],
+      procPath: join(proc.path, 'missing'),
+      run: fakeIp().run,
+    });
     await expect(m.ensure()).rejects.toMatchObject({ code: 'VIP_SYSCTL_FAILED' });
   });
 });
@@ -118,7 +148,11 @@ describe('createLoopbackVipManager', () => {
 describe('createExecFileRunner', () => {
   it('runs argv without a shell and reports the exit code and output', async () => {
     const run = createExecFileRunner();
-    expect(await run(['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({ exitCode: 3, stdout: 'out\n', stderr: 'err\n' });
+    expect(await run(['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({
+      exitCode: 3,
+      stdout: 'out\n',
+      stderr: 'err\n',
+    });
     expect(await run(['echo', '$(id)', ';', 'x'])).toMatchObject({ exitCode: 0, stdout: '$(id) ; x\n' });
     await expect(run(['/nonexistent/ip'])).rejects.toThrow('cannot run /nonexistent/ip');
   });

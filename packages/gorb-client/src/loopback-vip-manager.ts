@@ -79,7 +79,10 @@ export interface LoopbackVipManagerOptions {
 export function createLoopbackVipManager(options: LoopbackVipManagerOptions): VipManager {
   for (const vip of options.vips) {
     if (!isIPv4(vip)) {
-      throw new ConfigError(`VIP ${JSON.stringify(vip)} is not an IPv4 address`, { code: 'INVALID_FLAG', key: 'gorb-vip-loadbalancer' });
+      throw new ConfigError(`VIP ${JSON.stringify(vip)} is not an IPv4 address`, {
+        code: 'INVALID_FLAG',
+        key: 'gorb-vip-loadbalancer',
+      });
     }
   }
   const vips = [...options.vips];
@@ -98,7 +101,9 @@ export function createLoopbackVipManager(options: LoopbackVipManagerOptions): Vi
       throw new TransientError(`cannot run ${argv.join(' ')}`, { code: 'VIP_COMMAND_FAILED', cause: err });
     }
     if (r.exitCode !== 0) {
-      throw new TransientError(`${argv.join(' ')} exited ${r.exitCode}: ${r.stderr.trim()}`, { code: 'VIP_COMMAND_FAILED' });
+      throw new TransientError(`${argv.join(' ')} exited ${r.exitCode}: ${r.stderr.trim()}`, {
+        code: 'VIP_COMMAND_FAILED',
+      });
     }
     return r;
   };

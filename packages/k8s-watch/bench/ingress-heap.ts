@@ -21,20 +21,34 @@ function buildIngress(i: number): object {
   const spec = {
     ingressClassName: 'nginx',
     tls: [{ hosts: [host], secretName: `${name}-tls` }],
-    rules: [{
-      host,
-      http: { paths: [
-        { path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } },
-        { path: '/api', pathType: 'Prefix', backend: { service: { name: `${name}-api`, port: { number: 8080 } } } },
-      ] },
-    }],
+    rules: [
+      {
+        host,
+        http: {
+          paths: [
+            { path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } },
+            {
+              path: '/api',
+              pathType: 'Prefix',
+              backend: { service: { name: `${name}-api`, port: { number: 8080 } } },
+            },
+          ],
+        },
+      },
+    ],
   };
-  const lastApplied = JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: ns, annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '8m' } }, spec });
+  const lastApplied = JSON.stringify({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, namespace: ns, annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '8m' } },
+    spec,
+  });
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: {
-      name, namespace: ns,
+      name,
+      namespace: ns,
       uid: `4b1c${String(i).padStart(8, '0')}-1f2e-4d3c-9b8a-7f6e5d4c3b2a`,
       resourceVersion: String(100000 + i),
       labels: { app: name, team: ns, 'app.kubernetes.io/managed-by': 'helm' },
@@ -44,12 +58,30 @@ function buildIngress(i: number): object {
       },
       managedFields: [
         {
-          manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'networking.k8s.io/v1', time: '2026-11-01T10:00:00Z', fieldsType: 'FieldsV1',
-          fieldsV1: { 'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {}, 'f:nginx.ingress.kubernetes.io/proxy-body-size': {} }, 'f:labels': { '.': {}, 'f:app': {}, 'f:team': {}, 'f:app.kubernetes.io/managed-by': {} } },
-            'f:spec': { 'f:ingressClassName': {}, 'f:rules': {}, 'f:tls': {} } },
+          manager: 'kubectl-client-side-apply',
+          operation: 'Update',
+          apiVersion: 'networking.k8s.io/v1',
+          time: '2026-11-01T10:00:00Z',
+          fieldsType: 'FieldsV1',
+          fieldsV1: {
+            'f:metadata': {
+              'f:annotations': {
+                '.': {},
+                'f:kubectl.kubernetes.io/last-applied-configuration': {},
+                'f:nginx.ingress.kubernetes.io/proxy-body-size': {},
+              },
+              'f:labels': { '.': {}, 'f:app': {}, 'f:team': {}, 'f:app.kubernetes.io/managed-by': {} },
+            },
+            'f:spec': { 'f:ingressClassName': {}, 'f:rules': {}, 'f:tls': {} },
+          },
         },
         {
-          manager: 'feed-ingress', operation: 'Update', apiVersion: 'networking.k8s.io/v1', time: '2026-11-01T10:00:05Z', fieldsType: 'FieldsV1', subresource: 'status',
+          manager: 'feed-ingress',
+          operation: 'Update',
+          apiVersion: 'networking.k8s.io/v1',
+          time: '2026-11-01T10:00:05Z',
+          fieldsType: 'FieldsV1',
+          subresource: 'status',
           fieldsV1: { 'f:status': { 'f:loadBalancer': { 'f:ingress': {} } } },
         },
       ],
@@ -61,8 +93,10 @@ function buildIngress(i: number): object {
 
 function source(n: number): ListWatchSource<Ingress> {
   return {
-    list: () => Promise.resolve({ items: Array.from({ length: n }, (_, i) => makeIngress(i)), resourceVersion: '1' }),
-    watch: (_rv, _onEvent, signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+    list: () =>
+      Promise.resolve({ items: Array.from({ length: n }, (_, i) => makeIngress(i)), resourceVersion: '1' }),
+    watch: (_rv, _onEvent, signal) =>
+      new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
   };
 }
 
@@ -79,7 +113,11 @@ async function settle(): Promise<number> {
 
 async function measure(n: number, transform: boolean): Promise<number> {
   const before = await settle();
-  const inf = createInformer<Ingress>({ name: 'bench', source: source(n), ...(transform ? {} : { transform: null }) });
+  const inf = createInformer<Ingress>({
+    name: 'bench',
+    source: source(n),
+    ...(transform ? {} : { transform: null }),
+  });
   inf.start();
   await inf.waitForSync();
   const after = await settle();
@@ -95,10 +133,16 @@ for (const n of [1000, 10000]) {
   await measure(200, true);
   const raw = await measure(n, false);
   const stripped = await measure(n, true);
-  rows.push(`| ${n} | ${Math.round(raw)} | ${Math.round(stripped)} | ${Math.round((1 - stripped / raw) * 100)} % |`);
+  rows.push(
+    `| ${n} | ${Math.round(raw)} | ${Math.round(stripped)} | ${Math.round((1 - stripped / raw) * 100)} % |`,
+  );
 }
-console.log(`Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.platform()} ${os.release()}`);
+console.log(
+  `Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.platform()} ${os.release()}`,
+);
 console.log('');
-console.log('| Ingresses | heap bytes/Ingress, transform: null | heap bytes/Ingress, default transform (drop managedFields) | saved |');
+console.log(
+  '| Ingresses | heap bytes/Ingress, transform: null | heap bytes/Ingress, default transform (drop managedFields) | saved |',
+);
 console.log('|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);

@@ -6,7 +6,9 @@ import { createTokenBucket } from './rate-limiter.js';
 describe('createBackoff', () => {
   it('doubles from initialMs and caps at maxMs when jitter is 0', () => {
     const b = createBackoff({ initialMs: 100, maxMs: 1000, jitter: 0 });
-    expect([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([
+      100, 200, 400, 800, 1000, 1000,
+    ]);
     expect(b.attempts()).toBe(6);
   });
   it('starts again from initialMs after reset', () => {

@@ -9,7 +9,12 @@ describe('createCoalescingTrigger (fake clock)', () => {
   it('runs once after the quiet window when signals stop', async () => {
     const clock = createFakeClock();
     const starts: number[] = [];
-    const t = createCoalescingTrigger({ run: async () => void starts.push(clock.now()), quietMs: 100, maxWaitMs: 1000, clock });
+    const t = createCoalescingTrigger({
+      run: async () => void starts.push(clock.now()),
+      quietMs: 100,
+      maxWaitMs: 1000,
+      clock,
+    });
     const t0 = clock.now();
     t.signal();
     await clock.advance(50);
@@ -25,7 +30,12 @@ describe('createCoalescingTrigger (fake clock)', () => {
   it('runs at maxWait after the first signal when signals never pause', async () => {
     const clock = createFakeClock();
     const starts: number[] = [];
-    const t = createCoalescingTrigger({ run: async () => void starts.push(clock.now()), quietMs: 100, maxWaitMs: 300, clock });
+    const t = createCoalescingTrigger({
+      run: async () => void starts.push(clock.now()),
+      quietMs: 100,
+      maxWaitMs: 300,
+      clock,
+    });
     const t0 = clock.now();
     for (let i = 0; i < 35; i++) {
       t.signal();
@@ -40,7 +50,13 @@ describe('createCoalescingTrigger (fake clock)', () => {
   it('keeps minIntervalMs between run starts', async () => {
     const clock = createFakeClock();
     const starts: number[] = [];
-    const t = createCoalescingTrigger({ run: async () => void starts.push(clock.now()), quietMs: 10, maxWaitMs: 20, minIntervalMs: 500, clock });
+    const t = createCoalescingTrigger({
+      run: async () => void starts.push(clock.now()),
+      quietMs: 10,
+      maxWaitMs: 20,
+      minIntervalMs: 500,
+      clock,
+    });
     t.signal();
     await clock.advance(20);
     t.signal();
@@ -62,7 +78,9 @@ describe('createCoalescingTrigger (fake clock)', () => {
         await new Promise<void>((r) => clock.setTimeout(r, 200));
         running--;
       },
-      quietMs: 10, maxWaitMs: 10, clock,
+      quietMs: 10,
+      maxWaitMs: 10,
+      clock,
     });
     t.signal();
     await clock.advance(20);
@@ -83,7 +101,10 @@ describe('createCoalescingTrigger (fake clock)', () => {
         calls++;
         if (calls === 1) throw new Error('boom');
       },
-      quietMs: 10, maxWaitMs: 10, clock, retryBackoff: createBackoff({ initialMs: 500, jitter: 0 }),
+      quietMs: 10,
+      maxWaitMs: 10,
+      clock,
+      retryBackoff: createBackoff({ initialMs: 500, jitter: 0 }),
     });
     t.signal();
     await clock.advance(10);
@@ -129,7 +150,10 @@ describe('createCoalescingTrigger (real time)', () => {
         await new Promise((r) => setTimeout(r, 30));
         running--;
       },
-      quietMs, maxWaitMs, minIntervalMs, clock: createSystemClock(),
+      quietMs,
+      maxWaitMs,
+      minIntervalMs,
+      clock: createSystemClock(),
     });
     const begin = Date.now();
     for (let i = 0; i < 100; i++) {
@@ -146,6 +170,7 @@ describe('createCoalescingTrigger (real time)', () => {
     expect(starts.length).toBeLessThanOrEqual(bound);
     expect(t.stats().signals).toBe(100);
     expect(overlap).toBe(false);
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(minIntervalMs - 5);
+    for (let i = 1; i < starts.length; i++)
+      expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(minIntervalMs - 5);
   });
 });

@@ -81,7 +81,10 @@ export function createCoalescingTrigger(options: CoalescingTriggerOptions): Coal
   const schedule = (): void => {
     if (stopped || running !== undefined || pendingSince === undefined) return;
     timer?.cancel();
-    const due = Math.max(Math.min(lastSignal + quietMs, pendingSince + maxWaitMs), lastRunStart + minIntervalMs);
+    const due = Math.max(
+      Math.min(lastSignal + quietMs, pendingSince + maxWaitMs),
+      lastRunStart + minIntervalMs,
+    );
     timer = clock.setTimeout(fire, due - clock.now());
   };
 

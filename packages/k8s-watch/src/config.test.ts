@@ -29,7 +29,13 @@ describe('loadKubeConfig', () => {
 
   it('loads a kubeconfig file and uses its current context', async () => {
     const file = path.join(dir, 'a.yaml');
-    await fs.writeFile(file, kubeconfig([['one', 'http://127.0.0.1:1', 'ns1'], ['two', 'http://127.0.0.1:2']]));
+    await fs.writeFile(
+      file,
+      kubeconfig([
+        ['one', 'http://127.0.0.1:1', 'ns1'],
+        ['two', 'http://127.0.0.1:2'],
+      ]),
+    );
     const loaded = loadKubeConfig({ kubeconfigPath: file });
     expect(loaded.source).toBe('kubeconfig');
     expect(loaded.kubeConfig.getCurrentCluster()?.server).toBe('http://127.0.0.1:1');
@@ -38,7 +44,13 @@ describe('loadKubeConfig', () => {
 
   it('switches to a named context', async () => {
     const file = path.join(dir, 'b.yaml');
-    await fs.writeFile(file, kubeconfig([['one', 'http://127.0.0.1:1'], ['two', 'http://127.0.0.1:2']]));
+    await fs.writeFile(
+      file,
+      kubeconfig([
+        ['one', 'http://127.0.0.1:1'],
+        ['two', 'http://127.0.0.1:2'],
+      ]),
+    );
     const loaded = loadKubeConfig({ kubeconfigPath: file, context: 'two' });
     expect(loaded.kubeConfig.getCurrentCluster()?.server).toBe('http://127.0.0.1:2');
   });
@@ -79,7 +91,9 @@ describe('loadKubeConfig', () => {
   });
 
   it('brackets an IPv6 in-cluster host', () => {
-    const loaded = loadKubeConfig({ inCluster: { host: 'fd00::1', port: '443', serviceAccountDir: '/nonexistent' } });
+    const loaded = loadKubeConfig({
+      inCluster: { host: 'fd00::1', port: '443', serviceAccountDir: '/nonexistent' },
+    });
     expect(loaded.kubeConfig.getCurrentCluster()?.server).toBe('https://[fd00::1]:443');
     expect(loaded.namespace).toBeUndefined();
   });

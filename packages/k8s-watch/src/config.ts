@@ -65,7 +65,10 @@ export function loadKubeConfig(options: LoadKubeConfigOptions): LoadedKubeConfig
         }
       });
     } catch (err) {
-      throw new ConfigError(`cannot load kubeconfig ${options.kubeconfigPath}`, { key: 'kubeconfig', cause: err });
+      throw new ConfigError(`cannot load kubeconfig ${options.kubeconfigPath}`, {
+        key: 'kubeconfig',
+        cause: err,
+      });
     }
     source = 'kubeconfig';
   } else if (options.inCluster !== undefined && options.inCluster.host !== '') {
@@ -74,8 +77,16 @@ export function loadKubeConfig(options: LoadKubeConfigOptions): LoadedKubeConfig
     const serverHost = net.isIPv6(host) ? `[${host}]` : host;
     // Built here rather than with loadFromCluster() because that reads process.env itself.
     kc.loadFromClusterAndUser(
-      { name: 'inCluster', server: `https://${serverHost}:${port}`, caFile: path.join(dir, 'ca.crt'), skipTLSVerify: false },
-      { name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile: path.join(dir, 'token') } } },
+      {
+        name: 'inCluster',
+        server: `https://${serverHost}:${port}`,
+        caFile: path.join(dir, 'ca.crt'),
+        skipTLSVerify: false,
+      },
+      {
+        name: 'inClusterUser',
+        authProvider: { name: 'tokenFile', config: { tokenFile: path.join(dir, 'token') } },
+      },
     );
     try {
       namespace = fs.readFileSync(path.join(dir, 'namespace'), 'utf8').trim() || undefined;
@@ -88,7 +99,9 @@ export function loadKubeConfig(options: LoadKubeConfigOptions): LoadedKubeConfig
   }
   if (options.context !== undefined && options.context !== '') {
     if (kc.getContextObject(options.context) === null) {
-      throw new ConfigError(`kube context ${options.context} not found in kubeconfig`, { key: 'kube-context' });
+      throw new ConfigError(`kube context ${options.context} not found in kubeconfig`, {
+        key: 'kube-context',
+      });
     }
     kc.setCurrentContext(options.context);
   }

@@ -30,8 +30,14 @@ function stalledApi(): { client: KubeClient; sent: () => number; release: () => 
 describe('createEventRecorder', () => {
   it('drops (and counts) events beyond maxPending while the API is stalled, instead of queueing without bound', async () => {
     const api = stalledApi();
-    const rec = createEventRecorder({ client: api.client, component: 'c', clock: createFakeClock(), maxPending: 100 });
-    for (let i = 0; i < 5000; i++) rec.record({ kind: 'Pod', namespace: 'ns', name: `p${i}` }, 'Warning', 'Skipped', 'bad');
+    const rec = createEventRecorder({
+      client: api.client,
+      component: 'c',
+      clock: createFakeClock(),
+      maxPending: 100,
+    });
+    for (let i = 0; i < 5000; i++)
+      rec.record({ kind: 'Pod', namespace: 'ns', name: `p${i}` }, 'Warning', 'Skipped', 'bad');
     expect(rec.stats().dropped).toBe(4900);
     api.release();
     await rec.flush();

@@ -109,9 +109,24 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
     }
   };
 
-  const write = async (ref: ObjectReference, type: EventType, reason: string, message: string, at: number): Promise<void> => {
+  const write = async (
+    ref: ObjectReference,
+    type: EventType,
+    reason: string,
+    message: string,
+    at: number,
+  ): Promise<void> => {
     const namespace = ref.namespace || defaultNs;
-    const dedupKey = JSON.stringify([ref.apiVersion, ref.kind, ref.namespace, ref.name, ref.uid, type, reason, message]);
+    const dedupKey = JSON.stringify([
+      ref.apiVersion,
+      ref.kind,
+      ref.namespace,
+      ref.name,
+      ref.uid,
+      type,
+      reason,
+      message,
+    ]);
     const now = new Date(at).toISOString();
     const prior = seen.get(dedupKey);
     if (prior !== undefined) {
@@ -160,7 +175,13 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       const ref = toRef(object);
       if (pending >= maxPending) {
         stats.dropped += 1;
-        log.debug('event dropped: too many writes queued', { kind: ref.kind, namespace: ref.namespace, name: ref.name, reason, pending });
+        log.debug('event dropped: too many writes queued', {
+          kind: ref.kind,
+          namespace: ref.namespace,
+          name: ref.name,
+          reason,
+          pending,
+        });
         return;
       }
       const objKey = JSON.stringify([ref.kind, ref.namespace, ref.name, ref.uid]);
@@ -169,7 +190,12 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       touch(limiters, objKey, limiter);
       if (!limiter.tryTake()) {
         stats.dropped += 1;
-        log.debug('event dropped by rate limit', { kind: ref.kind, namespace: ref.namespace, name: ref.name, reason });
+        log.debug('event dropped by rate limit', {
+          kind: ref.kind,
+          namespace: ref.namespace,
+          name: ref.name,
+          reason,
+        });
         return;
       }
       const at = clock.now();
@@ -178,7 +204,13 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
         write(ref, type, reason, message, at)
           .catch((err: unknown) => {
             stats.failed += 1;
-            log.warn('cannot write event', { kind: ref.kind, namespace: ref.namespace, name: ref.name, reason, error: String(err) });
+            log.warn('cannot write event', {
+              kind: ref.kind,
+              namespace: ref.namespace,
+              name: ref.name,
+              reason,
+              error: String(err),
+            });
           })
           .finally(() => {
             pending -= 1;

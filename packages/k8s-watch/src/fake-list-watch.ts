@@ -125,7 +125,10 @@ export function createFakeListWatch<T extends KubeObjectLike>(): FakeListWatch<T
       if (signal.aborted) return Promise.reject(new Error('aborted'));
       const status = listFailures.shift();
       if (status !== undefined) return Promise.reject(new KubeApiError('injected list failure', status));
-      return Promise.resolve({ items: [...objects.values()].map((o) => structuredClone(o)), resourceVersion: String(rv) });
+      return Promise.resolve({
+        items: [...objects.values()].map((o) => structuredClone(o)),
+        resourceVersion: String(rv),
+      });
     },
     watch(fromRv, onEvent, signal): Promise<void> {
       counts.watches += 1;
@@ -133,7 +136,8 @@ export function createFakeListWatch<T extends KubeObjectLike>(): FakeListWatch<T
       const status = watchFailures.shift();
       if (status !== undefined) return Promise.reject(new KubeApiError('injected watch failure', status));
       const from = Number(fromRv);
-      if (from < compactedAt) return Promise.reject(new KubeApiError('too old resource version', 410, 'Expired'));
+      if (from < compactedAt)
+        return Promise.reject(new KubeApiError('too old resource version', 410, 'Expired'));
       return new Promise<void>((resolve, reject) => {
         const w: Watcher = { onEvent, resolve, reject };
         try {
@@ -143,10 +147,14 @@ export function createFakeListWatch<T extends KubeObjectLike>(): FakeListWatch<T
           return;
         }
         watchers.add(w);
-        signal.addEventListener('abort', () => {
-          watchers.delete(w);
-          resolve();
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            watchers.delete(w);
+            resolve();
+          },
+          { once: true },
+        );
       });
     },
   };

@@ -19,8 +19,14 @@ interface Ing extends KubeObjectLike {
   spec?: { rules?: { host: string }[] };
 }
 
-const ingress = (ns: string, name: string, host: string, labels: Record<string, string> = {}): KubeObject => ({
-  apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+const ingress = (
+  ns: string,
+  name: string,
+  host: string,
+  labels: Record<string, string> = {},
+): KubeObject => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
   metadata: { name, namespace: ns, labels },
   spec: { rules: [{ host }] },
 });
@@ -58,17 +64,29 @@ describe('informer against the testkit API server', () => {
     return inf;
   };
   const serverState = (): Map<string, string> =>
-    new Map(server.store.list('networking.k8s.io/v1', 'Ingress')
-      .map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`, o.metadata.resourceVersion ?? '']));
+    new Map(
+      server.store
+        .list('networking.k8s.io/v1', 'Ingress')
+        .map((o) => [
+          `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`,
+          o.metadata.resourceVersion ?? '',
+        ]),
+    );
   const matches = (inf: Informer<Ing>): boolean => {
     const want = serverState();
     const got = inf.list();
-    return got.length === want.size && got.every((o) => want.get(`${o.metadata?.namespace}/${o.metadata?.name}`) === o.metadata?.resourceVersion);
+    return (
+      got.length === want.size &&
+      got.every(
+        (o) => want.get(`${o.metadata?.namespace}/${o.metadata?.name}`) === o.metadata?.resourceVersion,
+      )
+    );
   };
 
   beforeAll(async () => {
     server = await startApiServer({ bookmarkIntervalMs: 200 });
-    for (const name of ['a', 'b']) server.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const name of ['a', 'b'])
+      server.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     client = createKubeClient({ kubeConfig: server.makeKubeConfig(), userAgent: 'kube-edge-test/0.0.0' });
   });
   afterEach(async () => {
@@ -89,8 +107,14 @@ describe('informer against the testkit API server', () => {
     await inf.waitForSync();
     expect(inf.get('one', 'a')?.kind).toBe('Ingress');
     server.store.create(ingress('b', 'two', 'two.example.com'));
-    server.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'a', 'one', { spec: { rules: [{ host: 'changed.example.com' }] } });
-    await until(() => inf.get('one', 'a')?.spec?.rules?.[0]?.host === 'changed.example.com' && inf.get('two', 'b') !== undefined);
+    server.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'a', 'one', {
+      spec: { rules: [{ host: 'changed.example.com' }] },
+    });
+    await until(
+      () =>
+        inf.get('one', 'a')?.spec?.rules?.[0]?.host === 'changed.example.com' &&
+        inf.get('two', 'b') !== undefined,
+    );
     server.store.delete('networking.k8s.io/v1', 'Ingress', 'a', 'one');
     await until(() => inf.get('one', 'a') === undefined);
     expect(matches(inf)).toBe(true);
@@ -109,8 +133,15 @@ describe('informer against the testkit API server', () => {
     server.store.create(ingress('b', 'elsewhere2', 'e2.example.com', { team: 'edge' }));
     await until(() => inf.get('yes2', 'a') !== undefined);
     await new Promise((r) => setTimeout(r, 100));
-    expect(inf.list().map((o) => o.metadata?.name).sort()).toEqual(['yes', 'yes2']);
-    const lists = server.requests().filter((r) => r.path === '/apis/networking.k8s.io/v1/namespaces/a/ingresses');
+    expect(
+      inf
+        .list()
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['yes', 'yes2']);
+    const lists = server
+      .requests()
+      .filter((r) => r.path === '/apis/networking.k8s.io/v1/namespaces/a/ingresses');
     expect(lists.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -125,8 +156,12 @@ describe('informer against the testkit API server', () => {
     inf.start();
     await inf.waitForSync();
     expect(inf.list().map((o) => o.metadata?.name)).toEqual(['picked']);
-    server.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'a', 'other', { metadata: { labels: { x: 'y' } } });
-    server.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'a', 'picked', { metadata: { labels: { x: 'y' } } });
+    server.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'a', 'other', {
+      metadata: { labels: { x: 'y' } },
+    });
+    server.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'a', 'picked', {
+      metadata: { labels: { x: 'y' } },
+    });
     await until(() => inf.get('picked', 'a')?.metadata?.labels?.x === 'y');
     expect(inf.list().map((o) => o.metadata?.name)).toEqual(['picked']);
   });
@@ -136,7 +171,9 @@ describe('informer against the testkit API server', () => {
     const inf = make();
     inf.start();
     await inf.waitForSync();
-    await until(() => server.requests().some((r) => r.watch && r.status === 200 && r.path.endsWith('/ingresses')));
+    await until(() =>
+      server.requests().some((r) => r.watch && r.status === 200 && r.path.endsWith('/ingresses')),
+    );
     server.clearRequests();
     server.faults.failNext(2, 500, { pathIncludes: '/ingresses' });
     server.faults.compact({ closeWatches: true });
@@ -161,57 +198,67 @@ describe('informer against the testkit API server', () => {
     expect(inf.stats().restarts).toBeGreaterThanOrEqual(1);
   });
 
-  it.each([11, 22, 33])('cache equals the server after random changes interleaved with every fault (seed %p)', async (seed) => {
-    server.clearRequests();
-    const rnd = mulberry32(seed);
-    const inf = make();
-    inf.start();
-    await inf.waitForSync();
-    const names = Array.from({ length: 10 }, (_, i) => `ing${i}`);
-    const faultsSeen = new Set<string>();
-    for (let step = 0; step < 120; step++) {
-      const r = rnd();
-      const ns = rnd() < 0.5 ? 'a' : 'b';
-      const name = names[Math.floor(rnd() * names.length)]!;
-      const exists = server.store.get('networking.k8s.io/v1', 'Ingress', ns, name) !== undefined;
-      if (r < 0.55) {
-        if (exists) server.store.patchMerge('networking.k8s.io/v1', 'Ingress', ns, name, { spec: { rules: [{ host: `h${step}.example.com` }] } });
-        else server.store.create(ingress(ns, name, `h${step}.example.com`));
-      } else if (r < 0.75) {
-        if (exists) server.store.delete('networking.k8s.io/v1', 'Ingress', ns, name);
-      } else {
-        const f = Math.floor(rnd() * 6);
-        if (f === 0) {
-          server.faults.endWatches();
-          faultsSeen.add('stream end');
-        } else if (f === 1) {
-          server.faults.destroySockets();
-          faultsSeen.add('socket destroyed');
-        } else if (f === 2) {
-          server.faults.compact({ closeWatches: rnd() < 0.5 });
-          server.faults.endWatches();
-          faultsSeen.add('410 on watch');
-        } else if (f === 3) {
-          server.faults.failNext(1 + Math.floor(rnd() * 2), 500, { method: 'GET', pathIncludes: '/ingresses' });
-          server.faults.compact({ closeWatches: true });
-          faultsSeen.add('5xx on list or watch, then 410');
-        } else if (f === 4) {
-          await server.stop();
-          if (rnd() < 0.5) server.store.create(ingress('a', `while-down-${step}`, 'd.example.com'));
-          await server.restart();
-          faultsSeen.add('server restart');
+  it.each([11, 22, 33])(
+    'cache equals the server after random changes interleaved with every fault (seed %p)',
+    async (seed) => {
+      server.clearRequests();
+      const rnd = mulberry32(seed);
+      const inf = make();
+      inf.start();
+      await inf.waitForSync();
+      const names = Array.from({ length: 10 }, (_, i) => `ing${i}`);
+      const faultsSeen = new Set<string>();
+      for (let step = 0; step < 120; step++) {
+        const r = rnd();
+        const ns = rnd() < 0.5 ? 'a' : 'b';
+        const name = names[Math.floor(rnd() * names.length)]!;
+        const exists = server.store.get('networking.k8s.io/v1', 'Ingress', ns, name) !== undefined;
+        if (r < 0.55) {
+          if (exists)
+            server.store.patchMerge('networking.k8s.io/v1', 'Ingress', ns, name, {
+              spec: { rules: [{ host: `h${step}.example.com` }] },
+            });
+          else server.store.create(ingress(ns, name, `h${step}.example.com`));
+        } else if (r < 0.75) {
+          if (exists) server.store.delete('networking.k8s.io/v1', 'Ingress', ns, name);
         } else {
-          server.faults.failNext(1, 503, { pathIncludes: 'watch=true' });
-          server.faults.destroySockets();
-          faultsSeen.add('5xx on watch');
+          const f = Math.floor(rnd() * 6);
+          if (f === 0) {
+            server.faults.endWatches();
+            faultsSeen.add('stream end');
+          } else if (f === 1) {
+            server.faults.destroySockets();
+            faultsSeen.add('socket destroyed');
+          } else if (f === 2) {
+            server.faults.compact({ closeWatches: rnd() < 0.5 });
+            server.faults.endWatches();
+            faultsSeen.add('410 on watch');
+          } else if (f === 3) {
+            server.faults.failNext(1 + Math.floor(rnd() * 2), 500, {
+              method: 'GET',
+              pathIncludes: '/ingresses',
+            });
+            server.faults.compact({ closeWatches: true });
+            faultsSeen.add('5xx on list or watch, then 410');
+          } else if (f === 4) {
+            await server.stop();
+            if (rnd() < 0.5) server.store.create(ingress('a', `while-down-${step}`, 'd.example.com'));
+            await server.restart();
+            faultsSeen.add('server restart');
+          } else {
+            server.faults.failNext(1, 503, { pathIncludes: 'watch=true' });
+            server.faults.destroySockets();
+            faultsSeen.add('5xx on watch');
+          }
         }
+        if (rnd() < 0.3) await new Promise((res) => setTimeout(res, Math.floor(rnd() * 15)));
       }
-      if (rnd() < 0.3) await new Promise((res) => setTimeout(res, Math.floor(rnd() * 15)));
-    }
-    await until(() => matches(inf), 15_000);
-    expect(faultsSeen.size).toBeGreaterThanOrEqual(5);
-    expect(inf.stats().restarts + inf.stats().relists).toBeGreaterThan(0);
-  }, 40_000);
+      await until(() => matches(inf), 15_000);
+      expect(faultsSeen.size).toBeGreaterThanOrEqual(5);
+      expect(inf.stats().restarts + inf.stats().relists).toBeGreaterThan(0);
+    },
+    40_000,
+  );
 
   it('works over HTTPS with the server certificate from the kubeconfig', async () => {
     const tlsServer = await startApiServer({ https: true });
@@ -219,7 +266,10 @@ describe('informer against the testkit API server', () => {
       tlsServer.store.create(ingress('default', 'tls', 't.example.com'));
       const { kubeConfig } = loadKubeConfig({ kubeconfigYaml: tlsServer.kubeconfigYaml({ https: true }) });
       const tlsClient = createKubeClient({ kubeConfig });
-      const inf = createInformer<Ing>({ name: 'tls', source: createApiListWatch<Ing>({ client: tlsClient, resource: INGRESSES }) });
+      const inf = createInformer<Ing>({
+        name: 'tls',
+        source: createApiListWatch<Ing>({ client: tlsClient, resource: INGRESSES }),
+      });
       informers.push(inf);
       inf.start();
       await inf.waitForSync();
@@ -239,10 +289,17 @@ describe('informer against the testkit API server', () => {
   });
 
   it('fills kind and apiVersion into listed items of any resource', async () => {
-    server.store.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc', namespace: 'a' }, spec: { ports: [{ port: 80 }] } });
+    server.store.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'svc', namespace: 'a' },
+      spec: { ports: [{ port: 80 }] },
+    });
     const lw = createApiListWatch<KubeObjectLike>({ client, resource: SERVICES, namespace: 'a' });
     const res = await lw.list(new AbortController().signal);
-    expect(res.items.map((i) => [i.apiVersion, i.kind, i.metadata?.name])).toEqual([['v1', 'Service', 'svc']]);
+    expect(res.items.map((i) => [i.apiVersion, i.kind, i.metadata?.name])).toEqual([
+      ['v1', 'Service', 'svc'],
+    ]);
     expect(Number(res.resourceVersion)).toBeGreaterThan(0);
   });
 });
@@ -272,7 +329,9 @@ contexts: [{name: c, context: {cluster: c, user: u}}]
       expect(seen[0]?.['user-agent']).toBe('kube-edge-feed-ingress/1.0.0');
       expect(seen[0]?.authorization).toBe('Bearer sekret');
       // The typed client-node clients made by makeApiClient send it too.
-      await makeApiClient(kubeConfig, CoreV1Api, 'kube-edge-feed-ingress/1.0.0').listNamespace().catch(() => undefined);
+      await makeApiClient(kubeConfig, CoreV1Api, 'kube-edge-feed-ingress/1.0.0')
+        .listNamespace()
+        .catch(() => undefined);
       expect(seen[1]?.['user-agent']).toBe('kube-edge-feed-ingress/1.0.0');
       expect(seen[1]?.authorization).toBe('Bearer sekret');
     } finally {

@@ -13,7 +13,11 @@ interface Obj extends KubeObjectLike {
 }
 
 const mk = (ns: string, name: string, n = 0, extra: Partial<Obj> = {}): Obj => ({
-  apiVersion: 'v1', kind: 'Thing', metadata: { name, namespace: ns }, spec: { n, secret: `s${n % 3}` }, ...extra,
+  apiVersion: 'v1',
+  kind: 'Thing',
+  metadata: { name, namespace: ns },
+  spec: { n, secret: `s${n % 3}` },
+  ...extra,
 });
 
 async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -30,7 +34,11 @@ function cacheMatches(inf: Informer<Obj>, src: FakeListWatch<Obj>): boolean {
   if (got.length !== want.size) return false;
   return got.every((o) => {
     const w = want.get(`${o.metadata?.namespace}/${o.metadata?.name}`);
-    return w !== undefined && w.metadata?.resourceVersion === o.metadata?.resourceVersion && w.spec?.n === o.spec?.n;
+    return (
+      w !== undefined &&
+      w.metadata?.resourceVersion === o.metadata?.resourceVersion &&
+      w.spec?.n === o.spec?.n
+    );
   });
 }
 
@@ -46,8 +54,17 @@ function mulberry32(seed: number): () => number {
 }
 
 const informers: Informer<Obj>[] = [];
-const make = (src: FakeListWatch<Obj>, extra: Partial<Parameters<typeof createInformer<Obj>>[0]> = {}): Informer<Obj> => {
-  const inf = createInformer<Obj>({ name: 'things', source: src, backoff: createBackoff({ initialMs: 1, maxMs: 10 }), minWatchMs: 0, ...extra });
+const make = (
+  src: FakeListWatch<Obj>,
+  extra: Partial<Parameters<typeof createInformer<Obj>>[0]> = {},
+): Informer<Obj> => {
+  const inf = createInformer<Obj>({
+    name: 'things',
+    source: src,
+    backoff: createBackoff({ initialMs: 1, maxMs: 10 }),
+    minWatchMs: 0,
+    ...extra,
+  });
   informers.push(inf);
   return inf;
 };
@@ -94,7 +111,10 @@ describe('createInformer', () => {
 
   it('drops managedFields by default and keeps them with transform: null', async () => {
     const src = createFakeListWatch<Obj>();
-    src.upsert({ ...mk('a', 'm'), metadata: { name: 'm', namespace: 'a', managedFields: [{ manager: 'kubectl' }] } });
+    src.upsert({
+      ...mk('a', 'm'),
+      metadata: { name: 'm', namespace: 'a', managedFields: [{ manager: 'kubectl' }] },
+    });
     const stripped = make(src);
     const raw = make(src, { transform: null });
     stripped.start();
@@ -267,31 +287,34 @@ describe('createInformer', () => {
     expect(text).toMatch(/kube_edge_informer_last_activity_timestamp_seconds\{informer="things"\} \d+/);
   });
 
-  it.each([1, 2, 3, 4, 5])('cache equals the source after random changes interleaved with every fault (seed %p)', async (seed) => {
-    const rnd = mulberry32(seed);
-    const src = createFakeListWatch<Obj>();
-    const inf = make(src);
-    inf.start();
-    await inf.waitForSync();
-    const names = Array.from({ length: 12 }, (_, i) => `o${i}`);
-    for (let step = 0; step < 300; step++) {
-      const r = rnd();
-      const name = names[Math.floor(rnd() * names.length)]!;
-      const ns = rnd() < 0.5 ? 'a' : 'b';
-      if (r < 0.45) src.upsert(mk(ns, name, step));
-      else if (r < 0.7) src.remove(`${ns}/${name}`);
-      else if (r < 0.75) src.endWatches();
-      else if (r < 0.8) src.breakWatches();
-      else if (r < 0.84) src.compact();
-      else if (r < 0.88) src.expireWatches();
-      else if (r < 0.92) {
-        src.failLists(1 + Math.floor(rnd() * 3), 503);
-        src.compact();
-        src.breakWatches();
-      } else if (r < 0.95) src.failWatches(1 + Math.floor(rnd() * 2), 500);
-      if (rnd() < 0.3) await new Promise((res) => setTimeout(res, rnd() < 0.5 ? 0 : 3));
-    }
-    await until(() => cacheMatches(inf, src), 10_000);
-    expect(inf.list().length).toBe(src.snapshot().size);
-  });
+  it.each([1, 2, 3, 4, 5])(
+    'cache equals the source after random changes interleaved with every fault (seed %p)',
+    async (seed) => {
+      const rnd = mulberry32(seed);
+      const src = createFakeListWatch<Obj>();
+      const inf = make(src);
+      inf.start();
+      await inf.waitForSync();
+      const names = Array.from({ length: 12 }, (_, i) => `o${i}`);
+      for (let step = 0; step < 300; step++) {
+        const r = rnd();
+        const name = names[Math.floor(rnd() * names.length)]!;
+        const ns = rnd() < 0.5 ? 'a' : 'b';
+        if (r < 0.45) src.upsert(mk(ns, name, step));
+        else if (r < 0.7) src.remove(`${ns}/${name}`);
+        else if (r < 0.75) src.endWatches();
+        else if (r < 0.8) src.breakWatches();
+        else if (r < 0.84) src.compact();
+        else if (r < 0.88) src.expireWatches();
+        else if (r < 0.92) {
+          src.failLists(1 + Math.floor(rnd() * 3), 503);
+          src.compact();
+          src.breakWatches();
+        } else if (r < 0.95) src.failWatches(1 + Math.floor(rnd() * 2), 500);
+        if (rnd() < 0.3) await new Promise((res) => setTimeout(res, rnd() < 0.5 ? 0 : 3));
+      }
+      await until(() => cacheMatches(inf, src), 10_000);
+      expect(inf.list().length).toBe(src.snapshot().size);
+    },
+  );
 });

@@ -79,24 +79,49 @@ interface InformerMetrics {
 
 function informerMetrics(registry: Registry): InformerMetrics {
   // Reuse what another informer registered on the same registry: prom-client refuses duplicates.
-  const get = <M>(name: string, make: () => M): M => (registry.getSingleMetric(name) as M | undefined) ?? make();
+  const get = <M>(name: string, make: () => M): M =>
+    (registry.getSingleMetric(name) as M | undefined) ?? make();
   return {
-    events: get('kube_edge_informer_events_total', () => new Counter({
-      name: 'kube_edge_informer_events_total', help: 'Watch events applied to informer caches, by type.',
-      labelNames: ['informer', 'type'] as const, registers: [registry],
-    })),
-    relists: get('kube_edge_informer_relists_total', () => new Counter({
-      name: 'kube_edge_informer_relists_total', help: 'Full re-lists after the initial list.',
-      labelNames: ['informer'] as const, registers: [registry],
-    })),
-    restarts: get('kube_edge_informer_restarts_total', () => new Counter({
-      name: 'kube_edge_informer_restarts_total', help: 'Failed list or watch attempts followed by a backoff.',
-      labelNames: ['informer'] as const, registers: [registry],
-    })),
-    lastActivity: get('kube_edge_informer_last_activity_timestamp_seconds', () => new Gauge({
-      name: 'kube_edge_informer_last_activity_timestamp_seconds', help: 'Time of the last successful list, watch event or clean watch close.',
-      labelNames: ['informer'] as const, registers: [registry],
-    })),
+    events: get(
+      'kube_edge_informer_events_total',
+      () =>
+        new Counter({
+          name: 'kube_edge_informer_events_total',
+          help: 'Watch events applied to informer caches, by type.',
+          labelNames: ['informer', 'type'] as const,
+          registers: [registry],
+        }),
+    ),
+    relists: get(
+      'kube_edge_informer_relists_total',
+      () =>
+        new Counter({
+          name: 'kube_edge_informer_relists_total',
+          help: 'Full re-lists after the initial list.',
+          labelNames: ['informer'] as const,
+          registers: [registry],
+        }),
+    ),
+    restarts: get(
+      'kube_edge_informer_restarts_total',
+      () =>
+        new Counter({
+          name: 'kube_edge_informer_restarts_total',
+          help: 'Failed list or watch attempts followed by a backoff.',
+          labelNames: ['informer'] as const,
+          registers: [registry],
+        }),
+    ),
+    lastActivity: get(
+      'kube_edge_informer_last_activity_timestamp_seconds',
+      () =>
+        new Gauge({
+          name: 'kube_edge_informer_last_activity_timestamp_seconds',
+          help: 'Time of the last successful list, watch event or clean watch close.',
+          labelNames: ['informer'] as const,
+          registers: [registry],
+        }),
+    ),
   };
 }
 
@@ -201,7 +226,10 @@ export function createInformer<T extends KubeObjectLike>(options: InformerOption
     try {
       return transform(raw);
     } catch (err) {
-      log.error('transform threw, caching the object as received', { key: objectKey(raw), error: String(err) });
+      log.error('transform threw, caching the object as received', {
+        key: objectKey(raw),
+        error: String(err),
+      });
       return raw;
     }
   };
@@ -209,13 +237,19 @@ export function createInformer<T extends KubeObjectLike>(options: InformerOption
   const put = (obj: T): void => {
     const key = objectKey(obj);
     const old = store.get(key);
-    if (old !== undefined && old.metadata?.resourceVersion === obj.metadata?.resourceVersion && obj.metadata?.resourceVersion !== undefined) {
+    if (
+      old !== undefined &&
+      old.metadata?.resourceVersion === obj.metadata?.resourceVersion &&
+      obj.metadata?.resourceVersion !== undefined
+    ) {
       return;
     }
     if (old !== undefined) unindex(key, old);
     store.set(key, obj);
     index(key, obj);
-    emit(old === undefined ? { type: 'ADDED', object: obj } : { type: 'MODIFIED', object: obj, oldObject: old });
+    emit(
+      old === undefined ? { type: 'ADDED', object: obj } : { type: 'MODIFIED', object: obj, oldObject: old },
+    );
   };
   const remove = (obj: T): void => {
     const key = objectKey(obj);
@@ -249,7 +283,12 @@ export function createInformer<T extends KubeObjectLike>(options: InformerOption
     stats.restarts += 1;
     metrics?.restarts.inc({ informer: name });
     const delay = backoff.next();
-    log.warn('informer restarting after failure', { during: reason, error: String(err), delayMs: delay, restarts: stats.restarts });
+    log.warn('informer restarting after failure', {
+      during: reason,
+      error: String(err),
+      delayMs: delay,
+      restarts: stats.restarts,
+    });
     await sleep(clock, delay, abort.signal);
   };
 
@@ -409,7 +448,10 @@ export function createInformer<T extends KubeObjectLike>(options: InformerOption
       const since = stats.lastActivity || startedAt;
       const idle = clock.now() - since;
       if (idle > wedgeTimeoutMs) {
-        return { ok: false, message: `informer ${name}: no successful list or watch activity for ${Math.round(idle / 1000)} s` };
+        return {
+          ok: false,
+          message: `informer ${name}: no successful list or watch activity for ${Math.round(idle / 1000)} s`,
+        };
       }
       return { ok: true };
     },

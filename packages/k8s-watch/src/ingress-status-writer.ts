@@ -41,7 +41,12 @@ export interface IngressStatusWriter {
    * With `cached` (e.g. from an informer), the first comparison uses it and no GET is sent, so an
    * unchanged status costs no request at all; a stale cache only costs a 409 and a re-read.
    */
-  write(namespace: string, name: string, addresses: LoadBalancerIngress[], cached?: IngressLike): Promise<IngressStatusResult>;
+  write(
+    namespace: string,
+    name: string,
+    addresses: LoadBalancerIngress[],
+    cached?: IngressLike,
+  ): Promise<IngressStatusResult>;
 }
 
 /** A canonical, order-insensitive form of a load-balancer ingress list. Pure. */
@@ -58,7 +63,10 @@ export function normaliseLoadBalancerIngress(list: LoadBalancerIngress[] | undef
 }
 
 /** True when two lists name the same addresses, ignoring order. Pure. */
-export function sameLoadBalancerIngress(a: LoadBalancerIngress[] | undefined, b: LoadBalancerIngress[] | undefined): boolean {
+export function sameLoadBalancerIngress(
+  a: LoadBalancerIngress[] | undefined,
+  b: LoadBalancerIngress[] | undefined,
+): boolean {
   return JSON.stringify(normaliseLoadBalancerIngress(a)) === JSON.stringify(normaliseLoadBalancerIngress(b));
 }
 
@@ -89,8 +97,16 @@ export function createIngressStatusWriter(options: IngressStatusWriterOptions): 
           status: { ...ing.status, loadBalancer: { ...ing.status?.loadBalancer, ingress: desired } },
         };
         try {
-          await client.request({ method: 'PUT', path: resourcePath(resource, namespace, name, 'status'), body });
-          log.info('ingress status updated', { namespace, name, addresses: desired.map((d) => d.ip ?? d.hostname) });
+          await client.request({
+            method: 'PUT',
+            path: resourcePath(resource, namespace, name, 'status'),
+            body,
+          });
+          log.info('ingress status updated', {
+            namespace,
+            name,
+            addresses: desired.map((d) => d.ip ?? d.hostname),
+          });
           return 'updated';
         } catch (err) {
           const code = statusCodeOf(err);
@@ -125,7 +141,9 @@ export interface IngressStatusUpdaterOptions {
  * error after trying all of them; `start`/`stop` touch nothing; never called concurrently (the
  * chain serialises). Health turns bad while the last update had failures.
  */
-export function createIngressStatusUpdater(options: IngressStatusUpdaterOptions): Updater<IngressStatusModel> {
+export function createIngressStatusUpdater(
+  options: IngressStatusUpdaterOptions,
+): Updater<IngressStatusModel> {
   const isLeader = options.isLeader ?? (() => true);
   const log = options.logger ?? createNoopLogger();
   let lastError: string | undefined;
@@ -145,11 +163,13 @@ export function createIngressStatusUpdater(options: IngressStatusUpdaterOptions)
           if ((await options.writer.write(ns, name, model.addresses, ing)) === 'updated') updated++;
         } catch (err) {
           failed++;
-          firstError ??= err instanceof Error ? err : new Error('ingress status write failed', { cause: err });
+          firstError ??=
+            err instanceof Error ? err : new Error('ingress status write failed', { cause: err });
           log.warn('cannot update ingress status', { namespace: ns, name, error: String(err) });
         }
       }
-      if (updated > 0 || failed > 0) log.info('ingress status pass', { updated, failed, total: model.ingresses.length });
+      if (updated > 0 || failed > 0)
+        log.info('ingress status pass', { updated, failed, total: model.ingresses.length });
       lastError = failed > 0 ? `${failed} ingress status writes failed` : undefined;
       if (firstError !== undefined) throw firstError;
     },

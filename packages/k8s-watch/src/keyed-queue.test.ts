@@ -33,7 +33,9 @@ describe('createKeyedQueue', () => {
         if (calls === 1) await new Promise<void>((r) => (release = r));
         active--;
       },
-      concurrency: 4, clock, rateLimit: fast,
+      concurrency: 4,
+      clock,
+      rateLimit: fast,
     });
     q.start();
     q.add('k');
@@ -56,7 +58,10 @@ describe('createKeyedQueue', () => {
         times.push(clock.now() - t0);
         if (times.length < 4) throw new Error('transient');
       },
-      baseDelayMs: 100, maxDelayMs: 250, clock, rateLimit: fast,
+      baseDelayMs: 100,
+      maxDelayMs: 250,
+      clock,
+      rateLimit: fast,
     });
     q.start();
     q.add('x');
@@ -76,7 +81,9 @@ describe('createKeyedQueue', () => {
         calls++;
         throw new TerminalError('bad object');
       },
-      baseDelayMs: 10, clock, rateLimit: fast,
+      baseDelayMs: 10,
+      clock,
+      rateLimit: fast,
     });
     q.start();
     q.add('x');
@@ -90,7 +97,12 @@ describe('createKeyedQueue', () => {
     const clock = createFakeClock();
     const t0 = clock.now();
     const times: number[] = [];
-    const q = createKeyedQueue({ handler: async () => void times.push(clock.now() - t0), rateLimit: { qps: 10, burst: 2 }, concurrency: 5, clock });
+    const q = createKeyedQueue({
+      handler: async () => void times.push(clock.now() - t0),
+      rateLimit: { qps: 10, burst: 2 },
+      concurrency: 5,
+      clock,
+    });
     q.start();
     for (const k of ['a', 'b', 'c', 'd', 'e']) q.add(k);
     await clock.advance(1000);
@@ -113,12 +125,15 @@ describe('createKeyedQueue', () => {
     const q2 = createKeyedQueue({
       handler: (k, signal) => {
         seen.push(k);
-        return new Promise<void>((resolve) => signal.addEventListener('abort', () => {
-          aborted = true;
-          resolve();
-        }));
+        return new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve();
+          }),
+        );
       },
-      clock, rateLimit: fast,
+      clock,
+      rateLimit: fast,
     });
     q2.start();
     ['a', 'b'].forEach((k) => q2.add(k));
@@ -130,7 +145,12 @@ describe('createKeyedQueue', () => {
 
   it('refuses a rate limit that could never refill, instead of polling for a token every millisecond', () => {
     const handler = async (): Promise<void> => undefined;
-    for (const rateLimit of [{ qps: 0, burst: 10 }, { qps: -1, burst: 10 }, { qps: Number.NaN, burst: 10 }, { qps: 10, burst: 0 }]) {
+    for (const rateLimit of [
+      { qps: 0, burst: 10 },
+      { qps: -1, burst: 10 },
+      { qps: Number.NaN, burst: 10 },
+      { qps: 10, burst: 0 },
+    ]) {
       expect(() => createKeyedQueue({ handler, rateLimit })).toThrow(ConfigError);
     }
     expect(() => createKeyedQueue({ handler, concurrency: 0 })).toThrow(ConfigError);

@@ -36,7 +36,9 @@ async function endlessLine(chunks: number): Promise<KubeConfig> {
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    clusters: [
+      { name: 'c', server: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, skipTLSVerify: true },
+    ],
     users: [{ name: 'u' }],
     contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
     currentContext: 'x',
@@ -48,7 +50,9 @@ describe('createKubeClient watch', () => {
   it('fails a watch whose line outgrows maxWatchLineBytes instead of buffering without bound', async () => {
     const client = createKubeClient({ kubeConfig: await endlessLine(64), maxWatchLineBytes: 1024 * 1024 });
     const events: unknown[] = [];
-    await expect(client.watch({ path: '/api/v1/pods' }, (e) => events.push(e))).rejects.toThrow(/longer than 1048576 bytes/);
+    await expect(client.watch({ path: '/api/v1/pods' }, (e) => events.push(e))).rejects.toThrow(
+      /longer than 1048576 bytes/,
+    );
     expect(events).toEqual([]);
   });
 });

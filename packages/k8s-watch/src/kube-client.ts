@@ -91,7 +91,11 @@ export interface KubeClientOptions {
   maxWatchLineBytes?: number;
 }
 
-function buildUrl(server: string, path: string, query?: Record<string, string | number | boolean | undefined>): URL {
+function buildUrl(
+  server: string,
+  path: string,
+  query?: Record<string, string | number | boolean | undefined>,
+): URL {
   const url = new URL(server.replace(/\/+$/, '') + path);
   for (const [k, v] of Object.entries(query ?? {})) {
     if (v !== undefined) url.searchParams.set(k, String(v));
@@ -187,7 +191,13 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
             const status = res.statusCode ?? 0;
             if (status < 200 || status >= 300) {
               const st = parseStatus(body);
-              reject(new KubeApiError(st.message ?? `HTTP ${status} from ${method} ${req.path}`, status, st.reason));
+              reject(
+                new KubeApiError(
+                  st.message ?? `HTTP ${status} from ${method} ${req.path}`,
+                  status,
+                  st.reason,
+                ),
+              );
               return;
             }
             try {
@@ -235,7 +245,9 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
             res.on('error', (e) => finish(e));
             res.on('end', () => {
               const st = parseStatus(Buffer.concat(chunks).toString('utf8'));
-              finish(new KubeApiError(st.message ?? `HTTP ${status} from watch ${req.path}`, status, st.reason));
+              finish(
+                new KubeApiError(st.message ?? `HTTP ${status} from watch ${req.path}`, status, st.reason),
+              );
             });
             return;
           }

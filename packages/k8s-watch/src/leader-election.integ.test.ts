@@ -30,8 +30,15 @@ describe('leader election on a Lease', () => {
   const electors: LeaderElector[] = [];
   const make = (identity: string, name: string, extra: Partial<LeaderElectorOptions> = {}): LeaderElector => {
     const e = createLeaderElector({
-      client, namespace: 'default', name, identity,
-      leaseDurationMs: LEASE_MS, renewDeadlineMs: RENEW_MS, retryPeriodMs: RETRY_MS, jitter: JITTER, ...extra,
+      client,
+      namespace: 'default',
+      name,
+      identity,
+      leaseDurationMs: LEASE_MS,
+      renewDeadlineMs: RENEW_MS,
+      retryPeriodMs: RETRY_MS,
+      jitter: JITTER,
+      ...extra,
     });
     electors.push(e);
     return e;
@@ -65,8 +72,9 @@ describe('leader election on a Lease', () => {
     expect(both).toBe(false);
     expect([a.isLeader(), b.isLeader()].filter(Boolean)).toHaveLength(1);
     const leader = a.isLeader() ? 'a' : 'b';
-    const lease = server.store.get<KubeObject & { spec: { holderIdentity: string; leaseDurationSeconds: number } }>(
-      'coordination.k8s.io/v1', 'Lease', 'default', name);
+    const lease = server.store.get<
+      KubeObject & { spec: { holderIdentity: string; leaseDurationSeconds: number } }
+    >('coordination.k8s.io/v1', 'Lease', 'default', name);
     expect(lease?.spec.holderIdentity).toBe(leader);
     expect(lease?.spec.leaseDurationSeconds).toBe(1);
     expect(a.leader()).toBe(leader);
@@ -98,7 +106,12 @@ describe('leader election on a Lease', () => {
     b.start();
     await new Promise((r) => setTimeout(r, 3 * RETRY_MS));
     await a.stop();
-    const holder = server.store.get<KubeObject & { spec: { holderIdentity?: string } }>('coordination.k8s.io/v1', 'Lease', 'default', name);
+    const holder = server.store.get<KubeObject & { spec: { holderIdentity?: string } }>(
+      'coordination.k8s.io/v1',
+      'Lease',
+      'default',
+      name,
+    );
     expect(['', 'b']).toContain(holder?.spec.holderIdentity ?? '');
     const took = await until(() => b.isLeader(), 3000);
     expect(took).toBeLessThanOrEqual(RETRY_MS * (1 + JITTER) + SLACK_MS);
@@ -148,8 +161,26 @@ describe('leader election on a Lease', () => {
   });
 
   it('rejects inconsistent timings with a ConfigError', () => {
-    expect(() => createLeaderElector({ client, namespace: 'default', name: 'x', identity: 'a', leaseDurationMs: 1000, renewDeadlineMs: 1000 })).toThrow(ConfigError);
-    expect(() => createLeaderElector({ client, namespace: 'default', name: 'x', identity: 'a', renewDeadlineMs: 1000, retryPeriodMs: 1000 })).toThrow(ConfigError);
+    expect(() =>
+      createLeaderElector({
+        client,
+        namespace: 'default',
+        name: 'x',
+        identity: 'a',
+        leaseDurationMs: 1000,
+        renewDeadlineMs: 1000,
+      }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      createLeaderElector({
+        client,
+        namespace: 'default',
+        name: 'x',
+        identity: 'a',
+        renewDeadlineMs: 1000,
+        retryPeriodMs: 1000,
+      }),
+    ).toThrow(ConfigError);
   });
 
   it('formats MicroTime with microseconds', () => {

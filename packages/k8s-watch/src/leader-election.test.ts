@@ -45,8 +45,15 @@ describe('createLeaderElector renew deadline (fake clock)', () => {
     const api = fakeLeaseApi(clock);
     let stoppedAt: number | undefined;
     const e = createLeaderElector({
-      client: api.client, namespace: 'default', name: 'l', identity: 'a', clock, random: () => 0,
-      leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000,
+      client: api.client,
+      namespace: 'default',
+      name: 'l',
+      identity: 'a',
+      clock,
+      random: () => 0,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
       onStoppedLeading: () => void (stoppedAt = clock.now()),
     });
     e.start();
@@ -72,8 +79,15 @@ describe('createLeaderElector renew deadline (fake clock)', () => {
     const clock = createFakeClock();
     const api = fakeLeaseApi(clock);
     const e = createLeaderElector({
-      client: api.client, namespace: 'default', name: 'l', identity: 'a', clock, random: () => 0,
-      leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000,
+      client: api.client,
+      namespace: 'default',
+      name: 'l',
+      identity: 'a',
+      clock,
+      random: () => 0,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
     });
     e.start();
     await clock.advance(0);
@@ -92,8 +106,15 @@ describe('createLeaderElector renew deadline (fake clock)', () => {
     const api = fakeLeaseApi(clock);
     const seen: boolean[] = [];
     const e: ReturnType<typeof createLeaderElector> = createLeaderElector({
-      client: api.client, namespace: 'default', name: 'l', identity: 'a', clock, random: () => 0,
-      leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000,
+      client: api.client,
+      namespace: 'default',
+      name: 'l',
+      identity: 'a',
+      clock,
+      random: () => 0,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
       onStartedLeading: () => void seen.push(e.isLeader()),
     });
     e.start();
@@ -107,4 +128,3 @@ describe('createLeaderElector renew deadline (fake clock)', () => {
     await e.stop({ release: false });
   });
 });
-

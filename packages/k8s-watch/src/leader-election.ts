@@ -84,10 +84,14 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
   const retryPeriodMs = options.retryPeriodMs ?? 2_000;
   const jitter = options.jitter ?? 0.2;
   if (!(renewDeadlineMs < leaseDurationMs)) {
-    throw new ConfigError('renew deadline must be shorter than lease duration', { key: 'leader-elect-renew-deadline' });
+    throw new ConfigError('renew deadline must be shorter than lease duration', {
+      key: 'leader-elect-renew-deadline',
+    });
   }
   if (!(retryPeriodMs < renewDeadlineMs)) {
-    throw new ConfigError('retry period must be shorter than renew deadline', { key: 'leader-elect-retry-period' });
+    throw new ConfigError('retry period must be shorter than renew deadline', {
+      key: 'leader-elect-retry-period',
+    });
   }
   const { client, namespace, name, identity } = options;
   const clock = options.clock ?? createSystemClock();
@@ -128,7 +132,10 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
   };
 
   /** One attempt: 'ok' when we hold the lease now, 'held' when another valid holder has it, 'error' otherwise. */
-  const tryAcquireOrRenew = async (timeoutMs: number, signal: AbortSignal): Promise<'ok' | 'held' | 'error'> => {
+  const tryAcquireOrRenew = async (
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<'ok' | 'held' | 'error'> => {
     const now = clock.now();
     let lease: Lease | undefined;
     try {
@@ -141,10 +148,19 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
     }
     const durationS = Math.ceil(leaseDurationMs / 1000);
     if (lease === undefined) {
-      const spec: LeaseSpec = { holderIdentity: identity, leaseDurationSeconds: durationS, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 };
+      const spec: LeaseSpec = {
+        holderIdentity: identity,
+        leaseDurationSeconds: durationS,
+        acquireTime: microTime(now),
+        renewTime: microTime(now),
+        leaseTransitions: 0,
+      };
       try {
         lastLease = await client.request<Lease>({
-          method: 'POST', path: collection, timeoutMs, signal,
+          method: 'POST',
+          path: collection,
+          timeoutMs,
+          signal,
           body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec },
         });
         observe(lastLease.spec, now);
@@ -168,7 +184,13 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
     };
     try {
-      lastLease = await client.request<Lease>({ method: 'PUT', path, timeoutMs, signal, body: { ...lease, spec: next } });
+      lastLease = await client.request<Lease>({
+        method: 'PUT',
+        path,
+        timeoutMs,
+        signal,
+        body: { ...lease, spec: next },
+      });
       observe(lastLease.spec, now);
       return 'ok';
     } catch (err) {
@@ -207,11 +229,18 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       // the lease can expire for the other replicas.
       while (!stopped) {
         // Wake at the deadline at the latest, so onStoppedLeading is not a retry period late.
-        await sleep(clock, Math.min(retryPeriodMs, Math.max(0, lastRenew + renewDeadlineMs - clock.now())), abort.signal);
+        await sleep(
+          clock,
+          Math.min(retryPeriodMs, Math.max(0, lastRenew + renewDeadlineMs - clock.now())),
+          abort.signal,
+        );
         if (stopped) break;
         const attemptAt = clock.now();
         const remaining = lastRenew + renewDeadlineMs - attemptAt;
-        const r = remaining <= 0 ? 'error' : await withDeadline(remaining, (signal) => tryAcquireOrRenew(remaining, signal));
+        const r =
+          remaining <= 0
+            ? 'error'
+            : await withDeadline(remaining, (signal) => tryAcquireOrRenew(remaining, signal));
         if (stopped) break;
         if (r === 'ok') {
           lastRenew = attemptAt;
@@ -219,7 +248,9 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
         }
         if (r === 'held' || clock.now() - lastRenew >= renewDeadlineMs) {
           holds = false;
-          log.warn('lost leadership', { reason: r === 'held' ? 'taken by another holder' : 'renew deadline passed' });
+          log.warn('lost leadership', {
+            reason: r === 'held' ? 'taken by another holder' : 'renew deadline passed',
+          });
           break;
         }
       }
@@ -272,8 +303,19 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
           const cur = await client.request<Lease>({ path, timeoutMs: renewDeadlineMs });
           if (cur.spec?.holderIdentity === identity) {
             await client.request<Lease>({
-              method: 'PUT', path, timeoutMs: renewDeadlineMs,
-              body: { ...cur, spec: { ...cur.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now), acquireTime: microTime(now) } },
+              method: 'PUT',
+              path,
+              timeoutMs: renewDeadlineMs,
+              body: {
+                ...cur,
+                spec: {
+                  ...cur.spec,
+                  holderIdentity: '',
+                  leaseDurationSeconds: 1,
+                  renewTime: microTime(now),
+                  acquireTime: microTime(now),
+                },
+              },
             });
             log.info('released lease');
           }

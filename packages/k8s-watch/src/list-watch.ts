@@ -52,7 +52,9 @@ interface ListBody<T> {
  * makeInformer puts them on the watch only). Listed items get `apiVersion`/`kind` filled in, since
  * the server omits them inside lists. Stateless; safe to call concurrently.
  */
-export function createApiListWatch<T extends KubeObjectLike>(options: ApiListWatchOptions): ListWatchSource<T> {
+export function createApiListWatch<T extends KubeObjectLike>(
+  options: ApiListWatchOptions,
+): ListWatchSource<T> {
   const { client, resource } = options;
   const path = resourcePath(resource, options.namespace);
   const selectors = {

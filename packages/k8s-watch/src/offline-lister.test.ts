@@ -27,11 +27,17 @@ items:
   kind: ConfigMap
   metadata: {name: c, namespace: y}
 `);
-    expect(objs.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual(['Service/a', 'Service/b', 'ConfigMap/c']);
+    expect(objs.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
+      'Service/a',
+      'Service/b',
+      'ConfigMap/c',
+    ]);
   });
 
   it('reads JSON', () => {
-    expect(parseManifests('{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}')[0]?.metadata?.name).toBe('n1');
+    expect(
+      parseManifests('{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}')[0]?.metadata?.name,
+    ).toBe('n1');
   });
 
   it('throws naming the source on a syntax error', () => {
@@ -44,7 +50,9 @@ describe('loadManifests and createStaticLister', () => {
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'k8s-watch-offline-'));
     await fs.mkdir(path.join(dir, 'sub'));
-    await fs.writeFile(path.join(dir, 'a.yaml'), `apiVersion: networking.k8s.io/v1
+    await fs.writeFile(
+      path.join(dir, 'a.yaml'),
+      `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
   name: web
@@ -56,10 +64,17 @@ spec:
 apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: shop}
-`);
-    await fs.writeFile(path.join(dir, 'sub', 'b.json'), JSON.stringify({
-      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'api' }, spec: { tls: [{ secretName: 'api-tls' }] },
-    }));
+`,
+    );
+    await fs.writeFile(
+      path.join(dir, 'sub', 'b.json'),
+      JSON.stringify({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'api' },
+        spec: { tls: [{ secretName: 'api-tls' }] },
+      }),
+    );
     await fs.writeFile(path.join(dir, 'notes.txt'), 'not a manifest');
   });
   afterAll(async () => {
@@ -68,18 +83,28 @@ metadata: {name: web, namespace: shop}
 
   it('loads every manifest file under a directory recursively, ignoring other files', async () => {
     const objs = await loadManifests(dir);
-    expect(objs.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual(['Ingress/web', 'Service/web', 'Ingress/api']);
+    expect(objs.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
+      'Ingress/web',
+      'Service/web',
+      'Ingress/api',
+    ]);
   });
 
   it('offers the Lister interface: get, list by namespace, custom index, synced, silent onChange', async () => {
     const objs = await loadManifests([path.join(dir, 'a.yaml'), path.join(dir, 'sub')]);
     const ingresses = createStaticLister<Ing>(objs, {
-      kind: 'Ingress', defaultNamespace: 'default',
+      kind: 'Ingress',
+      defaultNamespace: 'default',
       indexers: { secret: (o) => (o.spec?.tls ?? []).map((t) => t.secretName) },
     });
     ingresses.start();
     expect(ingresses.hasSynced()).toBe(true);
-    expect(ingresses.list().map((o) => o.metadata?.name).sort()).toEqual(['api', 'web']);
+    expect(
+      ingresses
+        .list()
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['api', 'web']);
     expect(ingresses.get('api', 'default')?.kind).toBe('Ingress');
     expect(ingresses.list('shop').map((o) => o.metadata?.name)).toEqual(['web']);
     expect(ingresses.byIndex('secret', 'web-tls').map((o) => o.metadata?.name)).toEqual(['web']);

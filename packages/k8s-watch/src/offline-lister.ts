@@ -74,9 +74,15 @@ export interface StaticListerOptions<T> {
  * A {@link Lister} over a fixed set of objects (from {@link loadManifests}), for offline
  * `render`/`plan`. Synced from the start; `onChange` never fires. Later objects with the same key win.
  */
-export function createStaticLister<T extends KubeObjectLike>(objects: KubeObjectLike[], options: StaticListerOptions<T> = {}): Lister<T> {
+export function createStaticLister<T extends KubeObjectLike>(
+  objects: KubeObjectLike[],
+  options: StaticListerOptions<T> = {},
+): Lister<T> {
   const transform = options.transform === undefined ? stripManagedFields : options.transform;
-  const indexers: Record<string, IndexFunc<T>> = { ...options.indexers, [NAMESPACE_INDEX]: (o) => [o.metadata?.namespace ?? ''] };
+  const indexers: Record<string, IndexFunc<T>> = {
+    ...options.indexers,
+    [NAMESPACE_INDEX]: (o) => [o.metadata?.namespace ?? ''],
+  };
   const store = new Map<string, T>();
   for (const raw of objects) {
     if (options.kind !== undefined && raw.kind !== options.kind) continue;
@@ -105,7 +111,8 @@ export function createStaticLister<T extends KubeObjectLike>(objects: KubeObject
     start: () => undefined,
     hasSynced: () => true,
     get: (name, namespace) => store.get(keyOf(name, namespace)),
-    list: (namespace) => (namespace === undefined ? [...store.values()] : lister.byIndex(NAMESPACE_INDEX, namespace)),
+    list: (namespace) =>
+      namespace === undefined ? [...store.values()] : lister.byIndex(NAMESPACE_INDEX, namespace),
     byIndex(indexName, value) {
       const m = indexes.get(indexName);
       if (m === undefined) throw new Error(`unknown index ${indexName}`);

@@ -8,7 +8,11 @@ import { allowPlainHttp } from './kube-client.js';
  * typed generated clients (`CoreV1Api`, `NetworkingV1Api`, ...). Pure apart from reading the
  * kubeconfig; throws when it has no current cluster.
  */
-export function makeApiClient<T extends ApiType>(kubeConfig: KubeConfig, apiClass: ApiConstructor<T>, userAgent: string): T {
+export function makeApiClient<T extends ApiType>(
+  kubeConfig: KubeConfig,
+  apiClass: ApiConstructor<T>,
+  userAgent: string,
+): T {
   const kc = allowPlainHttp(kubeConfig);
   const cluster = kc.getCurrentCluster();
   if (cluster === null) throw new Error('kubeconfig has no current cluster');

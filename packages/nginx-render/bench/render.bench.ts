@@ -5,7 +5,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { createNginxProcess, nginxPaths, renderNginxConfig, testNginxConfigFile } from '@kube-edge/nginx-render';
+import {
+  createNginxProcess,
+  nginxPaths,
+  renderNginxConfig,
+  testNginxConfigFile,
+} from '@kube-edge/nginx-render';
 import { feedModel } from '../test/models.ts';
 
 const RUNS = 9;
@@ -45,7 +50,9 @@ const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
 async function main(): Promise<void> {
   // nginx -v writes to stderr.
   const versionLine = execFileSync('sh', ['-c', '/usr/sbin/nginx -v 2>&1'], { encoding: 'utf8' }).trim();
-  console.log(`machine: ${cpus().length} cores (nproc ${execFileSync('nproc', { encoding: 'utf8' }).trim()}), node ${process.version}, ${versionLine}, ${new Date().toISOString()}`);
+  console.log(
+    `machine: ${cpus().length} cores (nproc ${execFileSync('nproc', { encoding: 'utf8' }).trim()}), node ${process.version}, ${versionLine}, ${new Date().toISOString()}`,
+  );
 
   // Render: warm up, then medians. Model building is outside the timing (P1 measures render).
   const render: Record<number, number> = {};
@@ -59,19 +66,44 @@ async function main(): Promise<void> {
       runs.push(timeMs(() => (bytes = renderNginxConfig(model).length)));
     }
     render[n] = median(runs);
-    console.log(`render ${n} servers: median ${fmt(render[n])}, min ${fmt(Math.min(...runs))} (${(bytes / 1e6).toFixed(2)} MB, runs ${runs.map((r) => r.toFixed(0)).join(' ')})`);
+    console.log(
+      `render ${n} servers: median ${fmt(render[n])}, min ${fmt(Math.min(...runs))} (${(bytes / 1e6).toFixed(2)} MB, runs ${runs.map((r) => r.toFixed(0)).join(' ')})`,
+    );
   }
-  console.log(`render 10k / 1k ratio: ${(render[10000]! / render[1000]!).toFixed(2)} (linear is ~10, target <= 12)`);
+  console.log(
+    `render 10k / 1k ratio: ${(render[10000]! / render[1000]!).toFixed(2)} (linear is ~10, target <= 12)`,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'kube-edge-nginx-bench-'));
   try {
     const tlsDir = join(dir, 'tls');
     execFileSync('mkdir', ['-p', tlsDir]);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(tlsDir, 'default.key'), '-out', join(tlsDir, 'default.crt'), '-days', '2', '-subj', '/CN=bench'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(tlsDir, 'default.key'),
+        '-out',
+        join(tlsDir, 'default.crt'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=bench',
+      ],
+      { stdio: 'ignore' },
+    );
     const workDir = join(dir, 'work');
     const paths = nginxPaths(workDir);
     const ports = { http: await freePort(), https: await freePort(), health: await freePort() };
-    const conf = (marker: string): string => renderNginxConfig(feedModel({ servers: 1000, workDir, tlsDir, ports, marker }));
+    const conf = (marker: string): string =>
+      renderNginxConfig(feedModel({ servers: 1000, workDir, tlsDir, ports, marker }));
 
     const testPath = join(dir, 'test.conf');
     writeFileSync(testPath, conf('t'));
@@ -84,7 +116,9 @@ async function main(): Promise<void> {
         }),
       );
     }
-    console.log(`nginx -t 1k servers: median ${fmt(median(testRuns))} (runs ${testRuns.map((r) => r.toFixed(0)).join(' ')})`);
+    console.log(
+      `nginx -t 1k servers: median ${fmt(median(testRuns))} (runs ${testRuns.map((r) => r.toFixed(0)).join(' ')})`,
+    );
 
     const nginx = createNginxProcess({ workDir, minReloadIntervalMs: 3_600_000, reloadTimeoutMs: 60_000 });
     const startMs = await timeMsAsync(() => nginx.start(conf('start')));
@@ -100,7 +134,9 @@ async function main(): Promise<void> {
         reloadRuns.push(await timeMsAsync(() => nginx.flush()));
       }
       console.log(`apply 1k servers (write + nginx -t + rename): median ${fmt(median(applyRuns))}`);
-      console.log(`reload 1k servers (SIGHUP until workers replaced): median ${fmt(median(reloadRuns))} (runs ${reloadRuns.map((r) => r.toFixed(0)).join(' ')})`);
+      console.log(
+        `reload 1k servers (SIGHUP until workers replaced): median ${fmt(median(reloadRuns))} (runs ${reloadRuns.map((r) => r.toFixed(0)).join(' ')})`,
+      );
     } finally {
       await nginx.stop();
     }

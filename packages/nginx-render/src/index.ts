@@ -1,7 +1,13 @@
 /** Injection-proof nginx.conf model, validation and renderer, and an nginx process manager that reloads safely. */
 export type * from './model.js';
 export * from './validate.js';
-export { validateConfig, assertValidConfig, NginxModelError, MAX_TOKEN_LENGTH, type ValidationIssue } from './validate-config.js';
+export {
+  validateConfig,
+  assertValidConfig,
+  NginxModelError,
+  MAX_TOKEN_LENGTH,
+  type ValidationIssue,
+} from './validate-config.js';
 export { renderNginxConfig } from './render.js';
 export { quoteArg, exprText, DOLLAR_VARIABLE } from './quote.js';
 export { parseNginxConfig, NginxSyntaxError, type NginxDirective } from './lexer.js';

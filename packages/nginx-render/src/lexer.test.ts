@@ -24,7 +24,10 @@ describe('parseNginxConfig', () => {
   });
 
   it('splits an if condition like nginx: a quote may be followed by )', () => {
-    expect(parseNginxConfig('if ($a != "b") { return 403; }')[0]).toMatchObject({ name: 'if', args: ['($a', '!=', 'b', ')'] });
+    expect(parseNginxConfig('if ($a != "b") { return 403; }')[0]).toMatchObject({
+      name: 'if',
+      args: ['($a', '!=', 'b', ')'],
+    });
   });
 
   it.each([
@@ -41,13 +44,29 @@ describe('parseNginxConfig', () => {
 });
 
 describe('quoteArg', () => {
-  it.each(['plain', '', 'a b', 'a;b', 'a{b}', 'a#b', '#a', '"', '\\', '\\n', "it's", '$x', '${x}', 'a\tb', 'new\nline', '日本', '}', ')'])(
-    'round-trips %j through the lexer as one argument',
-    (value) => {
-      const [d] = parseNginxConfig(`x ${quoteArg(value)};`);
-      expect(d!.args).toEqual([value]);
-    },
-  );
+  it.each([
+    'plain',
+    '',
+    'a b',
+    'a;b',
+    'a{b}',
+    'a#b',
+    '#a',
+    '"',
+    '\\',
+    '\\n',
+    "it's",
+    '$x',
+    '${x}',
+    'a\tb',
+    'new\nline',
+    '日本',
+    '}',
+    ')',
+  ])('round-trips %j through the lexer as one argument', (value) => {
+    const [d] = parseNginxConfig(`x ${quoteArg(value)};`);
+    expect(d!.args).toEqual([value]);
+  });
 
   it('leaves safe words bare and quotes the rest', () => {
     expect(quoteArg('/foo/bar')).toBe('/foo/bar');

@@ -54,7 +54,8 @@ export function parseNginxConfig(text: string): NginxDirective[] {
     let start = 0;
     for (;;) {
       if (pos >= text.length) {
-        if (words.length > 0 || !lastSpace) throw new NginxSyntaxError('unexpected end of file, expecting ";" or "}"', line);
+        if (words.length > 0 || !lastSpace)
+          throw new NginxSyntaxError('unexpected end of file, expecting ";" or "}"', line);
         return { words, stop: 'eof' };
       }
       const ch = text[pos++]!;

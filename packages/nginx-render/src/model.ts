@@ -37,7 +37,10 @@ export interface MainSettings {
   /** `worker_rlimit_nofile`. */
   readonly workerRlimitNofile?: number;
   /** `error_log stderr <level>` (or a file). The process manager also passes `-e` for start-up errors. */
-  readonly errorLog?: { /** `stderr` or an absolute file path. */ readonly target: string; readonly level: LogLevel };
+  readonly errorLog?: {
+    /** `stderr` or an absolute file path. */ readonly target: string;
+    readonly level: LogLevel;
+  };
   /** `load_module <file>` lines, in the order given. */
   readonly loadModules?: readonly string[];
 }

@@ -21,7 +21,9 @@ async function fakeBinary(script: string): Promise<{ binary: string; workDir: st
 
 describe('testNginxConfigFile', () => {
   it('reports a config nginx -t refuses as not ok, with its output', async () => {
-    const { binary, workDir } = await fakeBinary('echo "nginx: [emerg] unknown directive \\"foo\\"" >&2; exit 1');
+    const { binary, workDir } = await fakeBinary(
+      'echo "nginx: [emerg] unknown directive \\"foo\\"" >&2; exit 1',
+    );
     const paths = nginxPaths(workDir);
     const r = await testNginxConfigFile({ binary, paths, confPath: paths.confPath });
     expect(r).toEqual({ ok: false, output: 'nginx: [emerg] unknown directive "foo"' });
@@ -30,7 +32,9 @@ describe('testNginxConfigFile', () => {
   it('rejects with a TransientError, not a refusal, when nginx -t is killed before it gives a verdict', async () => {
     const { binary, workDir } = await fakeBinary('exec sleep 30');
     const paths = nginxPaths(workDir);
-    const err = await testNginxConfigFile({ binary, paths, confPath: paths.confPath, timeoutMs: 200 }).catch((e: unknown) => e);
+    const err = await testNginxConfigFile({ binary, paths, confPath: paths.confPath, timeoutMs: 200 }).catch(
+      (e: unknown) => e,
+    );
     // A slow or killed test says nothing about the config: calling it invalid would make the
     // controller treat a good config as a permanent (terminal) failure.
     expect(err).toBeInstanceOf(TransientError);

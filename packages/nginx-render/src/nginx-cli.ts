@@ -43,7 +43,16 @@ export async function ensureNginxDirs(paths: NginxPaths): Promise<void> {
  * rendered config never carries process concerns. Pure.
  */
 export function nginxArgs(paths: NginxPaths, confPath: string = paths.confPath): string[] {
-  return ['-p', `${paths.workDir}/`, '-e', paths.errorLogPath, '-c', confPath, '-g', `daemon off; pid ${paths.pidPath};`];
+  return [
+    '-p',
+    `${paths.workDir}/`,
+    '-e',
+    paths.errorLogPath,
+    '-c',
+    confPath,
+    '-g',
+    `daemon off; pid ${paths.pidPath};`,
+  ];
 }
 
 /** The outcome of `nginx -t`. */
@@ -59,7 +68,12 @@ export interface NginxTestResult {
  * Rejects with a TerminalError when the binary cannot be run at all, and with a TransientError
  * when `nginx -t` was killed (e.g. after `timeoutMs`, default 120000) before giving a verdict.
  */
-export async function testNginxConfigFile(options: { binary?: string; paths: NginxPaths; confPath: string; timeoutMs?: number }): Promise<NginxTestResult> {
+export async function testNginxConfigFile(options: {
+  binary?: string;
+  paths: NginxPaths;
+  confPath: string;
+  timeoutMs?: number;
+}): Promise<NginxTestResult> {
   await ensureNginxDirs(options.paths);
   return new Promise((resolve, reject) => {
     execFile(

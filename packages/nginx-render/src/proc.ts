@@ -47,7 +47,9 @@ export async function listNginxChildren(masterPid: number): Promise<WorkerInfo[]
   const out: WorkerInfo[] = [];
   for (const pid of pids) {
     try {
-      const title = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0+$/, '').replaceAll('\0', ' ');
+      const title = (await readFile(`/proc/${pid}/cmdline`, 'utf8'))
+        .replace(/\0+$/, '')
+        .replaceAll('\0', ' ');
       out.push({ pid, title });
     } catch {
       // Gone.
@@ -58,5 +60,7 @@ export async function listNginxChildren(masterPid: number): Promise<WorkerInfo[]
 
 /** The pids of workers that are serving (not the ones draining after a reload). */
 export function activeWorkerPids(children: readonly WorkerInfo[]): number[] {
-  return children.filter((c) => c.title.startsWith('nginx: worker process') && !c.title.includes('shutting down')).map((c) => c.pid);
+  return children
+    .filter((c) => c.title.startsWith('nginx: worker process') && !c.title.includes('shutting down'))
+    .map((c) => c.pid);
 }

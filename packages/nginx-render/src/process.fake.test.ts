@@ -16,7 +16,7 @@ pidfile=$(printf '%s' "$8" | sed -n 's/.*pid \\(.*\\);/\\1/p')
 ${ignore.map((s) => `trap '' ${s}`).join('\n')}
 (exec -a "nginx: worker process" sleep 1000) &
 worker=$!
-${ignore.includes('TERM') ? '' : 'trap \'kill $worker; exit 0\' TERM'}
+${ignore.includes('TERM') ? '' : "trap 'kill $worker; exit 0' TERM"}
 echo $$ > "$pidfile"
 while true; do wait; done
 `;
@@ -39,7 +39,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function startFake(ignore: string[], options: { stopTimeoutMs?: number; reloadTimeoutMs?: number } = {}): Promise<{ nginx: NginxProcess; registry: Registry; workers: number[]; dir: TempDir }> {
+async function startFake(
+  ignore: string[],
+  options: { stopTimeoutMs?: number; reloadTimeoutMs?: number } = {},
+): Promise<{ nginx: NginxProcess; registry: Registry; workers: number[]; dir: TempDir }> {
   const dir = await tempDir('nginx-fake');
   const binary = join(dir.path, 'fake-nginx');
   await writeFile(binary, fakeNginx(ignore));
@@ -94,7 +97,9 @@ describe('createNginxProcess escalation and timeouts (fake nginx)', () => {
     const err = await nginx.apply('# second').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect((err as TransientError).code).toBe('NGINX_RELOAD_TIMEOUT');
-    const failures = (await registry.getMetricsAsJSON()).find((m) => m.name === 'nginx_reload_failures_total');
+    const failures = (await registry.getMetricsAsJSON()).find(
+      (m) => m.name === 'nginx_reload_failures_total',
+    );
     expect(failures?.values[0]?.value).toBe(1);
     // The change is live on disk and not lost: the same bytes are now "unchanged".
     expect(await nginx.apply('# second')).toEqual({ changed: false, reloaded: false });

@@ -1,10 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
-import { freePort, httpRequest, startEchoServer, tempDir, type EchoServer, type TempDir } from '@kube-edge/testkit';
+import {
+  freePort,
+  httpRequest,
+  startEchoServer,
+  tempDir,
+  type EchoServer,
+  type TempDir,
+} from '@kube-edge/testkit';
 import type { Location, NginxConfig } from './model.js';
 import { renderNginxConfig } from './render.js';
-import { createNginxProcess, NginxConfigTestError, type NginxProcess, type NginxProcessOptions } from './process.js';
+import {
+  createNginxProcess,
+  NginxConfigTestError,
+  type NginxProcess,
+  type NginxProcessOptions,
+} from './process.js';
 
 interface Harness {
   nginx: NginxProcess;
@@ -42,13 +54,21 @@ afterEach(async () => {
   }
 });
 
-async function harness(options: Partial<NginxProcessOptions> | ((statusPort: number) => Partial<NginxProcessOptions>) = {}): Promise<Harness> {
+async function harness(
+  options: Partial<NginxProcessOptions> | ((statusPort: number) => Partial<NginxProcessOptions>) = {},
+): Promise<Harness> {
   const work = await tempDir('nginx-proc');
   const registry = new Registry();
   const port = await freePort();
   const statusPort = await freePort();
   const extra = typeof options === 'function' ? options(statusPort) : options;
-  const nginx = createNginxProcess({ workDir: work.path, registry, stopTimeoutMs: 5000, reloadTimeoutMs: 10_000, ...extra });
+  const nginx = createNginxProcess({
+    workDir: work.path,
+    registry,
+    stopTimeoutMs: 5000,
+    reloadTimeoutMs: 10_000,
+    ...extra,
+  });
   const conf = (extra: Location[] = [], marker = 'v1'): string => {
     const model: NginxConfig = {
       main: { workerProcesses: 1, errorLog: { target: 'stderr', level: 'warn' } },
@@ -63,7 +83,14 @@ async function harness(options: Partial<NginxProcessOptions> | ((statusPort: num
             {
               match: 'prefix',
               path: '/',
-              proxy: { httpVersion: '1.1', setHeaders: [{ name: 'Connection', value: '' }, { name: 'X-Marker', value: marker }, { name: 'X-Literal', value: 'cost $5 "q" ;{}#' }] },
+              proxy: {
+                httpVersion: '1.1',
+                setHeaders: [
+                  { name: 'Connection', value: '' },
+                  { name: 'X-Marker', value: marker },
+                  { name: 'X-Literal', value: 'cost $5 "q" ;{}#' },
+                ],
+              },
               action: { kind: 'proxy', upstream: 'echo' },
             },
             ...extra,
@@ -126,7 +153,9 @@ describe('createNginxProcess with real nginx', () => {
     await h.nginx.start(h.conf());
     const before = await h.nginx.workerPids();
     const hashBefore = h.nginx.configHash();
-    const result = await h.nginx.apply(h.conf([{ match: 'exact', path: '/new', action: { kind: 'return', status: 201, body: 'new' } }], 'v2'));
+    const result = await h.nginx.apply(
+      h.conf([{ match: 'exact', path: '/new', action: { kind: 'return', status: 201, body: 'new' } }], 'v2'),
+    );
     expect(result).toEqual({ changed: true, reloaded: true });
     const after = await h.nginx.workerPids();
     expect(after.length).toBeGreaterThan(0);
@@ -136,7 +165,9 @@ describe('createNginxProcess with real nginx', () => {
     expect(h.nginx.configHash()).not.toBe(hashBefore);
     expect(await metric(h.registry, 'nginx_reloads_total')).toBe(1);
     const info = (await h.registry.getMetricsAsJSON()).find((m) => m.name === 'nginx_config_hash_info');
-    expect(info?.values).toEqual([expect.objectContaining({ labels: { hash: h.nginx.configHash() }, value: 1 })]);
+    expect(info?.values).toEqual([
+      expect.objectContaining({ labels: { hash: h.nginx.configHash() }, value: 1 }),
+    ]);
   });
 
   it('refuses an invalid config with nginx message; the live file and traffic stay on the old config', async () => {
@@ -177,7 +208,9 @@ describe('createNginxProcess with real nginx', () => {
     const loops = [worker(), worker(), worker(), worker()];
     for (let v = 2; v <= 6; v++) {
       await new Promise((r) => setTimeout(r, 100));
-      const result = await h.nginx.apply(h.conf([{ match: 'exact', path: `/v${v}`, action: { kind: 'return', status: 200 } }], `v${v}`));
+      const result = await h.nginx.apply(
+        h.conf([{ match: 'exact', path: `/v${v}`, action: { kind: 'return', status: 200 } }], `v${v}`),
+      );
       expect(result.reloaded).toBe(true);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -196,7 +229,8 @@ describe('createNginxProcess with real nginx', () => {
     expect(await h.nginx.apply(h.conf([], 'c'))).toEqual({ changed: true, reloaded: false });
     expect((await get(h)).json<{ headers: Record<string, string> }>().headers['x-marker']).toBe('a');
     const deadline = Date.now() + 8000;
-    while ((await metric(h.registry, 'nginx_reloads_total')) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await metric(h.registry, 'nginx_reloads_total')) < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await metric(h.registry, 'nginx_reloads_total')).toBe(2);
     expect((await get(h)).json<{ headers: Record<string, string> }>().headers['x-marker']).toBe('c');
     await new Promise((r) => setTimeout(r, 700));
@@ -214,11 +248,15 @@ describe('createNginxProcess with real nginx', () => {
   });
 
   it('scrapes stub_status into metrics and stays healthy while the scrape works', async () => {
-    const h2 = await harness((statusPort) => ({ statusUrl: `http://127.0.0.1:${statusPort}/basic_status`, scrapeIntervalMs: 100 }));
+    const h2 = await harness((statusPort) => ({
+      statusUrl: `http://127.0.0.1:${statusPort}/basic_status`,
+      scrapeIntervalMs: 100,
+    }));
     await h2.nginx.start(h2.conf());
     for (let i = 0; i < 5; i++) await get(h2);
     const deadline = Date.now() + 3000;
-    while ((await metric(h2.registry, 'nginx_http_requests')) < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await metric(h2.registry, 'nginx_http_requests')) < 5 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await metric(h2.registry, 'nginx_http_requests')).toBeGreaterThanOrEqual(5);
     expect(await metric(h2.registry, 'nginx_connections_accepted')).toBeGreaterThanOrEqual(5);
     expect(h2.nginx.healthy()).toBe(true);

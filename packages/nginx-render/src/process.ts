@@ -3,7 +3,15 @@ import { createHash } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { TerminalError, TransientError, createNoopLogger, type Logger } from '@kube-edge/runtime';
-import { DEFAULT_NGINX_BINARY, ensureNginxDirs, nginxArgs, nginxPaths, testNginxConfigFile, type NginxPaths, type NginxTestResult } from './nginx-cli.js';
+import {
+  DEFAULT_NGINX_BINARY,
+  ensureNginxDirs,
+  nginxArgs,
+  nginxPaths,
+  testNginxConfigFile,
+  type NginxPaths,
+  type NginxTestResult,
+} from './nginx-cli.js';
 import { activeWorkerPids, listNginxChildren } from './proc.js';
 import { parseStubStatus, type StubStatus } from './stub-status.js';
 
@@ -70,7 +78,10 @@ export class NginxConfigTestError extends TerminalError {
   /** nginx's own message. */
   readonly output: string;
   constructor(output: string) {
-    super(`nginx rejected the config: ${output.split('\n').find((l) => /\[(emerg|alert|crit)\]/.test(l)) ?? output}`, { code: 'NGINX_CONFIG_INVALID' });
+    super(
+      `nginx rejected the config: ${output.split('\n').find((l) => /\[(emerg|alert|crit)\]/.test(l)) ?? output}`,
+      { code: 'NGINX_CONFIG_INVALID' },
+    );
     this.output = output;
   }
 }
@@ -171,21 +182,55 @@ class NginxProcessImpl implements NginxProcess {
     const registers = [options.registry ?? new Registry()];
     const p = options.metricPrefix ?? 'nginx_';
     this.m = {
-      reloads: new Counter({ name: `${p}reloads_total`, help: 'nginx reloads (SIGHUP with workers replaced).', registers }),
-      reloadFailures: new Counter({ name: `${p}reload_failures_total`, help: 'Reloads whose workers were not replaced in time, or whose signal failed.', registers }),
+      reloads: new Counter({
+        name: `${p}reloads_total`,
+        help: 'nginx reloads (SIGHUP with workers replaced).',
+        registers,
+      }),
+      reloadFailures: new Counter({
+        name: `${p}reload_failures_total`,
+        help: 'Reloads whose workers were not replaced in time, or whose signal failed.',
+        registers,
+      }),
       reloadDuration: new Histogram({
         name: `${p}reload_duration_seconds`,
         help: 'Time from SIGHUP until new workers replaced the old ones.',
         buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
         registers,
       }),
-      testFailures: new Counter({ name: `${p}config_test_failures_total`, help: 'Configs refused by nginx -t.', registers }),
-      configHash: new Gauge({ name: `${p}config_hash_info`, help: 'Always 1; the label is the sha256 of the live nginx.conf.', labelNames: ['hash'], registers }),
+      testFailures: new Counter({
+        name: `${p}config_test_failures_total`,
+        help: 'Configs refused by nginx -t.',
+        registers,
+      }),
+      configHash: new Gauge({
+        name: `${p}config_hash_info`,
+        help: 'Always 1; the label is the sha256 of the live nginx.conf.',
+        labelNames: ['hash'],
+        registers,
+      }),
       up: new Gauge({ name: `${p}up`, help: '1 while the nginx master runs.', registers }),
-      connections: new Gauge({ name: `${p}connections`, help: 'stub_status connections by state (active, reading, writing, waiting).', labelNames: ['state'], registers }),
-      accepted: new Gauge({ name: `${p}connections_accepted`, help: 'stub_status accepted connections (a counter read from nginx).', registers }),
-      handled: new Gauge({ name: `${p}connections_handled`, help: 'stub_status handled connections (a counter read from nginx).', registers }),
-      requests: new Gauge({ name: `${p}http_requests`, help: 'stub_status client requests (a counter read from nginx).', registers }),
+      connections: new Gauge({
+        name: `${p}connections`,
+        help: 'stub_status connections by state (active, reading, writing, waiting).',
+        labelNames: ['state'],
+        registers,
+      }),
+      accepted: new Gauge({
+        name: `${p}connections_accepted`,
+        help: 'stub_status accepted connections (a counter read from nginx).',
+        registers,
+      }),
+      handled: new Gauge({
+        name: `${p}connections_handled`,
+        help: 'stub_status handled connections (a counter read from nginx).',
+        registers,
+      }),
+      requests: new Gauge({
+        name: `${p}http_requests`,
+        help: 'stub_status client requests (a counter read from nginx).',
+        registers,
+      }),
     };
   }
 
@@ -283,18 +328,24 @@ class NginxProcessImpl implements NginxProcess {
   private async waitUntilServing(child: ChildProcess): Promise<void> {
     const deadline = this.clock.now() + this.startTimeout;
     for (;;) {
-      if (!this.running) throw new TerminalError(`nginx exited during start: ${this.output.slice(-5).join(' | ')}`, { code: 'NGINX_START_FAILED' });
+      if (!this.running)
+        throw new TerminalError(`nginx exited during start: ${this.output.slice(-5).join(' | ')}`, {
+          code: 'NGINX_START_FAILED',
+        });
       // nginx writes the pid file after opening its listening sockets; a worker means it accepts.
       const pid = await readFile(this.paths.pidPath, 'utf8').catch(() => '');
-      if (Number(pid.trim()) === child.pid && activeWorkerPids(await listNginxChildren(child.pid)).length > 0) return;
-      if (this.clock.now() > deadline) throw new TransientError('nginx did not start serving in time', { code: 'NGINX_START_TIMEOUT' });
+      if (Number(pid.trim()) === child.pid && activeWorkerPids(await listNginxChildren(child.pid)).length > 0)
+        return;
+      if (this.clock.now() > deadline)
+        throw new TransientError('nginx did not start serving in time', { code: 'NGINX_START_TIMEOUT' });
       await this.sleep(10);
     }
   }
 
   apply(conf: string): Promise<ApplyResult> {
     return this.serial(async () => {
-      if (!this.started || !this.running) throw new TerminalError('nginx is not running', { code: 'NGINX_NOT_RUNNING' });
+      if (!this.started || !this.running)
+        throw new TerminalError('nginx is not running', { code: 'NGINX_NOT_RUNNING' });
       const hash = sha256(conf);
       if (hash === this.hash) return { changed: false, reloaded: false };
       await this.install(conf);
@@ -316,7 +367,9 @@ class NginxProcessImpl implements NginxProcess {
       this.reloadTimer = undefined;
       void this.serial(async () => {
         if (!this.reloadDue || this.stopping || !this.running) return;
-        await this.reload().catch((err: unknown) => this.logger.error('nginx reload failed', { error: String(err) }));
+        await this.reload().catch((err: unknown) =>
+          this.logger.error('nginx reload failed', { error: String(err) }),
+        );
       });
     }, ms);
   }
@@ -334,7 +387,8 @@ class NginxProcessImpl implements NginxProcess {
   /** SIGHUP the master and wait until none of the previous serving workers is still serving. */
   private async reload(): Promise<void> {
     const pid = this.child?.pid;
-    if (pid === undefined || !this.running) throw new TerminalError('nginx is not running', { code: 'NGINX_NOT_RUNNING' });
+    if (pid === undefined || !this.running)
+      throw new TerminalError('nginx is not running', { code: 'NGINX_NOT_RUNNING' });
     this.reloadDue = false;
     const before = new Set(activeWorkerPids(await listNginxChildren(pid)));
     const started = this.clock.now();
@@ -342,11 +396,14 @@ class NginxProcessImpl implements NginxProcess {
     try {
       process.kill(pid, 'SIGHUP');
       for (;;) {
-        if (!this.running) throw new TerminalError('nginx exited during reload', { code: 'NGINX_NOT_RUNNING' });
+        if (!this.running)
+          throw new TerminalError('nginx exited during reload', { code: 'NGINX_NOT_RUNNING' });
         const now = activeWorkerPids(await listNginxChildren(pid));
         if (now.length > 0 && now.every((w) => !before.has(w))) break;
         if (this.clock.now() - started > this.reloadTimeout) {
-          throw new TransientError('nginx did not replace its workers after SIGHUP', { code: 'NGINX_RELOAD_TIMEOUT' });
+          throw new TransientError('nginx did not replace its workers after SIGHUP', {
+            code: 'NGINX_RELOAD_TIMEOUT',
+          });
         }
         await this.sleep(10);
       }
@@ -379,7 +436,8 @@ class NginxProcessImpl implements NginxProcess {
       if (res.status !== 200) throw new Error(`status ${res.status}`);
       status = parseStubStatus(body);
     } catch (err) {
-      if (this.scrapeOk) this.logger.warn('nginx stub_status scrape failed', { url: this.statusUrl, error: String(err) });
+      if (this.scrapeOk)
+        this.logger.warn('nginx stub_status scrape failed', { url: this.statusUrl, error: String(err) });
       this.scrapeOk = false;
       return;
     }

@@ -30,9 +30,53 @@ type Rng = () => number;
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
 const int = (rng: Rng, max: number): number => Math.floor(rng() * max);
 
-const ADVERSARIAL = ['"', "'", ';', '{', '}', '#', '$', '\\', '\n', '\r', '\t', '\0', ' ', '(', ')', '[', ']', '*', '^', '~', '=', '!', '@', '%', '&', '+', ',', '/', ':', '<', '>', '?', '|', '`', '.', '-', '_', 'é', '日', '\u2028', '\u0085', '\u007f', '💥'];
+const ADVERSARIAL = [
+  '"',
+  "'",
+  ';',
+  '{',
+  '}',
+  '#',
+  '$',
+  '\\',
+  '\n',
+  '\r',
+  '\t',
+  '\0',
+  ' ',
+  '(',
+  ')',
+  '[',
+  ']',
+  '*',
+  '^',
+  '~',
+  '=',
+  '!',
+  '@',
+  '%',
+  '&',
+  '+',
+  ',',
+  '/',
+  ':',
+  '<',
+  '>',
+  '?',
+  '|',
+  '`',
+  '.',
+  '-',
+  '_',
+  'é',
+  '日',
+  '\u2028',
+  '\u0085',
+  '\u007f',
+  '💥',
+];
 const PLAIN = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.split('');
-const RFC3986 = [...PLAIN, ...'-._~!$&\'()*+,;=:@/'.split('')];
+const RFC3986 = [...PLAIN, ..."-._~!$&'()*+,;=:@/".split('')];
 const INJECTIONS = [
   '"; } server { listen 1; } #',
   'x; return 200 pwned;',
@@ -97,15 +141,43 @@ interface Env {
 const dollar = (v: string): string => v.replaceAll('$', () => `\${${DOLLAR_VARIABLE}}`);
 const same = (v: string): string => v;
 
-function base(i: number, patch: { server?: Partial<Server>; location?: Partial<Location>; upstream?: Partial<Upstream>; http?: NginxConfig['http']; maps?: MapBlock[] } = {}): NginxConfig {
+function base(
+  i: number,
+  patch: {
+    server?: Partial<Server>;
+    location?: Partial<Location>;
+    upstream?: Partial<Upstream>;
+    http?: NginxConfig['http'];
+    maps?: MapBlock[];
+  } = {},
+): NginxConfig {
   const upstreamId = patch.upstream?.id ?? `fuzzup${i}`;
-  const upstream: Upstream = { id: upstreamId, servers: [{ address: '127.0.0.1', port: 9 }], ...patch.upstream };
-  const location: Location = { match: 'prefix', path: `/loc${i}/`, action: { kind: 'proxy', upstream: upstreamId }, ...patch.location };
-  const server: Server = { listen: [{ port: 20000 + i }], serverNames: [`s${i}.fuzz.test`], locations: [location], ...patch.server };
-  return { upstreams: [upstream], servers: [server], http: { ...patch.http, ...(patch.maps ? { maps: patch.maps } : {}) } };
+  const upstream: Upstream = {
+    id: upstreamId,
+    servers: [{ address: '127.0.0.1', port: 9 }],
+    ...patch.upstream,
+  };
+  const location: Location = {
+    match: 'prefix',
+    path: `/loc${i}/`,
+    action: { kind: 'proxy', upstream: upstreamId },
+    ...patch.location,
+  };
+  const server: Server = {
+    listen: [{ port: 20000 + i }],
+    serverNames: [`s${i}.fuzz.test`],
+    locations: [location],
+    ...patch.server,
+  };
+  return {
+    upstreams: [upstream],
+    servers: [server],
+    http: { ...patch.http, ...(patch.maps ? { maps: patch.maps } : {}) },
+  };
 }
 
-const hostLabel = (rng: Rng): string => randomString(rng, [...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''), '-'], 10) || 'x';
+const hostLabel = (rng: Rng): string =>
+  randomString(rng, [...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''), '-'], 10) || 'x';
 
 const FIELDS: Field[] = [
   {
@@ -132,14 +204,20 @@ const FIELDS: Field[] = [
   {
     name: 'regex path',
     benign: '^/benignregex/',
-    valid: (rng) => `^/${randomString(rng, [...PLAIN, '.', '*', '+', '?', '|', '(', ')', '[a-z]', '\\d', '{2}', '$', ';', '/', '-', '#', '"', "'", ' '], 12)}`,
+    valid: (rng) =>
+      `^/${randomString(rng, [...PLAIN, '.', '*', '+', '?', '|', '(', ')', '[a-z]', '\\d', '{2}', '$', ';', '/', '-', '#', '"', "'", ' '], 12)}`,
     encode: same,
     build: (v, i) => base(i, { location: { match: 'regex', path: v } }),
   },
   {
     name: 'proxy uri',
     benign: '/benigntarget',
-    valid: (rng) => `/${randomString(rng, RFC3986.filter((c) => c !== '$'), 16)}`,
+    valid: (rng) =>
+      `/${randomString(
+        rng,
+        RFC3986.filter((c) => c !== '$'),
+        16,
+      )}`,
     encode: same,
     build: (v, i) => base(i, { location: { action: { kind: 'proxy', upstream: `fuzzup${i}`, uri: v } } }),
   },
@@ -153,7 +231,12 @@ const FIELDS: Field[] = [
   {
     name: 'upstream server address',
     benign: '10.99.99.99',
-    valid: (rng) => (rng() < 0.5 ? `10.${int(rng, 256)}.${int(rng, 256)}.${int(rng, 256)}` : rng() < 0.5 ? `fd00::${int(rng, 65535).toString(16)}` : hostLabel(rng)),
+    valid: (rng) =>
+      rng() < 0.5
+        ? `10.${int(rng, 256)}.${int(rng, 256)}.${int(rng, 256)}`
+        : rng() < 0.5
+          ? `fd00::${int(rng, 65535).toString(16)}`
+          : hostLabel(rng),
     encode: (v) => (isIP(v) === 6 ? `[${v}]` : v),
     build: (v, i) => base(i, { upstream: { servers: [{ address: v, port: 80 }] } }),
     nginxCheckable: (v) => isIP(v) !== 0,
@@ -161,9 +244,18 @@ const FIELDS: Field[] = [
   {
     name: 'allow CIDR',
     benign: '10.98.0.0/16',
-    valid: (rng) => (rng() < 0.5 ? `${int(rng, 256)}.${int(rng, 256)}.0.0/${int(rng, 40)}` : `fd00::/${int(rng, 140)}`),
+    valid: (rng) =>
+      rng() < 0.5 ? `${int(rng, 256)}.${int(rng, 256)}.0.0/${int(rng, 40)}` : `fd00::/${int(rng, 140)}`,
     encode: same,
-    build: (v, i) => base(i, { location: { access: [{ action: 'allow', source: v }, { action: 'deny', source: 'all' }] } }),
+    build: (v, i) =>
+      base(i, {
+        location: {
+          access: [
+            { action: 'allow', source: v },
+            { action: 'deny', source: 'all' },
+          ],
+        },
+      }),
   },
   {
     name: 'real ip from',
@@ -189,7 +281,7 @@ const FIELDS: Field[] = [
   {
     name: 'header name',
     benign: 'X-Benign-Header',
-    valid: (rng) => randomString(rng, [...PLAIN, ...'!#$%&\'*+-.^_`|~'.split('')], 16) || 'X',
+    valid: (rng) => randomString(rng, [...PLAIN, ..."!#$%&'*+-.^_`|~".split('')], 16) || 'X',
     encode: same,
     build: (v, i) => base(i, { location: { proxy: { setHeaders: [{ name: v, value: 'v' }] } } }),
   },
@@ -217,10 +309,16 @@ const FIELDS: Field[] = [
   {
     name: 'TLS certificate path',
     benign: '/benign/cert.crt',
-    valid: (rng) => `/${hostLabel(rng)}/${randomString(rng, [...PLAIN, '.', '_', '-', '@', '+', '=', ',', '~', '%', ':'], 12) || 'c'}.crt`,
+    valid: (rng) =>
+      `/${hostLabel(rng)}/${randomString(rng, [...PLAIN, '.', '_', '-', '@', '+', '=', ',', '~', '%', ':'], 12) || 'c'}.crt`,
     encode: same,
     build: (v, i, env) =>
-      base(i, { server: { listen: [{ port: 20000 + i, ssl: true }], tls: { certificate: `${env.fileRoot}${v}`, certificateKey: `${env.fileRoot}${v}` } } }),
+      base(i, {
+        server: {
+          listen: [{ port: 20000 + i, ssl: true }],
+          tls: { certificate: `${env.fileRoot}${v}`, certificateKey: `${env.fileRoot}${v}` },
+        },
+      }),
     nginxCheckable: (v) => /\/[^/]+$/.test(v) && !/\/\.{1,2}$/.test(v),
   },
   {
@@ -254,16 +352,24 @@ const FIELDS: Field[] = [
   {
     name: 'map key',
     benign: 'benignkey',
-    valid: (rng) => (rng() < 0.3 ? pick(rng, ['default', 'include', '~x', '\\y', 'hostnames', 'volatile']) : randomString(rng, [...PLAIN, ' ', '~', '\\', '"', ';', '$', '*', '.'], 16)),
-    encode: (v) => (v === 'default' || v === 'include' || v.startsWith('~') || v.startsWith('\\') ? `\\${v}` : v),
-    build: (v, i) => base(i, { maps: [{ source: { var: 'http_x_fuzz' }, target: `fuzzmap${i}`, entries: [{ key: v, value: '1' }] }] }),
+    valid: (rng) =>
+      rng() < 0.3
+        ? pick(rng, ['default', 'include', '~x', '\\y', 'hostnames', 'volatile'])
+        : randomString(rng, [...PLAIN, ' ', '~', '\\', '"', ';', '$', '*', '.'], 16),
+    encode: (v) =>
+      v === 'default' || v === 'include' || v.startsWith('~') || v.startsWith('\\') ? `\\${v}` : v,
+    build: (v, i) =>
+      base(i, {
+        maps: [{ source: { var: 'http_x_fuzz' }, target: `fuzzmap${i}`, entries: [{ key: v, value: '1' }] }],
+      }),
   },
   {
     name: 'map value',
     benign: 'benign map value',
     valid: (rng) => randomString(rng, [...PLAIN, ' ', '"', ';', '{', '}', '#', '$', '\\'], 24),
     encode: dollar,
-    build: (v, i) => base(i, { maps: [{ source: { var: 'http_x_fuzz' }, target: `fuzzmap${i}`, default: v, entries: [] }] }),
+    build: (v, i) =>
+      base(i, { maps: [{ source: { var: 'http_x_fuzz' }, target: `fuzzmap${i}`, default: v, entries: [] }] }),
   },
   {
     name: 'log header variable',
@@ -359,14 +465,23 @@ describe(`fuzzing every user-controlled field (seed ${SEED}, ${CASES} cases)`, (
       }
       const want = substitute(expected.get(field.name)!, field.encode(field.benign), field.encode(value));
       const got = shape(tree);
-      if (JSON.stringify(got) !== JSON.stringify(want)) failures.push(`${field.name} ${JSON.stringify(value.slice(0, 80))}: directives differ`);
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        failures.push(`${field.name} ${JSON.stringify(value.slice(0, 80))}: directives differ`);
       const geo = tree.some((d) => d.name === 'http' && d.block?.some((x) => x.name === 'geo'));
       const usesDollar = field.encode === dollar && value.includes('$');
-      if (geo !== usesDollar) failures.push(`${field.name} ${JSON.stringify(value.slice(0, 80))}: geo variable mismatch`);
+      if (geo !== usesDollar)
+        failures.push(`${field.name} ${JSON.stringify(value.slice(0, 80))}: geo variable mismatch`);
       accepted.push({ field, value });
     }
     if (process.env.FUZZ_REPORT === '1') {
-      console.log(JSON.stringify({ seed: SEED, cases: CASES, accepted: accepted.length, acceptedByField: Object.fromEntries(acceptedByField) }));
+      console.log(
+        JSON.stringify({
+          seed: SEED,
+          cases: CASES,
+          accepted: accepted.length,
+          acceptedByField: Object.fromEntries(acceptedByField),
+        }),
+      );
     }
     expect(failures.slice(0, 10)).toEqual([]);
     // The generator must exercise both outcomes for every field, or the test proves little.
@@ -414,7 +529,12 @@ describe(`fuzzing every user-controlled field (seed ${SEED}, ${CASES} cases)`, (
             maps: [...(current.http?.maps ?? []), ...(m.http?.maps ?? [])],
             logFormats: [...(current.http?.logFormats ?? []), ...(m.http?.logFormats ?? [])],
             ...(m.http?.realIp || current.http?.realIp
-              ? { realIp: { header: 'X-Forwarded-For', from: [...(current.http?.realIp?.from ?? []), ...(m.http?.realIp?.from ?? [])] } }
+              ? {
+                  realIp: {
+                    header: 'X-Forwarded-For',
+                    from: [...(current.http?.realIp?.from ?? []), ...(m.http?.realIp?.from ?? [])],
+                  },
+                }
               : {}),
           },
         };
@@ -425,7 +545,8 @@ describe(`fuzzing every user-controlled field (seed ${SEED}, ${CASES} cases)`, (
           try {
             mkdirSync(dirname(file), { recursive: true });
             // One file holding both the certificate and its key serves as ssl_certificate and ssl_certificate_key.
-            if (a.field.name === 'TLS certificate path') writeFileSync(file, `${readFileSync(cert, 'utf8')}${readFileSync(key, 'utf8')}`);
+            if (a.field.name === 'TLS certificate path')
+              writeFileSync(file, `${readFileSync(cert, 'utf8')}${readFileSync(key, 'utf8')}`);
           } catch {
             // The path is a directory, or another case made one of its parents a file: not a renderer matter.
             continue;
@@ -439,7 +560,13 @@ describe(`fuzzing every user-controlled field (seed ${SEED}, ${CASES} cases)`, (
         }
       }
       if (inBatch > 0) batches.push(current);
-      if (process.env.FUZZ_REPORT === '1') console.log(JSON.stringify({ nginxChecked: batches.reduce((n, b) => n + b.servers.length, 0), configs: batches.length }));
+      if (process.env.FUZZ_REPORT === '1')
+        console.log(
+          JSON.stringify({
+            nginxChecked: batches.reduce((n, b) => n + b.servers.length, 0),
+            configs: batches.length,
+          }),
+        );
       for (const b of batches) {
         const result = await nginxTestText(renderNginxConfig(b), tls.path, work.path);
         expect(result.output).toContain('test is successful');
@@ -447,4 +574,3 @@ describe(`fuzzing every user-controlled field (seed ${SEED}, ${CASES} cases)`, (
     }, 120_000);
   });
 });
-

@@ -51,31 +51,74 @@ describe('rendered features in real nginx', () => {
       http: {
         tempPathRoot: nginx.paths.tempDir,
         accessLog: 'off',
-        maps: [{ source: { var: 'http_connection' }, target: 'p_connection', default: { var: 'http_connection' }, entries: [{ key: '', value: 'close' }] }],
+        maps: [
+          {
+            source: { var: 'http_connection' },
+            target: 'p_connection',
+            default: { var: 'http_connection' },
+            entries: [{ key: '', value: 'close' }],
+          },
+        ],
       },
-      upstreams: [{ id: 'echo', servers: [{ address: echo.host, port: echo.port, weight: 2, maxConns: 50 }], keepalive: 4 }],
+      upstreams: [
+        {
+          id: 'echo',
+          servers: [{ address: echo.host, port: echo.port, weight: 2, maxConns: 50 }],
+          keepalive: 4,
+        },
+      ],
       servers: [
         {
           listen: [{ port: httpPort, address: '127.0.0.1' }],
           serverNames: ['plain.test'],
           locations: [
             { match: 'prefix', path: '/', proxy, action: { kind: 'proxy', upstream: 'echo' } },
-            { match: 'prefix', path: '/keyed/', headerCheck: { header: 'X-ROUTING-API-KEY', value: 'QUJD' }, proxy, action: { kind: 'proxy', upstream: 'echo', uri: '/people/' } },
-            { match: 'prefix', path: '/internal/', access: [{ action: 'allow', source: '10.0.0.0/8' }, { action: 'deny', source: 'all' }], action: { kind: 'proxy', upstream: 'echo' } },
-            { match: 'exact', path: '/moved', action: { kind: 'redirect', status: 301, url: ['https://b.test/new?price=$5&h=', { var: 'host' }] } },
+            {
+              match: 'prefix',
+              path: '/keyed/',
+              headerCheck: { header: 'X-ROUTING-API-KEY', value: 'QUJD' },
+              proxy,
+              action: { kind: 'proxy', upstream: 'echo', uri: '/people/' },
+            },
+            {
+              match: 'prefix',
+              path: '/internal/',
+              access: [
+                { action: 'allow', source: '10.0.0.0/8' },
+                { action: 'deny', source: 'all' },
+              ],
+              action: { kind: 'proxy', upstream: 'echo' },
+            },
+            {
+              match: 'exact',
+              path: '/moved',
+              action: {
+                kind: 'redirect',
+                status: 301,
+                url: ['https://b.test/new?price=$5&h=', { var: 'host' }],
+              },
+            },
           ],
         },
         {
           listen: [{ port: httpsPort, address: '127.0.0.1', ssl: true }],
           serverNames: ['a.test'],
           tls: { certificate: aFiles.certPath, certificateKey: aFiles.keyPath },
-          locations: [{ match: 'prefix', path: '/', action: { kind: 'return', status: 200, body: 'site a' } }],
+          locations: [
+            { match: 'prefix', path: '/', action: { kind: 'return', status: 200, body: 'site a' } },
+          ],
         },
         {
           listen: [{ port: httpsPort, address: '127.0.0.1', ssl: true }],
           serverNames: ['b.test'],
-          tls: { certificate: bFiles.certPath, certificateKey: bFiles.keyPath, clientCertificate: caFiles.certPath },
-          locations: [{ match: 'prefix', path: '/', action: { kind: 'return', status: 200, body: 'site b' } }],
+          tls: {
+            certificate: bFiles.certPath,
+            certificateKey: bFiles.keyPath,
+            clientCertificate: caFiles.certPath,
+          },
+          locations: [
+            { match: 'prefix', path: '/', action: { kind: 'return', status: 200, body: 'site b' } },
+          ],
         },
       ],
     };
@@ -96,9 +139,19 @@ describe('rendered features in real nginx', () => {
   });
 
   it('requires a client certificate where the model sets a client CA', async () => {
-    const without = await httpRequest({ url: `https://127.0.0.1:${httpsPort}/`, host: 'b.test', ca: ca.cert });
+    const without = await httpRequest({
+      url: `https://127.0.0.1:${httpsPort}/`,
+      host: 'b.test',
+      ca: ca.cert,
+    });
     expect(without.status).toBe(400);
-    const withCert = await httpRequest({ url: `https://127.0.0.1:${httpsPort}/`, host: 'b.test', ca: ca.cert, cert: client.cert, key: client.key });
+    const withCert = await httpRequest({
+      url: `https://127.0.0.1:${httpsPort}/`,
+      host: 'b.test',
+      ca: ca.cert,
+      cert: client.cert,
+      key: client.key,
+    });
     expect(withCert.status).toBe(200);
     expect(withCert.body).toBe('site b');
     expect(withCert.peerCertificate?.commonName).toBe('b.test');
@@ -107,14 +160,18 @@ describe('rendered features in real nginx', () => {
   it('refuses a request without the API key and rewrites the path for one with it', async () => {
     const url = `http://127.0.0.1:${httpPort}/keyed/x`;
     expect((await httpRequest({ url, host: 'plain.test' })).status).toBe(403);
-    expect((await httpRequest({ url, host: 'plain.test', headers: { 'X-ROUTING-API-KEY': 'wrong' } })).status).toBe(403);
+    expect(
+      (await httpRequest({ url, host: 'plain.test', headers: { 'X-ROUTING-API-KEY': 'wrong' } })).status,
+    ).toBe(403);
     const ok = await httpRequest({ url, host: 'plain.test', headers: { 'X-ROUTING-API-KEY': 'QUJD' } });
     expect(ok.status).toBe(200);
     expect(ok.json<{ path: string }>().path).toBe('/people/x');
   });
 
   it('denies a client outside the allow list', async () => {
-    expect((await httpRequest({ url: `http://127.0.0.1:${httpPort}/internal/x`, host: 'plain.test' })).status).toBe(403);
+    expect(
+      (await httpRequest({ url: `http://127.0.0.1:${httpPort}/internal/x`, host: 'plain.test' })).status,
+    ).toBe(403);
   });
 
   it('redirects with a literal $ and an expanded variable in the URL', async () => {
@@ -129,7 +186,13 @@ describe('rendered features in real nginx', () => {
         host: '127.0.0.1',
         port: httpPort,
         path: '/ws',
-        headers: { Host: 'plain.test', Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        headers: {
+          Host: 'plain.test',
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        },
         timeout: 5000,
       });
       req.on('upgrade', (res, socket) => {

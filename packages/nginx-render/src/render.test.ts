@@ -44,7 +44,10 @@ describe('renderNginxConfig', () => {
       const shuffled: NginxConfig = {
         ...model,
         upstreams: shuffle(model.upstreams, seed),
-        servers: shuffle(model.servers, seed).map((s) => ({ ...s, locations: shuffle(s.locations, seed + 7) })),
+        servers: shuffle(model.servers, seed).map((s) => ({
+          ...s,
+          locations: shuffle(s.locations, seed + 7),
+        })),
       };
       expect(renderNginxConfig(shuffled)).toBe(expected);
     }
@@ -68,7 +71,16 @@ describe('renderNginxConfig', () => {
   });
 
   it('keeps a literal $ literal through the geo variable and declares it once', () => {
-    const text = renderNginxConfig(minimal({ proxy: { setHeaders: [{ name: 'X-A', value: 'cost $5' }, { name: 'X-B', value: '$host' }] } }));
+    const text = renderNginxConfig(
+      minimal({
+        proxy: {
+          setHeaders: [
+            { name: 'X-A', value: 'cost $5' },
+            { name: 'X-B', value: '$host' },
+          ],
+        },
+      }),
+    );
     const tree = parseNginxConfig(text);
     const headers = find(tree, 'http', 'server', 'proxy_set_header').map((d) => d.args[1]);
     expect(headers).toEqual(['cost ${kube_edge_dollar}5', '${kube_edge_dollar}host']);
@@ -83,15 +95,41 @@ describe('renderNginxConfig', () => {
   });
 
   it('renders variables as $name, and as ${name} when a word character follows', () => {
-    const text = renderNginxConfig(minimal({ proxy: { setHeaders: [{ name: 'X', value: [{ var: 'host' }, '_suffix', { var: 'remote_addr' }, '-', { var: 'remote_port' }] }] } }));
+    const text = renderNginxConfig(
+      minimal({
+        proxy: {
+          setHeaders: [
+            {
+              name: 'X',
+              value: [{ var: 'host' }, '_suffix', { var: 'remote_addr' }, '-', { var: 'remote_port' }],
+            },
+          ],
+        },
+      }),
+    );
     expect(text).toContain('proxy_set_header X "${host}_suffix$remote_addr-$remote_port";');
   });
 
   it('escapes map keys that nginx would read as parameters or regexes', () => {
     const text = renderNginxConfig(
-      minimal({}, {
-        http: { maps: [{ source: { var: 'http_x' }, target: 'y', entries: [{ key: 'default', value: '1' }, { key: '~re', value: '2' }, { key: 'plain', value: '3' }] }] },
-      }),
+      minimal(
+        {},
+        {
+          http: {
+            maps: [
+              {
+                source: { var: 'http_x' },
+                target: 'y',
+                entries: [
+                  { key: 'default', value: '1' },
+                  { key: '~re', value: '2' },
+                  { key: 'plain', value: '3' },
+                ],
+              },
+            ],
+          },
+        },
+      ),
     );
     const keys = find(parseNginxConfig(text), 'http', 'map')[0]!.block!.map((d) => d.name);
     expect(keys).toEqual(['\\default', '\\~re', 'plain']);
@@ -100,7 +138,13 @@ describe('renderNginxConfig', () => {
   it('brackets IPv6 addresses in listen and upstream server lines', () => {
     const text = renderNginxConfig({
       upstreams: [{ id: 'up', servers: [{ address: 'fd00::1', port: 80 }, { address: 'fd00::2' }] }],
-      servers: [{ listen: [{ port: 80, address: '::1' }], serverNames: [], locations: [{ match: 'prefix', path: '/', action: { kind: 'proxy', upstream: 'up' } }] }],
+      servers: [
+        {
+          listen: [{ port: 80, address: '::1' }],
+          serverNames: [],
+          locations: [{ match: 'prefix', path: '/', action: { kind: 'proxy', upstream: 'up' } }],
+        },
+      ],
     });
     expect(text).toContain('server [fd00::1]:80;');
     expect(text).toContain('server [fd00::2];');
@@ -109,7 +153,16 @@ describe('renderNginxConfig', () => {
 
   it('renders an API key check comparing the header to the literal value', () => {
     const text = renderNginxConfig(
-      minimal({ locations: [{ match: 'prefix', path: '/x', headerCheck: { header: 'X-Key', value: 'a") {' }, action: { kind: 'return', status: 200 } }] }),
+      minimal({
+        locations: [
+          {
+            match: 'prefix',
+            path: '/x',
+            headerCheck: { header: 'X-Key', value: 'a") {' },
+            action: { kind: 'return', status: 200 },
+          },
+        ],
+      }),
     );
     const [ifd] = find(parseNginxConfig(text), 'http', 'server', 'location', 'if');
     expect(ifd!.args).toEqual(['($http_x_key', '!=', 'a") {', ')']);
@@ -118,18 +171,69 @@ describe('renderNginxConfig', () => {
 
   it('throws NginxModelError naming the field for an invalid value', () => {
     expect(() => renderNginxConfig(minimal({ serverNames: ['bad;name'] }))).toThrow(NginxModelError);
-    expect(() => renderNginxConfig(minimal({ serverNames: ['bad;name'] }))).toThrow('servers[0].serverNames[0]');
+    expect(() => renderNginxConfig(minimal({ serverNames: ['bad;name'] }))).toThrow(
+      'servers[0].serverNames[0]',
+    );
   });
 
   it.each<[string, NginxConfig]>([
-    ['a proxy to an unknown upstream', minimal({ locations: [{ match: 'prefix', path: '/', action: { kind: 'proxy', upstream: 'nope' } }] })],
-    ['duplicate locations', minimal({ locations: [{ match: 'prefix', path: '/', action: { kind: 'return', status: 200 } }, { match: 'prefix-no-regex', path: '/', action: { kind: 'return', status: 200 } }] })],
+    [
+      'a proxy to an unknown upstream',
+      minimal({ locations: [{ match: 'prefix', path: '/', action: { kind: 'proxy', upstream: 'nope' } }] }),
+    ],
+    [
+      'duplicate locations',
+      minimal({
+        locations: [
+          { match: 'prefix', path: '/', action: { kind: 'return', status: 200 } },
+          { match: 'prefix-no-regex', path: '/', action: { kind: 'return', status: 200 } },
+        ],
+      }),
+    ],
     ['an upstream without servers', { ...minimal(), upstreams: [{ id: 'up', servers: [] }] }],
-    ['duplicate upstream ids', { ...minimal(), upstreams: [{ id: 'up', servers: [{ address: '127.0.0.1' }] }, { id: 'up', servers: [{ address: '127.0.0.2' }] }] }],
+    [
+      'duplicate upstream ids',
+      {
+        ...minimal(),
+        upstreams: [
+          { id: 'up', servers: [{ address: '127.0.0.1' }] },
+          { id: 'up', servers: [{ address: '127.0.0.2' }] },
+        ],
+      },
+    ],
     ['an ssl listen without TLS files', minimal({ listen: [{ port: 443, ssl: true }] })],
-    ['two default servers on one port', { ...minimal(), servers: [minimal({ listen: [{ port: 80, defaultServer: true }] }).servers[0]!, minimal({ serverNames: ['b.example.com'], listen: [{ port: 80, defaultServer: true }] }).servers[0]!] }],
+    [
+      'two default servers on one port',
+      {
+        ...minimal(),
+        servers: [
+          minimal({ listen: [{ port: 80, defaultServer: true }] }).servers[0]!,
+          minimal({ serverNames: ['b.example.com'], listen: [{ port: 80, defaultServer: true }] })
+            .servers[0]!,
+        ],
+      },
+    ],
     ['a host not in normalised form', minimal({ serverNames: ['A.example.com'] })],
-    ['map keys that differ only in case', minimal({}, { http: { maps: [{ source: { var: 'a' }, target: 'b', entries: [{ key: 'X', value: '1' }, { key: 'x', value: '2' }] }] } })],
+    [
+      'map keys that differ only in case',
+      minimal(
+        {},
+        {
+          http: {
+            maps: [
+              {
+                source: { var: 'a' },
+                target: 'b',
+                entries: [
+                  { key: 'X', value: '1' },
+                  { key: 'x', value: '2' },
+                ],
+              },
+            ],
+          },
+        },
+      ),
+    ],
   ])('rejects %s', (_name, model) => {
     expect(validateConfig(model).length).toBeGreaterThan(0);
     expect(() => renderNginxConfig(model)).toThrow(NginxModelError);
@@ -157,7 +261,9 @@ describe('proxy buffer rules', () => {
     ['32k buffer with 8 x 32k', { bufferSize: '32k', buffers: { count: 8, size: '32k' } }, true],
     ['feed defaults 16k and 4 x 16k', { bufferSize: '16k', buffers: { count: 4, size: '16k' } }, true],
   ])('%s', (_name, proxy, valid) => {
-    const model = minimal({ locations: [{ match: 'prefix', path: '/', proxy, action: { kind: 'proxy', upstream: 'up' } }] });
+    const model = minimal({
+      locations: [{ match: 'prefix', path: '/', proxy, action: { kind: 'proxy', upstream: 'up' } }],
+    });
     expect(validateConfig(model).length === 0).toBe(valid);
   });
 });
@@ -165,12 +271,23 @@ describe('proxy buffer rules', () => {
 describe('values nginx would refuse for reasons other than syntax', () => {
   it('rejects a reference to a variable nginx does not define', () => {
     const model = minimal({ proxy: { setHeaders: [{ name: 'X', value: { var: 'default' } }] } });
-    expect(validateConfig(model)).toEqual([expect.objectContaining({ reason: 'nginx has no variable $default' })]);
+    expect(validateConfig(model)).toEqual([
+      expect.objectContaining({ reason: 'nginx has no variable $default' }),
+    ]);
   });
 
   it('accepts built-in variables, variable families and map targets', () => {
     const model = minimal(
-      { proxy: { setHeaders: [{ name: 'X', value: [{ var: 'remote_addr' }, { var: 'http_x_a' }, { var: 'mine' }, { var: 'ARG_page' }] }] } },
+      {
+        proxy: {
+          setHeaders: [
+            {
+              name: 'X',
+              value: [{ var: 'remote_addr' }, { var: 'http_x_a' }, { var: 'mine' }, { var: 'ARG_page' }],
+            },
+          ],
+        },
+      },
       { http: { maps: [{ source: { var: 'host' }, target: 'mine', entries: [] }] } },
     );
     expect(validateConfig(model)).toEqual([]);
@@ -178,20 +295,31 @@ describe('values nginx would refuse for reasons other than syntax', () => {
 
   it('rejects a value that would exceed nginx parameter buffer once quoted', () => {
     const model = minimal({ proxy: { setHeaders: [{ name: 'X', value: '$'.repeat(1000) }] } });
-    expect(validateConfig(model)).toEqual([expect.objectContaining({ reason: expect.stringContaining('too long once quoted') })]);
+    expect(validateConfig(model)).toEqual([
+      expect.objectContaining({ reason: expect.stringContaining('too long once quoted') }),
+    ]);
   });
 
   it('raises hash bucket sizes for long server names and map keys', () => {
     const name = `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.example`;
     const text = renderNginxConfig(
-      minimal({ serverNames: [name] }, { http: { maps: [{ source: { var: 'host' }, target: 'm', entries: [{ key: 'k'.repeat(300), value: '1' }] }] } }),
+      minimal(
+        { serverNames: [name] },
+        {
+          http: {
+            maps: [{ source: { var: 'host' }, target: 'm', entries: [{ key: 'k'.repeat(300), value: '1' }] }],
+          },
+        },
+      ),
     );
     expect(text).toContain('server_names_hash_bucket_size 256;');
     expect(text).toContain('map_hash_bucket_size 512;');
   });
 
   it('gives access_log buffering an explicit format, as nginx requires', () => {
-    const text = renderNginxConfig(minimal({ accessLog: { path: '/var/log/a.log', buffer: '32k', flush: '1m' } }));
+    const text = renderNginxConfig(
+      minimal({ accessLog: { path: '/var/log/a.log', buffer: '32k', flush: '1m' } }),
+    );
     expect(text).toContain('access_log /var/log/a.log combined buffer=32k flush=1m;');
   });
 });

@@ -117,7 +117,12 @@ function renderTls(o: Out, t: TlsSettings): void {
   if (t.preferServerCiphers !== undefined) o.d('ssl_prefer_server_ciphers', onOff(t.preferServerCiphers));
   if (t.sessionTimeout !== undefined) o.d('ssl_session_timeout', t.sessionTimeout);
   if (t.sessionCache !== undefined) {
-    o.d('ssl_session_cache', typeof t.sessionCache === 'string' ? t.sessionCache : q(`shared:${t.sessionCache.name}:${t.sessionCache.size}`));
+    o.d(
+      'ssl_session_cache',
+      typeof t.sessionCache === 'string'
+        ? t.sessionCache
+        : q(`shared:${t.sessionCache.name}:${t.sessionCache.size}`),
+    );
   }
   if (t.sessionTickets !== undefined) o.d('ssl_session_tickets', onOff(t.sessionTickets));
 }
@@ -193,7 +198,11 @@ function renderServer(s: Server): { key: string; text: string; usesDollar: boole
   const locations = [...s.locations].sort((a, b) => cmp(a.path, b.path) || cmp(a.match, b.match));
   for (const l of locations) renderLocation(o, l);
   o.close();
-  return { key: `${s.serverNames.join(' ')}\u0000${listens.join(',')}`, text: o.text(), usesDollar: o.usesDollar };
+  return {
+    key: `${s.serverNames.join(' ')}\u0000${listens.join(',')}`,
+    text: o.text(),
+    usesDollar: o.usesDollar,
+  };
 }
 
 function renderUpstream(o: Out, u: Upstream): void {
@@ -251,9 +260,11 @@ function bucketSize(configured: number | undefined, maxKeyLength: number): numbe
 
 function renderHttpSettings(o: Out, h: HttpSettings, config: NginxConfig): void {
   let longestName = 0;
-  for (const s of config.servers) for (const n of s.serverNames) longestName = Math.max(longestName, Buffer.byteLength(n));
+  for (const s of config.servers)
+    for (const n of s.serverNames) longestName = Math.max(longestName, Buffer.byteLength(n));
   let longestKey = 0;
-  for (const m of h.maps ?? []) for (const e of m.entries) longestKey = Math.max(longestKey, Buffer.byteLength(e.key) + 1);
+  for (const m of h.maps ?? [])
+    for (const e of m.entries) longestKey = Math.max(longestKey, Buffer.byteLength(e.key) + 1);
   if (h.tempPathRoot !== undefined) {
     for (const [d, sub] of [
       ['client_body_temp_path', 'client_body'],
@@ -274,13 +285,19 @@ function renderHttpSettings(o: Out, h: HttpSettings, config: NginxConfig): void 
   if (h.serverTokens !== undefined) o.d('server_tokens', onOff(h.serverTokens));
   const namesBucket = bucketSize(h.serverNamesHashBucketSize, longestName);
   if (namesBucket !== undefined) o.d('server_names_hash_bucket_size', String(namesBucket));
-  if (h.serverNamesHashMaxSize !== undefined) o.d('server_names_hash_max_size', String(h.serverNamesHashMaxSize));
+  if (h.serverNamesHashMaxSize !== undefined)
+    o.d('server_names_hash_max_size', String(h.serverNamesHashMaxSize));
   if (h.typesHashMaxSize !== undefined) o.d('types_hash_max_size', String(h.typesHashMaxSize));
   const mapBucket = bucketSize(h.mapHashBucketSize, longestKey);
   if (mapBucket !== undefined) o.d('map_hash_bucket_size', String(mapBucket));
   if (h.clientHeaderBufferSize !== undefined) o.d('client_header_buffer_size', h.clientHeaderBufferSize);
   if (h.clientBodyBufferSize !== undefined) o.d('client_body_buffer_size', h.clientBodyBufferSize);
-  if (h.largeClientHeaderBuffers !== undefined) o.d('large_client_header_buffers', String(h.largeClientHeaderBuffers.count), h.largeClientHeaderBuffers.size);
+  if (h.largeClientHeaderBuffers !== undefined)
+    o.d(
+      'large_client_header_buffers',
+      String(h.largeClientHeaderBuffers.count),
+      h.largeClientHeaderBuffers.size,
+    );
   if (h.clientMaxBodySize !== undefined) o.d('client_max_body_size', h.clientMaxBodySize);
   if (h.underscoresInHeaders !== undefined) o.d('underscores_in_headers', onOff(h.underscoresInHeaders));
   if (h.realIp) {

@@ -55,9 +55,12 @@ export class NginxModelError extends TerminalError {
   readonly issues: readonly ValidationIssue[];
   constructor(issues: readonly ValidationIssue[]) {
     const first = issues[0];
-    super(`invalid nginx model: ${first ? `${first.path}: ${first.reason}` : 'unknown'}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, {
-      code: 'NGINX_MODEL_INVALID',
-    });
+    super(
+      `invalid nginx model: ${first ? `${first.path}: ${first.reason}` : 'unknown'}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`,
+      {
+        code: 'NGINX_MODEL_INVALID',
+      },
+    );
     this.issues = issues;
   }
 }
@@ -79,7 +82,8 @@ class Checker {
   normalised(path: string, value: unknown, validator: Validator): void {
     const r = validator(value);
     if (!r.ok) this.issues.push({ path, reason: r.reason });
-    else if (r.value !== value) this.issues.push({ path, reason: 'value is not in normalised form (lower case, no trailing dot)' });
+    else if (r.value !== value)
+      this.issues.push({ path, reason: 'value is not in normalised form (lower case, no trailing dot)' });
   }
 
   opt(path: string, value: unknown, validator: Validator): void {
@@ -113,7 +117,11 @@ class Checker {
   normalisedF(base: string, field: string, value: unknown, validator: Validator): void {
     const r = validator(value);
     if (!r.ok) this.issues.push({ path: base + field, reason: r.reason });
-    else if (r.value !== value) this.issues.push({ path: base + field, reason: 'value is not in normalised form (lower case, no trailing dot)' });
+    else if (r.value !== value)
+      this.issues.push({
+        path: base + field,
+        reason: 'value is not in normalised form (lower case, no trailing dot)',
+      });
   }
 
   add(path: string, reason: string): void {
@@ -121,12 +129,18 @@ class Checker {
   }
 }
 
-const int = (what: string, min: number, max: number): Validator => (v) => validateInt(v, what, min, max);
-const bool: Validator = (v) => (typeof v === 'boolean' ? { ok: true, value: v } : { ok: false, reason: 'must be a boolean' });
+const int =
+  (what: string, min: number, max: number): Validator =>
+  (v) =>
+    validateInt(v, what, min, max);
+const bool: Validator = (v) =>
+  typeof v === 'boolean' ? { ok: true, value: v } : { ok: false, reason: 'must be a boolean' };
 const oneOf =
   (values: readonly string[]): Validator =>
   (v) =>
-    typeof v === 'string' && values.includes(v) ? { ok: true, value: v } : { ok: false, reason: `must be one of ${values.join(', ')}` };
+    typeof v === 'string' && values.includes(v)
+      ? { ok: true, value: v }
+      : { ok: false, reason: `must be one of ${values.join(', ')}` };
 
 function checkExpr(c: Checker, path: string, e: Expr): void {
   const before = c.issues.length;
@@ -137,11 +151,13 @@ function checkExpr(c: Checker, path: string, e: Expr): void {
     else if (typeof p === 'object' && p !== null && 'var' in p) {
       const name = p.var;
       c.checkF(at, '.var', name, validateVariableName);
-      if (typeof name === 'string' && validateVariableName(name).ok && !isKnownVariable(name, c.defined)) c.add(`${at}.var`, `nginx has no variable $${name}`);
+      if (typeof name === 'string' && validateVariableName(name).ok && !isKnownVariable(name, c.defined))
+        c.add(`${at}.var`, `nginx has no variable $${name}`);
     } else c.add(at, 'must be a string or { var }');
   });
   // nginx reads a config in 4 KB buffers and refuses a longer parameter.
-  if (c.issues.length === before && tokenLength(e) > MAX_TOKEN_LENGTH) c.add(path, `value is too long once quoted (nginx limits a parameter to ${MAX_TOKEN_LENGTH} bytes)`);
+  if (c.issues.length === before && tokenLength(e) > MAX_TOKEN_LENGTH)
+    c.add(path, `value is too long once quoted (nginx limits a parameter to ${MAX_TOKEN_LENGTH} bytes)`);
 }
 
 /** The longest quoted parameter the renderer emits; nginx's own limit is its 4096-byte read buffer. */
@@ -198,13 +214,21 @@ function inheritBuffers(parent: Buffers, p: ProxySettings | undefined): Buffers 
 function checkBuffers(c: Checker, path: string, b: Buffers): void {
   if (b.bufferSize === undefined && b.buffers === undefined) return;
   const ok = (v: string | undefined): boolean => v === undefined || validateSize(v).ok;
-  if (!ok(b.bufferSize) || !ok(b.buffers?.size) || (b.buffers && !validateInt(b.buffers.count, 'count', 1, 1024).ok)) return;
+  if (
+    !ok(b.bufferSize) ||
+    !ok(b.buffers?.size) ||
+    (b.buffers && !validateInt(b.buffers.count, 'count', 1, 1024).ok)
+  )
+    return;
   const bufSize = b.bufferSize === undefined ? 4096 : sizeBytes(b.bufferSize);
   const count = b.buffers?.count ?? 8;
   const each = b.buffers === undefined ? 4096 : sizeBytes(b.buffers.size);
   const largest = Math.max(bufSize, each);
   if (2 * largest >= (count - 1) * each) {
-    c.add(path, 'proxy buffers too small: 2 x the largest buffer must be below (count - 1) x buffer size (nginx proxy_busy_buffers_size rule)');
+    c.add(
+      path,
+      'proxy buffers too small: 2 x the largest buffer must be below (count - 1) x buffer size (nginx proxy_busy_buffers_size rule)',
+    );
   }
   if (largest > 1024 ** 3) c.add(path, 'proxy buffer larger than 1g (nginx proxy_max_temp_file_size rule)');
 }
@@ -221,10 +245,16 @@ function checkTls(c: Checker, path: string, t: TlsSettings): void {
   c.checkF(path, '.certificateKey', t.certificateKey, validateFilePath);
   c.optF(path, '.clientCertificate', t.clientCertificate, validateFilePath);
   c.optF(path, '.verifyClient', t.verifyClient, oneOf(['on', 'optional', 'optional_no_ca']));
-  if (t.verifyClient !== undefined && t.verifyClient !== 'optional_no_ca' && t.clientCertificate === undefined) {
+  if (
+    t.verifyClient !== undefined &&
+    t.verifyClient !== 'optional_no_ca' &&
+    t.clientCertificate === undefined
+  ) {
     c.add(`${path}.verifyClient`, 'verifying client certificates needs clientCertificate');
   }
-  t.protocols?.forEach((p, i) => c.check(`${path}.protocols[${i}]`, p, oneOf(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'])));
+  t.protocols?.forEach((p, i) =>
+    c.check(`${path}.protocols[${i}]`, p, oneOf(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'])),
+  );
   c.optF(path, '.ciphers', t.ciphers, validateCipherList);
   c.optF(path, '.preferServerCiphers', t.preferServerCiphers, bool);
   c.optF(path, '.sessionTimeout', t.sessionTimeout, validateDuration);
@@ -238,8 +268,15 @@ function checkTls(c: Checker, path: string, t: TlsSettings): void {
 function checkHeaderCheck(c: Checker, path: string, h: HeaderCheck): void {
   c.checkF(path, '.header', h.header, validateVariableHeaderName);
   c.checkF(path, '.value', h.value, validateHeaderValue);
-  if (typeof h.value === 'string' && validateHeaderValue(h.value).ok && tokenLength(h.value) + 1 > MAX_TOKEN_LENGTH) {
-    c.add(`${path}.value`, `value is too long once quoted (nginx limits a parameter to ${MAX_TOKEN_LENGTH} bytes)`);
+  if (
+    typeof h.value === 'string' &&
+    validateHeaderValue(h.value).ok &&
+    tokenLength(h.value) + 1 > MAX_TOKEN_LENGTH
+  ) {
+    c.add(
+      `${path}.value`,
+      `value is too long once quoted (nginx limits a parameter to ${MAX_TOKEN_LENGTH} bytes)`,
+    );
   }
   c.optF(path, '.status', h.status, int('status', 100, 999));
 }
@@ -257,7 +294,9 @@ function checkAction(c: Checker, path: string, a: LocationAction): void {
       return;
     case 'redirect':
       c.checkF(path, '.status', a.status, (v) =>
-        [301, 302, 303, 307, 308].includes(v as number) ? { ok: true, value: v } : { ok: false, reason: 'redirect status must be 301, 302, 303, 307 or 308' },
+        [301, 302, 303, 307, 308].includes(v as number)
+          ? { ok: true, value: v }
+          : { ok: false, reason: 'redirect status must be 301, 302, 303, 307 or 308' },
       );
       if (typeof a.url === 'string') c.checkF(path, '.url', a.url, validateUrl);
       else checkExpr(c, `${path}.url`, a.url);
@@ -269,10 +308,22 @@ function checkAction(c: Checker, path: string, a: LocationAction): void {
   }
 }
 
-function checkLocation(c: Checker, path: string, l: Location, upstreamIds: ReadonlySet<string>, parentBuffers: Buffers): void {
+function checkLocation(
+  c: Checker,
+  path: string,
+  l: Location,
+  upstreamIds: ReadonlySet<string>,
+  parentBuffers: Buffers,
+): void {
   if (l.proxy) checkBuffers(c, `${path}.proxy`, inheritBuffers(parentBuffers, l.proxy));
-  c.checkF(path, '.match', l.match, oneOf(['exact', 'prefix', 'prefix-no-regex', 'regex', 'regex-case-insensitive']));
-  if (l.match === 'regex' || l.match === 'regex-case-insensitive') c.checkF(path, '.path', l.path, validateRegexPath);
+  c.checkF(
+    path,
+    '.match',
+    l.match,
+    oneOf(['exact', 'prefix', 'prefix-no-regex', 'regex', 'regex-case-insensitive']),
+  );
+  if (l.match === 'regex' || l.match === 'regex-case-insensitive')
+    c.checkF(path, '.path', l.path, validateRegexPath);
   else c.checkF(path, '.path', l.path, validatePath);
   c.optF(path, '.comment', l.comment, validateComment);
   if (l.headerCheck) checkHeaderCheck(c, `${path}.headerCheck`, l.headerCheck);
@@ -281,13 +332,15 @@ function checkLocation(c: Checker, path: string, l: Location, upstreamIds: Reado
   checkAccessLog(c, `${path}.accessLog`, l.accessLog);
   c.optF(path, '.clientMaxBodySize', l.clientMaxBodySize, validateSize);
   checkAction(c, `${path}.action`, l.action);
-  if (l.action.kind === 'proxy' && !upstreamIds.has(l.action.upstream)) c.add(`${path}.action.upstream`, 'no upstream with this id');
+  if (l.action.kind === 'proxy' && !upstreamIds.has(l.action.upstream))
+    c.add(`${path}.action.upstream`, 'no upstream with this id');
 }
 
 function checkListen(c: Checker, path: string, l: Listen): void {
   c.checkF(path, '.port', l.port, validatePort);
   c.optF(path, '.address', l.address, validateIp);
-  for (const k of ['ssl', 'http2', 'proxyProtocol', 'defaultServer', 'reuseport'] as const) c.opt(`${path}.${k}`, l[k], bool);
+  for (const k of ['ssl', 'http2', 'proxyProtocol', 'defaultServer', 'reuseport'] as const)
+    c.opt(`${path}.${k}`, l[k], bool);
 }
 
 /** The key a location is unique by inside one server (nginx rejects duplicate locations). */
@@ -296,7 +349,13 @@ export function locationKey(l: Location): string {
   return `${kind} ${l.path}`;
 }
 
-function checkServer(c: Checker, path: string, s: Server, upstreamIds: ReadonlySet<string>, httpBuffers: Buffers): void {
+function checkServer(
+  c: Checker,
+  path: string,
+  s: Server,
+  upstreamIds: ReadonlySet<string>,
+  httpBuffers: Buffers,
+): void {
   const buffers = inheritBuffers(httpBuffers, s.proxy);
   if (s.proxy) checkBuffers(c, `${path}.proxy`, buffers);
   s.comments?.forEach((x, i) => c.check(`${path}.comments[${i}]`, x, validateComment));
@@ -309,7 +368,8 @@ function checkServer(c: Checker, path: string, s: Server, upstreamIds: ReadonlyS
     names.add(n);
   });
   if (s.tls) checkTls(c, `${path}.tls`, s.tls);
-  if (s.listen.some((l) => l.ssl) && !s.tls) c.add(`${path}.tls`, 'an ssl listen needs tls settings (certificate and key)');
+  if (s.listen.some((l) => l.ssl) && !s.tls)
+    c.add(`${path}.tls`, 'an ssl listen needs tls settings (certificate and key)');
   checkAccess(c, `${path}.access`, s.access);
   checkProxy(c, `${path}.proxy`, s.proxy);
   c.optF(path, '.clientMaxBodySize', s.clientMaxBodySize, validateSize);
@@ -347,7 +407,9 @@ function checkUpstream(c: Checker, path: string, u: Upstream): void {
 }
 
 const validateUserName: Validator = (v) =>
-  typeof v === 'string' && /^[a-z_][a-z0-9_-]{0,31}$/.test(v) ? { ok: true, value: v } : { ok: false, reason: 'must be a POSIX user or group name' };
+  typeof v === 'string' && /^[a-z_][a-z0-9_-]{0,31}$/.test(v)
+    ? { ok: true, value: v }
+    : { ok: false, reason: 'must be a POSIX user or group name' };
 
 /** The key nginx's map hash stores a literal key under (it lower-cases keys). */
 export function mapKeyIdentity(key: string): string {
@@ -363,7 +425,8 @@ function checkMap(c: Checker, path: string, m: MapBlock): void {
   m.entries.forEach((e, i) => {
     if (m.hostnames) c.normalised(`${path}.entries[${i}].key`, e.key, validateHostname);
     else c.check(`${path}.entries[${i}].key`, e.key, validateText);
-    if (typeof e.key === 'string' && Buffer.byteLength(quoteArg(e.key)) + 1 > MAX_TOKEN_LENGTH) c.add(`${path}.entries[${i}].key`, 'map key is too long once quoted');
+    if (typeof e.key === 'string' && Buffer.byteLength(quoteArg(e.key)) + 1 > MAX_TOKEN_LENGTH)
+      c.add(`${path}.entries[${i}].key`, 'map key is too long once quoted');
     const id = mapKeyIdentity(e.key);
     if (keys.has(id)) c.add(`${path}.entries[${i}].key`, 'duplicate map key (keys are case-insensitive)');
     keys.add(id);
@@ -385,12 +448,18 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
       c.check('main.user.name', m.user.name, validateUserName);
       c.opt('main.user.group', m.user.group, validateUserName);
     }
-    if (m.workerProcesses !== 'auto') c.opt('main.workerProcesses', m.workerProcesses, int('worker_processes', 1, 1024));
+    if (m.workerProcesses !== 'auto')
+      c.opt('main.workerProcesses', m.workerProcesses, int('worker_processes', 1, 1024));
     c.opt('main.workerShutdownTimeout', m.workerShutdownTimeout, validateDuration);
     c.opt('main.workerRlimitNofile', m.workerRlimitNofile, int('worker_rlimit_nofile', 1, 100_000_000));
     if (m.errorLog) {
-      if (m.errorLog.target !== 'stderr') c.check('main.errorLog.target', m.errorLog.target, validateFilePath);
-      c.check('main.errorLog.level', m.errorLog.level, oneOf(['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg']));
+      if (m.errorLog.target !== 'stderr')
+        c.check('main.errorLog.target', m.errorLog.target, validateFilePath);
+      c.check(
+        'main.errorLog.level',
+        m.errorLog.level,
+        oneOf(['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg']),
+      );
     }
     m.loadModules?.forEach((x, i) => c.check(`main.loadModules[${i}]`, x, validateFilePath));
   }
@@ -407,29 +476,51 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
     c.opt('http.tempPathRoot', h.tempPathRoot, validateFilePath);
     c.opt('http.includeMimeTypes', h.includeMimeTypes, validateFilePath);
     c.opt('http.defaultType', h.defaultType, validateMimeType);
-    for (const k of ['sendfile', 'tcpNodelay', 'serverTokens', 'underscoresInHeaders', 'logNotFound', 'portInRedirect'] as const) c.opt(`http.${k}`, h[k], bool);
+    for (const k of [
+      'sendfile',
+      'tcpNodelay',
+      'serverTokens',
+      'underscoresInHeaders',
+      'logNotFound',
+      'portInRedirect',
+    ] as const)
+      c.opt(`http.${k}`, h[k], bool);
     c.opt('http.keepaliveTimeout', h.keepaliveTimeout, validateDuration);
     c.opt('http.keepaliveRequests', h.keepaliveRequests, int('keepalive_requests', 1, 2147483647));
-    c.opt('http.serverNamesHashBucketSize', h.serverNamesHashBucketSize, int('server_names_hash_bucket_size', 1, 1_048_576));
-    c.opt('http.serverNamesHashMaxSize', h.serverNamesHashMaxSize, int('server_names_hash_max_size', 1, 100_000_000));
+    c.opt(
+      'http.serverNamesHashBucketSize',
+      h.serverNamesHashBucketSize,
+      int('server_names_hash_bucket_size', 1, 1_048_576),
+    );
+    c.opt(
+      'http.serverNamesHashMaxSize',
+      h.serverNamesHashMaxSize,
+      int('server_names_hash_max_size', 1, 100_000_000),
+    );
     c.opt('http.mapHashBucketSize', h.mapHashBucketSize, int('map_hash_bucket_size', 1, 65536 - 64));
     c.opt('http.typesHashMaxSize', h.typesHashMaxSize, int('types_hash_max_size', 1, 1_048_576));
     c.opt('http.clientHeaderBufferSize', h.clientHeaderBufferSize, validateSize);
     c.opt('http.clientBodyBufferSize', h.clientBodyBufferSize, validateSize);
     if (h.largeClientHeaderBuffers) {
-      c.check('http.largeClientHeaderBuffers.count', h.largeClientHeaderBuffers.count, int('buffer count', 1, 1024));
+      c.check(
+        'http.largeClientHeaderBuffers.count',
+        h.largeClientHeaderBuffers.count,
+        int('buffer count', 1, 1024),
+      );
       c.check('http.largeClientHeaderBuffers.size', h.largeClientHeaderBuffers.size, validateSize);
     }
     c.opt('http.clientMaxBodySize', h.clientMaxBodySize, validateSize);
     if (h.realIp) {
       h.realIp.from.forEach((x, i) => c.check(`http.realIp.from[${i}]`, x, validateCidr));
-      if (h.realIp.header !== 'proxy_protocol') c.check('http.realIp.header', h.realIp.header, validateHeaderName);
+      if (h.realIp.header !== 'proxy_protocol')
+        c.check('http.realIp.header', h.realIp.header, validateHeaderName);
       c.opt('http.realIp.recursive', h.realIp.recursive, bool);
     }
     const formats = new Set<string>();
     h.logFormats?.forEach((f, i) => {
       c.check(`http.logFormats[${i}].name`, f.name, validateIdentifier);
-      if (f.name === 'combined' || formats.has(f.name)) c.add(`http.logFormats[${i}].name`, 'duplicate log format name');
+      if (f.name === 'combined' || formats.has(f.name))
+        c.add(`http.logFormats[${i}].name`, 'duplicate log format name');
       formats.add(f.name);
       c.opt(`http.logFormats[${i}].escape`, f.escape, oneOf(['default', 'json', 'none']));
       checkExpr(c, `http.logFormats[${i}].format`, f.format);
@@ -458,11 +549,13 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
     s.listen.forEach((l, j) => {
       const key = `${l.address ?? '*'}:${l.port}`;
       if (l.defaultServer) {
-        if (defaults.has(key)) c.add(`servers[${i}].listen[${j}]`, 'a second default server for the same address and port');
+        if (defaults.has(key))
+          c.add(`servers[${i}].listen[${j}]`, 'a second default server for the same address and port');
         defaults.add(key);
       }
       if (l.reuseport) {
-        if (reuse.has(key)) c.add(`servers[${i}].listen[${j}]`, 'reuseport set twice for the same address and port');
+        if (reuse.has(key))
+          c.add(`servers[${i}].listen[${j}]`, 'reuseport set twice for the same address and port');
         reuse.add(key);
       }
     }),

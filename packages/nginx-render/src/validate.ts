@@ -2,8 +2,7 @@ import { isIP } from 'node:net';
 
 /** The outcome of a validator: the (possibly normalised) value, or a human-readable reason. */
 export type ValidationResult<T = string> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
 const ok = <T>(value: T): ValidationResult<T> => ({ ok: true, value });
 const fail = (reason: string): ValidationResult<never> => ({ ok: false, reason });
@@ -24,7 +23,11 @@ function basic(value: unknown, what: string, max = MAX_VALUE_LENGTH): Validation
   if (value.length === 0) return fail(`${what} must not be empty`);
   if (value.length > max) return fail(`${what} is longer than ${max} characters`);
   if (NOT_PRINTABLE.test(value)) {
-    return fail(CONTROL_OR_TAB.test(value) ? `${what} contains a control character` : `${what} contains a non-ASCII character`);
+    return fail(
+      CONTROL_OR_TAB.test(value)
+        ? `${what} contains a control character`
+        : `${what} contains a non-ASCII character`,
+    );
   }
   return ok(value);
 }
@@ -99,7 +102,12 @@ export function validateRegexPath(value: unknown): ValidationResult {
       i++;
     } else if (c === '(' && re[i + 1] === '?') {
       const rest = re.slice(i + 2);
-      if (!(rest.startsWith(':') || rest.startsWith('=') || rest.startsWith('!') || /^<[A-Za-z][A-Za-z0-9]*>/.test(rest))) {
+      if (!(
+        rest.startsWith(':') ||
+        rest.startsWith('=') ||
+        rest.startsWith('!') ||
+        /^<[A-Za-z][A-Za-z0-9]*>/.test(rest)
+      )) {
         return fail('regex group form is not allowed (only (?:, (?=, (?! and (?<name>)');
       }
     }
@@ -135,7 +143,16 @@ export function validateCidr(value: unknown): ValidationResult {
   return ok(b.value);
 }
 
-const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, M: 2_592_000_000, y: 31_536_000_000 };
+const DURATION_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+  M: 2_592_000_000,
+  y: 31_536_000_000,
+};
 // nginx rejects values whose millisecond count overflows; a year is far beyond any sane timeout.
 const MAX_DURATION_MS = 365 * 86_400_000;
 
@@ -145,7 +162,8 @@ export function validateDuration(value: unknown): ValidationResult {
   if (!b.ok) return b;
   const m = /^(\d{1,9})(ms|s|m|h|d|w|M|y)?$/.exec(b.value);
   if (!m) return fail('duration must be digits with an optional unit (ms, s, m, h, d)');
-  if (Number(m[1]) * (DURATION_MS[m[2] ?? 's'] ?? 1000) > MAX_DURATION_MS) return fail('duration is longer than 365 days');
+  if (Number(m[1]) * (DURATION_MS[m[2] ?? 's'] ?? 1000) > MAX_DURATION_MS)
+    return fail('duration is longer than 365 days');
   return ok(b.value);
 }
 
@@ -162,7 +180,8 @@ export function sizeBytes(size: string): number {
 export function validateSize(value: unknown): ValidationResult {
   const b = basic(value, 'size', 32);
   if (!b.ok) return b;
-  if (!/^\d{1,12}[kKmMgG]?$/.test(b.value)) return fail('size must be digits with an optional k, m or g suffix');
+  if (!/^\d{1,12}[kKmMgG]?$/.test(b.value))
+    return fail('size must be digits with an optional k, m or g suffix');
   if (sizeBytes(b.value) > MAX_SIZE_BYTES) return fail('size is larger than 64g');
   return ok(b.value);
 }
@@ -174,7 +193,8 @@ export function validateSize(value: unknown): ValidationResult {
 export function validateHeaderName(value: unknown): ValidationResult {
   const b = basic(value, 'header name', 256);
   if (!b.ok) return b;
-  if (!/^[!#%&'*+\-.^_`|~0-9A-Za-z]+$/.test(b.value)) return fail('header name is not an HTTP token (or contains "$")');
+  if (!/^[!#%&'*+\-.^_`|~0-9A-Za-z]+$/.test(b.value))
+    return fail('header name is not an HTTP token (or contains "$")');
   return ok(b.value);
 }
 
@@ -185,7 +205,8 @@ export function validateHeaderName(value: unknown): ValidationResult {
 export function validateVariableHeaderName(value: unknown): ValidationResult {
   const b = basic(value, 'header name', 256);
   if (!b.ok) return b;
-  if (!/^[A-Za-z0-9_-]+$/.test(b.value)) return fail('header name must use only letters, digits, "-" and "_"');
+  if (!/^[A-Za-z0-9_-]+$/.test(b.value))
+    return fail('header name must use only letters, digits, "-" and "_"');
   return ok(b.value);
 }
 
@@ -195,7 +216,8 @@ export function validateVariableHeaderName(value: unknown): ValidationResult {
  */
 export function validateHeaderValue(value: unknown): ValidationResult {
   if (typeof value !== 'string') return fail('header value must be a string');
-  if (value.length > MAX_VALUE_LENGTH) return fail(`header value is longer than ${MAX_VALUE_LENGTH} characters`);
+  if (value.length > MAX_VALUE_LENGTH)
+    return fail(`header value is longer than ${MAX_VALUE_LENGTH} characters`);
   if (CONTROL.test(value)) return fail('header value contains a control character or newline');
   if (NON_ASCII.test(value)) return fail('header value contains a non-ASCII character');
   return ok(value);
@@ -208,7 +230,8 @@ export const validateText = validateHeaderValue;
 export function validateUpstreamId(value: unknown): ValidationResult {
   const b = basic(value, 'upstream id', 200);
   if (!b.ok) return b;
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(b.value)) return fail('upstream id must use only letters, digits, "_", "." and "-"');
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(b.value))
+    return fail('upstream id must use only letters, digits, "_", "." and "-"');
   return ok(b.value);
 }
 
@@ -220,7 +243,8 @@ export function validateFilePath(value: unknown): ValidationResult {
   const b = basic(value, 'file path', 1024);
   if (!b.ok) return b;
   if (!b.value.startsWith('/')) return fail('file path must be absolute');
-  if (!/^[A-Za-z0-9._/@+=,~%:-]+$/.test(b.value)) return fail('file path contains a character that is not allowed');
+  if (!/^[A-Za-z0-9._/@+=,~%:-]+$/.test(b.value))
+    return fail('file path contains a character that is not allowed');
   if (b.value.split('/').includes('..')) return fail('file path must not contain a ".." segment');
   return ok(b.value);
 }
@@ -249,10 +273,12 @@ export const MAX_COMMENT_BYTES = 1024;
 export function validateComment(value: unknown): ValidationResult {
   if (typeof value !== 'string') return fail('comment must be a string');
   // nginx's 4 KB read buffer bounds a comment line too.
-  if (Buffer.byteLength(value) > MAX_COMMENT_BYTES) return fail(`comment is longer than ${MAX_COMMENT_BYTES} bytes`);
+  if (Buffer.byteLength(value) > MAX_COMMENT_BYTES)
+    return fail(`comment is longer than ${MAX_COMMENT_BYTES} bytes`);
   // U+2028/2029 and U+0085 are not line breaks to nginx, but editors show them as such.
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(value)) return fail('comment contains a control character or line break');
+  if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(value))
+    return fail('comment contains a control character or line break');
   return ok(value);
 }
 
@@ -264,7 +290,9 @@ export function validateUrl(value: unknown): ValidationResult {
   const b = basic(value, 'URL', 2048);
   if (!b.ok) return b;
   if (!/^(https?:\/\/|\/)/.test(b.value)) return fail('URL must be absolute (http://, https:// or /)');
-  if (!/^(https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?)?(\/[^\s"'\\<>`{}|^]*)?$/.test(b.value)) {
+  if (
+    !/^(https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?)?(\/[^\s"'\\<>`{}|^]*)?$/.test(b.value)
+  ) {
     return fail('URL contains a character that is not allowed');
   }
   try {
@@ -281,7 +309,12 @@ export function validatePort(value: unknown): ValidationResult<number> {
 }
 
 /** An integer within [min, max]. */
-export function validateInt(value: unknown, what: string, min: number, max: number): ValidationResult<number> {
+export function validateInt(
+  value: unknown,
+  what: string,
+  min: number,
+  max: number,
+): ValidationResult<number> {
   if (typeof value !== 'number' || !Number.isInteger(value)) return fail(`${what} must be an integer`);
   if (value < min || value > max) return fail(`${what} must be between ${min} and ${max}`);
   return ok(value);
@@ -301,7 +334,8 @@ export function validateServerAddress(value: unknown): ValidationResult {
 export function validateMimeType(value: unknown): ValidationResult {
   const b = basic(value, 'mime type', 128);
   if (!b.ok) return b;
-  if (!/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i.test(b.value)) return fail('not a mime type');
+  if (!/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i.test(b.value))
+    return fail('not a mime type');
   return ok(b.value);
 }
 
@@ -309,6 +343,7 @@ export function validateMimeType(value: unknown): ValidationResult {
 export function validateCipherList(value: unknown): ValidationResult {
   const b = basic(value, 'cipher list', 2048);
   if (!b.ok) return b;
-  if (!/^[A-Za-z0-9:+!_@=.-]+$/.test(b.value)) return fail('cipher list contains a character that is not allowed');
+  if (!/^[A-Za-z0-9:+!_@=.-]+$/.test(b.value))
+    return fail('cipher list contains a character that is not allowed');
   return ok(b.value);
 }

@@ -13,15 +13,45 @@ export function makeTempDir(prefix: string): { path: string; remove(): void } {
 
 /** Write a self-signed EC certificate and key pair. Blocking (runs openssl). */
 export function writeSelfSigned(certPath: string, keyPath: string, cn = 'localhost'): void {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', `/CN=${cn}`, '-addext', `subjectAltName=DNS:${cn}`], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      `subjectAltName=DNS:${cn}`,
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 /** The certificate files the golden models reference, created under `dir`. */
 export function writeGoldenTls(dir: string): void {
   writeSelfSigned(join(dir, 'default.crt'), join(dir, 'default.key'));
   mkdirSync(join(dir, 'test.k8s.local'), { recursive: true });
-  writeSelfSigned(join(dir, 'test.k8s.local', 'certificate.crt'), join(dir, 'test.k8s.local', 'certificate.key'), 'test.k8s.local');
-  writeSelfSigned(join(dir, 'test.k8s.local', 'clientCertificate.crt'), join(dir, 'test.k8s.local', 'client.key'), 'client');
+  writeSelfSigned(
+    join(dir, 'test.k8s.local', 'certificate.crt'),
+    join(dir, 'test.k8s.local', 'certificate.key'),
+    'test.k8s.local',
+  );
+  writeSelfSigned(
+    join(dir, 'test.k8s.local', 'clientCertificate.crt'),
+    join(dir, 'test.k8s.local', 'client.key'),
+    'client',
+  );
 }
 
 /**

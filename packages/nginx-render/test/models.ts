@@ -27,7 +27,13 @@ const allowList = (cidrs: string[]): AccessRule[] => [
  * 404 servers per port and a status server with stub_status.
  */
 export function feedModel(
-  options: { servers?: number; workDir?: string; tlsDir?: string; ports?: { http: number; https: number; health: number }; marker?: string } = {},
+  options: {
+    servers?: number;
+    workDir?: string;
+    tlsDir?: string;
+    ports?: { http: number; https: number; health: number };
+    marker?: string;
+  } = {},
 ): NginxConfig {
   const ports = options.ports ?? { http: 8080, https: 8443, health: 8081 };
   const workDir = options.workDir ?? GOLDEN_WORK_DIR;
@@ -39,7 +45,8 @@ export function feedModel(
     sessionCache: { name: 'SSL', size: '50m' },
     sessionTickets: false,
     protocols: ['TLSv1.2' as const],
-    ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384',
+    ciphers:
+      'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384',
     preferServerCiphers: true,
   };
   const httpListen = { port: ports.http, proxyProtocol: true };
@@ -49,14 +56,36 @@ export function feedModel(
   const count = options.servers;
   if (count === undefined) {
     upstreams.push(
-      { id: 'team-a.web.10.254.0.10.80', servers: [{ address: '10.254.0.10', port: 80, maxConns: 100 }], keepalive: 512, keepaliveRequests: 1024 },
-      { id: 'team-b.api.10.254.0.20.8080', servers: [{ address: '10.254.0.20', port: 8080 }], keepalive: 512, keepaliveRequests: 1024, keepaliveTimeout: '30s' },
+      {
+        id: 'team-a.web.10.254.0.10.80',
+        servers: [{ address: '10.254.0.10', port: 80, maxConns: 100 }],
+        keepalive: 512,
+        keepaliveRequests: 1024,
+      },
+      {
+        id: 'team-b.api.10.254.0.20.8080',
+        servers: [{ address: '10.254.0.20', port: 8080 }],
+        keepalive: 512,
+        keepaliveRequests: 1024,
+        keepaliveTimeout: '30s',
+      },
     );
-    const loc = (path: string, upstream: string, strip: boolean, exact = false, allow: string[] = ['0.0.0.0/0']): Location => ({
+    const loc = (
+      path: string,
+      upstream: string,
+      strip: boolean,
+      exact = false,
+      allow: string[] = ['0.0.0.0/0'],
+    ): Location => ({
       match: exact ? 'exact' : 'prefix',
       path,
       access: allowList(allow),
-      proxy: { readTimeout: '60s', sendTimeout: '60s', bufferSize: '16k', buffers: { count: 4, size: '16k' } },
+      proxy: {
+        readTimeout: '60s',
+        sendTimeout: '60s',
+        bufferSize: '16k',
+        buffers: { count: 4, size: '16k' },
+      },
       action: { kind: 'proxy', upstream, ...(strip ? { uri: '/' } : {}) },
     });
     servers.push(
@@ -93,15 +122,32 @@ export function feedModel(
   } else {
     for (let i = 0; i < count; i++) {
       const id = `ns${i % 97}.ing${i}.10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}.80`;
-      upstreams.push({ id, servers: [{ address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 80 }], keepalive: 512, keepaliveRequests: 1024 });
+      upstreams.push({
+        id,
+        servers: [{ address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 80 }],
+        keepalive: 512,
+        keepaliveRequests: 1024,
+      });
       servers.push({
         comments: [`ingress: ns${i % 97}/ing${i}`],
         listen: [httpListen],
         serverNames: [`host-${i}.example.com`],
         clientMaxBodySize: '0',
         locations: [
-          { match: 'prefix', path: '/', access: allowList(['0.0.0.0/0']), proxy: { readTimeout: '60s', sendTimeout: '60s' }, action: { kind: 'proxy', upstream: id } },
-          { match: 'prefix', path: '/api/', access: allowList(['10.0.0.0/8']), proxy: { readTimeout: '60s', sendTimeout: '60s' }, action: { kind: 'proxy', upstream: id, uri: '/' } },
+          {
+            match: 'prefix',
+            path: '/',
+            access: allowList(['0.0.0.0/0']),
+            proxy: { readTimeout: '60s', sendTimeout: '60s' },
+            action: { kind: 'proxy', upstream: id },
+          },
+          {
+            match: 'prefix',
+            path: '/api/',
+            access: allowList(['10.0.0.0/8']),
+            proxy: { readTimeout: '60s', sendTimeout: '60s' },
+            action: { kind: 'proxy', upstream: id, uri: '/' },
+          },
         ],
       });
     }
@@ -114,14 +160,23 @@ export function feedModel(
       listen: [{ port: ports.health, defaultServer: true, reuseport: true }],
       serverNames: [],
       locations: [
-        { match: 'prefix', path: '/health', accessLog: 'off', action: { kind: 'return', status: 200, ...(options.marker ? { body: options.marker } : {}) } },
+        {
+          match: 'prefix',
+          path: '/health',
+          accessLog: 'off',
+          action: { kind: 'return', status: 200, ...(options.marker ? { body: options.marker } : {}) },
+        },
         { match: 'prefix', path: '/basic_status', accessLog: 'off', action: { kind: 'stub_status' } },
         { match: 'prefix', path: '/', action: { kind: 'return', status: 404 } },
       ],
     },
   );
   return {
-    main: { workerProcesses: 1, errorLog: { target: 'stderr', level: 'warn' }, workerShutdownTimeout: '240s' },
+    main: {
+      workerProcesses: 1,
+      errorLog: { target: 'stderr', level: 'warn' },
+      workerShutdownTimeout: '240s',
+    },
     events: { multiAccept: true, workerConnections: 1024, use: 'epoll' },
     http: {
       tempPathRoot: `${workDir}/tmp`,
@@ -179,8 +234,18 @@ export function feedModel(
         redirect: false,
       },
       maps: [
-        { source: { var: 'http_x_forwarded_proto' }, target: 'frontend_scheme', default: { var: 'http_x_forwarded_proto' }, entries: [{ key: '', value: { var: 'scheme' } }] },
-        { source: { var: 'http_x_forwarded_port' }, target: 'frontend_port', default: { var: 'http_x_forwarded_port' }, entries: [{ key: '', value: { var: 'server_port' } }] },
+        {
+          source: { var: 'http_x_forwarded_proto' },
+          target: 'frontend_scheme',
+          default: { var: 'http_x_forwarded_proto' },
+          entries: [{ key: '', value: { var: 'scheme' } }],
+        },
+        {
+          source: { var: 'http_x_forwarded_port' },
+          target: 'frontend_port',
+          default: { var: 'http_x_forwarded_port' },
+          entries: [{ key: '', value: { var: 'server_port' } }],
+        },
       ],
     },
     upstreams,
@@ -201,7 +266,10 @@ const DISPATCHER_LOCATION_HEADERS: HeaderSetting[] = [
  */
 export function dispatcherModel(options: { tlsDir?: string } = {}): NginxConfig {
   const tlsDir = options.tlsDir ?? GOLDEN_TLS_DIR;
-  const sslCommon = { ciphers: 'HIGH:!aNULL:!MD5:!DH+3DES:!kEDH', protocols: ['TLSv1' as const, 'TLSv1.1' as const, 'TLSv1.2' as const] };
+  const sslCommon = {
+    ciphers: 'HIGH:!aNULL:!MD5:!DH+3DES:!kEDH',
+    protocols: ['TLSv1' as const, 'TLSv1.1' as const, 'TLSv1.2' as const],
+  };
   const proxy = { httpVersion: '1.1' as const, setHeaders: DISPATCHER_LOCATION_HEADERS };
   const statusAndClose: Location[] = [
     { match: 'exact', path: '/status', action: { kind: 'return', status: 200 } },
@@ -215,8 +283,20 @@ export function dispatcherModel(options: { tlsDir?: string } = {}): NginxConfig 
       serverNamesHashMaxSize: 512,
       serverNamesHashBucketSize: 64,
       clientMaxBodySize: '0',
-      proxy: { httpVersion: '1.1', connectTimeout: '5s', requestBuffering: false, setHeaders: DISPATCHER_LOCATION_HEADERS.slice(0, 2) },
-      maps: [{ source: { var: 'http_connection' }, target: 'p_connection', default: { var: 'http_connection' }, entries: [{ key: '', value: 'close' }] }],
+      proxy: {
+        httpVersion: '1.1',
+        connectTimeout: '5s',
+        requestBuffering: false,
+        setHeaders: DISPATCHER_LOCATION_HEADERS.slice(0, 2),
+      },
+      maps: [
+        {
+          source: { var: 'http_connection' },
+          target: 'p_connection',
+          default: { var: 'http_connection' },
+          entries: [{ key: '', value: 'close' }],
+        },
+      ],
     },
     upstreams: [
       {
@@ -261,7 +341,12 @@ export function dispatcherModel(options: { tlsDir?: string } = {}): NginxConfig 
         },
         locations: [
           { match: 'prefix', path: '/', action: { kind: 'return', status: 404 } },
-          { match: 'prefix', path: '/nodejs', proxy, action: { kind: 'proxy', upstream: 'upstream1866206336' } },
+          {
+            match: 'prefix',
+            path: '/nodejs',
+            proxy,
+            action: { kind: 'proxy', upstream: 'upstream1866206336' },
+          },
         ],
       },
       { listen: [{ port: 80, defaultServer: true }], serverNames: [], locations: statusAndClose },

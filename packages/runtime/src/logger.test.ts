@@ -89,9 +89,19 @@ describe('createLogger', () => {
 
   it('redacts plural forms of secret names, which hold several secrets', async () => {
     const { out, log } = setup();
-    log.info('routes', { apiKeys: ['k1', 'k2'], tokens: { a: 't1' }, Passwords: ['p1'], keys: ['default/web'] });
+    log.info('routes', {
+      apiKeys: ['k1', 'k2'],
+      tokens: { a: 't1' },
+      Passwords: ['p1'],
+      keys: ['default/web'],
+    });
     await log.close();
-    expect(out.json()[0]).toMatchObject({ apiKeys: '[REDACTED]', tokens: '[REDACTED]', Passwords: '[REDACTED]', keys: ['default/web'] });
+    expect(out.json()[0]).toMatchObject({
+      apiKeys: '[REDACTED]',
+      tokens: '[REDACTED]',
+      Passwords: '[REDACTED]',
+      keys: ['default/web'],
+    });
     expect(out.chunks.join('')).not.toMatch(/k1|k2|t1|p1/);
   });
 

@@ -1,4 +1,9 @@
-import { validatePath, validateProxyUri, validateRegexPath, type LocationMatch } from '@kube-edge/nginx-render';
+import {
+  validatePath,
+  validateProxyUri,
+  validateRegexPath,
+  type LocationMatch,
+} from '@kube-edge/nginx-render';
 
 /** A reference into the namespace's routing Secret (`secretKeyRef.key`; any `name` is ignored, as in the original). */
 export interface SecretKeyRef {
@@ -25,15 +30,22 @@ export interface ParsedHosts {
   /** The whole annotation failed (bad JSON or a type error): no hosts at all. */
   readonly error?: string;
   /** Hosts dropped individually, with why. */
-  readonly rejected: readonly { readonly host: string; readonly reason: 'InvalidHost' | 'InvalidSSLOptions'; readonly message: string }[];
+  readonly rejected: readonly {
+    readonly host: string;
+    readonly reason: 'InvalidHost' | 'InvalidSSLOptions';
+    readonly message: string;
+  }[];
 }
 
 // The original's host grammar (spec §3.1): RFC 1123-ish labels, any case, no wildcard/port/IPv6.
-const HOSTNAME_RE = /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$/;
-const IPV4_RE = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
+const HOSTNAME_RE =
+  /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$/;
+const IPV4_RE =
+  /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
 const SECRET_KEY_RE = /^[-._a-zA-Z0-9]+$/;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Whether `host` is accepted as a server name: the original's hostname regex or a dotted-quad
@@ -56,7 +68,8 @@ function refTypeError(v: unknown, at: string): string | undefined {
   const skr = vf.secretKeyRef;
   if (skr === undefined || skr === null) return undefined;
   if (!isObject(skr)) return `${at}.valueFrom.secretKeyRef must be an object`;
-  if (skr.key !== undefined && skr.key !== null && typeof skr.key !== 'string') return `${at}.valueFrom.secretKeyRef.key must be a string`;
+  if (skr.key !== undefined && skr.key !== null && typeof skr.key !== 'string')
+    return `${at}.valueFrom.secretKeyRef.key must be a string`;
   return undefined;
 }
 
@@ -77,15 +90,22 @@ export function parseHostsAnnotation(text: string | undefined): ParsedHosts {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    return { hosts: [], rejected: [], error: `hosts annotation is not valid JSON: ${(err as Error).message}` };
+    return {
+      hosts: [],
+      rejected: [],
+      error: `hosts annotation is not valid JSON: ${(err as Error).message}`,
+    };
   }
-  if (!isObject(doc)) return { hosts: [], rejected: [], error: 'hosts annotation must be a JSON object of host to options' };
+  if (!isObject(doc))
+    return { hosts: [], rejected: [], error: 'hosts annotation must be a JSON object of host to options' };
   for (const [host, opts] of Object.entries(doc)) {
     if (opts === null) continue;
-    if (!isObject(opts)) return { hosts: [], rejected: [], error: `options of host "${host}" must be an object` };
+    if (!isObject(opts))
+      return { hosts: [], rejected: [], error: `options of host "${host}" must be an object` };
     const ssl = opts.ssl;
     if (ssl !== undefined && ssl !== null) {
-      if (!isObject(ssl)) return { hosts: [], rejected: [], error: `ssl of host "${host}" must be an object` };
+      if (!isObject(ssl))
+        return { hosts: [], rejected: [], error: `ssl of host "${host}" must be an object` };
       for (const f of ['certificate', 'certificateKey', 'clientCertificate']) {
         const e = refTypeError(ssl[f], `ssl.${f} of host "${host}"`);
         if (e !== undefined) return { hosts: [], rejected: [], error: e };
@@ -96,7 +116,11 @@ export function parseHostsAnnotation(text: string | undefined): ParsedHosts {
   const rejected: { host: string; reason: 'InvalidHost' | 'InvalidSSLOptions'; message: string }[] = [];
   for (const host of Object.keys(doc).sort()) {
     if (!isValidHost(host)) {
-      rejected.push({ host, reason: 'InvalidHost', message: `host "${host}" is not a valid hostname or IPv4 address` });
+      rejected.push({
+        host,
+        reason: 'InvalidHost',
+        message: `host "${host}" is not a valid hostname or IPv4 address`,
+      });
       continue;
     }
     const opts = doc[host];
@@ -110,12 +134,28 @@ export function parseHostsAnnotation(text: string | undefined): ParsedHosts {
     const certificateKey = refOf(s.certificateKey);
     const hasClient = s.clientCertificate !== undefined && s.clientCertificate !== null;
     const clientCertificate = hasClient ? refOf(s.clientCertificate) : undefined;
-    if (certificate === undefined || certificateKey === undefined || (hasClient && clientCertificate === undefined)) {
-      const missing = certificate === undefined ? 'certificate' : certificateKey === undefined ? 'certificateKey' : 'clientCertificate';
-      rejected.push({ host, reason: 'InvalidSSLOptions', message: `host "${host}": ssl.${missing} needs valueFrom.secretKeyRef.key naming a Secret data key` });
+    if (
+      certificate === undefined ||
+      certificateKey === undefined ||
+      (hasClient && clientCertificate === undefined)
+    ) {
+      const missing =
+        certificate === undefined
+          ? 'certificate'
+          : certificateKey === undefined
+            ? 'certificateKey'
+            : 'clientCertificate';
+      rejected.push({
+        host,
+        reason: 'InvalidSSLOptions',
+        message: `host "${host}": ssl.${missing} needs valueFrom.secretKeyRef.key naming a Secret data key`,
+      });
       continue;
     }
-    hosts.push({ host: host.toLowerCase(), ssl: { certificate, certificateKey, ...(clientCertificate !== undefined ? { clientCertificate } : {}) } });
+    hosts.push({
+      host: host.toLowerCase(),
+      ssl: { certificate, certificateKey, ...(clientCertificate !== undefined ? { clientCertificate } : {}) },
+    });
   }
   return { hosts, rejected };
 }
@@ -129,7 +169,9 @@ export interface PathEntry {
 }
 
 /** The outcome of decoding a paths annotation. */
-export type DecodedPaths = { readonly ok: true; readonly entries: readonly PathEntry[] } | { readonly ok: false; readonly error: string };
+export type DecodedPaths =
+  | { readonly ok: true; readonly entries: readonly PathEntry[] }
+  | { readonly ok: false; readonly error: string };
 
 /**
  * Decodes a Pod's paths annotation with the original's schema: a JSON array of objects with
@@ -156,7 +198,10 @@ export function decodePathsAnnotation(text: string): DecodedPaths {
     for (const f of ['basePath', 'containerPort', 'targetPath']) {
       const v = e[f];
       if (v !== undefined && v !== null && typeof v !== 'string') {
-        return { ok: false, error: `entry ${i}: ${f} must be a JSON string${f === 'containerPort' ? ' (e.g. "3000")' : ''}` };
+        return {
+          ok: false,
+          error: `entry ${i}: ${f} must be a JSON string${f === 'containerPort' ? ' (e.g. "3000")' : ''}`,
+        };
       }
     }
     const w = e.weight;
@@ -196,7 +241,9 @@ function compilesAsRegex(p: string): boolean {
  * Validates a `basePath` and maps its leading nginx modifier (`=`, `~`, `~*`, `^~`) to a
  * location match, as the original's raw `location <basePath>` did. Pure.
  */
-export function parseBasePath(basePath: string): { ok: true; value: LocationPath } | { ok: false; reason: string } {
+export function parseBasePath(
+  basePath: string,
+): { ok: true; value: LocationPath } | { ok: false; reason: string } {
   const common = checkPathText(basePath, 'basePath');
   if (common !== undefined) return { ok: false, reason: common };
   let match: LocationMatch = 'prefix';
@@ -214,21 +261,28 @@ export function parseBasePath(basePath: string): { ok: true; value: LocationPath
     match = 'exact';
     rest = basePath.slice(1);
   }
-  const r = match === 'regex' || match === 'regex-case-insensitive' ? validateRegexPath(rest) : validatePath(rest);
+  const r =
+    match === 'regex' || match === 'regex-case-insensitive' ? validateRegexPath(rest) : validatePath(rest);
   if (!r.ok) return { ok: false, reason: `basePath "${basePath}": ${r.reason}` };
   return { ok: true, value: { match, path: r.value } };
 }
 
 function checkPathText(p: string, what: string): string | undefined {
   // istio/proxy#278 used "path": say which field is read (spec §10).
-  if (p === '') return what === 'basePath' ? 'basePath is empty (the field is "basePath"; "path" is not read)' : `${what} is empty`;
+  if (p === '')
+    return what === 'basePath'
+      ? 'basePath is empty (the field is "basePath"; "path" is not read)'
+      : `${what} is empty`;
   if (!compilesAsRegex(p)) return `${what} "${p}" is not valid (does not compile as a regex)`;
-  if (FORBIDDEN_PATH_CHARS.test(p)) return `${what} "${p}" contains whitespace, ";", braces, quotes, "#" or a control character`;
+  if (FORBIDDEN_PATH_CHARS.test(p))
+    return `${what} "${p}" contains whitespace, ";", braces, quotes, "#" or a control character`;
   return undefined;
 }
 
 /** Validates a `targetPath`: the original's checks plus nginx-render's proxy URI rules. Pure. */
-export function parseTargetPath(targetPath: string): { ok: true; value: string } | { ok: false; reason: string } {
+export function parseTargetPath(
+  targetPath: string,
+): { ok: true; value: string } | { ok: false; reason: string } {
   const common = checkPathText(targetPath, 'targetPath');
   if (common !== undefined) return { ok: false, reason: common };
   const r = validateProxyUri(targetPath);

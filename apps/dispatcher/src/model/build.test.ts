@@ -21,7 +21,9 @@ function findAll(dirs: readonly NginxDirective[], name: string): NginxDirective[
 }
 
 const serverFor = (text: string, host: string): NginxDirective | undefined =>
-  findAll(parseNginxConfig(text), 'server').find((s) => s.block?.some((d) => d.name === 'server_name' && d.args.includes(host)));
+  findAll(parseNginxConfig(text), 'server').find((s) =>
+    s.block?.some((d) => d.name === 'server_name' && d.args.includes(host)),
+  );
 
 describe('test vectors (spec §5, §11.1)', () => {
   it('hashes upstream keys with FNV-1a 32', () => {
@@ -43,9 +45,15 @@ describe('test vectors (spec §5, §11.1)', () => {
   it('reproduces the README example upstream for test.k8s.local/nodejs', () => {
     const text = render({
       namespaces: [ns('web', { 'test.k8s.local': {} })],
-      pods: [pod('web', 'nodejs-k8s-env-eq7mh', [{ basePath: '/nodejs', containerPort: '3000' }], { ip: '10.244.69.6' })],
+      pods: [
+        pod('web', 'nodejs-k8s-env-eq7mh', [{ basePath: '/nodejs', containerPort: '3000' }], {
+          ip: '10.244.69.6',
+        }),
+      ],
     });
-    expect(text).toMatch(/upstream upstream1866206336 \{\n\s+# Pod nodejs-k8s-env-eq7mh \(namespace: web\)\n\s+server 10\.244\.69\.6:3000;\n\s+keepalive 1024;/);
+    expect(text).toMatch(
+      /upstream upstream1866206336 \{\n\s+# Pod nodejs-k8s-env-eq7mh \(namespace: web\)\n\s+server 10\.244\.69\.6:3000;\n\s+keepalive 1024;/,
+    );
     expect(text).toContain('location /nodejs {');
   });
 });
@@ -54,20 +62,30 @@ describe('nginx config contract (spec §6)', () => {
   const state: Partial<ClusterState> = {
     namespaces: [ns('web', { 'a.example.com': {} })],
     pods: [
-      pod('web', 'b', [{ basePath: '/app', containerPort: '80', weight: 5 }], { ip: '10.0.0.2', ports: [80] }),
+      pod('web', 'b', [{ basePath: '/app', containerPort: '80', weight: 5 }], {
+        ip: '10.0.0.2',
+        ports: [80],
+      }),
       pod('web', 'a', [{ basePath: '/app', containerPort: '80' }], { ip: '10.0.0.1', ports: [80] }),
     ],
   };
 
   it('omits :80, adds weights, sorts servers by pod name, keeps keepalive 1024', () => {
     const text = render(state);
-    const up = findAll(parseNginxConfig(text), 'upstream').find((u) => u.args[0] === upstreamName('a.example.com', '/app'))!;
-    expect(up.block!.filter((d) => d.name === 'server').map((d) => d.args)).toEqual([['10.0.0.1'], ['10.0.0.2', 'weight=5']]);
+    const up = findAll(parseNginxConfig(text), 'upstream').find(
+      (u) => u.args[0] === upstreamName('a.example.com', '/app'),
+    )!;
+    expect(up.block!.filter((d) => d.name === 'server').map((d) => d.args)).toEqual([
+      ['10.0.0.1'],
+      ['10.0.0.2', 'weight=5'],
+    ]);
     expect(up.block!.find((d) => d.name === 'keepalive')?.args).toEqual(['1024']);
   });
 
   it('sets the WebSocket headers, Host and HTTP/1.1 in every location', () => {
-    const loc = findAll([serverFor(render(state), 'a.example.com')!], 'location').find((l) => l.args[0] === '/app')!;
+    const loc = findAll([serverFor(render(state), 'a.example.com')!], 'location').find(
+      (l) => l.args[0] === '/app',
+    )!;
     const headers = loc.block!.filter((d) => d.name === 'proxy_set_header').map((d) => d.args);
     expect(headers).toEqual([
       ['Upgrade', '$http_upgrade'],
@@ -78,12 +96,17 @@ describe('nginx config contract (spec §6)', () => {
   });
 
   it('has the http preamble, the connection map and a default server closing with 444 and the status path', () => {
-    const text = render(state, config({ 'nginx-max-client-body-size': '10m', 'nginx-status-path': '/healthy' }));
+    const text = render(
+      state,
+      config({ 'nginx-max-client-body-size': '10m', 'nginx-status-path': '/healthy' }),
+    );
     expect(text).toContain('client_max_body_size 10m;');
     expect(text).toContain('proxy_connect_timeout 5s;');
     expect(text).toContain('proxy_request_buffering off;');
     expect(text).toContain('map $http_connection $p_connection {');
-    const def = findAll(parseNginxConfig(text), 'server').find((s) => s.block?.some((d) => d.name === 'listen' && d.args.includes('default_server')))!;
+    const def = findAll(parseNginxConfig(text), 'server').find((s) =>
+      s.block?.some((d) => d.name === 'listen' && d.args.includes('default_server')),
+    )!;
     expect(def.block!.find((d) => d.name === 'listen')?.args).toEqual(['80', 'default_server']);
     const locs = def.block!.filter((d) => d.name === 'location');
     expect(locs.map((l) => [l.args, l.block!.find((d) => d.name === 'return')?.args])).toEqual([
@@ -93,10 +116,16 @@ describe('nginx config contract (spec §6)', () => {
   });
 
   it('adds the default location only to hosts without a "/" route', () => {
-    const text = render({
-      namespaces: [ns('web', { 'a.test': {} }), ns('root', { 'b.test': {} })],
-      pods: [pod('web', 'p', [{ basePath: '/x', containerPort: '3000' }]), pod('root', 'q', [{ basePath: '/', containerPort: '3000' }])],
-    }, config({ 'default-location-return': '418' }));
+    const text = render(
+      {
+        namespaces: [ns('web', { 'a.test': {} }), ns('root', { 'b.test': {} })],
+        pods: [
+          pod('web', 'p', [{ basePath: '/x', containerPort: '3000' }]),
+          pod('root', 'q', [{ basePath: '/', containerPort: '3000' }]),
+        ],
+      },
+      config({ 'default-location-return': '418' }),
+    );
     const a = findAll([serverFor(text, 'a.test')!], 'location');
     expect(a.find((l) => l.args[0] === '/')?.block?.find((d) => d.name === 'return')?.args).toEqual(['418']);
     const b = findAll([serverFor(text, 'b.test')!], 'location');
@@ -104,14 +133,20 @@ describe('nginx config contract (spec §6)', () => {
   });
 
   it('proxies unknown paths to a DEFAULT_LOCATION_RETURN URL', () => {
-    const text = render({ namespaces: [ns('web', { 'a.test': {} })] }, config({ 'default-location-return': 'http://fallback.example.com:8080/sorry' }));
+    const text = render(
+      { namespaces: [ns('web', { 'a.test': {} })] },
+      config({ 'default-location-return': 'http://fallback.example.com:8080/sorry' }),
+    );
     expect(text).toContain('proxy_pass http://default-location-return/sorry;');
     expect(text).toMatch(/upstream default-location-return \{[^}]*server fallback\.example\.com:8080;/);
     expect(text).toContain('proxy_set_header Host fallback.example.com:8080;');
   });
 
   it('proxies to port 443 for an https DEFAULT_LOCATION_RETURN without a port, as proxy_pass https://host did', () => {
-    const text = render({ namespaces: [ns('web', { 'a.test': {} })] }, config({ 'default-location-return': 'https://fallback.example.com' }));
+    const text = render(
+      { namespaces: [ns('web', { 'a.test': {} })] },
+      config({ 'default-location-return': 'https://fallback.example.com' }),
+    );
     expect(text).toContain('proxy_pass https://default-location-return;');
     expect(text).toMatch(/upstream default-location-return \{[^}]*server fallback\.example\.com:443;/);
     expect(text).toContain('proxy_set_header Host fallback.example.com;');
@@ -120,32 +155,60 @@ describe('nginx config contract (spec §6)', () => {
   it('maps basePath modifiers = ~ ~* ^~ to nginx location kinds', () => {
     const text = render({
       namespaces: [ns('web', { 'a.test': {} })],
-      pods: [pod('web', 'p', [
-        { basePath: '=/exact', containerPort: '3000' },
-        { basePath: '~bar$', containerPort: '3000' },
-        { basePath: '~*/IMG', containerPort: '3000' },
-        { basePath: '^~/static', containerPort: '3000' },
-      ])],
+      pods: [
+        pod('web', 'p', [
+          { basePath: '=/exact', containerPort: '3000' },
+          { basePath: '~bar$', containerPort: '3000' },
+          { basePath: '~*/IMG', containerPort: '3000' },
+          { basePath: '^~/static', containerPort: '3000' },
+        ]),
+      ],
     });
     const args = findAll([serverFor(text, 'a.test')!], 'location').map((l) => l.args);
-    expect(args).toEqual(expect.arrayContaining([['=', '/exact'], ['~', 'bar$'], ['~*', '/IMG'], ['^~', '/static']]));
+    expect(args).toEqual(
+      expect.arrayContaining([
+        ['=', '/exact'],
+        ['~', 'bar$'],
+        ['~*', '/IMG'],
+        ['^~', '/static'],
+      ]),
+    );
   });
 
   it('renders SSL hosts on SSL_PORT only, with the cipher and protocol lines and per-host files', () => {
     const text = render(
-      { namespaces: [ns('sec', { 'secure.dev': { ssl: sslRefs(true) } })], pods: [pod('sec', 'p', [{ basePath: '/', containerPort: '3000' }])], secrets: [secret('sec', tlsData)] },
-      config({ 'ssl-cert': '/tls/default.crt', 'ssl-key': '/tls/default.key', 'ssl-port': 8443, 'ssl-cert-dir': '/certs' }),
+      {
+        namespaces: [ns('sec', { 'secure.dev': { ssl: sslRefs(true) } })],
+        pods: [pod('sec', 'p', [{ basePath: '/', containerPort: '3000' }])],
+        secrets: [secret('sec', tlsData)],
+      },
+      config({
+        'ssl-cert': '/tls/default.crt',
+        'ssl-key': '/tls/default.key',
+        'ssl-port': 8443,
+        'ssl-cert-dir': '/certs',
+      }),
     );
     const s = serverFor(text, 'secure.dev')!.block!;
     expect(s.filter((d) => d.name === 'listen').map((d) => d.args)).toEqual([['8443', 'ssl']]);
     expect(s.find((d) => d.name === 'ssl_ciphers')?.args).toEqual(['HIGH:!aNULL:!MD5:!DH+3DES:!kEDH']);
     expect(s.find((d) => d.name === 'ssl_protocols')?.args).toEqual(['TLSv1', 'TLSv1.1', 'TLSv1.2']);
     expect(s.find((d) => d.name === 'ssl_certificate')?.args).toEqual(['/certs/secure.dev/certificate.crt']);
-    expect(s.find((d) => d.name === 'ssl_certificate_key')?.args).toEqual(['/certs/secure.dev/certificate.key']);
-    expect(s.find((d) => d.name === 'ssl_client_certificate')?.args).toEqual(['/certs/secure.dev/clientCertificate.crt']);
+    expect(s.find((d) => d.name === 'ssl_certificate_key')?.args).toEqual([
+      '/certs/secure.dev/certificate.key',
+    ]);
+    expect(s.find((d) => d.name === 'ssl_client_certificate')?.args).toEqual([
+      '/certs/secure.dev/clientCertificate.crt',
+    ]);
     expect(s.find((d) => d.name === 'ssl_verify_client')?.args).toEqual(['on']);
-    const defaults = findAll(parseNginxConfig(text), 'listen').filter((l) => l.args.includes('default_server'));
-    expect(defaults.map((l) => l.args)).toEqual(expect.arrayContaining([['80', 'default_server'], ['8443', 'ssl', 'default_server']]));
+    const defaults = findAll(parseNginxConfig(text), 'listen').filter((l) =>
+      l.args.includes('default_server'),
+    );
+    expect(defaults.map((l) => l.args)).toEqual(
+      expect.arrayContaining([
+        ['80', 'default_server'],
+        ['8443', 'ssl', 'default_server'],
+      ]),
+    );
   });
 });
-

@@ -1,10 +1,35 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import type { HeaderSetting, Location, NginxConfig, Server, TlsSettings, Upstream, UpstreamServer } from '@kube-edge/nginx-render';
+import type {
+  HeaderSetting,
+  Location,
+  NginxConfig,
+  Server,
+  TlsSettings,
+  Upstream,
+  UpstreamServer,
+} from '@kube-edge/nginx-render';
 import type { DispatcherConfig } from '../config.js';
-import { decodePathsAnnotation, parseBasePath, parseContainerPort, parseHostsAnnotation, parseTargetPath, type HostEntry, type LocationPath } from './annotations.js';
+import {
+  decodePathsAnnotation,
+  parseBasePath,
+  parseContainerPort,
+  parseHostsAnnotation,
+  parseTargetPath,
+  type HostEntry,
+  type LocationPath,
+} from './annotations.js';
 import { fnv1a32 } from './fnv.js';
 import { healthCheckFor } from './health-check.js';
-import type { DispatcherModel, HealthCheck, NamespaceObject, PodObject, SecretObject, Skipped, SkipReason, SslFile } from './types.js';
+import type {
+  DispatcherModel,
+  HealthCheck,
+  NamespaceObject,
+  PodObject,
+  SecretObject,
+  Skipped,
+  SkipReason,
+  SslFile,
+} from './types.js';
 
 /** The objects a model is built from (live informers or manifest files). */
 export interface ClusterState {
@@ -85,7 +110,8 @@ interface ValidRoute {
   readonly weight?: number;
 }
 
-const locationKey = (l: LocationPath): string => `${l.match === 'prefix-no-regex' ? 'prefix' : l.match} ${l.path}`;
+const locationKey = (l: LocationPath): string =>
+  `${l.match === 'prefix-no-regex' ? 'prefix' : l.match} ${l.path}`;
 
 function decodeSecretValue(data: Record<string, string> | undefined, key: string): Buffer | undefined {
   const v = data?.[key];
@@ -98,9 +124,18 @@ function decodeSecretValue(data: Record<string, string> | undefined, key: string
  * reason. Pure and deterministic: namespaces are processed by name and pods by
  * `namespace/name`, so the first namespace (by name) wins a shared host and a shared host+path.
  */
-export function buildModel(state: ClusterState, config: DispatcherConfig, options: BuildOptions = {}): DispatcherModel {
+export function buildModel(
+  state: ClusterState,
+  config: DispatcherConfig,
+  options: BuildOptions = {},
+): DispatcherModel {
   const skipped: Skipped[] = [];
-  const skip = (o: { metadata?: { name?: string; namespace?: string; uid?: string } }, kind: Skipped['kind'], reason: SkipReason, message: string): void => {
+  const skip = (
+    o: { metadata?: { name?: string; namespace?: string; uid?: string } },
+    kind: Skipped['kind'],
+    reason: SkipReason,
+    message: string,
+  ): void => {
     skipped.push({
       kind,
       name: nameOf(o),
@@ -117,7 +152,10 @@ export function buildModel(state: ClusterState, config: DispatcherConfig, option
     if (nameOf(s) === config.apiKeySecretName) secrets.set(nsOf(s), s);
   }
 
-  const namespaces = state.namespaces.filter((n) => config.routableSelector.matches(n.metadata?.labels)).slice().sort(byName);
+  const namespaces = state.namespaces
+    .filter((n) => config.routableSelector.matches(n.metadata?.labels))
+    .slice()
+    .sort(byName);
   const routableNamespaces = new Set(namespaces.map(nameOf));
   const hosts = new Map<string, HostState>();
   const hostsByNamespace = new Map<string, HostState[]>();
@@ -132,12 +170,24 @@ export function buildModel(state: ClusterState, config: DispatcherConfig, option
     for (const entry of parsed.hosts) {
       const existing = hosts.get(entry.host);
       if (existing !== undefined) {
-        skip(ns, 'Namespace', 'HostClaimed', `host "${entry.host}" is already served by namespace "${existing.namespace}" (the first namespace by name wins)`);
+        skip(
+          ns,
+          'Namespace',
+          'HostClaimed',
+          `host "${entry.host}" is already served by namespace "${existing.namespace}" (the first namespace by name wins)`,
+        );
         continue;
       }
-      const tls = entry.ssl === undefined ? undefined : sslFor(ns, entry, config, secrets.get(name), sslFiles, skip);
+      const tls =
+        entry.ssl === undefined ? undefined : sslFor(ns, entry, config, secrets.get(name), sslFiles, skip);
       if (entry.ssl !== undefined && tls === undefined) continue;
-      const h: HostState = { host: entry.host, namespace: name, ...(tls !== undefined ? { tls } : {}), needsDefaultLocation: true, locations: new Map() };
+      const h: HostState = {
+        host: entry.host,
+        namespace: name,
+        ...(tls !== undefined ? { tls } : {}),
+        needsDefaultLocation: true,
+        locations: new Map(),
+      };
       hosts.set(entry.host, h);
       own.push(h);
     }
@@ -146,7 +196,9 @@ export function buildModel(state: ClusterState, config: DispatcherConfig, option
 
   const upstreams = new Map<string, UpstreamState>();
   const pods = state.pods
-    .filter((p) => config.routableSelector.matches(p.metadata?.labels) && isPodRoutable(p, config.requireReady))
+    .filter(
+      (p) => config.routableSelector.matches(p.metadata?.labels) && isPodRoutable(p, config.requireReady),
+    )
     .slice()
     .sort(byName);
   let routedPods = 0;
@@ -167,17 +219,35 @@ export function buildModel(state: ClusterState, config: DispatcherConfig, option
     for (const host of hostsByNamespace.get(ns) ?? []) {
       for (const route of routes) {
         const key = upstreamName(host.host, route.basePath);
-        if ((route.loc.match === 'prefix' || route.loc.match === 'prefix-no-regex') && route.loc.path === '/') host.needsDefaultLocation = false;
+        if ((route.loc.match === 'prefix' || route.loc.match === 'prefix-no-regex') && route.loc.path === '/')
+          host.needsDefaultLocation = false;
         const lk = locationKey(route.loc);
         let loc = host.locations.get(lk);
         if (loc === undefined) {
-          loc = { namespace: ns, upstream: key, rawPath: route.basePath, loc: route.loc, targetPath: route.targetPath, apiKey };
+          loc = {
+            namespace: ns,
+            upstream: key,
+            rawPath: route.basePath,
+            loc: route.loc,
+            targetPath: route.targetPath,
+            apiKey,
+          };
           host.locations.set(lk, loc);
         } else if (loc.namespace !== ns) {
-          skip(pod, 'Pod', 'DuplicateHostPath', `host "${host.host}" path "${route.basePath}" is already served by namespace "${loc.namespace}"`);
+          skip(
+            pod,
+            'Pod',
+            'DuplicateHostPath',
+            `host "${host.host}" path "${route.basePath}" is already served by namespace "${loc.namespace}"`,
+          );
           continue;
         } else if (loc.rawPath !== route.basePath) {
-          skip(pod, 'Pod', 'DuplicateHostPath', `host "${host.host}" path "${route.basePath}" is the same nginx location as "${loc.rawPath}"`);
+          skip(
+            pod,
+            'Pod',
+            'DuplicateHostPath',
+            `host "${host.host}" path "${route.basePath}" is the same nginx location as "${loc.rawPath}"`,
+          );
           continue;
         } else if (loc.targetPath === undefined && route.targetPath !== undefined) {
           loc.targetPath = route.targetPath;
@@ -208,8 +278,16 @@ export function buildModel(state: ClusterState, config: DispatcherConfig, option
   const healthChecks = new Map<string, HealthCheck>();
   for (const up of upstreams.values()) {
     // Stable sort: a pod listing the same basePath twice keeps both servers in order (spec §5).
-    const servers = up.servers.slice().sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0)).map((s) => s.server);
-    nginxUpstreams.push({ id: up.id, comment: `Upstream for ${up.basePath} traffic on namespace ${up.namespace}`, keepalive: 1024, servers });
+    const servers = up.servers
+      .slice()
+      .sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0))
+      .map((s) => s.server);
+    nginxUpstreams.push({
+      id: up.id,
+      comment: `Upstream for ${up.basePath} traffic on namespace ${up.namespace}`,
+      keepalive: 1024,
+      servers,
+    });
     if (up.check !== undefined) healthChecks.set(up.id, up.check);
   }
 
@@ -222,8 +300,19 @@ export function buildModel(state: ClusterState, config: DispatcherConfig, option
       match: 'prefix',
       path: '/',
       // The upstream carries the URL's host, so send that as Host, as `proxy_pass <url>` did.
-      proxy: { httpVersion: '1.1', setHeaders: [...LOCATION_HEADERS.slice(0, 2), { name: 'Host', value: dlr.port !== undefined ? `${dlr.host}:${dlr.port}` : dlr.host }] },
-      action: { kind: 'proxy', upstream: DEFAULT_LOCATION_UPSTREAM, scheme: dlr.scheme, ...(dlr.path !== undefined ? { uri: dlr.path } : {}) },
+      proxy: {
+        httpVersion: '1.1',
+        setHeaders: [
+          ...LOCATION_HEADERS.slice(0, 2),
+          { name: 'Host', value: dlr.port !== undefined ? `${dlr.host}:${dlr.port}` : dlr.host },
+        ],
+      },
+      action: {
+        kind: 'proxy',
+        upstream: DEFAULT_LOCATION_UPSTREAM,
+        scheme: dlr.scheme,
+        ...(dlr.path !== undefined ? { uri: dlr.path } : {}),
+      },
     };
   }
   let defaultLocationUsed = false;
@@ -240,9 +329,15 @@ export function buildModel(state: ClusterState, config: DispatcherConfig, option
       locations.push({
         match: l.loc.match,
         path: l.loc.path,
-        ...(l.apiKey !== undefined ? { headerCheck: { header: config.apiKeyHeader, value: l.apiKey, status: 403 } } : {}),
+        ...(l.apiKey !== undefined
+          ? { headerCheck: { header: config.apiKeyHeader, value: l.apiKey, status: 403 } }
+          : {}),
         proxy,
-        action: { kind: 'proxy', upstream: l.upstream, ...(l.targetPath !== undefined ? { uri: l.targetPath } : {}) },
+        action: {
+          kind: 'proxy',
+          upstream: l.upstream,
+          ...(l.targetPath !== undefined ? { uri: l.targetPath } : {}),
+        },
       });
     }
     servers.push({
@@ -254,19 +349,32 @@ export function buildModel(state: ClusterState, config: DispatcherConfig, option
   }
   if (defaultLocationUsed && dlr.kind === 'proxy') {
     // An upstream server without a port means 80 to nginx even for https: say the scheme's port.
-    nginxUpstreams.push({ id: DEFAULT_LOCATION_UPSTREAM, comment: `DEFAULT_LOCATION_RETURN ${dlr.scheme}://${dlr.host}`, servers: [{ address: dlr.host, port: dlr.port ?? (dlr.scheme === 'https' ? 443 : 80) }] });
+    nginxUpstreams.push({
+      id: DEFAULT_LOCATION_UPSTREAM,
+      comment: `DEFAULT_LOCATION_RETURN ${dlr.scheme}://${dlr.host}`,
+      servers: [{ address: dlr.host, port: dlr.port ?? (dlr.scheme === 'https' ? 443 : 80) }],
+    });
   }
 
   const statusAndClose: Location[] = [
     { match: 'exact', path: config.statusPath, action: { kind: 'return', status: 200 } },
     { match: 'prefix', path: '/', action: { kind: 'return', status: 444 } },
   ];
-  servers.push({ listen: [{ port: config.port, defaultServer: true }], serverNames: [], locations: statusAndClose });
+  servers.push({
+    listen: [{ port: config.port, defaultServer: true }],
+    serverNames: [],
+    locations: statusAndClose,
+  });
   if (config.ssl !== undefined) {
     servers.push({
       listen: [{ port: config.sslPort, ssl: true, defaultServer: true }],
       serverNames: [],
-      tls: { ciphers: SSL_CIPHERS, protocols: SSL_PROTOCOLS, certificate: config.ssl.cert, certificateKey: config.ssl.key },
+      tls: {
+        ciphers: SSL_CIPHERS,
+        protocols: SSL_PROTOCOLS,
+        certificate: config.ssl.cert,
+        certificateKey: config.ssl.key,
+      },
       locations: statusAndClose,
     });
   }
@@ -281,8 +389,20 @@ export function buildModel(state: ClusterState, config: DispatcherConfig, option
       serverNamesHashMaxSize: 512,
       serverNamesHashBucketSize: 64,
       clientMaxBodySize: config.maxClientBodySize,
-      proxy: { httpVersion: '1.1', connectTimeout: '5s', requestBuffering: false, setHeaders: LOCATION_HEADERS.slice(0, 2) },
-      maps: [{ source: { var: 'http_connection' }, target: 'p_connection', default: { var: 'http_connection' }, entries: [{ key: '', value: 'close' }] }],
+      proxy: {
+        httpVersion: '1.1',
+        connectTimeout: '5s',
+        requestBuffering: false,
+        setHeaders: LOCATION_HEADERS.slice(0, 2),
+      },
+      maps: [
+        {
+          source: { var: 'http_connection' },
+          target: 'p_connection',
+          default: { var: 'http_connection' },
+          entries: [{ key: '', value: 'close' }],
+        },
+      ],
     },
     upstreams: nginxUpstreams,
     servers,
@@ -292,29 +412,63 @@ export function buildModel(state: ClusterState, config: DispatcherConfig, option
     healthChecks,
     sslFiles,
     skipped,
-    stats: { hosts: hosts.size, upstreams: upstreams.size, servers: nginxUpstreams.reduce((n, u) => n + u.servers.length, 0), pods: routedPods },
+    stats: {
+      hosts: hosts.size,
+      upstreams: upstreams.size,
+      servers: nginxUpstreams.reduce((n, u) => n + u.servers.length, 0),
+      pods: routedPods,
+    },
   };
 }
 
 type SkipFn = (o: NamespaceObject, kind: Skipped['kind'], reason: SkipReason, message: string) => void;
 
-function sslFor(ns: NamespaceObject, entry: HostEntry, config: DispatcherConfig, secret: SecretObject | undefined, files: SslFile[], skip: SkipFn): TlsSettings | undefined {
+function sslFor(
+  ns: NamespaceObject,
+  entry: HostEntry,
+  config: DispatcherConfig,
+  secret: SecretObject | undefined,
+  files: SslFile[],
+  skip: SkipFn,
+): TlsSettings | undefined {
   const ssl = entry.ssl!;
   if (config.ssl === undefined) {
-    skip(ns, 'Namespace', 'SSLDisabled', `host "${entry.host}" has ssl options but SSL is disabled (SSL_CERT is not set)`);
+    skip(
+      ns,
+      'Namespace',
+      'SSLDisabled',
+      `host "${entry.host}" has ssl options but SSL is disabled (SSL_CERT is not set)`,
+    );
     return undefined;
   }
   if (secret === undefined) {
-    skip(ns, 'Namespace', 'MissingSSLSecret', `host "${entry.host}": Secret "${config.apiKeySecretName}" does not exist`);
+    skip(
+      ns,
+      'Namespace',
+      'MissingSSLSecret',
+      `host "${entry.host}": Secret "${config.apiKeySecretName}" does not exist`,
+    );
     return undefined;
   }
   const get = (key: string): Buffer | undefined => decodeSecretValue(secret.data, key);
   const cert = get(ssl.certificate.key);
   const key = get(ssl.certificateKey.key);
   const client = ssl.clientCertificate === undefined ? undefined : get(ssl.clientCertificate.key);
-  const missing = cert === undefined ? ssl.certificate.key : key === undefined ? ssl.certificateKey.key : ssl.clientCertificate !== undefined && client === undefined ? ssl.clientCertificate.key : undefined;
+  const missing =
+    cert === undefined
+      ? ssl.certificate.key
+      : key === undefined
+        ? ssl.certificateKey.key
+        : ssl.clientCertificate !== undefined && client === undefined
+          ? ssl.clientCertificate.key
+          : undefined;
   if (missing !== undefined || cert === undefined || key === undefined) {
-    skip(ns, 'Namespace', 'MissingSSLSecret', `host "${entry.host}": Secret "${config.apiKeySecretName}" has no data key "${missing ?? ''}"`);
+    skip(
+      ns,
+      'Namespace',
+      'MissingSSLSecret',
+      `host "${entry.host}": Secret "${config.apiKeySecretName}" has no data key "${missing ?? ''}"`,
+    );
     return undefined;
   }
   // A certificate nginx cannot load would fail `nginx -t` for the whole config; refuse it here.
@@ -329,10 +483,16 @@ function sslFor(ns: NamespaceObject, entry: HostEntry, config: DispatcherConfig,
     protocols: SSL_PROTOCOLS,
     certificate: `${dir}/certificate.crt`,
     certificateKey: `${dir}/certificate.key`,
-    ...(client !== undefined ? { clientCertificate: `${dir}/clientCertificate.crt`, verifyClient: 'on' as const } : {}),
+    ...(client !== undefined
+      ? { clientCertificate: `${dir}/clientCertificate.crt`, verifyClient: 'on' as const }
+      : {}),
   };
-  files.push({ path: tls.certificate, content: cert, mode: 0o644 }, { path: tls.certificateKey, content: key, mode: 0o600 });
-  if (client !== undefined) files.push({ path: `${dir}/clientCertificate.crt`, content: client, mode: 0o644 });
+  files.push(
+    { path: tls.certificate, content: cert, mode: 0o644 },
+    { path: tls.certificateKey, content: key, mode: 0o600 },
+  );
+  if (client !== undefined)
+    files.push({ path: `${dir}/clientCertificate.crt`, content: client, mode: 0o644 });
   return tls;
 }
 
@@ -344,7 +504,8 @@ function checkPem(cert: Buffer, key: Buffer, client: Buffer | undefined): string
     return 'the certificate is not a PEM certificate';
   }
   try {
-    if (!x509.checkPrivateKey(createPrivateKey(key))) return 'the certificate key does not match the certificate';
+    if (!x509.checkPrivateKey(createPrivateKey(key)))
+      return 'the certificate key does not match the certificate';
   } catch {
     return 'the certificate key is not a PEM private key';
   }
@@ -359,14 +520,19 @@ function checkPem(cert: Buffer, key: Buffer, client: Buffer | undefined): string
 }
 
 /** The valid routes of a pod's paths annotation; each bad entry is reported through `report`. Pure. */
-export function podRoutes(pod: PodObject, annotation: string, report: (reason: SkipReason, message: string) => void): ValidRoute[] {
+export function podRoutes(
+  pod: PodObject,
+  annotation: string,
+  report: (reason: SkipReason, message: string) => void,
+): ValidRoute[] {
   const decoded = decodePathsAnnotation(annotation);
   if (!decoded.ok) {
     report('InvalidPathsAnnotation', decoded.error);
     return [];
   }
   const declared = new Set<number>();
-  for (const c of pod.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.containerPort !== undefined) declared.add(p.containerPort);
+  for (const c of pod.spec?.containers ?? [])
+    for (const p of c.ports ?? []) if (p.containerPort !== undefined) declared.add(p.containerPort);
   const routes: ValidRoute[] = [];
   decoded.entries.forEach((e, i) => {
     const bad = (message: string): void => report('InvalidPathEntry', `entry ${i}: ${message}`);
@@ -383,7 +549,13 @@ export function podRoutes(pod: PodObject, annotation: string, report: (reason: S
     }
     if (e.weight === 0) return bad('weight must not be 0');
     if (e.weight !== undefined && e.weight > 1_000_000) return bad('weight must be at most 1000000');
-    routes.push({ basePath: e.basePath, loc: base.value, port, ...(targetPath !== undefined ? { targetPath } : {}), ...(e.weight !== undefined ? { weight: e.weight } : {}) });
+    routes.push({
+      basePath: e.basePath,
+      loc: base.value,
+      port,
+      ...(targetPath !== undefined ? { targetPath } : {}),
+      ...(e.weight !== undefined ? { weight: e.weight } : {}),
+    });
   });
   return routes;
 }

@@ -19,7 +19,9 @@ function resolvePort(port: number | string | undefined, container: Container): n
  * probe or its port or path cannot be used. Pure.
  */
 export function healthCheckFor(pod: PodObject, containerPort: number): HealthCheck | undefined {
-  const container = pod.spec?.containers?.find((c) => c.ports?.some((p) => p.containerPort === containerPort));
+  const container = pod.spec?.containers?.find((c) =>
+    c.ports?.some((p) => p.containerPort === containerPort),
+  );
   if (container === undefined) return undefined;
   const probe: Probe | undefined = container.readinessProbe ?? container.livenessProbe;
   if (probe === undefined) return undefined;
@@ -29,7 +31,8 @@ export function healthCheckFor(pod: PodObject, containerPort: number): HealthChe
     rise: probe.successThreshold ?? 1,
     fall: probe.failureThreshold ?? 3,
   };
-  if (![base.timeoutMs, base.intervalMs, base.rise, base.fall].every((n) => Number.isInteger(n) && n > 0)) return undefined;
+  if (![base.timeoutMs, base.intervalMs, base.rise, base.fall].every((n) => Number.isInteger(n) && n > 0))
+    return undefined;
   if (probe.httpGet !== undefined) {
     const port = resolvePort(probe.httpGet.port, container);
     const path = probe.httpGet.path ?? '/';
@@ -46,9 +49,14 @@ export function healthCheckFor(pod: PodObject, containerPort: number): HealthChe
 
 /** The directives of one check, in the module's syntax. Pure. */
 export function checkDirectives(c: HealthCheck): string[] {
-  const lines = [`check interval=${c.intervalMs} rise=${c.rise} fall=${c.fall} timeout=${c.timeoutMs} port=${c.port} type=${c.type};`];
+  const lines = [
+    `check interval=${c.intervalMs} rise=${c.rise} fall=${c.fall} timeout=${c.timeoutMs} port=${c.port} type=${c.type};`,
+  ];
   if (c.type === 'http') {
-    lines.push(`check_http_send "GET ${c.path ?? '/'} HTTP/1.0\\r\\n\\r\\n";`, 'check_http_expect_alive http_2xx;');
+    lines.push(
+      `check_http_send "GET ${c.path ?? '/'} HTTP/1.0\\r\\n\\r\\n";`,
+      'check_http_expect_alive http_2xx;',
+    );
   }
   return lines;
 }

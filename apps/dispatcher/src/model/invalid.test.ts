@@ -5,13 +5,18 @@ import { buildModel, upstreamName, type ClusterState } from './build.js';
 import { renderDispatcherConfig } from './render.js';
 import type { DispatcherConfig } from '../config.js';
 
-const build = (state: Partial<ClusterState>, cfg: DispatcherConfig = config()) => buildModel({ namespaces: [], pods: [], secrets: [], ...state }, cfg);
+const build = (state: Partial<ClusterState>, cfg: DispatcherConfig = config()) =>
+  buildModel({ namespaces: [], pods: [], secrets: [], ...state }, cfg);
 const good = { basePath: '/good', containerPort: '3000' };
 
 describe('spec §9: invalid hosts annotations', () => {
   it.each([
     ['not JSON', '{"a.test": {', 'InvalidHostsAnnotation'],
-    ['a type mismatch (the original kept a partial map)', '{"a.test": {}, "b.test": "str"}', 'InvalidHostsAnnotation'],
+    [
+      'a type mismatch (the original kept a partial map)',
+      '{"a.test": {}, "b.test": "str"}',
+      'InvalidHostsAnnotation',
+    ],
     ['an array', '["a.test"]', 'InvalidHostsAnnotation'],
   ])('%s gives no hosts at all', (_name, text, reason) => {
     const m = build({ namespaces: [ns('web', text)], pods: [pod('web', 'p', [good])] });
@@ -19,11 +24,19 @@ describe('spec §9: invalid hosts annotations', () => {
     expect(m.skipped.map((s) => s.reason)).toContain(reason);
   });
 
-  it.each([['invalid#>.host'], ['*.x.com'], ['h:8080'], ['::1'], ['-bad.com']])('drops the host %s and keeps the others', (bad) => {
-    const m = build({ namespaces: [ns('web', { [bad]: {}, 'ok.test': {} })], pods: [pod('web', 'p', [good])] });
-    expect(m.nginx.servers.map((s) => s.serverNames[0]).filter(Boolean)).toEqual(['ok.test']);
-    expect(m.skipped).toEqual([expect.objectContaining({ kind: 'Namespace', name: 'web', reason: 'InvalidHost' })]);
-  });
+  it.each([['invalid#>.host'], ['*.x.com'], ['h:8080'], ['::1'], ['-bad.com']])(
+    'drops the host %s and keeps the others',
+    (bad) => {
+      const m = build({
+        namespaces: [ns('web', { [bad]: {}, 'ok.test': {} })],
+        pods: [pod('web', 'p', [good])],
+      });
+      expect(m.nginx.servers.map((s) => s.serverNames[0]).filter(Boolean)).toEqual(['ok.test']);
+      expect(m.skipped).toEqual([
+        expect.objectContaining({ kind: 'Namespace', name: 'web', reason: 'InvalidHost' }),
+      ]);
+    },
+  );
 
   it('accepts a dotted-quad IPv4 host', () => {
     const m = build({ namespaces: [ns('web', { '10.1.2.3': {} })], pods: [pod('web', 'p', [good])] });
@@ -36,20 +49,42 @@ describe('spec §9: invalid paths entries are skipped one by one', () => {
     ['containerPort "abcdef"', { basePath: '/x', containerPort: 'abcdef' }, 'port (abcdef) is not valid'],
     ['containerPort "-1"', { basePath: '/x', containerPort: '-1' }, 'port (-1) is not valid'],
     ['containerPort "77777"', { basePath: '/x', containerPort: '77777' }, 'port (77777) is not valid'],
-    ['an undeclared containerPort', { basePath: '/x', containerPort: '9999' }, 'is not an exposed container port'],
+    [
+      'an undeclared containerPort',
+      { basePath: '/x', containerPort: '9999' },
+      'is not an exposed container port',
+    ],
     ['an empty basePath', { basePath: '', containerPort: '3000' }, 'basePath is empty'],
-    ['"path" instead of "basePath" (istio/proxy#278)', { path: '/x', containerPort: '3000' }, 'the field is "basePath"'],
+    [
+      '"path" instead of "basePath" (istio/proxy#278)',
+      { path: '/x', containerPort: '3000' },
+      'the field is "basePath"',
+    ],
     ['basePath "[" (not a regex)', { basePath: '[', containerPort: '3000' }, 'is not valid'],
     ['an invalid targetPath', { basePath: '/x', containerPort: '3000', targetPath: '(' }, 'targetPath'],
     ['weight 0', { basePath: '/x', containerPort: '3000', weight: 0 }, 'weight must not be 0'],
-    ['a basePath injecting directives', { basePath: '/x;return 200 "pwned"', containerPort: '3000' }, 'contains whitespace'],
+    [
+      'a basePath injecting directives',
+      { basePath: '/x;return 200 "pwned"', containerPort: '3000' },
+      'contains whitespace',
+    ],
     ['a basePath opening a block', { basePath: '/x{', containerPort: '3000' }, 'contains whitespace'],
     ['a basePath with a comment', { basePath: '/x#', containerPort: '3000' }, 'contains whitespace'],
-    ['a targetPath with a space', { basePath: '/x', containerPort: '3000', targetPath: '/a b' }, 'contains whitespace'],
-    ['a targetPath with a variable', { basePath: '/x', containerPort: '3000', targetPath: '/$host' }, 'must not contain "$"'],
+    [
+      'a targetPath with a space',
+      { basePath: '/x', containerPort: '3000', targetPath: '/a b' },
+      'contains whitespace',
+    ],
+    [
+      'a targetPath with a variable',
+      { basePath: '/x', containerPort: '3000', targetPath: '/$host' },
+      'must not contain "$"',
+    ],
   ])('%s', (_name, entry, message) => {
     const m = build({ namespaces: [ns('web', { 'a.test': {} })], pods: [pod('web', 'p', [entry, good])] });
-    expect(m.skipped).toEqual([expect.objectContaining({ kind: 'Pod', name: 'p', namespace: 'web', reason: 'InvalidPathEntry' })]);
+    expect(m.skipped).toEqual([
+      expect.objectContaining({ kind: 'Pod', name: 'p', namespace: 'web', reason: 'InvalidPathEntry' }),
+    ]);
     expect(m.skipped[0]!.message).toContain(message);
     // The valid entry still routes.
     expect(m.nginx.upstreams.map((u) => u.id)).toEqual([upstreamName('a.test', '/good')]);
@@ -63,13 +98,29 @@ describe('spec §9: invalid paths entries are skipped one by one', () => {
     ['a negative weight', [{ basePath: '/x', containerPort: '3000', weight: -1 }, good]],
     ['an object instead of an array', { basePath: '/x', containerPort: '3000' }],
   ])('%s fails the whole annotation (no routes for the pod)', (_name, paths) => {
-    const m = build({ namespaces: [ns('web', { 'a.test': {} })], pods: [pod('web', 'p', paths), pod('web', 'other', [{ basePath: '/other', containerPort: '3000' }])] });
+    const m = build({
+      namespaces: [ns('web', { 'a.test': {} })],
+      pods: [pod('web', 'p', paths), pod('web', 'other', [{ basePath: '/other', containerPort: '3000' }])],
+    });
     expect(m.skipped).toEqual([expect.objectContaining({ name: 'p', reason: 'InvalidPathsAnnotation' })]);
     expect(m.nginx.upstreams.map((u) => u.id)).toEqual([upstreamName('a.test', '/other')]);
   });
 
   it('keeps a duplicate basePath within a pod as two servers of one upstream', () => {
-    const m = build({ namespaces: [ns('web', { 'a.test': {} })], pods: [pod('web', 'p', [{ basePath: '/x', containerPort: '3000' }, { basePath: '/x', containerPort: '4000' }], { ports: [3000, 4000] })] });
+    const m = build({
+      namespaces: [ns('web', { 'a.test': {} })],
+      pods: [
+        pod(
+          'web',
+          'p',
+          [
+            { basePath: '/x', containerPort: '3000' },
+            { basePath: '/x', containerPort: '4000' },
+          ],
+          { ports: [3000, 4000] },
+        ),
+      ],
+    });
     expect(m.nginx.upstreams[0]!.servers.map((s) => s.port)).toEqual([3000, 4000]);
   });
 
@@ -87,7 +138,10 @@ describe('spec §9: invalid paths entries are skipped one by one', () => {
   });
 
   it('skips pods of a namespace that is missing or not routable', () => {
-    const m = build({ namespaces: [ns('web', { 'a.test': {} }, { labels: {} })], pods: [pod('web', 'p', [good])] });
+    const m = build({
+      namespaces: [ns('web', { 'a.test': {} }, { labels: {} })],
+      pods: [pod('web', 'p', [good])],
+    });
     expect(m.skipped).toEqual([expect.objectContaining({ name: 'p', reason: 'NamespaceNotRoutable' })]);
     expect(m.nginx.upstreams).toEqual([]);
   });
@@ -108,7 +162,10 @@ describe('pod routability', () => {
   });
 
   it('ignores pods without the routable label', () => {
-    expect(build({ namespaces: [ns('web', { 'a.test': {} })], pods: [pod('web', 'p', [good], { labels: {} })] }).stats.pods).toBe(0);
+    expect(
+      build({ namespaces: [ns('web', { 'a.test': {} })], pods: [pod('web', 'p', [good], { labels: {} })] })
+        .stats.pods,
+    ).toBe(0);
   });
 });
 
@@ -116,7 +173,10 @@ describe('SSL hosts', () => {
   const sslConfig = config({ 'ssl-cert': '/tls/default.crt', 'ssl-key': '/tls/default.key' });
 
   it('drops an SSL host when SSL is disabled, keeping plain hosts', () => {
-    const m = build({ namespaces: [ns('web', { 's.test': { ssl: sslRefs(false) }, 'p.test': {} })], secrets: [secret('web', tlsData)] });
+    const m = build({
+      namespaces: [ns('web', { 's.test': { ssl: sslRefs(false) }, 'p.test': {} })],
+      secrets: [secret('web', tlsData)],
+    });
     expect(m.nginx.servers.map((s) => s.serverNames[0]).filter(Boolean)).toEqual(['p.test']);
     expect(m.skipped.map((s) => s.reason)).toEqual(['SSLDisabled']);
   });
@@ -124,7 +184,11 @@ describe('SSL hosts', () => {
   it.each([
     ['the Secret is missing', [], 'MissingSSLSecret'],
     ['a referenced field is missing', [secret('web', { 'ssl.crt': tlsData['ssl.crt'] })], 'MissingSSLSecret'],
-    ['the certificate is not PEM', [secret('web', { ...tlsData, 'ssl.crt': 'garbage' })], 'InvalidSSLOptions'],
+    [
+      'the certificate is not PEM',
+      [secret('web', { ...tlsData, 'ssl.crt': 'garbage' })],
+      'InvalidSSLOptions',
+    ],
   ])('drops the host when %s', (_name, secrets, reason) => {
     const m = build({ namespaces: [ns('web', { 's.test': { ssl: sslRefs(false) } })], secrets }, sslConfig);
     expect(m.stats.hosts).toBe(0);
@@ -133,7 +197,10 @@ describe('SSL hosts', () => {
   });
 
   it('writes the certificate files with 0644/0600 modes under SSL_CERT_DIR/<host>/', () => {
-    const m = build({ namespaces: [ns('web', { 's.test': { ssl: sslRefs(true) } })], secrets: [secret('web', tlsData)] }, sslConfig);
+    const m = build(
+      { namespaces: [ns('web', { 's.test': { ssl: sslRefs(true) } })], secrets: [secret('web', tlsData)] },
+      sslConfig,
+    );
     expect(m.sslFiles.map((f) => [f.path, f.mode.toString(8), f.content.toString()])).toEqual([
       ['/etc/nginx/ssl/s.test/certificate.crt', '644', tlsData['ssl.crt']],
       ['/etc/nginx/ssl/s.test/certificate.key', '600', tlsData['ssl.key']],

@@ -25,7 +25,10 @@ export function renderDispatcherConfig(model: DispatcherModel): string {
       }
     } else if (pending !== undefined && line === `${pending.indent}}`) {
       const inner = `${pending.indent}    `;
-      out.push(`${inner}# Upstream health check for nginx_upstream_check_module`, ...pending.lines.map((l) => inner + l));
+      out.push(
+        `${inner}# Upstream health check for nginx_upstream_check_module`,
+        ...pending.lines.map((l) => inner + l),
+      );
       pending = undefined;
     }
     out.push(line);

@@ -27,7 +27,8 @@ export function isQualifiedName(key: string): boolean {
   if (parts.length > 2) return false;
   const name = parts.length === 2 ? parts[1]! : parts[0]!;
   const prefix = parts.length === 2 ? parts[0]! : undefined;
-  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) return false;
+  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)))
+    return false;
   return name.length > 0 && name.length <= 63 && NAME_RE.test(name);
 }
 
@@ -39,7 +40,9 @@ function isLabelValue(v: string): boolean {
  * Parses a label selector in the syntax `kubectl -l` and the API accept: `k=v`, `k==v`, `k!=v`,
  * `k in (a,b)`, `k notin (a,b)`, `k`, `!k`, joined by commas. Returns a reason on failure. Pure.
  */
-export function parseLabelSelector(text: string): { ok: true; selector: LabelSelector } | { ok: false; reason: string } {
+export function parseLabelSelector(
+  text: string,
+): { ok: true; selector: LabelSelector } | { ok: false; reason: string } {
   const requirements: SelectorRequirement[] = [];
   // Split on commas outside parentheses.
   const parts: string[] = [];

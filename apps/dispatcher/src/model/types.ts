@@ -113,5 +113,10 @@ export interface DispatcherModel {
   readonly healthChecks: ReadonlyMap<string, HealthCheck>;
   readonly sslFiles: readonly SslFile[];
   readonly skipped: readonly Skipped[];
-  readonly stats: { readonly hosts: number; readonly upstreams: number; readonly servers: number; readonly pods: number };
+  readonly stats: {
+    readonly hosts: number;
+    readonly upstreams: number;
+    readonly servers: number;
+    readonly pods: number;
+  };
 }

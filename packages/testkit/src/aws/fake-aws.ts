@@ -123,7 +123,8 @@ async function bodyText(body: unknown): Promise<string> {
   if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
   if (body instanceof Readable) {
     const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+    for await (const chunk of body)
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
     return Buffer.concat(chunks).toString('utf8');
   }
   throw new Error('FakeAws: unsupported request body type');
@@ -154,16 +155,36 @@ export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeA
       const requestId = `00000000-0000-4000-8000-${requestCounter.toString(16).padStart(12, '0')}`;
       const params = new QueryParams(await bodyText(request.body));
       const api: FakeAwsApi | undefined =
-        params.version === CLASSIC_ELB_VERSION ? 'elb' : params.version === ELBV2_VERSION ? 'elbv2' : undefined;
+        params.version === CLASSIC_ELB_VERSION
+          ? 'elb'
+          : params.version === ELBV2_VERSION
+            ? 'elbv2'
+            : undefined;
       if (api === undefined) {
-        return respond(400, queryErrorResponse(new AwsQueryError('InvalidAction', `unsupported API version ${params.version}`), ELBV2_NAMESPACE, requestId));
+        return respond(
+          400,
+          queryErrorResponse(
+            new AwsQueryError('InvalidAction', `unsupported API version ${params.version}`),
+            ELBV2_NAMESPACE,
+            requestId,
+          ),
+        );
       }
       const namespace = api === 'elb' ? CLASSIC_ELB_NAMESPACE : ELBV2_NAMESPACE;
       calls[api].push(params.action);
       if (request.headers.authorization?.startsWith('AWS4-HMAC-SHA256 ') !== true) {
-        return respond(403, queryErrorResponse(new AwsQueryError('MissingAuthenticationToken', 'Request is missing Authentication Token'), namespace, requestId));
+        return respond(
+          403,
+          queryErrorResponse(
+            new AwsQueryError('MissingAuthenticationToken', 'Request is missing Authentication Token'),
+            namespace,
+            requestId,
+          ),
+        );
       }
-      const fault = faults.find((f) => f.api === api && (f.action === undefined || f.action === params.action));
+      const fault = faults.find(
+        (f) => f.api === api && (f.action === undefined || f.action === params.action),
+      );
       if (fault !== undefined) {
         fault.remaining -= 1;
         if (fault.remaining <= 0) faults.splice(faults.indexOf(fault), 1);
@@ -173,7 +194,8 @@ export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeA
         const result = api === 'elb' ? elb.handle(params) : elbv2.handle(params);
         return respond(200, queryResponse(params.action, namespace, result, requestId));
       } catch (err) {
-        if (err instanceof AwsQueryError) return respond(err.status, queryErrorResponse(err, namespace, requestId));
+        if (err instanceof AwsQueryError)
+          return respond(err.status, queryErrorResponse(err, namespace, requestId));
         throw err;
       }
     },
@@ -182,7 +204,12 @@ export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeA
     destroy: () => undefined,
   };
 
-  const addFault = (api: FakeAwsApi, action: string | undefined, error: AwsQueryError, count: number): void => {
+  const addFault = (
+    api: FakeAwsApi,
+    action: string | undefined,
+    error: AwsQueryError,
+    count: number,
+  ): void => {
     if (count > 0) faults.push({ api, action, error, remaining: count });
   };
 
@@ -198,8 +225,20 @@ export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeA
       maxAttempts,
       retryStrategy: createTinyBackoffRetryStrategy(maxAttempts),
     }),
-    throttleNext: (api, count, action) => addFault(api, action, new AwsQueryError('Throttling', 'Rate exceeded'), count),
-    failNext: (api, fault) => addFault(api, fault.action, new AwsQueryError(fault.code, fault.message ?? 'injected fault', fault.status ?? 400, (fault.status ?? 400) >= 500 ? 'Receiver' : 'Sender'), fault.count ?? 1),
+    throttleNext: (api, count, action) =>
+      addFault(api, action, new AwsQueryError('Throttling', 'Rate exceeded'), count),
+    failNext: (api, fault) =>
+      addFault(
+        api,
+        fault.action,
+        new AwsQueryError(
+          fault.code,
+          fault.message ?? 'injected fault',
+          fault.status ?? 400,
+          (fault.status ?? 400) >= 500 ? 'Receiver' : 'Sender',
+        ),
+        fault.count ?? 1,
+      ),
     calls: (api) => [...calls[api]],
     resetCalls: () => {
       calls.elb.length = 0;

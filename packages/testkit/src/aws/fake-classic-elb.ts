@@ -64,7 +64,9 @@ export class FakeClassicElb {
     const state: State = {
       name: init.name,
       scheme,
-      dnsName: init.dnsName ?? `${scheme === 'internal' ? 'internal-' : ''}${init.name}-${1000 + this.#counter}.${this.region}.elb.amazonaws.com`,
+      dnsName:
+        init.dnsName ??
+        `${scheme === 'internal' ? 'internal-' : ''}${init.name}-${1000 + this.#counter}.${this.region}.elb.amazonaws.com`,
       canonicalHostedZoneNameId: init.canonicalHostedZoneNameId ?? 'Z32O12XQLNTSW2',
       tags: new Map(Object.entries(init.tags ?? {})),
       instances: new Set(init.instances ?? []),
@@ -110,7 +112,10 @@ export class FakeClassicElb {
       case 'AddTags':
         return this.#addTags(params);
       default:
-        throw new AwsQueryError('InvalidAction', `The action ${params.action} is not valid for this web service.`);
+        throw new AwsQueryError(
+          'InvalidAction',
+          `The action ${params.action} is not valid for this web service.`,
+        );
     }
   }
 
@@ -120,7 +125,8 @@ export class FakeClassicElb {
 
   #get(name: string): State {
     const lb = this.#lbs.get(name);
-    if (lb === undefined) throw new AwsQueryError('LoadBalancerNotFound', `There is no ACTIVE Load Balancer named '${name}'`);
+    if (lb === undefined)
+      throw new AwsQueryError('LoadBalancerNotFound', `There is no ACTIVE Load Balancer named '${name}'`);
     return lb;
   }
 
@@ -135,7 +141,10 @@ export class FakeClassicElb {
         el('DNSName', lb.dnsName) +
         el('CanonicalHostedZoneName', lb.dnsName) +
         el('CanonicalHostedZoneNameID', lb.canonicalHostedZoneNameId) +
-        members('Instances', [...lb.instances].sort().map((id) => el('InstanceId', id))) +
+        members(
+          'Instances',
+          [...lb.instances].sort().map((id) => el('InstanceId', id)),
+        ) +
         el('Scheme', lb.scheme),
     );
     return members('LoadBalancerDescriptions', body) + el('NextMarker', nextMarker);
@@ -151,7 +160,13 @@ export class FakeClassicElb {
     }
     const body = names.map((name) => {
       const lb = this.#get(name);
-      return el('LoadBalancerName', lb.name) + members('Tags', [...lb.tags].map(([k, v]) => el('Key', k) + el('Value', v)));
+      return (
+        el('LoadBalancerName', lb.name) +
+        members(
+          'Tags',
+          [...lb.tags].map(([k, v]) => el('Key', k) + el('Value', v)),
+        )
+      );
     });
     return members('TagDescriptions', body);
   }
@@ -160,13 +175,17 @@ export class FakeClassicElb {
     const lb = this.#get(params.required('LoadBalancerName'));
     const ids = params.structList('Instances', ['InstanceId']).map((i) => i.InstanceId ?? '');
     for (const id of ids) {
-      if (!INSTANCE_ID.test(id)) throw new AwsQueryError('InvalidInstance', `The specified instances are not valid: ${id}`);
+      if (!INSTANCE_ID.test(id))
+        throw new AwsQueryError('InvalidInstance', `The specified instances are not valid: ${id}`);
     }
     for (const id of ids) {
       if (register) lb.instances.add(id);
       else lb.instances.delete(id);
     }
-    return members('Instances', [...lb.instances].sort().map((id) => el('InstanceId', id)));
+    return members(
+      'Instances',
+      [...lb.instances].sort().map((id) => el('InstanceId', id)),
+    );
   }
 
   #addTags(params: QueryParams): string {

@@ -139,7 +139,8 @@ export class FakeElbv2 {
       type,
       scheme: init.scheme ?? 'internet-facing',
       dnsName: init.dnsName ?? `${init.name}-${suffix}.elb.${this.region}.amazonaws.com`,
-      canonicalHostedZoneId: init.canonicalHostedZoneId ?? (type === 'network' ? 'Z2IFOLAFXWLO4F' : 'Z32O12XQLNTSW2'),
+      canonicalHostedZoneId:
+        init.canonicalHostedZoneId ?? (type === 'network' ? 'Z2IFOLAFXWLO4F' : 'Z32O12XQLNTSW2'),
       tags: new Map(Object.entries(init.tags ?? {})),
     };
     this.#lbs.set(state.arn, state);
@@ -235,7 +236,10 @@ export class FakeElbv2 {
       case 'AddTags':
         return this.#addTags(params);
       default:
-        throw new AwsQueryError('InvalidAction', `The action ${params.action} is not valid for this web service.`);
+        throw new AwsQueryError(
+          'InvalidAction',
+          `The action ${params.action} is not valid for this web service.`,
+        );
     }
   }
 
@@ -262,7 +266,8 @@ export class FakeElbv2 {
     if (names.length > 0) {
       all = names.map((n) => {
         const lb = sorted.find((l) => l.name === n);
-        if (lb === undefined) throw new AwsQueryError('LoadBalancerNotFound', `Load balancers '[${n}]' not found`);
+        if (lb === undefined)
+          throw new AwsQueryError('LoadBalancerNotFound', `Load balancers '[${n}]' not found`);
         return lb;
       });
     } else if (arns.length > 0) {
@@ -297,7 +302,8 @@ export class FakeElbv2 {
     if (names.length > 0) {
       all = names.map((n) => {
         const tg = sorted.find((t) => t.name === n);
-        if (tg === undefined) throw new AwsQueryError('TargetGroupNotFound', `Target groups '[${n}]' not found`);
+        if (tg === undefined)
+          throw new AwsQueryError('TargetGroupNotFound', `Target groups '[${n}]' not found`);
         return tg;
       });
     } else if (arns.length > 0) {
@@ -324,11 +330,18 @@ export class FakeElbv2 {
 
   #describeTags(params: QueryParams): string {
     const arns = params.list('ResourceArns');
-    if (arns.length < 1) throw new AwsQueryError('ValidationError', 'ResourceArns must contain at least one ARN');
+    if (arns.length < 1)
+      throw new AwsQueryError('ValidationError', 'ResourceArns must contain at least one ARN');
     lengthCheck('resourceArns', arns, 20);
     const body = arns.map((arn) => {
       const tags = arn.includes(':targetgroup/') ? this.#tg(arn).tags : this.#lb(arn).tags;
-      return el('ResourceArn', arn) + members('Tags', [...tags].map(([k, v]) => el('Key', k) + el('Value', v)));
+      return (
+        el('ResourceArn', arn) +
+        members(
+          'Tags',
+          [...tags].map(([k, v]) => el('Key', k) + el('Value', v)),
+        )
+      );
     });
     return members('TagDescriptions', body);
   }
@@ -336,13 +349,24 @@ export class FakeElbv2 {
   #changeTargets(params: QueryParams, register: boolean): string {
     const tg = this.#tg(params.required('TargetGroupArn'));
     const targets = params.structList('Targets', ['Id', 'Port', 'AvailabilityZone']);
-    if (targets.length === 0) throw new AwsQueryError('ValidationError', "Value null at 'targets' failed to satisfy constraint: Member must not be null");
+    if (targets.length === 0)
+      throw new AwsQueryError(
+        'ValidationError',
+        "Value null at 'targets' failed to satisfy constraint: Member must not be null",
+      );
     const parsed = targets.map((t) => {
       const id = t.Id ?? '';
       const valid =
-        tg.targetType === 'ip' ? isIPv4(id) : tg.targetType === 'instance' ? INSTANCE_ID.test(id) : id.startsWith('arn:');
+        tg.targetType === 'ip'
+          ? isIPv4(id)
+          : tg.targetType === 'instance'
+            ? INSTANCE_ID.test(id)
+            : id.startsWith('arn:');
       if (!valid) {
-        throw new AwsQueryError('InvalidTarget', `The following targets are not valid for target type '${tg.targetType}': ${id}`);
+        throw new AwsQueryError(
+          'InvalidTarget',
+          `The following targets are not valid for target type '${tg.targetType}': ${id}`,
+        );
       }
       return { id, port: t.Port === undefined ? tg.port : Number(t.Port) };
     });
@@ -356,7 +380,10 @@ export class FakeElbv2 {
   #describeTargetHealth(params: QueryParams): string {
     const tg = this.#tg(params.required('TargetGroupArn'));
     const body = tgSnapshot(tg).targets.map(
-      (t) => `<Target>${el('Id', t.id)}${el('Port', t.port)}</Target>` + el('HealthCheckPort', t.port) + `<TargetHealth>${el('State', 'healthy')}</TargetHealth>`,
+      (t) =>
+        `<Target>${el('Id', t.id)}${el('Port', t.port)}</Target>` +
+        el('HealthCheckPort', t.port) +
+        `<TargetHealth>${el('State', 'healthy')}</TargetHealth>`,
     );
     return members('TargetHealthDescriptions', body);
   }
@@ -393,6 +420,8 @@ function tgSnapshot(tg: TgState): FakeTargetGroup {
     protocol: tg.protocol,
     loadBalancerArns: [...tg.loadBalancerArns],
     tags: Object.fromEntries(tg.tags),
-    targets: [...tg.targets.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.port - b.port)).map((t) => ({ ...t })),
+    targets: [...tg.targets.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.port - b.port))
+      .map((t) => ({ ...t })),
   };
 }

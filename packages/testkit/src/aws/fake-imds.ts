@@ -100,7 +100,8 @@ export async function createFakeImds(options: FakeImdsOptions = {}): Promise<Fak
     }
     if (req.method !== 'GET') return send(405, 'Method Not Allowed');
     const token = req.headers['x-aws-ec2-metadata-token'];
-    if (!(typeof token === 'string' && tokens.has(token)) && options.allowV1 !== true) return send(401, 'Unauthorized');
+    if (!(typeof token === 'string' && tokens.has(token)) && options.allowV1 !== true)
+      return send(401, 'Unauthorized');
     const doc = {
       accountId: identity.accountId,
       architecture: 'x86_64',
@@ -150,7 +151,10 @@ export async function createFakeImds(options: FakeImdsOptions = {}): Promise<Fak
       return { ...identity };
     },
     setIdentity(next) {
-      identity = { ...identity, ...Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) };
+      identity = {
+        ...identity,
+        ...Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)),
+      };
     },
     failNext(count, status = 500) {
       failures = { count, status };

@@ -1,7 +1,18 @@
 export { createFakeAws, createTinyBackoffRetryStrategy } from './fake-aws.js';
-export type { FakeAws, FakeAwsApi, FakeAwsClientConfig, FakeAwsFault, FakeAwsOptions, FakeAwsRequestHandler } from './fake-aws.js';
+export type {
+  FakeAws,
+  FakeAwsApi,
+  FakeAwsClientConfig,
+  FakeAwsFault,
+  FakeAwsOptions,
+  FakeAwsRequestHandler,
+} from './fake-aws.js';
 export { FakeClassicElb } from './fake-classic-elb.js';
-export type { FakeClassicLoadBalancer, FakeClassicLoadBalancerInit, FakeLoadBalancerScheme } from './fake-classic-elb.js';
+export type {
+  FakeClassicLoadBalancer,
+  FakeClassicLoadBalancerInit,
+  FakeLoadBalancerScheme,
+} from './fake-classic-elb.js';
 export { FakeElbv2 } from './fake-elbv2.js';
 export type {
   FakeElbv2LoadBalancer,

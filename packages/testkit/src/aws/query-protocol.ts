@@ -42,7 +42,10 @@ export class QueryParams {
   required(name: string): string {
     const value = this.get(name);
     if (value === undefined || value === '') {
-      throw new AwsQueryError('ValidationError', `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
+      throw new AwsQueryError(
+        'ValidationError',
+        `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
+      );
     }
     return value;
   }
@@ -90,7 +93,12 @@ export class QueryParams {
 
 /** Escapes text for an XML element body. */
 export function xmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** `<name>text</name>`, or nothing when the value is undefined. */
@@ -104,7 +112,12 @@ export function members(name: string, bodies: readonly string[]): string {
 }
 
 /** The success envelope the Query protocol deserialiser unwraps. */
-export function queryResponse(action: string, namespace: string, resultBody: string, requestId: string): string {
+export function queryResponse(
+  action: string,
+  namespace: string,
+  resultBody: string,
+  requestId: string,
+): string {
   return (
     `<${action}Response xmlns="${namespace}"><${action}Result>${resultBody}</${action}Result>` +
     `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`
@@ -123,7 +136,11 @@ export function queryErrorResponse(err: AwsQueryError, namespace: string, reques
  * Paging with an opaque marker, as DescribeLoadBalancers and DescribeTargetGroups do: the
  * marker encodes the offset of the next page.
  */
-export function page<T>(items: readonly T[], marker: string | undefined, pageSize: number): { items: T[]; nextMarker: string | undefined } {
+export function page<T>(
+  items: readonly T[],
+  marker: string | undefined,
+  pageSize: number,
+): { items: T[]; nextMarker: string | undefined } {
   let start = 0;
   if (marker !== undefined) {
     const decoded = Buffer.from(marker, 'base64').toString('utf8');

@@ -80,10 +80,18 @@ function str(obj: Record<string, unknown>, struct: string, key: string): string 
   return v;
 }
 
-function int(obj: Record<string, unknown>, struct: string, key: string, goType: string, min: number, max: number): number {
+function int(
+  obj: Record<string, unknown>,
+  struct: string,
+  key: string,
+  goType: string,
+  min: number,
+  max: number,
+): number {
   const v = field(obj, key);
   if (v === undefined || v === null) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw unmarshalError(v, struct, key, goType);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw unmarshalError(v, struct, key, goType);
   return v;
 }
 
@@ -131,7 +139,10 @@ export function familyOf(host: string): 4 | 6 {
  * scheduler `wrr`, host the server's default address. An unknown scheduler is refused by the
  * kernel, so it is a 500 (IPVS) rather than a 400.
  */
-export async function parseServiceOptions(body: Record<string, unknown>, defaultHost: string): Promise<GorbServerServiceOptions> {
+export async function parseServiceOptions(
+  body: Record<string, unknown>,
+  defaultHost: string,
+): Promise<GorbServerServiceOptions> {
   const S = 'ServiceOptions';
   const host = str(body, S, 'host');
   const port = int(body, S, 'port', 'uint16', 0, 65535);
@@ -142,7 +153,8 @@ export async function parseServiceOptions(body: Record<string, unknown>, default
   if (port === 0) throw badRequest('endpoint information is missing');
   if (protocol !== 'tcp' && protocol !== 'udp') throw badRequest('specified protocol is unknown');
   if (flags !== '') {
-    for (const f of flags.split('|')) if (!SERVICE_FLAGS.has(f)) throw badRequest('specified flag is unknown');
+    for (const f of flags.split('|'))
+      if (!SERVICE_FLAGS.has(f)) throw badRequest('specified flag is unknown');
   }
   const resolved = host === '' ? { address: defaultHost } : await resolveHost(host);
   if (!SCHEDULERS.has(method)) throw new GorbFailure(GORB_ERRORS.ipvs.status, GORB_ERRORS.ipvs.message);
@@ -153,7 +165,10 @@ export async function parseServiceOptions(body: Record<string, unknown>, default
  * Decodes and validates a `PUT /service/{vsID}/{rsID}` body with gorb's defaults: weight <= 0
  * becomes 100, method `nat`, no pulse means `{type: tcp, interval: 1m}`.
  */
-export async function parseBackendOptions(body: Record<string, unknown>, vsId: string): Promise<GorbServerBackendOptions> {
+export async function parseBackendOptions(
+  body: Record<string, unknown>,
+  vsId: string,
+): Promise<GorbServerBackendOptions> {
   const B = 'BackendOptions';
   const host = str(body, B, 'host');
   const port = int(body, B, 'port', 'uint16', 0, 65535);
@@ -163,7 +178,14 @@ export async function parseBackendOptions(body: Record<string, unknown>, vsId: s
   if (host === '' || port === 0) throw badRequest('endpoint information is missing');
   if (!FORWARDING_METHODS.has(method)) throw badRequest('specified forwarding method is unknown');
   const resolved = await resolveHost(host);
-  return { host: resolved.address, port, weight: weightRaw <= 0 ? 100 : weightRaw, method, pulse, vsid: vsId };
+  return {
+    host: resolved.address,
+    port,
+    weight: weightRaw <= 0 ? 100 : weightRaw,
+    method,
+    pulse,
+    vsid: vsId,
+  };
 }
 
 /** Reads only the weight of a `PATCH /service/{vsID}/{rsID}` body (gorb ignores the rest). */
@@ -198,7 +220,11 @@ function parsePulse(v: unknown): GorbServerPulseOptions {
  * asks, so a client sending numbers is not caught here: the test server's request log is the
  * place to assert that numbers are sent as strings.
  */
-export function pulseArg<T extends string | number>(args: Record<string, unknown> | null, key: string, def: T): T {
+export function pulseArg<T extends string | number>(
+  args: Record<string, unknown> | null,
+  key: string,
+  def: T,
+): T {
   if (args === null || !(key in args)) return def;
   const v = args[key];
   if (typeof def === 'string') return (typeof v === 'string' ? v : def) as T;

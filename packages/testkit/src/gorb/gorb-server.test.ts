@@ -45,9 +45,12 @@ describe('parseGorbInterval', () => {
     expect(parseGorbInterval(value)).toBe(ms);
   });
 
-  it.each(['1m30s', '500ms', '1', 's', '1d', ' 1s', '1.5s', ''])('rejects the Go-style or malformed %j', (value) => {
-    expect(parseGorbInterval(value)).toBeUndefined();
-  });
+  it.each(['1m30s', '500ms', '1', 's', '1d', ' 1s', '1.5s', ''])(
+    'rejects the Go-style or malformed %j',
+    (value) => {
+      expect(parseGorbInterval(value)).toBeUndefined();
+    },
+  );
 });
 
 describe('gorb test server', () => {
@@ -80,8 +83,17 @@ describe('gorb test server', () => {
   });
 
   it('stores persistent without using it', async () => {
-    await call(server, 'PUT', '/service/web', { port: 80, persistent: true, protocol: 'UDP', flags: 'sh-fallback|sh-port' });
-    expect(server.state().services['web']?.options).toMatchObject({ persistent: true, protocol: 'udp', flags: 'sh-fallback|sh-port' });
+    await call(server, 'PUT', '/service/web', {
+      port: 80,
+      persistent: true,
+      protocol: 'UDP',
+      flags: 'sh-fallback|sh-port',
+    });
+    expect(server.state().services['web']?.options).toMatchObject({
+      persistent: true,
+      protocol: 'udp',
+      flags: 'sh-fallback|sh-port',
+    });
   });
 
   it.each([
@@ -89,8 +101,16 @@ describe('gorb test server', () => {
     [{ port: 80, protocol: 'sctp' }, 400, 'specified protocol is unknown'],
     [{ port: 80, flags: 'sh-fallback|nope' }, 400, 'specified flag is unknown'],
     [{ port: 80, method: 'fancy' }, 500, 'error while calling into IPVS'],
-    [{ port: '80' }, 400, 'json: cannot unmarshal string into Go struct field ServiceOptions.port of type uint16'],
-    [{ port: 70000 }, 400, 'json: cannot unmarshal number 70000 into Go struct field ServiceOptions.port of type uint16'],
+    [
+      { port: '80' },
+      400,
+      'json: cannot unmarshal string into Go struct field ServiceOptions.port of type uint16',
+    ],
+    [
+      { port: 70000 },
+      400,
+      'json: cannot unmarshal number 70000 into Go struct field ServiceOptions.port of type uint16',
+    ],
     ['[1]', 400, 'json: cannot unmarshal array into Go value of type core.ServiceOptions'],
     ['', 400, 'EOF'],
   ])('refuses service %j with %d and gorb error %j', async (body, status, message) => {
@@ -106,7 +126,10 @@ describe('gorb test server', () => {
       status: 409,
       json: { error: 'specified object already exists' },
     });
-    expect(await call(server, 'GET', '/service/nope')).toMatchObject({ status: 404, json: { error: 'unable to locate specified object' } });
+    expect(await call(server, 'GET', '/service/nope')).toMatchObject({
+      status: 404,
+      json: { error: 'unable to locate specified object' },
+    });
     expect((await call(server, 'DELETE', '/service/nope')).status).toBe(404);
   });
 
@@ -125,7 +148,14 @@ describe('gorb test server', () => {
     expect((await call(server, 'PUT', '/service/web/b1', backend(8080, { weight: -3 }))).status).toBe(200);
     const got = await call(server, 'GET', '/service/web/b1');
     expect(got.json).toMatchObject({
-      options: { host: '127.0.0.1', port: 8080, weight: 100, method: 'nat', pulse: { type: 'tcp', interval: '1m', args: null }, vsid: 'web' },
+      options: {
+        host: '127.0.0.1',
+        port: 8080,
+        weight: 100,
+        method: 'nat',
+        pulse: { type: 'tcp', interval: '1m', args: null },
+        vsid: 'web',
+      },
       metrics: { status: 0, health: 1 },
     });
     expect((await call(server, 'GET', '/service/web')).json).toMatchObject({ backends: ['b1'] });
@@ -133,9 +163,17 @@ describe('gorb test server', () => {
 
   it('keeps pulse args exactly as sent, strings and numbers alike', async () => {
     await call(server, 'PUT', '/service/web', { port: 80 });
-    const pulse = { type: 'http', interval: '1s', args: { method: 'GET', path: '/', expect: '404', port: 81 } };
+    const pulse = {
+      type: 'http',
+      interval: '1s',
+      args: { method: 'GET', path: '/', expect: '404', port: 81 },
+    };
     await call(server, 'PUT', '/service/web/b1', backend(8080, { method: 'dr', weight: 1000, pulse }));
-    expect(server.state().services['web']?.backends['b1']?.options).toMatchObject({ method: 'dr', weight: 1000, pulse });
+    expect(server.state().services['web']?.backends['b1']?.options).toMatchObject({
+      method: 'dr',
+      weight: 1000,
+      pulse,
+    });
   });
 
   it.each([
@@ -149,7 +187,10 @@ describe('gorb test server', () => {
     [{ host: '::1', port: 8080 }, 'incompatible address families'],
   ])('refuses backend %j with 400 %j', async (body, message) => {
     await call(server, 'PUT', '/service/web', { port: 80 });
-    expect(await call(server, 'PUT', '/service/web/b1', body)).toMatchObject({ status: 400, json: { error: message } });
+    expect(await call(server, 'PUT', '/service/web/b1', body)).toMatchObject({
+      status: 400,
+      json: { error: message },
+    });
     expect(server.state().services['web']?.backends).toEqual({});
   });
 
@@ -177,7 +218,11 @@ describe('gorb test server', () => {
     await call(server, 'PUT', '/service/web', { port: 80 });
     await call(server, 'PUT', '/service/web/b1', backend(8080, { weight: 50 }));
     await call(server, 'PATCH', '/service/web/b1', { weight: 20, port: 9999, method: 'dr' });
-    expect(server.state().services['web']?.backends['b1']?.options).toMatchObject({ weight: 20, port: 8080, method: 'nat' });
+    expect(server.state().services['web']?.backends['b1']?.options).toMatchObject({
+      weight: 20,
+      port: 8080,
+      method: 'nat',
+    });
     await call(server, 'PATCH', '/service/web/b1', {});
     expect(server.state().services['web']?.backends['b1']?.weight).toBe(0);
   });
@@ -196,7 +241,8 @@ describe('gorb test server', () => {
   it('stashes the weight on Down and restores int(stash x health) on Up', async () => {
     await call(server, 'PUT', '/service/web', { port: 80 });
     await call(server, 'PUT', '/service/web/b1', backend(8080, { weight: 1000 }));
-    const b = (): ReturnType<GorbServer['state']>['services'][string]['backends'][string] => server.state().services['web']!.backends['b1']!;
+    const b = (): ReturnType<GorbServer['state']>['services'][string]['backends'][string] =>
+      server.state().services['web']!.backends['b1']!;
     server.reportPulse('b1', 'up');
     server.reportPulse('b1', 'down');
     expect(b()).toMatchObject({ weight: 0, stashedWeight: 1000, status: 'down', health: 0.5 });
@@ -223,12 +269,18 @@ describe('gorb test server', () => {
     await call(server, 'PATCH', '/service/web/b1', { weight: 0 });
     for (let i = 0; i < 99; i += 1) server.reportPulse('b1', 'up');
     server.reportPulse('b1', 'up'); // the Down has left the 100-check window: health 1
-    expect(server.state().services['web']?.backends['b1']).toMatchObject({ weight: 100, stashedWeight: undefined });
+    expect(server.state().services['web']?.backends['b1']).toMatchObject({
+      weight: 100,
+      stashedWeight: undefined,
+    });
   });
 
   it('injects failures for the next requests, then answers normally', async () => {
     server.failNext(2, 500);
-    expect(await call(server, 'GET', '/service')).toMatchObject({ status: 500, json: { error: 'error while calling into IPVS' } });
+    expect(await call(server, 'GET', '/service')).toMatchObject({
+      status: 500,
+      json: { error: 'error while calling into IPVS' },
+    });
     expect((await call(server, 'GET', '/service')).status).toBe(500);
     expect((await call(server, 'GET', '/service')).status).toBe(200);
     server.failNext(1, 'reset');
@@ -263,7 +315,9 @@ describe('gorb test server', () => {
     await call(server, 'PUT', '/service/web/b1', backend(8080, { weight: 10 }));
     const m = await call(server, 'GET', '/metrics');
     expect(m.text).toContain('gorb_service_backends{name="web",host="127.0.0.1",port="80",protocol="tcp"} 1');
-    expect(m.text).toContain('gorb_service_backend_weight{service_name="web",name="b1",host="127.0.0.1",port="8080"} 10');
+    expect(m.text).toContain(
+      'gorb_service_backend_weight{service_name="web",name="b1",host="127.0.0.1",port="8080"} 10',
+    );
   });
 });
 
@@ -293,7 +347,10 @@ describe('gorb test server pulses', () => {
     for (const s of servers) await s.stop();
   });
 
-  const start = async (pulse: unknown, opts: Parameters<typeof startGorbServer>[0] = {}): Promise<GorbServer> => {
+  const start = async (
+    pulse: unknown,
+    opts: Parameters<typeof startGorbServer>[0] = {},
+  ): Promise<GorbServer> => {
     const s = await startGorbServer({ services: { web: { port: 80 } }, ...opts });
     servers.push(s);
     await call(s, 'PUT', '/service/web/b1', backend(targetPort, { weight: 100, pulse }));
@@ -301,13 +358,21 @@ describe('gorb test server pulses', () => {
   };
 
   it('http pulse is Up when the status equals expect given as a string', async () => {
-    const s = await start({ type: 'http', interval: '1s', args: { method: 'GET', path: '/', expect: '404' } });
+    const s = await start({
+      type: 'http',
+      interval: '1s',
+      args: { method: 'GET', path: '/', expect: '404' },
+    });
     await s.pulse();
     expect(s.state().services['web']?.backends['b1']).toMatchObject({ status: 'up', checks: 1, weight: 100 });
     answer = 200;
     await s.pulse('b1');
     answer = 404;
-    expect(s.state().services['web']?.backends['b1']).toMatchObject({ status: 'down', weight: 0, stashedWeight: 100 });
+    expect(s.state().services['web']?.backends['b1']).toMatchObject({
+      status: 'down',
+      weight: 0,
+      stashedWeight: 100,
+    });
   });
 
   it('http pulse counts a redirect as a failure', async () => {

@@ -221,7 +221,8 @@ export async function startGorbServer(options: GorbServerOptions = {}): Promise<
     return sum / svc.backends.length;
   };
 
-  const notFound = (): GorbFailure => new GorbFailure(GORB_ERRORS.notFound.status, GORB_ERRORS.notFound.message);
+  const notFound = (): GorbFailure =>
+    new GorbFailure(GORB_ERRORS.notFound.status, GORB_ERRORS.notFound.message);
   const exists = (): GorbFailure => new GorbFailure(GORB_ERRORS.exists.status, GORB_ERRORS.exists.message);
 
   const createService = async (vsId: string, body: Record<string, unknown>): Promise<void> => {
@@ -238,7 +239,8 @@ export async function startGorbServer(options: GorbServerOptions = {}): Promise<
     const svc = services.get(vsId);
     if (svc === undefined) throw notFound();
     if (backends.has(rsId)) throw exists();
-    if (familyOf(opts.host) !== familyOf(svc.options.host)) throw new GorbFailure(400, 'incompatible address families');
+    if (familyOf(opts.host) !== familyOf(svc.options.host))
+      throw new GorbFailure(400, 'incompatible address families');
     const b: Backend = {
       id: rsId,
       options: opts,
@@ -261,7 +263,9 @@ export async function startGorbServer(options: GorbServerOptions = {}): Promise<
     const allowed = (methods: string[]): Result | undefined =>
       methods.includes(method) ? undefined : { status: 405 };
     if (segments.length === 1 && segments[0] === 'metrics') {
-      return allowed(['GET']) ?? { status: 200, text: metricsText(), contentType: 'text/plain; version=0.0.4' };
+      return (
+        allowed(['GET']) ?? { status: 200, text: metricsText(), contentType: 'text/plain; version=0.0.4' }
+      );
     }
     if (segments[0] !== 'service' || segments.length > 3 || segments.slice(1).some((s) => s === '')) {
       return { status: 404, text: '404 page not found\n', contentType: 'text/plain; charset=utf-8' };
@@ -284,7 +288,10 @@ export async function startGorbServer(options: GorbServerOptions = {}): Promise<
         services.delete(vsId);
         return ok;
       }
-      return { status: 200, json: { options: svc.options, health: serviceHealth(svc), backends: [...svc.backends] } };
+      return {
+        status: 200,
+        json: { options: svc.options, health: serviceHealth(svc), backends: [...svc.backends] },
+      };
     }
     const bad = allowed(['GET', 'PUT', 'PATCH', 'DELETE']);
     if (bad) return bad;
@@ -318,7 +325,8 @@ export async function startGorbServer(options: GorbServerOptions = {}): Promise<
 
   const metricsText = (): string => {
     const lines: string[] = [];
-    const esc = (v: string | number): string => String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const esc = (v: string | number): string =>
+      String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
     const gauge = (name: string, help: string, rows: [Record<string, string | number>, number][]): void => {
       lines.push(`# HELP gorb_${name} ${help}`, `# TYPE gorb_${name} gauge`);
       for (const [labels, value] of rows) {
@@ -335,8 +343,16 @@ export async function startGorbServer(options: GorbServerOptions = {}): Promise<
       port: s.options.port,
       protocol: s.options.protocol,
     });
-    gauge('service_health', 'Health of the virtual service.', svcRows.map((s) => [svcLabels(s), serviceHealth(s)]));
-    gauge('service_backends', 'Number of backends of the virtual service.', svcRows.map((s) => [svcLabels(s), s.backends.length]));
+    gauge(
+      'service_health',
+      'Health of the virtual service.',
+      svcRows.map((s) => [svcLabels(s), serviceHealth(s)]),
+    );
+    gauge(
+      'service_backends',
+      'Number of backends of the virtual service.',
+      svcRows.map((s) => [svcLabels(s), s.backends.length]),
+    );
     const bRows = [...backends.values()];
     const bLabels = (b: Backend): Record<string, string | number> => ({
       service_name: b.options.vsid,
@@ -345,10 +361,29 @@ export async function startGorbServer(options: GorbServerOptions = {}): Promise<
       port: b.options.port,
     });
     const now = Date.now();
-    gauge('service_backend_uptime_seconds', 'Uptime of the backend.', bRows.map((b) => [bLabels(b), b.status === 'up' && b.upSince !== undefined ? (now - b.upSince) / 1000 : 0]));
-    gauge('service_backend_health', 'Health of the backend.', bRows.map((b) => [bLabels(b), healthOf(b)]));
-    gauge('service_backend_status', 'Status of the backend (0 up, 1 down, 2 removed).', bRows.map((b) => [bLabels(b), STATUS_CODE[b.status]]));
-    gauge('service_backend_weight', 'IPVS weight of the backend.', bRows.map((b) => [bLabels(b), b.options.weight]));
+    gauge(
+      'service_backend_uptime_seconds',
+      'Uptime of the backend.',
+      bRows.map((b) => [
+        bLabels(b),
+        b.status === 'up' && b.upSince !== undefined ? (now - b.upSince) / 1000 : 0,
+      ]),
+    );
+    gauge(
+      'service_backend_health',
+      'Health of the backend.',
+      bRows.map((b) => [bLabels(b), healthOf(b)]),
+    );
+    gauge(
+      'service_backend_status',
+      'Status of the backend (0 up, 1 down, 2 removed).',
+      bRows.map((b) => [bLabels(b), STATUS_CODE[b.status]]),
+    );
+    gauge(
+      'service_backend_weight',
+      'IPVS weight of the backend.',
+      bRows.map((b) => [bLabels(b), b.options.weight]),
+    );
     return `${lines.join('\n')}\n`;
   };
 
@@ -389,12 +424,16 @@ export async function startGorbServer(options: GorbServerOptions = {}): Promise<
     }
     let result: Result;
     if (injected !== undefined) {
-      const message = injected === GORB_ERRORS.ipvs.status ? GORB_ERRORS.ipvs.message : `injected failure ${injected}`;
+      const message =
+        injected === GORB_ERRORS.ipvs.status ? GORB_ERRORS.ipvs.message : `injected failure ${injected}`;
       result = { status: injected, json: { error: message } };
     } else {
       try {
         const pathname = rawPath.split('?')[0] ?? '/';
-        const segments = pathname.split('/').slice(1).map((s) => decodeURIComponent(s));
+        const segments = pathname
+          .split('/')
+          .slice(1)
+          .map((s) => decodeURIComponent(s));
         result = await route(method, segments, raw);
       } catch (err) {
         result =
@@ -472,7 +511,12 @@ export async function startGorbServer(options: GorbServerOptions = {}): Promise<
             checks: b.checks,
           };
         }
-        out.services[svc.id] = { id: svc.id, options: clone(svc.options), health: serviceHealth(svc), backends: bs };
+        out.services[svc.id] = {
+          id: svc.id,
+          options: clone(svc.options),
+          health: serviceHealth(svc),
+          backends: bs,
+        };
       }
       return out;
     },
@@ -495,7 +539,10 @@ export async function startGorbServer(options: GorbServerOptions = {}): Promise<
       for (let i = 0; i < count; i += 1) failures.push(status);
     },
     async pulse(backendId) {
-      const targets = backendId === undefined ? [...backends.values()] : [backends.get(backendId)].filter((b) => b !== undefined);
+      const targets =
+        backendId === undefined
+          ? [...backends.values()]
+          : [backends.get(backendId)].filter((b) => b !== undefined);
       await Promise.all(targets.map((b) => runPulse(b)));
     },
     reportPulse(backendId, status) {

@@ -11,7 +11,10 @@ export type GorbPulseStatus = 'up' | 'down';
  * 200). Redirects are not followed and count as failures, even when `expect` is the redirect's
  * status (gorb's client errors out on them). Non-blocking; resolves within `timeoutMs`; never rejects.
  */
-export async function probeBackend(options: GorbServerBackendOptions, timeoutMs: number): Promise<GorbPulseStatus> {
+export async function probeBackend(
+  options: GorbServerBackendOptions,
+  timeoutMs: number,
+): Promise<GorbPulseStatus> {
   const { type, args } = options.pulse;
   if (type === 'none') return 'up';
   const host = pulseArg(args, 'host', options.host);
@@ -39,7 +42,14 @@ function probeTcp(host: string, port: number, timeoutMs: number): Promise<GorbPu
   });
 }
 
-function probeHttp(o: { host: string; port: number; method: string; path: string; expect: number; timeoutMs: number }): Promise<GorbPulseStatus> {
+function probeHttp(o: {
+  host: string;
+  port: number;
+  method: string;
+  path: string;
+  expect: number;
+  timeoutMs: number;
+}): Promise<GorbPulseStatus> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (status: GorbPulseStatus): void => {
@@ -47,13 +57,16 @@ function probeHttp(o: { host: string; port: number; method: string; path: string
       settled = true;
       resolve(status);
     };
-    const req = request({ host: o.host, port: o.port, method: o.method, path: o.path, agent: false, timeout: o.timeoutMs }, (res) => {
-      res.resume();
-      // gorb's HTTP client refuses to follow redirects by returning an error, so a redirect is a
-      // failed check whatever `expect` says.
-      if (REDIRECTS.has(res.statusCode ?? 0) && res.headers.location !== undefined) done('down');
-      else done(res.statusCode === o.expect ? 'up' : 'down');
-    });
+    const req = request(
+      { host: o.host, port: o.port, method: o.method, path: o.path, agent: false, timeout: o.timeoutMs },
+      (res) => {
+        res.resume();
+        // gorb's HTTP client refuses to follow redirects by returning an error, so a redirect is a
+        // failed check whatever `expect` says.
+        if (REDIRECTS.has(res.statusCode ?? 0) && res.headers.location !== undefined) done('down');
+        else done(res.statusCode === o.expect ? 'up' : 'down');
+      },
+    );
     req.once('timeout', () => {
       req.destroy();
       done('down');

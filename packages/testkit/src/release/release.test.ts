@@ -28,8 +28,16 @@ describe('lintDockerfile', () => {
     ['an unpinned base image', 'FROM node AS b\nFROM debian:12\nUSER 1000\n', 'node is not pinned'],
     ['a latest tag', 'FROM node:24 AS b\nFROM debian:latest\nUSER 1000\n', 'debian:latest is not pinned'],
     ['another Node major', 'FROM node:20 AS b\nFROM node:24\nUSER 1000\n', 'is not Node 24'],
-    ['another Node major from a qualified name', 'FROM docker.io/library/node:22 AS b\nFROM node:24\nUSER 1000\n', 'is not Node 24'],
-    ['an untagged image from a registry with a port', 'FROM localhost:5000/node AS b\nFROM node:24\nUSER 1000\n', 'localhost:5000/node is not pinned'],
+    [
+      'another Node major from a qualified name',
+      'FROM docker.io/library/node:22 AS b\nFROM node:24\nUSER 1000\n',
+      'is not Node 24',
+    ],
+    [
+      'an untagged image from a registry with a port',
+      'FROM localhost:5000/node AS b\nFROM node:24\nUSER 1000\n',
+      'localhost:5000/node is not pinned',
+    ],
     ['a root final stage', 'FROM node:24 AS b\nUSER 1000\nFROM node:24\nUSER root\n', 'non-root USER'],
     ['no USER in the final stage', 'FROM node:24 AS b\nUSER 1000\nFROM node:24\n', 'non-root USER'],
     [
