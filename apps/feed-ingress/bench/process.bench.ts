@@ -45,10 +45,25 @@ function ingress(i: number, port: number, serviceName = 'echo'): KubeObject {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: { name: `bench-${i}`, namespace: 'default', annotations: { 'kubernetes.io/ingress.class': 'bench' } },
+    metadata: {
+      name: `bench-${i}`,
+      namespace: 'default',
+      annotations: { 'kubernetes.io/ingress.class': 'bench' },
+    },
     spec: {
       rules: [
-        { host: `h${i}.bench.test`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: serviceName, port: { number: port } } } }] } },
+        {
+          host: `h${i}.bench.test`,
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: serviceName, port: { number: port } } },
+              },
+            ],
+          },
+        },
       ],
     },
   };
@@ -70,7 +85,11 @@ async function served(port: number, host: string, timeoutMs: number): Promise<vo
 
 async function controller(api: ApiServer, updatePeriod: string) {
   const dir = await tempDir('feed-ingress-bench');
-  await writeTestCertificate(dir.path, 'default-ssl', await makeTestCertificate({ commonName: 'default.invalid' }));
+  await writeTestCertificate(
+    dir.path,
+    'default-ssl',
+    await makeTestCertificate({ commonName: 'default.invalid' }),
+  );
   const httpPort = await freePort();
   const parsed = feedIngressCli.parse(
     [
@@ -88,7 +107,10 @@ async function controller(api: ApiServer, updatePeriod: string) {
   );
   if (parsed.kind !== 'run' || parsed.command !== 'static') throw new Error('bad flags');
   const shutdown = createShutdown({ exit: () => undefined, processLike: new EventEmitter() });
-  const handle = await run({ ...configFromArgs(parsed, 'bench'), healthHost: '127.0.0.1', coalesceMs: 20 }, { logger: createNoopLogger(), shutdown, kubeConfig: api.makeKubeConfig() });
+  const handle = await run(
+    { ...configFromArgs(parsed, 'bench'), healthHost: '127.0.0.1', coalesceMs: 20 },
+    { logger: createNoopLogger(), shutdown, kubeConfig: api.makeKubeConfig() },
+  );
   await handle.waitForModel(() => true, 30_000);
   const reloads = async (): Promise<number> => {
     const text = (await httpRequest({ url: `${handle.healthUrl}/metrics` })).body;
@@ -108,7 +130,12 @@ async function latencyAndBursts(): Promise<void> {
   const echo = await startEchoServer({ host: '127.0.0.61', name: 'echo' });
   for (const period of ['0s', '1s']) {
     const api = await startApiServer();
-    api.store.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: 'default' }, spec: { clusterIP: '127.0.0.61', ports: [{ port: echo.port }] } });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'echo', namespace: 'default' },
+      spec: { clusterIP: '127.0.0.61', ports: [{ port: echo.port }] },
+    });
     const c = await controller(api, period);
     if (period === '0s') {
       const latencies: number[] = [];
@@ -129,7 +156,9 @@ async function latencyAndBursts(): Promise<void> {
     const ms = performance.now() - t;
     // The reload counter moves once the old workers are gone, after the new ones already serve.
     await sleep(period === '0s' ? 1000 : 2000);
-    console.log(`100-change burst (update period ${period}): ${(await c.reloads()) - before} reloads, last change served after ${ms.toFixed(0)} ms`);
+    console.log(
+      `100-change burst (update period ${period}): ${(await c.reloads()) - before} reloads, last change served after ${ms.toFixed(0)} ms`,
+    );
     await c.stop();
     await api.close();
   }
@@ -144,11 +173,20 @@ function rssKb(pid: number): number {
 async function rssWith1k(): Promise<void> {
   const api = await startApiServer();
   for (let i = 0; i < 1000; i++) {
-    api.store.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}`, namespace: 'default' }, spec: { clusterIP: `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`, ports: [{ port: 80 }] } });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `svc-${i}`, namespace: 'default' },
+      spec: { clusterIP: `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`, ports: [{ port: 80 }] },
+    });
     api.store.create(ingress(i, 80, `svc-${i}`));
   }
   const dir = await tempDir('feed-ingress-bench-rss');
-  await writeTestCertificate(dir.path, 'default-ssl', await makeTestCertificate({ commonName: 'default.invalid' }));
+  await writeTestCertificate(
+    dir.path,
+    'default-ssl',
+    await makeTestCertificate({ commonName: 'default.invalid' }),
+  );
   const healthPort = await freePort();
   const kubeconfig = await api.writeKubeconfig();
   const child = spawn(
@@ -170,7 +208,9 @@ async function rssWith1k(): Promise<void> {
   try {
     const deadline = performance.now() + 120_000;
     for (;;) {
-      const r = await httpRequest({ url: `http://127.0.0.1:${healthPort}/health`, timeoutMs: 2000 }).catch(() => undefined);
+      const r = await httpRequest({ url: `http://127.0.0.1:${healthPort}/health`, timeoutMs: 2000 }).catch(
+        () => undefined,
+      );
       if (r?.status === 200) break;
       if (performance.now() > deadline) throw new Error('controller not healthy with 1k ingresses');
       await sleep(200);
@@ -178,7 +218,9 @@ async function rssWith1k(): Promise<void> {
     await sleep(2000);
     const metrics = (await httpRequest({ url: `http://127.0.0.1:${healthPort}/metrics` })).body;
     const served = /^feed_ingress_ingresses (\d+)/m.exec(metrics)?.[1];
-    console.log(`controller RSS with ${served ?? '?'} Ingresses served (node process only): ${(rssKb(child.pid!) / 1024).toFixed(1)} MiB`);
+    console.log(
+      `controller RSS with ${served ?? '?'} Ingresses served (node process only): ${(rssKb(child.pid!) / 1024).toFixed(1)} MiB`,
+    );
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -188,6 +230,10 @@ async function rssWith1k(): Promise<void> {
 }
 
 const nginxVersion = spawnSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8' }).stderr;
-console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${nginxVersion.trim() || 'nginx 1.22'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}`);
+console.log(
+  `machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${nginxVersion.trim() || 'nginx 1.22'}, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}, ${new Date().toISOString()}`,
+);
 await latencyAndBursts();
 await rssWith1k();

@@ -1,7 +1,13 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { makeTestCertificate, startEchoServer, httpRequest, type EchoResponse, type EchoServer } from '@kube-edge/testkit';
+import {
+  makeTestCertificate,
+  startEchoServer,
+  httpRequest,
+  type EchoResponse,
+  type EchoServer,
+} from '@kube-edge/testkit';
 import { WebSocket } from 'ws';
 import { eventually, ingress, service, startHarness, type Harness } from '../test/harness.js';
 
@@ -15,7 +21,10 @@ describe('feed-ingress against the API server and real nginx', () => {
   beforeAll(async () => {
     a = await startEchoServer({ host: '127.0.0.31', name: 'pod-a' });
     b = await startEchoServer({ host: '127.0.0.32', name: 'pod-b' });
-    h = await startHarness({ command: ['static', '--internal-hostname=lb.internal.test'], args: ['--nginx-allow-websocket-upgrade'] });
+    h = await startHarness({
+      command: ['static', '--internal-hostname=lb.internal.test'],
+      args: ['--nginx-allow-websocket-upgrade'],
+    });
     h.api.store.create(service('default', 'svc-a', '127.0.0.31', a.port));
     h.api.store.create(service('default', 'svc-b', '127.0.0.32', b.port));
   }, 60_000);
@@ -33,7 +42,9 @@ describe('feed-ingress against the API server and real nginx', () => {
   };
 
   it('serves a new Ingress: requests with its Host reach the right backend', async () => {
-    h.api.store.create(ingress('default', 'web', 'web.test', [{ path: '/', service: 'svc-a', port: a.port }]));
+    h.api.store.create(
+      ingress('default', 'web', 'web.test', [{ path: '/', service: 'svc-a', port: a.port }]),
+    );
     const body = await eventually(() => echo('web.test', '/hello'));
     expect(body).toMatchObject({ name: 'pod-a', host: 'web.test', path: '/hello' });
     // An unknown host gets the default server's 404.
@@ -46,7 +57,15 @@ describe('feed-ingress against the API server and real nginx', () => {
         rules: [
           {
             host: 'web.test',
-            http: { paths: [{ path: '/api', pathType: 'Prefix', backend: { service: { name: 'svc-b', port: { number: b.port } } } }] },
+            http: {
+              paths: [
+                {
+                  path: '/api',
+                  pathType: 'Prefix',
+                  backend: { service: { name: 'svc-b', port: { number: b.port } } },
+                },
+              ],
+            },
           },
         ],
       },
@@ -61,7 +80,9 @@ describe('feed-ingress against the API server and real nginx', () => {
     await h.settle();
     expect((await h.get('web.test', '/hello')).status).toBe(404);
 
-    h.api.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'default', 'web', { metadata: { annotations: { 'sky.uk/strip-path': 'false' } } });
+    h.api.store.patchMerge('networking.k8s.io/v1', 'Ingress', 'default', 'web', {
+      metadata: { annotations: { 'sky.uk/strip-path': 'false' } },
+    });
     const kept = await eventually(async () => {
       const r = await echo('web.test', '/api/x');
       if (r.path !== '/api/x') throw new Error(`path still ${r.path}`);
@@ -71,7 +92,9 @@ describe('feed-ingress against the API server and real nginx', () => {
   });
 
   it('stops serving a deleted Ingress (404)', async () => {
-    h.api.store.create(ingress('default', 'gone', 'gone.test', [{ path: '/', service: 'svc-a', port: a.port }]));
+    h.api.store.create(
+      ingress('default', 'gone', 'gone.test', [{ path: '/', service: 'svc-a', port: a.port }]),
+    );
     await eventually(() => echo('gone.test', '/'));
     h.api.store.delete('networking.k8s.io/v1', 'Ingress', 'default', 'gone');
     await eventually(async () => {
@@ -81,19 +104,36 @@ describe('feed-ingress against the API server and real nginx', () => {
   });
 
   it('skips an Ingress with a bad annotation, records a Warning Event on it, and keeps serving the others', async () => {
-    h.api.store.create(ingress('default', 'bad', 'bad.test', [{ path: '/', service: 'svc-a', port: a.port }], { 'sky.uk/allow': '10.0.0.0/8, not-an-ip' }));
-    h.api.store.create(ingress('default', 'good', 'good.test', [{ path: '/', service: 'svc-b', port: b.port }]));
+    h.api.store.create(
+      ingress('default', 'bad', 'bad.test', [{ path: '/', service: 'svc-a', port: a.port }], {
+        'sky.uk/allow': '10.0.0.0/8, not-an-ip',
+      }),
+    );
+    h.api.store.create(
+      ingress('default', 'good', 'good.test', [{ path: '/', service: 'svc-b', port: b.port }]),
+    );
     await eventually(() => echo('good.test', '/'));
     const event = await eventually(() => {
       const found = h.api.store
         .list('v1', 'Event', 'default')
         .find((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === 'bad') as
-        | { type: string; reason: string; message: string; involvedObject: { kind: string; namespace: string; uid?: string }; source: { component: string } }
+        | {
+            type: string;
+            reason: string;
+            message: string;
+            involvedObject: { kind: string; namespace: string; uid?: string };
+            source: { component: string };
+          }
         | undefined;
       if (found === undefined) return Promise.reject(new Error('no event yet'));
       return Promise.resolve(found);
     });
-    expect(event).toMatchObject({ type: 'Warning', reason: 'Skipped', involvedObject: { kind: 'Ingress', namespace: 'default' }, source: { component: 'feed-ingress' } });
+    expect(event).toMatchObject({
+      type: 'Warning',
+      reason: 'Skipped',
+      involvedObject: { kind: 'Ingress', namespace: 'default' },
+      source: { component: 'feed-ingress' },
+    });
     expect(event.message).toContain('sky.uk/allow');
     expect((await h.get('bad.test', '/')).status).toBe(404);
     expect((await echo('web.test', '/api/x')).name).toBe('pod-b');
@@ -108,14 +148,25 @@ describe('feed-ingress against the API server and real nginx', () => {
       kind: 'Secret',
       type: 'kubernetes.io/tls',
       metadata: { name: 'secure-tls', namespace: 'default' },
-      data: { 'tls.crt': Buffer.from(pair.cert).toString('base64'), 'tls.key': Buffer.from(pair.key).toString('base64') },
+      data: {
+        'tls.crt': Buffer.from(pair.cert).toString('base64'),
+        'tls.key': Buffer.from(pair.key).toString('base64'),
+      },
     });
     h.api.store.create(
-      ingress('default', 'secure', 'secure.test', [{ path: '/', service: 'svc-a', port: a.port }], {}, { tls: [{ hosts: ['secure.test'], secretName: 'secure-tls' }] }),
+      ingress(
+        'default',
+        'secure',
+        'secure.test',
+        [{ path: '/', service: 'svc-a', port: a.port }],
+        {},
+        { tls: [{ hosts: ['secure.test'], secretName: 'secure-tls' }] },
+      ),
     );
     const res = await eventually(async () => {
       const r = await h.get('secure.test', '/tls', true);
-      if (r.status !== 200 || r.peerCertificate?.commonName !== 'secure.test') throw new Error(`status ${r.status} cn ${r.peerCertificate?.commonName}`);
+      if (r.status !== 200 || r.peerCertificate?.commonName !== 'secure.test')
+        throw new Error(`status ${r.status} cn ${r.peerCertificate?.commonName}`);
       return r;
     });
     expect(res.json<EchoResponse>()).toMatchObject({ name: 'pod-a', path: '/tls' });
@@ -159,10 +210,20 @@ describe('feed-ingress against the API server and real nginx', () => {
   });
 
   it('writes the static hostname into the status of Ingresses of that scheme only (leader)', async () => {
-    h.api.store.create(ingress('default', 'internal', 'internal.test', [{ path: '/', service: 'svc-a', port: a.port }], { 'sky.uk/frontend-scheme': 'internal' }));
-    h.api.store.create(ingress('default', 'public', 'public.test', [{ path: '/', service: 'svc-a', port: a.port }], { 'sky.uk/frontend-scheme': 'internet-facing' }));
+    h.api.store.create(
+      ingress('default', 'internal', 'internal.test', [{ path: '/', service: 'svc-a', port: a.port }], {
+        'sky.uk/frontend-scheme': 'internal',
+      }),
+    );
+    h.api.store.create(
+      ingress('default', 'public', 'public.test', [{ path: '/', service: 'svc-a', port: a.port }], {
+        'sky.uk/frontend-scheme': 'internet-facing',
+      }),
+    );
     const status = await eventually(() => {
-      const ing = h.api.store.get('networking.k8s.io/v1', 'Ingress', 'default', 'internal') as { status?: { loadBalancer?: { ingress?: unknown[] } } };
+      const ing = h.api.store.get('networking.k8s.io/v1', 'Ingress', 'default', 'internal') as {
+        status?: { loadBalancer?: { ingress?: unknown[] } };
+      };
       const list = ing.status?.loadBalancer?.ingress ?? [];
       if (list.length === 0) return Promise.reject(new Error('no status yet'));
       return Promise.resolve(list);
@@ -172,14 +233,18 @@ describe('feed-ingress against the API server and real nginx', () => {
     // No --external-hostname: the internet-facing Ingress keeps an empty status (kube-edge fix of feed's [{hostname:""}]).
     await eventually(() => echo('public.test', '/'));
     await h.handle.waitForModel((m) => m.servedIngresses.some((i) => i.name === 'public'));
-    const pub = h.api.store.get('networking.k8s.io/v1', 'Ingress', 'default', 'public') as { status?: { loadBalancer?: { ingress?: unknown[] } } };
+    const pub = h.api.store.get('networking.k8s.io/v1', 'Ingress', 'default', 'public') as {
+      status?: { loadBalancer?: { ingress?: unknown[] } };
+    };
     expect(pub.status?.loadBalancer?.ingress ?? []).toEqual([]);
   });
 
   it('reports a skipped object once (one warn line, one Event with count 1), not on every pass', () => {
     // Many passes ran since the bad Ingress was skipped (every test above changed something).
     expect(h.handle.updates()).toBeGreaterThan(5);
-    const events = h.api.store.list('v1', 'Event', 'default').filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === 'bad');
+    const events = h.api.store
+      .list('v1', 'Event', 'default')
+      .filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === 'bad');
     expect(events).toHaveLength(1);
     expect((events[0] as { count?: number }).count ?? 1).toBe(1);
     const warns = h

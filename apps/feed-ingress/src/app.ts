@@ -1,5 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import type { KubeConfig, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
+import type {
+  KubeConfig,
+  V1Ingress,
+  V1IngressClass,
+  V1Namespace,
+  V1Secret,
+  V1Service,
+} from '@kubernetes/client-node';
 import {
   INGRESSES,
   NAMESPACES,
@@ -117,11 +124,21 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
   };
   const metrics =
     deps.metrics ??
-    createMetrics({ prefix: 'feed_ingress', ...(Object.keys(config.pushgateway.labels).length > 0 ? { defaultLabels: config.pushgateway.labels } : {}) });
+    createMetrics({
+      prefix: 'feed_ingress',
+      ...(Object.keys(config.pushgateway.labels).length > 0
+        ? { defaultLabels: config.pushgateway.labels }
+        : {}),
+    });
   const registry: Registry = metrics.registry;
 
   // Health server first: it is the last thing to stop.
-  const health = createHealthServer({ host: config.healthHost, port: config.healthPort, registry, logger: logger.child({ component: 'health' }) });
+  const health = createHealthServer({
+    host: config.healthHost,
+    port: config.healthPort,
+    registry,
+    logger: logger.child({ component: 'health' }),
+  });
   const { url: healthUrl } = await health.listen();
   shutdown.addStep('health server', () => health.close());
 
@@ -131,30 +148,72 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
       ...(config.kubeconfig !== undefined ? { kubeconfigPath: config.kubeconfig } : {}),
       ...(deps.inCluster !== undefined ? { inCluster: deps.inCluster } : {}),
     }).kubeConfig;
-  const client: KubeClient = createKubeClient({ kubeConfig, userAgent: kubeEdgeUserAgent('feed-ingress', FEED_INGRESS_VERSION) });
+  const client: KubeClient = createKubeClient({
+    kubeConfig,
+    userAgent: kubeEdgeUserAgent('feed-ingress', FEED_INGRESS_VERSION),
+  });
 
-  const informerOpts = { registry, logger: logger.child({ component: 'informer' }), resyncMs: config.resyncMs };
-  const ingresses: Informer<V1Ingress> = createInformer<V1Ingress>({ name: 'ingresses', source: createApiListWatch({ client, resource: INGRESSES }), ...informerOpts });
-  const services: Informer<V1Service> = createInformer<V1Service>({ name: 'services', source: createApiListWatch({ client, resource: SERVICES }), ...informerOpts });
-  const namespaces: Informer<V1Namespace> = createInformer<V1Namespace>({ name: 'namespaces', source: createApiListWatch({ client, resource: NAMESPACES }), ...informerOpts });
+  const informerOpts = {
+    registry,
+    logger: logger.child({ component: 'informer' }),
+    resyncMs: config.resyncMs,
+  };
+  const ingresses: Informer<V1Ingress> = createInformer<V1Ingress>({
+    name: 'ingresses',
+    source: createApiListWatch({ client, resource: INGRESSES }),
+    ...informerOpts,
+  });
+  const services: Informer<V1Service> = createInformer<V1Service>({
+    name: 'services',
+    source: createApiListWatch({ client, resource: SERVICES }),
+    ...informerOpts,
+  });
+  const namespaces: Informer<V1Namespace> = createInformer<V1Namespace>({
+    name: 'namespaces',
+    source: createApiListWatch({ client, resource: NAMESPACES }),
+    ...informerOpts,
+  });
   const ingressClasses: Informer<V1IngressClass> = createInformer<V1IngressClass>({
     name: 'ingressclasses',
     source: createApiListWatch({ client, resource: INGRESS_CLASSES }),
     ...informerOpts,
   });
-  const secrets: Informer<V1Secret> = createInformer<V1Secret>({ name: 'secrets', source: createApiListWatch({ client, resource: SECRETS }), ...informerOpts });
+  const secrets: Informer<V1Secret> = createInformer<V1Secret>({
+    name: 'secrets',
+    source: createApiListWatch({ client, resource: SECRETS }),
+    ...informerOpts,
+  });
   const informers = [ingresses, services, namespaces, ingressClasses, secrets] as const;
 
-  const events = createEventRecorder({ client, component: 'feed-ingress', host: config.leaderElection.identity, logger: logger.child({ component: 'events' }) });
+  const events = createEventRecorder({
+    client,
+    component: 'feed-ingress',
+    host: config.leaderElection.identity,
+    logger: logger.child({ component: 'events' }),
+  });
 
   // Metrics with feed's names where feed had them (spec/feed.md §11).
   const updatesTotal = metrics.counter('updates_total', 'Update passes by result.', ['result']);
-  const updateSeconds = metrics.histogram('update_duration_seconds', 'Time of one update pass (build, render, apply).', [], [0.01, 0.05, 0.1, 0.5, 1, 5, 30]);
-  const skippedTotal = metrics.counter('skipped_objects_total', 'Objects or entries skipped (counted once per object and reason).', ['kind']);
-  const skippedNow = metrics.gauge('skipped_objects', 'Objects or entries skipped in the last pass.', ['kind']);
+  const updateSeconds = metrics.histogram(
+    'update_duration_seconds',
+    'Time of one update pass (build, render, apply).',
+    [],
+    [0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+  );
+  const skippedTotal = metrics.counter(
+    'skipped_objects_total',
+    'Objects or entries skipped (counted once per object and reason).',
+    ['kind'],
+  );
+  const skippedNow = metrics.gauge('skipped_objects', 'Objects or entries skipped in the last pass.', [
+    'kind',
+  ]);
   const servedGauge = metrics.gauge('ingresses', 'Ingresses served in the last pass.');
   const entriesGauge = metrics.gauge('entries', 'host/path entries served in the last pass.');
-  const unhealthyTime = metrics.counter('unhealthy_time', 'Seconds the controller was unhealthy (feed_ingress_unhealthy_time).');
+  const unhealthyTime = metrics.counter(
+    'unhealthy_time',
+    'Seconds the controller was unhealthy (feed_ingress_unhealthy_time).',
+  );
   const leaderGauge = metrics.gauge('leader', '1 while this replica writes Ingress status.');
   // feed_ingress_reloads (feed v2.2.3): mirrors nginx-render's reload counter.
   new Counter({
@@ -172,7 +231,13 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
   let elector: LeaderElector | undefined;
   const isLeader = (): boolean => (elector === undefined ? true : elector.isLeader());
 
-  const frontend = createFrontend(config.frontend, { ingressClass: config.model.ingressClass, logger, metrics, ...(deps.frontend !== undefined ? { deps: deps.frontend } : {}), onEvent: note });
+  const frontend = createFrontend(config.frontend, {
+    ingressClass: config.model.ingressClass,
+    logger,
+    metrics,
+    ...(deps.frontend !== undefined ? { deps: deps.frontend } : {}),
+    onEvent: note,
+  });
   const nginx = createNginxUpdater({
     binary: config.nginx.binary,
     workDir: config.nginx.workDir,
@@ -205,10 +270,21 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
       const key = `${kind}|${skipKey(s)}`;
       next.add(key);
       if (reported.has(key)) continue;
-      logger.warn(kind === 'skipped' ? 'object skipped' : 'value ignored', { kind: s.kind, namespace: s.namespace, name: s.name, reason: s.reason });
+      logger.warn(kind === 'skipped' ? 'object skipped' : 'value ignored', {
+        kind: s.kind,
+        namespace: s.namespace,
+        name: s.name,
+        reason: s.reason,
+      });
       if (kind === 'skipped') skippedTotal.inc({ kind: s.kind });
       events.record(
-        { apiVersion: API_VERSION_OF[s.kind], kind: s.kind, name: s.name, ...(s.namespace !== undefined ? { namespace: s.namespace } : {}), ...(s.uid !== undefined ? { uid: s.uid } : {}) },
+        {
+          apiVersion: API_VERSION_OF[s.kind],
+          kind: s.kind,
+          name: s.name,
+          ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+          ...(s.uid !== undefined ? { uid: s.uid } : {}),
+        },
         'Warning',
         kind === 'skipped' ? 'Skipped' : 'Ignored',
         s.reason,
@@ -259,7 +335,12 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
     for (const w of [...waiters]) w();
   };
 
-  const trigger = createCoalescingTrigger({ run: reconcile, quietMs: config.coalesceMs, maxWaitMs: Math.max(config.coalesceMs * 4, 200), logger: logger.child({ component: 'trigger' }) });
+  const trigger = createCoalescingTrigger({
+    run: reconcile,
+    quietMs: config.coalesceMs,
+    maxWaitMs: Math.max(config.coalesceMs * 4, 200),
+    logger: logger.child({ component: 'trigger' }),
+  });
   for (const inf of informers) inf.onChange(() => trigger.signal());
 
   // Stop steps, registered in start order (run in reverse).
@@ -281,7 +362,8 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
   let wasHealthy = true;
   const feedHealth = async (): Promise<ProbeResult> => {
     if (!chainStarted) return { ok: false, message: 'controller not started: waiting for caches to sync' };
-    if (lastUpdateError !== undefined) return { ok: false, message: `last update failed: ${lastUpdateError}` };
+    if (lastUpdateError !== undefined)
+      return { ok: false, message: `last update failed: ${lastUpdateError}` };
     return chain.health();
   };
   const poller = setInterval(() => {
@@ -301,7 +383,9 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
     const gateway = new Pushgateway(config.pushgateway.url, {}, registry);
     const grouping = { instance: deps.hostname ?? config.leaderElection.identity };
     const push = (): void => {
-      gateway.pushAdd({ jobName: 'feed-ingress', groupings: grouping }).catch((err: unknown) => logger.warn('pushgateway push failed', { err }));
+      gateway
+        .pushAdd({ jobName: 'feed-ingress', groupings: grouping })
+        .catch((err: unknown) => logger.warn('pushgateway push failed', { err }));
     };
     const timer = setInterval(push, config.pushgateway.intervalMs);
     timer.unref();
@@ -343,8 +427,12 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
     // Before the first successful start nginx is "not started", which is not a liveness failure.
     return h.ok || updates === 0 ? { ok: true } : h;
   });
-  health.addReadinessCheck('not-stopping', () => (shutdown.stopping ? { ok: false, message: 'shutting down' } : { ok: true }));
-  health.addReadinessCheck('caches', () => (synced ? { ok: true } : { ok: false, message: 'informer caches not synced' }));
+  health.addReadinessCheck('not-stopping', () =>
+    shutdown.stopping ? { ok: false, message: 'shutting down' } : { ok: true },
+  );
+  health.addReadinessCheck('caches', () =>
+    synced ? { ok: true } : { ok: false, message: 'informer caches not synced' },
+  );
   health.addReadinessCheck('controller', feedHealth);
   health.addReadinessCheck('updaters', () => chain.readiness());
   const answer = (res: ServerResponse, r: ProbeResult): void => {
@@ -355,7 +443,10 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
   health.addRoute('GET', '/health', async (_req, res) => answer(res, await feedHealth()));
   health.addRoute('GET', '/readiness', async (_req, res) => {
     const h = await feedHealth();
-    answer(res, !h.ok ? h : shutdown.stopping ? { ok: false, message: 'shutting down' } : await chain.readiness());
+    answer(
+      res,
+      !h.ok ? h : shutdown.stopping ? { ok: false, message: 'shutting down' } : await chain.readiness(),
+    );
   });
   health.addRoute('GET', '/alive', (_req, res) => answer(res, { ok: true }));
 
@@ -396,7 +487,11 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
         const onUpdate = (): void => void check();
         const timer = setTimeout(() => {
           waiters.delete(onUpdate);
-          reject(new Error(`no matching model within ${timeoutMs} ms (updates: ${updates}, last error: ${lastUpdateError ?? 'none'})`));
+          reject(
+            new Error(
+              `no matching model within ${timeoutMs} ms (updates: ${updates}, last error: ${lastUpdateError ?? 'none'})`,
+            ),
+          );
         }, timeoutMs);
         if (!check()) waiters.add(onUpdate);
       });

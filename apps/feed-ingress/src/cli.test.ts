@@ -21,12 +21,15 @@ describe('feed-ingress --help', () => {
       expect(line).toBeGreaterThanOrEqual(0);
       const notes = text.split('\n')[line + 1] ?? '';
       expect(notes).toMatch(/default: |required/);
-      const env = 'env' in spec && typeof spec.env === 'string' ? spec.env : `FEED_INGRESS_${name.toUpperCase().replace(/-/g, '_')}`;
+      const env =
+        'env' in spec && typeof spec.env === 'string'
+          ? spec.env
+          : `FEED_INGRESS_${name.toUpperCase().replace(/-/g, '_')}`;
       expect(notes).toContain(`env: ${env}`);
     }
   });
 
-  it('lists every subcommand flag in that subcommand\'s help', () => {
+  it("lists every subcommand flag in that subcommand's help", () => {
     for (const [command, spec] of Object.entries(COMMANDS)) {
       const text = feedIngressCli.helpText(command);
       for (const name of Object.keys(spec.flags)) expect(text).toContain(`--${name}`);
@@ -39,7 +42,10 @@ describe('feed-ingress --help', () => {
   });
 
   it('prints the version', () => {
-    expect(feedIngressCli.parse(['--version'], {})).toEqual({ kind: 'version', text: expect.stringContaining('0.1.0') });
+    expect(feedIngressCli.parse(['--version'], {})).toEqual({
+      kind: 'version',
+      text: expect.stringContaining('0.1.0'),
+    });
   });
 });
 
@@ -56,17 +62,34 @@ describe('README', () => {
 
 describe('configFromArgs', () => {
   it('requires --ingress-class (feed v2+)', () => {
-    expect(() => configFromArgs(parseRun(['static', '--ingress-port=8080']), 'h')).toThrow(/--ingress-class is required/);
+    expect(() => configFromArgs(parseRun(['static', '--ingress-port=8080']), 'h')).toThrow(
+      /--ingress-class is required/,
+    );
   });
 
-  it('requires an http or https port (feed v3+), treating feed\'s -1 as unset', () => {
-    expect(() => configFromArgs(parseRun(['static', '--ingress-class=edge']), 'h')).toThrow(/http or https port/);
-    expect(() => configFromArgs(parseRun(['static', '--ingress-class=edge', '--ingress-port=-1']), 'h')).toThrow(/http or https port/);
-    expect(configFromArgs(parseRun(['static', '--ingress-class=edge', '--ingress-https-port=8443']), 'h').model.ingressHttpsPort).toBe(8443);
+  it("requires an http or https port (feed v3+), treating feed's -1 as unset", () => {
+    expect(() => configFromArgs(parseRun(['static', '--ingress-class=edge']), 'h')).toThrow(
+      /http or https port/,
+    );
+    expect(() =>
+      configFromArgs(parseRun(['static', '--ingress-class=edge', '--ingress-port=-1']), 'h'),
+    ).toThrow(/http or https port/);
+    expect(
+      configFromArgs(parseRun(['static', '--ingress-class=edge', '--ingress-https-port=8443']), 'h').model
+        .ingressHttpsPort,
+    ).toBe(8443);
   });
 
   it('reads every flag from its env var when not given', () => {
-    const c = configFromArgs(parseRun(['static'], { FEED_INGRESS_INGRESS_CLASS: 'edge', FEED_INGRESS_INGRESS_PORT: '9090', FEED_INGRESS_NGINX_WORKERS: '3', POD_NAME: 'pod-1' }), 'h');
+    const c = configFromArgs(
+      parseRun(['static'], {
+        FEED_INGRESS_INGRESS_CLASS: 'edge',
+        FEED_INGRESS_INGRESS_PORT: '9090',
+        FEED_INGRESS_NGINX_WORKERS: '3',
+        POD_NAME: 'pod-1',
+      }),
+      'h',
+    );
     expect(c.model.ingressClass).toBe('edge');
     expect(c.model.ingressPort).toBe(9090);
     expect(c.model.nginx.workers).toBe(3);
@@ -80,18 +103,42 @@ describe('configFromArgs', () => {
     expect(c.healthPort).toBe(12082);
     expect(c.resyncMs).toBe(15 * 60_000);
     expect(c.nginx.updatePeriodMs).toBe(30_000);
-    expect(c.model.nginx).toMatchObject({ workers: 1, workerConnections: 1024, keepaliveSeconds: 60, backendKeepaliveCount: 512, defaultBackendTimeoutSeconds: 60 });
-    expect(c.frontend).toEqual({ kind: 'elb', region: 'eu-west-1', frontendTagValue: 'blue', expectedNumber: 0, drainDelayMs: 60_000 });
-    expect(c.leaderElection).toEqual({ enabled: true, namespace: 'default', name: 'feed-ingress-edge', identity: 'host-1' });
+    expect(c.model.nginx).toMatchObject({
+      workers: 1,
+      workerConnections: 1024,
+      keepaliveSeconds: 60,
+      backendKeepaliveCount: 512,
+      defaultBackendTimeoutSeconds: 60,
+    });
+    expect(c.frontend).toEqual({
+      kind: 'elb',
+      region: 'eu-west-1',
+      frontendTagValue: 'blue',
+      expectedNumber: 0,
+      drainDelayMs: 60_000,
+    });
+    expect(c.leaderElection).toEqual({
+      enabled: true,
+      namespace: 'default',
+      name: 'feed-ingress-edge',
+      identity: 'host-1',
+    });
   });
 
   it('an empty --ingress-allow is an empty default list, not [""] (spec/feed.md §3.1 QUIRK)', () => {
-    expect(configFromArgs(parseRun(['static', ...BASE, '--ingress-allow=']), 'h').model.defaultAllow).toEqual([]);
+    expect(configFromArgs(parseRun(['static', ...BASE, '--ingress-allow=']), 'h').model.defaultAllow).toEqual(
+      [],
+    );
   });
 
   it('joins the legacy single namespace selector with the list, and rejects a malformed one', () => {
     const c = configFromArgs(
-      parseRun(['static', ...BASE, '--ingress-controller-namespace-selector=team=a', '--ingress-controller-namespace-selectors=env=prod,tier=edge']),
+      parseRun([
+        'static',
+        ...BASE,
+        '--ingress-controller-namespace-selector=team=a',
+        '--ingress-controller-namespace-selectors=env=prod,tier=edge',
+      ]),
       'h',
     );
     expect(c.model.namespaceSelectors).toEqual([
@@ -99,13 +146,25 @@ describe('configFromArgs', () => {
       { name: 'env', value: 'prod' },
       { name: 'tier', value: 'edge' },
     ]);
-    expect(() => configFromArgs(parseRun(['static', ...BASE, '--ingress-controller-namespace-selectors=team']), 'h')).toThrow(ConfigError);
+    expect(() =>
+      configFromArgs(parseRun(['static', ...BASE, '--ingress-controller-namespace-selectors=team']), 'h'),
+    ).toThrow(ConfigError);
   });
 
   it('accepts --drain-delay on gorb (feed v2+ forgot to register it) and validates gorb flags', () => {
     const c = configFromArgs(parseRun(['gorb', ...BASE, '--drain-delay=15s']), 'h');
-    expect(c.frontend).toMatchObject({ kind: 'gorb', drainDelayMs: 15_000, services: [{ name: 'http-proxy', port: 80 }, { name: 'https-proxy', port: 443 }], healthCheckType: 'http' });
-    expect(() => configFromArgs(parseRun(['gorb', ...BASE, '--gorb-backend-healthcheck-type=udp']), 'h')).toThrow(/gorb-backend-healthcheck-type/);
+    expect(c.frontend).toMatchObject({
+      kind: 'gorb',
+      drainDelayMs: 15_000,
+      services: [
+        { name: 'http-proxy', port: 80 },
+        { name: 'https-proxy', port: 443 },
+      ],
+      healthCheckType: 'http',
+    });
+    expect(() =>
+      configFromArgs(parseRun(['gorb', ...BASE, '--gorb-backend-healthcheck-type=udp']), 'h'),
+    ).toThrow(/gorb-backend-healthcheck-type/);
   });
 
   it('requires the frontend selector of each AWS subcommand', () => {
@@ -125,11 +184,15 @@ describe('configFromArgs', () => {
     })();
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).key).toBe('--ingress-allow');
-    expect(() => configFromArgs(parseRun(['static', ...BASE, '--ingress-health-port=8080']), 'h')).toThrow(/must differ/);
+    expect(() => configFromArgs(parseRun(['static', ...BASE, '--ingress-health-port=8080']), 'h')).toThrow(
+      /must differ/,
+    );
   });
 
   it('refuses OpenTracing flags it cannot honour', () => {
-    expect(() => configFromArgs(parseRun(['static', ...BASE, '--nginx-opentracing-plugin-path=/x.so']), 'h')).toThrow(/OpenTracing/);
+    expect(() =>
+      configFromArgs(parseRun(['static', ...BASE, '--nginx-opentracing-plugin-path=/x.so']), 'h'),
+    ).toThrow(/OpenTracing/);
   });
 
   it('puts the TLS and temp dirs under the nginx work dir', () => {

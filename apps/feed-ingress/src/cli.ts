@@ -42,27 +42,35 @@ export const ROOT_FLAGS = {
     env: 'KUBECONFIG',
     description: 'Path to a kubeconfig file; empty means in-cluster config.',
   },
-  'resync-period': { type: 'duration', default: 15 * 60_000, description: 'Informer resync period: a full recompute at least this often.' },
+  'resync-period': {
+    type: 'duration',
+    default: 15 * 60_000,
+    description: 'Informer resync period: a full recompute at least this often.',
+  },
   'ingress-port': {
     type: 'number',
     integer: true,
-    description: 'HTTP listen port for proxied traffic; unset means no HTTP listener (v3+). One of --ingress-port/--ingress-https-port is required.',
+    description:
+      'HTTP listen port for proxied traffic; unset means no HTTP listener (v3+). One of --ingress-port/--ingress-https-port is required.',
   },
   'ingress-https-port': {
     type: 'number',
     integer: true,
-    description: 'HTTPS listen port (default certificate from --ssl-path, per-host certificates from spec.tls); unset means no HTTPS listener.',
+    description:
+      'HTTPS listen port (default certificate from --ssl-path, per-host certificates from spec.tls); unset means no HTTPS listener.',
   },
   'ingress-health-port': {
     type: 'number',
     integer: true,
     default: 8081,
-    description: 'nginx status server port: /health (always 200, for load balancers and liveness) and /basic_status.',
+    description:
+      'nginx status server port: /health (always 200, for load balancers and liveness) and /basic_status.',
   },
   'ingress-allow': {
     type: 'csv',
     default: ['0.0.0.0/0'],
-    description: 'Default allow list of IPs/CIDRs, overridden by sky.uk/allow. Empty means deny all but 127.0.0.1.',
+    description:
+      'Default allow list of IPs/CIDRs, overridden by sky.uk/allow. Empty means deny all but 127.0.0.1.',
   },
   'ingress-strip-path': { type: 'boolean', default: true, description: 'Default for sky.uk/strip-path.' },
   'ingress-exact-path': { type: 'boolean', default: false, description: 'Default for sky.uk/exact-path.' },
@@ -75,12 +83,14 @@ export const ROOT_FLAGS = {
   'ingress-class': {
     type: 'string',
     default: '',
-    description: 'Adopt Ingresses whose kubernetes.io/ingress.class equals this; also the required sky.uk/KubernetesClusterIngressClass tag on ELBs/NLBs. Required by every subcommand except render.',
+    description:
+      'Adopt Ingresses whose kubernetes.io/ingress.class equals this; also the required sky.uk/KubernetesClusterIngressClass tag on ELBs/NLBs. Required by every subcommand except render.',
   },
   'ingress-class-controller': {
     type: 'string',
     default: 'kube-edge.io/feed-ingress',
-    description: 'spec.controller an IngressClass named --ingress-class must have for spec.ingressClassName to select this controller (kube-edge addition; feed ignored spec.ingressClassName).',
+    description:
+      'spec.controller an IngressClass named --ingress-class must have for spec.ingressClassName to select this controller (kube-edge addition; feed ignored spec.ingressClassName).',
   },
   'include-classless-ingresses': {
     type: 'boolean',
@@ -90,36 +100,62 @@ export const ROOT_FLAGS = {
   'ingress-controller-namespace-selector': {
     type: 'string',
     default: '',
-    description: 'A single name=value namespace label selector (feed v2.0-v4.2); added to --ingress-controller-namespace-selectors.',
+    description:
+      'A single name=value namespace label selector (feed v2.0-v4.2); added to --ingress-controller-namespace-selectors.',
     deprecated: 'use --ingress-controller-namespace-selectors',
   },
   'ingress-controller-namespace-selectors': {
     type: 'csv',
-    description: 'name=value namespace label selectors; only Ingresses in matching namespaces are adopted (any match).',
+    description:
+      'name=value namespace label selectors; only Ingresses in matching namespaces are adopted (any match).',
   },
   'match-all-namespace-selectors': {
     type: 'boolean',
     description: 'Require every namespace selector to match (name and value).',
   },
   'nginx-binary': { type: 'string', default: '/usr/sbin/nginx', description: 'nginx executable.' },
-  'nginx-workdir': { type: 'string', default: '/nginx', description: 'nginx work directory: nginx.conf, pid, logs, temp files and TLS files.' },
+  'nginx-workdir': {
+    type: 'string',
+    default: '/nginx',
+    description: 'nginx work directory: nginx.conf, pid, logs, temp files and TLS files.',
+  },
   'nginx-workers': { type: 'number', integer: true, default: 1, description: 'worker_processes.' },
-  'nginx-worker-connections': { type: 'number', integer: true, default: 1024, description: 'worker_connections.' },
+  'nginx-worker-connections': {
+    type: 'number',
+    integer: true,
+    default: 1024,
+    description: 'worker_connections.',
+  },
   'nginx-worker-shutdown-timeout-seconds': {
     type: 'number',
     integer: true,
     default: 0,
     description: 'worker_shutdown_timeout, rendered only when > 0.',
   },
-  'nginx-keepalive-seconds': { type: 'number', integer: true, default: 60, description: 'Client keepalive_timeout.' },
-  'nginx-backend-keepalive-count': { type: 'number', integer: true, default: 512, description: 'keepalive connections per upstream.' },
+  'nginx-keepalive-seconds': {
+    type: 'number',
+    integer: true,
+    default: 60,
+    description: 'Client keepalive_timeout.',
+  },
+  'nginx-backend-keepalive-count': {
+    type: 'number',
+    integer: true,
+    default: 512,
+    description: 'keepalive connections per upstream.',
+  },
   'nginx-default-backend-timeout-seconds': {
     type: 'number',
     integer: true,
     default: 60,
     description: 'proxy_read_timeout/proxy_send_timeout; default for sky.uk/backend-timeout-seconds.',
   },
-  'nginx-backend-connect-timeout-seconds': { type: 'number', integer: true, default: 1, description: 'proxy_connect_timeout.' },
+  'nginx-backend-connect-timeout-seconds': {
+    type: 'number',
+    integer: true,
+    default: 1,
+    description: 'proxy_connect_timeout.',
+  },
   'nginx-default-backend-max-connections': {
     type: 'number',
     integer: true,
@@ -156,7 +192,10 @@ export const ROOT_FLAGS = {
     default: -1,
     description: 'server_names_hash_max_size; omitted when <= 0.',
   },
-  'nginx-proxy-protocol': { type: 'boolean', description: 'Expect the PROXY protocol on ingress listeners; real_ip_header proxy_protocol.' },
+  'nginx-proxy-protocol': {
+    type: 'boolean',
+    description: 'Expect the PROXY protocol on ingress listeners; real_ip_header proxy_protocol.',
+  },
   'nginx-update-period': {
     type: 'duration',
     default: 30_000,
@@ -164,12 +203,19 @@ export const ROOT_FLAGS = {
   },
   'nginx-allow-websocket-upgrade': {
     type: 'boolean',
-    description: 'Pass WebSocket Upgrade/Connection headers to backends (feed PR #246, never merged upstream; kube-edge addition).',
+    description:
+      'Pass WebSocket Upgrade/Connection headers to backends (feed PR #246, never merged upstream; kube-edge addition).',
   },
   'access-log': { type: 'boolean', description: 'Enable the nginx access log.' },
   'access-log-dir': { type: 'string', default: '/var/log/nginx', description: 'Directory of access.log.' },
-  'nginx-log-headers': { type: 'csv', description: 'Request headers appended to the access log format as Name=$http_name.' },
-  'nginx-trusted-frontends': { type: 'csv', description: 'CIDRs trusted for the real client IP (set_real_ip_from).' },
+  'nginx-log-headers': {
+    type: 'csv',
+    description: 'Request headers appended to the access log format as Name=$http_name.',
+  },
+  'nginx-trusted-frontends': {
+    type: 'csv',
+    description: 'CIDRs trusted for the real client IP (set_real_ip_from).',
+  },
   'set-real-ip-from-header': {
     type: 'string',
     default: 'X-Forwarded-For',
@@ -200,21 +246,43 @@ export const ROOT_FLAGS = {
     default: '',
     description: 'Not supported: a non-empty value is refused at start (no OpenTracing module; see README).',
   },
-  'nginx-client-header-buffer-size-in-kb': { type: 'number', integer: true, default: 16, description: 'client_header_buffer_size in KB.' },
-  'nginx-client-body-buffer-size-in-kb': { type: 'number', integer: true, default: 16, description: 'client_body_buffer_size in KB.' },
+  'nginx-client-header-buffer-size-in-kb': {
+    type: 'number',
+    integer: true,
+    default: 16,
+    description: 'client_header_buffer_size in KB.',
+  },
+  'nginx-client-body-buffer-size-in-kb': {
+    type: 'number',
+    integer: true,
+    default: 16,
+    description: 'client_body_buffer_size in KB.',
+  },
   'nginx-large-client-header-buffer-blocks': {
     type: 'number',
     integer: true,
     default: 4,
     description: 'large_client_header_buffers count (size = client header buffer size).',
   },
-  pushgateway: { type: 'string', default: '', description: 'Prometheus pushgateway URL; empty means no push.' },
-  'pushgateway-interval': { type: 'duration', default: 60_000, description: 'Push interval; a bare number is seconds.' },
-  'pushgateway-label': { type: 'map', description: 'k=v labels added to every metric (not only pushed ones).' },
+  pushgateway: {
+    type: 'string',
+    default: '',
+    description: 'Prometheus pushgateway URL; empty means no push.',
+  },
+  'pushgateway-interval': {
+    type: 'duration',
+    default: 60_000,
+    description: 'Push interval; a bare number is seconds.',
+  },
+  'pushgateway-label': {
+    type: 'map',
+    description: 'k=v labels added to every metric (not only pushed ones).',
+  },
   'leader-election': {
     type: 'boolean',
     default: true,
-    description: 'Elect one replica (Lease) to write Ingress status; every replica serves traffic either way (kube-edge addition).',
+    description:
+      'Elect one replica (Lease) to write Ingress status; every replica serves traffic either way (kube-edge addition).',
   },
   'leader-election-namespace': {
     type: 'string',
@@ -231,27 +299,48 @@ export const ROOT_FLAGS = {
     type: 'string',
     env: 'POD_NAME',
     default: '',
-    description: 'This replica\'s identity for leader election and Events; empty means the hostname (kube-edge addition).',
+    description:
+      "This replica's identity for leader election and Events; empty means the hostname (kube-edge addition).",
   },
 } as const satisfies FlagsSpec;
 
 /** Subcommands: one per frontend (feed v2+), plus the offline `render`. */
 export const COMMANDS = {
   elb: {
-    description: 'Attach this node to classic ELBs tagged sky.uk/KubernetesClusterFrontend=<value> and the ingress class.',
+    description:
+      'Attach this node to classic ELBs tagged sky.uk/KubernetesClusterFrontend=<value> and the ingress class.',
     flags: {
       region,
-      'elb-frontend-tag-value': { type: 'string', default: '', description: 'Value of the sky.uk/KubernetesClusterFrontend tag (required).' },
-      'elb-expected-number': { type: 'number', integer: true, default: 0, description: 'Expected number of ELBs; 0 means do not check.' },
+      'elb-frontend-tag-value': {
+        type: 'string',
+        default: '',
+        description: 'Value of the sky.uk/KubernetesClusterFrontend tag (required).',
+      },
+      'elb-expected-number': {
+        type: 'number',
+        integer: true,
+        default: 0,
+        description: 'Expected number of ELBs; 0 means do not check.',
+      },
       'drain-delay': drainDelay(60_000),
     },
   },
   nlb: {
-    description: 'Attach this node to every target group of the NLBs tagged like elb (by private IP or instance id).',
+    description:
+      'Attach this node to every target group of the NLBs tagged like elb (by private IP or instance id).',
     flags: {
       region,
-      'nlb-frontend-tag-value': { type: 'string', default: '', description: 'Value of the sky.uk/KubernetesClusterFrontend tag (required).' },
-      'nlb-expected-number': { type: 'number', integer: true, default: 0, description: 'Expected number of NLBs; 0 means do not check.' },
+      'nlb-frontend-tag-value': {
+        type: 'string',
+        default: '',
+        description: 'Value of the sky.uk/KubernetesClusterFrontend tag (required).',
+      },
+      'nlb-expected-number': {
+        type: 'number',
+        integer: true,
+        default: 0,
+        description: 'Expected number of NLBs; 0 means do not check.',
+      },
       'drain-delay': drainDelay(60_000),
     },
   },
@@ -271,38 +360,81 @@ export const COMMANDS = {
     description: 'Register this node as a backend in gorb (IPVS) virtual services.',
     flags: {
       'gorb-endpoint': { type: 'string', default: 'http://127.0.0.1:80', description: 'gorb base URL.' },
-      'gorb-ingress-instance-ip': { type: 'string', default: '127.0.0.1', description: 'Backend (real server) IP to register.' },
+      'gorb-ingress-instance-ip': {
+        type: 'string',
+        default: '127.0.0.1',
+        description: 'Backend (real server) IP to register.',
+      },
       'gorb-services-definition': {
         type: 'string',
         default: 'http-proxy:80,https-proxy:443',
         description: 'Comma-separated vsID:port pairs of existing gorb virtual services.',
       },
-      'gorb-backend-method': { type: 'string', default: 'dr', description: 'IPVS forwarding method: dr, nat, tunnel or ipip.' },
+      'gorb-backend-method': {
+        type: 'string',
+        default: 'dr',
+        description: 'IPVS forwarding method: dr, nat, tunnel or ipip.',
+      },
       'gorb-backend-weight': { type: 'number', integer: true, default: 1000, description: 'Backend weight.' },
-      'gorb-vip-loadbalancer': { type: 'string', default: '127.0.0.1', description: 'Comma-separated VIPs put on lo:<index>.' },
-      'gorb-management-loopback': { type: 'boolean', default: true, description: 'Manage the loopback VIPs and ARP sysctls (needs NET_ADMIN).' },
+      'gorb-vip-loadbalancer': {
+        type: 'string',
+        default: '127.0.0.1',
+        description: 'Comma-separated VIPs put on lo:<index>.',
+      },
+      'gorb-management-loopback': {
+        type: 'boolean',
+        default: true,
+        description: 'Manage the loopback VIPs and ARP sysctls (needs NET_ADMIN).',
+      },
       'gorb-interface-proc-fs-path': {
         type: 'string',
         default: '/host-ipv4-proc/',
-        description: 'Directory holding arp_ignore/arp_announce (hostPath of /proc/sys/net/ipv4/conf/<iface>/).',
+        description:
+          'Directory holding arp_ignore/arp_announce (hostPath of /proc/sys/net/ipv4/conf/<iface>/).',
       },
-      'gorb-backend-healthcheck-interval': { type: 'string', default: '1s', description: 'gorb pulse interval.' },
-      'gorb-backend-healthcheck-type': { type: 'string', default: 'http', description: 'gorb pulse type: tcp, http or none.' },
+      'gorb-backend-healthcheck-interval': {
+        type: 'string',
+        default: '1s',
+        description: 'gorb pulse interval.',
+      },
+      'gorb-backend-healthcheck-type': {
+        type: 'string',
+        default: 'http',
+        description: 'gorb pulse type: tcp, http or none.',
+      },
       'drain-delay': drainDelay(60_000, ' Registered on gorb too (feed v2+ forgot it; spec/feed.md §3.2).'),
     },
   },
   static: {
-    description: 'Attach nothing (externally managed load balancer); publish static hostnames in Ingress status.',
+    description:
+      'Attach nothing (externally managed load balancer); publish static hostnames in Ingress status.',
     flags: {
-      'external-hostname': { type: 'string', default: '', description: 'Status hostname for sky.uk/frontend-scheme=internet-facing; empty means none.' },
-      'internal-hostname': { type: 'string', default: '', description: 'Status hostname for sky.uk/frontend-scheme=internal; empty means none.' },
-      'drain-delay': drainDelay(0, ' kube-edge addition for static (feed had none): time for an external load balancer to notice readiness failing.'),
+      'external-hostname': {
+        type: 'string',
+        default: '',
+        description: 'Status hostname for sky.uk/frontend-scheme=internet-facing; empty means none.',
+      },
+      'internal-hostname': {
+        type: 'string',
+        default: '',
+        description: 'Status hostname for sky.uk/frontend-scheme=internal; empty means none.',
+      },
+      'drain-delay': drainDelay(
+        0,
+        ' kube-edge addition for static (feed had none): time for an external load balancer to notice readiness failing.',
+      ),
     },
   },
   render: {
-    description: 'Offline: read manifests from files and print the nginx.conf this controller would serve, and the skipped objects.',
+    description:
+      'Offline: read manifests from files and print the nginx.conf this controller would serve, and the skipped objects.',
     flags: {
-      filename: { type: 'csv', alias: 'f', env: false, description: 'Manifest files or directories (YAML/JSON), comma-separated or repeated.' },
+      filename: {
+        type: 'csv',
+        alias: 'f',
+        env: false,
+        description: 'Manifest files or directories (YAML/JSON), comma-separated or repeated.',
+      },
     },
   },
 } as const;

@@ -13,7 +13,12 @@ import {
 } from '@kube-edge/gorb-client';
 import { ConfigError, type LogLevel } from '@kube-edge/runtime';
 import type { FeedIngressArgs } from './cli.js';
-import { defaultFeedModelConfig, validateFeedModelConfig, type FeedModelConfig, type NamespaceSelector } from './model/index.js';
+import {
+  defaultFeedModelConfig,
+  validateFeedModelConfig,
+  type FeedModelConfig,
+  type NamespaceSelector,
+} from './model/index.js';
 
 /** The frontend a running controller attaches to (one per subcommand). */
 export type FrontendConfig =
@@ -49,8 +54,17 @@ export interface FeedIngressConfig {
   readonly model: FeedModelConfig;
   readonly nginx: { readonly binary: string; readonly workDir: string; readonly updatePeriodMs: number };
   readonly frontend: FrontendConfig;
-  readonly leaderElection: { readonly enabled: boolean; readonly namespace: string; readonly name: string; readonly identity: string };
-  readonly pushgateway: { readonly url: string; readonly intervalMs: number; readonly labels: Record<string, string> };
+  readonly leaderElection: {
+    readonly enabled: boolean;
+    readonly namespace: string;
+    readonly name: string;
+    readonly identity: string;
+  };
+  readonly pushgateway: {
+    readonly url: string;
+    readonly intervalMs: number;
+    readonly labels: Record<string, string>;
+  };
   /** Quiet period of the change trigger (feed flushed its dirty flag every 50 ms). */
   readonly coalesceMs: number;
 }
@@ -60,7 +74,9 @@ export function parseNamespaceSelectors(items: readonly string[], key: string): 
   return items.map((item) => {
     const eq = item.indexOf('=');
     if (eq <= 0 || item.indexOf('=', eq + 1) !== -1) {
-      throw new ConfigError(`invalid namespace selector ${JSON.stringify(item)}: expected name=value`, { key });
+      throw new ConfigError(`invalid namespace selector ${JSON.stringify(item)}: expected name=value`, {
+        key,
+      });
     }
     return { name: item.slice(0, eq).trim(), value: item.slice(eq + 1).trim() };
   });
@@ -71,20 +87,30 @@ type RunArgs = Exclude<FeedIngressArgs, { command: 'render' }>;
 /** Flags → model config (shared by the controller and the offline `render`). Pure; throws ConfigError. */
 export function modelConfigFromArgs(args: FeedIngressArgs): FeedModelConfig {
   const v = args.values;
-  const selectors = parseNamespaceSelectors(v['ingress-controller-namespace-selectors'], '--ingress-controller-namespace-selectors');
+  const selectors = parseNamespaceSelectors(
+    v['ingress-controller-namespace-selectors'],
+    '--ingress-controller-namespace-selectors',
+  );
   if (v['ingress-controller-namespace-selector'] !== '') {
-    selectors.unshift(...parseNamespaceSelectors([v['ingress-controller-namespace-selector']], '--ingress-controller-namespace-selector'));
+    selectors.unshift(
+      ...parseNamespaceSelectors(
+        [v['ingress-controller-namespace-selector']],
+        '--ingress-controller-namespace-selector',
+      ),
+    );
   }
   for (const [flag, value] of [
     ['--nginx-opentracing-plugin-path', v['nginx-opentracing-plugin-path']],
     ['--nginx-opentracing-config-path', v['nginx-opentracing-config-path']],
   ] as const) {
-    if (value !== '') throw new ConfigError(`${flag} is not supported: nginx here has no OpenTracing module`, { key: flag });
+    if (value !== '')
+      throw new ConfigError(`${flag} is not supported: nginx here has no OpenTracing module`, { key: flag });
   }
   const port = (flag: string, value: number | undefined): number | undefined => {
     // feed used -1 for "unset"; accept it so feed manifests keep working.
     if (value === undefined || value < 0) return undefined;
-    if (value === 0 || value > 65535) throw new ConfigError(`${flag} must be a port (1-65535)`, { key: flag });
+    if (value === 0 || value > 65535)
+      throw new ConfigError(`${flag} must be a port (1-65535)`, { key: flag });
     return value;
   };
   const workDir = resolve(v['nginx-workdir']);
@@ -134,18 +160,38 @@ function frontendFromArgs(args: RunArgs): FrontendConfig {
   switch (args.command) {
     case 'elb': {
       const tag = args.values['elb-frontend-tag-value'];
-      if (tag === '') throw new ConfigError('--elb-frontend-tag-value is required', { key: '--elb-frontend-tag-value' });
-      return { kind: 'elb', region: args.values.region, frontendTagValue: tag, expectedNumber: args.values['elb-expected-number'], drainDelayMs: args.values['drain-delay'] };
+      if (tag === '')
+        throw new ConfigError('--elb-frontend-tag-value is required', { key: '--elb-frontend-tag-value' });
+      return {
+        kind: 'elb',
+        region: args.values.region,
+        frontendTagValue: tag,
+        expectedNumber: args.values['elb-expected-number'],
+        drainDelayMs: args.values['drain-delay'],
+      };
     }
     case 'nlb': {
       const tag = args.values['nlb-frontend-tag-value'];
-      if (tag === '') throw new ConfigError('--nlb-frontend-tag-value is required', { key: '--nlb-frontend-tag-value' });
-      return { kind: 'nlb', region: args.values.region, frontendTagValue: tag, expectedNumber: args.values['nlb-expected-number'], drainDelayMs: args.values['drain-delay'] };
+      if (tag === '')
+        throw new ConfigError('--nlb-frontend-tag-value is required', { key: '--nlb-frontend-tag-value' });
+      return {
+        kind: 'nlb',
+        region: args.values.region,
+        frontendTagValue: tag,
+        expectedNumber: args.values['nlb-expected-number'],
+        drainDelayMs: args.values['drain-delay'],
+      };
     }
     case 'alb': {
       const names = args.values['alb-target-group-names'];
-      if (names.length === 0) throw new ConfigError('--alb-target-group-names is required', { key: '--alb-target-group-names' });
-      return { kind: 'alb', region: args.values.region, targetGroupNames: names, drainDelayMs: args.values['alb-target-group-deregistration-delay'] };
+      if (names.length === 0)
+        throw new ConfigError('--alb-target-group-names is required', { key: '--alb-target-group-names' });
+      return {
+        kind: 'alb',
+        region: args.values.region,
+        targetGroupNames: names,
+        drainDelayMs: args.values['alb-target-group-deregistration-delay'],
+      };
     }
     case 'gorb': {
       const v = args.values;
@@ -159,8 +205,14 @@ function frontendFromArgs(args: RunArgs): FrontendConfig {
         vips: parseGorbVips(v['gorb-vip-loadbalancer'], 'gorb-vip-loadbalancer'),
         manageLoopback: v['gorb-management-loopback'],
         interfaceProcFsPath: v['gorb-interface-proc-fs-path'],
-        healthCheckInterval: parseGorbPulseInterval(v['gorb-backend-healthcheck-interval'], 'gorb-backend-healthcheck-interval'),
-        healthCheckType: parseGorbHealthCheckType(v['gorb-backend-healthcheck-type'], 'gorb-backend-healthcheck-type'),
+        healthCheckInterval: parseGorbPulseInterval(
+          v['gorb-backend-healthcheck-interval'],
+          'gorb-backend-healthcheck-interval',
+        ),
+        healthCheckType: parseGorbHealthCheckType(
+          v['gorb-backend-healthcheck-type'],
+          'gorb-backend-healthcheck-type',
+        ),
         drainDelayMs: v['drain-delay'],
       };
     }
@@ -181,7 +233,8 @@ function frontendFromArgs(args: RunArgs): FrontendConfig {
  */
 export function configFromArgs(args: RunArgs, hostname: string): FeedIngressConfig {
   const v = args.values;
-  if (v['ingress-class'] === '') throw new ConfigError('--ingress-class is required', { key: '--ingress-class' });
+  if (v['ingress-class'] === '')
+    throw new ConfigError('--ingress-class is required', { key: '--ingress-class' });
   const model = modelConfigFromArgs(args);
   // Every flag value that reaches nginx.conf is checked now, so a bad flag stops the process at
   // start naming the flag, instead of producing a config nginx refuses on the first pass.
@@ -199,15 +252,24 @@ export function configFromArgs(args: RunArgs, hostname: string): FeedIngressConf
     healthPort: v['health-port'],
     healthHost: '0.0.0.0',
     model,
-    nginx: { binary: v['nginx-binary'], workDir: model.nginx.workDir, updatePeriodMs: v['nginx-update-period'] },
+    nginx: {
+      binary: v['nginx-binary'],
+      workDir: model.nginx.workDir,
+      updatePeriodMs: v['nginx-update-period'],
+    },
     frontend: frontendFromArgs(args),
     leaderElection: {
       enabled: v['leader-election'],
       namespace: v['leader-election-namespace'],
-      name: v['leader-election-name'] === '' ? `feed-ingress-${v['ingress-class']}` : v['leader-election-name'],
+      name:
+        v['leader-election-name'] === '' ? `feed-ingress-${v['ingress-class']}` : v['leader-election-name'],
       identity,
     },
-    pushgateway: { url: v.pushgateway, intervalMs: v['pushgateway-interval'], labels: v['pushgateway-label'] },
+    pushgateway: {
+      url: v.pushgateway,
+      intervalMs: v['pushgateway-interval'],
+      labels: v['pushgateway-label'],
+    },
     coalesceMs: 50,
   };
 }

@@ -86,14 +86,31 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
     if (isIP(ip) !== 4 || !ip.startsWith('127.')) continue;
     for (const p of svc.spec?.ports ?? []) {
       if (p.port === undefined) continue;
-      echoes.push(await startEchoServer({ host: ip, port: p.port, name: `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}` }));
+      echoes.push(
+        await startEchoServer({
+          host: ip,
+          port: p.port,
+          name: `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`,
+        }),
+      );
     }
   }
-  const classes = api.store.list('networking.k8s.io/v1', 'IngressClass') as { metadata?: { name?: string } }[];
+  const classes = api.store.list('networking.k8s.io/v1', 'IngressClass') as {
+    metadata?: { name?: string };
+  }[];
   const ingressClass = classes[0]?.metadata?.name ?? 'internal';
 
-  await writeTestCertificate(dir.path, 'default-ssl', await makeTestCertificate({ commonName: 'default.invalid' }));
-  const [httpPort, httpsPort, nginxHealthPort, healthPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  await writeTestCertificate(
+    dir.path,
+    'default-ssl',
+    await makeTestCertificate({ commonName: 'default.invalid' }),
+  );
+  const [httpPort, httpsPort, nginxHealthPort, healthPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const parsed = feedIngressCli.parse(
     [
       'static',
@@ -116,20 +133,33 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
   const config = { ...configFromArgs(parsed, 'demo'), healthHost: '127.0.0.1' };
   const controller = await run(config, { logger, shutdown, kubeConfig: api.makeKubeConfig() });
   const model = await controller.waitForModel(() => true, 30_000);
-  return { controller, httpPort, httpsPort, curlLines: curlLinesFor(model, { http: httpPort, https: httpsPort }) };
+  return {
+    controller,
+    httpPort,
+    httpsPort,
+    curlLines: curlLinesFor(model, { http: httpPort, https: httpsPort }),
+  };
 }
 
 async function main(): Promise<void> {
   const examplesDir = fileURLToPath(new URL('../../../examples/feed-ingress/', import.meta.url));
   await readdir(examplesDir);
   const logger = createLogger({ level: 'warn', name: 'feed-ingress-demo' });
-  const shutdown = createShutdown({ logger, exit: (code) => void logger.close().then(() => process.exit(code)), defaultStepTimeoutMs: 15_000 });
+  const shutdown = createShutdown({
+    logger,
+    exit: (code) => void logger.close().then(() => process.exit(code)),
+    defaultStepTimeoutMs: 15_000,
+  });
   shutdown.install();
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   try {
     const demo = await startDemo({ examplesDir, logger, shutdown });
-    out(`feed-ingress demo: nginx on 127.0.0.1:${demo.httpPort} (http) and :${demo.httpsPort} (https); controller on ${demo.controller.healthUrl}`);
-    out(`Examples from ${examplesDir}; bad-ingress.yaml is skipped (see its Event: the API server is local).`);
+    out(
+      `feed-ingress demo: nginx on 127.0.0.1:${demo.httpPort} (http) and :${demo.httpsPort} (https); controller on ${demo.controller.healthUrl}`,
+    );
+    out(
+      `Examples from ${examplesDir}; bad-ingress.yaml is skipped (see its Event: the API server is local).`,
+    );
     out('Try:');
     for (const line of demo.curlLines) out(`  ${line}`);
     out(`  curl -s ${demo.controller.healthUrl}/metrics | grep ^feed_ingress_`);

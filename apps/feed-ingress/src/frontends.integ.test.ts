@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FRONTEND_TAG, INGRESS_CLASS_TAG, createInstanceMetadataClient } from '@kube-edge/aws-frontends';
-import { createFakeAws, startEchoServer, startGorbServer, type EchoServer, type FakeAws } from '@kube-edge/testkit';
+import {
+  createFakeAws,
+  startEchoServer,
+  startGorbServer,
+  type EchoServer,
+  type FakeAws,
+} from '@kube-edge/testkit';
 import { eventually, ingress, service, startHarness } from '../test/harness.js';
 
 const INSTANCE_ID = 'i-0123456789abcdef0';
@@ -23,18 +29,35 @@ describe('feed-ingress frontend subcommands', () => {
     await pod?.close();
   });
 
-  const awsDeps = () => ({ awsClientConfig: aws.clientConfig(), instance: createInstanceMetadataClient({ baseUrl: aws.imds.url }) });
+  const awsDeps = () => ({
+    awsClientConfig: aws.clientConfig(),
+    instance: createInstanceMetadataClient({ baseUrl: aws.imds.url }),
+  });
 
   it('elb: registers the instance with the tagged ELB, publishes its DNS name as status, deregisters on stop', async () => {
-    aws.elb.createLoadBalancer({ name: 'edge-internal', scheme: 'internal', dnsName: 'internal-edge.elb.test', tags: TAGS });
+    aws.elb.createLoadBalancer({
+      name: 'edge-internal',
+      scheme: 'internal',
+      dnsName: 'internal-edge.elb.test',
+      tags: TAGS,
+    });
     aws.elb.createLoadBalancer({ name: 'other', scheme: 'internal', tags: { [FRONTEND_TAG]: 'green' } });
-    const h = await startHarness({ command: ['elb', '--elb-frontend-tag-value=blue', '--drain-delay=10ms'], frontend: awsDeps() });
+    const h = await startHarness({
+      command: ['elb', '--elb-frontend-tag-value=blue', '--drain-delay=10ms'],
+      frontend: awsDeps(),
+    });
     try {
       expect(aws.elb.loadBalancersWithInstance(INSTANCE_ID)).toEqual(['edge-internal']);
       h.api.store.create(service('default', 'svc', '127.0.0.51', pod.port));
-      h.api.store.create(ingress('default', 'web', 'web.test', [{ path: '/', service: 'svc', port: pod.port }], { 'sky.uk/frontend-scheme': 'internal' }));
+      h.api.store.create(
+        ingress('default', 'web', 'web.test', [{ path: '/', service: 'svc', port: pod.port }], {
+          'sky.uk/frontend-scheme': 'internal',
+        }),
+      );
       const status = await eventually(() => {
-        const ing = h.api.store.get('networking.k8s.io/v1', 'Ingress', 'default', 'web') as { status?: { loadBalancer?: { ingress?: unknown[] } } };
+        const ing = h.api.store.get('networking.k8s.io/v1', 'Ingress', 'default', 'web') as {
+          status?: { loadBalancer?: { ingress?: unknown[] } };
+        };
         const list = ing.status?.loadBalancer?.ingress ?? [];
         return list.length > 0 ? Promise.resolve(list) : Promise.reject(new Error('no status yet'));
       });
@@ -46,10 +69,28 @@ describe('feed-ingress frontend subcommands', () => {
   });
 
   it('nlb: registers the private IP in every target group of the tagged NLB, deregisters on stop', async () => {
-    const lb = aws.elbv2.createLoadBalancer({ name: 'edge-nlb', type: 'network', scheme: 'internet-facing', tags: TAGS });
-    const http = aws.elbv2.createTargetGroup({ name: 'nlb-http', targetType: 'ip', port: 80, loadBalancerArns: [lb.arn] });
-    const https = aws.elbv2.createTargetGroup({ name: 'nlb-https', targetType: 'ip', port: 443, loadBalancerArns: [lb.arn] });
-    const h = await startHarness({ command: ['nlb', '--nlb-frontend-tag-value=blue', '--drain-delay=10ms'], frontend: awsDeps() });
+    const lb = aws.elbv2.createLoadBalancer({
+      name: 'edge-nlb',
+      type: 'network',
+      scheme: 'internet-facing',
+      tags: TAGS,
+    });
+    const http = aws.elbv2.createTargetGroup({
+      name: 'nlb-http',
+      targetType: 'ip',
+      port: 80,
+      loadBalancerArns: [lb.arn],
+    });
+    const https = aws.elbv2.createTargetGroup({
+      name: 'nlb-https',
+      targetType: 'ip',
+      port: 443,
+      loadBalancerArns: [lb.arn],
+    });
+    const h = await startHarness({
+      command: ['nlb', '--nlb-frontend-tag-value=blue', '--drain-delay=10ms'],
+      frontend: awsDeps(),
+    });
     try {
       expect(aws.elbv2.targetsOf(http.arn)).toEqual([{ id: PRIVATE_IP, port: 80 }]);
       expect(aws.elbv2.targetsOf(https.arn)).toEqual([{ id: PRIVATE_IP, port: 443 }]);
@@ -75,10 +116,18 @@ describe('feed-ingress frontend subcommands', () => {
   });
 
   it('gorb: adds node-<vs>-<ip> to each virtual service, removes it on stop', async () => {
-    const gorb = await startGorbServer({ services: { 'http-proxy': { port: 80 }, 'https-proxy': { port: 443 } } });
+    const gorb = await startGorbServer({
+      services: { 'http-proxy': { port: 80 }, 'https-proxy': { port: 443 } },
+    });
     try {
       const h = await startHarness({
-        command: ['gorb', `--gorb-endpoint=${gorb.url}`, '--gorb-management-loopback=false', '--gorb-ingress-instance-ip=127.0.0.1', '--drain-delay=10ms'],
+        command: [
+          'gorb',
+          `--gorb-endpoint=${gorb.url}`,
+          '--gorb-management-loopback=false',
+          '--gorb-ingress-instance-ip=127.0.0.1',
+          '--drain-delay=10ms',
+        ],
       });
       try {
         const services = gorb.state().services;

@@ -1,6 +1,12 @@
 import { isIP } from 'node:net';
-import { ElasticLoadBalancingClient, type ElasticLoadBalancingClientConfig } from '@aws-sdk/client-elastic-load-balancing';
-import { ElasticLoadBalancingV2Client, type ElasticLoadBalancingV2ClientConfig } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  ElasticLoadBalancingClient,
+  type ElasticLoadBalancingClientConfig,
+} from '@aws-sdk/client-elastic-load-balancing';
+import {
+  ElasticLoadBalancingV2Client,
+  type ElasticLoadBalancingV2ClientConfig,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   ClassicElbFrontend,
   TargetGroupFrontend,
@@ -61,7 +67,11 @@ export class StaticFrontend implements Updater<unknown> {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #onEvent: (name: string) => void;
   #updated = false;
-  constructor(options: { drainDelayMs: number; sleep?: (ms: number) => Promise<void>; onEvent?: (name: string) => void }) {
+  constructor(options: {
+    drainDelayMs: number;
+    sleep?: (ms: number) => Promise<void>;
+    onEvent?: (name: string) => void;
+  }) {
     this.#drainDelayMs = options.drainDelayMs;
     this.#sleep = options.sleep ?? realSleep;
     this.#onEvent = options.onEvent ?? (() => undefined);
@@ -94,7 +104,13 @@ export class StaticFrontend implements Updater<unknown> {
  */
 export function createFrontend(
   config: FrontendConfig,
-  options: { ingressClass: string; logger: Logger; metrics: Metrics; deps?: FrontendDeps; onEvent?: (name: string) => void },
+  options: {
+    ingressClass: string;
+    logger: Logger;
+    metrics: Metrics;
+    deps?: FrontendDeps;
+    onEvent?: (name: string) => void;
+  },
 ): Frontend {
   const { logger, metrics, deps = {} } = options;
   const registry = metrics.registry;
@@ -114,7 +130,11 @@ export function createFrontend(
         registry,
       });
       const statusAddresses: StatusAddressSource = async () => {
-        const lbs = await findClassicElbFrontends(client, { frontendTagValue: config.frontendTagValue, ingressClass: options.ingressClass, logger: log });
+        const lbs = await findClassicElbFrontends(client, {
+          frontendTagValue: config.frontendTagValue,
+          ingressClass: options.ingressClass,
+          logger: log,
+        });
         return new Map([...lbs].map(([scheme, lb]) => [scheme, statusAddress(lb.dnsName)]));
       };
       return { updater, statusAddresses };
@@ -124,13 +144,22 @@ export function createFrontend(
       const updater = new TargetGroupFrontend({
         client,
         instance: instance(),
-        select: { kind: 'load-balancer-tags', frontendTagValue: config.frontendTagValue, ingressClass: options.ingressClass, expectedNumber: config.expectedNumber },
+        select: {
+          kind: 'load-balancer-tags',
+          frontendTagValue: config.frontendTagValue,
+          ingressClass: options.ingressClass,
+          expectedNumber: config.expectedNumber,
+        },
         drainDelayMs: config.drainDelayMs,
         logger: log,
         registry,
       });
       const statusAddresses: StatusAddressSource = async () => {
-        const lbs = await findElbv2Frontends(client, { frontendTagValue: config.frontendTagValue, ingressClass: options.ingressClass, logger: log });
+        const lbs = await findElbv2Frontends(client, {
+          frontendTagValue: config.frontendTagValue,
+          ingressClass: options.ingressClass,
+          logger: log,
+        });
         return new Map([...lbs].map(([scheme, lb]) => [scheme, statusAddress(lb.dnsName)]));
       };
       return { updater, statusAddresses };

@@ -1,7 +1,17 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, httpRequest, makeTestCertificate, startApiServer, startEchoServer, tempDir, writeTestCertificate, type ApiServer, type EchoServer } from '@kube-edge/testkit';
+import {
+  freePort,
+  httpRequest,
+  makeTestCertificate,
+  startApiServer,
+  startEchoServer,
+  tempDir,
+  writeTestCertificate,
+  type ApiServer,
+  type EchoServer,
+} from '@kube-edge/testkit';
 import { APP, ensureDist } from '../test/dist.js';
 import { ingress, service } from '../test/harness.js';
 
@@ -17,7 +27,7 @@ beforeAll(async () => {
 }, 130_000);
 
 describe('feed-ingress (dist/main.js)', () => {
-  it('--help exits 0 and lists the subcommands, Merlin\'s removal and env vars', async () => {
+  it("--help exits 0 and lists the subcommands, Merlin's removal and env vars", async () => {
     const { stdout } = await exec(process.execPath, [MAIN, '--help']);
     for (const c of ['elb', 'nlb', 'alb', 'gorb', 'static', 'render']) expect(stdout).toContain(c);
     expect(stdout).toContain('Merlin');
@@ -27,13 +37,22 @@ describe('feed-ingress (dist/main.js)', () => {
   });
 
   it('exits 2 naming the flag when --ingress-class is missing', async () => {
-    const err = await exec(process.execPath, [MAIN, 'static', '--ingress-port=8080']).catch((e: { code: number; stderr: string }) => e);
+    const err = await exec(process.execPath, [MAIN, 'static', '--ingress-port=8080']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(err).toMatchObject({ code: 2 });
     expect((err as { stderr: string }).stderr).toContain('--ingress-class is required');
   });
 
   it('render prints the nginx.conf of the examples and lists the bad Ingress as skipped', async () => {
-    const { stdout } = await exec(process.execPath, [MAIN, 'render', '-f', EXAMPLES, '--ingress-class=internal', '--ingress-port=8080']);
+    const { stdout } = await exec(process.execPath, [
+      MAIN,
+      'render',
+      '-f',
+      EXAMPLES,
+      '--ingress-class=internal',
+      '--ingress-port=8080',
+    ]);
     expect(stdout).toMatch(/server_name shop\.example\.test;/);
     expect(stdout).toMatch(/listen 8080/);
     expect(stdout).toContain('broken-allow');
@@ -49,7 +68,11 @@ describe('feed-ingress (dist/main.js)', () => {
       api = await startApiServer();
       pod = await startEchoServer({ host: '127.0.0.71', name: 'pod' });
       dir = await tempDir('feed-ingress-main');
-      await writeTestCertificate(dir.path, 'default-ssl', await makeTestCertificate({ commonName: 'default.invalid' }));
+      await writeTestCertificate(
+        dir.path,
+        'default-ssl',
+        await makeTestCertificate({ commonName: 'default.invalid' }),
+      );
     });
 
     afterAll(async () => {
@@ -61,11 +84,20 @@ describe('feed-ingress (dist/main.js)', () => {
 
     it('serves an Ingress and exits 0 on SIGTERM after draining', async () => {
       api.store.create(service('default', 'svc', '127.0.0.71', pod.port));
-      api.store.create(ingress('default', 'web', 'main.test', [{ path: '/', service: 'svc', port: pod.port }]));
+      api.store.create(
+        ingress('default', 'web', 'main.test', [{ path: '/', service: 'svc', port: pod.port }]),
+      );
       const [httpPort, nginxHealth, healthPort] = [await freePort(), await freePort(), await freePort()];
       const proc = spawn(
         process.execPath,
-        [MAIN, 'static', '--drain-delay=200ms', `--nginx-workdir=${dir.path}/nginx`, `--ssl-path=${dir.path}/default-ssl`, '--log-format=json'],
+        [
+          MAIN,
+          'static',
+          '--drain-delay=200ms',
+          `--nginx-workdir=${dir.path}/nginx`,
+          `--ssl-path=${dir.path}/default-ssl`,
+          '--log-format=json',
+        ],
         {
           cwd: APP,
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,7 +120,11 @@ describe('feed-ingress (dist/main.js)', () => {
 
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const r = await httpRequest({ url: `http://127.0.0.1:${httpPort}/`, host: 'main.test', timeoutMs: 1000 }).catch(() => undefined);
+        const r = await httpRequest({
+          url: `http://127.0.0.1:${httpPort}/`,
+          host: 'main.test',
+          timeoutMs: 1000,
+        }).catch(() => undefined);
         if (r?.status === 200) break;
         if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`not serving:\n${out}`);
         await new Promise((r2) => setTimeout(r2, 100));
@@ -97,7 +133,10 @@ describe('feed-ingress (dist/main.js)', () => {
 
       proc.kill('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
-      const code = await Promise.race([exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 20_000)))]);
+      const code = await Promise.race([
+        exited,
+        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 20_000))),
+      ]);
       clearTimeout(timer);
       expect(code).toBe(0);
       // JSON log lines, in stop order: the updaters (drain, nginx quit) before the health server.
@@ -123,7 +162,11 @@ describe('the demo', () => {
   });
 
   it('prints curl lines that work, and exits 0 on SIGTERM', async () => {
-    const proc = spawn(process.execPath, ['dist/demo.js'], { cwd: APP, env: { ...process.env, KUBE_EDGE_DEMO_SECONDS: '60' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['dist/demo.js'], {
+      cwd: APP,
+      env: { ...process.env, KUBE_EDGE_DEMO_SECONDS: '60' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = proc;
     let stdout = '';
     let stderr = '';
@@ -133,20 +176,28 @@ describe('the demo', () => {
 
     const deadline = Date.now() + 40_000;
     while (!/Ctrl-C stops it/.test(stdout)) {
-      if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`demo did not start:\n${stdout}\n${stderr}`);
+      if (Date.now() > deadline || proc.exitCode !== null)
+        throw new Error(`demo did not start:\n${stdout}\n${stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const lines = stdout.split('\n').map((l) => l.trim());
-    const shop = lines.find((l) => /^curl -s --resolve shop\.example\.test:\d+:127\.0\.0\.1 http:\/\/shop\.example\.test:\d+\/$/.test(l));
+    const shop = lines.find((l) =>
+      /^curl -s --resolve shop\.example\.test:\d+:127\.0\.0\.1 http:\/\/shop\.example\.test:\d+\/$/.test(l),
+    );
     expect(shop).toBeDefined();
     expect(lines.some((l) => l.startsWith('curl -sk --resolve secure.example.test:'))).toBe(true);
 
-    const { stdout: body } = await exec('curl', shop!.split(' ').slice(1).concat(['--max-time', '5']), { timeout: 10_000 });
+    const { stdout: body } = await exec('curl', shop!.split(' ').slice(1).concat(['--max-time', '5']), {
+      timeout: 10_000,
+    });
     expect(JSON.parse(body)).toMatchObject({ name: 'shop/storefront', host: 'shop.example.test', path: '/' });
 
     proc.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const code = await Promise.race([exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 20_000)))]);
+    const code = await Promise.race([
+      exited,
+      new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 20_000))),
+    ]);
     clearTimeout(timer);
     expect(code).toBe(0);
   }, 90_000);

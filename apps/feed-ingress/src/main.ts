@@ -12,8 +12,13 @@ const args = feedIngressCli.parseOrExit(process.argv.slice(2), process.env);
 if (args.command === 'render') {
   try {
     const files = args.values.filename;
-    if (files.length === 0) throw new ConfigError('render needs manifest files: -f <file or dir>', { key: '--filename' });
-    const code = await runRenderCommand({ files, config: modelConfigFromArgs(args), out: (text) => process.stdout.write(text) });
+    if (files.length === 0)
+      throw new ConfigError('render needs manifest files: -f <file or dir>', { key: '--filename' });
+    const code = await runRenderCommand({
+      files,
+      config: modelConfigFromArgs(args),
+      out: (text) => process.stdout.write(text),
+    });
     process.exitCode = code;
   } catch (err) {
     process.stderr.write(`feed-ingress render: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -25,10 +30,16 @@ if (args.command === 'render') {
     config = configFromArgs(args, hostname());
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`feed-ingress: ${err.message}\nRun 'feed-ingress ${args.command} --help' for the flags.\n`);
+    process.stderr.write(
+      `feed-ingress: ${err.message}\nRun 'feed-ingress ${args.command} --help' for the flags.\n`,
+    );
     process.exit(2);
   }
-  const logger = createLogger({ level: parseLogLevel(config.logLevel), format: config.logFormat, name: 'feed-ingress' });
+  const logger = createLogger({
+    level: parseLogLevel(config.logLevel),
+    format: config.logFormat,
+    name: 'feed-ingress',
+  });
   for (const w of args.warnings) logger.warn('deprecated flag', { warning: w });
   const shutdown = createShutdown({
     logger,
@@ -41,7 +52,10 @@ if (args.command === 'render') {
       logger,
       shutdown,
       hostname: hostname(),
-      inCluster: { host: process.env.KUBERNETES_SERVICE_HOST ?? '', port: process.env.KUBERNETES_SERVICE_PORT ?? '' },
+      inCluster: {
+        host: process.env.KUBERNETES_SERVICE_HOST ?? '',
+        port: process.env.KUBERNETES_SERVICE_PORT ?? '',
+      },
     });
     logger.info('started', { command: args.command, ingressClass: config.model.ingressClass });
   } catch (err) {

@@ -30,7 +30,10 @@ describe('nginx updater', () => {
       defaultSslPath: undefined,
       nginx: { workDir, tempPathRoot: `${workDir}/tmp`, tlsDir: `${workDir}/tls` },
     });
-    const model = buildFeedModel({ ingresses: [], services: [], namespaces: [], ingressClasses: [], secrets: [] }, config);
+    const model = buildFeedModel(
+      { ingresses: [], services: [], namespaces: [], ingressClasses: [], secrets: [] },
+      config,
+    );
     const exits: unknown[] = [];
     const updater = createNginxUpdater({
       binary: '/usr/sbin/nginx',

@@ -94,7 +94,11 @@ export function createNginxUpdater(options: NginxUpdaterOptions): NginxUpdater {
         });
       } else {
         const result = await proc.apply(conf);
-        if (result.changed) log.info('nginx config applied', { reloaded: result.reloaded, hash: proc.configHash().slice(0, 12) });
+        if (result.changed)
+          log.info('nginx config applied', {
+            reloaded: result.reloaded,
+            hash: proc.configHash().slice(0, 12),
+          });
       }
       last = conf;
       const removed = await removeStaleTlsFiles(options.tlsDir, model.tlsFiles);

@@ -24,7 +24,12 @@ describe('pushgateway', () => {
     await new Promise<void>((r) => gateway.listen(port, '127.0.0.1', r));
     h = await startHarness({
       command: ['static'],
-      args: [`--pushgateway=http://127.0.0.1:${port}`, '--pushgateway-interval=100ms', '--pushgateway-label=cluster=blue', '--pod-name=pod-7'],
+      args: [
+        `--pushgateway=http://127.0.0.1:${port}`,
+        '--pushgateway-interval=100ms',
+        '--pushgateway-label=cluster=blue',
+        '--pod-name=pod-7',
+      ],
     });
   }, 60_000);
 
@@ -38,7 +43,9 @@ describe('pushgateway', () => {
     const updated = /feed_ingress_updates_total\{result="ok",cluster="blue"\} [1-9]/;
     const push = await eventually(() => {
       const p = pushes.find((x) => updated.test(x.body));
-      return p !== undefined ? Promise.resolve(p) : Promise.reject(new Error(`no push with an update among ${pushes.length}`));
+      return p !== undefined
+        ? Promise.resolve(p)
+        : Promise.reject(new Error(`no push with an update among ${pushes.length}`));
     });
     expect(pushes.length).toBeGreaterThanOrEqual(2);
     expect(push.method).toBe('POST');

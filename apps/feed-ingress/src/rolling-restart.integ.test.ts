@@ -15,7 +15,9 @@ describe('feed-ingress shutdown under load', () => {
     pod = await startEchoServer({ host: '127.0.0.41', name: 'pod' });
     h = await startHarness({ command: ['static', `--drain-delay=${DRAIN_MS}ms`] });
     h.api.store.create(service('default', 'svc', '127.0.0.41', pod.port));
-    h.api.store.create(ingress('default', 'roll', 'roll.test', [{ path: '/', service: 'svc', port: pod.port }]));
+    h.api.store.create(
+      ingress('default', 'roll', 'roll.test', [{ path: '/', service: 'svc', port: pod.port }]),
+    );
     // Settled: any coalesced reload done, and ten answers in a row from the new config.
     await eventually(async () => {
       await h!.handle.nginx.process.flush();
@@ -47,8 +49,26 @@ describe('feed-ingress shutdown under load', () => {
         // Every fourth request is slower than the drain delay, so some are still running when nginx gets SIGQUIT.
         const delayMs = sent % 4 === 0 ? DRAIN_MS + 300 : 20;
         sent++;
-        const p = httpRequest({ url: `http://127.0.0.1:${harness.httpPort}/?delayMs=${delayMs}`, host: 'roll.test', timeoutMs: 10_000 })
-          .then((r) => void results.push({ status: r.status, delayMs, ...(r.status !== 200 ? { error: `${sent} ${r.body.slice(0, 80)} ${harness.handle.timeline().map((e) => e.name).join(",")}` } : {}) }))
+        const p = httpRequest({
+          url: `http://127.0.0.1:${harness.httpPort}/?delayMs=${delayMs}`,
+          host: 'roll.test',
+          timeoutMs: 10_000,
+        })
+          .then(
+            (r) =>
+              void results.push({
+                status: r.status,
+                delayMs,
+                ...(r.status !== 200
+                  ? {
+                      error: `${sent} ${r.body.slice(0, 80)} ${harness.handle
+                        .timeline()
+                        .map((e) => e.name)
+                        .join(',')}`,
+                    }
+                  : {}),
+              }),
+          )
           .catch((err: unknown) => void results.push({ status: 0, error: String(err), delayMs }))
           .finally(() => inFlight.delete(p));
         inFlight.add(p);
@@ -83,6 +103,8 @@ describe('feed-ingress shutdown under load', () => {
     expect(at('nginx-stopping')).toBeGreaterThanOrEqual(at('drain-finished'));
     expect(at('nginx-stopped')).toBeGreaterThanOrEqual(at('nginx-stopping'));
     // nginx is gone afterwards.
-    await expect(httpRequest({ url: `http://127.0.0.1:${harness.httpPort}/`, host: 'roll.test', timeoutMs: 1000 })).rejects.toThrow();
+    await expect(
+      httpRequest({ url: `http://127.0.0.1:${harness.httpPort}/`, host: 'roll.test', timeoutMs: 1000 }),
+    ).rejects.toThrow();
   });
 });

@@ -42,7 +42,12 @@ export function createFeedStatusUpdater(options: FeedStatusUpdaterOptions): Upda
         const address = byScheme.get(ing.lbScheme);
         if (address === undefined) continue;
         try {
-          const result = await options.writer.write(ing.namespace, ing.name, [address], options.cached(ing.namespace, ing.name));
+          const result = await options.writer.write(
+            ing.namespace,
+            ing.name,
+            [address],
+            options.cached(ing.namespace, ing.name),
+          );
           if (result === 'updated') updated++;
         } catch (err) {
           failed++;
@@ -52,7 +57,10 @@ export function createFeedStatusUpdater(options: FeedStatusUpdaterOptions): Upda
       }
       if (updated > 0 || failed > 0) log.info('ingress status pass', { updated, failed });
       lastError = failed > 0 ? `${failed} ingress status writes failed` : undefined;
-      if (firstError !== undefined) throw firstError instanceof Error ? firstError : new Error('ingress status write failed', { cause: firstError });
+      if (firstError !== undefined)
+        throw firstError instanceof Error
+          ? firstError
+          : new Error('ingress status write failed', { cause: firstError });
     },
     health: (): ProbeResult => (lastError === undefined ? { ok: true } : { ok: false, message: lastError }),
     readiness: (): ProbeResult => ({ ok: true }),

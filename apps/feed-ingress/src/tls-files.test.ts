@@ -38,8 +38,12 @@ describe('TLS file writing', () => {
   });
 
   it('refuses a path outside the directory and writes nothing there', async () => {
-    await expect(writeTlsFiles(dir, [{ path: join(root, 'escape.key'), content: 'x', mode: 0o600 }])).rejects.toThrow(/not directly under/);
-    await expect(writeTlsFiles(dir, [{ path: join(dir, 'sub', 'x.key'), content: 'x', mode: 0o600 }])).rejects.toThrow(/not directly under/);
+    await expect(
+      writeTlsFiles(dir, [{ path: join(root, 'escape.key'), content: 'x', mode: 0o600 }]),
+    ).rejects.toThrow(/not directly under/);
+    await expect(
+      writeTlsFiles(dir, [{ path: join(dir, 'sub', 'x.key'), content: 'x', mode: 0o600 }]),
+    ).rejects.toThrow(/not directly under/);
     expect(await readdir(root)).toEqual(['tls']);
   });
 

@@ -16,7 +16,9 @@ function checkUnder(dir: string, path: string): string {
   if (!abs.startsWith(resolve(dir) + sep) || dirname(abs) !== resolve(dir)) {
     // The model names files directly under tlsDir; anything else would be a builder bug or an
     // injection attempt through a Secret name, and must not touch other paths.
-    throw new ConfigError(`TLS file ${JSON.stringify(path)} is not directly under ${dir}`, { key: 'tlsFiles' });
+    throw new ConfigError(`TLS file ${JSON.stringify(path)} is not directly under ${dir}`, {
+      key: 'tlsFiles',
+    });
   }
   return abs;
 }

@@ -15,7 +15,8 @@ async function distIsFresh(): Promise<boolean> {
     return false;
   }
   for (const f of await readdir(`${APP}src`, { recursive: true })) {
-    if (f.endsWith('.ts') && !f.endsWith('.test.ts') && (await stat(`${APP}src/${f}`)).mtimeMs > built) return false;
+    if (f.endsWith('.ts') && !f.endsWith('.test.ts') && (await stat(`${APP}src/${f}`)).mtimeMs > built)
+      return false;
   }
   return true;
 }
@@ -26,5 +27,9 @@ async function distIsFresh(): Promise<boolean> {
  */
 export async function ensureDist(): Promise<void> {
   if (await distIsFresh()) return;
-  await promisify(execFile)(process.execPath, [`${APP}../../node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], { cwd: APP, timeout: 120_000 });
+  await promisify(execFile)(
+    process.execPath,
+    [`${APP}../../node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'],
+    { cwd: APP, timeout: 120_000 },
+  );
 }

@@ -72,8 +72,13 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     ...(options.args ?? []),
   ];
   const parsed = feedIngressCli.parse(argv, {});
-  if (parsed.kind !== 'run' || parsed.command === 'render') throw new Error(`unexpected parse: ${parsed.kind}`);
-  const config: FeedIngressConfig = { ...configFromArgs(parsed, 'test-pod'), healthHost: '127.0.0.1', coalesceMs: 20 };
+  if (parsed.kind !== 'run' || parsed.command === 'render')
+    throw new Error(`unexpected parse: ${parsed.kind}`);
+  const config: FeedIngressConfig = {
+    ...configFromArgs(parsed, 'test-pod'),
+    healthHost: '127.0.0.1',
+    coalesceMs: 20,
+  };
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -83,7 +88,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
   const logger = createLogger({ level: 'debug', format: 'json', stream, name: 'feed-ingress' });
   const shutdown = createShutdown({ logger, exit: () => undefined, processLike: new EventEmitter() });
-  const handle = await run(config, { logger, shutdown, kubeConfig: api.makeKubeConfig(), ...(options.frontend !== undefined ? { frontend: options.frontend } : {}) });
+  const handle = await run(config, {
+    logger,
+    shutdown,
+    kubeConfig: api.makeKubeConfig(),
+    ...(options.frontend !== undefined ? { frontend: options.frontend } : {}),
+  });
   const h: Harness = {
     api,
     handle,
@@ -117,7 +127,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     await handle.waitForModel(() => true, 20_000);
   } catch (err) {
     await h.stop();
-    throw new Error(`controller did not apply a first model: ${String(err)}\n${lines.slice(-40).join('')}`, { cause: err });
+    throw new Error(`controller did not apply a first model: ${String(err)}\n${lines.slice(-40).join('')}`, {
+      cause: err,
+    });
   }
   return h;
 }
