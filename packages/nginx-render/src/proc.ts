@@ -64,3 +64,32 @@ export function activeWorkerPids(children: readonly WorkerInfo[]): number[] {
     .filter((c) => c.title.startsWith('nginx: worker process') && !c.title.includes('shutting down'))
     .map((c) => c.pid);
 }
+
+/**
+ * True while `pid` exists and is not a zombie (Linux /proc). A zombie has stopped serving: it
+ * only waits for a parent to reap it, which an orphan under a non-reaping PID 1 never gets.
+ */
+export async function isAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves once none of `pids` is alive (see {@link isAlive}), or after `timeoutMs`, polling
+ * every 10 ms. Resolves the pids still alive then (empty when all are gone). Never throws.
+ */
+export async function waitUntilGone(pids: readonly number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let alive = [...pids];
+  for (;;) {
+    const still: number[] = [];
+    for (const pid of alive) if (await isAlive(pid)) still.push(pid);
+    alive = still;
+    if (alive.length === 0 || Date.now() >= deadline) return alive;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -12,7 +12,7 @@ import {
   type NginxPaths,
   type NginxTestResult,
 } from './nginx-cli.js';
-import { activeWorkerPids, listNginxChildren } from './proc.js';
+import { activeWorkerPids, listNginxChildren, waitUntilGone } from './proc.js';
 import { parseStubStatus, type StubStatus } from './stub-status.js';
 
 /** Time source and timers, injectable so tests can control them. */
@@ -488,6 +488,10 @@ class NginxProcessImpl implements NginxProcess {
         // Already gone.
       }
     }
+    // SIGKILL is asynchronous: stop() promises none is left serving, so wait (bounded) until
+    // the kernel has taken them down.
+    const left = await waitUntilGone(workers, 5000);
+    if (left.length > 0) this.logger.warn('nginx workers still alive after SIGKILL', { pids: left });
   }
 
   healthy(): boolean {
