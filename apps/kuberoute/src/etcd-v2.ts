@@ -135,7 +135,10 @@ export class EtcdV2SkyDnsProvider implements DnsProvider {
       return {
         name: g.name,
         type: g.type,
-        targets: g.entries.map((e) => e.value),
+        // etcd v2 lists a directory in no fixed order: x1, x2, … give the record's order.
+        targets: g.entries
+          .sort((a, b) => a.index - b.index || a.key.localeCompare(b.key))
+          .map((e) => e.value),
         ...(ttls.length === 0 ? {} : { ttl: Math.min(...ttls) }),
       };
     });

@@ -52,6 +52,16 @@ describe('EtcdSkyDnsProvider against a real etcd', () => {
     });
   });
 
+  it('lists the targets of x1…x12 in record order, not etcd byte order (x1, x10, x11, x2, …)', async () => {
+    const ips = Array.from({ length: 12 }, (_, i) => `10.0.1.${i + 1}`);
+    await reconcile([a('web.kr.example.com', ips)]);
+    const [listed] = await provider.records();
+    expect(listed?.targets).toEqual(ips);
+    // And a second pass over the listed records plans nothing.
+    const again = await reconcile([a('web.kr.example.com', ips)]);
+    expect(again.result.applied).toEqual([]);
+  });
+
   it('deletes stale keys when the address list shrinks', async () => {
     await reconcile([a('svc.kr.example.com', ['10.0.0.1', '10.0.0.2', '10.0.0.3'])]);
     await reconcile([a('svc.kr.example.com', ['10.0.0.1', '10.0.0.3'])]);

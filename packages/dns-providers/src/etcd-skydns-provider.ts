@@ -124,6 +124,8 @@ export class EtcdSkyDnsProvider implements DnsProvider {
       }
     }
     return [...groups.values()].map((g) => {
+      // etcd returns keys in byte order (x1, x10, x2): x<i> gives the record's order.
+      g.entries.sort((a, b) => recordIndex(a.key) - recordIndex(b.key) || a.key.localeCompare(b.key));
       const ttls = g.entries.map((e) => e.ttl).filter((t): t is number => t !== undefined);
       return {
         name: g.name,
@@ -219,4 +221,10 @@ export class EtcdSkyDnsProvider implements DnsProvider {
     if (!result.succeeded) throw new TransientError(`the records of ${name} changed in etcd meanwhile`);
     return undefined;
   }
+}
+
+/** The i of a `.../x<i>` record key, or 0 for a key without one. */
+function recordIndex(key: string): number {
+  const m = /\/x(\d+)$/.exec(key);
+  return m ? Number(m[1]) : 0;
 }
