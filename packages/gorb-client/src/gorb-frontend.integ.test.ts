@@ -181,6 +181,32 @@ describe('GorbFrontend against the gorb test server', () => {
     expect(backends()).toEqual({});
   });
 
+  it('restores the weight of a backend left at 0 by a predecessor killed mid-drain', async () => {
+    await frontend.start();
+    await frontend.update({});
+    // The old pod drained (PATCH weight 0) and was killed before its DELETE.
+    await client.updateBackend('http-proxy', HTTP_ID, { weight: 0 });
+    expect(backends()[`http-proxy/${HTTP_ID}`]).toBe(0);
+    const successor = make();
+    await successor.start();
+    await successor.update({});
+    expect(backends()).toEqual({ [`http-proxy/${HTTP_ID}`]: 1000, [`https-proxy/${HTTPS_ID}`]: 1000 });
+    await successor.stop();
+  });
+
+  it('leaves the weight of a backend gorb saw Down to gorb, which restores it on recovery', async () => {
+    await frontend.start();
+    await frontend.update({});
+    server.reportPulse(HTTP_ID, 'down'); // gorb stashes 1000 and sets 0
+    server.clearRequests();
+    const successor = make();
+    await successor.start();
+    await successor.update({});
+    expect(backends()[`http-proxy/${HTTP_ID}`]).toBe(0);
+    expect(server.requests().filter((r) => r.method === 'PATCH')).toEqual([]);
+    await successor.stop();
+  });
+
   it('stop is idempotent and stop before any update touches nothing', async () => {
     await frontend.start();
     await frontend.stop();

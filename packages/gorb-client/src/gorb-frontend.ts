@@ -224,7 +224,24 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
       try {
         let exists = false;
         try {
-          exists = (await this.#client.getBackend(b.service, b.id)) !== undefined;
+          const current = await this.#client.getBackend(b.service, b.id);
+          exists = current !== undefined;
+          // Up (status 0) at another weight: a predecessor pod was killed mid-drain (weight 0,
+          // before its DELETE). Without this the node would stay at weight 0 until gorb restarts.
+          // A Down backend is left alone: gorb's pulse stashed its weight and restores it itself.
+          if (
+            current !== undefined &&
+            current.metrics.status === 0 &&
+            current.options.weight !== b.body.weight
+          ) {
+            await this.#client.updateBackend(b.service, b.id, { ...b.body });
+            this.#logger.info('restored gorb backend weight', {
+              service: b.service,
+              backend: b.id,
+              from: current.options.weight,
+              to: b.body.weight,
+            });
+          }
         } catch (err) {
           // feed only logs a failed existence check; the PUT below then reports the real problem.
           this.#logger.warn('gorb backend existence check failed', {
