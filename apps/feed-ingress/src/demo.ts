@@ -152,8 +152,14 @@ async function main(): Promise<void> {
   });
   shutdown.install();
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  // Steps run in reverse order of registration: this one runs last, after nginx has quit.
+  shutdown.addStep('demo stopped', () => out('feed-ingress demo stopped.'));
   try {
     const demo = await startDemo({ examplesDir, logger, shutdown });
+    // …and this one first, before the controller's own steps.
+    shutdown.addStep('demo stopping', () =>
+      out('stopping: status writer, frontend drain, then nginx graceful quit…'),
+    );
     out(
       `feed-ingress demo: nginx on 127.0.0.1:${demo.httpPort} (http) and :${demo.httpsPort} (https); controller on ${demo.controller.healthUrl}`,
     );
