@@ -142,6 +142,17 @@ describe('ELBv2 frontend helpers', () => {
     });
   });
 
+  it('pages through every ELBv2 load balancer to find a tagged one on the second page', async () => {
+    for (let i = 0; i < 405; i++)
+      fake.elbv2.createLoadBalancer({ name: `bulk-${String(i).padStart(3, '0')}`, scheme: 'internal' });
+    fake.elbv2.createLoadBalancer({ name: 'zzz-ours', scheme: 'internal', tags: { [FRONTEND_TAG]: 'blue' } });
+    const found = await findElbv2Frontends(elbv2, { frontendTagValue: 'blue' });
+    expect(found.get('internal')?.name).toBe('zzz-ours');
+    const calls = fake.calls('elbv2');
+    expect(calls.filter((c) => c === 'DescribeLoadBalancers')).toHaveLength(2);
+    expect(calls.filter((c) => c === 'DescribeTags')).toHaveLength(Math.ceil(406 / 20));
+  });
+
   it('groups every target group under its load balancer with one paged listing', async () => {
     const nlb = fake.elbv2.createLoadBalancer({
       name: 'nlb',

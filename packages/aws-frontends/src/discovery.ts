@@ -1,12 +1,13 @@
 import {
-  DescribeLoadBalancersCommand as DescribeClassicLoadBalancersCommand,
   DescribeTagsCommand as DescribeClassicTagsCommand,
+  paginateDescribeLoadBalancers as paginateClassicLoadBalancers,
   type ElasticLoadBalancingClient,
 } from '@aws-sdk/client-elastic-load-balancing';
 import {
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
-  DescribeTargetGroupsCommand,
+  paginateDescribeLoadBalancers,
+  paginateDescribeTargetGroups,
   type ElasticLoadBalancingV2Client,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -21,8 +22,6 @@ export const INGRESS_CLASS_TAG = 'sky.uk/KubernetesClusterIngressClass';
 const PAGE_SIZE = 400;
 /** DescribeTags takes at most 20 names (classic) or ARNs (ELBv2) per call. */
 const TAGS_BATCH = 20;
-/** Bounds every paging loop: 1,000 pages of 400 is far beyond any account's quota. */
-const MAX_PAGES = 1000;
 
 /** One load balancer a frontend attaches to, with what DNS and status writers need. */
 export interface FrontendLoadBalancer {
@@ -111,14 +110,11 @@ export async function findClassicElbFrontends(
 ): Promise<FrontendsByScheme> {
   checkTagSelector(options);
   const all: FrontendLoadBalancer[] = [];
-  let marker: string | undefined;
-  for (let pages = 0; pages < MAX_PAGES; pages++) {
-    const out = await client.send(
-      new DescribeClassicLoadBalancersCommand({
-        PageSize: PAGE_SIZE,
-        ...(marker === undefined ? {} : { Marker: marker }),
-      }),
-    );
+  // The SDK's paginator follows NextMarker; stopOnSameToken guards against a marker that repeats.
+  for await (const out of paginateClassicLoadBalancers(
+    { client, pageSize: PAGE_SIZE, stopOnSameToken: true },
+    {},
+  )) {
     for (const lb of out.LoadBalancerDescriptions ?? []) {
       if (lb.LoadBalancerName === undefined) continue;
       all.push({
@@ -130,8 +126,6 @@ export async function findClassicElbFrontends(
         canonicalHostedZoneId: lb.CanonicalHostedZoneNameID ?? '',
       });
     }
-    marker = out.NextMarker;
-    if (marker === undefined || marker === '') break;
   }
   const tagged: FrontendLoadBalancer[] = [];
   const byName = new Map(all.map((lb) => [lb.name, lb]));
@@ -154,14 +148,10 @@ export interface Elbv2FrontendWithTargetGroups {
 
 async function describeAllElbv2(client: ElasticLoadBalancingV2Client): Promise<FrontendLoadBalancer[]> {
   const all: FrontendLoadBalancer[] = [];
-  let marker: string | undefined;
-  for (let pages = 0; pages < MAX_PAGES; pages++) {
-    const out = await client.send(
-      new DescribeLoadBalancersCommand({
-        PageSize: PAGE_SIZE,
-        ...(marker === undefined ? {} : { Marker: marker }),
-      }),
-    );
+  for await (const out of paginateDescribeLoadBalancers(
+    { client, pageSize: PAGE_SIZE, stopOnSameToken: true },
+    {},
+  )) {
     for (const lb of out.LoadBalancers ?? []) {
       if (lb.LoadBalancerArn === undefined) continue;
       all.push({
@@ -173,8 +163,6 @@ async function describeAllElbv2(client: ElasticLoadBalancingV2Client): Promise<F
         canonicalHostedZoneId: lb.CanonicalHostedZoneId ?? '',
       });
     }
-    marker = out.NextMarker;
-    if (marker === undefined || marker === '') break;
   }
   return all;
 }
@@ -222,14 +210,10 @@ export async function findElbv2FrontendsWithTargetGroups(
 ): Promise<Map<string, Elbv2FrontendWithTargetGroups>> {
   checkTagSelector(options);
   const byLb = new Map<string, TargetGroup[]>();
-  let marker: string | undefined;
-  for (let pages = 0; pages < MAX_PAGES; pages++) {
-    const out = await client.send(
-      new DescribeTargetGroupsCommand({
-        PageSize: PAGE_SIZE,
-        ...(marker === undefined ? {} : { Marker: marker }),
-      }),
-    );
+  for await (const out of paginateDescribeTargetGroups(
+    { client, pageSize: PAGE_SIZE, stopOnSameToken: true },
+    {},
+  )) {
     for (const tg of out.TargetGroups ?? []) {
       for (const lbArn of tg.LoadBalancerArns ?? []) {
         const list = byLb.get(lbArn) ?? [];
@@ -237,8 +221,6 @@ export async function findElbv2FrontendsWithTargetGroups(
         byLb.set(lbArn, list);
       }
     }
-    marker = out.NextMarker;
-    if (marker === undefined || marker === '') break;
   }
   const chosen = onePerScheme(
     await taggedElbv2(client, await describeAllElbv2(client), options),
