@@ -4,6 +4,7 @@ import {
   KubeEdgeError,
   TerminalError,
   TransientError,
+  errorMessage,
   isTerminal,
   isTransient,
 } from './errors.js';
@@ -39,5 +40,27 @@ describe('error classes', () => {
     expect(isTransient(new TransientError('x'))).toBe(true);
     expect(isTransient(new TerminalError('x'))).toBe(false);
     expect(isTransient('TransientError')).toBe(false);
+  });
+});
+
+describe('errorMessage', () => {
+  it.each([
+    [new Error('boom'), 'boom'],
+    [new TerminalError('refused'), 'refused'],
+    ['plain string', 'plain string'],
+    [42, '42'],
+    [undefined, 'undefined'],
+    [null, 'null'],
+  ])('gives %p as %j', (err, message) => {
+    expect(errorMessage(err)).toBe(message);
+  });
+
+  it('never throws, even for a value whose toString throws', () => {
+    const hostile = {
+      toString(): string {
+        throw new Error('no');
+      },
+    };
+    expect(errorMessage(hostile)).toBe('[unprintable error]');
   });
 });

@@ -6,13 +6,22 @@ export interface KubeEdgeErrorOptions {
   cause?: unknown;
 }
 
-/** Base class: a message, a stable `code`, and the `cause`. */
+/**
+ * Base class: a message, a stable `code`, the `cause`, and whether retrying can help.
+ * Subclasses classify themselves through {@link KubeEdgeError.retryable}; the controller loop
+ * and work queues read it through {@link isTerminal} and {@link isTransient}.
+ */
 export class KubeEdgeError extends Error {
   readonly code: string;
   constructor(message: string, options: KubeEdgeErrorOptions = {}, defaultCode = 'ERROR') {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = options.code ?? defaultCode;
+  }
+
+  /** True when the same work may succeed later (the default for an unclassified failure). */
+  get retryable(): boolean {
+    return true;
   }
 }
 
@@ -23,6 +32,10 @@ export class ConfigError extends KubeEdgeError {
   constructor(message: string, options: KubeEdgeErrorOptions & { key?: string } = {}) {
     super(message, options, 'CONFIG');
     this.key = options.key;
+  }
+
+  override get retryable(): boolean {
+    return false;
   }
 }
 
@@ -38,14 +51,39 @@ export class TerminalError extends KubeEdgeError {
   constructor(message: string, options: KubeEdgeErrorOptions = {}) {
     super(message, options, 'TERMINAL');
   }
+
+  override get retryable(): boolean {
+    return false;
+  }
 }
 
-/** True for errors a work queue should not retry. */
+/**
+ * True for errors a work queue or the controller loop must not retry: `TerminalError`,
+ * `ConfigError`, and any other {@link KubeEdgeError} that classifies itself as not retryable
+ * (e.g. a Kubernetes API 403 or 422). Unknown errors are not terminal.
+ */
 export function isTerminal(err: unknown): boolean {
-  return err instanceof TerminalError || err instanceof ConfigError;
+  return err instanceof KubeEdgeError && !err.retryable;
 }
 
-/** True for errors worth retrying with backoff. */
+/**
+ * True for errors known to be worth retrying with backoff: `TransientError` and any other
+ * {@link KubeEdgeError} that classifies itself as retryable (e.g. a Kubernetes API 409, 429 or
+ * 5xx). Unknown errors are retried too, but are not "known transient".
+ */
 export function isTransient(err: unknown): boolean {
-  return err instanceof TransientError;
+  return err instanceof KubeEdgeError && err.retryable;
+}
+
+/**
+ * A human-readable message for anything thrown: an `Error`'s `message`, otherwise `String(err)`.
+ * Never throws (a value whose `toString` throws gives `'[unprintable error]'`).
+ */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  try {
+    return String(err);
+  } catch {
+    return '[unprintable error]';
+  }
 }

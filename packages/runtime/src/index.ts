@@ -4,6 +4,7 @@ export {
   KubeEdgeError,
   TerminalError,
   TransientError,
+  errorMessage,
   isTerminal,
   isTransient,
   type KubeEdgeErrorOptions,
@@ -74,3 +75,5 @@ export {
   type ParseListOptions,
 } from './parsers.js';
 export { createUpdaterChain, type ProbeResult, type Updater } from './updater.js';
+export { removeStaleFiles, resolveInside, writeFileIfChanged, type WriteFileOptions } from './files.js';
+export { createSerialRunner, type SerialRunner } from './serial-runner.js';
