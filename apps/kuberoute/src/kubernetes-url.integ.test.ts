@@ -5,7 +5,7 @@ import { createMetrics, createNoopLogger } from '@kube-edge/runtime';
 import { startApiServer, tempDir, type ApiServer } from '@kube-edge/testkit';
 import { run } from './app.js';
 import { parseConfig } from './config.js';
-import { configText, seedCluster } from './test/cluster.js';
+import { configText, seedCluster } from '../test/cluster.js';
 
 // [kubernetes_url] against an HTTPS API server: verify with the CA, verify = false, and a
 // failed verification (reported as an unavailable API server, nothing written).

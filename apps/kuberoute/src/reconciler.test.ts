@@ -5,7 +5,7 @@ import { createStaticLister } from '@kube-edge/k8s-watch';
 import { createNoopLogger, type Logger } from '@kube-edge/runtime';
 import { createFakeDnsBackend, type DnsBackend } from './backends.js';
 import { createReconciler } from './reconciler.js';
-import { modelConfig, node, pod, routeLabels, service } from './test/fixtures.js';
+import { modelConfig, node, pod, routeLabels, service } from '../test/fixtures.js';
 
 function listers(objects: { services?: V1Service[]; pods?: V1Pod[]; nodes?: V1Node[] }) {
   return {

@@ -15,9 +15,9 @@ import {
 } from '@kube-edge/testkit';
 import { run, UPDATED_TEXT, type RunningApp } from './app.js';
 import { parseConfig } from './config.js';
-import { configText, eventually, obj, seedCluster } from './test/cluster.js';
-import { createFakeS3, type FakeS3 } from './test/fake-s3.js';
-import { routeLabels, service } from './test/fixtures.js';
+import { configText, eventually, obj, seedCluster } from '../test/cluster.js';
+import { createFakeS3, type FakeS3 } from '../test/fake-s3.js';
+import { routeLabels, service } from '../test/fixtures.js';
 
 const S3_SECTIONS = `[replacements]
 cluster_id = c1

@@ -4,8 +4,8 @@ import { httpRequest, startApiServer, startEtcd, type ApiServer, type EtcdProces
 import { Etcd3 } from 'etcd3';
 import { HEALTHY_TEXT, run, UPDATED_TEXT, type RunningApp } from './app.js';
 import { parseConfig } from './config.js';
-import { configText, eventually, obj, seedCluster } from './test/cluster.js';
-import { pod } from './test/fixtures.js';
+import { configText, eventually, obj, seedCluster } from '../test/cluster.js';
+import { pod } from '../test/fixtures.js';
 
 // Real etcd, testkit's API server, the app in-process: GET / and the keys under /skydns.
 describe('kuberoute with SkyDNS on real etcd (v3)', () => {

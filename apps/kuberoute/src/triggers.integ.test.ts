@@ -3,8 +3,8 @@ import { createMetrics, createNoopLogger } from '@kube-edge/runtime';
 import { startApiServer, type ApiServer } from '@kube-edge/testkit';
 import { run, type RunningApp } from './app.js';
 import { parseConfig } from './config.js';
-import { eventually, obj, seedCluster } from './test/cluster.js';
-import { pod } from './test/fixtures.js';
+import { eventually, obj, seedCluster } from '../test/cluster.js';
+import { pod } from '../test/fixtures.js';
 
 const config = (kubeconfigPath: string): string => `[kuberoute]
 kubeconfig_kind = kubeconfig

@@ -1,5 +1,5 @@
 import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
-import type { ModelConfig } from '../model/records.js';
+import type { ModelConfig } from '../src/model/records.js';
 
 /** The labels of the original README. */
 export const LABELS = {

@@ -1,6 +1,6 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from '@jest/globals';
-import { modelConfig, node, pod, routeLabels, service } from '../test/fixtures.js';
+import { modelConfig, node, pod, routeLabels, service } from '../../test/fixtures.js';
 import { computeRecords, decide, type ServiceRecord } from './records.js';
 
 function record(addresses: string[], quota: number, failover?: string): ServiceRecord {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { node } from '../test/fixtures.js';
+import { node } from '../../test/fixtures.js';
 import { decide, type ServiceRecord } from './records.js';
 import { reportNodes, reportServices, serializeReport } from './report.js';
 
