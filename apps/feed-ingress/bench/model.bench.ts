@@ -3,16 +3,17 @@
 import { cpus, loadavg } from 'node:os';
 import { renderNginxConfig } from '@kube-edge/nginx-render';
 import type * as ModelTypes from '../src/model/index.js';
-import type * as FixtureTypes from '../src/model/fixtures.js';
+import type * as FixtureTypes from '../test/fixtures.js';
 
 // The built dist is loaded at run time (node cannot run the sources' `.js` imports), while the
-// types come from the sources, so typecheck works before a build.
+// types come from the sources, so typecheck works before a build. The fixtures are test code, not
+// in dist: node strips their types (they have no relative imports).
 type ModelModule = typeof ModelTypes;
 type FixturesModule = typeof FixtureTypes;
 const dist = (path: string): string => new URL(`../dist/model/${path}`, import.meta.url).href;
 const { buildFeedModel, defaultFeedModelConfig } = (await import(dist('index.js'))) as ModelModule;
 const { ingress, ingressPath, ingressRule, namespace, service } = (await import(
-  dist('fixtures.js')
+  new URL('../test/fixtures.ts', import.meta.url).href
 )) as FixturesModule;
 
 const RUNS = 7;

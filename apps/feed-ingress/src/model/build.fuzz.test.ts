@@ -3,7 +3,7 @@ import { renderNginxConfig, validateConfig } from '@kube-edge/nginx-render';
 import { ANNOTATIONS } from './annotations.js';
 import { buildFeedModel } from './build.js';
 import { defaultFeedModelConfig } from './config.js';
-import { ingress, ingressPath, ingressRule, service } from './fixtures.js';
+import { ingress, ingressPath, ingressRule, service } from '../../test/fixtures.js';
 
 // A small seeded PRNG (mulberry32) so a failure reproduces with the printed seed.
 function prng(seed: number): () => number {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { renderNginxConfig, validateConfig, type Location, type Server } from '@kube-edge/nginx-render';
 import { buildFeedModel, normalisePrefixPath } from './build.js';
 import { defaultFeedModelConfig } from './config.js';
-import { ingress, ingressClass, ingressPath, ingressRule, namespace, service } from './fixtures.js';
+import { ingress, ingressClass, ingressPath, ingressRule, namespace, service } from '../../test/fixtures.js';
 import type { FeedModel, FeedModelConfig, FeedModelInput } from './types.js';
 
 type ConfigOverrides = Parameters<typeof defaultFeedModelConfig>[0];

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { renderNginxConfig, validateConfig } from '@kube-edge/nginx-render';
 import { buildFeedModel } from './build.js';
 import { defaultFeedModelConfig } from './config.js';
-import { ingress, ingressPath, ingressRule, service, tlsSecret } from './fixtures.js';
+import { ingress, ingressPath, ingressRule, service, tlsSecret } from '../../test/fixtures.js';
 import { tlsHostMatches } from './tls.js';
 import type { FeedModel, FeedModelInput } from './types.js';
 
