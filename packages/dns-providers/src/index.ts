@@ -37,6 +37,16 @@ export {
   type Policy,
   type SkippedEndpoint,
 } from './plan.js';
+export {
+  changeName,
+  planDnsPass,
+  runDnsPass,
+  type DnsPassOptions,
+  type DnsPassPlan,
+  type DnsPassPlanOptions,
+  type DnsPassSummary,
+  type FailedDnsChange,
+} from './dns-pass.js';
 export { packBatches, type BatchLimits, type BatchSize } from './batch.js';
 export { systemClock, type Clock } from './clock.js';
 export {

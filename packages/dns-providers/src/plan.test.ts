@@ -166,6 +166,47 @@ describe('plan with target ownership', () => {
   });
 });
 
+describe('plan keeps what it cannot replace', () => {
+  const kr = createPredicateOwnership(
+    (e) => normalizeName(e.name) === 'svc.example.com.' && ['A', 'CNAME'].includes(e.type),
+  );
+  const a: Endpoint = { name: 'svc.example.com.', type: 'A', targets: ['10.0.0.1', '10.0.0.2'], ttl: 60 };
+
+  it('does not delete the owned records of a name whose desired record is skipped', () => {
+    // A failover CNAME cannot sit next to a foreign TXT record: it is skipped, and the name keeps
+    // its A records instead of losing every record.
+    const foreign: Endpoint = { name: 'svc.example.com.', type: 'TXT', targets: ['"x"'], ttl: 60 };
+    const p = plan([a, foreign], [cname('svc.example.com', 'fallback.example.com', 60)], kr);
+    expect(summary(p)).toEqual({ create: [], update: [], delete: [] });
+    expect(p.skipped.map((s) => s.reason)).toEqual([
+      'conflicts with a TXT record with this name not owned by this controller',
+    ]);
+    expect(p.orphaned).toBe(0);
+  });
+
+  it('does not delete the owned records of a name whose desired record is invalid', () => {
+    const p = plan([a], [{ name: 'svc.example.com', type: 'A', targets: [] }], kr);
+    expect(summary(p)).toEqual({ create: [], update: [], delete: [] });
+    expect(p.skipped.map((s) => s.reason)).toEqual(['no target']);
+  });
+
+  it('still deletes an owned record of another type at a name that also has a written desired record', () => {
+    const aaaa: Endpoint = { name: 'svc.example.com.', type: 'AAAA', targets: ['fd00::1'], ttl: 60 };
+    const owner = createPredicateOwnership((e) => normalizeName(e.name) === 'svc.example.com.');
+    const p = plan([a, aaaa], [a, { ...a, targets: ['10.0.0.9'] }], owner);
+    expect(summary(p).delete).toEqual(['AAAA svc.example.com. fd00::1']);
+    expect(p.skipped.map((s) => s.reason)).toEqual(['an earlier desired record has the same name and type']);
+  });
+
+  it('leaves the owned records of the names in `keep` as they are, counted unchanged', () => {
+    const current = [alias('kept.example.com.', LB_INT), alias('gone.example.com.', LB_INT)];
+    const p = plan(current, [], ours, { keep: ['Kept.Example.com'] });
+    expect(summary(p)).toEqual({ create: [], update: [], delete: ['A gone.example.com. ' + LB_INT] });
+    expect(p.unchanged).toBe(1);
+    expect(p.orphaned).toBe(1);
+  });
+});
+
 describe('plan with TXT ownership', () => {
   const txt = createTxtOwnership({ ownerId: 'cluster-a' });
   const owner = (name: string, id: string): Endpoint => ({

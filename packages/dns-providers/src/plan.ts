@@ -26,6 +26,12 @@ export interface PlanOptions {
    * instead of failing at apply time. Default: no check.
    */
   domains?: readonly string[];
+  /**
+   * Names still wanted whose record could not be computed this pass (e.g. feed-dns: an ingress
+   * host whose scheme has no load balancer). Their owned records are left as they are (counted
+   * in `unchanged`) instead of being deleted. Any form; compared normalised. Default none.
+   */
+  keep?: readonly string[];
 }
 
 /** A desired record the plan will not write, and why (log it once, count it). */
@@ -79,7 +85,9 @@ const inDomain = (name: string, domain: string): boolean => name === domain || n
  *   collide with one (same name and type, or a CNAME conflict) is skipped with a reason.
  * - A desired record equal to its owned current one is left alone; a different one is updated
  *   (an owned record of another type at the name, e.g. a CNAME becoming an ALIAS, is replaced).
- * - Under `sync`, owned records with no desired record are deleted.
+ * - Under `sync`, owned records with no desired record are deleted, except at a name whose
+ *   desired record was skipped (a refused replacement must not take the name off DNS) or a
+ *   name in `keep`.
  * - The first desired record per name and type wins; invalid ones are skipped with a reason.
  * - Ownership bookkeeping records (TXT) are created and deleted along with their records.
  */
@@ -102,6 +110,7 @@ export function plan(
     byName.set(name, [...(byName.get(name) ?? []), e]);
   }
 
+  const keep = new Set(options.keep?.map(normalizeName));
   const skipped: SkippedEndpoint[] = [];
   const create: Endpoint[] = [];
   const update: EndpointUpdate[] = [];
@@ -212,10 +221,19 @@ export function plan(
     }
   }
 
+  // A name none of whose desired records could be written keeps what it has: deleting it would
+  // take the name off DNS because of a record we refused.
+  const refusedEndpoints = new Set(skipped.map((s) => s.endpoint));
+  const placed = new Set(accepted.filter((d) => !refusedEndpoints.has(d)).map((d) => d.name));
+  const refusedNames = new Set(
+    skipped.map((s) => normalizeName(s.endpoint.name)).filter((n) => !placed.has(n)),
+  );
   let orphaned = 0;
-  if (policy === 'sync') {
-    for (const e of owned) {
-      if (matched.has(e)) continue;
+  for (const e of owned) {
+    if (matched.has(e)) continue;
+    const name = normalizeName(e.name);
+    if (keep.has(name)) unchanged += 1;
+    else if (policy === 'sync' && !refusedNames.has(name)) {
       orphaned += 1;
       del.push(e, ...registryDeletes(e));
     }
