@@ -1,8 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { TerminalError, TransientError, createNoopLogger, type Logger } from '@kube-edge/runtime';
+import {
+  TerminalError,
+  TransientError,
+  createNoopLogger,
+  createSerialRunner,
+  createSystemClock,
+  sleep,
+  writeFileIfChanged,
+  type Clock as RuntimeClock,
+  type Logger,
+  type TimerHandle,
+} from '@kube-edge/runtime';
 import {
   DEFAULT_NGINX_BINARY,
   ensureNginxDirs,
@@ -15,23 +26,11 @@ import {
 import { activeWorkerPids, listNginxChildren, waitUntilGone } from './proc.js';
 import { parseStubStatus, type StubStatus } from './stub-status.js';
 
-/** Time source and timers, injectable so tests can control them. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** Time source and timers, injectable so tests can control them: runtime's `Clock`. */
+export type Clock = RuntimeClock;
 
-/** The real clock. Its timers are unref'd: a pending reload never keeps a process alive on its own. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** The real clock (runtime's `createSystemClock`). Its timers are unref'd: a pending reload never keeps a process alive on its own. */
+export const systemClock: Clock = createSystemClock();
 
 /** Options for {@link createNginxProcess}. */
 export interface NginxProcessOptions {
@@ -148,11 +147,11 @@ class NginxProcessImpl implements NginxProcess {
   private hash = '';
   private reloadDue = false;
   private lastReloadAt = Number.NEGATIVE_INFINITY;
-  private reloadTimer: unknown;
-  private scrapeTimer: unknown;
+  private reloadTimer: TimerHandle | undefined;
+  private scrapeTimer: TimerHandle | undefined;
   private scrapeOk = true;
   private tmpCounter = 0;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly runner = createSerialRunner();
   private readonly output: string[] = [];
   private readonly m: {
     reloads: Counter;
@@ -235,9 +234,7 @@ class NginxProcessImpl implements NginxProcess {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
-    return next;
+    return this.runner.run(fn);
   }
 
   private setHash(hash: string): void {
@@ -257,19 +254,20 @@ class NginxProcessImpl implements NginxProcess {
     }
   }
 
-  /** Write, test and rename into place. The live file is only ever replaced by a tested one. */
+  /** Write (when the bytes differ from the file), test and rename into place. The live file is only ever replaced by a tested one. */
   private async install(conf: string): Promise<void> {
     await ensureNginxDirs(this.paths);
-    const tmp = `${this.paths.confPath}.next-${++this.tmpCounter}`;
-    await writeFile(tmp, conf);
-    const result = await testNginxConfigFile({ binary: this.binary, paths: this.paths, confPath: tmp });
-    if (!result.ok) {
-      await rm(tmp, { force: true });
-      this.m.testFailures.inc();
-      this.logger.warn('nginx config refused by nginx -t', { output: result.output });
-      throw new NginxConfigTestError(result.output);
-    }
-    await rename(tmp, this.paths.confPath);
+    // The temp file sits beside nginx.conf, so relative includes resolve the same way in the test.
+    await writeFileIfChanged(this.paths.confPath, conf, {
+      beforeRename: async (tmp) => {
+        const result = await testNginxConfigFile({ binary: this.binary, paths: this.paths, confPath: tmp });
+        if (!result.ok) {
+          this.m.testFailures.inc();
+          this.logger.warn('nginx config refused by nginx -t', { output: result.output });
+          throw new NginxConfigTestError(result.output);
+        }
+      },
+    });
   }
 
   start(initialConf: string): Promise<void> {
@@ -313,8 +311,8 @@ class NginxProcessImpl implements NginxProcess {
     if (!this.running) return;
     this.running = false;
     this.m.up.set(0);
-    if (this.reloadTimer !== undefined) this.clock.clearTimeout(this.reloadTimer);
-    if (this.scrapeTimer !== undefined) this.clock.clearTimeout(this.scrapeTimer);
+    if (this.reloadTimer !== undefined) this.reloadTimer.cancel();
+    if (this.scrapeTimer !== undefined) this.scrapeTimer.cancel();
     this.reloadTimer = this.scrapeTimer = undefined;
     if (this.stopping) this.logger.info('nginx stopped', { code, signal });
     else this.logger.error('nginx exited unexpectedly', { code, signal, output: this.output.slice(-10) });
@@ -322,7 +320,7 @@ class NginxProcessImpl implements NginxProcess {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
+    return sleep(this.clock, ms);
   }
 
   private async waitUntilServing(child: ChildProcess): Promise<void> {
@@ -376,7 +374,7 @@ class NginxProcessImpl implements NginxProcess {
 
   flush(): Promise<boolean> {
     return this.serial(async () => {
-      if (this.reloadTimer !== undefined) this.clock.clearTimeout(this.reloadTimer);
+      if (this.reloadTimer !== undefined) this.reloadTimer.cancel();
       this.reloadTimer = undefined;
       if (!this.reloadDue || !this.running) return false;
       await this.reload();
@@ -455,8 +453,8 @@ class NginxProcessImpl implements NginxProcess {
     const child = this.child;
     if (!child || !this.running) return;
     this.stopping = true;
-    if (this.reloadTimer !== undefined) this.clock.clearTimeout(this.reloadTimer);
-    if (this.scrapeTimer !== undefined) this.clock.clearTimeout(this.scrapeTimer);
+    if (this.reloadTimer !== undefined) this.reloadTimer.cancel();
+    if (this.scrapeTimer !== undefined) this.scrapeTimer.cancel();
     this.reloadTimer = this.scrapeTimer = undefined;
     for (const signal of ['SIGQUIT', 'SIGTERM'] as const) {
       if (!this.running) break;
