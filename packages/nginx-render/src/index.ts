@@ -1,8 +1,9 @@
-/** Injection-proof nginx.conf model, validation and renderer, and an nginx process manager that reloads safely. */
+/** Injection-proof nginx.conf model, validation and renderer, an nginx process manager that reloads safely, and the nginx apply step (updater, TLS files) the nginx apps share. */
 export type * from './model.js';
 export * from './validate.js';
 export {
   validateConfig,
+  validateUpstreamHealthCheck,
   assertValidConfig,
   NginxModelError,
   MAX_TOKEN_LENGTH,
@@ -29,5 +30,19 @@ export {
   type NginxPaths,
   type NginxTestResult,
 } from './nginx-cli.js';
+export {
+  writeTlsFiles,
+  removeStaleTlsFiles,
+  type TlsFile,
+  type TlsWriteOptions,
+  type TlsWriteResult,
+} from './tls-files.js';
+export {
+  createNginxUpdater,
+  type NginxRendered,
+  type NginxUpdater,
+  type NginxUpdaterEvent,
+  type NginxUpdaterOptions,
+} from './nginx-updater.js';
 export { parseStubStatus, type StubStatus } from './stub-status.js';
 export { NGINX_BUILTIN_VARIABLES, NGINX_VARIABLE_PREFIXES, isKnownVariable } from './variables.js';

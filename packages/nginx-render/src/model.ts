@@ -131,6 +131,32 @@ export interface UpstreamServer {
   readonly comment?: string;
 }
 
+/**
+ * An active health check of an upstream's servers by the third-party nginx_upstream_check_module
+ * (`check`, `check_http_send`, `check_http_expect_alive`). Stock nginx lacks the module and
+ * refuses a config that uses it: only set this for an nginx built with it.
+ */
+export interface UpstreamHealthCheck {
+  /** `http`: send `GET <path> HTTP/1.0` and expect a status class; `tcp`: a connect is enough. */
+  readonly type: 'http' | 'tcp';
+  /** `interval=`: ms between checks, 1 … 2147483647. */
+  readonly intervalMs: number;
+  /** `timeout=`: ms, 1 … 2147483647. */
+  readonly timeoutMs: number;
+  /** `rise=`: successes that mark a server up, 1 … 2147483647. */
+  readonly rise: number;
+  /** `fall=`: failures that mark a server down, 1 … 2147483647. */
+  readonly fall: number;
+  /** `port=`: the port to check instead of each server's own. */
+  readonly port?: number;
+  /** For `http` (required there): the request path; see `validateHealthCheckPath`. */
+  readonly path?: string;
+  /** For `http`: the status classes that count as alive; default `['http_2xx']`. */
+  readonly expectAlive?: readonly ('http_2xx' | 'http_3xx' | 'http_4xx' | 'http_5xx')[];
+  /** A comment rendered on the line before the directives. */
+  readonly comment?: string;
+}
+
 /** An `upstream` block. Upstreams are rendered sorted by id. */
 export interface Upstream {
   /** `[A-Za-z0-9_.-]`: no `:` (nginx would read it as a port in `proxy_pass`). */
@@ -143,6 +169,8 @@ export interface Upstream {
   readonly keepalive?: number;
   readonly keepaliveRequests?: number;
   readonly keepaliveTimeout?: string;
+  /** Active health checks (nginx_upstream_check_module), rendered last in the block. */
+  readonly healthCheck?: UpstreamHealthCheck;
 }
 
 /** A `listen` line. */

@@ -1,53 +1,171 @@
-import { createServer, type Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createNoopLogger } from '@kube-edge/runtime';
-import { freePort, tempDir } from '@kube-edge/testkit';
+import { readdir, stat } from 'node:fs/promises';
+import { createServer, type Server as NetServer } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createNoopLogger, isTerminal } from '@kube-edge/runtime';
+import {
+  freePort,
+  httpRequest,
+  makeTestCertificate,
+  tempDir,
+  type TestCertificate,
+} from '@kube-edge/testkit';
 import { Registry } from 'prom-client';
-import { buildFeedModel, defaultFeedModelConfig } from './model/index.js';
-import { createNginxUpdater } from './nginx-updater.js';
+import type { NginxConfig, Server } from './model.js';
+import { nginxPaths } from './nginx-cli.js';
+import { createNginxUpdater, type NginxRendered, type NginxUpdater } from './nginx-updater.js';
+import { NginxConfigTestError } from './process.js';
+import { renderNginxConfig } from './render.js';
+
+/** A tiny app model: the hosts served over TLS (each with its own key file), and a status port. */
+interface Model {
+  readonly hosts: readonly string[];
+  /** Makes nginx -t fail (a directive value nginx refuses), to test a refused config. */
+  readonly broken?: boolean;
+}
+
+const started: NginxUpdater<Model>[] = [];
+afterEach(async () => {
+  // PID 1 does not reap orphans: every nginx a test started is stopped here, even on failure.
+  for (const u of started.splice(0)) await u.stop();
+});
 
 describe('nginx updater', () => {
-  let blocker: Server;
-  let port: number;
+  let blocker: NetServer;
+  let busyPort: number;
   let dir: { path: string; remove(): Promise<void> };
+  let certs: Map<string, TestCertificate>;
 
   beforeAll(async () => {
-    port = await freePort();
+    busyPort = await freePort();
     blocker = createServer();
-    await new Promise<void>((r) => blocker.listen(port, '0.0.0.0', r));
-    dir = await tempDir('feed-nginx-updater');
+    await new Promise<void>((r) => blocker.listen(busyPort, '0.0.0.0', r));
+    dir = await tempDir('nginx-updater');
+    certs = new Map();
+    for (const host of ['a.test', 'b.test']) certs.set(host, await makeTestCertificate({ commonName: host }));
   });
   afterAll(async () => {
     await new Promise((r) => blocker.close(r));
     await dir.remove();
   });
 
+  const setup = (name: string, port: number, sslPort: number) => {
+    const workDir = `${dir.path}/${name}/nginx`;
+    const tlsDir = `${dir.path}/${name}/tls`;
+    const render = (m: Model): NginxRendered => {
+      const servers: Server[] = [
+        {
+          listen: [{ port, address: '127.0.0.1', defaultServer: true }],
+          serverNames: [],
+          locations: [
+            { match: 'exact', path: '/status', action: { kind: 'return', status: 200, body: 'ok' } },
+          ],
+        },
+      ];
+      const tlsFiles = m.hosts.flatMap((host) => {
+        const c = certs.get(host)!;
+        return [
+          { path: `${tlsDir}/${host}/certificate.crt`, content: c.cert, mode: 0o644 },
+          { path: `${tlsDir}/${host}/certificate.key`, content: Buffer.from(c.key) },
+        ];
+      });
+      for (const host of m.hosts)
+        servers.push({
+          listen: [{ port: sslPort, address: '127.0.0.1', ssl: true }],
+          serverNames: [host],
+          tls: {
+            certificate: `${tlsDir}/${host}/certificate.crt`,
+            certificateKey: `${tlsDir}/${host}/certificate.key`,
+          },
+          locations: [{ match: 'prefix', path: '/', action: { kind: 'return', status: 200, body: host } }],
+        });
+      const config: NginxConfig = {
+        main: { workerProcesses: 1, errorLog: { target: 'stderr', level: 'warn' } },
+        http: { tempPathRoot: nginxPaths(workDir).tempDir, accessLog: 'off' },
+        upstreams: [],
+        servers,
+      };
+      // The model cannot express a config nginx refuses; an unknown directive appended to the text can.
+      const text = renderNginxConfig(config) + (m.broken ? '\nunknown_directive_for_test;\n' : '');
+      return { config: text, tlsFiles };
+    };
+    return { workDir, tlsDir, render };
+  };
+
   it('asks the app to exit when nginx cannot start serving (port in use), since it cannot be started twice', async () => {
-    const workDir = `${dir.path}/nginx`;
-    const config = defaultFeedModelConfig({
-      ingressPort: port,
-      ingressHealthPort: await freePort(),
-      defaultSslPath: undefined,
-      nginx: { workDir, tempPathRoot: `${workDir}/tmp`, tlsDir: `${workDir}/tls` },
-    });
-    const model = buildFeedModel(
-      { ingresses: [], services: [], namespaces: [], ingressClasses: [], secrets: [] },
-      config,
-    );
+    const { workDir, tlsDir, render } = setup('busy', busyPort, await freePort());
     const exits: unknown[] = [];
-    const updater = createNginxUpdater({
-      binary: '/usr/sbin/nginx',
+    const updater = createNginxUpdater<Model>({
+      render,
       workDir,
-      tlsDir: config.nginx.tlsDir,
-      updatePeriodMs: 0,
+      tlsDir,
       logger: createNoopLogger(),
       registry: new Registry(),
       onUnexpectedExit: (e) => exits.push(e),
     });
+    started.push(updater);
     await updater.start();
-    await expect(updater.update(model)).rejects.toThrow();
+    expect(await updater.health()).toMatchObject({ ok: false });
+    await expect(updater.update({ hosts: [] })).rejects.toThrow();
     expect(exits).toHaveLength(1);
     expect(await updater.health()).toMatchObject({ ok: false, message: 'nginx failed to start' });
+  });
+
+  it('starts nginx at start() with the initial model, serves TLS files 0600 in 0700 dirs, and removes a host key once the host is gone', async () => {
+    const port = await freePort();
+    const sslPort = await freePort();
+    const { workDir, tlsDir, render } = setup('hosts', port, sslPort);
+    const events: string[] = [];
+    const registry = new Registry();
+    const updater = createNginxUpdater<Model>({
+      render,
+      workDir,
+      tlsDir,
+      tlsSubdirectories: true,
+      initialModel: { hosts: [] },
+      metricPrefix: 'app_nginx_',
+      stopTimeoutMs: 5000,
+      logger: createNoopLogger(),
+      registry,
+      onEvent: (e) => events.push(e),
+    });
+    started.push(updater);
+    await updater.start();
+    expect(events).toEqual(['nginx-started']);
+    expect(await updater.readiness()).toEqual({ ok: true });
+    expect((await httpRequest({ url: `http://127.0.0.1:${port}/status` })).body).toBe('ok');
+    expect(await registry.getSingleMetricAsString('app_nginx_up')).toContain('app_nginx_up 1');
+
+    await updater.update({ hosts: ['a.test', 'b.test'] });
+    const https = (host: string) =>
+      httpRequest({
+        url: `https://127.0.0.1:${sslPort}/`,
+        host,
+        ca: certs.get(host)!.cert,
+      });
+    expect((await https('a.test')).body).toBe('a.test');
+    expect((await https('b.test')).body).toBe('b.test');
+    expect((await stat(tlsDir)).mode & 0o777).toBe(0o700);
+    expect((await stat(`${tlsDir}/a.test`)).mode & 0o777).toBe(0o700);
+    expect((await stat(`${tlsDir}/a.test/certificate.key`)).mode & 0o777).toBe(0o600);
+    expect((await stat(`${tlsDir}/a.test/certificate.crt`)).mode & 0o777).toBe(0o644);
+
+    // A config nginx refuses: terminal, the previous config keeps serving, nothing is removed.
+    const refused = updater.update({ hosts: ['a.test'], broken: true });
+    await expect(refused).rejects.toBeInstanceOf(NginxConfigTestError);
+    await expect(refused.catch((e: unknown) => isTerminal(e))).resolves.toBe(true);
+    expect((await https('b.test')).body).toBe('b.test');
+    expect((await readdir(tlsDir)).sort()).toEqual(['a.test', 'b.test']);
+
+    // b.test goes away: its key is removed once the config without it is live.
+    await updater.update({ hosts: ['a.test'] });
+    expect(updater.lastConfig()).not.toContain('b.test');
+    expect(await readdir(tlsDir)).toEqual(['a.test']);
+    expect((await readdir(`${tlsDir}/a.test`)).sort()).toEqual(['certificate.crt', 'certificate.key']);
+    expect((await https('a.test')).body).toBe('a.test');
+
     await updater.stop();
+    started.splice(0);
+    expect(events).toEqual(['nginx-started', 'nginx-stopping', 'nginx-stopped']);
+    expect(await updater.health()).toMatchObject({ ok: false });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { NginxConfig, Server } from './model.js';
 import { renderNginxConfig } from './render.js';
 import { parseNginxConfig, type NginxDirective } from './lexer.js';
-import { NginxModelError, validateConfig } from './validate-config.js';
+import { NginxModelError, validateConfig, validateUpstreamHealthCheck } from './validate-config.js';
 import { feedModel } from '../test/models.js';
 
 function find(tree: readonly NginxDirective[], ...names: string[]): NginxDirective[] {
@@ -321,5 +321,72 @@ describe('values nginx would refuse for reasons other than syntax', () => {
       minimal({ accessLog: { path: '/var/log/a.log', buffer: '32k', flush: '1m' } }),
     );
     expect(text).toContain('access_log /var/log/a.log combined buffer=32k flush=1m;');
+  });
+});
+
+describe('upstream health checks (nginx_upstream_check_module)', () => {
+  const check = {
+    type: 'http' as const,
+    intervalMs: 10000,
+    timeoutMs: 5000,
+    rise: 2,
+    fall: 3,
+    port: 3000,
+    path: '/status',
+    comment: 'health check',
+  };
+  const withCheck = (healthCheck: NonNullable<NginxConfig['upstreams'][number]['healthCheck']>) =>
+    minimal({}, { upstreams: [{ id: 'up', servers: [{ address: '127.0.0.1', port: 9000 }], healthCheck }] });
+
+  it('renders the check directives last in the upstream block, with the request line nginx unescapes to CR LF', () => {
+    const text = renderNginxConfig(withCheck(check));
+    expect(text).toContain(
+      [
+        '    upstream up {',
+        '        server 127.0.0.1:9000;',
+        '        # health check',
+        '        check interval=10000 rise=2 fall=3 timeout=5000 port=3000 type=http;',
+        '        check_http_send "GET /status HTTP/1.0\\r\\n\\r\\n";',
+        '        check_http_expect_alive http_2xx;',
+        '    }',
+      ].join('\n'),
+    );
+    const send = find(parseNginxConfig(text), 'http', 'upstream', 'check_http_send')[0];
+    expect(send?.args).toEqual(['GET /status HTTP/1.0\r\n\r\n']);
+  });
+
+  it('renders a tcp check without a request, and without port= when none is given', () => {
+    const text = renderNginxConfig(
+      withCheck({ type: 'tcp', intervalMs: 1000, timeoutMs: 1000, rise: 1, fall: 1 }),
+    );
+    expect(text).toContain('        check interval=1000 rise=1 fall=1 timeout=1000 type=tcp;\n    }');
+    expect(text).not.toContain('check_http');
+  });
+
+  it.each([
+    [{ ...check, path: '/a"; return 200; #' }, 'upstreams[0].healthCheck.path'],
+    [{ ...check, path: '/a b' }, 'upstreams[0].healthCheck.path'],
+    [{ ...check, path: '/a\\r\\n' }, 'upstreams[0].healthCheck.path'],
+    [{ ...check, path: '/$host' }, 'upstreams[0].healthCheck.path'],
+    [{ ...check, path: undefined }, 'upstreams[0].healthCheck.path'],
+    [{ ...check, intervalMs: 0 }, 'upstreams[0].healthCheck.intervalMs'],
+    [{ ...check, timeoutMs: 1.5 }, 'upstreams[0].healthCheck.timeoutMs'],
+    [{ ...check, rise: -1 }, 'upstreams[0].healthCheck.rise'],
+    [{ ...check, fall: 2 ** 31 }, 'upstreams[0].healthCheck.fall'],
+    [{ ...check, port: 70000 }, 'upstreams[0].healthCheck.port'],
+    [{ ...check, expectAlive: [] }, 'upstreams[0].healthCheck.expectAlive'],
+    [{ ...check, type: 'tcp' as const }, 'upstreams[0].healthCheck'],
+  ])('rejects an invalid check (%j) at %s', (bad, path) => {
+    const { path: p, ...rest } = bad;
+    const model = withCheck(p === undefined ? rest : { ...rest, path: p });
+    expect(validateConfig(model).map((i) => i.path)).toContain(path);
+    expect(() => renderNginxConfig(model)).toThrow(NginxModelError);
+    expect(validateUpstreamHealthCheck(p === undefined ? rest : { ...rest, path: p }).length).toBeGreaterThan(
+      0,
+    );
+  });
+
+  it('accepts a valid check on its own', () => {
+    expect(validateUpstreamHealthCheck(check)).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import type {
   Server,
   TlsSettings,
   Upstream,
+  UpstreamHealthCheck,
 } from './model.js';
 import { DOLLAR_VARIABLE, exprText, quoteArg } from './quote.js';
 import { assertValidConfig } from './validate-config.js';
@@ -223,7 +224,21 @@ function renderUpstream(o: Out, u: Upstream): void {
   if (u.keepalive !== undefined) o.d('keepalive', String(u.keepalive));
   if (u.keepaliveRequests !== undefined) o.d('keepalive_requests', String(u.keepaliveRequests));
   if (u.keepaliveTimeout !== undefined) o.d('keepalive_timeout', u.keepaliveTimeout);
+  if (u.healthCheck !== undefined) renderHealthCheck(o, u.healthCheck);
   o.close();
+}
+
+function renderHealthCheck(o: Out, h: UpstreamHealthCheck): void {
+  if (h.comment !== undefined) o.comment(h.comment);
+  const args = [`interval=${h.intervalMs}`, `rise=${h.rise}`, `fall=${h.fall}`, `timeout=${h.timeoutMs}`];
+  if (h.port !== undefined) args.push(`port=${h.port}`);
+  o.d('check', ...args, `type=${h.type}`);
+  if (h.type === 'http') {
+    // Written out rather than quoted with quoteArg: the `\r\n` escapes are for nginx's lexer to
+    // turn into CR LF. The path is validated to hold no quote, backslash or space.
+    o.d('check_http_send', `"GET ${h.path ?? '/'} HTTP/1.0\\r\\n\\r\\n"`);
+    o.d('check_http_expect_alive', ...(h.expectAlive ?? ['http_2xx']));
+  }
 }
 
 /** nginx map keys that would be read as parameters or regexes unless prefixed by `\`. */

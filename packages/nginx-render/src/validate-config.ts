@@ -13,6 +13,7 @@ import type {
   Server,
   TlsSettings,
   Upstream,
+  UpstreamHealthCheck,
 } from './model.js';
 import { exprText, quoteArg } from './quote.js';
 import { isKnownVariable } from './variables.js';
@@ -22,6 +23,7 @@ import {
   validateComment,
   validateDuration,
   validateFilePath,
+  validateHealthCheckPath,
   validateHeaderName,
   validateHeaderValue,
   validateHostname,
@@ -404,6 +406,36 @@ function checkUpstream(c: Checker, path: string, u: Upstream): void {
   c.optF(path, '.keepalive', u.keepalive, int('keepalive', 1, 1_000_000));
   c.optF(path, '.keepaliveRequests', u.keepaliveRequests, int('keepalive_requests', 1, 2147483647));
   c.optF(path, '.keepaliveTimeout', u.keepaliveTimeout, validateDuration);
+  if (u.healthCheck !== undefined) checkHealthCheck(c, `${path}.healthCheck`, u.healthCheck);
+}
+
+function checkHealthCheck(c: Checker, path: string, h: UpstreamHealthCheck): void {
+  c.check(`${path}.type`, h.type, oneOf(['http', 'tcp']));
+  const positive = (what: string): Validator => int(what, 1, 2147483647);
+  c.check(`${path}.intervalMs`, h.intervalMs, positive('interval'));
+  c.check(`${path}.timeoutMs`, h.timeoutMs, positive('timeout'));
+  c.check(`${path}.rise`, h.rise, positive('rise'));
+  c.check(`${path}.fall`, h.fall, positive('fall'));
+  c.opt(`${path}.port`, h.port, validatePort);
+  c.opt(`${path}.comment`, h.comment, validateComment);
+  if (h.type === 'http') c.check(`${path}.path`, h.path, validateHealthCheckPath);
+  else if (h.path !== undefined || h.expectAlive !== undefined)
+    c.add(path, 'path and expectAlive apply to http checks only');
+  h.expectAlive?.forEach((x, i) =>
+    c.check(`${path}.expectAlive[${i}]`, x, oneOf(['http_2xx', 'http_3xx', 'http_4xx', 'http_5xx'])),
+  );
+  if (h.expectAlive?.length === 0) c.add(`${path}.expectAlive`, 'must not be empty (omit it for http_2xx)');
+}
+
+/**
+ * Check one upstream health check on its own (the same rules {@link validateConfig} applies to
+ * `upstreams[].healthCheck`), so a model builder can drop a check it could not render instead of
+ * failing the whole config. Pure. Returns every issue (paths relative to the check).
+ */
+export function validateUpstreamHealthCheck(check: UpstreamHealthCheck): ValidationIssue[] {
+  const c = new Checker();
+  checkHealthCheck(c, 'healthCheck', check);
+  return c.issues;
 }
 
 const validateUserName: Validator = (v) =>

@@ -320,6 +320,21 @@ export function validateInt(
   return ok(value);
 }
 
+const CHECK_PATH = /^\/[A-Za-z0-9\-._~%!&'()*+,=:@/]*$/;
+
+/**
+ * An upstream health-check request path (`check_http_send "GET <path> HTTP/1.0\r\n\r\n"`):
+ * `/` then RFC 3986 path characters without `$` and `;` (no quotes, backslashes or spaces, which
+ * would end or corrupt the request line), at most 1024 characters.
+ */
+export function validateHealthCheckPath(value: unknown): ValidationResult {
+  const b = basic(value, 'health check path', 1024);
+  if (!b.ok) return b;
+  if (!CHECK_PATH.test(b.value))
+    return fail('health check path must be "/" then RFC 3986 path characters, without "$" or ";"');
+  return ok(b.value);
+}
+
 /** An upstream server address: an IP or a hostname (no wildcard). */
 export function validateServerAddress(value: unknown): ValidationResult {
   const ip = validateIp(value);
