@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { ClassicElbFrontend, type ClassicElbFrontendOptions } from './classic-elb-frontend.js';
 import { FRONTEND_TAG, INGRESS_CLASS_TAG } from './discovery.js';
 import { createInstanceMetadataClient, type InstanceIdentitySource } from './instance-metadata.js';
-import { createFakeClock, rejectionOf, type FakeClock } from './test-support.test-helper.js';
+import { createInstantClock, rejectionOf, type InstantClock } from './test-support.test-helper.js';
 
 const ME = 'i-0123456789abcdef0';
 const OTHER = 'i-0fffffffffffffff1';
@@ -15,7 +15,7 @@ const ours = { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'edge' };
 let fake: FakeAws;
 let client: ElasticLoadBalancingClient;
 let instance: InstanceIdentitySource;
-let clock: FakeClock;
+let clock: InstantClock;
 
 beforeAll(async () => {
   fake = await createFakeAws({ imds: { identity: { instanceId: ME } } });
@@ -32,7 +32,7 @@ beforeEach(() => {
   for (const lb of fake.elb.loadBalancers()) fake.elb.deleteLoadBalancer(lb.name);
   fake.clearFaults();
   fake.resetCalls();
-  clock = createFakeClock();
+  clock = createInstantClock();
 });
 
 function frontend(extra: Partial<ClassicElbFrontendOptions> = {}): ClassicElbFrontend {

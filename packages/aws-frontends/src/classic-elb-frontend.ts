@@ -7,6 +7,8 @@ import {
   ConfigError,
   TransientError,
   createNoopLogger,
+  createSerialRunner,
+  sleep,
   type Logger,
   type ProbeResult,
   type Updater,
@@ -15,7 +17,7 @@ import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from './clock.js';
 import { checkTagSelector, findClassicElbFrontends, type FrontendLoadBalancer } from './discovery.js';
 import type { InstanceIdentitySource } from './instance-metadata.js';
-import { attachedGauge, messageOf, Serial, type AttachedGauge } from './internal.js';
+import { attachedGauge, messageOf, type AttachedGauge } from './internal.js';
 
 /** Options of {@link ClassicElbFrontend}. */
 export interface ClassicElbFrontendOptions {
@@ -58,7 +60,9 @@ export class ClassicElbFrontend implements Updater<unknown> {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #gauge: AttachedGauge;
-  readonly #serial = new Serial();
+  // One task at a time in call order, so `stop` waits for an in-flight `update` and then sees
+  // everything it registered.
+  readonly #serial = createSerialRunner();
   /** ELB name → description, for every ELB the instance was registered with and not yet removed from. */
   readonly #registered = new Map<string, FrontendLoadBalancer>();
   #attempted = false;
@@ -195,7 +199,7 @@ export class ClassicElbFrontend implements Updater<unknown> {
         loadBalancers: lbs,
         drainDelayMs: this.#o.drainDelayMs,
       });
-      await this.#clock.sleep(this.#o.drainDelayMs);
+      await sleep(this.#clock, this.#o.drainDelayMs);
     });
   }
 

@@ -17,20 +17,6 @@ export function attachedGauge(registry: Registry | undefined, name: string, help
   return { set: (v) => gauge.set(v) };
 }
 
-/**
- * Runs tasks one at a time in call order, so `stop` waits for an in-flight `update` and then
- * sees everything it registered.
- */
-export class Serial {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const next = this.#tail.then(task, task);
-    this.#tail = next.catch(() => undefined);
-    return next;
-  }
-}
-
 /** The error's message, for logs and probe results. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);

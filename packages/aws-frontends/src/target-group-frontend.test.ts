@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { FRONTEND_TAG, INGRESS_CLASS_TAG } from './discovery.js';
 import { createInstanceMetadataClient, type InstanceIdentitySource } from './instance-metadata.js';
 import { TargetGroupFrontend, type TargetGroupFrontendOptions } from './target-group-frontend.js';
-import { createFakeClock, rejectionOf, type FakeClock } from './test-support.test-helper.js';
+import { createInstantClock, rejectionOf, type InstantClock } from './test-support.test-helper.js';
 
 const ME = 'i-0123456789abcdef0';
 const MY_IP = '10.0.7.42';
@@ -18,7 +18,7 @@ const ours = { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'edge' };
 let fake: FakeAws;
 let client: ElasticLoadBalancingV2Client;
 let instance: InstanceIdentitySource;
-let clock: FakeClock;
+let clock: InstantClock;
 
 beforeAll(async () => {
   fake = await createFakeAws({ imds: { identity: { instanceId: ME, privateIp: MY_IP } } });
@@ -36,7 +36,7 @@ beforeEach(() => {
   for (const lb of fake.elbv2.loadBalancers()) fake.elbv2.deleteLoadBalancer(lb.arn);
   fake.clearFaults();
   fake.resetCalls();
-  clock = createFakeClock();
+  clock = createInstantClock();
 });
 
 /** Where I am registered, as `group-name=target` strings. */

@@ -9,6 +9,8 @@ import {
   ConfigError,
   TransientError,
   createNoopLogger,
+  createSerialRunner,
+  sleep,
   type Logger,
   type ProbeResult,
   type Updater,
@@ -17,7 +19,7 @@ import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from './clock.js';
 import { checkTagSelector, findElbv2FrontendsWithTargetGroups } from './discovery.js';
 import type { InstanceIdentity, InstanceIdentitySource } from './instance-metadata.js';
-import { attachedGauge, messageOf, Serial, type AttachedGauge } from './internal.js';
+import { attachedGauge, messageOf, type AttachedGauge } from './internal.js';
 
 /**
  * Which target groups to join.
@@ -94,7 +96,9 @@ export class TargetGroupFrontend implements Updater<unknown> {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #gauge: AttachedGauge;
-  readonly #serial = new Serial();
+  // One task at a time in call order, so `stop` waits for an in-flight `update` and then sees
+  // everything it registered.
+  readonly #serial = createSerialRunner();
   /** Target group ARN → what was registered there and not yet removed. */
   readonly #registered = new Map<string, Registration>();
   /** Load balancers whose every target group is registered (tags mode). */
@@ -271,7 +275,7 @@ export class TargetGroupFrontend implements Updater<unknown> {
         this.#logger.info('deregistered from target groups; waiting for the drain delay', {
           drainDelayMs: this.#drainDelayMs,
         });
-        await this.#clock.sleep(this.#drainDelayMs);
+        await sleep(this.#clock, this.#drainDelayMs);
       }
       if (this.#byTags && failed.length > 0) {
         throw new TransientError(`failed to deregister from target group(s) ${failed.join(', ')}`, {

@@ -1,22 +1,30 @@
-import type { Logger, LogMeta } from '@kube-edge/runtime';
-import type { Clock } from './clock.js';
+import type { Clock, Logger, LogMeta, TimerHandle } from '@kube-edge/runtime';
 
-/** A clock whose sleeps return at once, advance `now`, and are recorded. */
-export interface FakeClock extends Clock {
+/**
+ * A runtime `Clock` whose timers (and so `sleep(clock, ms)`) fire on the next turn of the event
+ * loop, moving `now` forward by their delay; each delay is recorded in `sleeps`. For asserting
+ * drain delays without waiting them out (runtime's `createFakeClock` would need an `advance`).
+ */
+export interface InstantClock extends Clock {
   readonly sleeps: number[];
   advance(ms: number): void;
 }
 
-export function createFakeClock(start = 1_700_000_000_000): FakeClock {
+export function createInstantClock(start = 1_700_000_000_000): InstantClock {
   let t = start;
   const sleeps: number[] = [];
   return {
     sleeps,
     now: () => t,
-    sleep: (ms) => {
+    setTimeout: (fn, ms): TimerHandle => {
       sleeps.push(ms);
-      t += ms;
-      return Promise.resolve();
+      let cancelled = false;
+      setImmediate(() => {
+        if (cancelled) return;
+        t += Math.max(0, ms);
+        fn();
+      });
+      return { cancel: () => void (cancelled = true) };
     },
     advance: (ms) => {
       t += ms;
