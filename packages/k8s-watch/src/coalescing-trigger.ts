@@ -19,6 +19,8 @@ export interface CoalescingTriggerOptions {
   retryBackoff?: Backoff;
   clock?: Clock;
   logger?: Logger;
+  /** Log each failed run at error (with the retry delay). Default true; false when the run logs its own failures. */
+  logFailures?: boolean;
 }
 
 /** Counters of a {@link CoalescingTrigger}. */
@@ -33,8 +35,12 @@ export interface CoalescingTriggerStats {
  * All methods are non-blocking except `stop`, and safe to call from any callback.
  */
 export interface CoalescingTrigger {
-  /** Notes that something changed. Cheap; never blocks; ignored after stop. */
-  signal(): void;
+  /**
+   * Notes that something changed. Cheap; never blocks; ignored after stop. With `immediate`, the
+   * pending run starts as soon as no run is in progress, skipping the quiet period, the maximum
+   * wait and the minimum interval (for explicit requests, not for change events).
+   */
+  signal(options?: { immediate?: boolean }): void;
   /** Resolves when no run is pending or running (a test and shutdown aid). */
   idle(): Promise<void>;
   /**
@@ -68,6 +74,7 @@ export function createCoalescingTrigger(options: CoalescingTriggerOptions): Coal
   let timer: TimerHandle | undefined;
   let retryTimer: TimerHandle | undefined;
   let stopped = false;
+  let immediate = false;
   let idleWaiters: (() => void)[] = [];
 
   const notifyIdle = (): void => {
@@ -81,10 +88,9 @@ export function createCoalescingTrigger(options: CoalescingTriggerOptions): Coal
   const schedule = (): void => {
     if (stopped || running !== undefined || pendingSince === undefined) return;
     timer?.cancel();
-    const due = Math.max(
-      Math.min(lastSignal + quietMs, pendingSince + maxWaitMs),
-      lastRunStart + minIntervalMs,
-    );
+    const due = immediate
+      ? clock.now()
+      : Math.max(Math.min(lastSignal + quietMs, pendingSince + maxWaitMs), lastRunStart + minIntervalMs);
     timer = clock.setTimeout(fire, due - clock.now());
   };
 
@@ -92,6 +98,7 @@ export function createCoalescingTrigger(options: CoalescingTriggerOptions): Coal
     timer = undefined;
     if (running !== undefined || pendingSince === undefined) return;
     pendingSince = undefined;
+    immediate = false;
     lastRunStart = clock.now();
     stats.runs += 1;
     running = (async () => {
@@ -101,7 +108,8 @@ export function createCoalescingTrigger(options: CoalescingTriggerOptions): Coal
       } catch (err) {
         stats.failures += 1;
         const delay = retry.next();
-        log.error('coalesced run failed, will retry', { error: String(err), delayMs: delay });
+        if (options.logFailures !== false)
+          log.error('coalesced run failed, will retry', { error: String(err), delayMs: delay });
         if (!stopped) {
           retryTimer?.cancel();
           retryTimer = clock.setTimeout(() => trigger.signal(), delay);
@@ -115,9 +123,10 @@ export function createCoalescingTrigger(options: CoalescingTriggerOptions): Coal
   };
 
   const trigger: CoalescingTrigger = {
-    signal() {
+    signal(signalOptions) {
       if (stopped) return;
       stats.signals += 1;
+      if (signalOptions?.immediate === true) immediate = true;
       const now = clock.now();
       pendingSince ??= now;
       lastSignal = now;

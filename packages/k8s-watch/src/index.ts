@@ -100,6 +100,34 @@ export {
   createStaticLister,
   type StaticListerOptions,
 } from './offline-lister.js';
+export {
+  runController,
+  watch,
+  type BuildResult,
+  type ControllerDeps,
+  type ControllerHandle,
+  type ControllerLeaderElection,
+  type ControllerOptions,
+  type ControllerStep,
+  type Listers,
+  type PassOutcome,
+  type PassResult,
+  type WatchSpec,
+} from './controller.js';
+export {
+  runKeyedController,
+  keyOfEvent,
+  type KeyPassResult,
+  type KeyResult,
+  type KeyedControllerHandle,
+  type KeyedControllerOptions,
+} from './controller-keyed.js';
+export {
+  createSkipReporter,
+  type SkippedObject,
+  type SkipReporter,
+  type SkipReporterOptions,
+} from './skip-reporter.js';
 export { createFakeClock, type FakeClock } from './fake-clock.js';
 export { createFakeListWatch, type FakeListWatch } from './fake-list-watch.js';
 export { makeApiClient } from './typed-api-client.js';

@@ -1,18 +1,32 @@
 import http from 'node:http';
 import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
+import { KubeEdgeError } from '@kube-edge/runtime';
 
 /** A Kubernetes API error with the HTTP status and, when the server sent one, its `Status` reason. */
-export class KubeApiError extends Error {
-  /** HTTP status code (e.g. 404, 409, 410, 500). */
+export class KubeApiError extends KubeEdgeError {
+  /** HTTP status code (e.g. 404, 409, 410, 500); 0 when no response arrived. */
   readonly statusCode: number;
   /** `Status.reason` from the body, e.g. `NotFound`, `Conflict`, `Expired`. */
   readonly reason: string | undefined;
   constructor(message: string, statusCode: number, reason?: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, {
+      code: `KUBE_API_${statusCode}`,
+      ...(options?.cause === undefined ? {} : { cause: options.cause }),
+    });
     this.name = 'KubeApiError';
     this.statusCode = statusCode;
     this.reason = reason;
+  }
+
+  /**
+   * As controller-runtime and client-go treat them: conflicts (409), throttling (429), timeouts
+   * (408, 504, no response) and server errors (5xx) are worth retrying; any other 4xx (forbidden,
+   * invalid, not found) fails the same way again, so it is terminal for the pass or key.
+   */
+  override get retryable(): boolean {
+    const s = this.statusCode;
+    return s === 0 || s === 408 || s === 409 || s === 410 || s === 429 || s >= 500 || s < 400;
   }
 }
 

@@ -1,0 +1,678 @@
+import {
+  TransientError,
+  createHealthServer,
+  errorMessage,
+  isTerminal,
+  type HealthServer,
+  type LogMeta,
+  type Logger,
+  type Metrics,
+  type ProbeResult,
+  type Updater,
+} from '@kube-edge/runtime';
+import { Pushgateway } from 'prom-client';
+import { createBackoff, type BackoffOptions } from './backoff.js';
+import { createSystemClock, type Clock } from './clock.js';
+import { createCoalescingTrigger } from './coalescing-trigger.js';
+import { createEventRecorder, type EventRecorder } from './event-recorder.js';
+import { createInformer, type Informer } from './informer.js';
+import type { KubeClient } from './kube-client.js';
+import { createLeaderElector, type LeaderElector } from './leader-election.js';
+import { createApiListWatch } from './list-watch.js';
+import type { ResourceRef } from './resources.js';
+import { createSkipReporter, type SkippedObject } from './skip-reporter.js';
+import type { ChangeEvent, ChangeHandler, IndexFunc, KubeObjectLike, Lister } from './types.js';
+
+/** What one informer of a controller watches; made with {@link watch}. */
+export interface WatchSpec<T> {
+  readonly resource: ResourceRef;
+  /** One informer per namespace, read as one lister. Default: all namespaces with one informer. */
+  readonly namespaces?: readonly string[];
+  /** Applied to the list and the watch. */
+  readonly labelSelector?: string;
+  /** Applied to the list and the watch. */
+  readonly fieldSelector?: string;
+  /** Period of the informer's `RESYNC` signal (a pass, no re-list). Default 0: off. */
+  readonly resyncMs?: number;
+  /** Named custom indexes. */
+  readonly indexers?: Readonly<Record<string, IndexFunc<T>>>;
+  /** Carries the object type; never set. */
+  readonly __type?: (t: T) => T;
+}
+
+/**
+ * Describes an informer for {@link runController}: which resource, optionally which namespaces
+ * and selectors. Pure.
+ */
+export function watch<T>(resource: ResourceRef, options: Omit<WatchSpec<T>, 'resource'> = {}): WatchSpec<T> {
+  return { resource, ...options };
+}
+
+/** The listers a build function reads, one per {@link WatchSpec}, under the same keys. */
+export type Listers<S> = {
+  readonly [K in keyof S]: S[K] extends WatchSpec<infer T> ? Lister<T> : never;
+};
+
+/** What a pure build function returns: the model to apply and what it left out, with reasons. */
+export interface BuildResult<M> {
+  readonly model: M;
+  readonly skipped: readonly SkippedObject[];
+}
+
+/**
+ * One apply step of a controller: runtime's {@link Updater} (started in order before the caches
+ * sync, updated in order each pass, stopped in reverse), optionally only while leading.
+ */
+export interface ControllerStep<M> extends Updater<M> {
+  /** `update` is called only while this replica holds the Lease (it writes shared state). */
+  readonly leaderOnly?: boolean;
+  /** Called when this replica starts leading, before the pass that follows; must not block. */
+  onStartedLeading?(): void;
+}
+
+/** Lease settings of a controller; see `createLeaderElector` for the timing rules. */
+export interface ControllerLeaderElection {
+  readonly namespace: string;
+  readonly name: string;
+  readonly identity: string;
+  readonly leaseDurationMs?: number;
+  readonly renewDeadlineMs?: number;
+  readonly retryPeriodMs?: number;
+}
+
+/** How a pass ended: applied, failed and to be retried, or failed for good until the next change. */
+export type PassOutcome = 'success' | 'error' | 'terminal_error';
+
+/** The record of one finished pass. */
+export interface PassResult<M> {
+  /** 1 for the first pass of the process, then +1 per pass. */
+  readonly seq: number;
+  readonly result: PassOutcome;
+  /** The model built (absent when the build itself threw). */
+  readonly model?: M;
+  readonly skipped: readonly SkippedObject[];
+  /** The error of a failed pass. */
+  readonly error?: unknown;
+  /** Whether this replica led during the pass (leader-only steps ran). */
+  readonly leader: boolean;
+  readonly durationMs: number;
+}
+
+/** Options of {@link runController}. */
+export interface ControllerOptions<S extends Record<string, WatchSpec<unknown>>, M> {
+  /** The app's name, e.g. `feed-dns`: the Event source component and a field of every log line. */
+  readonly name: string;
+  /** What to watch, by name; the same names key the listers given to `build`. */
+  readonly informers: S;
+  /** Builds the whole desired state from the caches. Pure and synchronous; may throw. */
+  build(listers: Listers<S>): BuildResult<M>;
+  /** The apply steps in order. */
+  readonly steps: readonly ControllerStep<M>[];
+  /** With a Lease, leader-only steps run only on the replica that holds it. Default: always lead. */
+  readonly leaderElection?: ControllerLeaderElection;
+  /** The health server: `/healthz`, `/readyz`, `/metrics` and the `routes` below. Port 0 picks one. */
+  readonly http: { readonly host?: string; readonly port: number };
+  /** Adds the app's own routes (e.g. the original's probe paths) before the server listens. */
+  routes?(server: HealthServer, controller: ControllerHandle<S, M>): void;
+  /** Batching of change signals. Defaults: quiet 100 ms, at most 1000 ms, no minimum interval. */
+  readonly trigger?: {
+    readonly quietMs?: number;
+    readonly maxWaitMs?: number;
+    readonly minIntervalMs?: number;
+  };
+  /** Retry delays after a failed pass. Default 1 s doubling to 60 s with jitter. */
+  readonly retryBackoff?: BackoffOptions;
+  /** A change in any cache signals a pass. Default true; false leaves passes to `intervalMs` and `reconcileNow`. */
+  readonly triggerOnChange?: boolean;
+  /** Also run a pass every `intervalMs` (without the quiet delay). Default 0: never. */
+  readonly intervalMs?: number;
+  /** Fields for the one summary log line of a successful pass. */
+  summarize?(model: M): LogMeta;
+  /** Also called for every change of every cache (after the pass is signalled). Must not block. */
+  onChange?(informer: keyof S & string, event: ChangeEvent<unknown>): void;
+  /** Push the registry to a Prometheus pushgateway periodically and once at stop. */
+  readonly pushgateway?: {
+    readonly url: string;
+    readonly intervalMs: number;
+    readonly job: string;
+    readonly grouping: Readonly<Record<string, string>>;
+  };
+  /** Liveness fails when nothing works for this long (informer wedge timeout). */
+  readonly wedgeTimeoutMs?: number;
+}
+
+/** What {@link runController} takes from the outside world. */
+export interface ControllerDeps {
+  readonly logger: Logger;
+  readonly kubeClient: KubeClient;
+  /** The app's metrics (its prefix names the loop's metrics: `<prefix>_reconcile_total`, …). */
+  readonly metrics: Metrics;
+  /** Default: a recorder for component `name`, host = the Lease identity (or ''). */
+  readonly events?: EventRecorder;
+  readonly clock?: Clock;
+}
+
+/** A running controller. */
+export interface ControllerHandle<S extends Record<string, WatchSpec<unknown>>, M> {
+  /** Base URL of the health server, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly health: HealthServer;
+  readonly metrics: Metrics;
+  readonly events: EventRecorder;
+  /** The live caches, under the names of `informers`. */
+  readonly listers: Listers<S>;
+  /** Resolves after the caches synced and the first pass finished (success or terminal error); rejects if stopped first. */
+  readonly ready: Promise<void>;
+  /** The model of the last successful pass. */
+  lastModel(): M | undefined;
+  /** The last finished pass. */
+  lastPass(): PassResult<M> | undefined;
+  /** True while this replica leads (always, without leader election). */
+  isLeader(): boolean;
+  /**
+   * Runs a pass that starts after this call, without the quiet delay, and resolves with its
+   * result (whatever the outcome). Rejects with a TransientError before the caches synced or
+   * once stopping.
+   */
+  reconcileNow(): Promise<PassResult<M>>;
+  /** Resolves when no pass is pending or running. */
+  idle(): Promise<void>;
+  /** Resolves with the first finished pass (the last one included) that satisfies `predicate`. */
+  waitForPass(predicate: (pass: PassResult<M>) => boolean, timeoutMs?: number): Promise<PassResult<M>>;
+  /**
+   * Stops, in order: the interval, leader election (the Lease released), the trigger (a running
+   * pass finishes), the steps in reverse, the informers, the Event recorder (flushed), the
+   * pushgateway (a last push), the health server. Idempotent; every stage runs even if one fails.
+   */
+  stop(): Promise<void>;
+}
+
+function unionLister<T>(informers: readonly Informer<T>[]): Lister<T> {
+  return {
+    start: () => informers.forEach((i) => i.start()),
+    hasSynced: () => informers.every((i) => i.hasSynced()),
+    get: (name, ns) => {
+      for (const i of informers) {
+        const o = i.get(name, ns);
+        if (o !== undefined) return o;
+      }
+      return undefined;
+    },
+    list: (ns) => informers.flatMap((i) => i.list(ns)),
+    byIndex: (index, value) => informers.flatMap((i) => i.byIndex(index, value)),
+    onChange: (h: ChangeHandler<T>) => {
+      const offs = informers.map((i) => i.onChange(h));
+      return () => offs.forEach((off) => off());
+    },
+  };
+}
+
+export async function probeAll(
+  members: readonly Pick<Updater<unknown>, 'name' | 'health' | 'readiness'>[],
+  kind: 'health' | 'readiness',
+): Promise<ProbeResult> {
+  const bad: string[] = [];
+  for (const m of members) {
+    let r: ProbeResult;
+    try {
+      r = await m[kind]();
+    } catch (err) {
+      r = { ok: false, message: errorMessage(err) };
+    }
+    if (!r.ok) bad.push(`${m.name}: ${r.message ?? 'not ok'}`);
+  }
+  return bad.length === 0 ? { ok: true } : { ok: false, message: bad.join('; ') };
+}
+
+/** The loop's own metrics, made on the app's {@link Metrics} (so with its prefix). */
+export function loopMetrics(metrics: Metrics) {
+  const m = {
+    passes: metrics.counter('reconcile_total', 'Reconcile passes (or keys reconciled) by result.', [
+      'result',
+    ] as const),
+    duration: metrics.histogram(
+      'reconcile_duration_seconds',
+      'Time of one reconcile pass (or of one key).',
+      [],
+      [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    ),
+    lastSuccess: metrics.gauge(
+      'last_reconcile_success_timestamp_seconds',
+      'Unix time of the last successful reconcile pass (or key).',
+    ),
+    leader: metrics.gauge('leader', '1 while this replica leads (runs the leader-only work).'),
+  };
+  for (const r of ['success', 'error', 'terminal_error'] as const) m.passes.inc({ result: r }, 0);
+  return m;
+}
+
+/** @internal The informers of a controller and their listers. */
+export interface InformerSet<S> {
+  all: Informer<KubeObjectLike>[];
+  listerEntries: [keyof S & string, Lister<KubeObjectLike>][];
+  listers: Listers<S>;
+}
+
+/** One informer per spec, or one per namespace read through a union lister. */
+export function createInformers<S extends Record<string, WatchSpec<unknown>>>(
+  specs: S,
+  o: { client: KubeClient; metrics: Metrics; logger: Logger; clock: Clock; wedgeTimeoutMs?: number },
+): InformerSet<S> {
+  const all: Informer<KubeObjectLike>[] = [];
+  const listerEntries: [keyof S & string, Lister<KubeObjectLike>][] = [];
+  for (const [key, spec] of Object.entries(specs)) {
+    const make = (namespace?: string): Informer<KubeObjectLike> =>
+      createInformer<KubeObjectLike>({
+        name: namespace === undefined ? key : `${key}-${namespace}`,
+        source: createApiListWatch<KubeObjectLike>({
+          client: o.client,
+          resource: spec.resource,
+          ...(namespace === undefined ? {} : { namespace }),
+          ...(spec.labelSelector === undefined ? {} : { labelSelector: spec.labelSelector }),
+          ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
+        }),
+        ...(spec.resyncMs === undefined ? {} : { resyncMs: spec.resyncMs }),
+        ...(spec.indexers === undefined
+          ? {}
+          : { indexers: { ...(spec.indexers as Record<string, IndexFunc<KubeObjectLike>>) } }),
+        ...(o.wedgeTimeoutMs === undefined ? {} : { wedgeTimeoutMs: o.wedgeTimeoutMs }),
+        registry: o.metrics.registry,
+        logger: o.logger.child({ component: 'informer' }),
+        clock: o.clock,
+      });
+    const made = spec.namespaces === undefined ? [make()] : spec.namespaces.map((ns) => make(ns));
+    all.push(...made);
+    listerEntries.push([key, spec.namespaces === undefined ? made[0]! : unionLister(made)]);
+  }
+  return { all, listerEntries, listers: Object.fromEntries(listerEntries) as Listers<S> };
+}
+
+/** Liveness and readiness checks every controller has. */
+export function addCommonProbes(
+  health: HealthServer,
+  informers: readonly Informer<KubeObjectLike>[],
+  steps: readonly Pick<Updater<unknown>, 'name' | 'health' | 'readiness'>[],
+  state: { firstPassDone(): boolean; stopping(): boolean },
+): void {
+  health.addLivenessCheck('informers', () => {
+    const bad = informers.map((i) => i.health()).filter((r) => !r.ok);
+    return bad.length === 0 ? true : { ok: false, message: bad.map((b) => b.message).join('; ') };
+  });
+  health.addLivenessCheck('steps', () =>
+    state.firstPassDone() ? probeAll(steps, 'health') : { ok: true, message: 'no pass yet' },
+  );
+  health.addReadinessCheck('not-stopping', () => ({ ok: !state.stopping(), message: 'stopping' }));
+  health.addReadinessCheck('caches', () => {
+    const bad = informers.filter((i) => !i.hasSynced()).map((i) => i.name);
+    return bad.length === 0 ? true : { ok: false, message: `not synced: ${bad.join(', ')}` };
+  });
+}
+
+/** A Lease elector that keeps the `leader` gauge and logs transitions. */
+export function createControllerElector(
+  lease: ControllerLeaderElection,
+  o: { client: KubeClient; logger: Logger; clock: Clock; leaderGauge: { set(v: number): void } },
+  onStarted: () => void,
+): LeaderElector {
+  const { logger } = o;
+  return createLeaderElector({
+    client: o.client,
+    namespace: lease.namespace,
+    name: lease.name,
+    identity: lease.identity,
+    ...(lease.leaseDurationMs === undefined ? {} : { leaseDurationMs: lease.leaseDurationMs }),
+    ...(lease.renewDeadlineMs === undefined ? {} : { renewDeadlineMs: lease.renewDeadlineMs }),
+    ...(lease.retryPeriodMs === undefined ? {} : { retryPeriodMs: lease.retryPeriodMs }),
+    clock: o.clock,
+    logger: logger.child({ component: 'leader' }),
+    onStartedLeading: () => {
+      logger.info('leading', { identity: lease.identity, lease: `${lease.namespace}/${lease.name}` });
+      o.leaderGauge.set(1);
+      onStarted();
+    },
+    onStoppedLeading: () => {
+      logger.warn('stopped leading', { identity: lease.identity });
+      o.leaderGauge.set(0);
+    },
+    onNewLeader: (identity) => logger.info('leader observed', { leader: identity }),
+  });
+}
+
+export interface PushgatewayHandle {
+  push(): Promise<void>;
+  timer: NodeJS.Timeout;
+}
+
+export function startPushgateway(
+  gw: NonNullable<ControllerOptions<Record<string, WatchSpec<unknown>>, unknown>['pushgateway']>,
+  metrics: Metrics,
+  logger: Logger,
+): PushgatewayHandle {
+  const gateway = new Pushgateway(gw.url, { timeout: 5000 }, metrics.registry);
+  const push = async (): Promise<void> => {
+    try {
+      await gateway.pushAdd({ jobName: gw.job, groupings: { ...gw.grouping } });
+    } catch (err) {
+      logger.warn('pushgateway push failed', { err, url: gw.url });
+    }
+  };
+  const timer = setInterval(() => void push(), gw.intervalMs);
+  timer.unref();
+  return { push, timer };
+}
+
+/** Runs one stage of a stop; a failure is logged and the next stage still runs. */
+export function stopStage(logger: Logger) {
+  return async (what: string, fn: () => unknown): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      logger.error(`stop: ${what} failed`, { err });
+    }
+  };
+}
+
+/**
+ * Runs one level-triggered controller: informers → coalescing trigger → pure `build` → apply
+ * steps, with leader election, skip reporting, probes, metrics and an ordered stop.
+ *
+ * Each pass rebuilds the whole model from the caches, reports its skipped objects (once per
+ * problem: warn log, Warning Event, counter), then calls `update` on each step in order
+ * (leader-only steps only while leading) and logs one summary line. A pass that throws a
+ * terminal error (`isTerminal`: TerminalError, ConfigError, non-retryable API errors) is counted
+ * and not retried: the loop waits for the next change. Any other error retries with backoff.
+ *
+ * Readiness (`/readyz`): not stopping ∧ caches synced ∧ first pass finished ∧ every step ready.
+ * Liveness (`/healthz`): informers not wedged ∧ (after the first pass) every step healthy.
+ * Metrics: `<prefix>_reconcile_total{result}`, `<prefix>_reconcile_duration_seconds`,
+ * `<prefix>_last_reconcile_success_timestamp_seconds`, `<prefix>_leader`, and the skip metrics.
+ *
+ * Resolves once the server listens, the steps started and the informers started (not synced:
+ * see `ready`). Rejects if the server cannot listen or a step cannot start; then nothing is left
+ * running.
+ */
+export async function runController<S extends Record<string, WatchSpec<unknown>>, M>(
+  options: ControllerOptions<S, M>,
+  deps: ControllerDeps,
+): Promise<ControllerHandle<S, M>> {
+  const { metrics, kubeClient: client } = deps;
+  const logger = deps.logger;
+  const clock = deps.clock ?? createSystemClock();
+  const lease = options.leaderElection;
+  const events =
+    deps.events ??
+    createEventRecorder({ client, component: options.name, host: lease?.identity ?? '', logger });
+
+  const m = loopMetrics(metrics);
+  const reporter = createSkipReporter({ logger, events, metrics, messagePrefix: `${options.name}: ` });
+
+  const { all, listerEntries, listers } = createInformers(options.informers, {
+    client,
+    metrics,
+    logger,
+    clock,
+    ...(options.wedgeTimeoutMs === undefined ? {} : { wedgeTimeoutMs: options.wedgeTimeoutMs }),
+  });
+  let elector: LeaderElector | undefined;
+  const isLeader = (): boolean => elector?.isLeader() ?? true;
+  let stopping = false;
+  let synced = false;
+  let firstPassDone = false;
+  let passSeq = 0;
+  let last: PassResult<M> | undefined;
+  let lastModel: M | undefined;
+  const waiters = new Set<(p: PassResult<M>) => void>();
+
+  const finish = (p: PassResult<M>): void => {
+    last = p;
+    if (!firstPassDone && p.result !== 'error') firstPassDone = true;
+    m.passes.inc({ result: p.result });
+    m.duration.observe(p.durationMs / 1000);
+    for (const w of [...waiters]) w(p);
+  };
+
+  const pass = async (): Promise<void> => {
+    if (stopping || !synced) return;
+    const seq = ++passSeq;
+    const t0 = performance.now();
+    const leading = isLeader();
+    let built: BuildResult<M> | undefined;
+    try {
+      built = options.build(listers);
+      reporter.report(built.skipped);
+      for (const step of options.steps) {
+        if (step.leaderOnly === true && !isLeader()) continue;
+        await step.update(built.model);
+      }
+    } catch (err) {
+      const terminal = isTerminal(err);
+      const result: PassOutcome = terminal ? 'terminal_error' : 'error';
+      const durationMs = performance.now() - t0;
+      const meta = {
+        pass: seq,
+        result,
+        ms: Math.round(durationMs),
+        skipped: built?.skipped.length ?? 0,
+        err,
+      };
+      if (terminal) logger.error('reconcile failed; not retried until the next change', meta);
+      else logger.warn('reconcile failed; will retry', meta);
+      finish({
+        seq,
+        result,
+        ...(built === undefined ? {} : { model: built.model }),
+        skipped: built?.skipped ?? [],
+        error: err,
+        leader: leading,
+        durationMs,
+      });
+      if (!terminal) throw err;
+      return;
+    }
+    const durationMs = performance.now() - t0;
+    lastModel = built.model;
+    m.lastSuccess.set(clock.now() / 1000);
+    logger.info('reconciled', {
+      pass: seq,
+      ms: Math.round(durationMs),
+      skipped: built.skipped.length,
+      leader: leading,
+      ...(options.summarize?.(built.model) ?? {}),
+    });
+    finish({
+      seq,
+      result: 'success',
+      model: built.model,
+      skipped: built.skipped,
+      leader: leading,
+      durationMs,
+    });
+  };
+
+  const trigger = createCoalescingTrigger({
+    run: pass,
+    ...(options.trigger?.quietMs === undefined ? {} : { quietMs: options.trigger.quietMs }),
+    ...(options.trigger?.maxWaitMs === undefined ? {} : { maxWaitMs: options.trigger.maxWaitMs }),
+    ...(options.trigger?.minIntervalMs === undefined ? {} : { minIntervalMs: options.trigger.minIntervalMs }),
+    retryBackoff: createBackoff({ initialMs: 1000, maxMs: 60_000, ...options.retryBackoff }),
+    clock,
+    // The pass logs its own failures; the trigger only schedules the retry.
+    logger: logger.child({ component: 'trigger' }),
+    logFailures: false,
+  });
+
+  const health = createHealthServer({
+    port: options.http.port,
+    ...(options.http.host === undefined ? {} : { host: options.http.host }),
+    registry: metrics.registry,
+    logger: logger.child({ component: 'health' }),
+  });
+  addCommonProbes(health, all, options.steps, {
+    firstPassDone: () => firstPassDone,
+    stopping: () => stopping,
+  });
+  health.addReadinessCheck('first-pass', () => ({
+    ok: firstPassDone,
+    message: last === undefined ? 'no reconcile pass yet' : `first pass failed: ${errorMessage(last.error)}`,
+  }));
+  health.addReadinessCheck('steps', () => probeAll(options.steps, 'readiness'));
+
+  let readyResolve!: () => void;
+  let readyReject!: (err: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    readyResolve = resolve;
+    readyReject = reject;
+  });
+  ready.catch(() => undefined);
+  const readyWaiter = (): void => {
+    if (firstPassDone) {
+      waiters.delete(readyWaiter);
+      readyResolve();
+    }
+  };
+  waiters.add(readyWaiter);
+
+  const waitForPass = (
+    predicate: (p: PassResult<M>) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<PassResult<M>> =>
+    new Promise<PassResult<M>>((resolve, reject) => {
+      if (last !== undefined && predicate(last)) {
+        resolve(last);
+        return;
+      }
+      const timer = clock.setTimeout(() => {
+        waiters.delete(onPass);
+        reject(
+          new Error(
+            `${options.name}: no matching reconcile pass within ${timeoutMs} ms (passes: ${passSeq}, last: ${last?.result ?? 'none'}${last?.error === undefined ? '' : `: ${errorMessage(last.error)}`})`,
+          ),
+        );
+      }, timeoutMs);
+      const onPass = (p: PassResult<M>): void => {
+        if (!predicate(p)) return;
+        timer.cancel();
+        waiters.delete(onPass);
+        resolve(p);
+      };
+      waiters.add(onPass);
+    });
+
+  let pushgateway: PushgatewayHandle | undefined;
+  let interval: NodeJS.Timeout | undefined;
+  let stopped: Promise<void> | undefined;
+  const startedSteps: ControllerStep<M>[] = [];
+  const abort = new AbortController();
+  const listening = { url: '' };
+
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      stopping = true;
+      abort.abort();
+      readyReject(new Error(`${options.name}: stopped before the first pass`));
+      const stage = stopStage(logger);
+      if (interval !== undefined) clearInterval(interval);
+      if (pushgateway !== undefined) clearInterval(pushgateway.timer);
+      await stage('leader election', () => elector?.stop({ release: true }));
+      await stage('trigger', () => trigger.stop());
+      while (startedSteps.length > 0) {
+        const step = startedSteps.pop()!;
+        await stage(`step ${step.name}`, () => step.stop());
+      }
+      await stage('informers', () => Promise.all(all.map((i) => i.stop())));
+      await stage('events', () => events.flush());
+      await stage('pushgateway', () => pushgateway?.push());
+      await stage('health server', () => health.close());
+      logger.info(`${options.name} stopped`);
+    })();
+    return stopped;
+  };
+
+  const handle: ControllerHandle<S, M> = {
+    get url() {
+      return listening.url;
+    },
+    health,
+    metrics,
+    events,
+    listers,
+    ready,
+    lastModel: () => lastModel,
+    lastPass: () => last,
+    isLeader,
+    reconcileNow() {
+      if (stopping) return Promise.reject(new TransientError(`${options.name} is stopping`));
+      if (!synced) return Promise.reject(new TransientError('the caches have not synced yet'));
+      const after = passSeq;
+      const p = waitForPass((r) => r.seq > after, 24 * 3600_000);
+      trigger.signal({ immediate: true });
+      return p;
+    },
+    idle: () => trigger.idle(),
+    waitForPass,
+    stop,
+  };
+
+  options.routes?.(health, handle);
+  listening.url = (await health.listen()).url;
+
+  try {
+    for (const step of options.steps) {
+      await step.start();
+      startedSteps.push(step);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  for (const [key, lister] of listerEntries) {
+    lister.onChange((event) => {
+      if (options.triggerOnChange !== false) trigger.signal();
+      options.onChange?.(key, event);
+    });
+  }
+
+  if (lease !== undefined) {
+    elector = createControllerElector(lease, { client, logger, clock, leaderGauge: m.leader }, () => {
+      for (const step of options.steps) {
+        try {
+          step.onStartedLeading?.();
+        } catch (err) {
+          logger.error('onStartedLeading failed', { step: step.name, err });
+        }
+      }
+      trigger.signal({ immediate: true });
+    });
+  }
+  m.leader.set(elector === undefined ? 1 : 0);
+
+  if (options.pushgateway !== undefined && options.pushgateway.url !== '')
+    pushgateway = startPushgateway(options.pushgateway, metrics, logger);
+  for (const i of all) i.start();
+  elector?.start();
+  void Promise.all(all.map((i) => i.waitForSync(abort.signal))).then(
+    () => {
+      if (stopping) return;
+      synced = true;
+      logger.info('caches synced', {
+        objects: Object.fromEntries(listerEntries.map(([k, l]) => [k, l.list().length])),
+      });
+      trigger.signal({ immediate: true });
+    },
+    () => undefined,
+  );
+  if (options.intervalMs !== undefined && options.intervalMs > 0) {
+    interval = setInterval(() => {
+      if (synced && !stopping) trigger.signal({ immediate: true });
+    }, options.intervalMs);
+    interval.unref();
+  }
+  logger.info(`${options.name} started`, {
+    url: listening.url,
+    informers: all.map((i) => i.name),
+    steps: options.steps.map((s) => `${s.name}${s.leaderOnly === true ? ' (leader only)' : ''}`),
+    leaderElection: lease === undefined ? false : `${lease.namespace}/${lease.name}`,
+  });
+  return handle;
+}
