@@ -1,15 +1,7 @@
 import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
-import {
-  DryRunProvider,
-  Route53Provider,
-  changeList,
-  describeChange,
-  isEmptyChanges,
-  normalizeName,
-  type DnsProvider,
-} from '@kube-edge/dns-providers';
+import { Route53Provider } from '@kube-edge/dns-providers';
 import {
   INGRESSES,
   createApiListWatch,
@@ -23,7 +15,6 @@ import {
   type LeaderElector,
 } from '@kube-edge/k8s-watch';
 import {
-  TransientError,
   createHealthServer,
   createMetrics,
   type HealthReport,
@@ -36,7 +27,8 @@ import type { ServerResponse } from 'node:http';
 import { Pushgateway } from 'prom-client';
 import type { FeedDnsConfig } from './config.js';
 import { describeFrontends, discoverFrontends } from './frontends.js';
-import { planPass, type Frontends } from './model/desired.js';
+import { runFeedDnsPass, type PassSummary } from './dns-step.js';
+import type { Frontends } from './model/desired.js';
 import type { IngressLike } from './model/entries.js';
 import { createSkipReporter } from './skip-reporter.js';
 
@@ -55,17 +47,7 @@ export interface AppDeps {
   hostname?: string;
 }
 
-/** The outcome of the last reconcile pass, for probes, logs and tests. */
-export interface PassSummary {
-  outcome: 'applied' | 'unchanged' | 'refused' | 'standby' | 'failed';
-  creates: number;
-  updates: number;
-  deletes: number;
-  failed: number;
-  skipped: number;
-  owned: number;
-  reason?: string;
-}
+export type { PassSummary } from './dns-step.js';
 
 /** A running feed-dns. */
 export interface FeedDnsApp {
@@ -152,7 +134,6 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
     registry: metrics.registry,
     metricPrefix: 'feed_dns',
   });
-  const writer: DnsProvider = config.dryRun ? new DryRunProvider({ inner: r53, logger }) : r53;
 
   const health = createHealthServer({
     port: config.healthPort,
@@ -203,99 +184,29 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
           logger.warn('no frontend found: no record will be written', { source: config.frontends.kind });
       }
       let zones;
-      let current;
       try {
         zones = await r53.zones();
-        current = await writer.records();
       } catch (err) {
         m.failures.inc();
         throw err;
       }
-      const ingresses = informer.list();
-      const pp = planPass({
-        ingresses,
-        frontends,
-        zoneDomains: zones.map((z) => z.name),
-        classFilter: config.classFilter,
-        cnameTtlSeconds: config.cnameTtlSeconds,
-        current,
-        maxDeleteShare: config.maxDeleteShare,
-      });
-      const skipped = [...pp.desired.skipped, ...pp.planSkipped];
-      reporter.report(skipped);
-      m.records.set(pp.plan.owned);
-      const changes = pp.plan.changes;
-      const base = {
-        creates: changes.create.length,
-        updates: changes.update.length,
-        deletes: changes.delete.length,
-        failed: 0,
-        skipped: skipped.length,
-        owned: pp.plan.owned,
-      };
-      if (pp.refused !== undefined) {
-        m.refused.inc();
-        logger.error('plan refused by the mass-deletion guard: nothing applied', {
-          reason: pp.refused,
+      await runFeedDnsPass(
+        {
+          ingresses: informer.list(),
+          frontends,
+          zoneDomains: zones.map((z) => z.name),
+          classFilter: config.classFilter,
+          cnameTtlSeconds: config.cnameTtlSeconds,
           maxDeleteShare: config.maxDeleteShare,
-          ingresses: pp.desired.selectedIngresses,
-          ...base,
-        });
-        finish({ ...base, outcome: 'refused', reason: pp.refused });
-        return;
-      }
-      if (isEmptyChanges(changes)) {
-        logger.debug('dns unchanged', {
-          records: pp.plan.owned,
-          entries: pp.desired.entries.length,
-          skipped: skipped.length,
-        });
-        finish({ ...base, outcome: 'unchanged' });
-        return;
-      }
-      for (const change of changeList(changes))
-        logger.debug('dns change', { change: describeChange(change) });
-      const result = await writer.applyChanges(changes);
-      m.updates.inc(result.applied.length + result.failed.length);
-      let retryable = 0;
-      for (const f of result.failed) {
-        const e = f.change.kind === 'update' ? f.change.to : f.change.endpoint;
-        const owner = pp.desired.owners.get(normalizeName(e.name));
-        logger.warn('dns change failed', {
-          change: describeChange(f.change),
-          reason: f.reason,
-          retryable: f.retryable,
-          ...(owner === undefined ? {} : { namespace: owner.namespace, ingress: owner.name }),
-        });
-        if (f.retryable) retryable += 1;
-        else if (owner !== undefined)
-          recorder.record(
-            {
-              apiVersion: 'networking.k8s.io/v1',
-              kind: 'Ingress',
-              name: owner.name,
-              namespace: owner.namespace,
-              ...(owner.uid === undefined ? {} : { uid: owner.uid }),
-            },
-            'Warning',
-            'DNSChangeFailed',
-            `feed-dns: Route53 refused ${describeChange(f.change)}: ${f.reason}`,
-          );
-      }
-      if (result.failed.length > 0) m.failures.inc();
-      const delta = result.applied.reduce(
-        (n, c) => n + (c.kind === 'create' ? 1 : c.kind === 'delete' ? -1 : 0),
-        0,
+          provider: r53,
+          dryRun: config.dryRun,
+          logger,
+          recorder,
+          reporter,
+          metrics: m,
+        },
+        finish,
       );
-      m.records.set(pp.plan.owned + delta);
-      const summary: PassSummary = { ...base, failed: result.failed.length, outcome: 'applied' };
-      logger.info('dns changes applied', {
-        ...summary,
-        applied: result.applied.length,
-        dryRun: config.dryRun,
-      });
-      finish(summary);
-      if (retryable > 0) throw new TransientError(`${retryable} Route53 changes failed and will be retried`);
     } catch (err) {
       lastError = err;
       finish({ ...emptySummary('failed'), reason: err instanceof Error ? err.message : String(err) });

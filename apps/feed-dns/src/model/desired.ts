@@ -1,11 +1,12 @@
 import {
-  checkDeleteShare,
   createTargetOwnership,
   normalizeName,
-  plan,
+  planDnsPass,
+  type DnsPassPlanOptions,
   type Endpoint,
   type Ownership,
   type Plan,
+  type SkippedEndpoint,
 } from '@kube-edge/dns-providers';
 import {
   selectEntries,
@@ -143,17 +144,55 @@ const KEEP_REASONS: ReadonlySet<string> = new Set(['missing-scheme', 'invalid-sc
 /**
  * feed deletes only managed records whose name no ingress host has (feed.md §13.3 step 5): a host
  * still named by an ingress keeps its record while its scheme is missing, unknown or has no
- * frontend, so a typo in an annotation cannot take a site off DNS. These are the owned records
- * to keep as they are (desired = current). Pure.
+ * frontend, so a typo in an annotation cannot take a site off DNS. These are the names whose
+ * owned records the plan keeps as they are (its `keep` option). Pure.
  */
-function keptRecords(desired: Desired, current: readonly Endpoint[], ownership: Ownership): Endpoint[] {
+function keptNames(desired: Desired): string[] {
   const names = new Set(
     desired.skipped.filter((s) => KEEP_REASONS.has(s.reason)).map((s) => normalizeName(s.host)),
   );
   for (const e of desired.endpoints) names.delete(normalizeName(e.name));
-  if (names.size === 0) return [];
-  const owned = ownership.owned(current);
-  return current.filter((e) => owned.has(e) && names.has(normalizeName(e.name)));
+  return [...names];
+}
+
+/** The inputs of dns-providers' DNS pass for one feed-dns reconcile, and the desired records behind them. */
+export interface FeedDnsPass {
+  desired: Desired;
+  /** Desired records, ownership, managed domains, kept names and the mass-deletion guard. */
+  pass: DnsPassPlanOptions;
+}
+
+/**
+ * The desired records of the ingresses and how to plan them (feed-dns's ownership, the zones'
+ * domains, the names to keep, and the mass-deletion guard, which acts only while selected
+ * ingresses exist: with none, the cluster is genuinely empty and the records go). The live
+ * pass (`runDnsPass`) and the offline `plan` (`planDnsPass`) both start from this. Pure.
+ */
+export function feedDnsPass(input: DesiredInput & { maxDeleteShare: number }): FeedDnsPass {
+  const desired = buildDesired(input);
+  return {
+    desired,
+    pass: {
+      desired: desired.endpoints,
+      ownership: ownershipFor(input.frontends),
+      domains: input.zoneDomains,
+      keep: keptNames(desired),
+      maxDeleteShare: desired.selectedIngresses > 0 ? input.maxDeleteShare : undefined,
+    },
+  };
+}
+
+/** The plan's skipped records as skipped ingress entries, on the ingress that asked for the name. Pure. */
+export function planSkippedEntries(skipped: readonly SkippedEndpoint[], desired: Desired): SkippedEntry[] {
+  return skipped.map((s) => {
+    const name = normalizeName(s.endpoint.name);
+    return {
+      ingress: desired.owners.get(name) ?? { namespace: '', name: '', uid: undefined },
+      host: name.slice(0, -1),
+      reason: /not owned/.test(s.reason) ? 'record-not-owned' : 'invalid-record',
+      message: s.reason,
+    };
+  });
 }
 
 /** The outcome of {@link planPass}. */
@@ -181,25 +220,7 @@ export interface PassInput extends DesiredInput {
  * controller and the offline `plan` both call this. Pure.
  */
 export function planPass(input: PassInput): PassPlan {
-  const desired = buildDesired(input);
-  const ownership = ownershipFor(input.frontends);
-  const p = plan(
-    input.current,
-    [...desired.endpoints, ...keptRecords(desired, input.current, ownership)],
-    ownership,
-    {
-      domains: input.zoneDomains,
-    },
-  );
-  const planSkipped: SkippedEntry[] = p.skipped.map((s) => {
-    const name = normalizeName(s.endpoint.name);
-    return {
-      ingress: desired.owners.get(name) ?? { namespace: '', name: '', uid: undefined },
-      host: name.slice(0, -1),
-      reason: /not owned/.test(s.reason) ? 'record-not-owned' : 'invalid-record',
-      message: s.reason,
-    };
-  });
-  const refused = desired.selectedIngresses > 0 ? checkDeleteShare(p, input.maxDeleteShare) : undefined;
-  return { desired, plan: p, planSkipped, refused };
+  const { desired, pass } = feedDnsPass(input);
+  const { plan: p, refused } = planDnsPass(input.current, pass);
+  return { desired, plan: p, planSkipped: planSkippedEntries(p.skipped, desired), refused };
 }
