@@ -1,8 +1,10 @@
-/** Time as the providers see it: only `now`, for cache ages. Injected so tests can move it. */
-export interface Clock {
-  /** Milliseconds since the epoch. Never blocks. */
-  now(): number;
-}
+import { createSystemClock, type Clock as RuntimeClock } from '@kube-edge/runtime';
 
-/** The real clock (`Date.now()`). Stateless; one instance can be shared. */
-export const systemClock: Clock = { now: () => Date.now() };
+/**
+ * Time as the providers see it: runtime's `Clock` (the providers read only `now`, for cache
+ * ages). Injected so tests can move it with runtime's `createFakeClock`.
+ */
+export type Clock = RuntimeClock;
+
+/** The real clock (runtime's `createSystemClock`). Stateless; one instance can be shared. */
+export const systemClock: Clock = createSystemClock();

@@ -1,6 +1,6 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError } from '@kube-edge/runtime';
+import { ConfigError, createFakeClock, type FakeClock } from '@kube-edge/runtime';
 import { createFakeRoute53, type FakeRoute53 } from '@kube-edge/testkit';
 import { normalizeName, type ApplyResult, type Endpoint } from './endpoint.js';
 import { createTargetOwnership, createTxtOwnership, type Ownership } from './ownership.js';
@@ -25,7 +25,7 @@ interface Setup {
   fake: FakeRoute53;
   zoneId: string;
   provider: Route53Provider;
-  clock: { t: number; now(): number };
+  clock: FakeClock;
 }
 
 function setup(
@@ -34,7 +34,7 @@ function setup(
   const fake = createFakeRoute53({ maxAttempts: 3, ...options.fakeOptions });
   for (const lb of Object.values(LB)) fake.addAliasTarget(lb.dnsName, lb.zoneId);
   const zone = fake.createHostedZone({ name: 'example.com' });
-  const clock = { t: 1_000_000, now: () => clock.t };
+  const clock = createFakeClock();
   const provider = new Route53Provider({
     client: new Route53Client(fake.clientConfig()),
     zones: [zone.id],
@@ -319,10 +319,10 @@ describe('Route53Provider against the Route53 fake', () => {
     const { fake, provider, clock } = setup({ resyncPeriodMs: 60_000 });
     await provider.records();
     await provider.records();
-    clock.t += 59_999;
+    await clock.advance(59_999);
     await provider.records();
     expect(fake.calls()).toEqual(['GetHostedZone', 'ListResourceRecordSets']);
-    clock.t += 1;
+    await clock.advance(1);
     await provider.records();
     expect(fake.calls()).toEqual(['GetHostedZone', 'ListResourceRecordSets', 'ListResourceRecordSets']);
   });

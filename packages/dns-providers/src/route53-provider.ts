@@ -9,10 +9,12 @@ import {
 } from '@aws-sdk/client-route-53';
 import {
   ConfigError,
+  createSerialRunner,
   TerminalError,
   TransientError,
   createNoopLogger,
   type Logger,
+  type SerialRunner,
 } from '@kube-edge/runtime';
 import { Counter, type Registry } from 'prom-client';
 import { packBatches, type BatchSize } from './batch.js';
@@ -29,7 +31,6 @@ import {
   type Endpoint,
   type FailedChange,
 } from './endpoint.js';
-import { Serial } from './serial.js';
 
 /** Options of {@link Route53Provider}. */
 export interface Route53ProviderOptions {
@@ -168,7 +169,7 @@ export class Route53Provider implements DnsProvider {
   readonly #limits: { maxRecords: number; maxValueChars: number; maxChanges: number };
   readonly #requests: Counter<'operation' | 'outcome'> | undefined;
   readonly #cache = new Map<string, ZoneCache>();
-  readonly #serial = new Map<string, Serial>();
+  readonly #serial = new Map<string, SerialRunner>();
   #zones: Promise<Route53Zone[]> | undefined;
 
   /** Validates options; throws ConfigError naming the bad option. Performs no I/O. */
@@ -408,10 +409,10 @@ export class Route53Provider implements DnsProvider {
     return best;
   }
 
-  #serialFor(zoneId: string): Serial {
+  #serialFor(zoneId: string): SerialRunner {
     let s = this.#serial.get(zoneId);
     if (s === undefined) {
-      s = new Serial();
+      s = createSerialRunner();
       this.#serial.set(zoneId, s);
     }
     return s;
