@@ -1,4 +1,4 @@
-// `./dev demo`: runs the feed-ingress demo once that app exists (issue: feed-ingress).
+// `./dev demo`: runs the feed-ingress demo (apps/feed-ingress/demo/demo.ts, on the built app).
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 

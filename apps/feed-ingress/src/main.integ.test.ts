@@ -152,7 +152,7 @@ describe('feed-ingress (dist/main.js)', () => {
   });
 });
 
-// Runs the demo for real (compiled dist/demo.js as a child process, as `pnpm run demo` does),
+// Runs the demo for real (demo/demo.ts on the compiled app, as a child process, as `pnpm run demo` does),
 // curls one of the lines it prints, then stops it with a real SIGTERM.
 describe('the demo', () => {
   let child: ChildProcess | undefined;
@@ -162,7 +162,7 @@ describe('the demo', () => {
   });
 
   it('prints curl lines that work, and exits 0 on SIGTERM', async () => {
-    const proc = spawn(process.execPath, ['dist/demo.js'], {
+    const proc = spawn(process.execPath, ['demo/demo.ts'], {
       cwd: APP,
       env: { ...process.env, KUBE_EDGE_DEMO_SECONDS: '60' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,5 @@
-// Tests that run the compiled entry points (dist/main.js, dist/demo.js) as child processes.
+// Tests that run the compiled entry point (dist/main.js) and the demo (demo/demo.ts, which imports
+// the compiled app by its package name) as child processes.
 import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ export const APP = fileURLToPath(new URL('..', import.meta.url));
 async function distIsFresh(): Promise<boolean> {
   let built: number;
   try {
-    built = Math.min((await stat(`${APP}dist/demo.js`)).mtimeMs, (await stat(`${APP}dist/main.js`)).mtimeMs);
+    built = Math.min((await stat(`${APP}dist/index.js`)).mtimeMs, (await stat(`${APP}dist/main.js`)).mtimeMs);
   } catch {
     return false;
   }

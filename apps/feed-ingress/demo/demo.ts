@@ -1,9 +1,10 @@
 // The repository-only demo (`pnpm --filter @kube-edge/feed-ingress run demo`, `./dev demo`):
 // testkit's API server seeded from examples/feed-ingress/, one echo backend per Service on its
 // 127.0.0.x ClusterIP, and feed-ingress (`static`) with real nginx on free 127.0.0.1 ports.
-// testkit is a devDependency, which is fine here: the demo is never part of the image, and
-// main.ts does not import this file. Like main.ts, the bottom block (run as a script) is the
-// only part that touches the process.
+// It lives outside src/ so it is never compiled into dist or the image (testkit is a
+// devDependency). Node runs this file as is (it strips the types), and it imports the app by its
+// package name, which resolves to the built dist: build first (`./dev demo` does). Like main.ts,
+// the bottom block (run as a script) is the only part that touches the process.
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isIP } from 'node:net';
@@ -17,10 +18,13 @@ import {
   writeTestCertificate,
   type EchoServer,
 } from '@kube-edge/testkit';
-import { run, type FeedIngressHandle } from './app.js';
-import { feedIngressCli } from './cli.js';
-import { configFromArgs } from './config.js';
-import type { FeedModel } from './model/index.js';
+import {
+  configFromArgs,
+  feedIngressCli,
+  run,
+  type FeedIngressHandle,
+  type FeedModel,
+} from '@kube-edge/feed-ingress';
 
 /** Options of {@link startDemo}. */
 export interface DemoOptions {
