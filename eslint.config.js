@@ -23,6 +23,25 @@ export default tseslint.config(
     },
   },
   {
+    // testkit is a devDependency: shipped code (everything under src/ but tests) must not import it.
+    files: ['apps/*/src/**/*.ts', 'packages/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'packages/testkit/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@kube-edge/testkit', '@kube-edge/testkit/*'],
+              message:
+                'testkit is test-only: import it from *.test.ts files or test/, never from shipped src/ code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', '**/test/**/*.ts', '**/bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
