@@ -1,12 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import { ConfigError, TransientError, createUpdaterChain, type Updater } from '@kube-edge/runtime';
+import {
+  ConfigError,
+  TransientError,
+  createUpdaterChain,
+  type Updater,
+  createFakeClock,
+  type FakeClock,
+} from '@kube-edge/runtime';
 import { createFakeAws, type FakeAws } from '@kube-edge/testkit';
 import { Registry } from 'prom-client';
 import { ClassicElbFrontend, type ClassicElbFrontendOptions } from './classic-elb-frontend.js';
 import { FRONTEND_TAG, INGRESS_CLASS_TAG } from './discovery.js';
 import { createInstanceMetadataClient, type InstanceIdentitySource } from './instance-metadata.js';
-import { createInstantClock, rejectionOf, type InstantClock } from './test-support.test-helper.js';
+import { rejectionOf } from './test-support.test-helper.js';
 
 const ME = 'i-0123456789abcdef0';
 const OTHER = 'i-0fffffffffffffff1';
@@ -15,7 +22,7 @@ const ours = { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'edge' };
 let fake: FakeAws;
 let client: ElasticLoadBalancingClient;
 let instance: InstanceIdentitySource;
-let clock: InstantClock;
+let clock: FakeClock;
 
 beforeAll(async () => {
   fake = await createFakeAws({ imds: { identity: { instanceId: ME } } });
@@ -32,7 +39,7 @@ beforeEach(() => {
   for (const lb of fake.elb.loadBalancers()) fake.elb.deleteLoadBalancer(lb.name);
   fake.clearFaults();
   fake.resetCalls();
-  clock = createInstantClock();
+  clock = createFakeClock(1_700_000_000_000, { autoAdvance: true });
 });
 
 function frontend(extra: Partial<ClassicElbFrontendOptions> = {}): ClassicElbFrontend {
@@ -95,7 +102,7 @@ describe('ClassicElbFrontend', () => {
     await elb.stop();
     expect(fake.elb.loadBalancersWithInstance(ME)).toEqual(['untagged']);
     expect(fake.elb.loadBalancer('edge-internal')?.instances).toEqual([OTHER]);
-    expect(clock.sleeps).toEqual([45_000]);
+    expect(clock.delays).toEqual([45_000]);
     expect(elb.attachedLoadBalancers()).toEqual([]);
   });
 
@@ -183,7 +190,7 @@ describe('ClassicElbFrontend', () => {
     });
     const err = await rejectionOf(elb.stop());
     expect((err as TransientError).code).toBe('ELB_DEREGISTER_FAILED');
-    expect(clock.sleeps).toEqual([]);
+    expect(clock.delays).toEqual([]);
     expect(elb.attachedLoadBalancers()).toHaveLength(1);
   });
 
@@ -194,7 +201,7 @@ describe('ClassicElbFrontend', () => {
     await elb.stop();
     await elb.update({});
     expect(fake.calls('elb')).toEqual([]);
-    expect(clock.sleeps).toEqual([]);
+    expect(clock.delays).toEqual([]);
     expect(fake.elb.loadBalancersWithInstance(ME)).toEqual(['untagged']);
   });
 
@@ -205,7 +212,7 @@ describe('ClassicElbFrontend', () => {
     const stopping = elb.stop();
     await Promise.all([updating, stopping]);
     expect(fake.elb.loadBalancersWithInstance(ME)).toEqual(['untagged']);
-    expect(clock.sleeps).toEqual([60_000]);
+    expect(clock.delays).toEqual([60_000]);
   });
 
   it('attaches only after the earlier chain member succeeded, and detaches before it stops', async () => {
@@ -232,7 +239,7 @@ describe('ClassicElbFrontend', () => {
     expect(fake.elb.loadBalancersWithInstance(ME)).toEqual(['edge-internal', 'edge-public', 'untagged']);
     await chain.stop();
     expect(events).toEqual(['nginx stopped; attached=untagged']);
-    expect(clock.sleeps).toEqual([60_000]);
+    expect(clock.delays).toEqual([60_000]);
   });
 
   it('refuses an empty tag value or a negative expected number', () => {

@@ -1,8 +1,8 @@
+import { createFakeClock } from '@kube-edge/runtime';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createFakeAws, type FakeAws } from '@kube-edge/testkit';
 import { TargetGroupFrontend, createInstanceMetadataClient, resolveRegion } from './index.js';
-import { createInstantClock } from './test-support.test-helper.js';
 
 // Runs the README's usage example against the fakes, so the example cannot rot.
 let aws: FakeAws;
@@ -25,7 +25,7 @@ it('attaches and detaches a node as the README shows', async () => {
     tags: { 'sky.uk/KubernetesClusterFrontend': 'blue', 'sky.uk/KubernetesClusterIngressClass': 'edge' },
   });
   const tg = aws.elbv2.createTargetGroup({ name: 'edge-http', targetType: 'ip', loadBalancerArns: [lb.arn] });
-  const clock = createInstantClock();
+  const clock = createFakeClock(1_700_000_000_000, { autoAdvance: true });
 
   // --- README example (with the test's endpoint, client config and clock) ---
   const instance = createInstanceMetadataClient({ baseUrl: aws.imds.url });
@@ -47,6 +47,6 @@ it('attaches and detaches a node as the README shows', async () => {
 
   expect(await client.config.region()).toBe('eu-west-2');
   expect(aws.elbv2.targetsOf(tg.arn)).toEqual([]);
-  expect(clock.sleeps).toEqual([60_000]);
+  expect(clock.delays).toEqual([60_000]);
   client.destroy();
 });

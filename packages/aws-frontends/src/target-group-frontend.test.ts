@@ -3,13 +3,13 @@ import {
   ElasticLoadBalancingV2Client,
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ConfigError, TransientError } from '@kube-edge/runtime';
+import { ConfigError, TransientError, createFakeClock, type FakeClock } from '@kube-edge/runtime';
 import { createFakeAws, type FakeAws } from '@kube-edge/testkit';
 import { Registry } from 'prom-client';
 import { FRONTEND_TAG, INGRESS_CLASS_TAG } from './discovery.js';
 import { createInstanceMetadataClient, type InstanceIdentitySource } from './instance-metadata.js';
 import { TargetGroupFrontend, type TargetGroupFrontendOptions } from './target-group-frontend.js';
-import { createInstantClock, rejectionOf, type InstantClock } from './test-support.test-helper.js';
+import { rejectionOf } from './test-support.test-helper.js';
 
 const ME = 'i-0123456789abcdef0';
 const MY_IP = '10.0.7.42';
@@ -18,7 +18,7 @@ const ours = { [FRONTEND_TAG]: 'blue', [INGRESS_CLASS_TAG]: 'edge' };
 let fake: FakeAws;
 let client: ElasticLoadBalancingV2Client;
 let instance: InstanceIdentitySource;
-let clock: InstantClock;
+let clock: FakeClock;
 
 beforeAll(async () => {
   fake = await createFakeAws({ imds: { identity: { instanceId: ME, privateIp: MY_IP } } });
@@ -36,7 +36,7 @@ beforeEach(() => {
   for (const lb of fake.elbv2.loadBalancers()) fake.elbv2.deleteLoadBalancer(lb.arn);
   fake.clearFaults();
   fake.resetCalls();
-  clock = createInstantClock();
+  clock = createFakeClock(1_700_000_000_000, { autoAdvance: true });
 });
 
 /** Where I am registered, as `group-name=target` strings. */
@@ -122,9 +122,9 @@ describe('TargetGroupFrontend for NLBs (load balancer tags)', () => {
     await frontend.update({});
     expect(frontend.health().ok).toBe(true);
     expect(frontend.readiness().ok).toBe(false);
-    clock.advance(299_000);
+    await clock.advance(299_000);
     expect(frontend.readiness().ok).toBe(false);
-    clock.advance(1_000);
+    await clock.advance(1_000);
     expect(frontend.readiness()).toMatchObject({ ok: true });
   });
 
@@ -134,7 +134,7 @@ describe('TargetGroupFrontend for NLBs (load balancer tags)', () => {
     await frontend.update({});
     await frontend.stop();
     expect(membership()).toEqual([]);
-    expect(clock.sleeps).toEqual([30_000]);
+    expect(clock.delays).toEqual([30_000]);
   });
 
   it('still drains when some deregistrations succeed, then reports the failed ARN', async () => {
@@ -144,7 +144,7 @@ describe('TargetGroupFrontend for NLBs (load balancer tags)', () => {
     fake.failNext('elbv2', { action: 'DeregisterTargets', code: 'AccessDenied', status: 403 });
     const err = await rejectionOf(frontend.stop());
     expect((err as TransientError).code).toBe('TARGET_DEREGISTER_FAILED');
-    expect(clock.sleeps).toEqual([60_000]);
+    expect(clock.delays).toEqual([60_000]);
     expect(membership()).toHaveLength(1);
     expect((err as Error).message).toContain(frontend.attachedTargetGroups()[0]);
   });
@@ -155,7 +155,7 @@ describe('TargetGroupFrontend for NLBs (load balancer tags)', () => {
     await frontend.update({});
     fake.failNext('elbv2', { action: 'DeregisterTargets', code: 'AccessDenied', status: 403, count: 3 });
     await rejectionOf(frontend.stop());
-    expect(clock.sleeps).toEqual([]);
+    expect(clock.delays).toEqual([]);
   });
 
   it('retries a failed attach on the next update', async () => {
@@ -259,7 +259,7 @@ describe('TargetGroupFrontend for ALBs (target group names)', () => {
     fake.failNext('elbv2', { action: 'DeregisterTargets', code: 'AccessDenied', status: 403 });
     await frontend.stop();
     expect(membership()).toHaveLength(1);
-    expect(clock.sleeps).toEqual([300_000]);
+    expect(clock.delays).toEqual([300_000]);
   });
 
   it('refuses an empty list of names', () => {

@@ -1,36 +1,4 @@
-import type { Clock, Logger, LogMeta, TimerHandle } from '@kube-edge/runtime';
-
-/**
- * A runtime `Clock` whose timers (and so `sleep(clock, ms)`) fire on the next turn of the event
- * loop, moving `now` forward by their delay; each delay is recorded in `sleeps`. For asserting
- * drain delays without waiting them out (runtime's `createFakeClock` would need an `advance`).
- */
-export interface InstantClock extends Clock {
-  readonly sleeps: number[];
-  advance(ms: number): void;
-}
-
-export function createInstantClock(start = 1_700_000_000_000): InstantClock {
-  let t = start;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => t,
-    setTimeout: (fn, ms): TimerHandle => {
-      sleeps.push(ms);
-      let cancelled = false;
-      setImmediate(() => {
-        if (cancelled) return;
-        t += Math.max(0, ms);
-        fn();
-      });
-      return { cancel: () => void (cancelled = true) };
-    },
-    advance: (ms) => {
-      t += ms;
-    },
-  };
-}
+import type { Logger, LogMeta } from '@kube-edge/runtime';
 
 /** A logger that keeps every line. */
 export interface RecordingLogger extends Logger {

@@ -31,6 +31,22 @@ describe('createFakeClock', () => {
   });
 });
 
+describe('createFakeClock with autoAdvance', () => {
+  it('fires each timer on its own, moving now to its due time, and records every delay', async () => {
+    const clock = createFakeClock(0, { autoAdvance: true });
+    await sleep(clock, 60_000);
+    expect(clock.now()).toBe(60_000);
+    await sleep(clock, 500);
+    expect(clock.now()).toBe(60_500);
+    const fired: string[] = [];
+    clock.setTimeout(() => fired.push('cancelled'), 5).cancel();
+    await sleep(clock, 0);
+    expect(fired).toEqual([]);
+    expect(clock.delays).toEqual([60_000, 500, 5, 0]);
+    expect(clock.pending()).toBe(0);
+  });
+});
+
 describe('sleep', () => {
   it('resolves after the delay on the given clock', async () => {
     const clock = createFakeClock(0);

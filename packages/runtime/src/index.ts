@@ -78,4 +78,4 @@ export { createUpdaterChain, type ProbeResult, type Updater } from './updater.js
 export { removeStaleFiles, resolveInside, writeFileIfChanged, type WriteFileOptions } from './files.js';
 export { createSerialRunner, type SerialRunner } from './serial-runner.js';
 export { createSystemClock, sleep, type Clock, type TimerHandle } from './clock.js';
-export { createFakeClock, type FakeClock } from './fake-clock.js';
+export { createFakeClock, type FakeClock, type FakeClockOptions } from './fake-clock.js';
