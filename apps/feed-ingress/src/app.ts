@@ -36,12 +36,13 @@ import {
   type ProbeResult,
   type Shutdown,
 } from '@kube-edge/runtime';
+import type { NginxUpdater } from '@kube-edge/nginx-render';
 import { Counter, Pushgateway, type Registry } from 'prom-client';
 import { FEED_INGRESS_VERSION } from './cli.js';
 import type { FeedIngressConfig } from './config.js';
 import { createFrontend, type FrontendDeps } from './frontends.js';
 import { buildFeedModel, type FeedModel, type FeedModelInput, type SkippedObject } from './model/index.js';
-import { createNginxUpdater, type NginxUpdater } from './nginx-updater.js';
+import { createFeedNginxUpdater } from './nginx.js';
 import { createFeedStatusUpdater } from './status-updater.js';
 
 /** IngressClasses are cluster-scoped networking.k8s.io/v1 objects (k8s-watch has no constant for them). */
@@ -80,7 +81,7 @@ export interface FeedIngressHandle {
   /** Base URL of the controller HTTP server (`http://127.0.0.1:<port>` for a wildcard bind). */
   readonly healthUrl: string;
   readonly metrics: Metrics;
-  readonly nginx: NginxUpdater;
+  readonly nginx: NginxUpdater<FeedModel>;
   /** Lifecycle notes in order: `first-update`, `frontend-attached`, `frontend-detached`, `drain-started`, `nginx-stopping`, ... */
   timeline(): TimelineEvent[];
   /** The model of the last successful update. */
@@ -238,11 +239,11 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
     ...(deps.frontend !== undefined ? { deps: deps.frontend } : {}),
     onEvent: note,
   });
-  const nginx = createNginxUpdater({
+  const nginx = createFeedNginxUpdater({
     binary: config.nginx.binary,
     workDir: config.nginx.workDir,
     tlsDir: config.model.nginx.tlsDir,
-    updatePeriodMs: config.nginx.updatePeriodMs,
+    minReloadIntervalMs: config.nginx.updatePeriodMs,
     statusUrl: `http://127.0.0.1:${config.model.ingressHealthPort}/basic_status`,
     logger,
     registry,

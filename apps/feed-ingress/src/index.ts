@@ -30,7 +30,6 @@ export {
   type StatusAddress,
   type StatusAddressSource,
 } from './frontends.js';
-export { createNginxUpdater, type NginxUpdater, type NginxUpdaterOptions } from './nginx-updater.js';
+export { createFeedNginxUpdater, renderFeedNginx, type FeedNginxUpdaterOptions } from './nginx.js';
 export { createFeedStatusUpdater, type FeedStatusUpdaterOptions } from './status-updater.js';
-export { writeTlsFiles, removeStaleTlsFiles, type TlsWriteResult } from './tls-files.js';
 export * from './model/index.js';
