@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { ConfigError } from '@kube-edge/runtime';
+import { ConfigError, createFakeClock, type FakeClock } from '@kube-edge/runtime';
 import { freePort, startGorbServer, type GorbServer } from '@kube-edge/testkit';
 import { GorbApiError } from './errors.js';
 import { createGorbClient, type GorbClient } from './gorb-client.js';
@@ -7,16 +7,13 @@ import { createGorbClient, type GorbClient } from './gorb-client.js';
 describe('GorbClient against the gorb test server', () => {
   let server: GorbServer;
   let client: GorbClient;
-  let sleeps: number[];
+  let clock: FakeClock;
   beforeEach(async () => {
     server = await startGorbServer();
-    sleeps = [];
+    clock = createFakeClock(0, { autoAdvance: true });
     client = createGorbClient({
       endpoint: `${server.url}/`,
-      sleep: (ms) => {
-        sleeps.push(ms);
-        return Promise.resolve();
-      },
+      clock,
     });
   });
   afterEach(async () => {
@@ -82,7 +79,7 @@ describe('GorbClient against the gorb test server', () => {
       gorbMessage: 'endpoint information is missing',
     });
     expect(server.requests()).toHaveLength(3);
-    expect(sleeps).toEqual([]);
+    expect(clock.delays).toEqual([]);
   });
 
   it('reports the unrouted service PATCH of kobolog gorb as a 405', async () => {
@@ -94,14 +91,14 @@ describe('GorbClient against the gorb test server', () => {
     server.failNext(2, 500);
     expect(await client.listServices()).toEqual([]);
     expect(server.requests().map((r) => r.status)).toEqual([500, 500, 200]);
-    expect(sleeps).toEqual([200, 400]);
+    expect(clock.delays).toEqual([200, 400]);
   });
 
   it('retries a reset connection', async () => {
     server.failNext(1, 'reset');
     await client.createService('web', { port: 80 });
     expect(server.state().services['web']).toBeDefined();
-    expect(sleeps).toEqual([200]);
+    expect(clock.delays).toEqual([200]);
   });
 
   it('gives up after maxAttempts with a retryable error', async () => {
@@ -118,23 +115,20 @@ describe('GorbClient against the gorb test server', () => {
     expect(await client.status()).toEqual({ ok: true, statusCode: 200 });
     server.failNext(1, 500);
     expect(await client.status()).toMatchObject({ ok: false, statusCode: 500 });
-    expect(sleeps).toEqual([]);
+    expect(clock.delays).toEqual([]);
   });
 });
 
 describe('GorbClient without a server', () => {
   it('retries connection errors, then throws GORB_UNREACHABLE', async () => {
     const port = await freePort();
-    const sleeps: number[] = [];
+    const clock = createFakeClock(0, { autoAdvance: true });
     const client = createGorbClient({
       endpoint: `http://127.0.0.1:${port}`,
       maxAttempts: 4,
       retryBaseDelayMs: 100,
       retryMaxDelayMs: 250,
-      sleep: (ms) => {
-        sleeps.push(ms);
-        return Promise.resolve();
-      },
+      clock,
     });
     try {
       await expect(client.listServices()).rejects.toMatchObject({
@@ -142,7 +136,7 @@ describe('GorbClient without a server', () => {
         statusCode: undefined,
         retryable: true,
       });
-      expect(sleeps).toEqual([100, 200, 250]);
+      expect(clock.delays).toEqual([100, 200, 250]);
       expect(await client.status()).toMatchObject({ ok: false });
     } finally {
       await client.close();

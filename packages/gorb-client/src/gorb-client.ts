@@ -1,13 +1,14 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import { ConfigError, createNoopLogger, type Logger } from '@kube-edge/runtime';
+import {
+  ConfigError,
+  createNoopLogger,
+  createSystemClock,
+  sleep,
+  type Clock,
+  type Logger,
+} from '@kube-edge/runtime';
 import { GorbApiError } from './errors.js';
 import type { GorbBackendInfo, GorbBackendOptions, GorbServiceInfo, GorbServiceOptions } from './types.js';
-
-/** Waits `ms` milliseconds. Injected so tests control retries and drain delays. */
-export type Sleep = (ms: number) => Promise<void>;
-
-/** The default {@link Sleep}: a real timer. */
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Options of {@link createGorbClient}. */
 export interface GorbClientOptions {
@@ -21,8 +22,8 @@ export interface GorbClientOptions {
   retryBaseDelayMs?: number;
   /** Cap of the wait between retries. Default 2000 ms. */
   retryMaxDelayMs?: number;
-  /** Default: real timers. */
-  sleep?: Sleep;
+  /** Times the waits between retries (runtime's `Clock`). Default: the system clock. */
+  clock?: Clock;
   /** Default: a no-op logger. Retries are logged at debug. */
   logger?: Logger;
   /** Default: an undici Agent owned (and closed) by the client. A given dispatcher is not closed. */
@@ -122,7 +123,7 @@ export function createGorbClient(options: GorbClientOptions): GorbClient {
   const maxAttempts = positiveInt(options.maxAttempts ?? 3, 'maxAttempts');
   const baseDelay = options.retryBaseDelayMs ?? 200;
   const maxDelay = options.retryMaxDelayMs ?? 2000;
-  const sleep = options.sleep ?? realSleep;
+  const clock = options.clock ?? createSystemClock();
   const logger = options.logger ?? createNoopLogger();
   const owned =
     options.dispatcher === undefined
@@ -180,7 +181,7 @@ export function createGorbClient(options: GorbClientOptions): GorbClient {
         attempt: n,
         waitMs: wait,
       });
-      await sleep(wait);
+      await sleep(clock, wait);
     }
   };
 

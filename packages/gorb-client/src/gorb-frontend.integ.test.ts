@@ -4,6 +4,7 @@ import {
   TerminalError,
   TransientError,
   createMetrics,
+  createFakeClock,
   createUpdaterChain,
   type Updater,
 } from '@kube-edge/runtime';
@@ -24,6 +25,7 @@ describe('GorbFrontend against the gorb test server', () => {
   let server: GorbServer;
   let client: GorbClient;
   let timeline: string[];
+  const drainClock = createFakeClock(0, { autoAdvance: true });
   let onSleep: () => void;
   let frontend: GorbFrontend;
 
@@ -43,10 +45,13 @@ describe('GorbFrontend against the gorb test server', () => {
       client,
       instanceIp: IP,
       vipManager,
-      sleep: (ms) => {
-        timeline.push(`sleep ${ms}`);
-        onSleep();
-        return Promise.resolve();
+      clock: {
+        now: drainClock.now,
+        setTimeout: (fn, ms) => {
+          timeline.push(`sleep ${ms}`);
+          onSleep();
+          return drainClock.setTimeout(fn, ms);
+        },
       },
       ...extra,
     });
@@ -62,7 +67,7 @@ describe('GorbFrontend against the gorb test server', () => {
   beforeEach(async () => {
     server = await startGorbServer({ services: SERVICES });
     // No sleeping between retries, so failure paths stay fast.
-    client = createGorbClient({ endpoint: server.url, sleep: () => Promise.resolve() });
+    client = createGorbClient({ endpoint: server.url, clock: createFakeClock(0, { autoAdvance: true }) });
     timeline = [];
     onSleep = () => undefined;
     frontend = make();

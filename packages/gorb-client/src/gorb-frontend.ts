@@ -3,6 +3,9 @@ import {
   TerminalError,
   TransientError,
   createNoopLogger,
+  createSystemClock,
+  sleep,
+  type Clock,
   type Logger,
   type Metrics,
   type ProbeResult,
@@ -22,7 +25,7 @@ import {
   parseGorbVips,
   type GorbServiceDefinition,
 } from './flags.js';
-import { createGorbClient, realSleep, type GorbClient, type Sleep } from './gorb-client.js';
+import { createGorbClient, type GorbClient } from './gorb-client.js';
 import { createLoopbackVipManager, type VipManager } from './loopback-vip-manager.js';
 import type { GorbBackendMethod, GorbBackendOptions, GorbPulseType } from './types.js';
 
@@ -58,8 +61,8 @@ export interface GorbFrontendOptions {
   requestTimeoutMs?: number;
   /** Attempts per request of the client made from `endpoint`. Default 3. */
   maxAttempts?: number;
-  /** Default: real timers. Used for the drain delay and the made client's retries. */
-  sleep?: Sleep;
+  /** runtime's `Clock`, for the drain delay and the made client's retries. Default: the system clock. */
+  clock?: Clock;
   logger?: Logger;
   /** When given, `<prefix>_gorb_frontends_attached` (1 once registered, 0 after stop) is kept there. */
   metrics?: Metrics;
@@ -96,7 +99,7 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
   readonly #backends: { service: string; id: string; body: Required<GorbBackendOptions> }[];
   readonly #vipManager: VipManager | undefined;
   readonly #drainDelayMs: number;
-  readonly #sleep: Sleep;
+  readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #attachedGauge: Gauge | undefined;
   #phase: Phase = 'new';
@@ -147,7 +150,7 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
       }),
     }));
     this.#logger = (options.logger ?? createNoopLogger()).child({ updater: 'gorb' });
-    this.#sleep = options.sleep ?? realSleep;
+    this.#clock = options.clock ?? createSystemClock();
     this.#drainDelayMs = drainDelayMs;
     if (options.manageLoopback ?? GORB_DEFAULTS.manageLoopback) {
       this.#vipManager =
@@ -164,7 +167,7 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
     } else {
       const clientOptions: Parameters<typeof createGorbClient>[0] = {
         endpoint: options.endpoint ?? GORB_DEFAULTS.endpoint,
-        sleep: this.#sleep,
+        clock: this.#clock,
         logger: this.#logger,
       };
       if (options.requestTimeoutMs !== undefined) clientOptions.timeoutMs = options.requestTimeoutMs;
@@ -312,7 +315,7 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
         drained,
         drainDelayMs: this.#drainDelayMs,
       });
-      await this.#sleep(this.#drainDelayMs);
+      await sleep(this.#clock, this.#drainDelayMs);
     } else {
       // Nothing is at weight 0, so waiting would not move traffic anywhere.
       this.#logger.warn('no gorb backend drained; skipping the drain delay', { failed: failures.length });

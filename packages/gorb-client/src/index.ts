@@ -1,12 +1,5 @@
 /** Typed REST client for gorb (IPVS), the GorbFrontend that registers this node as a backend, and loopback VIP management. */
-export {
-  createGorbClient,
-  realSleep,
-  type GorbClient,
-  type GorbClientOptions,
-  type GorbStatus,
-  type Sleep,
-} from './gorb-client.js';
+export { createGorbClient, type GorbClient, type GorbClientOptions, type GorbStatus } from './gorb-client.js';
 export { GorbApiError } from './errors.js';
 export { GorbFrontend, type GorbFrontendOptions } from './gorb-frontend.js';
 export {
