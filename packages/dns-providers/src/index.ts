@@ -58,3 +58,5 @@ export {
 export { InMemoryProvider, type InMemoryProviderOptions } from './in-memory-provider.js';
 export { DryRunProvider, type DryRunProviderOptions } from './dry-run-provider.js';
 export { EtcdSkyDnsProvider, type EtcdSkyDnsProviderOptions } from './etcd-skydns-provider.js';
+export { EtcdV2SkyDnsProvider, type EtcdV2SkyDnsProviderOptions } from './etcd-v2-skydns-provider.js';
+export { parseSkyDnsMessage, skyDnsDirectory, skyDnsMessage, type SkyDnsEntry } from './skydns-records.js';

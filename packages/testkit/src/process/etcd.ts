@@ -34,6 +34,8 @@ export interface StartEtcdOptions {
   startTimeoutMs?: number;
   /** Member name. Default `default`. */
   name?: string;
+  /** Extra command-line flags, after the ones startEtcd sets (e.g. `['--enable-v2=true']` for the v2 keys API). Default none. */
+  args?: readonly string[];
 }
 
 const STOP_GRACE_MS = 5000;
@@ -70,6 +72,7 @@ async function attemptStart(binary: string, options: StartEtcdOptions): Promise<
     '--election-timeout=100',
     '--logger=zap',
     '--log-outputs=stderr',
+    ...(options.args ?? []),
   ];
   const output = new OutputBuffer();
   const child = spawn(binary, args, { cwd: dir.path, stdio: ['ignore', 'pipe', 'pipe'] });
