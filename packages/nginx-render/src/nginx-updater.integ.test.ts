@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server as NetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createNoopLogger, isTerminal } from '@kube-edge/runtime';
@@ -121,6 +121,7 @@ describe('nginx updater', () => {
       workDir,
       tlsDir,
       tlsSubdirectories: true,
+      keepFiles: [`${tlsDir}/default/tls.key`],
       initialModel: { hosts: [] },
       metricPrefix: 'app_nginx_',
       stopTimeoutMs: 5000,
@@ -129,6 +130,9 @@ describe('nginx updater', () => {
       onEvent: (e) => events.push(e),
     });
     started.push(updater);
+    // A file the user keeps in the TLS directory: never removed as stale.
+    await mkdir(`${tlsDir}/default`, { recursive: true, mode: 0o700 });
+    await writeFile(`${tlsDir}/default/tls.key`, 'KEEP');
     await updater.start();
     expect(events).toEqual(['nginx-started']);
     expect(await updater.readiness()).toEqual({ ok: true });
@@ -154,12 +158,13 @@ describe('nginx updater', () => {
     await expect(refused).rejects.toBeInstanceOf(NginxConfigTestError);
     await expect(refused.catch((e: unknown) => isTerminal(e))).resolves.toBe(true);
     expect((await https('b.test')).body).toBe('b.test');
-    expect((await readdir(tlsDir)).sort()).toEqual(['a.test', 'b.test']);
+    expect((await readdir(tlsDir)).sort()).toEqual(['a.test', 'b.test', 'default']);
 
     // b.test goes away: its key is removed once the config without it is live.
     await updater.update({ hosts: ['a.test'] });
     expect(updater.lastConfig()).not.toContain('b.test');
-    expect(await readdir(tlsDir)).toEqual(['a.test']);
+    expect((await readdir(tlsDir)).sort()).toEqual(['a.test', 'default']);
+    expect(await readFile(`${tlsDir}/default/tls.key`, 'utf8')).toBe('KEEP');
     expect((await readdir(`${tlsDir}/a.test`)).sort()).toEqual(['certificate.crt', 'certificate.key']);
     expect((await https('a.test')).body).toBe('a.test');
 

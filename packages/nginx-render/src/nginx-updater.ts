@@ -23,6 +23,11 @@ export interface NginxUpdaterOptions<M> {
   readonly workDir: string;
   /** Where the TLS files go (created 0700). Owned by this updater: anything stale in it is removed. */
   readonly tlsDir: string;
+  /**
+   * Files under `tlsDir` that are not the model's but must stay (e.g. a default certificate the
+   * user keeps there): never removed as stale.
+   */
+  readonly keepFiles?: readonly string[];
   /** Allow TLS files one directory level under `tlsDir` (`<tlsDir>/<host>/…`). Default false. */
   readonly tlsSubdirectories?: boolean;
   /** nginx binary; default `/usr/sbin/nginx`. */
@@ -70,7 +75,8 @@ export interface NginxUpdater<M> extends Updater<M> {
  * nothing. Each `update` renders the model, writes its TLS files (only changed bytes), then
  * starts nginx with the config (first time) or applies it (tested with `nginx -t` before it
  * replaces the live file, reloads rate limited, identical bytes cost nothing); once the config is
- * live, TLS files it no longer references are removed. A config nginx refuses throws
+ * live, TLS files it no longer references are removed (best effort: a failure is logged at
+ * warn and retried on the next update, since the config is live either way). A config nginx refuses throws
  * `NginxConfigTestError` (a `TerminalError`), leaves the previous config serving, and removes
  * nothing. `stop` quits gracefully (SIGQUIT, then escalation); idempotent. `health`/`readiness`
  * are false until nginx serves, and after it exited on its own. Calls to start/update/stop must
@@ -109,9 +115,16 @@ export function createNginxUpdater<M>(options: NginxUpdaterOptions<M>): NginxUpd
     if (tls.written.length > 0) log.info('wrote tls files', { count: tls.written.length });
   };
 
+  const keep = (options.keepFiles ?? []).map((path) => ({ path, content: '' }));
   const removeStale = async (files: readonly TlsFile[]): Promise<void> => {
-    const removed = await removeStaleTlsFiles(options.tlsDir, files);
-    if (removed.length > 0) log.info('removed stale tls files', { count: removed.length });
+    // Best effort: the new config is live either way, so a file that cannot be removed (a
+    // read-only mount) is reported and tried again next time rather than failing the update.
+    try {
+      const removed = await removeStaleTlsFiles(options.tlsDir, [...files, ...keep]);
+      if (removed.length > 0) log.info('removed stale tls files', { count: removed.length });
+    } catch (err) {
+      log.warn('could not remove stale tls files', { err });
+    }
   };
 
   const startWith = async (rendered: NginxRendered): Promise<void> => {
