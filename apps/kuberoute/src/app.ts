@@ -20,6 +20,7 @@ import {
 import { createHealthServer, type Logger, type Metrics } from '@kube-edge/runtime';
 import { Etcd3 } from 'etcd3';
 import {
+  createEtcdV2SkyDnsBackend,
   createFakeDnsBackend,
   createRoute53Backend,
   createSkyDnsBackend,
@@ -29,7 +30,6 @@ import type { KuberouteConfig } from './config.js';
 import { createReconciler, type ReconcileResult, type Reconciler } from './reconciler.js';
 import { createS3Reporter, type StateReporter } from './s3-report.js';
 import { renderTemplate } from './template.js';
-import { createEtcdV2SkyDnsBackend } from './etcd-v2.js';
 
 /** The reply of `GET /` after a reconcile that updated the record sets (the original's text). */
 export const UPDATED_TEXT = 'Updated record sets.';

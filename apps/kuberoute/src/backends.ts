@@ -2,6 +2,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import {
   DryRunProvider,
   EtcdSkyDnsProvider,
+  EtcdV2SkyDnsProvider,
   Route53Provider,
   changeList,
   type ApplyResult,
@@ -81,6 +82,29 @@ export function createSkyDnsBackend(options: { client: Etcd3; prefix: string; lo
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * `[skydns] api = v2`: the same layout through etcd's v2 keys API (legacy SkyDNS), through
+ * dns-providers' EtcdV2SkyDnsProvider, one per domain.
+ */
+export function createEtcdV2SkyDnsBackend(options: {
+  url: string;
+  prefix: string;
+  logger: Logger;
+  fetch?: typeof fetch;
+}): DnsBackend {
+  const provider = memo(
+    (domain) =>
+      new EtcdV2SkyDnsProvider({
+        url: options.url,
+        prefix: options.prefix,
+        domains: [domain],
+        logger: options.logger,
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      }),
+  );
+  return { kind: 'skydns', provider, close: () => Promise.resolve() };
 }
 
 /** The original fakedns line: `Update dns record (name, values, ttl, record_type)`. Pure. */

@@ -45,10 +45,10 @@ export {
   createRoute53Backend,
   createSkyDnsBackend,
   createFakeDnsBackend,
+  createEtcdV2SkyDnsBackend,
   fakeDnsLine,
   type DnsBackend,
 } from './backends.js';
-export { EtcdV2SkyDnsProvider, createEtcdV2SkyDnsBackend } from './etcd-v2.js';
 export {
   createS3Reporter,
   guessContentType,

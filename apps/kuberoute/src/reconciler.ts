@@ -1,5 +1,10 @@
 import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
-import { createPredicateOwnership, describeChange, normalizeName, plan } from '@kube-edge/dns-providers';
+import {
+  createPredicateOwnership,
+  describeChange,
+  normalizeName,
+  runDnsPass,
+} from '@kube-edge/dns-providers';
 import type { EventRecorder, Lister } from '@kube-edge/k8s-watch';
 import { createNoopLogger, type Logger, type Metrics } from '@kube-edge/runtime';
 import type { DnsBackend } from './backends.js';
@@ -248,21 +253,23 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       }
       try {
         const provider = options.backend.provider(d.domain);
-        const current = await provider.records();
-        const owned = new Set(d.owned);
+        const owned = d.owned;
         const ownership = createPredicateOwnership(
           (e) => owned.has(normalizeName(e.name)) && ['A', 'AAAA', 'CNAME'].includes(e.type.toUpperCase()),
         );
-        let p = plan(current, d.desired, ownership, { domains: [d.domain] });
-        if (p.skipped.length > 0) {
-          // A desired record the plan refused (e.g. a failover CNAME next to a foreign TXT) must not
-          // cost the name its current records: give up the name for this pass and plan again.
-          for (const s of p.skipped) owned.delete(normalizeName(s.endpoint.name));
-          p = plan(current, d.desired, ownership, { domains: [d.domain] });
-          // The conflict may come from a cached view that is out of date: read again next time.
-          (provider as { invalidate?: () => void }).invalidate?.();
-        }
-        for (const s of p.skipped) {
+        // A desired record the plan refuses (e.g. a failover CNAME next to a foreign TXT) leaves
+        // the name's current records as they are: the shared plan never deletes them.
+        const result = await runDnsPass({
+          provider,
+          desired: d.desired,
+          ownership,
+          domains: [d.domain],
+          logger,
+          logMeta: { domain: d.domain },
+        });
+        // A conflict may come from a cached view that is out of date: read again next time.
+        if (result.skipped.length > 0) (provider as { invalidate?: () => void }).invalidate?.();
+        for (const s of result.skipped) {
           errors.push(`${s.endpoint.name}: ${s.reason}`);
           logger.warn('dns record not written', {
             domain: d.domain,
@@ -270,8 +277,6 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
             reason: s.reason,
           });
         }
-        if (p.changes.create.length + p.changes.update.length + p.changes.delete.length === 0) continue;
-        const result = await provider.applyChanges(p.changes);
         for (const c of result.applied) {
           applied.push(describeChange(c));
           changesCounter?.inc({ action: c.kind });
@@ -280,12 +285,6 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         for (const f of result.failed) {
           failuresCounter?.inc();
           errors.push(`${describeChange(f.change)}: ${f.reason}`);
-          logger.warn('dns change failed', {
-            domain: d.domain,
-            change: describeChange(f.change),
-            reason: f.reason,
-            retryable: f.retryable,
-          });
         }
       } catch (err) {
         failuresCounter?.inc();
