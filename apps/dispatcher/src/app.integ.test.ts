@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
 import { createMetrics, type Metrics } from '@kube-edge/runtime';
@@ -390,6 +390,29 @@ describe('dispatcher against an API server and real nginx', () => {
   it('answers /healthz and /readyz', async () => {
     expect((await fetch(`${app.healthUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${app.healthUrl}/readyz`)).status).toBe(200);
+  });
+
+  // Runs last: it takes the TLS host away.
+  it('removes a host key file (and its directory) once a config without the host is live', async () => {
+    expect((await readdir(`${work.path}/ssl`)).sort()).toEqual(['secure.test']);
+    api.store.patchMerge('v1', 'Namespace', '', 'shop', {
+      metadata: { annotations: { [HOSTS]: JSON.stringify({ 'shop.test': {} }) } },
+    });
+    await eventually(
+      () => readdir(`${work.path}/ssl`),
+      (names) => names.length === 0,
+      'secure.test files removed',
+    );
+    // Removed only after nginx applied a config that no longer references them.
+    expect(app.lastConfig()).not.toContain('secure.test');
+    expect(await readFile(app.nginx!.paths.confPath, 'utf8')).not.toContain('secure.test');
+    const after = await httpRequest({
+      url: `https://127.0.0.1:${sslPort}/api`,
+      host: 'secure.test',
+      rejectUnauthorized: false,
+    }).catch((err: unknown) => err);
+    expect(after).not.toMatchObject({ peerCertificate: { commonName: 'secure.test' } });
+    expect((await get('shop.test', '/api', { 'X-ROUTING-API-KEY': 'c3VwZXJzZWNyZXQ=' })).status).toBe(200);
   });
 });
 

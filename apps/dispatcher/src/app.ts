@@ -1,5 +1,3 @@
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import {
   NAMESPACES,
   PODS,
@@ -16,7 +14,12 @@ import {
   type KubeClient,
   type Lister,
 } from '@kube-edge/k8s-watch';
-import { NginxConfigTestError, createNginxProcess, type NginxProcess } from '@kube-edge/nginx-render';
+import {
+  NginxConfigTestError,
+  createNginxUpdater,
+  nginxPaths,
+  type NginxProcess,
+} from '@kube-edge/nginx-render';
 import {
   createHealthServer,
   createNoopLogger,
@@ -29,14 +32,7 @@ import type { DispatcherConfig } from './config.js';
 import { buildModel, type ClusterState } from './model/build.js';
 import { renderDispatcherConfig } from './model/render.js';
 import { prepareForRender } from './offline.js';
-import type {
-  DispatcherModel,
-  NamespaceObject,
-  PodObject,
-  SecretObject,
-  Skipped,
-  SslFile,
-} from './model/types.js';
+import type { DispatcherModel, NamespaceObject, PodObject, SecretObject, Skipped } from './model/types.js';
 
 /** Process-level options of {@link run} (the parts of the command line that are not the routing config). */
 export interface RunOptions {
@@ -112,19 +108,6 @@ export async function renderFromFiles(
   return { text: renderDispatcherConfig(model), model };
 }
 
-async function writeIfChanged(file: SslFile): Promise<boolean> {
-  // The per-host directory holds a private key: 0700 as the original made it.
-  await mkdir(dirname(file.path), { recursive: true, mode: 0o700 });
-  await chmod(dirname(file.path), 0o700);
-  const current = await readFile(file.path).catch(() => undefined);
-  if (current !== undefined && current.equals(file.content)) return false;
-  const tmp = `${file.path}.tmp`;
-  await writeFile(tmp, file.content, { mode: file.mode });
-  await chmod(tmp, file.mode);
-  await rename(tmp, file.path);
-  return true;
-}
-
 const skipKey = (s: Skipped): string =>
   `${s.kind}/${s.namespace ?? ''}/${s.name}/${s.uid ?? ''}/${s.reason}/${s.message}`;
 
@@ -189,17 +172,25 @@ export async function run(config: DispatcherConfig, options: RunOptions): Promis
     logger: log,
   });
 
+  const buildOptions = options.mock ? {} : { tempPathRoot: nginxPaths(options.nginxWorkDir).tempDir };
+  // nginx starts with the empty-cache config, so it always comes up (k8s-router #37). Per-host
+  // key files live in <SSL_CERT_DIR>/<host>/; a host's files go once a config without it is live.
   const nginx = options.mock
     ? undefined
-    : createNginxProcess({
+    : createNginxUpdater<DispatcherModel>({
+        render: (m) => ({ config: renderDispatcherConfig(m), tlsFiles: m.sslFiles }),
+        initialModel: buildModel({ namespaces: [], pods: [], secrets: [] }, config, buildOptions),
         workDir: options.nginxWorkDir,
+        tlsDir: config.sslCertDir,
+        tlsSubdirectories: true,
+        ...(config.ssl !== undefined ? { keepFiles: [config.ssl.cert, config.ssl.key] } : {}),
         ...(options.nginxBinary !== undefined ? { binary: options.nginxBinary } : {}),
-        logger: log.child({ component: 'nginx' }),
+        logger: log,
         registry,
         metricPrefix: 'dispatcher_nginx_',
         stopTimeoutMs: options.nginxStopTimeoutMs ?? 10_000,
+        summarize: (m) => ({ hosts: m.stats.hosts, upstreams: m.stats.upstreams, servers: m.stats.servers }),
       });
-  const buildOptions = nginx !== undefined ? { tempPathRoot: nginx.paths.tempDir } : {};
 
   let lastText = '';
   let lastModel: DispatcherModel | undefined;
@@ -243,22 +234,13 @@ export async function run(config: DispatcherConfig, options: RunOptions): Promis
   };
 
   const apply = async (model: DispatcherModel): Promise<void> => {
-    const text = renderDispatcherConfig(model);
+    let text: string;
     if (nginx === undefined) {
+      text = renderDispatcherConfig(model);
       if (text !== lastText) log.info('config (mock mode: nginx is not run)', { config: text });
     } else {
-      for (const f of model.sslFiles) await writeIfChanged(f);
-      const result = await nginx.apply(text);
-      if (result.changed) {
-        log.info('config applied', {
-          hash: nginx.configHash().slice(0, 12),
-          hosts: model.stats.hosts,
-          upstreams: model.stats.upstreams,
-          servers: model.stats.servers,
-          reloaded: result.reloaded,
-        });
-        log.debug('config', { config: text });
-      }
+      await nginx.update(model);
+      text = nginx.lastConfig();
     }
     lastText = text;
     lastModel = model;
@@ -314,8 +296,7 @@ export async function run(config: DispatcherConfig, options: RunOptions): Promis
     health.addLivenessCheck(`informer-${i.name}`, () => i.health());
     health.addReadinessCheck(`informer-${i.name}`, () => i.readiness());
   }
-  if (nginx !== undefined)
-    health.addLivenessCheck('nginx', () => ({ ok: nginx.healthy(), message: 'nginx is not running' }));
+  if (nginx !== undefined) health.addLivenessCheck('nginx', () => nginx.health());
   health.addReadinessCheck('first-config', () => ({
     ok: firstPassDone,
     message: 'the first full config is not live yet',
@@ -329,11 +310,7 @@ export async function run(config: DispatcherConfig, options: RunOptions): Promis
     await health.close();
   };
 
-  // Start nginx once with the empty-cache config, so it always comes up (spec §4, §11 item 16).
-  const empty = buildModel({ namespaces: [], pods: [], secrets: [] }, config, buildOptions);
-  if (nginx !== undefined) {
-    await nginx.start(renderDispatcherConfig(empty));
-  }
+  await nginx?.start();
   let address;
   try {
     address = await health.listen();
@@ -365,7 +342,7 @@ export async function run(config: DispatcherConfig, options: RunOptions): Promis
   return {
     healthUrl: address.url,
     ready,
-    nginx,
+    nginx: nginx?.process,
     lastConfig: () => lastText,
     lastModel: () => lastModel,
     idle: () => trigger.idle(),

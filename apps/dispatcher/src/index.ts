@@ -27,7 +27,7 @@ export {
   parseTargetPath,
   isValidHost,
 } from './model/annotations.js';
-export { healthCheckFor, checkDirectives } from './model/health-check.js';
+export { healthCheckFor } from './model/health-check.js';
 export type * from './model/types.js';
 export { run, renderFromFiles, stateFrom, type DispatcherApp, type RunOptions } from './app.js';
 export { prepareForRender } from './offline.js';

@@ -275,7 +275,6 @@ export function buildModel(
   }
 
   const nginxUpstreams: Upstream[] = [];
-  const healthChecks = new Map<string, HealthCheck>();
   for (const up of upstreams.values()) {
     // Stable sort: a pod listing the same basePath twice keeps both servers in order (spec §5).
     const servers = up.servers
@@ -287,8 +286,10 @@ export function buildModel(
       comment: `Upstream for ${up.basePath} traffic on namespace ${up.namespace}`,
       keepalive: 1024,
       servers,
+      ...(up.check !== undefined
+        ? { healthCheck: { ...up.check, comment: 'Upstream health check for nginx_upstream_check_module' } }
+        : {}),
     });
-    if (up.check !== undefined) healthChecks.set(up.id, up.check);
   }
 
   const dlr = config.defaultLocationReturn;
@@ -409,7 +410,6 @@ export function buildModel(
   };
   return {
     nginx,
-    healthChecks,
     sslFiles,
     skipped,
     stats: {

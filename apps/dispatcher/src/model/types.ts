@@ -1,4 +1,4 @@
-import type { NginxConfig } from '@kube-edge/nginx-render';
+import type { NginxConfig, UpstreamHealthCheck } from '@kube-edge/nginx-render';
 
 /** Object metadata, as far as the dispatcher reads it. */
 export interface ObjectMeta {
@@ -85,17 +85,8 @@ export type SkipReason =
   | 'DuplicateHostPath'
   | 'NamespaceNotRoutable';
 
-/** An nginx_upstream_check_module check for one upstream. */
-export interface HealthCheck {
-  readonly type: 'http' | 'tcp';
-  readonly intervalMs: number;
-  readonly timeoutMs: number;
-  readonly rise: number;
-  readonly fall: number;
-  readonly port: number;
-  /** For http checks. */
-  readonly path?: string;
-}
+/** An nginx_upstream_check_module check for one upstream (part of nginx-render's upstream model). */
+export type HealthCheck = UpstreamHealthCheck;
 
 /** A certificate file to write before nginx reads the config. */
 export interface SslFile {
@@ -109,8 +100,6 @@ export interface SslFile {
 /** The whole desired state: an nginx model plus what the app adds around it. */
 export interface DispatcherModel {
   readonly nginx: NginxConfig;
-  /** Upstream id → check, only when health checks are enabled. */
-  readonly healthChecks: ReadonlyMap<string, HealthCheck>;
   readonly sslFiles: readonly SslFile[];
   readonly skipped: readonly Skipped[];
   readonly stats: {
