@@ -11,8 +11,8 @@ export interface GorbBackendSpec {
 }
 
 /**
- * The backend JSON feed sends (`shared/spec/gorb.md` §8.2), byte-compatible in shape: the HTTP
- * check is `GET /` expecting 404 (nginx's default server answers 404 for a request by IP), and
+ * The backend JSON feed sends to gorb (`PUT /service/{vsID}/{rsID}`), byte-compatible in shape: the
+ * HTTP check is `GET /` expecting 404 (nginx's default server answers 404 for a request by IP), and
  * `expect` is a string because real gorb panics on a JSON number there. For `tcp` and `none` the
  * `args` object is still sent, with empty strings, as feed's struct had no `omitempty`. Pure.
  */

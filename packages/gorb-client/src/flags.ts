@@ -8,7 +8,7 @@ export interface GorbServiceDefinition {
   port: number;
 }
 
-/** feed's defaults for its `gorb` flags, which kube-edge keeps (`shared/spec/gorb.md` §8.1). */
+/** feed's defaults for its `gorb` flags, which kube-edge keeps (the README's option table lists them). */
 export const GORB_DEFAULTS = {
   /** `--gorb-endpoint`. A stock gorb listens on :4672; feed's default assumes another deployment. */
   endpoint: 'http://127.0.0.1:80',

@@ -40,11 +40,11 @@ export interface GorbStatus {
 }
 
 /**
- * A typed client for gorb's REST API (kobolog/gorb, `shared/spec/gorb.md` §3). Every call is
- * non-blocking, safe to call concurrently, and retried with exponential backoff on connection
- * errors and 5xx up to `maxAttempts`; 4xx are not retried. A call throws {@link GorbApiError}
- * for any status other than 200, except the `get*` calls, which resolve `undefined` on 404.
- * Note that a retried `PUT` whose first attempt reached gorb can come back as 409.
+ * A typed client for kobolog/gorb's REST API (services and backends under `/service`). Every call
+ * is non-blocking, safe to call concurrently, and retried with exponential backoff on connection
+ * errors and 5xx up to `maxAttempts`; 4xx are not retried. A call throws {@link GorbApiError} for
+ * any status other than 200, except the `get*` calls, which resolve `undefined` on 404. Note that a
+ * retried `PUT` whose first attempt reached gorb can come back as 409.
  */
 export interface GorbClient {
   readonly endpoint: string;

@@ -71,10 +71,10 @@ export interface GorbFrontendOptions {
 type Phase = 'new' | 'started' | 'stopping' | 'stopped';
 
 /**
- * feed's gorb frontend as an {@link Updater} (`shared/spec/feed.md` §8.4): registers this node as
- * backend `node-<service>-<instanceIp>` of every configured gorb virtual service, and drains it on
- * stop. The virtual services themselves must already exist in gorb (an operator or a gorb store
- * creates them); this frontend never creates or deletes services.
+ * feed's gorb frontend as an {@link Updater} (differences from feed: see the README): registers
+ * this node as backend `node-<service>-<instanceIp>` of every configured gorb virtual service, and
+ * drains it on stop. The virtual services themselves must already exist in gorb (an operator or a
+ * gorb store creates them); this frontend never creates or deletes services.
  *
  * - `start` touches nothing.
  * - `update` (each one, idempotent; not concurrently with itself): ensures the loopback VIPs when

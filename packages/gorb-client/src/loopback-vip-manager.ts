@@ -68,13 +68,14 @@ export interface LoopbackVipManagerOptions {
 }
 
 /**
- * Creates the loopback VIP manager feed's gorb frontend uses (`shared/spec/gorb.md` §9), with
- * `ip` run without a shell: `ensure` adds each missing VIP with
- * `ip addr add <vip>/32 dev lo label lo:<i>` and sets `arp_ignore=1`, `arp_announce=2`;
- * `remove` runs `ip addr del <vip>/32 dev lo label lo:<i>` for each present VIP and sets both
- * back to 0 (trying every step, then rejecting with the first failure). Presence is read from
- * `ip addr show label lo:<i>`. Synchronous; throws {@link ConfigError} when a VIP is not an IPv4
- * address. Command and write failures reject with {@link TransientError}.
+ * Creates the loopback VIP manager feed's gorb frontend uses for direct server return (the node
+ * accepts traffic for the VIPs but never answers ARP for them), with `ip` run without a shell:
+ * `ensure` adds each missing VIP with `ip addr add <vip>/32 dev lo label lo:<i>` and sets
+ * `arp_ignore=1`, `arp_announce=2`; `remove` runs `ip addr del <vip>/32 dev lo label lo:<i>` for
+ * each present VIP and sets both back to 0 (trying every step, then rejecting with the first
+ * failure). Presence is read from `ip addr show label lo:<i>`. Synchronous; throws
+ * {@link ConfigError} when a VIP is not an IPv4 address. Command and write failures reject with
+ * {@link TransientError}.
  */
 export function createLoopbackVipManager(options: LoopbackVipManagerOptions): VipManager {
   for (const vip of options.vips) {

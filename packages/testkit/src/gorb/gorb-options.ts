@@ -214,11 +214,11 @@ function parsePulse(v: unknown): GorbServerPulseOptions {
 
 /**
  * Reads a pulse argument the way gorb's DynamicMap does: a value of the default's type is used
- * as is; a string of digits (the empty string included, which gives 0) is converted; anything
- * else, or a missing key, gives the default. Real gorb panics on a JSON number where an int is
- * expected (the type assertion sees a float64); this emulation accepts it instead, as the spec
- * asks, so a client sending numbers is not caught here: the test server's request log is the
- * place to assert that numbers are sent as strings.
+ * as is; a string of digits (the empty string included, which gives 0) is converted; anything else,
+ * or a missing key, gives the default. Real gorb panics on a JSON number where an int is expected
+ * (the type assertion sees a float64); this emulation accepts it instead (a test server that panics
+ * would hide the client's other behaviour), so a client sending numbers is not caught here: the
+ * test server's request log is the place to assert that numbers are sent as strings.
  */
 export function pulseArg<T extends string | number>(
   args: Record<string, unknown> | null,

@@ -139,8 +139,8 @@ function healthOf(b: Backend): number {
 }
 
 /**
- * Starts an HTTP server on 127.0.0.1 that speaks gorb's REST API (kobolog/gorb, see
- * `shared/spec/gorb.md` §3–§6): its routes (unrouted methods get 405, unknown paths 404 as
+ * Starts an HTTP server on 127.0.0.1 that speaks gorb's REST API (kobolog/gorb; the testkit
+ * README lists what it reproduces): its routes (unrouted methods get 405, unknown paths 404 as
  * gorilla/mux answers), status codes and `{"error": ...}` bodies, tab-indented JSON, defaults
  * (scheduler `wrr`, method `nat`, weight 100, pulse `tcp`/`1m`), the interval grammar, global
  * backend IDs with the unchecked vsID on backend GET/PATCH/DELETE, and the pulse weight logic

@@ -10,7 +10,7 @@ import { child, childText, children, parseXml, type XmlNode } from './xml.js';
 /** The Route53 REST-XML namespace every request and answer carries. */
 export const ROUTE53_NAMESPACE = 'https://route53.amazonaws.com/doc/2013-04-01/';
 
-/** Route53's limits per ChangeResourceRecordSets request (limits-and-targets §2.1). */
+/** Route53's limits per request; the defaults are the quotas AWS documents for Route53. */
 export interface FakeRoute53Limits {
   /** ResourceRecord elements per request, an UPSERT counting twice and an alias once. Default 1000. */
   maxRecordsPerBatch: number;
