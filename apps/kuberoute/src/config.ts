@@ -23,7 +23,7 @@ export interface S3ReportConfig {
   secretAccessKey: string | undefined;
   region: string;
   bucket: string;
-  /** A template (kuberoute.md §6). */
+  /** A template (README, "Templating"). */
   keyTemplate: string;
   acl: string;
   /** Undefined: guessed from the key's extension. */
@@ -97,7 +97,7 @@ function fail(section: string, key: string | undefined, message: string, cause?:
 }
 
 /**
- * Parses and validates the kuberoute config file text (kuberoute.md §3). Throws a
+ * Parses and validates the kuberoute config file text (README, "Configuration file"). Throws a
  * {@link ConfigError} whose `key` names the section and key at fault (`[kuberoute] port`). Pure.
  */
 export function parseConfig(text: string, options: ParseConfigOptions = {}): KuberouteConfig {

@@ -1,6 +1,6 @@
 /**
- * The subset of Python `configparser`'s default dialect that kuberoute's config file uses
- * (kuberoute.md §3): `[section]` headers, `key = value` and `key: value`, full-line `#`/`;`
+ * The subset of Python `configparser`'s default dialect that kuberoute's config file uses (README,
+ * "Configuration file"): `[section]` headers, `key = value` and `key: value`, full-line `#`/`;`
  * comments, case-insensitive keys, indented continuation lines, `[DEFAULT]` values inherited by
  * every section, and `BasicInterpolation` (`%(key)s`, `%%`). Not supported: inline comments
  * (configparser does not strip them either, so `a = 1 # x` is `1 # x` in both), keys without a

@@ -39,7 +39,7 @@ export interface S3ReporterOptions {
   contentType: string | undefined;
 }
 
-/** The S3 state report (kuberoute.md §7): PutObject with the configured ACL and content type. */
+/** The S3 state report: PutObject with the configured ACL and content type. */
 export function createS3Reporter(options: S3ReporterOptions): StateReporter {
   const contentType = options.contentType ?? guessContentType(options.key);
   return {

@@ -1,5 +1,5 @@
 /**
- * kuberoute's templating (kuberoute.md §6): `_TEMPLATE_START_` and `_TEMPLATE_END_` stand for
+ * kuberoute's templating (README, "Templating"): `_TEMPLATE_START_` and `_TEMPLATE_END_` stand for
  * `{` and `}` (Kubernetes label values cannot hold braces), then Python `str.format` with the
  * `[replacements]` values. kube-edge supports plain `{name}` fields and `{{`/`}}` escapes only; a
  * format spec, conversion, attribute, index or positional field is an error (a documented

@@ -23,7 +23,7 @@ export interface DomainDesired {
 }
 
 /**
- * The original's timestamp: `Y-M-D-h-m` in local time, not zero-padded (kuberoute.md §4). Pure
+ * The original's timestamp: `Y-M-D-h-m` in local time, not zero-padded. Pure
  * for a given date and time zone.
  */
 export function heartbeatTimestamp(now: Date): string {
@@ -31,7 +31,7 @@ export function heartbeatTimestamp(now: Date): string {
 }
 
 /**
- * Groups decisions per domain (one DNS client per domain, kuberoute.md §10 item 15) and adds the
+ * Groups decisions per domain (one DNS client per domain) and adds the
  * heartbeat CNAME `<name_template>.<domain>` → `<timestamp_template>` to every domain with at
  * least one record. Pure.
  */

@@ -3,7 +3,7 @@ import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { parseInteger } from '../config.js';
 import { renderTemplate } from '../template.js';
 
-/** The TTL of every record kuberoute writes (kuberoute.md §4). */
+/** The TTL of every record kuberoute writes. */
 export const RECORD_TTL = 60;
 
 /** The object a skip is about. */
@@ -91,7 +91,7 @@ function isReady(pod: V1Pod): boolean {
 }
 
 /**
- * The records kuberoute publishes (kuberoute.md §4 step 3): one per `NodePort` service in the
+ * The records kuberoute publishes (README, "How it works"): one per `NodePort` service in the
  * configured namespaces carrying both the domain and the name label, with the unique host IPs of
  * its alive pods (Running, Ready, on a node — matched by InternalIP — that is schedulable).
  * Services go in (namespace, name) order; a second service with the same name and domain is
@@ -237,7 +237,7 @@ export function sortIps(ips: string[]): string[] {
   return ips.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-/** Which row of the decision table (kuberoute.md §4 step 4) applied. */
+/** Which row of the decision table (README, "How it works") applied. */
 export type DecisionRule = 'addresses' | 'unhealthy-no-failover' | 'failover' | 'nothing';
 
 /** What to publish for one record. */
@@ -256,7 +256,7 @@ export interface Decision {
 }
 
 /**
- * The decision table (kuberoute.md §4, §10 item 8): unhealthy without failover → the remaining
+ * The decision table (README, "How it works"): unhealthy without failover → the remaining
  * addresses (an empty list deletes); unhealthy or no addresses → the failover (A/AAAA for an IP
  * literal, CNAME otherwise; none → delete); else the addresses as A. `nodeCount` is every node of
  * the cluster, as in the original. Throws RangeError for `nodeCount` ≤ 0 (the caller skips the

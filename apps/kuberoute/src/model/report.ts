@@ -15,7 +15,7 @@ export interface ReportService {
   quota: number;
 }
 
-/** The S3 state report (kuberoute.md §7), with the original's keys. */
+/** The S3 state report (README, "State report"), with the original's keys. */
 export interface StateReport {
   apiserver_available: boolean;
   nodes: Record<string, ReportNode>;
