@@ -37,7 +37,7 @@ function aliasFrontends(found: FrontendsByScheme, logger: Logger): Map<string, F
 }
 
 /**
- * Finds what each scheme's records point at (feed.md §13.2 step 1, §8): classic ELBs by the
+ * Finds what each scheme's records point at: classic ELBs by the
  * `sky.uk/KubernetesClusterFrontend` tag (no class tag, as feed-dns), ELBv2 load balancers by the
  * same tag or by name, or the static hostnames. One per scheme; read-only; rejects with the
  * SDK's error after its retries, or ConfigError when the needed client is missing.

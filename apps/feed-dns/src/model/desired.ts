@@ -72,7 +72,7 @@ export function zoneOf(name: string, zoneDomains: readonly string[]): string | u
 }
 
 /**
- * The records the ingresses ask for (feed.md §13.3 steps 4–5): per host, an A ALIAS to the
+ * The records the ingresses ask for: per host, an A ALIAS to the
  * scheme's load balancer (EvaluateTargetHealth false, the load balancer's canonical zone) or,
  * in static mode, a CNAME to the scheme's hostname with the configured TTL. Hosts outside every
  * managed zone, with no or an unknown scheme, or whose scheme has no frontend are skipped with
@@ -125,7 +125,7 @@ export function buildDesired(input: DesiredInput): Desired {
 }
 
 /**
- * feed-dns's ownership (feed #144, spec §15.11): a record is ours when it points at one of our
+ * feed-dns's ownership (feed #144): a record is ours when it points at one of our
  * frontends — an A ALIAS to one of our load balancers, or (static mode) a CNAME to one of our
  * hostnames. Other records, other types and routing-policy records are never touched. Pure.
  */
@@ -142,7 +142,7 @@ export function ownershipFor(frontends: Frontends): Ownership {
 const KEEP_REASONS: ReadonlySet<string> = new Set(['missing-scheme', 'invalid-scheme', 'no-frontend']);
 
 /**
- * feed deletes only managed records whose name no ingress host has (feed.md §13.3 step 5): a host
+ * feed deletes only managed records whose name no ingress host has: a host
  * still named by an ingress keeps its record while its scheme is missing, unknown or has no
  * frontend, so a typo in an annotation cannot take a site off DNS. These are the names whose
  * owned records the plan keeps as they are (its `keep` option). Pure.
@@ -215,7 +215,7 @@ export interface PassInput extends DesiredInput {
 
 /**
  * One whole reconcile decision: desired records, the plan against the current ones under
- * feed-dns's ownership, and the mass-deletion guard (feed.md §13.4: refuse a plan deleting more
+ * feed-dns's ownership, and the mass-deletion guard (refuse a plan deleting more
  * than `maxDeleteShare` of the managed records while selected ingresses exist). The live
  * controller and the offline `plan` both call this. Pure.
  */

@@ -1,6 +1,6 @@
 import { normalizeName } from '@kube-edge/dns-providers';
 
-/** The annotation choosing the load balancer scheme of an ingress's hosts (feed.md §4). */
+/** The annotation choosing the load balancer scheme of an ingress's hosts. */
 export const SCHEME_ANNOTATION = 'sky.uk/frontend-scheme';
 /** Its legacy name, read when the new one is absent (removed in feed v2.0, reinstated in v2.2). */
 export const LEGACY_SCHEME_ANNOTATION = 'sky.uk/frontend-elb-scheme';
@@ -36,7 +36,7 @@ export interface IngressRef {
   uid: string | undefined;
 }
 
-/** Optional class filter (kube-edge's fix of feed.md §13.4: feed-dns v2+ only took class ""). */
+/** Optional class filter (a kube-edge difference: feed-dns v2+ only took class ""). */
 export interface ClassFilter {
   /** Take ingresses of this class: the `kubernetes.io/ingress.class` annotation, else `spec.ingressClassName`. */
   ingressClass: string;
@@ -144,10 +144,10 @@ export interface Selection {
 }
 
 /**
- * feed-dns's entry selection (feed.md §13.3 steps 4–5, with the §13.4 decisions): every ingress
- * (or those of the optional class), each rule's host with the ingress's scheme; no feed-ingress
- * validation (allow lists, paths, services). Ingresses are taken oldest first, so the first
- * entry for a host keeps it: a later ingress asking another scheme for it is skipped as
+ * feed-dns's entry selection (README, "Differences from feed-dns" lists how it differs): every
+ * ingress (or those of the optional class), each rule's host with the ingress's scheme; no
+ * feed-ingress validation (allow lists, paths, services). Ingresses are taken oldest first, so the
+ * first entry for a host keeps it: a later ingress asking another scheme for it is skipped as
  * `conflicting-scheme` and cannot steal the record. Hosts are compared normalised (case, trailing
  * dot). Pure and deterministic.
  */
