@@ -5,7 +5,7 @@ export const VERSION = '0.1.0';
 
 /**
  * The dispatcher command line. Every environment variable of 30x/dispatcher is a flag here with
- * its original env name and default (spec/dispatcher.md §2); kube-edge's additions use the
+ * its original env name and default; kube-edge's additions use the
  * `DISPATCHER_` prefix (or a conventional name such as `KUBECONFIG`, `POD_NAME`).
  */
 export const cli = defineCli({

@@ -20,7 +20,7 @@ function configError(fn: () => unknown): ConfigError {
   throw new Error('no ConfigError');
 }
 
-describe('environment variables of the original (spec §2)', () => {
+describe('environment variables of the original', () => {
   it('has every original name and default', () => {
     const v = parse({});
     const original: Record<string, unknown> = Object.fromEntries(

@@ -79,7 +79,7 @@ export interface BuildConfigDeps {
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const NGINX_SIZE = /^[0-9]+[kKmMgG]?$/;
-// No whitespace, `;`, braces or quotes may reach `proxy_pass` (spec §2).
+// No whitespace, `;`, braces or quotes may reach `proxy_pass`.
 const URL_FORBIDDEN = /[\s;{}"'`\\]/;
 
 function fail(env: string, message: string): never {
@@ -186,7 +186,7 @@ export function buildConfig(v: RawConfigValues, deps: BuildConfigDeps): Dispatch
     const kp = validateFilePath(key);
     if (!kp.ok) fail('SSL_KEY', kp.reason);
     if (!deps.fileExists(cert)) fail('SSL_CERT', `file ${cert} does not exist`);
-    // The original stat'ed SSL_CERT twice and never checked the key (spec §2).
+    // The original stat'ed SSL_CERT twice and never checked the key.
     if (!deps.fileExists(key)) fail('SSL_KEY', `file ${key} does not exist`);
     if (httpPort === sslPort) fail('SSL_PORT', 'must differ from PORT');
     ssl = { cert, key };

@@ -15,7 +15,7 @@ const examples = join(here, '../../../examples/dispatcher');
 const GOLDEN_SSL_DIR = '/etc/nginx/ssl';
 const GOLDEN_TMP = '/var/lib/dispatcher/nginx/tmp';
 
-// spec §6's suggested golden case: an HTTP host with an API key and a targetPath, an SSL host
+// The golden case: an HTTP host with an API key and a targetPath, an SSL host
 // with a client certificate, two pods, health checks on (and off, for nginx -t).
 function goldenModel(healthChecks: boolean) {
   const probe = {
@@ -63,7 +63,7 @@ function golden(name: string, text: string): string {
 }
 
 describe('golden configs', () => {
-  it('renders the spec §6 case byte for byte and real nginx accepts it', async () => {
+  it('renders the golden case byte for byte and real nginx accepts it', async () => {
     const text = renderDispatcherConfig(goldenModel(false));
     expect(text).toBe(golden('dispatcher.conf', text));
     const dir = await tempDir('dispatcher-golden');

@@ -37,7 +37,7 @@ export interface ParsedHosts {
   }[];
 }
 
-// The original's host grammar (spec §3.1): RFC 1123-ish labels, any case, no wildcard/port/IPv6.
+// The original's host grammar: RFC 1123-ish labels, any case, no wildcard/port/IPv6.
 const HOSTNAME_RE =
   /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$/;
 const IPV4_RE =
@@ -58,7 +58,7 @@ export function isValidHost(host: string): boolean {
 }
 
 // Go's decoder fails the whole document on a type mismatch; these checks mirror that for the
-// fields of HostOptions, so `{"h":"str"}` is an error rather than a partial map (spec §3.1).
+// fields of HostOptions, so `{"h":"str"}` is an error rather than a partial map.
 function refTypeError(v: unknown, at: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (!isObject(v)) return `${at} must be an object`;
@@ -224,7 +224,7 @@ export interface LocationPath {
   readonly path: string;
 }
 
-// Characters that could end a directive, open a block or start a comment (spec §3.2).
+// Characters that could end a directive, open a block or start a comment.
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_PATH_CHARS = /[\s;{}"'`#\u0000-\u001f\u007f]/;
 
@@ -268,7 +268,7 @@ export function parseBasePath(
 }
 
 function checkPathText(p: string, what: string): string | undefined {
-  // istio/proxy#278 used "path": say which field is read (spec §10).
+  // istio/proxy#278 used "path": say which field is read.
   if (p === '')
     return what === 'basePath'
       ? 'basePath is empty (the field is "basePath"; "path" is not read)'

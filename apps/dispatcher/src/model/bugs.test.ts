@@ -6,8 +6,8 @@ import { renderDispatcherConfig } from './render.js';
 import type { DispatcherConfig } from '../config.js';
 import type { SecretObject } from './types.js';
 
-// Each test here fails on the original's behaviour (spec/dispatcher.md §11 item 19 and the
-// QUIRK decisions); the original's result is named in the test.
+// Each test here fails on the original's behaviour (the README's "Differences" list); the
+// original's result is named in the test.
 const build = (state: Partial<ClusterState>, cfg: DispatcherConfig = config()) =>
   buildModel({ namespaces: [], pods: [], secrets: [], ...state }, cfg);
 const good = { basePath: '/x', containerPort: '3000' };

@@ -25,7 +25,7 @@ const serverFor = (text: string, host: string): NginxDirective | undefined =>
     s.block?.some((d) => d.name === 'server_name' && d.args.includes(host)),
   );
 
-describe('test vectors (spec §5, §11.1)', () => {
+describe('test vectors', () => {
   it('hashes upstream keys with FNV-1a 32', () => {
     expect(fnv1a32('api.ex.net/users')).toBe(3563244012);
     expect(fnv1a32('test.k8s.local/nodejs')).toBe(1866206336);
@@ -58,7 +58,7 @@ describe('test vectors (spec §5, §11.1)', () => {
   });
 });
 
-describe('nginx config contract (spec §6)', () => {
+describe('nginx config contract', () => {
   const state: Partial<ClusterState> = {
     namespaces: [ns('web', { 'a.example.com': {} })],
     pods: [

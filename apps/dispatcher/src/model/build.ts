@@ -49,7 +49,7 @@ const SSL_PROTOCOLS = ['TLSv1', 'TLSv1.1', 'TLSv1.2'] as const;
 /** The upstream for a `DEFAULT_LOCATION_RETURN` URL (a name no `upstream<digits>` can take). */
 export const DEFAULT_LOCATION_UPSTREAM = 'default-location-return';
 
-// The WebSocket fix (spec §6): nginx drops inherited proxy_set_header once a location sets any,
+// The WebSocket fix: nginx drops inherited proxy_set_header once a location sets any,
 // so every location repeats Upgrade and Connection next to Host.
 const LOCATION_HEADERS: readonly HeaderSetting[] = [
   { name: 'Upgrade', value: { var: 'http_upgrade' } },
@@ -57,7 +57,10 @@ const LOCATION_HEADERS: readonly HeaderSetting[] = [
   { name: 'Host', value: { var: 'http_host' } },
 ];
 
-/** Whether a pod may receive traffic (spec §3.2, with kube-edge's readiness rule). Pure. */
+/**
+ * Whether a pod may receive traffic: Running with a pod IP and, when `requireReady`, Ready and not
+ * terminating. Pure.
+ */
 export function isPodRoutable(pod: PodObject, requireReady: boolean): boolean {
   if (pod.status?.phase !== 'Running') return false;
   if (!pod.status.podIP) return false;
@@ -66,7 +69,7 @@ export function isPodRoutable(pod: PodObject, requireReady: boolean): boolean {
   return pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-/** `upstream<fnv1a32(host + basePath)>`, the original's upstream name (spec §5). Pure. */
+/** `upstream<fnv1a32(host + basePath)>`, the original's upstream name. Pure. */
 export function upstreamName(host: string, basePath: string): string {
   return `upstream${fnv1a32(host + basePath)}`;
 }
@@ -146,7 +149,7 @@ export function buildModel(
     });
   };
 
-  // Secrets: only the routing Secret of each namespace, keyed by namespace AND name (spec §3.3).
+  // Secrets: only the routing Secret of each namespace, keyed by namespace AND name.
   const secrets = new Map<string, SecretObject>();
   for (const s of state.secrets) {
     if (nameOf(s) === config.apiKeySecretName) secrets.set(nsOf(s), s);
@@ -276,7 +279,7 @@ export function buildModel(
 
   const nginxUpstreams: Upstream[] = [];
   for (const up of upstreams.values()) {
-    // Stable sort: a pod listing the same basePath twice keeps both servers in order (spec §5).
+    // Stable sort: a pod listing the same basePath twice keeps both servers in order.
     const servers = up.servers
       .slice()
       .sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0))

@@ -5,7 +5,7 @@ function resolvePort(port: number | string | undefined, container: Container): n
   if (typeof port === 'number') return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
   if (typeof port !== 'string' || port === '') return undefined;
   if (/^[0-9]+$/.test(port)) return resolvePort(Number(port), container);
-  // A named port (the original emitted port=0 here, spec §3.2): resolve it against the container.
+  // A named port (the original emitted port=0 here): resolve it against the container.
   const named = container.ports?.find((p) => p.name === port);
   return named?.containerPort !== undefined ? resolvePort(named.containerPort, container) : undefined;
 }

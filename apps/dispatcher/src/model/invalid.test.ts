@@ -9,7 +9,7 @@ const build = (state: Partial<ClusterState>, cfg: DispatcherConfig = config()) =
   buildModel({ namespaces: [], pods: [], secrets: [], ...state }, cfg);
 const good = { basePath: '/good', containerPort: '3000' };
 
-describe('spec §9: invalid hosts annotations', () => {
+describe('invalid hosts annotations', () => {
   it.each([
     ['not JSON', '{"a.test": {', 'InvalidHostsAnnotation'],
     [
@@ -44,7 +44,7 @@ describe('spec §9: invalid hosts annotations', () => {
   });
 });
 
-describe('spec §9: invalid paths entries are skipped one by one', () => {
+describe('invalid paths entries are skipped one by one', () => {
   it.each([
     ['containerPort "abcdef"', { basePath: '/x', containerPort: 'abcdef' }, 'port (abcdef) is not valid'],
     ['containerPort "-1"', { basePath: '/x', containerPort: '-1' }, 'port (-1) is not valid'],
