@@ -8,7 +8,14 @@ import {
   kubeEdgeUserAgent,
   loadKubeConfig,
 } from '@kube-edge/k8s-watch';
-import { ConfigError, createLogger, createMetrics, createShutdown, parseLogLevel } from '@kube-edge/runtime';
+import {
+  ConfigError,
+  createLogger,
+  createMetrics,
+  createShutdown,
+  parseLogLevel,
+  errorMessage,
+} from '@kube-edge/runtime';
 import { renderFromFiles, run } from './app.js';
 import { VERSION, cli, withDefaultCommand } from './cli.js';
 import { buildConfig } from './config.js';
@@ -24,7 +31,7 @@ const logger = createLogger({
 
 function fatal(err: unknown): never {
   // ConfigError messages name the flag or environment variable at fault.
-  process.stderr.write(`dispatcher: ${(err as Error).message}\n`);
+  process.stderr.write(`dispatcher: ${errorMessage(err)}\n`);
   process.exit(2);
 }
 

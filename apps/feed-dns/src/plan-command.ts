@@ -9,7 +9,7 @@ import {
   type Endpoint,
 } from '@kube-edge/dns-providers';
 import { loadManifests } from '@kube-edge/k8s-watch';
-import { ConfigError } from '@kube-edge/runtime';
+import { ConfigError, errorMessage } from '@kube-edge/runtime';
 import type { planCli } from './cli.js';
 import { checkDeleteShareFlag, checkZones, classFilterFrom, frontendSourceFrom } from './config.js';
 import { planPass, type Frontend, type PassPlan } from './model/desired.js';
@@ -173,7 +173,7 @@ export async function computeOfflinePlan(values: PlanValues): Promise<OfflinePla
   try {
     objects = await loadManifests(values.filename);
   } catch (err) {
-    throw new ConfigError(err instanceof Error ? err.message : String(err), {
+    throw new ConfigError(errorMessage(err), {
       key: '--filename',
       cause: err,
     });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The only file that touches the process: argv, env, signals, stdout, exit.
 import { hostname } from 'node:os';
-import { ConfigError, createLogger, createShutdown, parseLogLevel } from '@kube-edge/runtime';
+import { ConfigError, createLogger, createShutdown, parseLogLevel, errorMessage } from '@kube-edge/runtime';
 import { run } from './app.js';
 import { feedIngressCli } from './cli.js';
 import { configFromArgs, modelConfigFromArgs } from './config.js';
@@ -21,7 +21,7 @@ if (args.command === 'render') {
     });
     process.exitCode = code;
   } catch (err) {
-    process.stderr.write(`feed-ingress render: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`feed-ingress render: ${errorMessage(err)}\n`);
     process.exitCode = err instanceof ConfigError ? 2 : 1;
   }
 } else {

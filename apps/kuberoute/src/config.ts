@@ -1,4 +1,4 @@
-import { ConfigError } from '@kube-edge/runtime';
+import { ConfigError, errorMessage } from '@kube-edge/runtime';
 import { IniSyntaxError, ownKeys, parseIni, sectionValues, type IniFile } from './ini.js';
 
 /** How kuberoute reaches the Kubernetes API (`[kuberoute] kubeconfig_kind`). */
@@ -114,7 +114,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Kub
     try {
       return sectionValues(file, name);
     } catch (err) {
-      return fail(name, undefined, (err as Error).message, err);
+      return fail(name, undefined, errorMessage(err), err);
     }
   };
   const activeBackend = file.sections.get('kuberoute')?.get('dns_backend');

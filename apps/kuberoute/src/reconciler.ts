@@ -6,7 +6,7 @@ import {
   runDnsPass,
 } from '@kube-edge/dns-providers';
 import type { EventRecorder, Lister } from '@kube-edge/k8s-watch';
-import { createNoopLogger, type Logger, type Metrics } from '@kube-edge/runtime';
+import { createNoopLogger, errorMessage, type Logger, type Metrics } from '@kube-edge/runtime';
 import type { DnsBackend } from './backends.js';
 import { desiredByDomain, type HeartbeatTemplates } from './model/desired.js';
 import { computeRecords, decide, type Decision, type ModelConfig, type Skipped } from './model/records.js';
@@ -288,7 +288,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         }
       } catch (err) {
         failuresCounter?.inc();
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = errorMessage(err);
         errors.push(`${d.domain}: ${reason}`);
         logger.warn('dns domain not updated', { domain: d.domain, err });
       }

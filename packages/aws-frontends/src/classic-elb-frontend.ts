@@ -17,7 +17,7 @@ import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from './clock.js';
 import { checkTagSelector, findClassicElbFrontends, type FrontendLoadBalancer } from './discovery.js';
 import type { InstanceIdentitySource } from './instance-metadata.js';
-import { attachedGauge, messageOf, type AttachedGauge } from './internal.js';
+import { attachedGauge, type AttachedGauge } from './internal.js';
 
 /** Options of {@link ClassicElbFrontend}. */
 export interface ClassicElbFrontendOptions {
@@ -141,7 +141,7 @@ export class ClassicElbFrontend implements Updater<unknown> {
         this.#logger.warn('registering with ELBs failed; retrying on the next update', {
           failed,
           instanceId,
-          err: messageOf(causes[0]),
+          err: causes[0],
         });
         throw new TransientError(`failed to register ${instanceId} with ELB(s) ${failed.join(', ')}`, {
           code: 'ELB_REGISTER_FAILED',

@@ -16,8 +16,3 @@ export function attachedGauge(registry: Registry | undefined, name: string, help
   const gauge = new Gauge({ name, help, registers: [registry] });
   return { set: (v) => gauge.set(v) };
 }
-
-/** The error's message, for logs and probe results. */
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}

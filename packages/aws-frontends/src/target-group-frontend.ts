@@ -19,7 +19,7 @@ import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from './clock.js';
 import { checkTagSelector, findElbv2FrontendsWithTargetGroups } from './discovery.js';
 import type { InstanceIdentity, InstanceIdentitySource } from './instance-metadata.js';
-import { attachedGauge, messageOf, type AttachedGauge } from './internal.js';
+import { attachedGauge, type AttachedGauge } from './internal.js';
 
 /**
  * Which target groups to join.
@@ -203,7 +203,7 @@ export class TargetGroupFrontend implements Updater<unknown> {
         const arns = [...failedArns].sort();
         this.#logger.warn('registering with target groups failed; retrying on the next update', {
           failed: arns,
-          err: messageOf(failures[0]?.err),
+          err: failures[0]?.err,
         });
         throw new TransientError(`failed to register with target group(s) ${arns.join(', ')}`, {
           code: 'TARGET_REGISTER_FAILED',
@@ -270,7 +270,7 @@ export class TargetGroupFrontend implements Updater<unknown> {
       const causes = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
       this.#gauge.set(this.#byTags ? 0 : this.#registered.size);
       if (failed.length > 0)
-        this.#logger.warn('deregistering from target groups failed', { failed, err: messageOf(causes[0]) });
+        this.#logger.warn('deregistering from target groups failed', { failed, err: causes[0] });
       if (!this.#byTags || failed.length < regs.length) {
         this.#logger.info('deregistered from target groups; waiting for the drain delay', {
           drainDelayMs: this.#drainDelayMs,

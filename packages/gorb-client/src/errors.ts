@@ -12,7 +12,7 @@ export class GorbApiError extends KubeEdgeError {
   readonly path: string;
   readonly statusCode: number | undefined;
   readonly gorbMessage: string | undefined;
-  readonly retryable: boolean;
+  readonly #retryable: boolean;
   constructor(init: {
     method: string;
     path: string;
@@ -30,7 +30,12 @@ export class GorbApiError extends KubeEdgeError {
     this.path = path;
     this.statusCode = statusCode;
     this.gorbMessage = gorbMessage;
-    this.retryable = statusCode === undefined || statusCode >= 500;
+    this.#retryable = statusCode === undefined || statusCode >= 500;
+  }
+
+  /** True for 5xx and connection failures (retries were exhausted); false for other statuses. */
+  override get retryable(): boolean {
+    return this.#retryable;
   }
 }
 

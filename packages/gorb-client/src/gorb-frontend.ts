@@ -4,6 +4,7 @@ import {
   TransientError,
   createNoopLogger,
   createSystemClock,
+  errorMessage,
   sleep,
   type Clock,
   type Logger,
@@ -360,5 +361,5 @@ export class GorbFrontend<M = unknown> implements Updater<M> {
 }
 
 function messages(errors: unknown[]): string {
-  return errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
+  return errors.map(errorMessage).join('; ');
 }

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { errorMessage } from '@kube-edge/runtime';
 
 /** The outcome of a validator: the (possibly normalised) value, or a human-readable reason. */
 export type ValidationResult<T = string> =
@@ -115,7 +116,7 @@ export function validateRegexPath(value: unknown): ValidationResult {
   try {
     new RegExp(re, 'u');
   } catch (err) {
-    return fail(`regex does not compile: ${(err as Error).message}`);
+    return fail(`regex does not compile: ${errorMessage(err)}`);
   }
   return ok(re);
 }

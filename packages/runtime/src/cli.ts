@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { ConfigError } from './errors.js';
+import { ConfigError, errorMessage } from './errors.js';
 import { formatDuration, formatSize, parseCsv, parseDuration, parseKeyValues, parseSize } from './parsers.js';
 
 interface FlagBase {
@@ -493,7 +493,7 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
     try {
       args = y.parseSync();
     } catch (err) {
-      throw new ConfigError(`invalid arguments: ${err instanceof Error ? err.message : String(err)}`, {
+      throw new ConfigError(`invalid arguments: ${errorMessage(err)}`, {
         code: 'INVALID_ARGS',
         cause: err,
       });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { createNoopLogger, type Logger } from './logger-types.js';
 import type { ProbeResult } from './updater.js';
+import { errorMessage } from './errors.js';
 
 /** What a check may return: a boolean, or `{ ok, message }` (the same shape as `Updater` probes). */
 export type CheckResult = ProbeResult;
@@ -99,7 +100,7 @@ async function runCheck(name: string, check: HealthCheck, timeoutMs: number): Pr
     return {
       name,
       ok: false,
-      message: err instanceof Error ? err.message : String(err),
+      message: errorMessage(err),
       durationMs: Math.round(performance.now() - started),
     };
   } finally {

@@ -1,3 +1,5 @@
+import { errorMessage } from './errors.js';
+
 /** The result of a health or readiness probe of one component. */
 export interface ProbeResult {
   ok: boolean;
@@ -40,7 +42,7 @@ export function createUpdaterChain<M>(name: string, members: readonly Updater<M>
       try {
         r = await m[kind]();
       } catch (err) {
-        r = { ok: false, message: err instanceof Error ? err.message : String(err) };
+        r = { ok: false, message: errorMessage(err) };
       }
       if (!r.ok) bad.push(`${m.name}: ${r.message ?? 'not ok'}`);
     }

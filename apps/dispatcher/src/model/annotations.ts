@@ -4,6 +4,7 @@ import {
   validateRegexPath,
   type LocationMatch,
 } from '@kube-edge/nginx-render';
+import { errorMessage } from '@kube-edge/runtime';
 
 /** A reference into the namespace's routing Secret (`secretKeyRef.key`; any `name` is ignored, as in the original). */
 export interface SecretKeyRef {
@@ -93,7 +94,7 @@ export function parseHostsAnnotation(text: string | undefined): ParsedHosts {
     return {
       hosts: [],
       rejected: [],
-      error: `hosts annotation is not valid JSON: ${(err as Error).message}`,
+      error: `hosts annotation is not valid JSON: ${errorMessage(err)}`,
     };
   }
   if (!isObject(doc))
@@ -184,7 +185,7 @@ export function decodePathsAnnotation(text: string): DecodedPaths {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    return { ok: false, error: `paths annotation is not valid JSON: ${(err as Error).message}` };
+    return { ok: false, error: `paths annotation is not valid JSON: ${errorMessage(err)}` };
   }
   if (doc === null) return { ok: true, entries: [] };
   if (!Array.isArray(doc)) return { ok: false, error: 'paths annotation must be a JSON array' };
