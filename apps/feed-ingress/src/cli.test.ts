@@ -125,7 +125,7 @@ describe('configFromArgs', () => {
     });
   });
 
-  it('an empty --ingress-allow is an empty default list, not [""] (spec/feed.md §3.1 QUIRK)', () => {
+  it('an empty --ingress-allow is an empty default list, not [""] (feed rendered `allow ;`)', () => {
     expect(configFromArgs(parseRun(['static', ...BASE, '--ingress-allow=']), 'h').model.defaultAllow).toEqual(
       [],
     );

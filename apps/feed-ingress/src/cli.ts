@@ -4,7 +4,7 @@ import { defineCli, type FlagsSpec } from '@kube-edge/runtime';
 export const FEED_INGRESS_VERSION = '0.1.0';
 
 const MERLIN_NOTE =
-  'The merlin subcommand is gone: sky-uk/feed removed Merlin in v6.0.0, and kube-edge follows v6 (spec/feed.md §1.1, §8.5).';
+  'The merlin subcommand is gone: sky-uk/feed removed Merlin in v6.0.0, and kube-edge follows v6.';
 
 const drainDelay = (defaultMs: number, extra = '') =>
   ({
@@ -20,8 +20,9 @@ const region = {
 } as const;
 
 /**
- * Root flags shared by every subcommand: feed's names, defaults and meanings (spec/feed.md
- * §3.1, v6 semantics) plus kube-edge's additions (log format, leader election, WebSocket opt-in).
+ * Root flags shared by every subcommand: feed's names, defaults and meanings (v6 semantics; the
+ * README's flag tables say where they differ) plus kube-edge's additions (log format, leader
+ * election, WebSocket opt-in).
  */
 export const ROOT_FLAGS = {
   debug: { type: 'boolean', description: 'Debug logging (same as --log-level=debug).' },
@@ -402,7 +403,7 @@ export const COMMANDS = {
         default: 'http',
         description: 'gorb pulse type: tcp, http or none.',
       },
-      'drain-delay': drainDelay(60_000, ' Registered on gorb too (feed v2+ forgot it; spec/feed.md §3.2).'),
+      'drain-delay': drainDelay(60_000, ' Registered on gorb too (feed v2+ forgot it).'),
     },
   },
   static: {
@@ -439,7 +440,7 @@ export const COMMANDS = {
   },
 } as const;
 
-/** The feed-ingress command line (spec/feed.md §3). Pure: parsing touches no process state. */
+/** The feed-ingress command line. Pure: parsing touches no process state. */
 export const feedIngressCli = defineCli({
   name: 'feed-ingress',
   version: FEED_INGRESS_VERSION,

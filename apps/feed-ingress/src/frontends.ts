@@ -202,7 +202,7 @@ export function createFrontend(
         ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {}),
         ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
       });
-      // kube-edge fix (spec/feed.md §9): only schemes whose hostname flag is set get a status.
+      // kube-edge fix: only schemes whose hostname flag is set get a status.
       const map = new Map<string, StatusAddress>();
       if (config.internalHostname !== '') map.set('internal', statusAddress(config.internalHostname));
       if (config.externalHostname !== '') map.set('internet-facing', statusAddress(config.externalHostname));

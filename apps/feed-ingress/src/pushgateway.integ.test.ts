@@ -4,7 +4,7 @@ import { freePort } from '@kube-edge/testkit';
 import { eventually, startHarness, type Harness } from '../test/harness.js';
 
 // --pushgateway pushes the registry with job feed-ingress and grouping instance=<pod name>;
-// --pushgateway-label pairs are labels on every metric (feed §11).
+// --pushgateway-label pairs are labels on every metric, as in feed.
 describe('pushgateway', () => {
   let gateway: Server;
   const pushes: { method: string; url: string; body: string }[] = [];

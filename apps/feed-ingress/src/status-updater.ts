@@ -10,13 +10,13 @@ export interface FeedStatusUpdaterOptions {
   readonly addresses: StatusAddressSource | undefined;
   /** The cached Ingress (from the informer), so an unchanged status costs no request. */
   readonly cached: (namespace: string, name: string) => IngressLike | undefined;
-  /** Only the leader writes (spec: leader election guards only the status writer). */
+  /** Only the leader writes: leader election guards only the status writer; every replica serves. */
   readonly isLeader: () => boolean;
   readonly logger: Logger;
 }
 
 /**
- * The Ingress status writer as the last member of the chain (spec/feed.md §9): for each served
+ * The Ingress status writer as the last member of the chain: for each served
  * Ingress whose `sky.uk/frontend-scheme` has an address, writes `status.loadBalancer.ingress`
  * once per Ingress (not once per path, a kube-edge fix) when it differs, tolerating 409s (the
  * k8s-watch writer re-reads). Ingresses of other schemes are never touched and statuses are

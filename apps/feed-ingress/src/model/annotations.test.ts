@@ -149,7 +149,7 @@ describe('readIngressSettings', () => {
       { backendTimeoutSeconds: 30 },
       '',
     ],
-    // QUIRK fixed (spec §4): feed rendered 0s for an unparsable timeout.
+    // QUIRK fixed: feed rendered 0s for an unparsable timeout.
     [
       'unparsable timeout falls back to the flag default, never 0',
       { 'sky.uk/backend-timeout-seconds': '30s' },
@@ -241,7 +241,7 @@ describe('readIngressSettings', () => {
       { proxyBufferSizeKb: 32 },
       'exceeds the maximum 32',
     ],
-    // Note in spec §4: feed turned an unparsable size into 0k buffers.
+    // feed turned an unparsable size into 0k buffers.
     [
       'unparsable proxy-buffer-size uses the default, never 0k',
       { 'sky.uk/proxy-buffer-size-in-kb': '16k' },

@@ -1,6 +1,6 @@
 import { validateCidr } from '@kube-edge/nginx-render';
 
-/** Annotation names read by feed-ingress (spec/feed.md §4). */
+/** Annotation names read by feed-ingress. */
 export const ANNOTATIONS = {
   ingressClass: 'kubernetes.io/ingress.class',
   frontendScheme: 'sky.uk/frontend-scheme',
@@ -17,7 +17,7 @@ export const ANNOTATIONS = {
   proxyBufferBlocks: 'sky.uk/proxy-buffer-blocks',
 } as const;
 
-/** feed's caps (spec/feed.md §4): larger values are lowered to these with a warning. */
+/** feed's caps: larger values are lowered to these with a warning. */
 export const MAX_PROXY_BUFFER_SIZE_KB = 32;
 export const MAX_PROXY_BUFFER_BLOCKS = 8;
 /** `keepalive_requests` when the annotation is absent or 0 (feed v4). */
@@ -145,7 +145,7 @@ export function parseAllowList(raw: string): { ok: true; value: string[] } | { o
 }
 
 /**
- * Reads every `sky.uk/*` annotation of one Ingress (spec/feed.md §4), including the legacy
+ * Reads every `sky.uk/*` annotation of one Ingress, including the legacy
  * aliases, applying feed's caps and kube-edge's rule that an unusable value warns (through
  * `warn`, one reason per problem) and falls back to the flag default. Pure.
  */

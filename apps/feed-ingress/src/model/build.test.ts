@@ -196,7 +196,7 @@ describe('namespace selectors', () => {
       false,
       ['both', 'teamonly', 'wrongvalue'],
     ],
-    // QUIRK fixed (spec §3.1): feed's all-match only checked that the labels exist.
+    // QUIRK fixed: feed's all-match only checked that the labels exist.
     [
       'all-match compares values too',
       [
@@ -343,7 +343,7 @@ describe('entry rules (skips with reasons)', () => {
     },
   );
 
-  // QUIRK fixed (spec §5 step 2): feed panicked on a resource backend and failed the whole update.
+  // QUIRK fixed: feed panicked on a resource backend and failed the whole update.
   it('skips a resource backend path and serves the other paths of the same ingress', () => {
     const ing = ingress({
       name: 'mixed',
@@ -538,7 +538,7 @@ describe('allow lists', () => {
     ).toEqual(['allow 127.0.0.1', 'deny all']);
   });
 
-  // QUIRK fixed (spec §3.1): feed split "" into [""] and rendered `allow ;` or rejected every entry.
+  // QUIRK fixed: feed split "" into [""] and rendered `allow ;` or rejected every entry.
   it('an empty --ingress-allow allows only 127.0.0.1 and never renders `allow ;`', () => {
     const model = build({ ingresses: [simple()], services: [web] }, config({ defaultAllow: [] }));
     expect(rules(model)).toEqual(['allow 127.0.0.1', 'deny all']);
@@ -689,7 +689,7 @@ describe('de-duplication and ordering', () => {
     ]);
   });
 
-  // spec §6.1: feed appended the port as a Go rune; kube-edge sorts on the decimal string.
+  // feed appended the port as a Go rune; kube-edge sorts on the decimal string.
   it('orders entries of one ingress by the decimal port string ("10" before "9")', () => {
     const ing = ingress({
       name: 'x',
@@ -821,7 +821,7 @@ describe('listeners, default and status servers', () => {
     ]);
   });
 
-  // QUIRK fixed (spec §6.1): feed's default server lacked proxy_protocol on a proxy-protocol port.
+  // QUIRK fixed: feed's default server lacked proxy_protocol on a proxy-protocol port.
   it('default servers carry the same listen options (ssl, proxy_protocol) as the ingress servers', () => {
     const model = build(
       { ingresses: [simple()], services: [web] },

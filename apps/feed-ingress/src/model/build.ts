@@ -66,7 +66,7 @@ const key = (ns: string, name: string): string => `${ns}/${name}`;
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Whether this controller serves the ingress, by class (spec/feed.md §4 and §15.3):
+ * Whether this controller serves the ingress, by class:
  * `kubernetes.io/ingress.class` first (it must equal `--ingress-class`); otherwise
  * `spec.ingressClassName` (it must equal `--ingress-class`, and an IngressClass of that name, if
  * one exists, must name `--ingress-class-controller`); otherwise a classless ingress is served
@@ -89,7 +89,7 @@ function classMatches(
   );
 }
 
-/** Namespace selectors (spec/feed.md §3.1): any-match or all-match, both comparing name and value. */
+/** Namespace selectors: any-match or all-match, both comparing name and value. */
 function namespaceMatches(
   labels: Readonly<Record<string, string>> | undefined,
   config: FeedModelConfig,
@@ -126,7 +126,7 @@ function serverComment(ingresses: readonly string[]): string {
 }
 
 /**
- * Builds the whole nginx model from a snapshot of the cluster (spec/feed.md §5, §6). Pure and
+ * Builds the whole nginx model from a snapshot of the cluster. Pure and
  * deterministic: the same input and config give a deep-equal model whatever the input order.
  * Never throws on a bad object: it is skipped (`skipped`) or its bad value ignored (`warnings`),
  * with a reason, and every other object is still served.
@@ -302,7 +302,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     });
   }
 
-  // De-duplication (spec/feed.md §6.1): sort, then the first entry per host and location wins.
+  // De-duplication: sort, then the first entry per host and location wins.
   candidates.sort((a, b) => compare(a.sortKey, b.sortKey));
   const byLocation = new Map<string, Entry>();
   const byHost = new Map<string, Entry[]>();

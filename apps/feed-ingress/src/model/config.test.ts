@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { defaultFeedModelConfig, validateFeedModelConfig } from './config.js';
 
 describe('defaultFeedModelConfig', () => {
-  it('has feed v6 flag defaults (spec §3.1)', () => {
+  it('has feed v6 flag defaults', () => {
     const c = defaultFeedModelConfig();
     expect(c).toMatchObject({
       ingressPort: undefined,

@@ -8,7 +8,7 @@ import {
 import type { FeedModelConfig } from './types.js';
 
 /**
- * feed's flag defaults (spec/feed.md §3.1) as a model config, with `overrides` applied
+ * feed's flag defaults as a model config, with `overrides` applied
  * (`nginx` is merged field by field). Pure; returns a new object each call.
  */
 export function defaultFeedModelConfig(
@@ -66,7 +66,7 @@ export interface FeedConfigIssue {
 }
 
 /**
- * Checks the flag values that reach nginx.conf (spec/feed.md §3.1), so a bad flag stops the
+ * Checks the flag values that reach nginx.conf, so a bad flag stops the
  * process at start with the flag named instead of producing a config nginx refuses. Returns
  * every issue; `[]` when the config is usable. Pure.
  */

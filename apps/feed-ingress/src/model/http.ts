@@ -13,7 +13,7 @@ import type {
 } from '@kube-edge/nginx-render';
 import type { FeedModelConfig } from './types.js';
 
-/** feed's TLS settings (spec/feed.md §6, "TLS block"), shared by every https server. */
+/** feed's TLS settings (protocols, ciphers, session cache), shared by every https server. */
 export const FEED_TLS_SETTINGS: Omit<TlsSettings, 'certificate' | 'certificateKey'> = {
   sessionTimeout: '1d',
   sessionCache: { name: 'SSL', size: '50m' },
@@ -92,7 +92,7 @@ export function eventsSettings(config: FeedModelConfig): EventsSettings {
   return { multiAccept: true, workerConnections: config.nginx.workerConnections, use: 'epoll' };
 }
 
-/** The `http` block's settings (spec/feed.md §6) with kube-edge's fixes (port_in_redirect off, WebSocket opt-in). Pure. */
+/** The `http` block's settings with kube-edge's fixes (port_in_redirect off, WebSocket opt-in). Pure. */
 export function httpSettings(config: FeedModelConfig): HttpSettings {
   const n = config.nginx;
   const websocket = n.allowWebsocketUpgrade;
@@ -191,7 +191,7 @@ export function notFoundLocation(): Location {
 
 /**
  * The default 404 server of one listener. It carries the same listen options as the ingress
- * servers on that port (feed omitted `proxy_protocol` here: spec/feed.md §6.1).
+ * servers on that port (feed omitted `proxy_protocol` here).
  */
 export function defaultServer(listen: Listen, tls: TlsSettings | undefined): Server {
   return {

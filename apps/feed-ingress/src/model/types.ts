@@ -24,7 +24,7 @@ export interface NamespaceSelector {
 }
 
 /**
- * The nginx settings of feed's `--nginx-*` flags (spec/feed.md §3.1) that shape nginx.conf.
+ * The nginx settings of feed's `--nginx-*` flags that shape nginx.conf.
  * Process-only flags (`--nginx-binary`, `--nginx-update-period`) are not here.
  */
 export interface FeedNginxConfig {
@@ -70,7 +70,7 @@ export interface FeedNginxConfig {
   readonly allowWebsocketUpgrade: boolean;
 }
 
-/** Every flag of spec/feed.md §3.1 that shapes nginx.conf or which Ingresses are served. */
+/** Every feed flag that shapes nginx.conf or which Ingresses are served. */
 export interface FeedModelConfig {
   /** `--ingress-class`: the class this controller serves (annotation value or IngressClass name). */
   readonly ingressClass: string;
