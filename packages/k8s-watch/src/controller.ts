@@ -68,6 +68,13 @@ export interface ControllerStep<M> extends Updater<M> {
   readonly leaderOnly?: boolean;
   /** Called when this replica starts leading, before the pass that follows; must not block. */
   onStartedLeading?(): void;
+  /**
+   * What the last `update` left out, for steps that find problems only while applying (e.g. a DNS
+   * record name another owner holds). Read right after each `update` of a pass settles (resolved
+   * or rejected) and reported with the build's skips, as one set per pass. Synchronous, must not
+   * throw.
+   */
+  skipped?(): readonly SkippedObject[];
 }
 
 /** Lease settings of a controller; see `createLeaderElector` for the timing rules. */
@@ -90,6 +97,7 @@ export interface PassResult<M> {
   readonly result: PassOutcome;
   /** The model built (absent when the build itself threw). */
   readonly model?: M;
+  /** The build's skips and those of the steps updated in this pass. */
   readonly skipped: readonly SkippedObject[];
   /** The error of a failed pass. */
   readonly error?: unknown;
@@ -376,9 +384,9 @@ export function stopStage(logger: Logger) {
  * Runs one level-triggered controller: informers → coalescing trigger → pure `build` → apply
  * steps, with leader election, skip reporting, probes, metrics and an ordered stop.
  *
- * Each pass rebuilds the whole model from the caches, reports its skipped objects (once per
- * problem: warn log, Warning Event, counter), then calls `update` on each step in order
- * (leader-only steps only while leading) and logs one summary line. A pass that throws a
+ * Each pass rebuilds the whole model from the caches, calls `update` on each step in order
+ * (leader-only steps only while leading), reports the skipped objects of the build and of the
+ * steps (once per problem: warn log, Warning Event, counter) and logs one summary line. A pass that throws a
  * terminal error (`isTerminal`: TerminalError, ConfigError, non-retryable API errors) is counted
  * and not retried: the loop waits for the next change. Any other error retries with backoff.
  *
@@ -437,12 +445,22 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
     const t0 = performance.now();
     const leading = isLeader();
     let built: BuildResult<M> | undefined;
+    // The build's skips plus those of the steps updated in this pass (see ControllerStep.skipped).
+    let skipped: readonly SkippedObject[] = [];
     try {
       built = options.build(listers);
-      reporter.report(built.skipped);
-      for (const step of options.steps) {
-        if (step.leaderOnly === true && !isLeader()) continue;
-        await step.update(built.model);
+      skipped = built.skipped;
+      try {
+        for (const step of options.steps) {
+          if (step.leaderOnly === true && !isLeader()) continue;
+          try {
+            await step.update(built.model);
+          } finally {
+            if (step.skipped !== undefined) skipped = [...skipped, ...step.skipped()];
+          }
+        }
+      } finally {
+        reporter.report(skipped);
       }
     } catch (err) {
       const terminal = isTerminal(err);
@@ -452,7 +470,7 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
         pass: seq,
         result,
         ms: Math.round(durationMs),
-        skipped: built?.skipped.length ?? 0,
+        skipped: skipped.length,
         err,
       };
       if (terminal) logger.error('reconcile failed; not retried until the next change', meta);
@@ -461,7 +479,7 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
         seq,
         result,
         ...(built === undefined ? {} : { model: built.model }),
-        skipped: built?.skipped ?? [],
+        skipped,
         error: err,
         leader: leading,
         durationMs,
@@ -475,7 +493,7 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
     logger.info('reconciled', {
       pass: seq,
       ms: Math.round(durationMs),
-      skipped: built.skipped.length,
+      skipped: skipped.length,
       leader: leading,
       ...(options.summarize?.(built.model) ?? {}),
     });
@@ -483,7 +501,7 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
       seq,
       result: 'success',
       model: built.model,
-      skipped: built.skipped,
+      skipped,
       leader: leading,
       durationMs,
     });
