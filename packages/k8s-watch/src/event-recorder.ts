@@ -1,5 +1,5 @@
 import type { Logger } from '@kube-edge/runtime';
-import { createNoopLogger } from '@kube-edge/runtime';
+import { createNoopLogger, createSerialRunner } from '@kube-edge/runtime';
 import type { Clock } from './clock.js';
 import { createSystemClock } from './clock.js';
 import type { KubeClient } from './kube-client.js';
@@ -96,7 +96,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
   // Map iteration order is insertion order, so delete+set keeps these LRU.
   const seen = new Map<string, { name: string; namespace: string; count: number }>();
   const limiters = new Map<string, TokenBucket>();
-  let chain: Promise<void> = Promise.resolve();
+  const writes = createSerialRunner();
   let pending = 0;
   let seq = 0;
 
@@ -200,7 +200,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       }
       const at = clock.now();
       pending += 1;
-      chain = chain.then(() =>
+      void writes.run(() =>
         write(ref, type, reason, message, at)
           .catch((err: unknown) => {
             stats.failed += 1;
@@ -217,7 +217,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
           }),
       );
     },
-    flush: () => chain,
+    flush: () => writes.idle(),
     stats: () => ({ ...stats }),
   };
 }
