@@ -8,7 +8,7 @@ export interface BatchSize {
   readonly changes: number;
 }
 
-/** Per-request limits (limits-and-targets §2.1: 1,000 records, 32,000 characters). */
+/** Per-request limits (Route53's quotas: 1,000 records, 32,000 characters). */
 export interface BatchLimits {
   readonly maxRecords: number;
   readonly maxValueChars: number;

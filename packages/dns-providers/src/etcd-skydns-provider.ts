@@ -32,7 +32,7 @@ export interface EtcdSkyDnsProviderOptions {
 }
 
 /**
- * SkyDNS/CoreDNS records in etcd (kuberoute's `skydns` backend, kuberoute.md §5.2) as a
+ * SkyDNS/CoreDNS records in etcd (kuberoute's `skydns` backend) as a
  * {@link DnsProvider}. A name's records are the keys `<prefix>/<labels reversed>/x1…xN`, each
  * `{"host": "<ip or name>", "ttl": <ttl>}` (`{"text": …}` for TXT); an IP host is an A/AAAA
  * record, a name host a CNAME.

@@ -243,7 +243,7 @@ export function plan(
 }
 
 /**
- * feed-dns's mass-deletion guard (feed.md §13.4): a reason to apply nothing when the plan would
+ * feed-dns's mass-deletion guard: a reason to apply nothing when the plan would
  * delete more than `maxShare` (0–1) of the owned records, e.g. because the desired list came
  * out (near-)empty by mistake; undefined when the plan is within bounds or deletes nothing.
  * `maxShare` 1 allows deleting everything. Pure.

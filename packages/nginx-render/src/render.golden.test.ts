@@ -41,7 +41,7 @@ describe('golden configs', () => {
     });
   }
 
-  it('dispatcher golden holds the spec test vectors (API key check, targetPath, upstream name)', () => {
+  it('dispatcher golden holds the 30x/dispatcher test vectors (API key check, targetPath, upstream name)', () => {
     const text = readFileSync(golden('dispatcher.conf'), 'utf8');
     expect(text).toContain('if ($http_x_routing_api_key != "QUJD") {');
     expect(text).toContain('proxy_pass http://upstream3563244012/people;');

@@ -22,7 +22,7 @@ const allowList = (cidrs: string[]): AccessRule[] => [
 ];
 
 /**
- * A feed-ingress style config (feed spec §6): http and https listeners with proxy protocol,
+ * A feed-ingress style config: http and https listeners with proxy protocol,
  * allow lists, strip-path and exact locations, per-upstream keepalive and max_conns, default
  * 404 servers per port and a status server with stub_status.
  */
@@ -260,7 +260,7 @@ const DISPATCHER_LOCATION_HEADERS: HeaderSetting[] = [
 ];
 
 /**
- * A dispatcher style config (dispatcher spec §6 and §11.1): an HTTP host with an API key check
+ * A dispatcher style config: an HTTP host with an API key check
  * and a targetPath, an SSL host with a client certificate, weighted pod upstreams, default
  * servers returning 444 with a status location.
  */
