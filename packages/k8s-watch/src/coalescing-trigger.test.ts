@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/require-await -- fakes implement async contracts without awaiting */
 import { describe, it, expect } from '@jest/globals';
+import { createNoopLogger } from '@kube-edge/runtime';
 import { createBackoff } from './backoff.js';
 import { createSystemClock } from './clock.js';
 import { createCoalescingTrigger } from './coalescing-trigger.js';
@@ -114,6 +115,91 @@ describe('createCoalescingTrigger (fake clock)', () => {
     await clock.advance(11);
     expect(calls).toBe(2);
     expect(t.stats().failures).toBe(1);
+  });
+
+  it('runs an immediate signal at once, skipping quiet, maxWait and minInterval', async () => {
+    const clock = createFakeClock();
+    const starts: number[] = [];
+    const t = createCoalescingTrigger({
+      run: async () => void starts.push(clock.now()),
+      quietMs: 10_000,
+      maxWaitMs: 20_000,
+      minIntervalMs: 30_000,
+      clock,
+    });
+    const t0 = clock.now();
+    t.signal({ immediate: true });
+    await clock.advance(0);
+    expect(starts).toEqual([t0]);
+    // An ordinary signal right after waits for quiet and the minimum interval…
+    t.signal();
+    await clock.advance(1000);
+    expect(starts).toHaveLength(1);
+    // …unless an immediate one joins it.
+    t.signal({ immediate: true });
+    await clock.advance(0);
+    expect(starts).toEqual([t0, t0 + 1000]);
+    // The flag does not outlive its run: the next plain signal waits again.
+    t.signal();
+    await clock.advance(10_000);
+    expect(starts).toHaveLength(2);
+    await clock.advance(21_000);
+    expect(starts).toEqual([t0, t0 + 1000, t0 + 31_000]);
+  });
+
+  it('runs an immediate signal that arrives during a run right after it', async () => {
+    const clock = createFakeClock();
+    const starts: number[] = [];
+    let release!: () => void;
+    let first = true;
+    const t = createCoalescingTrigger({
+      run: async () => {
+        starts.push(clock.now());
+        if (first) {
+          first = false;
+          await new Promise<void>((r) => (release = r));
+        }
+      },
+      quietMs: 10_000,
+      clock,
+    });
+    const t0 = clock.now();
+    t.signal({ immediate: true });
+    await clock.advance(0);
+    t.signal({ immediate: true });
+    await clock.advance(500);
+    expect(starts).toEqual([t0]);
+    release();
+    await clock.advance(0);
+    expect(starts).toEqual([t0, t0 + 500]);
+    await t.idle();
+  });
+
+  it('logs failed runs unless logFailures is false, and retries either way', async () => {
+    for (const logFailures of [true, false]) {
+      const clock = createFakeClock();
+      const errors: string[] = [];
+      const logger = { ...createNoopLogger(), error: (m: string) => void errors.push(m) };
+      let runs = 0;
+      const t = createCoalescingTrigger({
+        run: async () => {
+          runs += 1;
+          if (runs === 1) throw new Error('boom');
+        },
+        quietMs: 10,
+        retryBackoff: createBackoff({ initialMs: 100, jitter: 0 }),
+        clock,
+        logger,
+        logFailures,
+      });
+      t.signal();
+      await clock.advance(10);
+      expect(runs).toBe(1);
+      await clock.advance(110);
+      expect(runs).toBe(2);
+      expect(errors).toEqual(logFailures ? ['coalesced run failed, will retry'] : []);
+      await t.stop();
+    }
   });
 
   it('stop with drain runs a pending signal once; stop without drain drops it', async () => {

@@ -273,12 +273,14 @@ export async function runKeyedController<S extends Record<string, WatchSpec<unkn
 
   for (const i of all) i.start();
   elector?.start();
-  queue.start();
   void Promise.all(all.map((i) => i.waitForSync(abort.signal))).then(
     async () => {
       if (stopping) return;
       logger.info('caches synced', { keys: primary.list().length });
       enqueueAll();
+      // Keys queued by the initial lists wait until every cache is complete: a key reconciled
+      // against a partial cache would act on missing secondaries (and run twice at start).
+      queue.start();
       await queue.drained();
       if (stopping) return;
       initialDone = true;

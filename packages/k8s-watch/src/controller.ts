@@ -35,10 +35,17 @@ export interface WatchSpec<T> {
   /** Period of the informer's `RESYNC` signal (a pass, no re-list). Default 0: off. */
   readonly resyncMs?: number;
   /** Named custom indexes. */
-  readonly indexers?: Readonly<Record<string, IndexFunc<T>>>;
+  readonly indexers?: Readonly<Record<string, SpecIndexFunc<T>>>;
   /** Carries the object type; never set. */
-  readonly __type?: (t: T) => T;
+  readonly __type?: () => T;
 }
+
+/**
+ * An index function of a {@link WatchSpec}. Declared with method syntax so its parameter is
+ * bivariant: a `WatchSpec<Ingress>` with indexers still satisfies `WatchSpec<unknown>`, the
+ * constraint of a controller's informer map.
+ */
+export type SpecIndexFunc<T> = { bivarianceHack(obj: T): string[] }['bivarianceHack'];
 
 /**
  * Describes an informer for {@link runController}: which resource, optionally which namespaces
@@ -179,13 +186,17 @@ export interface ControllerHandle<S extends Record<string, WatchSpec<unknown>>, 
   isLeader(): boolean;
   /**
    * Runs a pass that starts after this call, without the quiet delay, and resolves with its
-   * result (whatever the outcome). Rejects with a TransientError before the caches synced or
-   * once stopping.
+   * result (whatever the outcome). Rejects with a TransientError before the caches synced,
+   * once stopping, or when `stop` is called before that pass could run.
    */
   reconcileNow(): Promise<PassResult<M>>;
   /** Resolves when no pass is pending or running. */
   idle(): Promise<void>;
-  /** Resolves with the first finished pass (the last one included) that satisfies `predicate`. */
+  /**
+   * Resolves with the first finished pass (the last one included) that satisfies `predicate`.
+   * Rejects after `timeoutMs` (default 10 s), or with a TransientError once the controller has
+   * stopped running passes (during `stop`, after the running pass finished).
+   */
   waitForPass(predicate: (pass: PassResult<M>) => boolean, timeoutMs?: number): Promise<PassResult<M>>;
   /**
    * Stops, in order: the interval, leader election (the Lease released), the trigger (a running
@@ -430,6 +441,9 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
   let last: PassResult<M> | undefined;
   let lastModel: M | undefined;
   const waiters = new Set<(p: PassResult<M>) => void>();
+  // Pending waitForPass/reconcileNow calls, rejected once no pass can run any more (at stop).
+  const cancels = new Set<(err: Error) => void>();
+  let passesOver = false;
 
   const finish = (p: PassResult<M>): void => {
     last = p;
@@ -559,8 +573,13 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
         resolve(last);
         return;
       }
+      if (passesOver) {
+        reject(new TransientError(`${options.name} stopped before a matching reconcile pass`));
+        return;
+      }
       const timer = clock.setTimeout(() => {
         waiters.delete(onPass);
+        cancels.delete(cancel);
         reject(
           new Error(
             `${options.name}: no matching reconcile pass within ${timeoutMs} ms (passes: ${passSeq}, last: ${last?.result ?? 'none'}${last?.error === undefined ? '' : `: ${errorMessage(last.error)}`})`,
@@ -571,9 +590,16 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
         if (!predicate(p)) return;
         timer.cancel();
         waiters.delete(onPass);
+        cancels.delete(cancel);
         resolve(p);
       };
+      const cancel = (err: Error): void => {
+        timer.cancel();
+        waiters.delete(onPass);
+        reject(err);
+      };
       waiters.add(onPass);
+      cancels.add(cancel);
     });
 
   let pushgateway: PushgatewayHandle | undefined;
@@ -593,6 +619,10 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
       if (pushgateway !== undefined) clearInterval(pushgateway.timer);
       await stage('leader election', () => elector?.stop({ release: true }));
       await stage('trigger', () => trigger.stop());
+      passesOver = true;
+      const over = new TransientError(`${options.name} stopped before a matching reconcile pass`);
+      for (const cancel of [...cancels]) cancel(over);
+      cancels.clear();
       while (startedSteps.length > 0) {
         const step = startedSteps.pop()!;
         await stage(`step ${step.name}`, () => step.stop());

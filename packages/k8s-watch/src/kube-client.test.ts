@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createKubeClient } from './kube-client.js';
+import { KubeEdgeError, isTerminal, isTransient } from '@kube-edge/runtime';
+import { KubeApiError, createKubeClient, statusCodeOf } from './kube-client.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -54,5 +55,37 @@ describe('createKubeClient watch', () => {
       /longer than 1048576 bytes/,
     );
     expect(events).toEqual([]);
+  });
+});
+
+describe('KubeApiError', () => {
+  it.each([
+    [0, 'no response', true],
+    [301, 'a redirect', true],
+    [400, 'BadRequest', false],
+    [401, 'Unauthorized', false],
+    [403, 'Forbidden', false],
+    [404, 'NotFound', false],
+    [408, 'a request timeout', true],
+    [409, 'Conflict', true],
+    [410, 'Gone (expired resourceVersion)', true],
+    [422, 'Invalid', false],
+    [429, 'TooManyRequests', true],
+    [500, 'InternalError', true],
+    [503, 'ServiceUnavailable', true],
+    [504, 'a gateway timeout', true],
+  ])('classifies %i (%s) as retryable: %p', (status, _, retryable) => {
+    const err = new KubeApiError('x', status);
+    expect(err).toBeInstanceOf(KubeEdgeError);
+    expect(err.retryable).toBe(retryable);
+    expect(isTransient(err)).toBe(retryable);
+    expect(isTerminal(err)).toBe(!retryable);
+    expect(err).toMatchObject({ name: 'KubeApiError', code: `KUBE_API_${status}`, statusCode: status });
+    expect(statusCodeOf(err)).toBe(status);
+  });
+
+  it('keeps the cause', () => {
+    const cause = new SyntaxError('bad json');
+    expect(new KubeApiError('invalid JSON in response', 200, undefined, { cause }).cause).toBe(cause);
   });
 });

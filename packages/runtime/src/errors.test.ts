@@ -43,6 +43,39 @@ describe('error classes', () => {
   });
 });
 
+describe('retryable', () => {
+  it('is true for TransientError and a plain KubeEdgeError, false for TerminalError and ConfigError', () => {
+    expect(new TransientError('x').retryable).toBe(true);
+    expect(new KubeEdgeError('x').retryable).toBe(true);
+    expect(new TerminalError('x').retryable).toBe(false);
+    expect(new ConfigError('x').retryable).toBe(false);
+  });
+
+  it('is what isTerminal and isTransient read, so a subclass classifies itself', () => {
+    class QuotaError extends KubeEdgeError {
+      constructor(readonly exhausted: boolean) {
+        super('quota');
+      }
+      override get retryable(): boolean {
+        return !this.exhausted;
+      }
+    }
+    expect(isTerminal(new QuotaError(true))).toBe(true);
+    expect(isTransient(new QuotaError(true))).toBe(false);
+    expect(isTerminal(new QuotaError(false))).toBe(false);
+    expect(isTransient(new QuotaError(false))).toBe(true);
+    expect(new QuotaError(true).name).toBe('QuotaError');
+  });
+
+  it('leaves errors outside the hierarchy neither terminal nor known transient', () => {
+    const lookalike = Object.assign(new Error('x'), { retryable: false });
+    expect(isTerminal(lookalike)).toBe(false);
+    expect(isTransient(lookalike)).toBe(false);
+    expect(isTerminal({ retryable: false })).toBe(false);
+    expect(isTerminal(undefined)).toBe(false);
+  });
+});
+
 describe('errorMessage', () => {
   it.each([
     [new Error('boom'), 'boom'],
