@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startApiServer } from '@kube-edge/testkit';
+import { startApiServer, mulberry32 } from '@kube-edge/testkit';
 import type { ApiServer, KubeObject } from '@kube-edge/testkit';
 import { createBackoff } from './backoff.js';
 import { createInformer } from './informer.js';
@@ -30,17 +30,6 @@ const ingress = (
   metadata: { name, namespace: ns, labels },
   spec: { rules: [{ host }] },
 });
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;

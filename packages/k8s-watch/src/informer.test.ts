@@ -7,6 +7,7 @@ import type { FakeListWatch } from './fake-list-watch.js';
 import { createInformer } from './informer.js';
 import type { Informer } from './informer.js';
 import type { ChangeEvent, KubeObjectLike } from './types.js';
+import { mulberry32 } from '@kube-edge/testkit';
 
 interface Obj extends KubeObjectLike {
   spec?: { n?: number; secret?: string };
@@ -40,17 +41,6 @@ function cacheMatches(inf: Informer<Obj>, src: FakeListWatch<Obj>): boolean {
       w.spec?.n === o.spec?.n
     );
   });
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const informers: Informer<Obj>[] = [];

@@ -8,23 +8,13 @@ import { parseNginxConfig, type NginxDirective } from './lexer.js';
 import { validateConfig } from './validate-config.js';
 import { DOLLAR_VARIABLE } from './quote.js';
 import { makeTempDir, nginxTestText, writeSelfSigned } from '../test/helpers.js';
+import { mulberry32 } from '@kube-edge/testkit';
 
 // Seeded and reproducible: FUZZ_SEED=<n> replays a run; FUZZ_CASES raises the count.
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
 const CASES = Number(process.env.FUZZ_CASES ?? 10_000);
 const NGINX_SAMPLE = Number(process.env.FUZZ_NGINX_SAMPLE ?? 300);
 const BATCH = 100;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;

@@ -8,3 +8,4 @@ export * from './gorb/index.js';
 export * from './apiserver/index.js';
 export * from './release/index.js';
 export * from './route53/index.js';
+export * from './util/index.js';

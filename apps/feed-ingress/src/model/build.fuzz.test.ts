@@ -4,18 +4,7 @@ import { ANNOTATIONS } from './annotations.js';
 import { buildFeedModel } from './build.js';
 import { defaultFeedModelConfig } from './config.js';
 import { ingress, ingressPath, ingressRule, service } from '../../test/fixtures.js';
-
-// A small seeded PRNG (mulberry32) so a failure reproduces with the printed seed.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '@kube-edge/testkit';
 
 const NASTY = [
   '',
@@ -53,7 +42,7 @@ const CASES = Number(process.env.FUZZ_CASES ?? 300);
 
 describe('model fuzz: no user string reaches nginx unvalidated', () => {
   it(`every random ingress set gives a model nginx-render accepts (seed ${SEED}, ${CASES} cases)`, () => {
-    const rand = prng(SEED);
+    const rand = mulberry32(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const str = (): string => Array.from({ length: Math.floor(rand() * 4) }, () => pick(NASTY)).join('');
     const annotationNames = Object.values(ANNOTATIONS).filter((n) => n !== ANNOTATIONS.ingressClass);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadManifests } from '@kube-edge/k8s-watch';
 import { parseNginxConfig, renderNginxConfig } from '@kube-edge/nginx-render';
-import { nginxTest } from '@kube-edge/testkit';
+import { makeTestCertificate, nginxTest, writeTestCertificate } from '@kube-edge/testkit';
 import { modelInputFromObjects } from '../render-command.js';
 import { buildFeedModel } from './build.js';
 import { defaultFeedModelConfig } from './config.js';
@@ -67,7 +66,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Writes the model's TLS files and a default certificate under `dir` and returns the config text with real paths. */
-function materialise(text: string, model: FeedModel, dir: string): string {
+async function materialise(text: string, model: FeedModel, dir: string): Promise<string> {
   const tlsDir = join(dir, 'tls');
   for (const f of model.tlsFiles) {
     const path = f.path.replace(TLS_DIR, tlsDir);
@@ -75,27 +74,7 @@ function materialise(text: string, model: FeedModel, dir: string): string {
     writeFileSync(path, f.content, { mode: f.mode });
   }
   const ssl = join(dir, 'default-ssl');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      `${ssl}.key`,
-      '-out',
-      `${ssl}.crt`,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=default',
-    ],
-    { stdio: 'ignore' },
-  );
+  await writeTestCertificate(dir, 'default-ssl', await makeTestCertificate({ commonName: 'default' }));
   // {{PREFIX}} is testkit's placeholder for its throw-away nginx prefix.
   return text
     .replaceAll(TLS_DIR, tlsDir)
@@ -115,7 +94,7 @@ describe('golden nginx.conf from examples/feed-ingress', () => {
     it(`${c.name} passes nginx -t with real nginx`, async () => {
       const dir = mkdtempSync(join(tmp, 'case-'));
       const result = await nginxTest(
-        materialise(readFileSync(golden(c.name), 'utf8'), models.get(c.name)!, dir),
+        await materialise(readFileSync(golden(c.name), 'utf8'), models.get(c.name)!, dir),
       );
       expect(result.output).toContain('test is successful');
       expect(result.ok).toBe(true);

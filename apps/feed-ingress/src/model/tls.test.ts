@@ -1,57 +1,21 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { renderNginxConfig, validateConfig } from '@kube-edge/nginx-render';
+import { makeTestCertificate, type TestCertificate } from '@kube-edge/testkit';
 import { buildFeedModel } from './build.js';
 import { defaultFeedModelConfig } from './config.js';
 import { ingress, ingressPath, ingressRule, service, tlsSecret } from '../../test/fixtures.js';
 import { tlsHostMatches } from './tls.js';
 import type { FeedModel, FeedModelInput } from './types.js';
 
-interface Pair {
-  cert: string;
-  key: string;
-}
+let a: TestCertificate;
+let b: TestCertificate;
 
-let dir: string;
-let a: Pair;
-let b: Pair;
-
-function selfSigned(name: string, cn: string): Pair {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${cn}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
-}
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'feed-model-tls-'));
-  a = selfSigned('a', 'a.example.com');
-  b = selfSigned('b', 'b.example.com');
+beforeAll(async () => {
+  [a, b] = await Promise.all([
+    makeTestCertificate({ commonName: 'a.example.com' }),
+    makeTestCertificate({ commonName: 'b.example.com' }),
+  ]);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const config = defaultFeedModelConfig({
   ingressClass: 'test',

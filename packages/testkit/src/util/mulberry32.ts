@@ -1,0 +1,15 @@
+/**
+ * A seeded pseudo-random generator (mulberry32): returns a function giving numbers in [0, 1),
+ * the same sequence for the same seed, so a fuzz or property test that fails reproduces from
+ * the seed it prints. Not for anything that needs real randomness.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
