@@ -1,8 +1,8 @@
 // Prints render time for 1k and 10k feed-style servers, and `nginx -t` and reload times at 1k
-// (medians of several runs). Runs against the built dist (`pnpm bench` builds first).
+// (medians of several runs). Runs against the built dist (`pnpm bench` builds it and testkit first).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +11,7 @@ import {
   renderNginxConfig,
   testNginxConfigFile,
 } from '@kube-edge/nginx-render';
+import { freePort, makeTestCertificate, writeTestCertificate } from '@kube-edge/testkit';
 import { feedModel } from '../test/models.ts';
 
 const RUNS = 9;
@@ -32,17 +33,6 @@ async function timeMsAsync(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
   await fn();
   return performance.now() - t;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 }
 
 const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
@@ -77,28 +67,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kube-edge-nginx-bench-'));
   try {
     const tlsDir = join(dir, 'tls');
-    execFileSync('mkdir', ['-p', tlsDir]);
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(tlsDir, 'default.key'),
-        '-out',
-        join(tlsDir, 'default.crt'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=bench',
-      ],
-      { stdio: 'ignore' },
-    );
+    await mkdir(tlsDir, { recursive: true });
+    await writeTestCertificate(tlsDir, 'default', await makeTestCertificate({ commonName: 'bench' }));
     const workDir = join(dir, 'work');
     const paths = nginxPaths(workDir);
     const ports = { http: await freePort(), https: await freePort(), health: await freePort() };

@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeTestCertificate } from '@kube-edge/testkit';
 import { nginxPaths, testNginxConfigFile, type NginxTestResult } from '../src/nginx-cli.js';
 import { GOLDEN_TLS_DIR, GOLDEN_WORK_DIR } from './models.js';
 
@@ -11,47 +12,29 @@ export function makeTempDir(prefix: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** Write a self-signed EC certificate and key pair. Blocking (runs openssl). */
-export function writeSelfSigned(certPath: string, keyPath: string, cn = 'localhost'): void {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${cn}`,
-      '-addext',
-      `subjectAltName=DNS:${cn}`,
-    ],
-    { stdio: 'ignore' },
-  );
+/** Writes a self-signed EC certificate (SAN `cn`) and its key (mode 0600) with testkit's certificate maker. */
+export async function writeSelfSigned(certPath: string, keyPath: string, cn = 'localhost'): Promise<void> {
+  const certificate = await makeTestCertificate({ commonName: cn });
+  await writeFile(certPath, certificate.cert);
+  await writeFile(keyPath, certificate.key, { mode: 0o600 });
 }
 
 /** The certificate files the golden models reference, created under `dir`. */
-export function writeGoldenTls(dir: string): void {
-  writeSelfSigned(join(dir, 'default.crt'), join(dir, 'default.key'));
+export async function writeGoldenTls(dir: string): Promise<void> {
   mkdirSync(join(dir, 'test.k8s.local'), { recursive: true });
-  writeSelfSigned(
-    join(dir, 'test.k8s.local', 'certificate.crt'),
-    join(dir, 'test.k8s.local', 'certificate.key'),
-    'test.k8s.local',
-  );
-  writeSelfSigned(
-    join(dir, 'test.k8s.local', 'clientCertificate.crt'),
-    join(dir, 'test.k8s.local', 'client.key'),
-    'client',
-  );
+  await Promise.all([
+    writeSelfSigned(join(dir, 'default.crt'), join(dir, 'default.key')),
+    writeSelfSigned(
+      join(dir, 'test.k8s.local', 'certificate.crt'),
+      join(dir, 'test.k8s.local', 'certificate.key'),
+      'test.k8s.local',
+    ),
+    writeSelfSigned(
+      join(dir, 'test.k8s.local', 'clientCertificate.crt'),
+      join(dir, 'test.k8s.local', 'client.key'),
+      'client',
+    ),
+  ]);
 }
 
 /**
