@@ -141,6 +141,12 @@ export interface ControllerOptions<S extends Record<string, WatchSpec<unknown>>,
   readonly triggerOnChange?: boolean;
   /** Also run a pass every `intervalMs` (without the quiet delay). Default 0: never. */
   readonly intervalMs?: number;
+  /**
+   * Run a pass as soon as the caches have synced. Default true. With false, the first pass waits
+   * for a change (with `triggerOnChange`), the interval or `reconcileNow`, for controllers that
+   * act only when asked; readiness and `ready` then need no pass, only the caches synced.
+   */
+  readonly passOnSync?: boolean;
   /** Fields for the one summary log line of a successful pass. */
   summarize?(model: M): LogMeta;
   /** Also called for every change of every cache (after the pass is signalled). Must not block. */
@@ -176,7 +182,10 @@ export interface ControllerHandle<S extends Record<string, WatchSpec<unknown>>, 
   readonly events: EventRecorder;
   /** The live caches, under the names of `informers`. */
   readonly listers: Listers<S>;
-  /** Resolves after the caches synced and the first pass finished (success or terminal error); rejects if stopped first. */
+  /**
+   * Resolves after the caches synced and the first pass finished (success or terminal error), or
+   * once synced with `passOnSync: false`; rejects if stopped first.
+   */
   readonly ready: Promise<void>;
   /** The model of the last successful pass. */
   lastModel(): M | undefined;
@@ -706,7 +715,10 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
       logger.info('caches synced', {
         objects: Object.fromEntries(listerEntries.map(([k, l]) => [k, l.list().length])),
       });
-      trigger.signal({ immediate: true });
+      if (options.passOnSync === false) {
+        firstPassDone = true;
+        readyWaiter();
+      } else trigger.signal({ immediate: true });
     },
     () => undefined,
   );
