@@ -70,7 +70,7 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     env.api.store.delete('networking.k8s.io/v1', 'Ingress', 'default', 'api');
     await eventually(() => expect(env.r53.record(env.zone.id, 'api.example.com', 'A')).toBeUndefined());
     expect(aliasOf('www.example.com')).toBe(`${env.internal.dnsName}.`);
-    expect(app.lastPass()?.outcome).toBe('applied');
+    expect(app.lastSummary()?.outcome).toBe('applied');
   });
 
   it('never touches records that are not ours, and reports an ingress host that collides with one', async () => {
@@ -151,7 +151,7 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     // With the zone listed again (as at a resync), still no change is written.
     const p2 = await startApp(env, { resyncPeriodMs: 0 });
     apps.push(p2);
-    await eventually(() => expect(p2.lastPass()?.outcome).toBe('unchanged'));
+    await eventually(() => expect(p2.lastSummary()?.outcome).toBe('unchanged'));
     await p2.reconcileNow();
     expect(env.r53.calls()).toContain('ListResourceRecordSets');
     expect(changeCalls()).toBe(0);
@@ -201,9 +201,7 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     await app.reconcileNow();
     await app.reconcileNow();
     expect(
-      logger.lines.filter(
-        (l) => l.message === 'ingress host skipped' && l.meta.host === 'bad_host.example.com',
-      ),
+      logger.lines.filter((l) => l.message === 'object skipped' && l.meta.host === 'bad_host.example.com'),
     ).toHaveLength(1);
 
     // Someone writes a record behind feed-dns's back (its cached listing does not know): the
@@ -237,7 +235,7 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     // 9 of 10 ingresses go at once (a bad deploy, a namespace deleted by mistake): 90 % of the
     // records would go while ingresses still exist.
     for (const n of names.slice(1)) env.api.store.delete('networking.k8s.io/v1', 'Ingress', 'default', n);
-    await eventually(() => expect(app.lastPass()?.outcome).toBe('refused'));
+    await eventually(() => expect(app.lastSummary()?.outcome).toBe('refused'));
     await app.idle();
     expect(changeCalls()).toBe(0);
     expect(names.every((n) => aliasOf(`${n}.example.com`) !== undefined)).toBe(true);
@@ -247,6 +245,11 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     const metrics = await app.metrics.registry.metrics();
     expect(metrics).toMatch(/^feed_dns_mass_deletion_refused \d+$/m);
     expect(Number(/^feed_dns_mass_deletion_refused (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    // A refused plan is a terminal error for the loop (not retried until the next change), and
+    // readiness is unaffected.
+    expect(app.lastPass()?.result).toBe('terminal_error');
+    expect(metrics).toMatch(/^feed_dns_reconcile_total\{result="terminal_error"\} [1-9]\d*$/m);
+    expect((await httpRequest({ url: `${app.url}/readyz` })).status).toBe(200);
 
     // No ingress at all: a genuinely empty cluster, so the records go.
     env.api.store.delete('networking.k8s.io/v1', 'Ingress', 'default', 'h0');
@@ -359,11 +362,11 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     env.api.store.create(ingress('web', ['www.example.com']));
     const app = await start({ metricLabels: { cluster: 'c1' } });
     await eventually(async () => {
-      expect((await httpRequest({ url: `${app.address.url}/readyz` })).status).toBe(200);
+      expect((await httpRequest({ url: `${app.url}/readyz` })).status).toBe(200);
     });
     for (const path of ['/healthz', '/health', '/readiness', '/alive'])
-      expect((await httpRequest({ url: `${app.address.url}${path}` })).status).toBe(200);
-    const text = (await httpRequest({ url: `${app.address.url}/metrics` })).body;
+      expect((await httpRequest({ url: `${app.url}${path}` })).status).toBe(200);
+    const text = (await httpRequest({ url: `${app.url}/metrics` })).body;
     for (const name of [
       'feed_dns_route53_records',
       'feed_dns_route53_updates',
@@ -379,13 +382,11 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
     env.api.store.create(ingress('web', ['www.example.com']));
     env.r53.failNext({ operation: 'ListResourceRecordSets', code: 'AccessDenied', status: 403, count: 1 });
     const app = await start();
-    await eventually(() => expect(app.lastPass()?.outcome).toBe('failed'));
-    expect((await httpRequest({ url: `${app.address.url}/readyz` })).status).toBe(503);
+    await eventually(() => expect(app.lastSummary()?.outcome).toBe('failed'));
+    expect((await httpRequest({ url: `${app.url}/readyz` })).status).toBe(503);
     // The trigger retries after its backoff (1 s).
     await eventually(() => expect(aliasOf('www.example.com')).toBeDefined());
-    await eventually(async () =>
-      expect((await httpRequest({ url: `${app.address.url}/readyz` })).status).toBe(200),
-    );
+    await eventually(async () => expect((await httpRequest({ url: `${app.url}/readyz` })).status).toBe(200));
     expect(await app.metrics.registry.getSingleMetricAsString('feed_dns_route53_failures')).toMatch(
       /feed_dns_route53_failures [1-9]/,
     );
@@ -397,7 +398,7 @@ describe('feed-dns options', () => {
     env.api.store.create(ingress('web', ['www.example.com', 'api.example.com']));
     const logger = captureLogger();
     const app = await start({ dryRun: true }, logger);
-    await eventually(() => expect(app.lastPass()?.outcome).toBe('applied'));
+    await eventually(() => expect(app.lastSummary()?.outcome).toBe('applied'));
     expect(changeCalls()).toBe(0);
     expect(aliasOf('www.example.com')).toBeUndefined();
     expect(logger.lines.filter((l) => l.message === 'dns change (dry run)').map((l) => l.meta.name)).toEqual([
@@ -412,7 +413,7 @@ describe('feed-dns options', () => {
     );
     env.aws.elb.deleteLoadBalancer('edge-ext');
     const app = await start({ resyncPeriodMs: 300 });
-    await eventually(() => expect(app.lastPass()?.skipped).toBe(1));
+    await eventually(() => expect(app.lastSummary()?.skipped).toBe(1));
     expect(aliasOf('pub.example.com')).toBeUndefined();
     const lb = env.aws.elb.createLoadBalancer({
       name: 'edge-ext-2',

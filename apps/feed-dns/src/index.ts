@@ -1,5 +1,5 @@
 /** Keeps Route53 records for ingress hosts pointing at the right load balancer; drop-in for sky-uk/feed's feed-dns. */
-export { run, type AppDeps, type FeedDnsApp, type PassSummary } from './app.js';
+export { run, type AppDeps, type FeedDnsApp, type FeedDnsInformers, type PassSummary } from './app.js';
 export { VERSION, DEFAULT_HEALTH_PORT, KNOWN_FLAGS, controllerCli, normaliseArgs, planCli } from './cli.js';
 export {
   buildConfig,
@@ -58,8 +58,13 @@ export {
   type SnapshotZone,
 } from './plan-command.js';
 export {
-  createSkipReporter,
+  MassDeletionRefusedError,
+  createDnsStep,
+  emptySummary,
   eventReason,
-  type SkipReporter,
-  type SkipReporterOptions,
-} from './skip-reporter.js';
+  skippedObjectOf,
+  type DnsPassMetrics,
+  type DnsStep,
+  type DnsStepOptions,
+  type DnsStepProvider,
+} from './dns-step.js';

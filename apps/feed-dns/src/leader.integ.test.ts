@@ -44,9 +44,10 @@ describe('leader election', () => {
       spec?: { holderIdentity?: string };
     };
     expect(stored.spec?.holderIdentity).toBe('replica-a');
+    await b.ready;
     await b.reconcileNow();
     expect(b.isLeader()).toBe(false);
-    expect(b.lastPass()?.outcome).toBe('standby');
+    expect(b.lastSummary()?.outcome).toBe('standby');
     expect(await route53Requests(b)).toBe(0);
     expect(await route53Requests(a)).toBeGreaterThan(0);
 

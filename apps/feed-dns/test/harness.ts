@@ -4,7 +4,7 @@ import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balanci
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { FRONTEND_TAG } from '@kube-edge/aws-frontends';
-import { createKubeClient, loadKubeConfig, type KubeClient } from '@kube-edge/k8s-watch';
+import { createKubeClient, loadKubeConfig, type KubeClient, type PassResult } from '@kube-edge/k8s-watch';
 import type { Logger, LogMeta } from '@kube-edge/runtime';
 import {
   createFakeAws,
@@ -145,17 +145,20 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 800
   }
 }
 
-/** Resolves with the first pass summary that is not `previous` (object identity), within the timeout. */
+/**
+ * Resolves with the summary of the first pass that finishes after `previous` (the loop's
+ * `lastPass()` taken before the change), within the timeout.
+ */
 export async function nextPass(
   app: FeedDnsApp,
-  previous: PassSummary | undefined,
+  previous: PassResult<unknown> | undefined,
   timeoutMs = 8000,
 ): Promise<PassSummary> {
-  return eventually(() => {
-    const p = app.lastPass();
-    if (p === undefined || p === previous) throw new Error('no new pass yet');
-    return p;
-  }, timeoutMs);
+  const after = previous?.seq ?? 0;
+  await app.waitForPass((p) => p.seq > after, timeoutMs);
+  const s = app.lastSummary();
+  if (s === undefined) throw new Error('a pass finished without a summary');
+  return s;
 }
 
 let counter = 0;
