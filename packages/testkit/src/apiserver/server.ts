@@ -794,12 +794,12 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const server: ApiServer = {
     url: `${scheme}://127.0.0.1:${mainPort}`,
     httpUrl: `http://127.0.0.1:${httpPort}`,
-    caPem: tls?.certPem,
+    caPem: tls?.caPem,
     port: mainPort,
     kubeconfigYaml(opts: { https?: boolean } = {}): string {
       const useTls = (opts.https ?? tls !== undefined) && tls !== undefined;
       const cluster: Record<string, unknown> = { server: useTls ? server.url : server.httpUrl };
-      if (useTls) cluster['certificate-authority-data'] = Buffer.from(tls.certPem).toString('base64');
+      if (useTls) cluster['certificate-authority-data'] = Buffer.from(tls.caPem).toString('base64');
       // client-node 2.x refuses plain-HTTP clusters unless TLS verification is marked as skipped.
       else cluster['insecure-skip-tls-verify'] = true;
       return stringifyYaml({

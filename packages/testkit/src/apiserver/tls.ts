@@ -1,58 +1,30 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { makeTestCa, makeTestCertificate } from '../net/certificates.js';
 
-const execFileAsync = promisify(execFile);
-
-/** A PEM key pair. */
+/** The API test server's PEM serving key pair and the CA that issued it. */
 export interface SelfSignedCert {
   keyPem: string;
   certPem: string;
+  /** The issuing CA's certificate: what clients trust (`certificate-authority-data`). */
+  caPem: string;
 }
 
 /**
- * Makes a self-signed P-256 certificate for 127.0.0.1 and localhost with the `openssl` on PATH
- * (valid one day). It is its own CA: clients trust it by using the certificate as CA data.
- * Non-blocking; each call makes a new key.
+ * Makes a throw-away CA and a P-256 serving certificate for 127.0.0.1 and localhost issued by
+ * it, with testkit's certificate maker (the `openssl` on PATH, valid one day). Non-blocking;
+ * each call makes new keys.
  */
 export async function makeSelfSignedCert(openssl = 'openssl'): Promise<SelfSignedCert> {
-  const dir = await mkdtemp(join(tmpdir(), 'kube-edge-apiserver-tls-'));
-  try {
-    const keyPath = join(dir, 'key.pem');
-    const certPath = join(dir, 'cert.pem');
-    await execFileAsync(
-      openssl,
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyPath,
-        '-out',
-        certPath,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=kube-edge-test-apiserver',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-addext',
-        'basicConstraints=critical,CA:TRUE',
-        '-addext',
-        'keyUsage=critical,digitalSignature,keyCertSign',
-        '-addext',
-        'extendedKeyUsage=serverAuth',
-      ],
-      { timeout: 10_000 },
-    );
-    return { keyPem: await readFile(keyPath, 'utf8'), certPem: await readFile(certPath, 'utf8') };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const ca = await makeTestCa({
+    commonName: 'kube-edge test apiserver CA',
+    validDays: 1,
+    opensslBinary: openssl,
+  });
+  const leaf = await makeTestCertificate({
+    commonName: 'kube-edge-test-apiserver',
+    altNames: ['127.0.0.1', 'localhost'],
+    ca,
+    validDays: 1,
+    opensslBinary: openssl,
+  });
+  return { keyPem: leaf.key, certPem: leaf.cert, caPem: ca.cert };
 }
