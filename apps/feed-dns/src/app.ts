@@ -36,7 +36,7 @@ export interface AppDeps {
 export type { PassSummary } from './dns-step.js';
 
 /** The informers feed-dns watches. */
-export type FeedDnsInformers = { ingresses: WatchSpec<unknown> };
+export type FeedDnsInformers = { ingresses: WatchSpec<IngressLike> };
 
 /** A running feed-dns: the controller loop's handle (stop with `stop()`, idempotent), plus its pass summary. */
 export interface FeedDnsApp extends ControllerHandle<FeedDnsInformers, readonly IngressLike[]> {
@@ -94,10 +94,10 @@ export async function run(config: FeedDnsConfig, deps: AppDeps): Promise<FeedDns
   const loop = await runController(
     {
       name: 'feed-dns',
-      informers: { ingresses: watch<unknown>(INGRESSES, { resyncMs: config.resyncPeriodMs }) },
+      informers: { ingresses: watch<IngressLike>(INGRESSES, { resyncMs: config.resyncPeriodMs }) },
       // Records depend on the load balancers and zones, read by the leader-only step: the model
       // is the Ingress list, and the step reports what it skips.
-      build: ({ ingresses }) => ({ model: ingresses.list() as IngressLike[], skipped: [] }),
+      build: ({ ingresses }) => ({ model: ingresses.list(), skipped: [] }),
       steps: [step],
       ...(lease === undefined ? {} : { leaderElection: lease }),
       http: {
