@@ -9,6 +9,7 @@ import type { Logger, LogMeta } from '@kube-edge/runtime';
 import {
   createFakeAws,
   createFakeRoute53,
+  eventually as testkitEventually,
   startApiServer,
   type ApiServer,
   type FakeAws,
@@ -133,16 +134,8 @@ export async function startApp(
 }
 
 /** Polls `check` every 20 ms until it stops throwing, for at most `timeoutMs`; then rethrows its error. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+export function eventually<T>(check: () => T | Promise<T>, timeoutMs = 8000): Promise<Exclude<T, false>> {
+  return testkitEventually(check, { timeoutMs, intervalMs: 20 });
 }
 
 /**

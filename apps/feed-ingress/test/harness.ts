@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { createLogger, createShutdown, type Shutdown } from '@kube-edge/runtime';
 import {
+  eventually as testkitEventually,
   freePort,
   httpRequest,
   makeTestCertificate,
@@ -135,16 +136,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 }
 
 /** Polls `fn` every 50 ms until it returns without throwing, for at most `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+export function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<Exclude<T, false>> {
+  return testkitEventually(fn, { timeoutMs });
 }
 
 /** A Service with a ClusterIP on 127.0.0.x, so nginx proxies straight to an echo server. */

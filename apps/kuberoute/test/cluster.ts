@@ -1,4 +1,4 @@
-import type { ApiServer, KubeObject } from '@kube-edge/testkit';
+import { eventually as testkitEventually, type ApiServer, type KubeObject } from '@kube-edge/testkit';
 import { node, pod, routeLabels, service } from './fixtures.js';
 
 /** A client-node object as the test API server's store takes it. */
@@ -7,22 +7,18 @@ export function obj(o: object): KubeObject {
 }
 
 /** Waits until `check` returns a value other than undefined, polling every 50 ms; throws after `timeoutMs`. */
-export async function eventually<T>(
+export function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 15_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
+  return testkitEventually(
+    async () => {
       const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`, { cause: last });
-    await new Promise((r) => setTimeout(r, 50));
-  }
+      if (v === undefined) throw new Error('not yet');
+      return v;
+    },
+    { timeoutMs, what: 'the condition' },
+  );
 }
 
 /** Three schedulable nodes 10.0.0.1-3, the `web` NodePort service as www.example.com and pods on 10.0.0.1 and 10.0.0.2. */

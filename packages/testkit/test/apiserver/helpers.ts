@@ -2,6 +2,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline';
+import { eventually } from '../../src/util/eventually.js';
 
 export interface CallResult {
   status: number;
@@ -138,9 +139,5 @@ export function openWatch(baseUrl: string, path: string, ca?: string): Promise<W
 
 /** Polls `cond` every 10 ms until it is true; throws after `timeoutMs`. */
 export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await eventually(cond, { timeoutMs, intervalMs: 10, what });
 }
