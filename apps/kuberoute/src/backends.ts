@@ -13,7 +13,7 @@ import {
 import { type Logger } from '@kube-edge/runtime';
 import type { Etcd3 } from 'etcd3';
 
-/** One DNS client per domain (kuberoute.md §10 item 15), created on first use and kept. */
+/** One DNS client per domain (records are grouped by domain, each written through its own client), created on first use and kept. */
 export interface DnsBackend {
   /** The backend's name as in `dns_backend`. */
   readonly kind: 'route53' | 'skydns' | 'fakedns';
@@ -36,7 +36,7 @@ function memo(make: (domain: string) => DnsProvider): (domain: string) => DnsPro
 }
 
 /**
- * Route53: the hosted zone whose name is exactly the domain (kuberoute.md §5.1). A missing zone
+ * Route53: the hosted zone whose name is exactly the domain. A missing zone
  * surfaces as a ConfigError from the provider's `records()`, which the reconcile reports per
  * domain. The provider caches the zone's records (`resyncPeriodMs`), so an unchanged pass makes
  * no Route53 call.
@@ -59,7 +59,7 @@ export function createRoute53Backend(options: {
   return { kind: 'route53', provider, close: () => Promise.resolve() };
 }
 
-/** SkyDNS/CoreDNS keys in etcd v3 (kuberoute.md §5.2), through dns-providers' EtcdSkyDnsProvider. */
+/** SkyDNS/CoreDNS keys in etcd v3, through dns-providers' EtcdSkyDnsProvider. */
 export function createSkyDnsBackend(options: { client: Etcd3; prefix: string; logger: Logger }): DnsBackend {
   let closed = false;
   const provider = memo(
@@ -119,7 +119,7 @@ export function fakeDnsLine(
 }
 
 /**
- * fakedns (kuberoute.md §5.3): prints the original's line per change to `print` and logs
+ * fakedns: prints the original's line per change to `print` and logs
  * through dns-providers' DryRunProvider; writes nothing, and since it remembers nothing every
  * pass prints every record again, as the original did.
  */

@@ -56,21 +56,28 @@ export {
   type S3ReporterOptions,
 } from './s3-report.js';
 export {
-  createReconciler,
-  type Reconciler,
-  type ReconcilerOptions,
+  createReconcileStep,
+  type ReconcileStep,
+  type ReconcileStepOptions,
   type ReconcileResult,
   type ReconcileOutcome,
 } from './reconciler.js';
+export { buildModel, toSkippedObject, type KuberouteModel, type ModelInput } from './build.js';
 export {
   run,
+  type KuberouteApp,
+  type KuberouteAppConfig,
+  type KuberouteDeps,
+  type KuberouteInformers,
+} from './app.js';
+export { UPDATED_TEXT, HEALTHY_TEXT, replyFor, addKuberouteRoutes } from './routes.js';
+export {
+  kubeClientFor,
   kubeConfigFor,
   kubernetesUrlKubeconfig,
-  UPDATED_TEXT,
-  HEALTHY_TEXT,
-  type RunDeps,
-  type RunOptions,
-  type RunningApp,
-} from './app.js';
+  createBackend,
+  createReporter,
+  type ClientDeps,
+} from './clients.js';
 export { cli, planCli, VERSION } from './cli.js';
 export { planText } from './plan.js';

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createMetrics, createNoopLogger } from '@kube-edge/runtime';
 import { startApiServer, tempDir, type ApiServer } from '@kube-edge/testkit';
 import { run } from './app.js';
+import { kubeClientFor } from './clients.js';
 import { parseConfig } from './config.js';
-import { configText, seedCluster } from '../test/cluster.js';
+import { appConfig, configText, seedCluster } from '../test/cluster.js';
 
 // [kubernetes_url] against an HTTPS API server: verify with the CA, verify = false, and a
 // failed verification (reported as an unavailable API server, nothing written).
@@ -30,16 +31,13 @@ describe('kubeconfig_kind = kubernetes_url over TLS', () => {
   const reconcileWith = async (section: string): Promise<{ outcome: string; lines: string[] }> => {
     const text = configText(api.url, 'fakedns').replace(/\[kubernetes_url\][\s\S]*$/, section);
     const lines: string[] = [];
-    const app = await run(
-      parseConfig(text),
-      { intervalMs: 0, watch: false, debug: false, events: false, host: '127.0.0.1' },
-      {
-        logger: createNoopLogger(),
-        metrics: createMetrics({ prefix: 'kuberoute', collectDefaultMetrics: false }),
-        version: 'test',
-        print: (l) => lines.push(l),
-      },
-    );
+    const parsed = parseConfig(text);
+    const app = await run(appConfig(parsed), {
+      logger: createNoopLogger(),
+      kubeClient: kubeClientFor(parsed),
+      metrics: createMetrics({ prefix: 'kuberoute', collectDefaultMetrics: false }),
+      print: (l) => lines.push(l),
+    });
     try {
       return { outcome: (await app.reconcile()).outcome, lines };
     } finally {

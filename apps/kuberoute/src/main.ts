@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { loadManifests } from '@kube-edge/k8s-watch';
 import { ConfigError, createLogger, createMetrics, createShutdown, parseLogLevel } from '@kube-edge/runtime';
 import { run } from './app.js';
+import { kubeClientFor } from './clients.js';
 import { cli, planCli, VERSION } from './cli.js';
 import { parseConfig, type KuberouteConfig } from './config.js';
 import { planText } from './plan.js';
@@ -47,21 +48,24 @@ if (argv[0] === 'plan') {
   });
   shutdown.install();
   try {
-    const app = await run(
-      config,
-      { intervalMs: values.interval, watch: values.watch, debug: values.debug, events: values.events },
-      {
-        logger,
-        metrics,
-        version: VERSION,
-        inCluster: {
-          host: process.env['KUBERNETES_SERVICE_HOST'] ?? '',
-          port: process.env['KUBERNETES_SERVICE_PORT'] ?? '',
-        },
-        print: (line) => process.stdout.write(`${line}\n`),
+    const kubeClient = kubeClientFor(config, {
+      version: VERSION,
+      inCluster: {
+        host: process.env['KUBERNETES_SERVICE_HOST'] ?? '',
+        port: process.env['KUBERNETES_SERVICE_PORT'] ?? '',
       },
+    });
+    const app = await run(
+      {
+        ...config,
+        intervalMs: values.interval,
+        watch: values.watch,
+        debug: values.debug,
+        events: values.events,
+      },
+      { logger, kubeClient, metrics, print: (line) => process.stdout.write(`${line}\n`) },
     );
-    shutdown.addStep('kuberoute', () => app.stop());
+    shutdown.addStep('kuberoute', () => app.stop(), { timeoutMs: 30_000 });
   } catch (err) {
     logger.error('kuberoute failed to start', { err });
     await shutdown.shutdown('start failed', { exitCode: 1 });

@@ -1,83 +1,94 @@
 import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from '@jest/globals';
 import { InMemoryProvider } from '@kube-edge/dns-providers';
-import { createStaticLister } from '@kube-edge/k8s-watch';
-import { createNoopLogger, type Logger } from '@kube-edge/runtime';
+import { TerminalError, TransientError, createNoopLogger } from '@kube-edge/runtime';
 import { createFakeDnsBackend, type DnsBackend } from './backends.js';
-import { createReconciler } from './reconciler.js';
+import { buildModel } from './build.js';
+import { createReconcileStep, type ReconcileStepOptions } from './reconciler.js';
+import type { StateReport } from './model/report.js';
 import { modelConfig, node, pod, routeLabels, service } from '../test/fixtures.js';
 
-function listers(objects: { services?: V1Service[]; pods?: V1Pod[]; nodes?: V1Node[] }) {
-  return {
-    services: createStaticLister<V1Service>(objects.services ?? []),
-    pods: createStaticLister<V1Pod>(objects.pods ?? []),
-    nodes: createStaticLister<V1Node>(objects.nodes ?? []),
-  };
+function model(objects: { services?: V1Service[]; pods?: V1Pod[]; nodes?: V1Node[] }) {
+  return buildModel(
+    { services: objects.services ?? [], pods: objects.pods ?? [], nodes: objects.nodes ?? [] },
+    modelConfig(),
+  ).model;
 }
 
 function memoryBackend(provider: InMemoryProvider): DnsBackend {
   return { kind: 'skydns', provider: () => provider, close: () => Promise.resolve() };
 }
 
-function capturingLogger(lines: { level: string; message: string }[]): Logger {
-  const log =
-    (level: string) =>
-    (message: string): void => {
-      lines.push({ level, message });
-    };
-  const logger: Logger = {
-    error: log('error'),
-    warn: log('warn'),
-    info: log('info'),
-    debug: log('debug'),
-    child: () => logger,
-  };
-  return logger;
+function step(backend: DnsBackend, over: Partial<ReconcileStepOptions> = {}) {
+  return createReconcileStep({
+    heartbeat: undefined,
+    replacements: {},
+    backend,
+    apiAvailable: () => Promise.resolve(true),
+    ...over,
+  });
 }
 
 const nodes = [node('a', '10.0.0.1'), node('b', '10.0.0.2')];
 
-describe('createReconciler', () => {
-  it('fakedns prints the original line per change and writes nothing', async () => {
-    const lines: string[] = [];
-    const r = createReconciler({
-      model: modelConfig(),
-      heartbeat: undefined,
-      ...listers({
+describe('buildModel', () => {
+  it('decides every record and hands the skipped services to the loop with kind, reason and message', () => {
+    const built = buildModel(
+      {
         services: [
           service('web', routeLabels('www', 'example.com')),
-          service('fo', routeLabels('fo', 'example.com', { failover: 'f.example.com' })),
+          service('bad', routeLabels('bad', 'example.com', { quota: 'lots' })),
         ],
         pods: [pod('p', 'web', '10.0.0.1')],
         nodes,
-      }),
-      backend: createFakeDnsBackend({ print: (l) => lines.push(l), logger: createNoopLogger() }),
-      apiAvailable: () => Promise.resolve(true),
+      },
+      modelConfig(),
+    );
+    expect(built.model.decisions.map((d) => [d.record.fqdn, d.values])).toEqual([
+      ['www.example.com', ['10.0.0.1']],
+    ]);
+    expect(built.skipped).toEqual([
+      expect.objectContaining({ kind: 'Service', namespace: 'default', name: 'bad', reason: 'InvalidQuota' }),
+    ]);
+  });
+
+  it('decides nothing without nodes (no division by zero)', () => {
+    const built = model({ services: [service('web', routeLabels('www', 'example.com'))] });
+    expect(built.decisions).toEqual([]);
+  });
+});
+
+describe('createReconcileStep', () => {
+  it('fakedns prints the original line per change and writes nothing', async () => {
+    const lines: string[] = [];
+    const s = step(createFakeDnsBackend({ print: (l) => lines.push(l), logger: createNoopLogger() }));
+    const m = model({
+      services: [
+        service('web', routeLabels('www', 'example.com')),
+        service('fo', routeLabels('fo', 'example.com', { failover: 'f.example.com' })),
+      ],
+      pods: [pod('p', 'web', '10.0.0.1')],
+      nodes,
     });
-    const result = await r.reconcile();
-    expect(result.outcome).toBe('updated');
+    await s.update(m);
+    expect(s.last()?.outcome).toBe('updated');
     expect(lines.sort()).toEqual([
       "Update dns record (fo.example.com, ['f.example.com'], 60, CNAME)",
       "Update dns record (www.example.com, ['10.0.0.1'], 60, A)",
     ]);
-    await r.reconcile();
+    await s.update(m);
     expect(lines).toHaveLength(4); // nothing remembered: printed again, as the original did
   });
 
-  it('with zero nodes changes nothing and says why, instead of dividing by zero', async () => {
+  it('with zero nodes changes nothing, says why and waits for the next change (terminal)', async () => {
     const provider = new InMemoryProvider({
       records: [{ name: 'www.example.com', type: 'A', targets: ['10.0.0.9'], ttl: 60 }],
     });
-    const r = createReconciler({
-      model: modelConfig(),
-      heartbeat: undefined,
-      ...listers({ services: [service('web', routeLabels('www', 'example.com'))] }),
-      backend: memoryBackend(provider),
-      apiAvailable: () => Promise.resolve(true),
-    });
-    const result = await r.reconcile();
-    expect(result.outcome).toBe('no-nodes');
-    expect(result.report).toEqual({ apiserver_available: true, nodes: {}, services: {} });
+    const s = step(memoryBackend(provider));
+    const update = s.update(model({ services: [service('web', routeLabels('www', 'example.com'))] }));
+    await expect(update).rejects.toBeInstanceOf(TerminalError);
+    expect(s.last()?.outcome).toBe('no-nodes');
+    expect(s.last()?.report).toEqual({ apiserver_available: true, nodes: {}, services: {} });
     expect(await provider.records()).toEqual([
       expect.objectContaining({ name: 'www.example.com.', targets: ['10.0.0.9'] }),
     ]);
@@ -90,57 +101,49 @@ describe('createReconciler', () => {
         { name: 'www.example.com', type: 'A', targets: ['10.0.0.7'], ttl: 60 },
       ],
     });
-    const r = createReconciler({
-      model: modelConfig(),
-      heartbeat: undefined,
-      ...listers({
+    const s = step(memoryBackend(provider));
+    await s.update(
+      model({
         services: [service('web', routeLabels('www', 'example.com'))],
         pods: [pod('p', 'web', '10.0.0.2')],
         nodes,
       }),
-      backend: memoryBackend(provider),
-      apiAvailable: () => Promise.resolve(true),
-    });
-    expect((await r.reconcile()).applied).toEqual([
+    );
+    expect(s.last()?.applied).toEqual([
       'UPDATE A www.example.com. -> 10.0.0.7 (ttl 60) => A www.example.com. -> 10.0.0.2 (ttl 60)',
     ]);
     const byName = Object.fromEntries((await provider.records()).map((e) => [e.name, e.targets]));
     expect(byName).toEqual({ 'gone.example.com.': ['10.0.0.7'], 'www.example.com.': ['10.0.0.2'] });
   });
 
-  it('warns about a skipped service once, not on every pass', async () => {
-    const logs: { level: string; message: string }[] = [];
-    const r = createReconciler({
-      model: modelConfig(),
-      heartbeat: undefined,
-      ...listers({ services: [service('web', routeLabels('www', 'example.com', { quota: 'lots' }))], nodes }),
-      backend: memoryBackend(new InMemoryProvider()),
-      apiAvailable: () => Promise.resolve(true),
-      logger: capturingLogger(logs),
+  it('without the API server writes no DNS change, reports the last known state as unavailable, and asks for a retry', async () => {
+    const provider = new InMemoryProvider();
+    const reports: StateReport[] = [];
+    let available = true;
+    const s = step(memoryBackend(provider), {
+      apiAvailable: () => Promise.resolve(available),
+      reporter: { key: 'k', put: (r) => Promise.resolve(void reports.push(r)) },
     });
-    await r.reconcile();
-    await r.reconcile();
-    expect(logs.filter((l) => l.message === 'object skipped')).toHaveLength(1);
-    expect(r.last()?.skipped.map((s) => s.reason)).toEqual(['InvalidQuota']);
+    const m = model({
+      services: [service('web', routeLabels('www', 'example.com'))],
+      pods: [pod('p', 'web', '10.0.0.1')],
+      nodes,
+    });
+    await s.update(m);
+    const before = JSON.stringify(await provider.records());
+    available = false;
+    await expect(s.update(model({ nodes }))).rejects.toBeInstanceOf(TransientError);
+    expect(s.last()?.outcome).toBe('apiserver-unavailable');
+    expect(reports.at(-1)).toEqual({ ...reports[0], apiserver_available: false });
+    expect(JSON.stringify(await provider.records())).toBe(before);
   });
 
-  it('runs concurrent reconciles one after another', async () => {
-    let running = 0;
-    let maxRunning = 0;
-    const r = createReconciler({
-      model: modelConfig(),
-      heartbeat: undefined,
-      ...listers({ nodes }),
-      backend: memoryBackend(new InMemoryProvider()),
-      apiAvailable: async () => {
-        running += 1;
-        maxRunning = Math.max(maxRunning, running);
-        await new Promise((res) => setTimeout(res, 10));
-        running -= 1;
-        return true;
-      },
+  it('before any pass reports unavailable with empty nodes and services', async () => {
+    const reports: StateReport[] = [];
+    const s = step(memoryBackend(new InMemoryProvider()), {
+      reporter: { key: 'k', put: (r) => Promise.resolve(void reports.push(r)) },
     });
-    await Promise.all([r.reconcile(), r.reconcile(), r.reconcile()]);
-    expect(maxRunning).toBe(1);
+    expect((await s.reportUnavailable()).outcome).toBe('apiserver-unavailable');
+    expect(reports).toEqual([{ apiserver_available: false, nodes: {}, services: {} }]);
   });
 });

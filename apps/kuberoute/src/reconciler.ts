@@ -1,15 +1,22 @@
-import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import {
   createPredicateOwnership,
   describeChange,
   normalizeName,
   runDnsPass,
 } from '@kube-edge/dns-providers';
-import type { EventRecorder, Lister } from '@kube-edge/k8s-watch';
-import { createNoopLogger, errorMessage, type Logger, type Metrics } from '@kube-edge/runtime';
+import type { ControllerStep } from '@kube-edge/k8s-watch';
+import {
+  TerminalError,
+  TransientError,
+  createNoopLogger,
+  errorMessage,
+  type Logger,
+  type Metrics,
+} from '@kube-edge/runtime';
 import type { DnsBackend } from './backends.js';
+import type { KuberouteModel } from './build.js';
 import { desiredByDomain, type HeartbeatTemplates } from './model/desired.js';
-import { computeRecords, decide, type Decision, type ModelConfig, type Skipped } from './model/records.js';
+import type { Decision, Skipped } from './model/records.js';
 import { reportNodes, reportServices, type StateReport } from './model/report.js';
 import type { StateReporter } from './s3-report.js';
 
@@ -19,8 +26,8 @@ export type ReconcileOutcome = 'updated' | 'dns-errors' | 'apiserver-unavailable
 /** The result of one reconcile. */
 export interface ReconcileResult {
   outcome: ReconcileOutcome;
-  decisions: Decision[];
-  skipped: Skipped[];
+  decisions: readonly Decision[];
+  skipped: readonly Skipped[];
   /** Changes applied, as `describeChange` lines. */
   applied: string[];
   /** Per-domain errors and failed changes. */
@@ -29,23 +36,19 @@ export interface ReconcileResult {
   report: StateReport;
 }
 
-/** Options of {@link createReconciler}. */
-export interface ReconcilerOptions {
-  model: ModelConfig;
+/** Options of {@link createReconcileStep}. */
+export interface ReconcileStepOptions {
   heartbeat: HeartbeatTemplates | undefined;
-  services: Lister<V1Service>;
-  pods: Lister<V1Pod>;
-  nodes: Lister<V1Node>;
+  /** `[replacements]`, for the heartbeat templates. */
+  replacements: Readonly<Record<string, string>>;
   backend: DnsBackend;
   /** Absent: no report (`[s3report]` missing or incomplete). */
   reporter?: StateReporter | undefined;
   /**
-   * Resolves true when the API server answers and the caches are synced. False makes the pass
-   * write only the report, from the last known state, with `apiserver_available: false`.
+   * Resolves true when the API server answers. False makes the pass write only the report, from
+   * the last known state, with `apiserver_available: false`.
    */
   apiAvailable: () => Promise<boolean>;
-  /** Kubernetes Events for skipped services and pods. */
-  events?: EventRecorder | undefined;
   metrics?: Metrics | undefined;
   logger?: Logger;
   /** `--debug`: log each service's decision at info. */
@@ -53,37 +56,31 @@ export interface ReconcilerOptions {
   now?: () => Date;
 }
 
-/** Runs reconciles one at a time. */
-export interface Reconciler {
+/** kuberoute's apply step: DNS records per domain, then the state report. */
+export interface ReconcileStep extends ControllerStep<KuberouteModel> {
   /**
-   * One full pass (kuberoute.md §4): read the caches, compute and decide, plan and apply per
-   * domain, write the report. Calls are serialised: a call made while one runs starts after it.
-   * Never rejects for DNS, report or per-object problems (they are in the result).
+   * Applies one model: checks that the API server answers, writes each domain's records, writes
+   * the report. Resolves when the record sets are updated. Rejects with a TransientError (the
+   * loop retries) when the API server does not answer or a domain's records were not all written,
+   * and with a TerminalError when there are no nodes (nothing to do until the cluster changes);
+   * the report is written in every case. Not for concurrent calls (the loop runs one pass at a time).
    */
-  reconcile(): Promise<ReconcileResult>;
-  /** The last result, if any. */
+  update(model: KuberouteModel): Promise<void>;
+  /** The result of the last `update` or {@link reportUnavailable}, if any. */
   last(): ReconcileResult | undefined;
-  /** Resolves when no reconcile is running or queued (for shutdown). */
-  idle(): Promise<void>;
+  /**
+   * Writes the report with `apiserver_available: false` and the last known state (empty before
+   * the first pass) and returns that result, without a DNS change: for a request that came while
+   * the caches could not sync. Never rejects.
+   */
+  reportUnavailable(): Promise<ReconcileResult>;
 }
 
-/** Builds the reconcile loop body around the pure model. */
-export function createReconciler(options: ReconcilerOptions): Reconciler {
+/** Creates the {@link ReconcileStep} around a DNS backend and an optional reporter. */
+export function createReconcileStep(options: ReconcileStepOptions): ReconcileStep {
   const logger = options.logger ?? createNoopLogger();
   const now = options.now ?? (() => new Date());
   const m = options.metrics;
-  const reconciles = m?.counter('reconciles_total', 'Reconciles, by outcome.', ['outcome']);
-  const duration = m?.histogram(
-    'reconcile_duration_seconds',
-    'Time of one reconcile.',
-    [],
-    [0.01, 0.05, 0.1, 0.5, 1, 5, 30],
-  );
-  const skippedGauge = m?.gauge(
-    'skipped_objects',
-    'Services and pods skipped in the last reconcile, by reason.',
-    ['reason'],
-  );
   const changesCounter = m?.counter('dns_changes_total', 'DNS changes applied, by action.', ['action']);
   const failuresCounter = m?.counter(
     'dns_errors_total',
@@ -105,50 +102,12 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     [],
   );
   const reportsCounter = m?.counter('s3_reports_total', 'State report uploads, by outcome.', ['outcome']);
-  const lastSuccess = m?.gauge(
-    'last_success_timestamp_seconds',
-    'When a reconcile last updated the record sets.',
-    [],
-  );
 
-  const reported = new Set<string>();
   let lastKnown: { nodes: StateReport['nodes']; services: StateReport['services'] } = {
     nodes: {},
     services: {},
   };
   let lastResult: ReconcileResult | undefined;
-  let chain: Promise<unknown> = Promise.resolve();
-
-  const noteSkips = (skipped: readonly Skipped[]): void => {
-    const counts = new Map<string, number>();
-    for (const s of skipped) {
-      counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
-      const id = `${s.object.kind}|${s.object.uid ?? `${s.object.namespace}/${s.object.name}`}|${s.reason}|${s.message}`;
-      if (reported.has(id)) continue;
-      reported.add(id);
-      logger.warn('object skipped', {
-        kind: s.object.kind,
-        namespace: s.object.namespace,
-        name: s.object.name,
-        reason: s.reason,
-        detail: s.message,
-      });
-      options.events?.record(
-        {
-          apiVersion: 'v1',
-          kind: s.object.kind,
-          namespace: s.object.namespace,
-          name: s.object.name,
-          ...(s.object.uid === undefined ? {} : { uid: s.object.uid }),
-        },
-        'Warning',
-        s.reason,
-        s.message,
-      );
-    }
-    skippedGauge?.reset();
-    for (const [reason, n] of counts) skippedGauge?.set({ reason }, n);
-  };
 
   const writeReport = async (report: StateReport): Promise<void> => {
     if (options.reporter === undefined) return;
@@ -161,54 +120,43 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
   };
 
-  const pass = async (): Promise<ReconcileResult> => {
-    const started = Date.now();
-    const finish = async (result: ReconcileResult): Promise<ReconcileResult> => {
-      await writeReport(result.report);
-      reconciles?.inc({ outcome: result.outcome });
-      duration?.observe((Date.now() - started) / 1000);
-      lastResult = result;
-      logger.info('reconciled', {
-        outcome: result.outcome,
-        records: result.decisions.length,
-        skipped: result.skipped.length,
-        applied: result.applied.length,
-        errors: result.errors.length,
-      });
-      return result;
-    };
+  const finish = async (result: ReconcileResult): Promise<ReconcileResult> => {
+    await writeReport(result.report);
+    lastResult = result;
+    return result;
+  };
 
+  const unavailable = (skipped: readonly Skipped[]): Promise<ReconcileResult> => {
+    apiGauge?.set(0);
+    logger.warn('api server unavailable: record sets not updated, reporting the last known state');
+    return finish({
+      outcome: 'apiserver-unavailable',
+      decisions: [],
+      skipped,
+      applied: [],
+      errors: ['the API server is not available'],
+      report: { apiserver_available: false, ...lastKnown },
+    });
+  };
+
+  const update = async (model: KuberouteModel): Promise<void> => {
     let available: boolean;
     try {
       available = await options.apiAvailable();
     } catch {
       available = false;
     }
-    apiGauge?.set(available ? 1 : 0);
     if (!available) {
-      logger.warn('api server unavailable: record sets not updated, reporting the last known state');
-      return finish({
-        outcome: 'apiserver-unavailable',
-        decisions: [],
-        skipped: [],
-        applied: [],
-        errors: ['the API server is not available'],
-        report: { apiserver_available: false, ...lastKnown },
-      });
+      await unavailable(model.skipped);
+      throw new TransientError('the Kubernetes API server is not available; record sets not updated');
     }
+    apiGauge?.set(1);
 
-    const nodes = options.nodes.list();
-    const { records, skipped } = computeRecords(
-      options.services.list(),
-      options.pods.list(),
-      nodes,
-      options.model,
-    );
-    noteSkips(skipped);
+    const { nodes, decisions, skipped } = model;
     if (nodes.length === 0) {
       logger.warn('no nodes found: record sets not updated');
       lastKnown = { nodes: {}, services: {} };
-      return finish({
+      await finish({
         outcome: 'no-nodes',
         decisions: [],
         skipped,
@@ -216,8 +164,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         errors: ['the cluster has no nodes'],
         report: { apiserver_available: true, ...lastKnown },
       });
+      throw new TerminalError('the cluster has no nodes; record sets not updated');
     }
-    const decisions = records.map((r) => decide(r, nodes.length));
     healthyGauge?.reset();
     quotaGauge?.reset();
     for (const d of decisions) {
@@ -243,7 +191,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const errors: string[] = [];
     const domains = desiredByDomain(decisions, {
       heartbeat: options.heartbeat,
-      replacements: options.model.replacements,
+      replacements: options.replacements,
       now: now(),
     });
     for (const d of domains) {
@@ -296,8 +244,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
     lastKnown = { nodes: reportNodes(nodes), services: reportServices(decisions) };
     const dnsFailed = errors.some((e) => !e.startsWith('heartbeat of'));
-    if (!dnsFailed) lastSuccess?.set(now().getTime() / 1000);
-    return finish({
+    const result = await finish({
       outcome: dnsFailed ? 'dns-errors' : 'updated',
       decisions,
       skipped,
@@ -305,15 +252,19 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       errors,
       report: { apiserver_available: true, ...lastKnown },
     });
+    if (dnsFailed) {
+      throw new TransientError(`record sets partly updated: ${result.errors.join('; ')}`);
+    }
   };
 
   return {
-    reconcile() {
-      const run = chain.then(pass, pass);
-      chain = run.catch(() => undefined);
-      return run;
-    },
+    name: 'dns',
+    start: () => Promise.resolve(),
+    update,
+    stop: () => options.backend.close(),
+    health: () => ({ ok: true }),
+    readiness: () => ({ ok: true }),
     last: () => lastResult,
-    idle: () => chain.then(() => undefined),
+    reportUnavailable: () => unavailable([]),
   };
 }

@@ -13,9 +13,11 @@ import {
   type ApiServer,
   type FakeRoute53,
 } from '@kube-edge/testkit';
-import { run, UPDATED_TEXT, type RunningApp } from './app.js';
+import { run, type KuberouteApp } from './app.js';
+import { kubeClientFor } from './clients.js';
+import { UPDATED_TEXT } from './routes.js';
 import { parseConfig } from './config.js';
-import { configText, eventually, obj, seedCluster } from '../test/cluster.js';
+import { appConfig, configText, eventually, obj, seedCluster } from '../test/cluster.js';
 import { createFakeS3, type FakeS3 } from '../test/fake-s3.js';
 import { routeLabels, service } from '../test/fixtures.js';
 
@@ -37,7 +39,7 @@ describe('kuberoute with Route53 (fake) and the S3 report (fake)', () => {
   let api: ApiServer;
   let r53: FakeRoute53;
   let s3: FakeS3;
-  let app: RunningApp;
+  let app: KuberouteApp;
   let metrics: Metrics;
   let zoneId: string;
   const now = new Date(2026, 10, 21, 9, 5);
@@ -62,18 +64,15 @@ describe('kuberoute with Route53 (fake) and the S3 report (fake)', () => {
     s3.createBucket('reports');
     seedCluster(api, { failover: 'fo.example.com', quota: '50' });
     metrics = createMetrics({ prefix: 'kuberoute', collectDefaultMetrics: false });
-    app = await run(
-      parseConfig(configText(api.url, 'route53', S3_SECTIONS)),
-      { intervalMs: 0, watch: false, debug: false, events: true, host: '127.0.0.1' },
-      {
-        logger: createNoopLogger(),
-        metrics,
-        version: 'test',
-        now: () => now,
-        route53Client: new Route53Client(r53.clientConfig()),
-        s3Client: new S3Client(s3.clientConfig()),
-      },
-    );
+    const config = parseConfig(configText(api.url, 'route53', S3_SECTIONS));
+    app = await run(appConfig(config, { events: true }), {
+      logger: createNoopLogger(),
+      kubeClient: kubeClientFor(config),
+      metrics,
+      now: () => now,
+      route53Client: new Route53Client(r53.clientConfig()),
+      s3Client: new S3Client(s3.clientConfig()),
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -208,7 +207,8 @@ describe('kuberoute with Route53 (fake) and the S3 report (fake)', () => {
     });
     expect(events[0]?.involvedObject?.name).toBe('nosel');
     const metricsText = await metrics.registry.metrics();
-    expect(metricsText).toMatch(/kuberoute_skipped_objects\{reason="NoSelector"\} 1/);
+    expect(metricsText).toMatch(/kuberoute_skipped_objects\{kind="Service",reason="NoSelector"\} 1/);
+    expect(metricsText).toMatch(/kuberoute_skipped_objects_total\{kind="Service",reason="NoSelector"\} 1/);
     expect(metricsText).toMatch(/kuberoute_dns_errors_total \d+/);
   }, 60_000);
 
@@ -235,17 +235,13 @@ describe('kuberoute starting while the API server is down', () => {
     const config = parseConfig(configText(api.url, 'fakedns', S3_SECTIONS.replace('[route53]\n', '')));
     await api.stop();
     const lines: string[] = [];
-    const app = await run(
-      config,
-      { intervalMs: 0, watch: false, debug: false, events: false, host: '127.0.0.1' },
-      {
-        logger: createNoopLogger(),
-        metrics: createMetrics({ prefix: 'kuberoute', collectDefaultMetrics: false }),
-        version: 'test',
-        s3Client: new S3Client(s3.clientConfig()),
-        print: (l) => lines.push(l),
-      },
-    );
+    const app = await run(appConfig(config), {
+      logger: createNoopLogger(),
+      kubeClient: kubeClientFor(config),
+      metrics: createMetrics({ prefix: 'kuberoute', collectDefaultMetrics: false }),
+      s3Client: new S3Client(s3.clientConfig()),
+      print: (l) => lines.push(l),
+    });
     try {
       const res = await httpRequest({ url: `${app.url}/`, timeoutMs: 30_000 });
       expect(res.status).toBe(503);

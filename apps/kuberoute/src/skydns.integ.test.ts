@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createMetrics, createNoopLogger } from '@kube-edge/runtime';
 import { httpRequest, startApiServer, startEtcd, type ApiServer, type EtcdProcess } from '@kube-edge/testkit';
 import { Etcd3 } from 'etcd3';
-import { HEALTHY_TEXT, run, UPDATED_TEXT, type RunningApp } from './app.js';
+import { run, type KuberouteApp } from './app.js';
+import { kubeClientFor } from './clients.js';
+import { HEALTHY_TEXT, UPDATED_TEXT } from './routes.js';
 import { parseConfig } from './config.js';
-import { configText, eventually, obj, seedCluster } from '../test/cluster.js';
+import { appConfig, configText, eventually, obj, seedCluster } from '../test/cluster.js';
 import { pod } from '../test/fixtures.js';
 
 // Real etcd, testkit's API server, the app in-process: GET / and the keys under /skydns.
@@ -12,7 +14,7 @@ describe('kuberoute with SkyDNS on real etcd (v3)', () => {
   let api: ApiServer;
   let etcd: EtcdProcess;
   let reader: Etcd3;
-  let app: RunningApp;
+  let app: KuberouteApp;
   const now = new Date(2026, 10, 21, 9, 5);
 
   const keys = async (): Promise<Record<string, unknown>> => {
@@ -36,16 +38,12 @@ describe('kuberoute with SkyDNS on real etcd (v3)', () => {
         `[skydns]\nhost = 127.0.0.1\nport = ${port}\nprotocol = http\n[heartbeat]\nname_template = heartbeat\n`,
       ),
     );
-    app = await run(
-      config,
-      { intervalMs: 0, watch: false, debug: true, events: false, host: '127.0.0.1' },
-      {
-        logger: createNoopLogger(),
-        metrics: createMetrics({ prefix: 'kuberoute' }),
-        version: 'test',
-        now: () => now,
-      },
-    );
+    app = await run(appConfig(config, { debug: true }), {
+      logger: createNoopLogger(),
+      kubeClient: kubeClientFor(config),
+      metrics: createMetrics({ prefix: 'kuberoute' }),
+      now: () => now,
+    });
   }, 60_000);
 
   afterAll(async () => {

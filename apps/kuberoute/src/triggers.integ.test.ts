@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createMetrics, createNoopLogger } from '@kube-edge/runtime';
 import { startApiServer, type ApiServer } from '@kube-edge/testkit';
-import { run, type RunningApp } from './app.js';
+import { run, type KuberouteApp } from './app.js';
+import { kubeClientFor } from './clients.js';
 import { parseConfig } from './config.js';
-import { eventually, obj, seedCluster } from '../test/cluster.js';
+import { appConfig, eventually, obj, seedCluster } from '../test/cluster.js';
 import { pod } from '../test/fixtures.js';
 
 const config = (kubeconfigPath: string): string => `[kuberoute]
@@ -23,7 +24,7 @@ filename = ${kubeconfigPath}
 // kube-edge's additions: reconciles without GET / (watch and interval), and kubeconfig access.
 describe('kuberoute triggers (fakedns, kubeconfig access)', () => {
   let api: ApiServer;
-  const started: RunningApp[] = [];
+  const started: KuberouteApp[] = [];
 
   beforeAll(async () => {
     api = await startApiServer();
@@ -38,17 +39,14 @@ describe('kuberoute triggers (fakedns, kubeconfig access)', () => {
   const start = async (
     options: { intervalMs: number; watch: boolean },
     lines: string[],
-  ): Promise<RunningApp> => {
-    const app = await run(
-      parseConfig(config(await api.writeKubeconfig())),
-      { ...options, debug: false, events: false, host: '127.0.0.1' },
-      {
-        logger: createNoopLogger(),
-        metrics: createMetrics({ prefix: 'kuberoute', collectDefaultMetrics: false }),
-        version: 'test',
-        print: (l) => lines.push(l),
-      },
-    );
+  ): Promise<KuberouteApp> => {
+    const parsed = parseConfig(config(await api.writeKubeconfig()));
+    const app = await run(appConfig(parsed, options), {
+      logger: createNoopLogger(),
+      kubeClient: kubeClientFor(parsed),
+      metrics: createMetrics({ prefix: 'kuberoute', collectDefaultMetrics: false }),
+      print: (l) => lines.push(l),
+    });
     started.push(app);
     return app;
   };

@@ -1,4 +1,6 @@
 import { eventually as testkitEventually, type ApiServer, type KubeObject } from '@kube-edge/testkit';
+import type { KuberouteAppConfig } from '../src/app.js';
+import type { KuberouteConfig } from '../src/config.js';
 import { node, pod, routeLabels, service } from './fixtures.js';
 
 /** A client-node object as the test API server's store takes it. */
@@ -51,4 +53,12 @@ namespaces = default
 url = ${apiUrl}
 verify = true
 ${extra}`;
+}
+
+/** The app config for a test: the parsed config file, no interval, no watch, on 127.0.0.1, plus `flags`. */
+export function appConfig(
+  config: KuberouteConfig,
+  flags: Partial<KuberouteAppConfig> = {},
+): KuberouteAppConfig {
+  return { ...config, intervalMs: 0, watch: false, debug: false, events: false, host: '127.0.0.1', ...flags };
 }
