@@ -3,11 +3,11 @@ import {
   createHealthServer,
   errorMessage,
   isTerminal,
+  probeUpdaters,
   type HealthServer,
   type LogMeta,
   type Logger,
   type Metrics,
-  type ProbeResult,
   type Updater,
 } from '@kube-edge/runtime';
 import { Pushgateway } from 'prom-client';
@@ -235,23 +235,6 @@ function unionLister<T>(informers: readonly Informer<T>[]): Lister<T> {
   };
 }
 
-export async function probeAll(
-  members: readonly Pick<Updater<unknown>, 'name' | 'health' | 'readiness'>[],
-  kind: 'health' | 'readiness',
-): Promise<ProbeResult> {
-  const bad: string[] = [];
-  for (const m of members) {
-    let r: ProbeResult;
-    try {
-      r = await m[kind]();
-    } catch (err) {
-      r = { ok: false, message: errorMessage(err) };
-    }
-    if (!r.ok) bad.push(`${m.name}: ${r.message ?? 'not ok'}`);
-  }
-  return bad.length === 0 ? { ok: true } : { ok: false, message: bad.join('; ') };
-}
-
 /** The loop's own metrics, made on the app's {@link Metrics} (so with its prefix). */
 export function loopMetrics(metrics: Metrics) {
   const m = {
@@ -327,7 +310,7 @@ export function addCommonProbes(
     return bad.length === 0 ? true : { ok: false, message: bad.map((b) => b.message).join('; ') };
   });
   health.addLivenessCheck('steps', () =>
-    state.firstPassDone() ? probeAll(steps, 'health') : { ok: true, message: 'no pass yet' },
+    state.firstPassDone() ? probeUpdaters(steps, 'health') : { ok: true, message: 'no pass yet' },
   );
   health.addReadinessCheck('not-stopping', () => ({ ok: !state.stopping(), message: 'stopping' }));
   health.addReadinessCheck('caches', () => {
@@ -556,7 +539,7 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
     ok: firstPassDone,
     message: last === undefined ? 'no reconcile pass yet' : `first pass failed: ${errorMessage(last.error)}`,
   }));
-  health.addReadinessCheck('steps', () => probeAll(options.steps, 'readiness'));
+  health.addReadinessCheck('steps', () => probeUpdaters(options.steps, 'readiness'));
 
   let readyResolve!: () => void;
   let readyReject!: (err: unknown) => void;

@@ -74,7 +74,7 @@ export {
   type ParseDurationOptions,
   type ParseListOptions,
 } from './parsers.js';
-export { createUpdaterChain, type ProbeResult, type Updater } from './updater.js';
+export { createUpdaterChain, probeUpdaters, type ProbeResult, type Updater } from './updater.js';
 export { removeStaleFiles, resolveInside, writeFileIfChanged, type WriteFileOptions } from './files.js';
 export { createSerialRunner, type SerialRunner } from './serial-runner.js';
 export { createSystemClock, sleep, type Clock, type TimerHandle } from './clock.js';

@@ -28,6 +28,28 @@ export interface Updater<M> {
 }
 
 /**
+ * Asks each member for its `health` or `readiness`, one after another, and combines the answers:
+ * ok when all are ok, else not ok with `name: message` of each failing member joined by `; `. A
+ * probe that throws counts as not ok with the error's message. Never throws.
+ */
+export async function probeUpdaters(
+  members: readonly Pick<Updater<never>, 'name' | 'health' | 'readiness'>[],
+  kind: 'health' | 'readiness',
+): Promise<ProbeResult> {
+  const bad: string[] = [];
+  for (const m of members) {
+    let r: ProbeResult;
+    try {
+      r = await m[kind]();
+    } catch (err) {
+      r = { ok: false, message: errorMessage(err) };
+    }
+    if (!r.ok) bad.push(`${m.name}: ${r.message ?? 'not ok'}`);
+  }
+  return bad.length === 0 ? { ok: true } : { ok: false, message: bad.join('; ') };
+}
+
+/**
  * Composes updaters: starts and updates them in order, stops them in reverse order. A chain is
  * itself an Updater. `update` stops at the first failing member and rethrows its error, so a
  * later member (a frontend) never acts on a model an earlier one (nginx) refused. `stop` stops
@@ -35,19 +57,7 @@ export interface Updater<M> {
  */
 export function createUpdaterChain<M>(name: string, members: readonly Updater<M>[]): Updater<M> {
   const started: Updater<M>[] = [];
-  const probeAll = async (kind: 'health' | 'readiness'): Promise<ProbeResult> => {
-    const bad: string[] = [];
-    for (const m of members) {
-      let r: ProbeResult;
-      try {
-        r = await m[kind]();
-      } catch (err) {
-        r = { ok: false, message: errorMessage(err) };
-      }
-      if (!r.ok) bad.push(`${m.name}: ${r.message ?? 'not ok'}`);
-    }
-    return bad.length === 0 ? { ok: true } : { ok: false, message: bad.join('; ') };
-  };
+  const probeAll = (kind: 'health' | 'readiness'): Promise<ProbeResult> => probeUpdaters(members, kind);
   return {
     name,
     async start() {
