@@ -22,6 +22,7 @@ export {
 export {
   resourcePath,
   INGRESSES,
+  INGRESS_CLASSES,
   SERVICES,
   ENDPOINTS,
   ENDPOINT_SLICES,

@@ -34,6 +34,13 @@ export const INGRESSES: ResourceRef = Object.freeze({
   plural: 'ingresses',
   kind: 'Ingress',
 });
+/** networking.k8s.io/v1 IngressClass (cluster-scoped): which controller handles which `ingressClassName`. */
+export const INGRESS_CLASSES: ResourceRef = Object.freeze({
+  apiVersion: 'networking.k8s.io/v1',
+  plural: 'ingressclasses',
+  kind: 'IngressClass',
+  namespaced: false,
+});
 /** core/v1 Service. */
 export const SERVICES: ResourceRef = Object.freeze({ apiVersion: 'v1', plural: 'services', kind: 'Service' });
 /** core/v1 Endpoints. */
