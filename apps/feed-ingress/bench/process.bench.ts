@@ -24,14 +24,17 @@ import {
 } from '@kube-edge/testkit';
 // Types from the sources (type-only imports vanish at run time); code from the built dist.
 import type * as AppNs from '../src/app.js';
+import type * as KubeClientNs from '../src/kube-client.js';
 import type * as CliNs from '../src/cli.js';
 import type * as ConfigNs from '../src/config.js';
 
 type AppModule = typeof AppNs;
+type KubeClientModule = typeof KubeClientNs;
 type CliModule = typeof CliNs;
 type ConfigModule = typeof ConfigNs;
 const dist = (path: string): string => new URL(`../dist/${path}`, import.meta.url).href;
 const { run } = (await import(dist('app.js'))) as AppModule;
+const { kubeClientFor } = (await import(dist('kube-client.js'))) as KubeClientModule;
 const { feedIngressCli } = (await import(dist('cli.js'))) as CliModule;
 const { configFromArgs } = (await import(dist('config.js'))) as ConfigModule;
 
@@ -107,13 +110,15 @@ async function controller(api: ApiServer, updatePeriod: string) {
   );
   if (parsed.kind !== 'run' || parsed.command !== 'static') throw new Error('bad flags');
   const shutdown = createShutdown({ exit: () => undefined, processLike: new EventEmitter() });
-  const handle = await run(
-    { ...configFromArgs(parsed, 'bench'), healthHost: '127.0.0.1', coalesceMs: 20 },
-    { logger: createNoopLogger(), shutdown, kubeConfig: api.makeKubeConfig() },
-  );
+  const config = { ...configFromArgs(parsed, 'bench'), healthHost: '127.0.0.1', coalesceMs: 20 };
+  const handle = await run(config, {
+    logger: createNoopLogger(),
+    kubeClient: kubeClientFor(config, { kubeConfig: api.makeKubeConfig() }),
+  });
+  shutdown.addStep('feed-ingress', () => handle.stop());
   await handle.waitForModel(() => true, 30_000);
   const reloads = async (): Promise<number> => {
-    const text = (await httpRequest({ url: `${handle.healthUrl}/metrics` })).body;
+    const text = (await httpRequest({ url: `${handle.url}/metrics` })).body;
     return Number(/^feed_ingress_nginx_reloads_total (\d+)/m.exec(text)?.[1] ?? '0');
   };
   return {

@@ -21,8 +21,9 @@ import {
 import {
   configFromArgs,
   feedIngressCli,
+  kubeClientFor,
   run,
-  type FeedIngressHandle,
+  type FeedIngressApp,
   type FeedModel,
 } from '@kube-edge/feed-ingress';
 
@@ -37,7 +38,7 @@ export interface DemoOptions {
 
 /** A running demo. */
 export interface DemoHandle {
-  readonly controller: FeedIngressHandle;
+  readonly controller: FeedIngressApp;
   readonly httpPort: number;
   readonly httpsPort: number;
   /** One working `curl` command per served host and path. */
@@ -71,7 +72,8 @@ export function curlLinesFor(model: FeedModel, ports: { http: number; https: num
 
 /**
  * Starts the demo: API server, echo backends, a default certificate, and feed-ingress. Resolves
- * once nginx serves the examples. Every piece is stopped by `options.shutdown`, in order.
+ * once nginx serves the examples. Every piece (the controller's `stop()` included) is stopped by
+ * `options.shutdown`, in order.
  */
 export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
   const { logger, shutdown } = options;
@@ -135,7 +137,15 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
   );
   if (parsed.kind !== 'run' || parsed.command !== 'static') throw new Error('demo flags did not parse');
   const config = { ...configFromArgs(parsed, 'demo'), healthHost: '127.0.0.1' };
-  const controller = await run(config, { logger, shutdown, kubeConfig: api.makeKubeConfig() });
+  const controller = await run(config, {
+    logger,
+    kubeClient: kubeClientFor(config, { kubeConfig: api.makeKubeConfig() }),
+    onFatal: (reason) => void shutdown.shutdown(reason, { exitCode: 1 }),
+  });
+  // As main.ts: one step, after the clean-up's (so it runs first): status, drain, nginx quit.
+  shutdown.addStep('feed-ingress', () => controller.stop(), {
+    timeoutMs: config.frontend.drainDelayMs + 60_000,
+  });
   const model = await controller.waitForModel(() => true, 30_000);
   return {
     controller,
@@ -165,14 +175,14 @@ async function main(): Promise<void> {
       out('stopping: status writer, frontend drain, then nginx graceful quit…'),
     );
     out(
-      `feed-ingress demo: nginx on 127.0.0.1:${demo.httpPort} (http) and :${demo.httpsPort} (https); controller on ${demo.controller.healthUrl}`,
+      `feed-ingress demo: nginx on 127.0.0.1:${demo.httpPort} (http) and :${demo.httpsPort} (https); controller on ${demo.controller.url}`,
     );
     out(
       `Examples from ${examplesDir}; bad-ingress.yaml is skipped (see its Event: the API server is local).`,
     );
     out('Try:');
     for (const line of demo.curlLines) out(`  ${line}`);
-    out(`  curl -s ${demo.controller.healthUrl}/metrics | grep ^feed_ingress_`);
+    out(`  curl -s ${demo.controller.url}/metrics | grep ^feed_ingress_`);
     out('Ctrl-C stops it (status writer, frontend drain, then nginx graceful quit).');
     const seconds = Number(process.env.KUBE_EDGE_DEMO_SECONDS ?? '');
     if (Number.isFinite(seconds) && seconds > 0) {

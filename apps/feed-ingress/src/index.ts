@@ -1,11 +1,16 @@
 /** nginx ingress controller configured from Ingresses, attaching the node to ELB/NLB/ALB or gorb; drop-in for sky-uk/feed's feed-ingress. */
+export { run, type FeedIngressApp, type FeedIngressDeps, type TimelineEvent } from './app.js';
+export { kubeClientFor } from './kube-client.js';
 export {
-  run,
-  INGRESS_CLASSES,
-  type FeedIngressDeps,
-  type FeedIngressHandle,
-  type TimelineEvent,
-} from './app.js';
+  buildFeedPass,
+  feedInformers,
+  feedInput,
+  SKIPPED_REASON,
+  IGNORED_REASON,
+  type FeedInformers,
+} from './feed-pass.js';
+export { createFeedMetrics, type FeedMetrics } from './feed-metrics.js';
+export { addFeedProbes, type FeedProbes, type FeedProbeSource } from './feed-probes.js';
 export {
   feedIngressCli,
   allFlagNames,

@@ -129,7 +129,8 @@ describe('feed-ingress (dist/main.js)', () => {
         if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`not serving:\n${out}`);
         await new Promise((r2) => setTimeout(r2, 100));
       }
-      expect((await httpRequest({ url: `http://127.0.0.1:${healthPort}/health` })).status).toBe(200);
+      const hh = await httpRequest({ url: `http://127.0.0.1:${healthPort}/health` });
+      expect(`${hh.status} ${hh.body}`).toBe('200 ok\n');
 
       proc.kill('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
@@ -139,15 +140,18 @@ describe('feed-ingress (dist/main.js)', () => {
       ]);
       clearTimeout(timer);
       expect(code).toBe(0);
-      // JSON log lines, in stop order: the updaters (drain, nginx quit) before the health server.
+      // JSON log lines, in stop order: the app's one shutdown step stops the apply steps (drain,
+      // nginx quit) before the controller's server (its last stage, then "feed-ingress stopped").
       const messages = out
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as { message: string; step?: string });
-      expect(messages.some((m) => m.message === 'update applied')).toBe(true);
-      const steps = messages.filter((m) => typeof m.step === 'string').map((m) => m.step);
-      expect(steps.indexOf('updaters')).toBeGreaterThanOrEqual(0);
-      expect(steps.indexOf('updaters')).toBeLessThan(steps.lastIndexOf('health server'));
+      expect(messages.some((m) => m.message === 'reconciled')).toBe(true);
+      const at = (message: string): number => messages.findIndex((m) => m.message === message);
+      expect(at('nginx stopped')).toBeGreaterThanOrEqual(0);
+      expect(at('nginx stopped')).toBeLessThan(at('feed-ingress stopped'));
+      const steps = messages.filter((m) => m.message === 'stop step finished').map((m) => m.step);
+      expect(steps).toContain('feed-ingress');
     }, 60_000);
   });
 });

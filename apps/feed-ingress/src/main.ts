@@ -5,6 +5,7 @@ import { ConfigError, createLogger, createShutdown, parseLogLevel, errorMessage 
 import { run } from './app.js';
 import { feedIngressCli } from './cli.js';
 import { configFromArgs, modelConfigFromArgs } from './config.js';
+import { kubeClientFor } from './kube-client.js';
 import { runRenderCommand } from './render-command.js';
 
 const args = feedIngressCli.parseOrExit(process.argv.slice(2), process.env);
@@ -48,15 +49,19 @@ if (args.command === 'render') {
   });
   shutdown.install();
   try {
-    await run(config, {
+    const app = await run(config, {
       logger,
-      shutdown,
+      kubeClient: kubeClientFor(config, {
+        inCluster: {
+          host: process.env.KUBERNETES_SERVICE_HOST ?? '',
+          port: process.env.KUBERNETES_SERVICE_PORT ?? '',
+        },
+      }),
       hostname: hostname(),
-      inCluster: {
-        host: process.env.KUBERNETES_SERVICE_HOST ?? '',
-        port: process.env.KUBERNETES_SERVICE_PORT ?? '',
-      },
+      onFatal: (reason) => void shutdown.shutdown(reason, { exitCode: 1 }),
     });
+    // One step: the app stops in its own order (Lease, status, frontend detach + drain, nginx quit).
+    shutdown.addStep('feed-ingress', () => app.stop(), { timeoutMs: config.frontend.drainDelayMs + 60_000 });
     logger.info('started', { command: args.command, ingressClass: config.model.ingressClass });
   } catch (err) {
     logger.error('start failed', { err });

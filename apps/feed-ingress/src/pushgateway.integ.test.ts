@@ -39,11 +39,12 @@ describe('pushgateway', () => {
   });
 
   it('pushes every interval with the job, the instance grouping and the const labels', async () => {
-    // The first pushes may predate the first update pass; wait for one that carries it.
-    const updated = /feed_ingress_updates_total\{result="ok",cluster="blue"\} [1-9]/;
+    // The first pushes may predate the first pass; wait for one that carries it, and for a second
+    // push (the first pass can land before the first interval ends, so one push may carry it).
+    const updated = /feed_ingress_reconcile_total\{result="success",cluster="blue"\} [1-9]/;
     const push = await eventually(() => {
       const p = pushes.find((x) => updated.test(x.body));
-      return p !== undefined
+      return p !== undefined && pushes.length >= 2
         ? Promise.resolve(p)
         : Promise.reject(new Error(`no push with an update among ${pushes.length}`));
     });

@@ -79,7 +79,7 @@ describe('feed-ingress shutdown under load', () => {
     }
     expect(detached()).toBe(true);
     // While draining, readiness already fails so no new traffic is routed here.
-    const readyDuringDrain = (await httpRequest({ url: `${harness.handle.healthUrl}/readyz` })).status;
+    const readyDuringDrain = (await httpRequest({ url: `${harness.handle.url}/readyz` })).status;
     await Promise.all(inFlight);
     const code = await shutdownPromise!;
 

@@ -1,5 +1,5 @@
-import type { IngressLike, IngressStatusWriter } from '@kube-edge/k8s-watch';
-import type { Logger, ProbeResult, Updater } from '@kube-edge/runtime';
+import type { ControllerStep, IngressLike, IngressStatusWriter } from '@kube-edge/k8s-watch';
+import type { Logger, ProbeResult } from '@kube-edge/runtime';
 import type { StatusAddress, StatusAddressSource } from './frontends.js';
 import type { FeedModel } from './model/index.js';
 
@@ -10,29 +10,33 @@ export interface FeedStatusUpdaterOptions {
   readonly addresses: StatusAddressSource | undefined;
   /** The cached Ingress (from the informer), so an unchanged status costs no request. */
   readonly cached: (namespace: string, name: string) => IngressLike | undefined;
-  /** Only the leader writes: leader election guards only the status writer; every replica serves. */
-  readonly isLeader: () => boolean;
   readonly logger: Logger;
+  /** Called when this replica starts leading (the controller loop calls the step's hook). */
+  readonly onStartedLeading?: () => void;
 }
 
 /**
- * The Ingress status writer as the last member of the chain: for each served
- * Ingress whose `sky.uk/frontend-scheme` has an address, writes `status.loadBalancer.ingress`
- * once per Ingress (not once per path, a kube-edge fix) when it differs, tolerating 409s (the
- * k8s-watch writer re-reads). Ingresses of other schemes are never touched and statuses are
- * never cleared. Only the leader writes. The scheme → address map is resolved on the first
- * update and kept; a failed resolution fails the update and is retried by the next one.
+ * The Ingress status writer, the last apply step: for each served Ingress whose
+ * `sky.uk/frontend-scheme` has an address, writes `status.loadBalancer.ingress` once per Ingress
+ * (not once per path, a kube-edge fix) when it differs, tolerating 409s (the k8s-watch writer
+ * re-reads). Ingresses of other schemes are never touched and statuses are never cleared.
+ * `leaderOnly`: the controller loop calls `update` only on the replica that holds the Lease (leader
+ * election exists to guard this one shared write; every replica serves). The scheme → address
+ * map is resolved on the first update and kept; a failed resolution fails the update and is
+ * retried by the next one.
  */
-export function createFeedStatusUpdater(options: FeedStatusUpdaterOptions): Updater<FeedModel> {
+export function createFeedStatusUpdater(options: FeedStatusUpdaterOptions): ControllerStep<FeedModel> {
   const log = options.logger.child({ component: 'status' });
   let byScheme: ReadonlyMap<string, StatusAddress> | undefined;
   let lastError: string | undefined;
   return {
     name: 'status',
+    leaderOnly: true,
+    ...(options.onStartedLeading !== undefined ? { onStartedLeading: options.onStartedLeading } : {}),
     start: () => Promise.resolve(),
     stop: () => Promise.resolve(),
     async update(model) {
-      if (options.addresses === undefined || !options.isLeader()) return;
+      if (options.addresses === undefined) return;
       byScheme ??= await options.addresses();
       let failed = 0;
       let updated = 0;

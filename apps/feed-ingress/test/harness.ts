@@ -15,15 +15,16 @@ import {
   type HttpResult,
   type KubeObject,
 } from '@kube-edge/testkit';
-import { run, type FeedIngressHandle } from '../src/app.js';
+import { run, type FeedIngressApp } from '../src/app.js';
 import { feedIngressCli } from '../src/cli.js';
 import { configFromArgs, type FeedIngressConfig } from '../src/config.js';
 import type { FrontendDeps } from '../src/frontends.js';
+import { kubeClientFor } from '../src/kube-client.js';
 
 /** A running controller with everything it needs. */
 export interface Harness {
   readonly api: ApiServer;
-  readonly handle: FeedIngressHandle;
+  readonly handle: FeedIngressApp;
   readonly shutdown: Shutdown;
   readonly config: FeedIngressConfig;
   readonly workDir: string;
@@ -91,10 +92,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const shutdown = createShutdown({ logger, exit: () => undefined, processLike: new EventEmitter() });
   const handle = await run(config, {
     logger,
-    shutdown,
-    kubeConfig: api.makeKubeConfig(),
+    kubeClient: kubeClientFor(config, { kubeConfig: api.makeKubeConfig() }),
     ...(options.frontend !== undefined ? { frontend: options.frontend } : {}),
+    onFatal: (reason) => void shutdown.shutdown(reason, { exitCode: 1 }),
   });
+  // As main.ts: the app's stop is the one shutdown step.
+  shutdown.addStep('feed-ingress', () => handle.stop(), { timeoutMs: config.frontend.drainDelayMs + 60_000 });
   const h: Harness = {
     api,
     handle,
