@@ -4,6 +4,7 @@ export { parseManifests, readManifests } from './seed.js';
 export type {
   ApiServer,
   ApiServerFaults,
+  ApiServerHandle,
   ApiServerOptions,
   ApiStore,
   FailMatch,
@@ -11,3 +12,25 @@ export type {
   KubeStatus,
   RequestRecord,
 } from './types.js';
+export {
+  startRealApiServer,
+  realApiServerAvailable,
+  mintServiceAccountToken,
+  applyObjects,
+  adminRequest,
+  rbacObjects,
+  RBAC_KINDS,
+  type RealApiServer,
+  type RealApiServerOptions,
+  type RealApiServerAvailability,
+  type ServiceAccountCredentials,
+} from './real-server.js';
+export { renderChart, helmAvailable, type RenderChartOptions } from './chart.js';
+export {
+  findKubeApiServer,
+  findHelm,
+  findEtcd,
+  findRepoRoot,
+  type KubeToolsLookup,
+  type BinaryLookup,
+} from './binaries.js';

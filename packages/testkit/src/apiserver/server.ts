@@ -45,6 +45,8 @@ import type {
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const MAX_LOG = 20_000;
+/** The token the kubeconfig carries; never checked. */
+const ADMIN_TOKEN = 'kube-edge-test-token';
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' };
 
 interface FailRule {
@@ -792,6 +794,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
 
   const scheme = tls !== undefined ? 'https' : 'http';
   const server: ApiServer = {
+    kind: 'fake',
+    adminToken: ADMIN_TOKEN,
     url: `${scheme}://127.0.0.1:${mainPort}`,
     httpUrl: `http://127.0.0.1:${httpPort}`,
     caPem: tls?.caPem,
@@ -806,7 +810,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         apiVersion: 'v1',
         kind: 'Config',
         clusters: [{ name: 'kube-edge-test', cluster }],
-        users: [{ name: 'kube-edge-test', user: { token: 'kube-edge-test-token' } }],
+        users: [{ name: 'kube-edge-test', user: { token: ADMIN_TOKEN } }],
         contexts: [
           {
             name: 'kube-edge-test',

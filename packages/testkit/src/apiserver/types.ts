@@ -172,8 +172,40 @@ export interface ApiServerFaults {
   reset(): void;
 }
 
+/**
+ * What every Kubernetes API server for tests offers: testkit's in-process test server
+ * ({@link ApiServer}, `kind: 'fake'`) and a real kube-apiserver (`RealApiServer`, `kind: 'real'`)
+ * alike, so one test body can run against either.
+ */
+export interface ApiServerHandle {
+  /** `fake`: testkit's in-process server (store, fault injection, request log). `real`: kube-apiserver + etcd. */
+  readonly kind: 'fake' | 'real';
+  /** Base URL of the API (`http://` or `https://127.0.0.1:PORT`). */
+  url: string;
+  /** PEM of the CA to trust for `url` when it is HTTPS, else undefined. */
+  caPem: string | undefined;
+  /** Port of `url`. */
+  port: number;
+  /** Bearer token of a cluster admin (`system:masters` on a real server; never checked by the fake). */
+  adminToken: string;
+  /** A kubeconfig for `url` as the admin (token auth, namespace `default`). */
+  kubeconfigYaml(): string;
+  /** Writes {@link ApiServerHandle.kubeconfigYaml} (to a fresh temp file by default, removed by `close()`) and returns its path. */
+  writeKubeconfig(path?: string): Promise<string>;
+  /** The admin client: a client-node KubeConfig loaded from {@link ApiServerHandle.kubeconfigYaml}. */
+  makeKubeConfig(): KubeConfig;
+  /** Stops serving (clients get ECONNREFUSED), keeps the state. Idempotent. */
+  stop(): Promise<void>;
+  /** Serves again on the same port with the state kept. Idempotent while running; throws after `close()`. */
+  restart(): Promise<void>;
+  /** Stops and discards everything (processes, state, temp files). Idempotent. */
+  close(): Promise<void>;
+}
+
 /** A running Kubernetes API test server. Methods are safe to call from any test; state lives until `close()`. */
-export interface ApiServer {
+export interface ApiServer extends ApiServerHandle {
+  /** Always `fake`. */
+  readonly kind: 'fake';
   /** `http://127.0.0.1:PORT`, or `https://...` when started with `https: true`. */
   url: string;
   /** Plain-HTTP URL; equals `url` unless started with `https: true`. */

@@ -86,13 +86,22 @@ export interface WatchReader {
 }
 
 /** Opens a watch and collects its newline-delimited events. */
-export function openWatch(baseUrl: string, path: string, ca?: string): Promise<WatchReader> {
+export function openWatch(
+  baseUrl: string,
+  path: string,
+  ca?: string,
+  headers: Record<string, string> = {},
+): Promise<WatchReader> {
   const url = new URL(path, baseUrl);
   const req = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const r = req(
       url,
-      { method: 'GET', headers: { Accept: 'application/json' }, ...(ca !== undefined ? { ca } : {}) },
+      {
+        method: 'GET',
+        headers: { Accept: 'application/json', ...headers },
+        ...(ca !== undefined ? { ca } : {}),
+      },
       (res) => {
         const events: WatchEvent[] = [];
         let settle: (v: 'end' | 'error') => void = () => undefined;
