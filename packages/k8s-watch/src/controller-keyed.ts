@@ -12,7 +12,7 @@ import {
   createControllerElector,
   createInformers,
   loopMetrics,
-  stopStage,
+  stopStages,
   type ControllerDeps,
   type ControllerLeaderElection,
   type Listers,
@@ -95,7 +95,10 @@ export interface KeyedControllerHandle<S extends Record<string, WatchSpec<unknow
     predicate?: (r: KeyPassResult) => boolean,
     timeoutMs?: number,
   ): Promise<KeyPassResult>;
-  /** Stops: leader election (Lease released), the queue (running keys finish), informers, Events, server. Idempotent. */
+  /**
+   * Stops: leader election (Lease released), the queue (running keys finish), informers, Events,
+   * server. Idempotent; every stage runs, then it rejects with an AggregateError if any failed.
+   */
   stop(): Promise<void>;
 }
 
@@ -242,13 +245,14 @@ export async function runKeyedController<S extends Record<string, WatchSpec<unkn
         stopping = true;
         abort.abort();
         readyReject(new Error(`${options.name}: stopped before the first reconcile`));
-        const stage = stopStage(logger);
+        const stages = stopStages(logger);
+        const stage = stages.run.bind(stages);
         await stage('leader election', () => elector?.stop({ release: true }));
         await stage('queue', () => queue.stop());
         await stage('informers', () => Promise.all(all.map((i) => i.stop())));
         await stage('events', () => events.flush());
         await stage('health server', () => health.close());
-        logger.info(`${options.name} stopped`);
+        stages.done(options.name);
       })();
       return stopped;
     },

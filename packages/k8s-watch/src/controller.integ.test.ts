@@ -530,6 +530,33 @@ describe('runController against the testkit API server', () => {
     });
   });
 
+  describe('stop failures', () => {
+    it('runs every stage when a step fails to stop, then rejects naming it', async () => {
+      const ns = freshNs();
+      const journal: string[] = [];
+      const first = recordingStep<Model>('first', journal);
+      const broken = recordingStep<Model>('broken', journal);
+      broken.stop = () => {
+        journal.push('broken:stop');
+        return Promise.reject(new Error('drain timed out'));
+      };
+      const handle = await start(ns, { steps: [first, broken] });
+      await handle.ready;
+      running.splice(running.indexOf(handle), 1);
+      const err = await handle.stop().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(AggregateError);
+      expect((err as AggregateError).message).toMatch(/stop failed in step broken/);
+      // The stage after the failed one still ran, and so did the server's.
+      expect(journal.filter((j) => j.endsWith(':stop'))).toEqual(['broken:stop', 'first:stop']);
+      await expect(get(handle.url, '/healthz')).rejects.toThrow();
+      // Idempotent: the same outcome again.
+      await expect(handle.stop()).rejects.toBeInstanceOf(AggregateError);
+    });
+  });
+
   describe('start', () => {
     it('stops the steps already started and closes the server when a step cannot start', async () => {
       const ns = freshNs();

@@ -210,7 +210,8 @@ export interface ControllerHandle<S extends Record<string, WatchSpec<unknown>>, 
   /**
    * Stops, in order: the interval, leader election (the Lease released), the trigger (a running
    * pass finishes), the steps in reverse, the informers, the Event recorder (flushed), the
-   * pushgateway (a last push), the health server. Idempotent; every stage runs even if one fails.
+   * pushgateway (a last push), the health server. Idempotent; every stage runs even if one fails,
+   * and then it rejects with an AggregateError naming the failed stages (so main exits non-zero).
    */
   stop(): Promise<void>;
 }
@@ -372,14 +373,37 @@ export function startPushgateway(
   return { push, timer };
 }
 
-/** Runs one stage of a stop; a failure is logged and the next stage still runs. */
-export function stopStage(logger: Logger) {
-  return async (what: string, fn: () => unknown): Promise<void> => {
-    try {
-      await fn();
-    } catch (err) {
-      logger.error(`stop: ${what} failed`, { err });
-    }
+/** The stages of a stop: each runs even when an earlier one failed; `done` rejects if any did. */
+export interface StopStages {
+  /** Runs one stage; a failure is logged and remembered. Never rejects. */
+  run(what: string, fn: () => unknown): Promise<void>;
+  /** Logs `<name> stopped`, then throws an AggregateError naming the failed stages, if any. */
+  done(name: string): void;
+}
+
+/** Creates the {@link StopStages} of one stop. */
+export function stopStages(logger: Logger): StopStages {
+  const failed: { what: string; err: unknown }[] = [];
+  return {
+    async run(what, fn) {
+      try {
+        await fn();
+      } catch (err) {
+        failed.push({ what, err });
+        logger.error(`stop: ${what} failed`, { err });
+      }
+    },
+    done(name) {
+      if (failed.length === 0) {
+        logger.info(`${name} stopped`);
+        return;
+      }
+      logger.warn(`${name} stopped with failures`, { failed: failed.map((f) => f.what) });
+      throw new AggregateError(
+        failed.map((f) => f.err),
+        `${name}: stop failed in ${failed.map((f) => f.what).join(', ')}`,
+      );
+    },
   };
 }
 
@@ -606,7 +630,8 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
       stopping = true;
       abort.abort();
       readyReject(new Error(`${options.name}: stopped before the first pass`));
-      const stage = stopStage(logger);
+      const stages = stopStages(logger);
+      const stage = stages.run.bind(stages);
       if (interval !== undefined) clearInterval(interval);
       if (pushgateway !== undefined) clearInterval(pushgateway.timer);
       await stage('leader election', () => elector?.stop({ release: true }));
@@ -623,7 +648,7 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
       await stage('events', () => events.flush());
       await stage('pushgateway', () => pushgateway?.push());
       await stage('health server', () => health.close());
-      logger.info(`${options.name} stopped`);
+      stages.done(options.name);
     })();
     return stopped;
   };
@@ -662,7 +687,7 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
       startedSteps.push(step);
     }
   } catch (err) {
-    await stop();
+    await stop().catch(() => undefined);
     throw err;
   }
 
