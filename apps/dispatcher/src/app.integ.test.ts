@@ -1,12 +1,13 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
-import { createMetrics, type Metrics } from '@kube-edge/runtime';
+import { createMetrics, createNoopLogger, type Metrics } from '@kube-edge/runtime';
 import {
   freePort,
   httpRequest,
   makeTestCa,
   makeTestCertificate,
+  nginxBinary,
   startApiServer,
   startEchoServer,
   tempDir,
@@ -198,16 +199,17 @@ describe('dispatcher against an API server and real nginx', () => {
 
     const { kubeConfig } = loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() });
     metrics = createMetrics({ prefix: 'dispatcher', collectDefaultMetrics: false });
-    app = await run(cfg, {
-      client: createKubeClient({ kubeConfig }),
-      metrics,
-      mock: false,
-      eventWindowMs: WINDOW_MS,
-      nginxWorkDir: `${work.path}/nginx`,
-      healthPort: 0,
-      healthHost: '127.0.0.1',
-      nginxStopTimeoutMs: 2000,
-    });
+    app = await run(
+      {
+        ...cfg,
+        mock: false,
+        eventWindowMs: WINDOW_MS,
+        nginxWorkDir: `${work.path}/nginx`,
+        http: { port: 0, host: '127.0.0.1' },
+        nginxStopTimeoutMs: 2000,
+      },
+      { logger: createNoopLogger(), kubeClient: createKubeClient({ kubeConfig }), metrics },
+    );
     await app.ready;
   }, 60_000);
 
@@ -224,7 +226,7 @@ describe('dispatcher against an API server and real nginx', () => {
     expect(['web-a', 'web-b']).toContain(res.json<EchoResponse>().name);
     expect(res.json<EchoResponse>().path).toBe('/app/hello');
     expect((await get('web.test', '/nowhere')).status).toBe(404);
-    expect((await get('127.0.0.1', app.healthUrl.length > 0 ? '/dispatcher/status' : '')).status).toBe(200);
+    expect((await get('127.0.0.1', app.url.length > 0 ? '/dispatcher/status' : '')).status).toBe(200);
   });
 
   it('rewrites the matched prefix to targetPath', async () => {
@@ -347,8 +349,8 @@ describe('dispatcher against an API server and real nginx', () => {
         ['broken', 'InvalidHost'],
       ]),
     );
-    const text = await (await fetch(`${app.healthUrl}/metrics`)).text();
-    expect(text).toMatch(/dispatcher_skipped_objects_total\{reason="InvalidPathEntry"\} [1-9]/);
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    expect(text).toMatch(/dispatcher_skipped_objects_total\{kind="Pod",reason="InvalidPathEntry"\} [1-9]/);
   });
 
   it('keeps the routing Secret when another Secret in the namespace changes or goes', async () => {
@@ -388,8 +390,8 @@ describe('dispatcher against an API server and real nginx', () => {
   });
 
   it('answers /healthz and /readyz', async () => {
-    expect((await fetch(`${app.healthUrl}/healthz`)).status).toBe(200);
-    expect((await fetch(`${app.healthUrl}/readyz`)).status).toBe(200);
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
   });
 
   // Runs last: it takes the TLS host away.
@@ -430,8 +432,11 @@ describe('dispatcher batching', () => {
     const m = await metrics.registry.getSingleMetric('dispatcher_nginx_reloads_total')?.get();
     return m?.values.reduce((n, v) => n + v.value, 0) ?? 0;
   };
-  const passes = async (): Promise<number> =>
-    (await metrics.registry.getSingleMetric('dispatcher_passes_total')?.get())?.values[0]?.value ?? 0;
+  // Every pass, whatever its result.
+  const passes = async (): Promise<number> => {
+    const m = await metrics.registry.getSingleMetric('dispatcher_reconcile_total')?.get();
+    return m?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+  };
   const paths = (weight: number): string =>
     JSON.stringify([{ basePath: '/burst', containerPort: '3000', weight }]);
 
@@ -459,16 +464,17 @@ describe('dispatcher batching', () => {
     });
     const { kubeConfig } = loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() });
     metrics = createMetrics({ prefix: 'dispatcher', collectDefaultMetrics: false });
-    app = await run(makeConfig({ port: httpPort }), {
-      client: createKubeClient({ kubeConfig }),
-      metrics,
-      mock: false,
-      eventWindowMs: WINDOW,
-      nginxWorkDir: `${work.path}/nginx`,
-      healthPort: 0,
-      healthHost: '127.0.0.1',
-      nginxStopTimeoutMs: 2000,
-    });
+    app = await run(
+      {
+        ...makeConfig({ port: httpPort }),
+        mock: false,
+        eventWindowMs: WINDOW,
+        nginxWorkDir: `${work.path}/nginx`,
+        http: { port: 0, host: '127.0.0.1' },
+        nginxStopTimeoutMs: 2000,
+      },
+      { logger: createNoopLogger(), kubeClient: createKubeClient({ kubeConfig }), metrics },
+    );
     await app.ready;
   }, 60_000);
 
@@ -501,4 +507,133 @@ describe('dispatcher batching', () => {
     // One pass per window: the burst, plus at most one for a change seen during that pass.
     expect((await passes()) - passesBefore).toBeLessThanOrEqual(2);
   }, 30_000);
+});
+
+// A config nginx refuses is a terminal pass: not retried, the previous config keeps serving, and
+// readiness counts it as the first pass done (nginx serves the empty-cluster config). The model
+// validates everything nginx would refuse, so an nginx that also refuses any config naming
+// `refused.test` stands in for a refusal.
+describe('dispatcher with a config nginx refuses', () => {
+  const WINDOW = 200;
+  const REFUSING_HOST = 'refused.test';
+  let api: ApiServer;
+  let app: DispatcherApp;
+  let metrics: Metrics;
+  let work: TempDir;
+  let httpPort: number;
+  let fatal: (reason: string) => void = () => undefined;
+
+  const reconciles = async (result: string): Promise<number> =>
+    (await metrics.registry.getSingleMetric('dispatcher_reconcile_total')?.get())?.values.find(
+      (v) => v.labels.result === result,
+    )?.value ?? 0;
+  const gauge = async (name: string): Promise<number | undefined> =>
+    (await metrics.registry.getSingleMetric(name)?.get())?.values[0]?.value;
+  const hosts = (list: string[]): string => JSON.stringify(Object.fromEntries(list.map((h) => [h, {}])));
+  const setHosts = (list: string[]): void => {
+    api.store.patchMerge('v1', 'Namespace', '', 'web', {
+      metadata: { annotations: { [HOSTS]: hosts(list) } },
+    });
+  };
+
+  beforeAll(async () => {
+    work = await tempDir('dispatcher-refused');
+    httpPort = await freePort();
+    const wrapper = `${work.path}/nginx-refusing`;
+    await writeFile(
+      wrapper,
+      [
+        '#!/bin/sh',
+        'if [ "$1" = "-t" ]; then',
+        '  conf=""; prev=""',
+        '  for a in "$@"; do [ "$prev" = "-c" ] && conf="$a"; prev="$a"; done',
+        `  if grep -q '${REFUSING_HOST.replace('.', '\\.')}' "$conf"; then echo "nginx: [emerg] refused by the test" >&2; exit 1; fi`,
+        'fi',
+        `exec ${nginxBinary()} "$@"`,
+        '',
+      ].join('\n'),
+    );
+    await chmod(wrapper, 0o755);
+    api = await startApiServer();
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'web', labels: ROUTABLE, annotations: { [HOSTS]: hosts([REFUSING_HOST]) } },
+    });
+    const { kubeConfig } = loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() });
+    metrics = createMetrics({ prefix: 'dispatcher', collectDefaultMetrics: false });
+    app = await run(
+      {
+        ...makeConfig({ port: httpPort }),
+        mock: false,
+        eventWindowMs: WINDOW,
+        nginxBinary: wrapper,
+        nginxWorkDir: `${work.path}/nginx`,
+        http: { port: 0, host: '127.0.0.1' },
+        nginxStopTimeoutMs: 2000,
+      },
+      {
+        logger: createNoopLogger(),
+        kubeClient: createKubeClient({ kubeConfig }),
+        metrics,
+        onFatal: (reason) => fatal(reason),
+      },
+    );
+    await app.ready;
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await api?.close();
+    await work?.remove();
+  });
+
+  it('is ready after a refused first config, and nginx serves the empty-cluster config', async () => {
+    expect(app.lastPass()).toMatchObject({ seq: 1, result: 'terminal_error' });
+    expect(await reconciles('terminal_error')).toBe(1);
+    expect(await reconciles('success')).toBe(0);
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+    expect(app.lastConfig()).not.toContain(REFUSING_HOST);
+    expect(await readFile(app.nginx!.paths.confPath, 'utf8')).not.toContain(REFUSING_HOST);
+    expect(
+      (await httpRequest({ url: `http://127.0.0.1:${httpPort}/dispatcher/status`, host: '127.0.0.1' }))
+        .status,
+    ).toBe(200);
+    expect(await gauge('dispatcher_hosts')).toBe(0);
+  });
+
+  it('applies the next change, then keeps that config serving when a later one is refused', async () => {
+    setHosts(['web.test']);
+    await app.waitForPass((p) => p.result === 'success');
+    expect(app.lastConfig()).toContain('server_name web.test;');
+    expect(await gauge('dispatcher_hosts')).toBe(1);
+    // The refused pass was not retried in between: one terminal pass, then the change.
+    expect(await reconciles('terminal_error')).toBe(1);
+    expect(await reconciles('success')).toBe(1);
+
+    setHosts(['web.test', 'other.test', REFUSING_HOST]);
+    const refused = await app.waitForPass((p) => p.seq > 2);
+    expect(refused.result).toBe('terminal_error');
+    expect(await reconciles('terminal_error')).toBe(2);
+    const live = await readFile(app.nginx!.paths.confPath, 'utf8');
+    expect(live).toContain('server_name web.test;');
+    expect(live).not.toContain('other.test');
+    expect(app.lastConfig()).toBe(live);
+    expect(await gauge('dispatcher_hosts')).toBe(1);
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
+
+    setHosts(['web.test', 'other.test']);
+    await app.waitForPass((p) => p.seq > refused.seq && p.result === 'success');
+    expect(await readFile(app.nginx!.paths.confPath, 'utf8')).toContain('server_name other.test;');
+    expect(await gauge('dispatcher_hosts')).toBe(2);
+  }, 30_000);
+
+  // Runs last: it kills nginx.
+  it('calls onFatal when nginx exits on its own', async () => {
+    const reason = new Promise<string>((resolve) => (fatal = resolve));
+    process.kill(app.nginx!.pid()!, 'SIGTERM');
+    expect(await reason).toMatch(/^nginx exited unexpectedly/);
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(503);
+  });
 });

@@ -176,7 +176,7 @@ export const cli = defineCli({
       type: 'enum',
       choices: ['error', 'warn', 'info', 'debug'],
       default: 'info',
-      description: 'Log level (debug also logs the full nginx.conf on each change).',
+      description: 'Log level.',
     },
     'log-format': {
       type: 'enum',

@@ -44,6 +44,27 @@ export interface DispatcherConfig {
   readonly accessLog: string;
 }
 
+/**
+ * What `run` needs beyond the routing config: the process-level flags (mock mode, batching window,
+ * nginx binary and work directory, health server, Event source). Plain data.
+ */
+export interface DispatcherRunConfig extends DispatcherConfig {
+  /** Mock mode: render and log a redacted summary of the config; never start nginx or write files. */
+  readonly mock: boolean;
+  /** Batching window in ms (the original's fixed 2 s): quiet time, longest wait and minimum interval of passes. */
+  readonly eventWindowMs: number;
+  /** nginx executable. Default `/usr/sbin/nginx`. */
+  readonly nginxBinary?: string;
+  /** nginx work directory (nginx.conf, pid, logs, temp files). */
+  readonly nginxWorkDir: string;
+  /** nginx graceful stop budget. Default 10 s. */
+  readonly nginxStopTimeoutMs?: number;
+  /** Health server (`/healthz`, `/readyz`, `/metrics`); port 0 picks a free one. Host default `0.0.0.0`. */
+  readonly http: { readonly port: number; readonly host?: string };
+  /** Source host of Events (the pod name). Default ''. */
+  readonly podName?: string;
+}
+
 /** The raw values `buildConfig` reads: the CLI's values by flag name. */
 export interface RawConfigValues {
   readonly 'api-key-secret-name': string;

@@ -6,6 +6,7 @@ export {
   type BuildConfigDeps,
   type DefaultLocationReturn,
   type DispatcherConfig,
+  type DispatcherRunConfig,
   type RawConfigValues,
 } from './config.js';
 export {
@@ -29,5 +30,12 @@ export {
 } from './model/annotations.js';
 export { healthCheckFor } from './model/health-check.js';
 export type * from './model/types.js';
-export { run, renderFromFiles, stateFrom, type DispatcherApp, type RunOptions } from './app.js';
+export {
+  run,
+  renderFromFiles,
+  stateFrom,
+  type DispatcherApp,
+  type DispatcherDeps,
+  type DispatcherInformers,
+} from './app.js';
 export { prepareForRender } from './offline.js';

@@ -57,7 +57,7 @@ if (parsed.command === 'render') {
 
 const tokenPath = join(SERVICE_ACCOUNT_DIR, 'token');
 const inCluster = existsSync(tokenPath);
-// The original ran in mock mode whenever the service-account token was absent (spec §4).
+// The original ran in mock mode whenever the service-account token was absent.
 const mock = values['mock-mode'] === 'on' || (values['mock-mode'] === 'auto' && !inCluster);
 // Printed at start as the original did (printConf); nothing here is secret.
 logger.info('configuration', { values, mock, inCluster });
@@ -87,26 +87,26 @@ const shutdown = createShutdown({
 });
 shutdown.install();
 try {
-  const app = await run(config, {
-    client,
-    logger,
-    metrics,
-    mock,
-    eventWindowMs: values['event-window'],
-    nginxBinary: values['nginx-binary'],
-    nginxWorkDir: values['nginx-work-dir'],
-    healthPort: values['health-port'],
-    podName: values['pod-name'],
-  });
+  const app = await run(
+    {
+      ...config,
+      mock,
+      eventWindowMs: values['event-window'],
+      nginxBinary: values['nginx-binary'],
+      nginxWorkDir: values['nginx-work-dir'],
+      http: { port: values['health-port'] },
+      podName: values['pod-name'],
+    },
+    {
+      logger,
+      kubeClient: client,
+      metrics,
+      onFatal: (reason) => {
+        if (!shutdown.stopping) void shutdown.shutdown(reason, { exitCode: 1 });
+      },
+    },
+  );
   shutdown.addStep('dispatcher', () => app.stop(), { timeoutMs: 30_000 });
-  if (app.nginx !== undefined) {
-    void app.nginx.exited.then((exit) => {
-      if (!shutdown.stopping) {
-        logger.error('nginx exited unexpectedly', { ...exit });
-        void shutdown.shutdown('nginx exited', { exitCode: 1 });
-      }
-    });
-  }
 } catch (err) {
   logger.error('start failed', { err });
   await logger.close();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
 import { createMetrics, type Logger, type LogMeta } from '@kube-edge/runtime';
@@ -6,6 +7,9 @@ import { run, type DispatcherApp } from './app.js';
 import { config } from '../test/fixtures.js';
 
 const ROUTABLE = { 'github.com/30x.dispatcher.routable': 'true' };
+// The routing Secret's API key; nginx compares the header with its base64, which the config holds.
+const API_KEY = 'mock-api-key-value';
+const API_KEY_B64 = Buffer.from(API_KEY).toString('base64');
 
 function memoryLogger(lines: { level: string; message: string; meta?: LogMeta }[]): Logger {
   const make = (): Logger => ({
@@ -26,8 +30,8 @@ async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Pro
   }
 }
 
-// Mock mode (the original outside a cluster): the config is rendered and logged, nginx never runs,
-// no file is written. Also: a broken watch ends in a full re-list, not an exit.
+// Mock mode (the original outside a cluster): the config is rendered and logged with its API keys
+// redacted, nginx never runs, no file is written. Also: a broken watch ends in a full re-list, not an exit.
 describe('mock mode', () => {
   let api: ApiServer;
   let app: DispatcherApp;
@@ -47,17 +51,37 @@ describe('mock mode', () => {
         annotations: { 'github.com/30x.dispatcher.hosts': '{"web.test": {}}' },
       },
     });
-    const { kubeConfig } = loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() });
-    app = await run(config(), {
-      client: createKubeClient({ kubeConfig }),
-      logger: memoryLogger(lines),
-      metrics,
-      mock: true,
-      eventWindowMs: 100,
-      nginxWorkDir: `${work.path}/nginx`,
-      healthPort: 0,
-      healthHost: '127.0.0.1',
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'routing', namespace: 'web' },
+      data: { 'api-key': API_KEY_B64 },
     });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'web-1',
+        namespace: 'web',
+        labels: ROUTABLE,
+        annotations: { 'github.com/30x.dispatcher.paths': '[{"basePath": "/w", "containerPort": "3000"}]' },
+      },
+      spec: { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 3000 }] }] },
+    });
+    api.store.patchMerge('v1', 'Pod', 'web', 'web-1', {
+      status: { phase: 'Running', podIP: '10.9.9.7', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    const { kubeConfig } = loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() });
+    app = await run(
+      {
+        ...config(),
+        mock: true,
+        eventWindowMs: 100,
+        nginxWorkDir: `${work.path}/nginx`,
+        http: { port: 0, host: '127.0.0.1' },
+      },
+      { logger: memoryLogger(lines), kubeClient: createKubeClient({ kubeConfig }), metrics },
+    );
     await app.ready;
   });
 
@@ -67,10 +91,24 @@ describe('mock mode', () => {
     await work?.remove();
   });
 
-  it('logs the rendered config and starts no nginx', async () => {
+  it('logs the rendered config with the API keys redacted, its hash and size, and starts no nginx', async () => {
     expect(app.nginx).toBeUndefined();
+    // The config itself checks the key...
+    const text = app.lastConfig();
+    expect(text).toContain(API_KEY_B64);
     const logged = lines.find((l) => l.message.startsWith('config (mock mode'));
-    expect(String(logged?.meta?.config)).toContain('server_name web.test;');
+    expect(logged?.level).toBe('info');
+    // ...the logged one has the same shape with the key replaced.
+    const shown = String(logged?.meta?.config);
+    expect(shown).toContain('server_name web.test;');
+    expect(shown).toContain('server 10.9.9.7:3000;');
+    expect(shown).toContain('REDACTED');
+    expect(shown).not.toContain(API_KEY_B64);
+    expect(shown).toBe(text.split(API_KEY_B64).join('REDACTED'));
+    expect(logged?.meta).toMatchObject({
+      hash: createHash('sha256').update(text).digest('hex').slice(0, 12),
+      bytes: Buffer.byteLength(text),
+    });
     const { readdir } = await import('node:fs/promises');
     expect(await readdir(work.path)).toEqual([]);
   });
@@ -91,7 +129,7 @@ describe('mock mode', () => {
       status: { phase: 'Running', podIP: '10.9.9.8', conditions: [{ type: 'Ready', status: 'True' }] },
     });
     await until(
-      () => lines.some((l) => l.message === 'skipped' && l.meta?.name === 'bad'),
+      () => lines.some((l) => l.message === 'object skipped' && l.meta?.name === 'bad'),
       'the skip report',
     );
     // More passes: unrelated changes in the namespace.
@@ -103,7 +141,7 @@ describe('mock mode', () => {
       });
       await until(() => app.lastConfig().includes(`w${i}.test`), `pass ${i}`);
     }
-    expect(lines.filter((l) => l.message === 'skipped' && l.meta?.name === 'bad')).toHaveLength(1);
+    expect(lines.filter((l) => l.message === 'object skipped' && l.meta?.name === 'bad')).toHaveLength(1);
     const counter = await metrics.registry.getSingleMetric('dispatcher_skipped_objects_total')?.get();
     expect(counter?.values.find((v) => v.labels.reason === 'InvalidPathsAnnotation')?.value).toBe(1);
     await until(
@@ -134,5 +172,13 @@ describe('mock mode', () => {
     await until(() => app.lastConfig().includes('server 10.9.9.9:3000;'), 'the pod in the config');
     const relists = await metrics.registry.getSingleMetric('kube_edge_informer_relists_total')?.get();
     expect(relists?.values.reduce((n, v) => n + v.value, 0)).toBeGreaterThanOrEqual(1);
+  });
+
+  // Runs last: every line the tests above caused.
+  it('never logs the API key, raw or base64', () => {
+    const all = JSON.stringify(lines);
+    expect(lines.filter((l) => l.message.startsWith('config (mock mode')).length).toBeGreaterThanOrEqual(4);
+    expect(all).not.toContain(API_KEY_B64);
+    expect(all).not.toContain(API_KEY);
   });
 });
