@@ -1,4 +1,5 @@
 import type { KubeStatus } from './types.js';
+import { errorMessage } from '@kube-edge/runtime';
 
 /** Error thrown by the store API and by request handling; carries the Status object the REST API answers. */
 export class KubeApiError extends Error {
@@ -167,7 +168,7 @@ export function unsupportedMediaType(message: string): KubeApiError {
 
 /** 500 InternalError wrapping an unexpected failure. */
 export function internalError(err: unknown): KubeApiError {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return new KubeApiError(
     makeStatus(500, 'InternalError', `Internal error occurred: ${message}`, {
       causes: [{ reason: 'UnexpectedServerResponse', message }],

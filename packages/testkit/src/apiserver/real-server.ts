@@ -15,6 +15,7 @@ import { OutputBuffer } from '../process/output-buffer.js';
 import { pollUntil } from '../process/wait.js';
 import { findEtcd, findKubeApiServer, type KubeToolsLookup } from './binaries.js';
 import type { ApiServerHandle, KubeObject } from './types.js';
+import { errorMessage } from '@kube-edge/runtime';
 
 /** Options of {@link startRealApiServer}; every field is optional. */
 export interface RealApiServerOptions extends KubeToolsLookup {
@@ -262,7 +263,7 @@ export async function startRealApiServer(options: RealApiServerOptions = {}): Pr
         const portTaken = /address already in use/.test(text);
         throw Object.assign(
           new Error(
-            `${error instanceof Error ? error.message : String(error)}\n--- kube-apiserver output (tail) ---\n${text.slice(-STDERR_TAIL_CHARS)}`,
+            `${errorMessage(error)}\n--- kube-apiserver output (tail) ---\n${text.slice(-STDERR_TAIL_CHARS)}`,
             { cause: error },
           ),
           { portTaken },
@@ -526,7 +527,7 @@ export async function applyObjects(
         stored.push(await client.replace(copy));
       }
     } catch (error) {
-      throw new Error(`apply ${label}: ${error instanceof Error ? error.message : String(error)}`, {
+      throw new Error(`apply ${label}: ${errorMessage(error)}`, {
         cause: error,
       });
     }

@@ -42,6 +42,7 @@ import type {
   KubeStatus,
   RequestRecord,
 } from './types.js';
+import { errorMessage } from '@kube-edge/runtime';
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const MAX_LOG = 20_000;
@@ -129,9 +130,7 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   try {
     return media.includes('yaml') ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
   } catch (err) {
-    throw badRequest(
-      `the body of the request could not be decoded: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    throw badRequest(`the body of the request could not be decoded: ${errorMessage(err)}`);
   }
 }
 
@@ -635,7 +634,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         try {
           patch = JSON.parse(text) as unknown;
         } catch (err) {
-          throw badRequest(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
+          throw badRequest(`error decoding patch: ${errorMessage(err)}`);
         }
         const opts = {
           dryRun: isDryRun(q),

@@ -14,6 +14,7 @@ import {
 } from './gorb-options.js';
 import { parseGorbInterval } from './interval.js';
 import { probeBackend, type GorbPulseStatus } from './pulse-probe.js';
+import { errorMessage } from '@kube-edge/runtime';
 
 /** gorb's backend status codes as they appear in `GET /service/{vsID}/{rsID}` metrics. */
 const STATUS_CODE: Readonly<Record<GorbPulseStatus, number>> = { up: 0, down: 1 };
@@ -439,7 +440,7 @@ export async function startGorbServer(options: GorbServerOptions = {}): Promise<
         result =
           err instanceof GorbFailure
             ? { status: err.status, json: { error: err.message } }
-            : { status: 400, json: { error: err instanceof Error ? err.message : String(err) } };
+            : { status: 400, json: { error: errorMessage(err) } };
       }
     }
     entry.status = result.status;

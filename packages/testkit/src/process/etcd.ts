@@ -8,6 +8,7 @@ import { etcdBinary } from './binaries.js';
 import { signalChild, trackChild, untrackChild } from './child-registry.js';
 import { OutputBuffer } from './output-buffer.js';
 import { pollUntil } from './wait.js';
+import { errorMessage } from '@kube-edge/runtime';
 
 /** A running single-member etcd started by {@link startEtcd}. */
 export interface EtcdProcess {
@@ -132,7 +133,7 @@ async function attemptStart(binary: string, options: StartEtcdOptions): Promise<
     const logs = output.text();
     return {
       portTaken: /address already in use/.test(logs),
-      error: new Error(`${error instanceof Error ? error.message : String(error)}\n${logs}`, {
+      error: new Error(`${errorMessage(error)}\n${logs}`, {
         cause: error,
       }),
     };

@@ -11,6 +11,7 @@ import { prepareNginxConfig, type PreparedNginxConfig } from './nginx-config.js'
 import { OutputBuffer } from './output-buffer.js';
 import { childPids, processRunning, processTitle } from './proc-fs.js';
 import { pollUntil } from './wait.js';
+import { errorMessage } from '@kube-edge/runtime';
 
 /** A running nginx master started by {@link startNginx}. */
 export interface NginxProcess {
@@ -127,7 +128,7 @@ export async function nginxTest(config: string, options: { binary?: string } = {
     try {
       prepared = prepareNginxConfig(config, dir.path);
     } catch (error) {
-      return { ok: false, output: error instanceof Error ? error.message : String(error) };
+      return { ok: false, output: errorMessage(error) };
     }
     const confPath = join(dir.path, 'nginx.conf');
     await writeFile(confPath, prepared.text);
@@ -241,7 +242,7 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxProce
   } catch (error) {
     await stop();
     const reason = spawnError ?? error;
-    throw new Error(`${reason instanceof Error ? reason.message : String(reason)}\n${cachedLogs ?? ''}`, {
+    throw new Error(`${errorMessage(reason)}\n${cachedLogs ?? ''}`, {
       cause: error,
     });
   }

@@ -1,3 +1,5 @@
+import { errorMessage } from '@kube-edge/runtime';
+
 /** Anything whose logs help explain a failed test: an nginx or etcd process, or a function. */
 export type LogSource = { logs(): string | Promise<string> } | (() => string | Promise<string>);
 
@@ -15,10 +17,10 @@ export async function withLogsOnFailure<T>(sources: LogSource[], body: () => Pro
       try {
         logs.push(await (typeof source === 'function' ? source() : source.logs()));
       } catch (logError) {
-        logs.push(`(logs unavailable: ${logError instanceof Error ? logError.message : String(logError)})`);
+        logs.push(`(logs unavailable: ${errorMessage(logError)})`);
       }
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const wrapped = new Error(`${message}\n--- process logs ---\n${logs.join('\n')}`, { cause: error });
     if (error instanceof Error && error.stack !== undefined) {
       wrapped.stack = `${wrapped.message}\n${error.stack.split('\n').slice(1).join('\n')}`;
