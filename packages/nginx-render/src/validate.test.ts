@@ -15,6 +15,8 @@ import {
   validateUrl,
   validateVariableHeaderName,
   validateVariableName,
+  toComment,
+  MAX_COMMENT_BYTES,
   type ValidationResult,
 } from './validate.js';
 
@@ -213,3 +215,23 @@ table('validateUrl', validateUrl, [
   ['https://[::1]:8443/x', 'https://[::1]:8443/x'],
   ['https://example.com', 'https://example.com'],
 ]);
+
+describe('toComment', () => {
+  it.each([
+    ['a short text is kept', 'Upstream for /x', 'Upstream for /x'],
+    ['control characters and line breaks become ?', 'a\nb\u0000c\u2028d', 'a?b?c?d'],
+  ])('%s', (_name, text, expected) => {
+    expect(toComment(text)).toBe(expected);
+  });
+
+  it('cuts a long text on a character boundary, within the comment limit, and it validates', () => {
+    for (const text of ['/a'.repeat(600), 'é'.repeat(700), '😀'.repeat(400), 'x'.repeat(1024)]) {
+      const c = toComment(text);
+      expect(Buffer.byteLength(c)).toBeLessThanOrEqual(MAX_COMMENT_BYTES);
+      expect(validateComment(c).ok).toBe(true);
+      expect(text.startsWith(c.endsWith('...') ? c.slice(0, -3) : c)).toBe(true);
+    }
+    expect(toComment('x'.repeat(1024))).toBe('x'.repeat(1024));
+    expect(toComment('abcdef', 5)).toBe('ab...');
+  });
+});

@@ -284,6 +284,28 @@ export function validateComment(value: unknown): ValidationResult {
 }
 
 /**
+ * A comment made from any text, e.g. one quoting a user's path: control characters and line
+ * breaks become `?`, and text over `maxBytes` UTF-8 bytes (at most {@link MAX_COMMENT_BYTES}) is
+ * cut on a character boundary and ends with `...`. The result always passes
+ * {@link validateComment}. Pure.
+ */
+export function toComment(text: string, maxBytes: number = MAX_COMMENT_BYTES): string {
+  const limit = Math.min(Math.max(maxBytes, 3), MAX_COMMENT_BYTES);
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, '?');
+  if (Buffer.byteLength(clean) <= limit) return clean;
+  let out = '';
+  let bytes = 0;
+  for (const ch of clean) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > limit - 3) break;
+    out += ch;
+    bytes += n;
+  }
+  return `${out}...`;
+}
+
+/**
  * A redirect target: an absolute http(s) URL or an absolute path, printable ASCII without
  * spaces, quotes, backslashes or angle brackets. `$` is kept literal by the renderer.
  */
