@@ -13,7 +13,7 @@ import { Registry } from 'prom-client';
 import { ClassicElbFrontend, type ClassicElbFrontendOptions } from './classic-elb-frontend.js';
 import { FRONTEND_TAG, INGRESS_CLASS_TAG } from './discovery.js';
 import { createInstanceMetadataClient, type InstanceIdentitySource } from './instance-metadata.js';
-import { rejectionOf } from './test-support.test-helper.js';
+import { rejectionOf } from '../test/support.js';
 
 const ME = 'i-0123456789abcdef0';
 const OTHER = 'i-0fffffffffffffff1';

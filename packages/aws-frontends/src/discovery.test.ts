@@ -14,7 +14,7 @@ import {
   findElbv2FrontendsWithTargetGroups,
   findElbv2LoadBalancersByName,
 } from './discovery.js';
-import { createRecordingLogger, rejectionOf } from './test-support.test-helper.js';
+import { createRecordingLogger, rejectionOf } from '../test/support.js';
 
 let fake: FakeAws;
 let elb: ElasticLoadBalancingClient;

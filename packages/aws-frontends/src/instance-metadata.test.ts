@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { ConfigError, TransientError } from '@kube-edge/runtime';
 import { createFakeImds, type FakeImds } from '@kube-edge/testkit';
 import { createInstanceMetadataClient, resolveRegion } from './instance-metadata.js';
-import { rejectionOf } from './test-support.test-helper.js';
+import { rejectionOf } from '../test/support.js';
 
 let imds: FakeImds;
 

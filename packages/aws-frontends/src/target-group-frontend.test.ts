@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { FRONTEND_TAG, INGRESS_CLASS_TAG } from './discovery.js';
 import { createInstanceMetadataClient, type InstanceIdentitySource } from './instance-metadata.js';
 import { TargetGroupFrontend, type TargetGroupFrontendOptions } from './target-group-frontend.js';
-import { rejectionOf } from './test-support.test-helper.js';
+import { rejectionOf } from '../test/support.js';
 
 const ME = 'i-0123456789abcdef0';
 const MY_IP = '10.0.7.42';

@@ -4,6 +4,9 @@ export * from './validate.js';
 export {
   validateConfig,
   validateUpstreamHealthCheck,
+  validateUpstream,
+  validateLocation,
+  MAX_UPSTREAM_MAX_CONNS,
   assertValidConfig,
   NginxModelError,
   MAX_TOKEN_LENGTH,

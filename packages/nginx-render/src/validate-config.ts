@@ -386,6 +386,9 @@ function checkServer(
   });
 }
 
+/** The largest upstream server `max_conns` the renderer accepts. */
+export const MAX_UPSTREAM_MAX_CONNS = 1_000_000_000;
+
 function checkUpstream(c: Checker, path: string, u: Upstream): void {
   c.checkF(path, '.id', u.id, validateUpstreamId);
   c.optF(path, '.comment', u.comment, validateComment);
@@ -396,7 +399,7 @@ function checkUpstream(c: Checker, path: string, u: Upstream): void {
     c.normalisedF(at, '.address', s.address, validateServerAddress);
     c.optF(at, '.port', s.port, validatePort);
     c.optF(at, '.weight', s.weight, int('weight', 1, 1_000_000));
-    c.optF(at, '.maxConns', s.maxConns, int('max_conns', 0, 1_000_000_000));
+    c.optF(at, '.maxConns', s.maxConns, int('max_conns', 0, MAX_UPSTREAM_MAX_CONNS));
     c.optF(at, '.maxFails', s.maxFails, int('max_fails', 0, 1_000_000));
     c.optF(at, '.failTimeout', s.failTimeout, validateDuration);
     c.optF(at, '.backup', s.backup, bool);
@@ -435,6 +438,36 @@ function checkHealthCheck(c: Checker, path: string, h: UpstreamHealthCheck): voi
 export function validateUpstreamHealthCheck(check: UpstreamHealthCheck): ValidationIssue[] {
   const c = new Checker();
   checkHealthCheck(c, 'healthCheck', check);
+  return c.issues;
+}
+
+/**
+ * Check one upstream on its own, with the rules {@link validateConfig} applies to `upstreams[]`
+ * (everything but the cross-object uniqueness of ids), so a model builder can skip the object
+ * that produced it instead of failing the whole config. Pure. Returns every issue (paths
+ * relative to the upstream).
+ */
+export function validateUpstream(upstream: Upstream): ValidationIssue[] {
+  const c = new Checker();
+  checkUpstream(c, 'upstream', upstream);
+  return c.issues;
+}
+
+/**
+ * Check one location on its own, with the rules {@link validateConfig} applies to a server's
+ * `locations[]`: every value, and the proxy buffer rule with the settings it inherits from
+ * `inherited` (the http and server `proxy` settings, outer first). A proxy action's upstream is
+ * not looked up. Pure. Returns every issue (paths relative to the location).
+ */
+export function validateLocation(
+  location: Location,
+  inherited: readonly (ProxySettings | undefined)[] = [],
+): ValidationIssue[] {
+  const c = new Checker();
+  let buffers: Buffers = { bufferSize: undefined, buffers: undefined };
+  for (const p of inherited) buffers = inheritBuffers(buffers, p);
+  const ids = location.action.kind === 'proxy' ? new Set([location.action.upstream]) : new Set<string>();
+  checkLocation(c, 'location', location, ids, buffers);
   return c.issues;
 }
 

@@ -7,6 +7,7 @@ import {
   validateHeaderName,
   validateHeaderValue,
   validateHostname,
+  validateIp,
   validatePath,
   validateProxyUri,
   validateRegexPath,
@@ -117,6 +118,18 @@ table('validateCidr', validateCidr, [
   ['all', false],
   ['', false],
   [' 10.0.0.1', false],
+  // IPv6 zone ids pass net.isIP, and nginx refuses them in allow/deny.
+  ['fe80::1%eth0', false],
+  ['fe80::1%eth0/64', false],
+  ['fe80::1%25eth0', false],
+]);
+
+table('validateIp', validateIp, [
+  ['10.0.0.1', '10.0.0.1'],
+  ['fd00::1', 'fd00::1'],
+  ['fe80::1%eth0', false],
+  ['fe80::1%1', false],
+  ['10.0.0.0/8', false],
 ]);
 
 table('validateDuration', validateDuration, [

@@ -121,12 +121,23 @@ export function validateRegexPath(value: unknown): ValidationResult {
   return ok(re);
 }
 
-/** An IPv4 or IPv6 address (no prefix). Pure. */
+/** An IPv4 or IPv6 address (no prefix, no IPv6 zone id). Pure. */
 export function validateIp(value: unknown): ValidationResult {
   const b = basic(value, 'IP address', 64);
   if (!b.ok) return b;
   if (isIP(b.value) === 0) return fail('not an IP address');
+  const zone = refuseZoneId(b.value);
+  if (!zone.ok) return zone;
   return ok(b.value);
+}
+
+/**
+ * Refuses an IPv6 zone id (`fe80::1%eth0`): `net.isIP` accepts it, nginx refuses it in
+ * `allow`/`deny`, `listen` and upstream `server` addresses. Pure.
+ */
+export function refuseZoneId(address: string): ValidationResult {
+  if (address.includes('%')) return fail('IPv6 zone ids ("%<interface>") are not accepted by nginx');
+  return ok(address);
 }
 
 /** An IP address or a CIDR (`10.0.0.0/8`, `::1/128`); the prefix is range-checked. Pure. */
@@ -137,6 +148,8 @@ export function validateCidr(value: unknown): ValidationResult {
   if (extra !== undefined || addr === undefined) return fail('not an IP or CIDR');
   const family = isIP(addr);
   if (family === 0) return fail('not an IP or CIDR');
+  const zone = refuseZoneId(addr);
+  if (!zone.ok) return zone;
   if (prefix !== undefined) {
     if (!/^\d{1,3}$/.test(prefix)) return fail('CIDR prefix is not a number');
     if (Number(prefix) > (family === 4 ? 32 : 128)) return fail('CIDR prefix is out of range');
@@ -154,8 +167,13 @@ const DURATION_MS: Record<string, number> = {
   M: 2_592_000_000,
   y: 31_536_000_000,
 };
-// nginx rejects values whose millisecond count overflows; a year is far beyond any sane timeout.
-const MAX_DURATION_MS = 365 * 86_400_000;
+/**
+ * The longest duration {@link validateDuration} accepts, in seconds (365 days): nginx rejects
+ * values whose millisecond count overflows, and a year is far beyond any sane timeout. Parsers
+ * of user values (annotations, flags) use it so that whatever they accept renders.
+ */
+export const MAX_DURATION_SECONDS = 365 * 86_400;
+const MAX_DURATION_MS = MAX_DURATION_SECONDS * 1000;
 
 /** An nginx time value: digits with an optional unit (`ms s m h d w M y`), e.g. `60s`. Pure. */
 export function validateDuration(value: unknown): ValidationResult {
