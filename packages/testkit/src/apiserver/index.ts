@@ -34,3 +34,11 @@ export {
   type KubeToolsLookup,
   type BinaryLookup,
 } from './binaries.js';
+export {
+  startRealApiAsChart,
+  selectedApi,
+  KUBE_EDGE_API_ENV,
+  type RealApiAsChart,
+  type RealApiAsChartOptions,
+  type SelectedApi,
+} from './chart-rbac.js';
