@@ -8,7 +8,6 @@ import {
   applyObjects,
   selectedApi,
   startRealApiAsChart,
-  type KubeObject,
   type RealApiAsChart,
 } from '@kube-edge/testkit';
 import { run, type FeedDnsApp } from './app.js';
@@ -61,8 +60,8 @@ describeReal(title, () => {
 
   it('leads through the Lease, writes an ALIAS per host and records a Warning Event for a host outside the zones', async () => {
     await applyObjects(real.api, [
-      ingress('web', ['www.example.com']) as KubeObject,
-      ingress('bad', ['www.other.org', 'fine.example.com']) as KubeObject,
+      ingress('web', ['www.example.com']),
+      ingress('bad', ['www.other.org', 'fine.example.com']),
     ]);
     app = await run(
       testConfig(env, {
