@@ -1,4 +1,5 @@
 import {
+  validateHostname,
   validatePath,
   validateProxyUri,
   validateRegexPath,
@@ -50,10 +51,13 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * Whether `host` is accepted as a server name: the original's hostname regex or a dotted-quad
- * IPv4, at most 253 characters with labels of at most 63 (nginx-render's limits). Pure.
+ * IPv4, at most 253 characters with labels of at most 63, and accepted by nginx-render's
+ * `validateHostname` (the server name validator). Pure.
  */
 export function isValidHost(host: string): boolean {
   if (host.length === 0 || host.length > 253) return false;
+  // nginx-render's validator decides too (one validation): whatever is accepted renders.
+  if (!validateHostname(host).ok) return false;
   if (IPV4_RE.test(host)) return true;
   return HOSTNAME_RE.test(host) && host.split('.').every((l) => l.length <= 63);
 }
@@ -163,22 +167,58 @@ export function parseHostsAnnotation(text: string | undefined): ParsedHosts {
 
 /** One raw entry of the paths annotation after decoding (types checked, values not yet). */
 export interface PathEntry {
+  /** The entry's position in the annotation's array (named in skip messages). */
+  readonly index: number;
   readonly basePath: string;
   readonly containerPort: string;
   readonly targetPath?: string;
   readonly weight?: number;
 }
 
+/** An entry of the paths annotation that could not be decoded, with why. */
+export interface RejectedPathEntry {
+  readonly index: number;
+  readonly error: string;
+}
+
 /** The outcome of decoding a paths annotation. */
 export type DecodedPaths =
-  | { readonly ok: true; readonly entries: readonly PathEntry[] }
+  | {
+      readonly ok: true;
+      readonly entries: readonly PathEntry[];
+      /** Entries with a type error: each is skipped on its own, the others still route. */
+      readonly rejected: readonly RejectedPathEntry[];
+    }
   | { readonly ok: false; readonly error: string };
+
+function decodeEntry(e: unknown, index: number): PathEntry | RejectedPathEntry {
+  if (e === null) return { index, basePath: '', containerPort: '' };
+  if (!isObject(e)) return { index, error: 'must be an object' };
+  for (const f of ['basePath', 'containerPort', 'targetPath']) {
+    const v = e[f];
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      return { index, error: `${f} must be a JSON string${f === 'containerPort' ? ' (e.g. "3000")' : ''}` };
+    }
+  }
+  const w = e.weight;
+  if (w !== undefined && w !== null && (typeof w !== 'number' || !Number.isSafeInteger(w) || w < 0))
+    return { index, error: 'weight must be a non-negative JSON integer' };
+  return {
+    index,
+    basePath: typeof e.basePath === 'string' ? e.basePath : '',
+    containerPort: typeof e.containerPort === 'string' ? e.containerPort : '',
+    ...(typeof e.targetPath === 'string' ? { targetPath: e.targetPath } : {}),
+    ...(typeof w === 'number' ? { weight: w } : {}),
+  };
+}
 
 /**
  * Decodes a Pod's paths annotation with the original's schema: a JSON array of objects with
  * string `basePath`, string `containerPort`, optional string `targetPath` and optional
- * non-negative integer `weight`. Any type error fails the whole annotation (as Go's decoder
- * does). Unknown fields are ignored; a missing string field is `""`. Pure.
+ * non-negative integer `weight`. Text that is not JSON or not an array fails the whole
+ * annotation; a type error in one entry (e.g. a numeric `containerPort`) rejects only that entry
+ * (the original dropped every route of the pod). Unknown fields are ignored; a missing string
+ * field is `""`. Pure.
  */
 export function decodePathsAnnotation(text: string): DecodedPaths {
   let doc: unknown;
@@ -187,36 +227,16 @@ export function decodePathsAnnotation(text: string): DecodedPaths {
   } catch (err) {
     return { ok: false, error: `paths annotation is not valid JSON: ${errorMessage(err)}` };
   }
-  if (doc === null) return { ok: true, entries: [] };
+  if (doc === null) return { ok: true, entries: [], rejected: [] };
   if (!Array.isArray(doc)) return { ok: false, error: 'paths annotation must be a JSON array' };
   const entries: PathEntry[] = [];
-  for (const [i, e] of doc.entries()) {
-    if (e === null) {
-      entries.push({ basePath: '', containerPort: '' });
-      continue;
-    }
-    if (!isObject(e)) return { ok: false, error: `entry ${i} must be an object` };
-    for (const f of ['basePath', 'containerPort', 'targetPath']) {
-      const v = e[f];
-      if (v !== undefined && v !== null && typeof v !== 'string') {
-        return {
-          ok: false,
-          error: `entry ${i}: ${f} must be a JSON string${f === 'containerPort' ? ' (e.g. "3000")' : ''}`,
-        };
-      }
-    }
-    const w = e.weight;
-    if (w !== undefined && w !== null && (typeof w !== 'number' || !Number.isSafeInteger(w) || w < 0)) {
-      return { ok: false, error: `entry ${i}: weight must be a non-negative JSON integer` };
-    }
-    entries.push({
-      basePath: typeof e.basePath === 'string' ? e.basePath : '',
-      containerPort: typeof e.containerPort === 'string' ? e.containerPort : '',
-      ...(typeof e.targetPath === 'string' ? { targetPath: e.targetPath } : {}),
-      ...(typeof w === 'number' ? { weight: w } : {}),
-    });
-  }
-  return { ok: true, entries };
+  const rejected: RejectedPathEntry[] = [];
+  doc.forEach((e: unknown, i) => {
+    const d = decodeEntry(e, i);
+    if ('error' in d) rejected.push(d);
+    else entries.push(d);
+  });
+  return { ok: true, entries, rejected };
 }
 
 /** A basePath turned into an nginx location. */

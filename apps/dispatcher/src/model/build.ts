@@ -1,12 +1,16 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import type {
-  HeaderSetting,
-  Location,
-  NginxConfig,
-  Server,
-  TlsSettings,
-  Upstream,
-  UpstreamServer,
+import {
+  toComment,
+  validateLocation,
+  validateUpstream,
+  type HeaderCheck,
+  type HeaderSetting,
+  type Location,
+  type NginxConfig,
+  type Server,
+  type TlsSettings,
+  type Upstream,
+  type UpstreamServer,
 } from '@kube-edge/nginx-render';
 import type { DispatcherConfig } from '../config.js';
 import {
@@ -78,6 +82,17 @@ const nameOf = (o: { metadata?: { name?: string } }): string => o.metadata?.name
 const nsOf = (o: { metadata?: { namespace?: string } }): string => o.metadata?.namespace ?? '';
 const byName = <T extends { metadata?: { name?: string; namespace?: string } }>(a: T, b: T): number =>
   nsOf(a) < nsOf(b) ? -1 : nsOf(a) > nsOf(b) ? 1 : nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0;
+// Claim order: the oldest object first (RFC 3339 UTC timestamps compare as strings; a missing
+// one, as in manifest files, counts as oldest), then by name.
+const created = (o: { metadata?: { creationTimestamp?: string } }): string =>
+  o.metadata?.creationTimestamp ?? '';
+const byClaim = <T extends { metadata?: { name?: string; namespace?: string; creationTimestamp?: string } }>(
+  a: T,
+  b: T,
+): number => (created(a) < created(b) ? -1 : created(a) > created(b) ? 1 : byName(a, b));
+
+// Secret values shorter than this are not searched for in logs: they would match ordinary text.
+const MIN_REDACTED_LENGTH = 6;
 
 interface LocationState {
   readonly namespace: string;
@@ -85,12 +100,14 @@ interface LocationState {
   readonly rawPath: string;
   readonly loc: LocationPath;
   targetPath: string | undefined;
-  readonly apiKey: string | undefined;
+  readonly apiKey: HeaderCheck | undefined;
 }
 
 interface HostState {
   readonly host: string;
   readonly namespace: string;
+  /** False when the owner's TLS for it is unusable: the host stays owned but has no server. */
+  readonly served: boolean;
   readonly tls?: TlsSettings;
   needsDefaultLocation: boolean;
   /** By nginx location key (prefix and ^~ collide in nginx). */
@@ -124,8 +141,13 @@ function decodeSecretValue(data: Record<string, string> | undefined, key: string
 /**
  * Builds the desired state from the cluster objects and the config: the nginx model, the
  * certificate files to write, the health checks, and every skipped object or part with its
- * reason. Pure and deterministic: namespaces are processed by name and pods by
- * `namespace/name`, so the first namespace (by name) wins a shared host and a shared host+path.
+ * reason. Every value taken from an object is checked with nginx-render's own validators
+ * (location, upstream, header check, comment) before it enters the model, so whatever this
+ * accepts renders; an object or entry that fails is skipped with its reason and the rest is
+ * built as if it were absent. A host belongs to the oldest Namespace claiming it
+ * (creationTimestamp, then name) for as long as that Namespace claims it, even while its TLS is
+ * unusable; later claimants are skipped (`HostOwnedByOther`). Pure and deterministic: pods are
+ * processed by `namespace/name`.
  */
 export function buildModel(
   state: ClusterState,
@@ -158,7 +180,7 @@ export function buildModel(
   const namespaces = state.namespaces
     .filter((n) => config.routableSelector.matches(n.metadata?.labels))
     .slice()
-    .sort(byName);
+    .sort(byClaim);
   const routableNamespaces = new Set(namespaces.map(nameOf));
   const hosts = new Map<string, HostState>();
   const hostsByNamespace = new Map<string, HostState[]>();
@@ -176,17 +198,19 @@ export function buildModel(
         skip(
           ns,
           'Namespace',
-          'HostClaimed',
-          `host "${entry.host}" is already served by namespace "${existing.namespace}" (the first namespace by name wins)`,
+          'HostOwnedByOther',
+          `host "${entry.host}" is owned by namespace "${existing.namespace}" (the oldest namespace claiming a host owns it)`,
         );
         continue;
       }
       const tls =
         entry.ssl === undefined ? undefined : sslFor(ns, entry, config, secrets.get(name), sslFiles, skip);
-      if (entry.ssl !== undefined && tls === undefined) continue;
+      // A host whose TLS is unusable stays owned (no other namespace can take it over meanwhile)
+      // but gets no server: the default server answers for it.
       const h: HostState = {
         host: entry.host,
         namespace: name,
+        served: entry.ssl === undefined || tls !== undefined,
         ...(tls !== undefined ? { tls } : {}),
         needsDefaultLocation: true,
         locations: new Map(),
@@ -195,6 +219,35 @@ export function buildModel(
       own.push(h);
     }
     hostsByNamespace.set(name, own);
+  }
+
+  // The API key of each routable namespace: undefined when there is none; 'invalid' when nginx
+  // could not carry it (then none of the namespace's pod routes is served: never without the key).
+  const apiKeys = new Map<string, HeaderCheck | 'invalid' | undefined>();
+  for (const ns of namespaces) {
+    const name = nameOf(ns);
+    const secret = secrets.get(name);
+    const keyBytes = decodeSecretValue(secret?.data, config.apiKeySecretField);
+    if (secret === undefined || keyBytes === undefined || keyBytes.length === 0) {
+      apiKeys.set(name, undefined);
+      continue;
+    }
+    const check: HeaderCheck = {
+      header: config.apiKeyHeader,
+      value: keyBytes.toString('base64'),
+      status: 403,
+    };
+    const problem = apiKeyProblem(check);
+    if (problem === undefined) apiKeys.set(name, check);
+    else {
+      apiKeys.set(name, 'invalid');
+      skip(
+        secret,
+        'Secret',
+        'InvalidApiKey',
+        `data key "${config.apiKeySecretField}" (${keyBytes.length} bytes): ${problem}; the pods of namespace "${name}" are not routed until it is fixed (never without the key)`,
+      );
+    }
   }
 
   const upstreams = new Map<string, UpstreamState>();
@@ -215,11 +268,18 @@ export function buildModel(
       skip(pod, 'Pod', 'NamespaceNotRoutable', `namespace "${ns}" is missing or not routable`);
       continue;
     }
-    const secret = secrets.get(ns);
-    const keyBytes = decodeSecretValue(secret?.data, config.apiKeySecretField);
-    const apiKey = keyBytes !== undefined && keyBytes.length > 0 ? keyBytes.toString('base64') : undefined;
+    const apiKey = apiKeys.get(ns);
+    if (apiKey === 'invalid') continue;
+    const ip = pod.status?.podIP ?? '';
+    const serverComment = toComment(`Pod ${nameOf(pod)} (namespace: ${ns})`);
+    const ipIssue = validateUpstream({ id: 'pod', servers: [{ address: ip, comment: serverComment }] })[0];
+    if (ipIssue !== undefined) {
+      skip(pod, 'Pod', 'InvalidPodIP', `pod IP "${toComment(ip, 80)}": ${ipIssue.reason}`);
+      continue;
+    }
     let routed = false;
     for (const host of hostsByNamespace.get(ns) ?? []) {
+      if (!host.served) continue;
       for (const route of routes) {
         const key = upstreamName(host.host, route.basePath);
         if ((route.loc.match === 'prefix' || route.loc.match === 'prefix-no-regex') && route.loc.path === '/')
@@ -260,11 +320,10 @@ export function buildModel(
           up = { id: key, namespace: ns, basePath: route.basePath, servers: [], check: undefined };
           upstreams.set(key, up);
         }
-        const ip = pod.status?.podIP ?? '';
         up.servers.push({
           pod: nameOf(pod),
           server: {
-            comment: `Pod ${nameOf(pod)} (namespace: ${ns})`,
+            comment: serverComment,
             address: ip,
             ...(route.port !== 80 && route.port !== 443 ? { port: route.port } : {}),
             ...(route.weight !== undefined ? { weight: route.weight } : {}),
@@ -286,7 +345,8 @@ export function buildModel(
       .map((s) => s.server);
     nginxUpstreams.push({
       id: up.id,
-      comment: `Upstream for ${up.basePath} traffic on namespace ${up.namespace}`,
+      // A basePath may be ~2,000 characters; the comment quotes at most 200 of them.
+      comment: toComment(`Upstream for ${toComment(up.basePath, 200)} traffic on namespace ${up.namespace}`),
       keepalive: 1024,
       servers,
       ...(up.check !== undefined
@@ -323,7 +383,8 @@ export function buildModel(
 
   const servers: Server[] = [];
   const proxy = { httpVersion: '1.1' as const, setHeaders: LOCATION_HEADERS };
-  for (const host of [...hosts.values()].sort((a, b) => (a.host < b.host ? -1 : 1))) {
+  const servedHosts = [...hosts.values()].filter((h) => h.served);
+  for (const host of servedHosts.sort((a, b) => (a.host < b.host ? -1 : 1))) {
     const locations: Location[] = [];
     if (host.needsDefaultLocation) {
       locations.push(defaultLocation);
@@ -333,9 +394,7 @@ export function buildModel(
       locations.push({
         match: l.loc.match,
         path: l.loc.path,
-        ...(l.apiKey !== undefined
-          ? { headerCheck: { header: config.apiKeyHeader, value: l.apiKey, status: 403 } }
-          : {}),
+        ...(l.apiKey !== undefined ? { headerCheck: l.apiKey } : {}),
         proxy,
         action: {
           kind: 'proxy',
@@ -355,7 +414,7 @@ export function buildModel(
     // An upstream server without a port means 80 to nginx even for https: say the scheme's port.
     nginxUpstreams.push({
       id: DEFAULT_LOCATION_UPSTREAM,
-      comment: `DEFAULT_LOCATION_RETURN ${dlr.scheme}://${dlr.host}`,
+      comment: toComment(`DEFAULT_LOCATION_RETURN ${dlr.scheme}://${dlr.host}`),
       servers: [{ address: dlr.host, port: dlr.port ?? (dlr.scheme === 'https' ? 443 : 80) }],
     });
   }
@@ -415,13 +474,49 @@ export function buildModel(
     nginx,
     sslFiles,
     skipped,
+    secrets: secretValues([...secrets.values()]),
     stats: {
-      hosts: hosts.size,
+      hosts: servedHosts.length,
       upstreams: upstreams.size,
       servers: nginxUpstreams.reduce((n, u) => n + u.servers.length, 0),
       pods: routedPods,
     },
   };
+}
+
+/** Why nginx could not carry this API key check (nginx-render's location rules), or undefined. */
+function apiKeyProblem(check: HeaderCheck): string | undefined {
+  const issue = validateLocation({
+    match: 'prefix',
+    path: '/',
+    headerCheck: check,
+    action: { kind: 'return', status: 403 },
+  })[0];
+  return issue?.reason;
+}
+
+/**
+ * The strings that must never appear in a log: every data value of the routing Secrets, as the
+ * API carries it (base64) and decoded (when it is text), and each line of a decoded PEM value;
+ * longest first, so a redactor replaces a whole value before any part of it.
+ */
+function secretValues(secrets: readonly SecretObject[]): string[] {
+  const out = new Set<string>();
+  const add = (s: string): void => {
+    const v = s.trim();
+    if (v.length >= MIN_REDACTED_LENGTH) out.add(v);
+  };
+  for (const s of secrets) {
+    for (const value of Object.values(s.data ?? {})) {
+      add(value);
+      const text = Buffer.from(value, 'base64').toString('utf8');
+      if (text.includes('\ufffd')) continue;
+      add(text);
+      add(Buffer.from(text).toString('base64'));
+      if (text.includes('\n')) for (const line of text.split('\n')) if (!line.startsWith('-----')) add(line);
+    }
+  }
+  return [...out].sort((a, b) => b.length - a.length);
 }
 
 type SkipFn = (o: NamespaceObject, kind: Skipped['kind'], reason: SkipReason, message: string) => void;
@@ -537,8 +632,9 @@ export function podRoutes(
   for (const c of pod.spec?.containers ?? [])
     for (const p of c.ports ?? []) if (p.containerPort !== undefined) declared.add(p.containerPort);
   const routes: ValidRoute[] = [];
-  decoded.entries.forEach((e, i) => {
-    const bad = (message: string): void => report('InvalidPathEntry', `entry ${i}: ${message}`);
+  for (const r of decoded.rejected) report('InvalidPathEntry', `entry ${r.index}: ${r.error}`);
+  decoded.entries.forEach((e) => {
+    const bad = (message: string): void => report('InvalidPathEntry', `entry ${e.index}: ${message}`);
     const port = parseContainerPort(e.containerPort);
     if (port === undefined) return bad(`port (${e.containerPort}) is not valid`);
     if (!declared.has(port)) return bad(`port (${e.containerPort}) is not an exposed container port`);
@@ -552,6 +648,22 @@ export function podRoutes(
     }
     if (e.weight === 0) return bad('weight must not be 0');
     if (e.weight !== undefined && e.weight > 1_000_000) return bad('weight must be at most 1000000');
+    // nginx-render's own rules decide last (one validation): what passes here renders.
+    const issue =
+      validateLocation({
+        match: base.value.match,
+        path: base.value.path,
+        action: {
+          kind: 'proxy',
+          upstream: 'upstream0',
+          ...(targetPath !== undefined ? { uri: targetPath } : {}),
+        },
+      })[0] ??
+      validateUpstream({
+        id: 'upstream0',
+        servers: [{ address: '127.0.0.1', port, ...(e.weight !== undefined ? { weight: e.weight } : {}) }],
+      })[0];
+    if (issue !== undefined) return bad(`${issue.path}: ${issue.reason}`);
     routes.push({
       basePath: e.basePath,
       loc: base.value,

@@ -92,10 +92,40 @@ describe('invalid paths entries are skipped one by one', () => {
   });
 
   it.each([
+    [
+      'a number containerPort',
+      { basePath: '/x', containerPort: 3000 },
+      'containerPort must be a JSON string',
+    ],
+    [
+      'a string weight',
+      { basePath: '/x', containerPort: '3000', weight: '2' },
+      'weight must be a non-negative',
+    ],
+    [
+      'a negative weight',
+      { basePath: '/x', containerPort: '3000', weight: -1 },
+      'weight must be a non-negative',
+    ],
+    ['a string instead of an object', '/x', 'must be an object'],
+  ])(
+    '%s skips only that entry with its reason; the pod serves its other entries (original: no routes for the pod)',
+    (_name, entry, message) => {
+      const m = build({ namespaces: [ns('web', { 'a.test': {} })], pods: [pod('web', 'p', [good, entry])] });
+      expect(m.skipped).toEqual([
+        expect.objectContaining({
+          kind: 'Pod',
+          name: 'p',
+          reason: 'InvalidPathEntry',
+          message: expect.stringContaining(`entry 1: ${message}`),
+        }),
+      ]);
+      expect(m.nginx.upstreams.map((u) => u.id)).toEqual([upstreamName('a.test', '/good')]);
+    },
+  );
+
+  it.each([
     ['not JSON', '[{"basePath": "/x"'],
-    ['a number containerPort', [{ basePath: '/x', containerPort: 3000 }, good]],
-    ['a string weight', [{ basePath: '/x', containerPort: '3000', weight: '2' }, good]],
-    ['a negative weight', [{ basePath: '/x', containerPort: '3000', weight: -1 }, good]],
     ['an object instead of an array', { basePath: '/x', containerPort: '3000' }],
   ])('%s fails the whole annotation (no routes for the pod)', (_name, paths) => {
     const m = build({
@@ -124,14 +154,16 @@ describe('invalid paths entries are skipped one by one', () => {
     expect(m.nginx.upstreams[0]!.servers.map((s) => s.port)).toEqual([3000, 4000]);
   });
 
-  it('skips a second namespace serving the same host and path, deterministically (first by name wins)', () => {
+  it('skips a second namespace claiming the same host, deterministically (same creation time: first by name wins)', () => {
     const state = {
       namespaces: [ns('zeta', { 'a.test': {} }), ns('alpha', { 'a.test': {} })],
       pods: [pod('zeta', 'z', [good], { ip: '10.0.0.26' }), pod('alpha', 'a', [good], { ip: '10.0.0.1' })],
     };
     const m = build(state);
     expect(m.nginx.upstreams[0]!.servers.map((s) => s.address)).toEqual(['10.0.0.1']);
-    expect(m.skipped.map((s) => [s.kind, s.name, s.reason])).toEqual([['Namespace', 'zeta', 'HostClaimed']]);
+    expect(m.skipped.map((s) => [s.kind, s.name, s.reason])).toEqual([
+      ['Namespace', 'zeta', 'HostOwnedByOther'],
+    ]);
     // The reverse input order gives the same bytes.
     const reversed = build({ namespaces: [...state.namespaces].reverse(), pods: [...state.pods].reverse() });
     expect(renderDispatcherConfig(reversed)).toBe(renderDispatcherConfig(m));

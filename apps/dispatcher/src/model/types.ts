@@ -6,6 +6,8 @@ export interface ObjectMeta {
   namespace?: string;
   uid?: string;
   resourceVersion?: string;
+  /** RFC 3339; the oldest Namespace claiming a host owns it. */
+  creationTimestamp?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   deletionTimestamp?: string;
@@ -79,9 +81,11 @@ export type SkipReason =
   | 'InvalidSSLOptions'
   | 'SSLDisabled'
   | 'MissingSSLSecret'
-  | 'HostClaimed'
+  | 'HostOwnedByOther'
+  | 'InvalidApiKey'
   | 'InvalidPathsAnnotation'
   | 'InvalidPathEntry'
+  | 'InvalidPodIP'
   | 'DuplicateHostPath'
   | 'NamespaceNotRoutable';
 
@@ -102,6 +106,11 @@ export interface DispatcherModel {
   readonly nginx: NginxConfig;
   readonly sslFiles: readonly SslFile[];
   readonly skipped: readonly Skipped[];
+  /**
+   * Every secret value the model was built from (API keys and TLS Secret data, raw and base64),
+   * longest first, for value-based redaction of anything logged. Never logged itself.
+   */
+  readonly secrets: readonly string[];
   readonly stats: {
     readonly hosts: number;
     readonly upstreams: number;
