@@ -1,4 +1,5 @@
 import {
+  ConfigRefusedError,
   TransientError,
   createHealthServer,
   errorMessage,
@@ -14,6 +15,7 @@ import { Pushgateway } from 'prom-client';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import { createSystemClock, type Clock } from './clock.js';
 import { createCoalescingTrigger } from './coalescing-trigger.js';
+import { createIsolator, type IsolateOptions, type Isolator } from './controller-isolate.js';
 import { createEventRecorder, type EventRecorder } from './event-recorder.js';
 import { createInformer, type Informer } from './informer.js';
 import type { KubeClient } from './kube-client.js';
@@ -82,6 +84,15 @@ export interface ControllerStep<M> extends Updater<M> {
    * throw.
    */
   skipped?(): readonly SkippedObject[];
+  /**
+   * Tests a model without applying it (nginx: render, write to a temp file, `nginx -t`; the live
+   * config untouched). Resolves when the step would accept the model; rejects with a
+   * `ConfigRefusedError` when it would refuse it because of what is in it, and with any other
+   * error when it cannot tell. Used by the loop to bisect a refused config (see
+   * `ControllerOptions.isolate`); called only between `start` and `stop`, never concurrently
+   * with `update`. May write files the model needs (e.g. TLS files), never the live config.
+   */
+  check?(model: M): Promise<void>;
 }
 
 /** Lease settings of a controller; see `createLeaderElector` for the timing rules. */
@@ -160,6 +171,20 @@ export interface ControllerOptions<S extends Record<string, WatchSpec<unknown>>,
   };
   /** Liveness fails when nothing works for this long (informer wedge timeout). */
   readonly wedgeTimeoutMs?: number;
+  /**
+   * The last line of defence against one object refusing everyone's config. When a step with a
+   * `check` method throws a `ConfigRefusedError` from `update`, the loop rebuilds the model with
+   * subsets of the objects of these informers and bisects with `check` to find the objects at
+   * fault (first confirming the config passes without any of them: if not, the refusal is
+   * global — flags, environment — and the pass ends as the terminal error it is). Each offender
+   * is skipped (reason `ConfigRefused`, the message quoting the step's error line: log once,
+   * Event, `<prefix>_skipped_objects_total`), counted in `<prefix>_objects_isolated_total{kind}`,
+   * and every step is updated again with the model without them. Offenders are remembered by
+   * uid and resourceVersion: later passes leave them out without a search until they change (then
+   * they are tested again) or go away. A remembered object stays out even if what it clashed
+   * with goes away, until it changes.
+   */
+  readonly isolate?: IsolateOptions<keyof S & string>;
 }
 
 /** What {@link runController} takes from the outside world. */
@@ -448,6 +473,18 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
     clock,
     ...(options.wedgeTimeoutMs === undefined ? {} : { wedgeTimeoutMs: options.wedgeTimeoutMs }),
   });
+  const isolator: Isolator<BuildResult<M>> | undefined =
+    options.isolate === undefined
+      ? undefined
+      : createIsolator<BuildResult<M>>({
+          isolate: options.isolate,
+          listers: new Map(listerEntries),
+          resources: new Map(Object.entries(options.informers).map(([k, spec]) => [k, spec.resource])),
+          build: (l) => options.build(l as unknown as Listers<S>),
+          model: (b) => b.model,
+          logger: logger.child({ component: 'isolate' }),
+          metrics,
+        });
   let elector: LeaderElector | undefined;
   const isLeader = (): boolean => elector?.isLeader() ?? true;
   let stopping = false;
@@ -478,16 +515,49 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
     // The build's skips plus those of the steps updated in this pass (see ControllerStep.skipped).
     let skipped: readonly SkippedObject[] = [];
     try {
-      built = options.build(listers);
-      skipped = built.skipped;
+      // Offenders found by earlier isolations stay out while they are unchanged.
+      const prior = isolator?.remembered();
+      let excluded = prior?.excluded ?? new Set<string>();
+      let isolatedSkips: readonly SkippedObject[] = prior?.skips ?? [];
+      built =
+        isolator === undefined || excluded.size === 0
+          ? options.build(listers)
+          : options.build(isolator.listers(excluded) as unknown as Listers<S>);
+      skipped = [...built.skipped, ...isolatedSkips];
+      // At most one isolation per step; after each, every step is updated again from the first.
+      let isolations = 0;
       try {
-        for (const step of options.steps) {
+        for (let i = 0; i < options.steps.length; i++) {
+          const step = options.steps[i]!;
           if (step.leaderOnly === true && !isLeader()) continue;
+          const stepSkips = (): readonly SkippedObject[] => step.skipped?.() ?? [];
           try {
             await step.update(built.model);
-          } finally {
-            if (step.skipped !== undefined) skipped = [...skipped, ...step.skipped()];
+          } catch (err) {
+            if (
+              isolator === undefined ||
+              step.check === undefined ||
+              !(err instanceof ConfigRefusedError) ||
+              isolations >= options.steps.length
+            ) {
+              skipped = [...skipped, ...stepSkips()];
+              throw err;
+            }
+            isolations++;
+            const check = step.check.bind(step) as (model: unknown) => Promise<void>;
+            const iso = await isolator.isolate({ name: step.name, check }, err, excluded);
+            isolatedSkips = [...isolatedSkips, ...iso.skips];
+            if (!iso.ok) {
+              skipped = [...skipped, ...iso.skips, ...stepSkips()];
+              throw iso.error;
+            }
+            built = iso.built;
+            excluded = iso.excluded;
+            skipped = [...built.skipped, ...isolatedSkips];
+            i = -1; // every step again, with the model without the offenders
+            continue;
           }
+          skipped = [...skipped, ...stepSkips()];
         }
       } finally {
         reporter.report(skipped);

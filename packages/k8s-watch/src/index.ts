@@ -116,6 +116,11 @@ export {
   type WatchSpec,
 } from './controller.js';
 export {
+  CONFIG_REFUSED_REASON,
+  DEFAULT_ISOLATE_MAX_CHECKS,
+  type IsolateOptions,
+} from './controller-isolate.js';
+export {
   runKeyedController,
   keyOfEvent,
   type KeyPassResult,

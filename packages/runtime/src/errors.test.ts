@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   ConfigError,
+  ConfigRefusedError,
   KubeEdgeError,
   TerminalError,
   TransientError,
@@ -40,6 +41,16 @@ describe('error classes', () => {
     expect(isTransient(new TransientError('x'))).toBe(true);
     expect(isTransient(new TerminalError('x'))).toBe(false);
     expect(isTransient('TransientError')).toBe(false);
+  });
+
+  it('make a refused config a terminal error with its own class and code', () => {
+    const cause = new Error('nginx -t');
+    const err = new ConfigRefusedError('refused', { cause });
+    expect(err).toMatchObject({ name: 'ConfigRefusedError', code: 'CONFIG_REFUSED', cause });
+    expect(err).toBeInstanceOf(TerminalError);
+    expect(isTerminal(err)).toBe(true);
+    expect(new ConfigRefusedError('x', { code: 'NGINX_CONFIG_INVALID' }).code).toBe('NGINX_CONFIG_INVALID');
+    expect('cause' in new ConfigRefusedError('no cause')).toBe(false);
   });
 });
 

@@ -58,6 +58,24 @@ export class TerminalError extends KubeEdgeError {
 }
 
 /**
+ * A target refused a whole configuration because of what is in it (nginx's `nginx -t`, a
+ * renderer's validation of the model): terminal like any {@link TerminalError}, and in addition a
+ * statement that some source objects may be at fault. A controller run with `isolate` (k8s-watch's
+ * `runController`) answers it by bisecting the source objects with the step's `check`, skipping
+ * the offenders and applying the rest. Throw it only when a different set of objects can make the
+ * refusal go away; a refusal that comes from flags or the environment is a plain
+ * `TerminalError`/`ConfigError` (the bisection would find it global anyway, at the cost of a check).
+ */
+export class ConfigRefusedError extends TerminalError {
+  constructor(message: string, options: KubeEdgeErrorOptions = {}) {
+    super(message, {
+      code: options.code ?? 'CONFIG_REFUSED',
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+    });
+  }
+}
+
+/**
  * True for errors a work queue or the controller loop must not retry: `TerminalError`,
  * `ConfigError`, and any other {@link KubeEdgeError} that classifies itself as not retryable
  * (e.g. a Kubernetes API 403 or 422). Unknown errors are not terminal.

@@ -1,6 +1,7 @@
 export { createNoopLogger, type Logger, type LogMeta } from './logger-types.js';
 export {
   ConfigError,
+  ConfigRefusedError,
   KubeEdgeError,
   TerminalError,
   TransientError,
