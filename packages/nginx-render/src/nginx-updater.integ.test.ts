@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server as NetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createNoopLogger, isTerminal } from '@kube-edge/runtime';
+import { ConfigRefusedError, createNoopLogger, isTerminal } from '@kube-edge/runtime';
 import {
   freePort,
   httpRequest,
@@ -15,12 +15,15 @@ import { nginxPaths } from './nginx-cli.js';
 import { createNginxUpdater, type NginxRendered, type NginxUpdater } from './nginx-updater.js';
 import { NginxConfigTestError } from './process.js';
 import { renderNginxConfig } from './render.js';
+import { NginxModelError } from './validate-config.js';
 
 /** A tiny app model: the hosts served over TLS (each with its own key file), and a status port. */
 interface Model {
   readonly hosts: readonly string[];
   /** Makes nginx -t fail (a directive value nginx refuses), to test a refused config. */
   readonly broken?: boolean;
+  /** Adds a server name the renderer's validation refuses (a render error). */
+  readonly badName?: boolean;
 }
 
 const started: NginxUpdater<Model>[] = [];
@@ -77,6 +80,12 @@ describe('nginx updater', () => {
             certificateKey: `${tlsDir}/${host}/certificate.key`,
           },
           locations: [{ match: 'prefix', path: '/', action: { kind: 'return', status: 200, body: host } }],
+        });
+      if (m.badName === true)
+        servers.push({
+          listen: [{ port, address: '127.0.0.1' }],
+          serverNames: ['bad name;'],
+          locations: [],
         });
       const config: NginxConfig = {
         main: { workerProcesses: 1, errorLog: { target: 'stderr', level: 'warn' } },
@@ -172,5 +181,53 @@ describe('nginx updater', () => {
     started.splice(0);
     expect(events).toEqual(['nginx-started', 'nginx-stopping', 'nginx-stopped']);
     expect(await updater.health()).toMatchObject({ ok: false });
+  });
+
+  it('check tests a model with nginx -t without installing or reloading it; a refusal and a render error are ConfigRefusedErrors', async () => {
+    const port = await freePort();
+    const sslPort = await freePort();
+    const { workDir, tlsDir, render } = setup('check', port, sslPort);
+    const updater = createNginxUpdater<Model>({
+      render,
+      workDir,
+      tlsDir,
+      tlsSubdirectories: true,
+      logger: createNoopLogger(),
+      registry: new Registry(),
+    });
+    started.push(updater);
+    await updater.start();
+
+    // Before nginx runs: a check starts nothing and writes no nginx.conf.
+    await expect(updater.check({ hosts: ['a.test'] })).resolves.toBeUndefined();
+    const refused = updater.check({ hosts: [], broken: true });
+    await expect(refused).rejects.toBeInstanceOf(NginxConfigTestError);
+    await expect(refused).rejects.toBeInstanceOf(ConfigRefusedError);
+    await expect(refused).rejects.toThrow(/unknown directive "unknown_directive_for_test"/);
+    const renderError = updater.check({ hosts: [], badName: true });
+    await expect(renderError).rejects.toBeInstanceOf(NginxModelError);
+    await expect(renderError).rejects.toBeInstanceOf(ConfigRefusedError);
+    expect(updater.process.pid()).toBeUndefined();
+    await expect(stat(nginxPaths(workDir).confPath)).rejects.toThrow();
+
+    // While nginx serves: checks leave the live file, its hash and the workers as they are.
+    await updater.update({ hosts: ['a.test'] });
+    const live = await readFile(nginxPaths(workDir).confPath, 'utf8');
+    const hash = updater.process.configHash();
+    const workers = await updater.process.workerPids();
+    await expect(updater.check({ hosts: ['a.test', 'b.test'] })).resolves.toBeUndefined();
+    await expect(updater.check({ hosts: ['a.test'], broken: true })).rejects.toBeInstanceOf(
+      NginxConfigTestError,
+    );
+    expect(await readFile(nginxPaths(workDir).confPath, 'utf8')).toBe(live);
+    expect(updater.process.configHash()).toBe(hash);
+    expect(updater.lastConfig()).toBe(live);
+    expect(await updater.process.workerPids()).toEqual(workers);
+    // No temp config is left behind beside nginx.conf.
+    expect((await readdir(workDir)).filter((f) => f.startsWith('nginx.conf.'))).toEqual([]);
+    // b.test was only checked: not served.
+    await expect(
+      httpRequest({ url: `https://127.0.0.1:${sslPort}/`, host: 'b.test', ca: certs.get('b.test')!.cert }),
+    ).rejects.toThrow();
   });
 });

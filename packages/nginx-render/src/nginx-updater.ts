@@ -1,7 +1,13 @@
 import type { Logger, LogMeta, ProbeResult, Updater } from '@kube-edge/runtime';
 import { createNoopLogger } from '@kube-edge/runtime';
 import type { Registry } from 'prom-client';
-import { createNginxProcess, type Clock, type NginxExit, type NginxProcess } from './process.js';
+import {
+  NginxConfigTestError,
+  createNginxProcess,
+  type Clock,
+  type NginxExit,
+  type NginxProcess,
+} from './process.js';
 import { removeStaleTlsFiles, writeTlsFiles, type TlsFile } from './tls-files.js';
 
 /** What an app's render function gives the updater for one model. */
@@ -68,6 +74,15 @@ export interface NginxUpdater<M> extends Updater<M> {
   readonly process: NginxProcess;
   /** The last config text nginx accepted ('' before nginx started). */
   lastConfig(): string;
+  /**
+   * Tests a model without applying it: renders it, writes its TLS files (only changed bytes; the
+   * live config does not use them until a reload) and runs `nginx -t` on the config in a temp
+   * file. Never writes nginx.conf, never reloads, removes nothing; works before nginx started.
+   * Rejects with the renderer's `NginxModelError` or an {@link NginxConfigTestError} (both
+   * `ConfigRefusedError`s: the controller loop's `isolate` bisects on them), or with the error of
+   * an `nginx -t` that could not run. Safe to call concurrently with itself.
+   */
+  check(model: M): Promise<void>;
 }
 
 /**
@@ -80,7 +95,8 @@ export interface NginxUpdater<M> extends Updater<M> {
  * `NginxConfigTestError` (a `TerminalError`), leaves the previous config serving, and removes
  * nothing. `stop` quits gracefully (SIGQUIT, then escalation); idempotent. `health`/`readiness`
  * are false until nginx serves, and after it exited on its own. Calls to start/update/stop must
- * not overlap (the controller loop serialises them); probes may be called at any time.
+ * not overlap (the controller loop serialises them); probes may be called at any time. `check`
+tests a model the same way without applying it (for the controller loop's `isolate`).
  */
 export function createNginxUpdater<M>(options: NginxUpdaterOptions<M>): NginxUpdater<M> {
   const log = (options.logger ?? createNoopLogger()).child({ component: 'nginx' });
@@ -177,6 +193,12 @@ export function createNginxUpdater<M>(options: NginxUpdaterOptions<M>): NginxUpd
           ...options.summarize?.(model),
         });
       await removeStale(rendered.tlsFiles);
+    },
+    async check(model) {
+      const rendered = options.render(model);
+      await writeTls(rendered.tlsFiles);
+      const result = await proc.test(rendered.config);
+      if (!result.ok) throw new NginxConfigTestError(result.output);
     },
     async stop() {
       stopping = true;

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
+  ConfigRefusedError,
   TerminalError,
   TransientError,
   createNoopLogger,
@@ -72,8 +73,11 @@ export interface NginxExit {
   readonly signal: string | null;
 }
 
-/** `nginx -t` refused a config. The live config and the running nginx are untouched. */
-export class NginxConfigTestError extends TerminalError {
+/**
+ * `nginx -t` refused a config. The live config and the running nginx are untouched. A
+ * `ConfigRefusedError` (so terminal): a controller with `isolate` bisects the source objects.
+ */
+export class NginxConfigTestError extends ConfigRefusedError {
   /** nginx's own message. */
   readonly output: string;
   constructor(output: string) {

@@ -1,4 +1,4 @@
-import { TerminalError } from '@kube-edge/runtime';
+import { ConfigRefusedError } from '@kube-edge/runtime';
 import type {
   AccessLog,
   AccessRule,
@@ -52,8 +52,12 @@ export interface ValidationIssue {
   readonly reason: string;
 }
 
-/** Thrown by the renderer when handed a model that fails validation (a bug in the caller). */
-export class NginxModelError extends TerminalError {
+/**
+ * Thrown by the renderer when handed a model that fails validation (a value the builder should
+ * have refused). A `ConfigRefusedError` (so terminal): a controller with `isolate` bisects the
+ * source objects to find the ones whose values the renderer refuses.
+ */
+export class NginxModelError extends ConfigRefusedError {
   readonly issues: readonly ValidationIssue[];
   constructor(issues: readonly ValidationIssue[]) {
     const first = issues[0];
