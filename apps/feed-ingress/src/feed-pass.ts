@@ -70,7 +70,7 @@ function toLoopSkip(s: SkippedObject, reason: string): LoopSkippedObject {
 /**
  * One pass of feed-ingress's pure middle, in the controller loop's shape: the model built from
  * the caches, and every problem it found as the loop's skipped objects. An object (or entry) not
- * served has reason `Skipped`; a bad value ignored while its object is still served has reason
+ * served has reason `Skipped`, or the builder's own code when it has one (`HostOwnedByOther`); a bad value ignored while its object is still served has reason
  * `Ignored`; both get a Warning Event (neither is quiet), with the builder's human reason as the
  * message. Pure; never throws on bad objects.
  */
@@ -79,7 +79,7 @@ export function buildFeedPass(input: FeedModelInput, config: FeedModelConfig): B
   return {
     model,
     skipped: [
-      ...model.skipped.map((s) => toLoopSkip(s, SKIPPED_REASON)),
+      ...model.skipped.map((s) => toLoopSkip(s, s.code ?? SKIPPED_REASON)),
       ...model.warnings.map((s) => toLoopSkip(s, IGNORED_REASON)),
     ],
   };

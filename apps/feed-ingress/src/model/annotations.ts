@@ -1,4 +1,5 @@
-import { validateCidr } from '@kube-edge/nginx-render';
+import { MAX_DURATION_SECONDS, MAX_UPSTREAM_MAX_CONNS, validateCidr } from '@kube-edge/nginx-render';
+import { shown } from './shown.js';
 
 /** Annotation names read by feed-ingress. */
 export const ANNOTATIONS = {
@@ -25,6 +26,13 @@ export const DEFAULT_MAX_REQUESTS_PER_CONNECTION = 1024;
 // nginx's proxy merge refuses buffers unless 2 x buffer size < (blocks - 1) x buffer size.
 const MIN_PROXY_BUFFER_BLOCKS = 4;
 const MAX_INT = 2_147_483_647;
+/**
+ * The largest `sky.uk/backend-timeout-seconds` (and legacy alias): the renderer's longest
+ * duration, so an accepted timeout always renders.
+ */
+export const MAX_BACKEND_TIMEOUT_SECONDS = MAX_DURATION_SECONDS;
+/** The largest `sky.uk/backend-max-connections`: the renderer's largest `max_conns`. */
+export const MAX_BACKEND_MAX_CONNECTIONS = MAX_UPSTREAM_MAX_CONNS;
 
 /** The per-ingress settings after defaults and annotations. */
 export interface IngressSettings {
@@ -104,7 +112,7 @@ function boolAnnotation(
   if (raw === undefined) return undefined;
   if (raw === 'true') return true;
   if (raw === 'false') return false;
-  warn(`${name}: "${raw}" is not "true" or "false"; using the default`);
+  warn(`${name}: "${shown(raw)}" is not "true" or "false"; using the default`);
   return undefined;
 }
 
@@ -113,16 +121,21 @@ function intAnnotation(
   name: string,
   min: number,
   warn: (reason: string) => void,
+  max = MAX_INT,
 ): number | undefined {
   const raw = annotations[name];
   if (raw === undefined) return undefined;
   const n = parseUint(raw);
   if (n === undefined) {
-    warn(`${name}: "${raw}" is not a whole number; using the default`);
+    warn(`${name}: "${shown(raw)}" is not a whole number; using the default`);
     return undefined;
   }
   if (n < min) {
     warn(`${name}: ${n} is below the minimum ${min}; using the default`);
+    return undefined;
+  }
+  if (n > max) {
+    warn(`${name}: ${n} is above the maximum ${max}; using the default`);
     return undefined;
   }
   return n;
@@ -138,7 +151,7 @@ export function parseAllowList(raw: string): { ok: true; value: string[] } | { o
   for (const part of raw.split(',')) {
     const entry = part.trim();
     const r = validateCidr(entry);
-    if (!r.ok) return { ok: false, reason: `entry "${entry}": ${r.reason}` };
+    if (!r.ok) return { ok: false, reason: `entry "${shown(entry)}": ${r.reason}` };
     out.push(r.value);
   }
   return { ok: true, value: out };
@@ -162,7 +175,10 @@ export function readIngressSettings(
   const scheme = annotations[schemeName];
   if (scheme !== undefined) {
     if (scheme === 'internal' || scheme === 'internet-facing') lbScheme = scheme;
-    else warn(`${schemeName}: "${scheme}" is not "internal" or "internet-facing"; no frontend scheme is set`);
+    else
+      warn(
+        `${schemeName}: "${shown(scheme)}" is not "internal" or "internet-facing"; no frontend scheme is set`,
+      );
   }
 
   let allow = defaults.allow;
@@ -178,13 +194,16 @@ export function readIngressSettings(
   const exactPath = boolAnnotation(annotations, a.exactPath, warn);
 
   // The new name overrides the legacy one; an unusable new value falls back to a usable legacy one.
-  const timeout = intAnnotation(annotations, a.backendTimeoutSeconds, 1, warn);
+  const timeout = intAnnotation(annotations, a.backendTimeoutSeconds, 1, warn, MAX_BACKEND_TIMEOUT_SECONDS);
   const legacyTimeout =
-    timeout === undefined ? intAnnotation(annotations, a.legacyBackendKeepaliveSeconds, 1, warn) : undefined;
+    timeout === undefined
+      ? intAnnotation(annotations, a.legacyBackendKeepaliveSeconds, 1, warn, MAX_BACKEND_TIMEOUT_SECONDS)
+      : undefined;
   const backendTimeoutSeconds = timeout ?? legacyTimeout ?? defaults.backendTimeoutSeconds;
 
   const backendMaxConnections =
-    intAnnotation(annotations, a.backendMaxConnections, 0, warn) ?? defaults.backendMaxConnections;
+    intAnnotation(annotations, a.backendMaxConnections, 0, warn, MAX_BACKEND_MAX_CONNECTIONS) ??
+    defaults.backendMaxConnections;
 
   let backendKeepaliveTimeoutSeconds: number | undefined;
   const keepaliveRaw = annotations[a.backendConnectionKeepalive];
@@ -192,13 +211,15 @@ export function readIngressSettings(
     const ms = parseGoDuration(keepaliveRaw);
     if (ms === undefined)
       warn(
-        `${a.backendConnectionKeepalive}: "${keepaliveRaw}" is not a duration such as 30s or 1m; using the nginx default`,
+        `${a.backendConnectionKeepalive}: "${shown(keepaliveRaw)}" is not a duration such as 30s or 1m; using the nginx default`,
       );
     else if (ms < 1000)
-      warn(`${a.backendConnectionKeepalive}: "${keepaliveRaw}" is below one second; using the nginx default`);
-    else if (ms > 365 * 86_400_000)
       warn(
-        `${a.backendConnectionKeepalive}: "${keepaliveRaw}" is longer than 365 days; using the nginx default`,
+        `${a.backendConnectionKeepalive}: "${shown(keepaliveRaw)}" is below one second; using the nginx default`,
+      );
+    else if (ms > MAX_DURATION_SECONDS * 1000)
+      warn(
+        `${a.backendConnectionKeepalive}: "${shown(keepaliveRaw)}" is longer than 365 days; using the nginx default`,
       );
     else backendKeepaliveTimeoutSeconds = Math.floor(ms / 1000);
   }

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { V1Ingress, V1IngressClass, V1Secret, V1Service } from '@kubernetes/client-node';
 import {
+  toComment,
   validateHostname,
   validateIp,
+  validateLocation,
   validatePath,
   validatePort,
+  validateUpstream,
   validateUpstreamId,
   type Listen,
   type Location,
@@ -22,7 +25,9 @@ import {
   mainSettings,
   notFoundLocation,
   statusServer,
+  unavailableLocation,
 } from './http.js';
+import { shown } from './shown.js';
 import { tlsHostMatches, tlsPairFromSecret, type TlsPair } from './tls.js';
 import type {
   FeedModel,
@@ -35,6 +40,13 @@ import type {
 
 /** The annotation an IngressClass uses to mark itself the cluster default. */
 export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
+
+/** Skip code of an entry refused because another namespace's Ingress owns its host. */
+export const HOST_OWNED_BY_OTHER = 'HostOwnedByOther';
+
+// The API server's rules for an Ingress name (DNS-1123 subdomain) and a namespace (label).
+const DNS1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 // nginx-render refuses comments above 1024 bytes; feed truncated at 4000 (#255).
 const MAX_COMMENT_CHARS = 1000;
@@ -52,6 +64,22 @@ interface Entry {
   readonly upstreamId: string;
   readonly settings: IngressSettings;
   readonly sortKey: string;
+  readonly location: Location;
+  readonly upstream: Upstream;
+}
+
+/** A host/path of the host owner's namespace that could not be served: it answers 503. */
+interface Unavailable {
+  readonly host: string;
+  readonly match: 'exact' | 'prefix';
+  readonly path: string;
+}
+
+/** Who claims a host: the oldest adopted Ingress with a rule for it. */
+interface Claim {
+  readonly ns: string;
+  readonly name: string;
+  readonly created: number;
 }
 
 interface IngressRef {
@@ -112,17 +140,30 @@ function upstreamIdFor(ns: string, name: string, address: string, port: number):
   if (validateUpstreamId(id).ok) return id;
   // Only very long names get here (nginx-render caps ids at 200 characters): keep them unique.
   const hash = createHash('sha256').update(id).digest('hex').slice(0, 12);
-  return `${ns}.${name.slice(0, 100)}-${hash}.${address.replaceAll(':', '_')}.${port}`;
+  const tail = `-${hash}.${address.replaceAll(':', '_')}.${port}`;
+  return `${`${ns}.${name}`.slice(0, 200 - tail.length)}${tail}`;
 }
+
+/** When an Ingress was created, for host ownership; unknown sorts after every known time. */
+function createdAt(ingress: V1Ingress): number {
+  const t = ingress.metadata?.creationTimestamp;
+  const ms = t === undefined ? Number.NaN : new Date(t).getTime();
+  return Number.isFinite(ms) ? ms : Number.POSITIVE_INFINITY;
+}
+
+/** Oldest first, then namespace/name: the first claim of a host owns it. */
+const claimOrder = (a: Claim, b: Claim): number =>
+  a.created !== b.created ? (a.created < b.created ? -1 : 1) : compare(a.ns, b.ns) || compare(a.name, b.name);
 
 function serverComment(ingresses: readonly string[]): string {
   let text = 'ingress:';
   for (let i = 0; i < ingresses.length; i++) {
     const next = ` ${ingresses[i]}`;
-    if (text.length + next.length > MAX_COMMENT_CHARS) return `${text} ... (+${ingresses.length - i} more)`;
+    if (text.length + next.length > MAX_COMMENT_CHARS)
+      return toComment(`${text} ... (+${ingresses.length - i} more)`);
     text += next;
   }
-  return text;
+  return toComment(text);
 }
 
 /**
@@ -135,7 +176,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
   const skipped: SkippedObject[] = [];
   const warnings: SkippedObject[] = [];
   const reported = new Set<string>();
-  const report = (list: SkippedObject[], ref: IngressRef, reason: string): void => {
+  const report = (list: SkippedObject[], ref: IngressRef, reason: string, code?: string): void => {
     const id = `${list === skipped ? 's' : 'w'}\0${ref.ns}\0${ref.name}\0${reason}`;
     if (reported.has(id)) return;
     reported.add(id);
@@ -144,6 +185,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
       namespace: ref.ns,
       name: ref.name,
       ...(ref.uid !== undefined ? { uid: ref.uid } : {}),
+      ...(code !== undefined ? { code } : {}),
       reason,
     });
   };
@@ -175,7 +217,51 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     proxyBufferBlocks: config.nginx.defaultProxyBufferBlocks,
   };
 
+  // The access list and proxy settings are the same for every location of one ingress: share
+  // them (the model is read-only), which matters at 10k ingresses.
+  const perIngress = new Map<IngressSettings, Pick<Location, 'access' | 'proxy'>>();
+  const locationSettings = (s: IngressSettings): Pick<Location, 'access' | 'proxy'> => {
+    let shared = perIngress.get(s);
+    if (shared === undefined) {
+      shared = {
+        access: allowRules(s.allow),
+        proxy: {
+          readTimeout: `${s.backendTimeoutSeconds}s`,
+          sendTimeout: `${s.backendTimeoutSeconds}s`,
+          bufferSize: `${s.proxyBufferSizeKb}k`,
+          buffers: { count: s.proxyBufferBlocks, size: `${s.proxyBufferSizeKb}k` },
+        },
+      };
+      perIngress.set(s, shared);
+    }
+    return shared;
+  };
+  const http = httpSettings(config);
+
+  // Host ownership: a host belongs to the oldest selected Ingress with a rule for it (then
+  // namespace/name), for as long as that Ingress exists and selects this controller, whether or
+  // not its backends are valid. Only Ingresses of the owner's namespace may serve the host.
+  const selected = (ingress: V1Ingress): boolean =>
+    classMatches(ingress, config, classes) &&
+    namespaceMatches(namespaceLabels.get(ingress.metadata?.namespace ?? 'default'), config);
+  const validName = (ns: string, name: string): boolean =>
+    DNS1123_LABEL.test(ns) && DNS1123_SUBDOMAIN.test(name);
+  const owners = new Map<string, Claim>();
+  for (const ingress of ingresses) {
+    const ns = ingress.metadata?.namespace ?? 'default';
+    const name = ingress.metadata?.name ?? '';
+    if (!selected(ingress) || !validName(ns, name)) continue;
+    const claim: Claim = { ns, name, created: createdAt(ingress) };
+    for (const rule of ingress.spec?.rules ?? []) {
+      const host = validateHostname(rule.host ?? '');
+      if (!host.ok) continue;
+      const current = owners.get(host.value);
+      if (current === undefined || claimOrder(claim, current) < 0) owners.set(host.value, claim);
+    }
+  }
+
   const candidates: Entry[] = [];
+  const unavailable: Unavailable[] = [];
   const adopted: { ref: IngressRef; ingress: V1Ingress; settings: IngressSettings }[] = [];
   let ignoredIngresses = 0;
 
@@ -185,8 +271,17 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
       name: ingress.metadata?.name ?? '',
       uid: ingress.metadata?.uid,
     };
-    if (!classMatches(ingress, config, classes) || !namespaceMatches(namespaceLabels.get(ref.ns), config)) {
+    if (!selected(ingress)) {
       ignoredIngresses++;
+      continue;
+    }
+    // Only manifests read offline can get here with a name the API server would refuse.
+    if (!DNS1123_LABEL.test(ref.ns)) {
+      report(skipped, ref, `metadata.namespace "${shown(ref.ns)}" is not a valid Kubernetes namespace name`);
+      continue;
+    }
+    if (!DNS1123_SUBDOMAIN.test(ref.name)) {
+      report(skipped, ref, `metadata.name "${shown(ref.name)}" is not a valid Kubernetes object name`);
       continue;
     }
     const settings = readIngressSettings(ingress.metadata?.annotations ?? {}, defaults, (reason) =>
@@ -211,7 +306,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     rules.forEach((rule, ri) => {
       const rawHost = rule.host ?? '';
       if (rule.http === undefined) {
-        report(skipped, ref, `rules[${ri}] (host "${rawHost}"): has no http paths`);
+        report(skipped, ref, `rules[${ri}] (host "${shown(rawHost)}"): has no http paths`);
         return;
       }
       if (rawHost === '') {
@@ -220,51 +315,71 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
       }
       const host = validateHostname(rawHost);
       if (!host.ok) {
-        report(skipped, ref, `rules[${ri}]: host "${rawHost}": ${host.reason}`);
+        report(skipped, ref, `rules[${ri}]: host "${shown(rawHost)}": ${host.reason}`);
+        return;
+      }
+      const owner = owners.get(host.value);
+      if (owner !== undefined && owner.ns !== ref.ns) {
+        report(
+          skipped,
+          ref,
+          `rules[${ri}]: host "${host.value}" belongs to Ingress ${owner.ns}/${owner.name}, the oldest Ingress that claims it; only its namespace can serve it`,
+          HOST_OWNED_BY_OTHER,
+        );
         return;
       }
       rule.http.paths.forEach((p) => {
         const rawPath = p.path ?? '';
-        const where = `host "${host.value}" path "${rawPath}"`;
+        const where = `host "${host.value}" path "${shown(rawPath)}"`;
+        // An explicit sky.uk/exact-path wins; otherwise pathType Exact/Prefix; otherwise the flag.
+        const exact =
+          settings.exactPath ??
+          (p.pathType === 'Exact' ? true : p.pathType === 'Prefix' ? false : config.defaultExactPath);
+        const match = exact ? 'exact' : 'prefix';
+        const path = validatePath(exact ? (rawPath === '' ? '/' : rawPath) : normalisePrefixPath(rawPath));
+        // A valid path of the host's namespace that cannot be served answers 503 (not another
+        // namespace's backend, not the catch-all).
+        const refuse = (reason: string): void => {
+          report(skipped, ref, `${where}: ${reason}`);
+          if (path.ok) unavailable.push({ host: host.value, match, path: path.value });
+        };
         const backend = p.backend.service;
         if (backend === undefined) {
-          report(skipped, ref, `${where}: resource backends are not supported`);
+          refuse('resource backends are not supported');
           return;
         }
+        const svcName = `service "${shown(backend.name)}"`;
         const svc = services.get(key(ref.ns, backend.name));
         if (svc === undefined) {
-          report(skipped, ref, `${where}: service "${backend.name}" does not exist in namespace "${ref.ns}"`);
+          refuse(`${svcName} does not exist in namespace "${ref.ns}"`);
           return;
         }
         const clusterIp = svc.spec?.clusterIP ?? '';
         if (clusterIp === 'None') {
-          report(
-            skipped,
-            ref,
-            `${where}: service "${backend.name}" is headless (clusterIP None); feed proxies to the ClusterIP`,
-          );
+          refuse(`${svcName} is headless (clusterIP None); feed proxies to the ClusterIP`);
           return;
         }
         if (clusterIp === '') {
-          report(skipped, ref, `${where}: service "${backend.name}" has no ClusterIP`);
+          refuse(`${svcName} has no ClusterIP`);
           return;
         }
         const ip = validateIp(clusterIp);
         if (!ip.ok) {
-          report(skipped, ref, `${where}: service "${backend.name}" clusterIP "${clusterIp}": ${ip.reason}`);
+          refuse(`${svcName} clusterIP "${shown(clusterIp)}": ${ip.reason}`);
           return;
         }
         const portNumber = backend.port?.number;
         if (portNumber === undefined || portNumber === 0) {
-          const reason = backend.port?.name
-            ? `named service port "${backend.port.name}" is not supported; use port.number`
-            : 'backend has no service port number';
-          report(skipped, ref, `${where}: ${reason}`);
+          refuse(
+            backend.port?.name
+              ? `named service port "${shown(backend.port.name)}" is not supported; use port.number`
+              : 'backend has no service port number',
+          );
           return;
         }
         const port = validatePort(portNumber);
         if (!port.ok) {
-          report(skipped, ref, `${where}: service port ${String(portNumber)}: ${port.reason}`);
+          refuse(`service port ${String(portNumber)}: ${port.reason}`);
           return;
         }
         const declared = svc.spec?.ports;
@@ -272,17 +387,40 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
           report(
             warnings,
             ref,
-            `service "${backend.name}" does not declare port ${port.value}; kube-proxy will not forward it`,
+            `${svcName} does not declare port ${port.value}; kube-proxy will not forward it`,
           );
         }
-        // An explicit sky.uk/exact-path wins; otherwise pathType Exact/Prefix; otherwise the flag.
-        const exact =
-          settings.exactPath ??
-          (p.pathType === 'Exact' ? true : p.pathType === 'Prefix' ? false : config.defaultExactPath);
-        const locPath = exact ? (rawPath === '' ? '/' : rawPath) : normalisePrefixPath(rawPath);
-        const path = validatePath(locPath);
         if (!path.ok) {
           report(skipped, ref, `${where}: ${path.reason}`);
+          return;
+        }
+        const upstreamId = upstreamIdFor(ref.ns, ref.name, ip.value, port.value);
+        const upstream: Upstream = {
+          id: upstreamId,
+          servers: [
+            {
+              address: ip.value,
+              port: port.value,
+              ...(settings.backendMaxConnections > 0 ? { maxConns: settings.backendMaxConnections } : {}),
+            },
+          ],
+          keepalive: config.nginx.backendKeepaliveCount,
+          keepaliveRequests: settings.backendMaxRequestsPerConnection,
+          ...(settings.backendKeepaliveTimeoutSeconds !== undefined
+            ? { keepaliveTimeout: `${settings.backendKeepaliveTimeoutSeconds}s` }
+            : {}),
+        };
+        const location: Location = {
+          match,
+          path: path.value,
+          ...locationSettings(settings),
+          action: { kind: 'proxy', upstream: upstreamId, ...(settings.stripPath ? { uri: '/' } : {}) },
+        };
+        // One validation: the renderer's own checks, per entry, so a value it would refuse skips
+        // this entry instead of failing every render.
+        const issue = validateUpstream(upstream)[0] ?? validateLocation(location, [http.proxy])[0];
+        if (issue !== undefined) {
+          refuse(`${issue.path}: ${issue.reason}`);
           return;
         }
         candidates.push({
@@ -290,13 +428,15 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
           name: ref.name,
           host: host.value,
           rawPath,
-          match: exact ? 'exact' : 'prefix',
+          match,
           path: path.value,
           address: ip.value,
           port: port.value,
-          upstreamId: upstreamIdFor(ref.ns, ref.name, ip.value, port.value),
+          upstreamId,
           settings,
           sortKey: `${ref.ns}:${ref.name}:${host.value}:${rawPath}:${ip.value}:${port.value}`,
+          location,
+          upstream,
         });
       });
     });
@@ -318,7 +458,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
       report(
         skipped,
         ref,
-        `host "${e.host}" path "${e.rawPath}": ${what} is already served by ${first.ns}/${first.name}`,
+        `host "${e.host}" path "${shown(e.rawPath)}": ${what} is already served by ${first.ns}/${first.name}`,
       );
       continue;
     }
@@ -408,25 +548,6 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     }
   }
 
-  // The access list and proxy settings are the same for every location of one ingress: share
-  // them (the model is read-only), which matters at 10k ingresses.
-  const perIngress = new Map<IngressSettings, Pick<Location, 'access' | 'proxy'>>();
-  const locationSettings = (s: IngressSettings): Pick<Location, 'access' | 'proxy'> => {
-    let shared = perIngress.get(s);
-    if (shared === undefined) {
-      shared = {
-        access: allowRules(s.allow),
-        proxy: {
-          readTimeout: `${s.backendTimeoutSeconds}s`,
-          sendTimeout: `${s.backendTimeoutSeconds}s`,
-          bufferSize: `${s.proxyBufferSizeKb}k`,
-          buffers: { count: s.proxyBufferBlocks, size: `${s.proxyBufferSizeKb}k` },
-        },
-      };
-      perIngress.set(s, shared);
-    }
-    return shared;
-  };
   const upstreams = new Map<string, Upstream>();
   const servers: Server[] = [];
   const httpListen: Listen | undefined =
@@ -438,38 +559,39 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
       ? undefined
       : { port: httpsPort, ssl: true, ...(config.proxyProtocol ? { proxyProtocol: true } : {}) };
 
-  for (const host of [...byHost.keys()].sort(compare)) {
+  const unavailableByHost = new Map<string, Unavailable[]>();
+  for (const u of unavailable) {
+    const list = unavailableByHost.get(u.host);
+    if (list === undefined) unavailableByHost.set(u.host, [u]);
+    else list.push(u);
+  }
+  // A host with a path its owner's namespace cannot serve (a missing Service, ...) gets a server
+  // too: that path answers 503 rather than the default server's 404 or another namespace.
+  const hosts = new Set([...byHost.keys(), ...unavailableByHost.keys()]);
+  for (const host of [...hosts].sort(compare)) {
     const entries = byHost.get(host) ?? [];
     const locations: Location[] = [];
+    const keys = new Set<string>();
     for (const e of entries) {
-      const s = e.settings;
-      if (!upstreams.has(e.upstreamId)) {
-        upstreams.set(e.upstreamId, {
-          id: e.upstreamId,
-          servers: [
-            {
-              address: e.address,
-              port: e.port,
-              ...(s.backendMaxConnections > 0 ? { maxConns: s.backendMaxConnections } : {}),
-            },
-          ],
-          keepalive: config.nginx.backendKeepaliveCount,
-          keepaliveRequests: s.backendMaxRequestsPerConnection,
-          ...(s.backendKeepaliveTimeoutSeconds !== undefined
-            ? { keepaliveTimeout: `${s.backendKeepaliveTimeoutSeconds}s` }
-            : {}),
-        });
-      }
-      locations.push({
-        match: e.match,
-        path: e.path,
-        ...locationSettings(s),
-        action: { kind: 'proxy', upstream: e.upstreamId, ...(s.stripPath ? { uri: '/' } : {}) },
-      });
+      if (!upstreams.has(e.upstreamId)) upstreams.set(e.upstreamId, e.upstream);
+      locations.push(e.location);
+      keys.add(`${e.match}\0${e.path}`);
+    }
+    const down = [...(unavailableByHost.get(host) ?? [])].sort(
+      (a, b) => compare(a.match, b.match) || compare(a.path, b.path),
+    );
+    for (const u of down) {
+      if (keys.has(`${u.match}\0${u.path}`)) continue;
+      keys.add(`${u.match}\0${u.path}`);
+      locations.push(unavailableLocation(u.match, u.path));
     }
     // Without a root location nginx would serve its own html root for unmatched paths (#225).
-    if (!locations.some((l) => l.match === 'prefix' && l.path === '/')) locations.push(notFoundLocation());
-    const comment = serverComment([...new Set(entries.map((e) => key(e.ns, e.name)))].sort(compare));
+    if (!keys.has('prefix\0/'))
+      locations.push(entries.length === 0 ? unavailableLocation('prefix', '/') : notFoundLocation());
+    const owner = owners.get(host);
+    const names =
+      entries.length > 0 ? entries.map((e) => key(e.ns, e.name)) : owner ? [key(owner.ns, owner.name)] : [];
+    const comment = serverComment([...new Set(names)].sort(compare));
     const base = { comments: [comment], serverNames: [host], clientMaxBodySize: '0', locations };
     if (httpListen !== undefined) servers.push({ ...base, listen: [httpListen] });
     if (httpsListen !== undefined) {

@@ -1,4 +1,6 @@
 import {
+  MAX_DURATION_SECONDS,
+  MAX_UPSTREAM_MAX_CONNS,
   validateCidr,
   validateFilePath,
   validateInt,
@@ -116,12 +118,12 @@ export function validateFeedModelConfig(config: FeedModelConfig): FeedConfigIssu
     check('--set-real-ip-from-header', validateVariableHeaderName(config.realIpHeader));
   int('--nginx-workers', n.workers, 1, 1024);
   int('--nginx-worker-connections', n.workerConnections, 1, 1_048_576);
-  int('--nginx-worker-shutdown-timeout-seconds', n.workerShutdownTimeoutSeconds, 0, 31_536_000);
-  int('--nginx-keepalive-seconds', n.keepaliveSeconds, 0, 31_536_000);
+  int('--nginx-worker-shutdown-timeout-seconds', n.workerShutdownTimeoutSeconds, 0, MAX_DURATION_SECONDS);
+  int('--nginx-keepalive-seconds', n.keepaliveSeconds, 0, MAX_DURATION_SECONDS);
   int('--nginx-backend-keepalive-count', n.backendKeepaliveCount, 1, 1_048_576);
-  int('--nginx-default-backend-timeout-seconds', n.defaultBackendTimeoutSeconds, 1, 31_536_000);
+  int('--nginx-default-backend-timeout-seconds', n.defaultBackendTimeoutSeconds, 1, MAX_DURATION_SECONDS);
   int('--nginx-backend-connect-timeout-seconds', n.backendConnectTimeoutSeconds, 1, 75);
-  int('--nginx-default-backend-max-connections', n.defaultBackendMaxConnections, 0, 2_147_483_647);
+  int('--nginx-default-backend-max-connections', n.defaultBackendMaxConnections, 0, MAX_UPSTREAM_MAX_CONNS);
   int('--nginx-default-proxy-buffer-size', n.defaultProxyBufferSizeKb, 1, 32);
   // nginx needs 2 x buffer size < (blocks - 1) x buffer size, so at least 4 equal blocks.
   int('--nginx-default-proxy-buffer-blocks', n.defaultProxyBufferBlocks, 4, 8);

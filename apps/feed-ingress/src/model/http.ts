@@ -190,6 +190,15 @@ export function notFoundLocation(): Location {
 }
 
 /**
+ * `location <path> { return 503; }`: a path of a host whose owning Ingress has no servable
+ * backend for it (the Service is missing, headless, ...). The host keeps answering, and with 503,
+ * rather than being served by anyone else.
+ */
+export function unavailableLocation(match: 'exact' | 'prefix', path: string): Location {
+  return { match, path, action: { kind: 'return', status: 503 } };
+}
+
+/**
  * The default 404 server of one listener. It carries the same listen options as the ingress
  * servers on that port (feed omitted `proxy_protocol` here).
  */

@@ -128,6 +128,11 @@ export interface SkippedObject {
   readonly namespace?: string;
   readonly name: string;
   readonly uid?: string;
+  /**
+   * A short CamelCase code for the Event reason and metric label when the problem has one of its
+   * own (`HostOwnedByOther`); undefined for the generic skip or ignored value.
+   */
+  readonly code?: string;
   readonly reason: string;
 }
 
