@@ -3,13 +3,16 @@
 // (`pnpm --filter @kube-edge/<app> deploy --prod --legacy <dir>`, see apps/*/Dockerfile) into a
 // temporary directory and fails if the app or any of our packages in it carries a test, fixture,
 // test helper or demo file. Working fakes that a package exports on purpose (`fake-*.js`) are
-// allowed. Run after a build from clean (CI and the Dockerfiles build from clean; a file left in
+// allowed. Also fails on a native addon (`*.node`): the images build on the builder's platform
+// and copy the deployment into every target platform, which is only right for plain JavaScript.
+// Run after a build from clean (CI and the Dockerfiles build from clean; a file left in
 // dist/ by an older build is reported too).
 //   node scripts/check-deploy.mjs [app...]      default: every app under apps/
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isTestOnly } from './release/lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const apps = process.argv.slice(2);
@@ -17,15 +20,6 @@ if (apps.length === 0)
   for (const d of readdirSync(join(root, 'apps'))) {
     if (existsSync(join(root, 'apps', d, 'Dockerfile'))) apps.push(d);
   }
-
-/** True for a path (relative to a package root, `/`-separated) that only tests or the demo use. */
-function isTestOnly(path) {
-  return (
-    /(^|\/)(test|tests|__tests__|__mocks__|testdata|fixtures?|demo)(\/|$)/i.test(path) ||
-    /\.(test|spec|integ|bench)\.[cm]?[jt]s/i.test(path) ||
-    /(^|\/)[^/]*(fixture|test-helper|demo)[^/]*$/i.test(path)
-  );
-}
 
 /** Every file under `dir`, relative to it, following the symlinks pnpm makes. */
 function files(dir, prefix = '') {
@@ -74,8 +68,17 @@ try {
       for (const t of top) {
         const list = statSync(join(dir, t)).isDirectory() ? files(dir, t) : [t];
         count += list.length;
-        for (const f of list) if (isTestOnly(f)) bad.push(`${label}: ${f}`);
+        for (const f of list) {
+          if (isTestOnly(f)) bad.push(`${label}: ${f}`);
+        }
       }
+    }
+    const native = readdirSync(out, { recursive: true }).filter((f) => String(f).endsWith('.node'));
+    if (native.length > 0) {
+      failed = true;
+      console.error(
+        `${app}: native addons in the deployment (the image's build stage runs on the builder's platform, so they would be the wrong architecture on the others; build them per platform first):\n  ${native.join('\n  ')}`,
+      );
     }
     if (bad.length > 0) {
       failed = true;

@@ -1,7 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { defineCli } from '@kube-edge/runtime';
 
-/** The app's version, printed by `--version` and sent in the user agent. */
-export const VERSION = '0.1.0';
+/**
+ * The app's version, printed by `--version` and sent in the user agent: the `version` of the
+ * app's package.json, its one version source (the image label and the Helm chart derive from it
+ * too). Read once when the module loads; package.json sits beside `src/` and `dist/` in the
+ * repository and in the image (`pnpm deploy` copies it).
+ */
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /**
  * The dispatcher command line. Every environment variable of 30x/dispatcher is a flag here with
