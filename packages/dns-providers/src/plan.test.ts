@@ -245,6 +245,59 @@ describe('plan with TXT ownership', () => {
   });
 });
 
+describe('plan counts TXT ownership records in its conflict check', () => {
+  const txt = createTxtOwnership({ ownerId: 'cluster-a' });
+  const theirs: Endpoint = {
+    name: 'a-theirs.example.com.',
+    type: 'TXT',
+    targets: ['"heritage=external-dns,external-dns/owner=cluster-b"'],
+    ttl: 300,
+  };
+
+  it('skips a desired TXT record at the name of an ownership record instead of writing over it', () => {
+    const p = plan(
+      [theirs],
+      [{ name: 'a-theirs.example.com', type: 'TXT', targets: ['"mine"'], ttl: 60 }],
+      txt,
+    );
+    expect(summary(p)).toEqual({ create: [], update: [], delete: [] });
+    expect(p.skipped.map((s) => s.reason)).toEqual(['conflicts with an ownership TXT record with this name']);
+  });
+
+  it('skips a desired CNAME at the name of an ownership record', () => {
+    const p = plan([theirs], [cname('a-theirs.example.com', 'lb.example.com', 60)], txt);
+    expect(summary(p)).toEqual({ create: [], update: [], delete: [] });
+    expect(p.skipped.map((s) => s.reason)).toEqual(['conflicts with an ownership TXT record with this name']);
+  });
+
+  it('skips a desired record whose owner TXT record would go next to a CNAME', () => {
+    const foreign: Endpoint = {
+      name: 'a-www.example.com.',
+      type: 'CNAME',
+      targets: ['x.example.com.'],
+      ttl: 60,
+    };
+    const p = plan([foreign], [{ name: 'www.example.com', type: 'A', targets: ['10.0.0.1'], ttl: 60 }], txt);
+    expect(summary(p)).toEqual({ create: [], update: [], delete: [] });
+    expect(p.skipped.map((s) => s.reason)).toEqual([
+      'its owner record a-www.example.com. would sit next to a CNAME record with that name',
+    ]);
+  });
+
+  it('still creates a desired A record at a name that holds only an ownership TXT record', () => {
+    const p = plan(
+      [theirs],
+      [{ name: 'a-theirs.example.com', type: 'A', targets: ['10.0.0.1'], ttl: 60 }],
+      txt,
+    );
+    expect(summary(p).create).toEqual([
+      'A a-theirs.example.com. 10.0.0.1',
+      'TXT a-a-theirs.example.com. "heritage=external-dns,external-dns/owner=cluster-a"',
+    ]);
+    expect(p.skipped).toEqual([]);
+  });
+});
+
 describe('createPredicateOwnership', () => {
   it('owns what the predicate says, never routing-policy records', () => {
     const owner = createPredicateOwnership((e) => normalizeName(e.name).endsWith('.kr.example.com.'));

@@ -89,7 +89,10 @@ const inDomain = (name: string, domain: string): boolean => name === domain || n
  *   desired record was skipped (a refused replacement must not take the name off DNS) or a
  *   name in `keep`.
  * - The first desired record per name and type wins; invalid ones are skipped with a reason.
- * - Ownership bookkeeping records (TXT) are created and deleted along with their records.
+ * - Ownership bookkeeping records (TXT) are created and deleted along with their records. They
+ *   count in the conflict check: a desired record of their type (TXT) or a CNAME at their name
+ *   is skipped, and so is a desired record whose own owner record would go to a name that
+ *   holds a CNAME.
  */
 export function plan(
   current: readonly Endpoint[],
@@ -108,6 +111,14 @@ export function plan(
   for (const e of records) {
     const name = normalizeName(e.name);
     byName.set(name, [...(byName.get(name) ?? []), e]);
+  }
+  // Ownership records are left out of the reconciliation, not out of the conflict check: DNS
+  // refuses a second TXT record set at their name, or a CNAME next to them.
+  const registryByName = new Map<string, Endpoint[]>();
+  for (const e of current) {
+    if (!isRegistry(e)) continue;
+    const name = normalizeName(e.name);
+    registryByName.set(name, [...(registryByName.get(name) ?? []), e]);
   }
 
   const keep = new Set(options.keep?.map(normalizeName));
@@ -151,6 +162,9 @@ export function plan(
   const registryCreates = (e: Endpoint): Endpoint[] | string => {
     const out: Endpoint[] = [];
     for (const r of registryFor(e)) {
+      const cname = (byName.get(normalizeName(r.name)) ?? []).find((c) => c.type.toUpperCase() === 'CNAME');
+      if (r.type.toUpperCase() !== 'CNAME' && cname !== undefined)
+        return `its owner record ${normalizeName(r.name)} would sit next to a CNAME record with that name`;
       const existing = currentByKey.get(endpointKey(r));
       if (existing === undefined) out.push(r);
       else if (!endpointsEqual(existing, { ...r, ttl: undefined }))
@@ -166,6 +180,16 @@ export function plan(
 
   for (const d of accepted) {
     const atName = byName.get(d.name) ?? [];
+    const registryClash = (registryByName.get(d.name) ?? []).find(
+      (r) => d.type === 'CNAME' || r.type.toUpperCase() === d.type,
+    );
+    if (registryClash !== undefined) {
+      skipped.push({
+        endpoint: d,
+        reason: `conflicts with an ownership ${registryClash.type} record with this name`,
+      });
+      continue;
+    }
     const same = atName.find((e) => e.type.toUpperCase() === d.type && e.setIdentifier === undefined);
     if (same !== undefined) {
       if (!owned.has(same)) {
