@@ -1,6 +1,6 @@
 import type { V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
 import { createStaticLister, loadManifests, type KubeObjectLike } from '@kube-edge/k8s-watch';
-import { renderNginxConfig } from '@kube-edge/nginx-render';
+import { renderNginxConfig, toComment } from '@kube-edge/nginx-render';
 import { buildFeedModel } from './model/build.js';
 import type { FeedModelConfig, FeedModelInput, SkippedObject } from './model/types.js';
 
@@ -60,6 +60,7 @@ export async function runRenderCommand(options: RenderCommandOptions): Promise<n
     lines.push(`# tls files (written with mode 0600 before nginx loads the config):`);
     for (const f of model.tlsFiles) lines.push(`#   ${f.path}`);
   }
-  options.out(`${lines.map((l) => l.replace(/[\r\n]/g, ' ')).join('\n')}\n`);
+  // Each line must stay one valid nginx comment: reasons quote user values (names, paths).
+  options.out(`${lines.map((l) => (l.startsWith('#') ? `#${toComment(l.slice(1))}` : l)).join('\n')}\n`);
   return 0;
 }
