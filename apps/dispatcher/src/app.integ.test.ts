@@ -195,7 +195,7 @@ describe('dispatcher against an API server and real nginx', () => {
       { basePath: '/x;return 200', containerPort: String(podPort) },
       { basePath: '/ok', containerPort: String(podPort) },
     ]);
-    createPod('not-json', 'broken', '127.0.0.6', '[{"basePath": "/nj", "containerPort": 1}]');
+    createPod('not-json', 'broken', '127.0.0.6', '[{"basePath": "/nj", "containerPort": ');
 
     const { kubeConfig } = loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() });
     metrics = createMetrics({ prefix: 'dispatcher', collectDefaultMetrics: false });

@@ -23,6 +23,7 @@ import { buildModel, type ClusterState } from './model/build.js';
 import { renderDispatcherConfig } from './model/render.js';
 import type { DispatcherModel, NamespaceObject, PodObject, SecretObject } from './model/types.js';
 import { createDispatcherNginxStep } from './nginx-step.js';
+import { createRedactingLogger } from './redact.js';
 import { prepareForRender } from './offline.js';
 
 /** What {@link run} takes from the outside world. */
@@ -97,7 +98,12 @@ export async function renderFromFiles(
  * once nginx and the health server run (not synced: see `ready`); rejects if either cannot start.
  */
 export async function run(config: DispatcherRunConfig, deps: DispatcherDeps): Promise<DispatcherApp> {
-  const { logger, kubeClient } = deps;
+  const { kubeClient } = deps;
+  // Every line the controller, nginx and the steps log has the secret values of the latest
+  // model (API keys, TLS Secret data) replaced, wherever they appear (nginx's output included).
+  let secrets: readonly string[] = [];
+  let previous: readonly string[] = [];
+  const logger = createRedactingLogger(deps.logger, () => secrets);
   const metrics = deps.metrics ?? createMetrics({ prefix: 'dispatcher' });
   const buildOptions = config.mock ? {} : { tempPathRoot: nginxPaths(config.nginxWorkDir).tempDir };
   const selector = config.routableSelector.text;
@@ -122,6 +128,10 @@ export async function run(config: DispatcherRunConfig, deps: DispatcherDeps): Pr
       informers,
       build: (listers) => {
         const model = buildModel(stateFrom(listers), config, buildOptions);
+        // This model's and the previous one's: a line about the old config (e.g. a removal) or
+        // about this one (e.g. nginx refusing it) may quote either.
+        secrets = [...new Set([...model.secrets, ...previous])].sort((a, b) => b.length - a.length);
+        previous = model.secrets;
         return { model, skipped: model.skipped };
       },
       steps: [apply, createConfigSizeStep(metrics)],

@@ -4,9 +4,9 @@ import type { NginxConfig } from '@kube-edge/nginx-render';
 import type { Logger } from '@kube-edge/runtime';
 import { renderDispatcherConfig } from './model/render.js';
 import type { DispatcherModel } from './model/types.js';
+import { REDACTED, redactSecrets } from './redact.js';
 
-/** What stands in for every API key value in the config mock mode logs. */
-export const REDACTED = 'REDACTED';
+export { REDACTED };
 
 /** The nginx model with every API key (header check value) replaced by {@link REDACTED}. Pure. */
 export function redactApiKeys(nginx: NginxConfig): NginxConfig {
@@ -31,8 +31,8 @@ export interface MockStep extends ControllerStep<DispatcherModel> {
 
 /**
  * The apply step of mock mode (the original's out-of-cluster mode): renders the config and, when
- * it changed, logs it at info with the API keys redacted, with the hash and size of the real
- * text. Never starts nginx or writes a file. Always healthy and ready; `update` is idempotent.
+ * it changed, logs it at info with the API keys redacted (by field, and then every secret value
+ * of the model wherever it appears), with the hash and size of the real text. Never starts nginx or writes a file. Always healthy and ready; `update` is idempotent.
  */
 export function createMockStep(logger: Logger): MockStep {
   let last = '';
@@ -54,7 +54,10 @@ export function createMockStep(logger: Logger): MockStep {
           hosts: model.stats.hosts,
           upstreams: model.stats.upstreams,
           servers: model.stats.servers,
-          config: renderDispatcherConfig({ ...model, nginx: redactApiKeys(model.nginx) }),
+          config: redactSecrets(
+            renderDispatcherConfig({ ...model, nginx: redactApiKeys(model.nginx) }),
+            model.secrets,
+          ),
         });
       }
       return Promise.resolve();

@@ -143,12 +143,12 @@ describe('mock mode', () => {
     }
     expect(lines.filter((l) => l.message === 'object skipped' && l.meta?.name === 'bad')).toHaveLength(1);
     const counter = await metrics.registry.getSingleMetric('dispatcher_skipped_objects_total')?.get();
-    expect(counter?.values.find((v) => v.labels.reason === 'InvalidPathsAnnotation')?.value).toBe(1);
+    expect(counter?.values.find((v) => v.labels.reason === 'InvalidPathEntry')?.value).toBe(1);
     await until(
       () =>
         api.store
           .list('v1', 'Event', 'web')
-          .some((e) => (e as { reason?: string }).reason === 'InvalidPathsAnnotation'),
+          .some((e) => (e as { reason?: string }).reason === 'InvalidPathEntry'),
       'the Event',
     );
   });
