@@ -98,7 +98,16 @@ export {
 export {
   parseManifests,
   loadManifests,
+  loadManifestsOrThrow,
+  readManifests,
+  describeManifestProblem,
+  ManifestError,
   createStaticLister,
+  type ManifestKind,
+  type ManifestProblem,
+  type ManifestProblemReason,
+  type ManifestReport,
+  type ReadManifestsOptions,
   type StaticListerOptions,
 } from './offline-lister.js';
 export {
