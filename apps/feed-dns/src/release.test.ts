@@ -23,21 +23,26 @@ describe('release pieces', () => {
     expect(await validateManifests(objects)).toEqual([]);
   });
 
-  it('grants only the verbs feed-dns uses: read ingresses, write events and its Lease', () => {
+  it('grants only the verbs feed-dns uses: list/watch ingresses, write events, create a Lease and get/update its own', () => {
     const text = readFileSync(`${root}charts/feed-dns/templates/rbac.yaml`, 'utf8');
     const verbs = [...text.matchAll(/resources: \[([^\]]+)\]\n\s+verbs: \[([^\]]+)\]/g)].map(
       (m) => `${m[1]}: ${m[2]}`,
     );
     expect(verbs).toEqual([
-      '"ingresses": "get", "list", "watch"',
+      '"ingresses": "list", "watch"',
       '"events": "create", "patch"',
-      '"leases": "get", "create", "update"',
+      '"leases": "create"',
     ]);
+    expect(text).toMatch(
+      /resources: \["leases"\]\n\s+resourceNames: \[\{\{ include "feed-dns.fullname" \. \| quote \}\}\]\n\s+verbs: \["get", "update"\]/,
+    );
   });
 
   it('passes every chart value that maps to a flag as a flag the CLI knows', () => {
     const text = readFileSync(`${root}charts/feed-dns/templates/deployment.yaml`, 'utf8');
-    const flags = new Set([...text.matchAll(/- --([a-z0-9-]+)/g)].map((m) => m[1]!.replace(/^no-/, '')));
+    const flags = new Set(
+      [...text.matchAll(/(?:- |")--([a-z0-9-]+)/g)].map((m) => m[1]!.replace(/^no-/, '')),
+    );
     expect(flags.size).toBeGreaterThan(15);
     for (const f of flags) expect(Object.keys(controllerCli.spec.flags)).toContain(f);
     const values = parseYaml(readFileSync(`${root}charts/feed-dns/values.yaml`, 'utf8')) as {
