@@ -388,14 +388,17 @@ export function checkPackedFiles(files, manifest, read) {
 
 // ---- README snippets ----
 
-/** The ```ts (or ```typescript) blocks of a Markdown text, with the line each starts on. */
+/**
+ * The usage examples of a Markdown text: its ```ts check (or ```typescript check) blocks, with
+ * the line each starts on. Other ```ts blocks are fragments and are not compiled.
+ */
 export function extractTsSnippets(markdown) {
   const out = [];
   const lines = markdown.split('\n');
   let current;
   lines.forEach((line, i) => {
     if (current === undefined) {
-      const m = line.match(/^(\s*)```(ts|typescript)\s*$/);
+      const m = line.match(/^(\s*)```(ts|typescript)\s+check\s*$/);
       if (m) current = { line: i + 2, indent: m[1].length, code: [] };
     } else if (/^\s*```\s*$/.test(line)) {
       out.push({ line: current.line, code: current.code.join('\n') + '\n' });
@@ -409,4 +412,16 @@ export function extractTsSnippets(markdown) {
 export function rel(path, root = ROOT) {
   const n = normalize(path);
   return n.startsWith(`${root}/`) ? n.slice(root.length + 1) : n;
+}
+
+/**
+ * The apps among the packages a changesets publish run reported (`[{ name, version }]`): those
+ * named `@kube-edge/<app>` with a Dockerfile under apps/<app>. Returns `[{ app, version }]`.
+ */
+export function releasedApps(published, root = ROOT) {
+  const apps = new Map(listApps(root).map((a) => [a.packageName, a]));
+  return published
+    .filter((p) => apps.has(p.name) && existsSync(apps.get(p.name).dockerfile))
+    .map((p) => ({ app: apps.get(p.name).name, version: p.version }))
+    .sort((a, b) => a.app.localeCompare(b.app));
 }
