@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -56,6 +57,39 @@ describe('feed-ingress (dist/main.js)', () => {
     expect(stdout).toMatch(/server_name shop\.example\.test;/);
     expect(stdout).toMatch(/listen 8080/);
     expect(stdout).toContain('broken-allow');
+  });
+
+  it('render: a missing file or unparseable YAML is one line on stderr and exit 1; unknown documents are warnings', async () => {
+    const dir = await tempDir('feed-render-cli');
+    try {
+      await writeFile(`${dir.path}/bad.yaml`, 'apiVersion: v1\nkind: Service\nmetadata: {name: [x\n');
+      await writeFile(
+        `${dir.path}/odd.yaml`,
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n',
+      );
+      const run = (file: string) =>
+        exec(process.execPath, [MAIN, 'render', '-f', file, '--ingress-class=internal']).then(
+          (r) => ({ code: 0, ...r }),
+          (e: { code: number; stdout: string; stderr: string }) => e,
+        );
+      for (const [file, text] of [
+        [`${dir.path}/missing.yaml`, `missing.yaml: no such file or directory`],
+        [`${dir.path}/bad.yaml`, `bad.yaml: document 1: not valid YAML or JSON`],
+      ] as const) {
+        const r = await run(file);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain(text);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).not.toMatch(/^\s+at /m);
+      }
+      const odd = await run(`${dir.path}/odd.yaml`);
+      expect(odd.code).toBe(0);
+      expect(odd.stderr).toContain(
+        'odd.yaml: document 1: Deployment web (apps/v1): kind not read by this command',
+      );
+    } finally {
+      await dir.remove();
+    }
   });
 
   describe('as a process', () => {

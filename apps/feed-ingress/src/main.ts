@@ -19,6 +19,7 @@ if (args.command === 'render') {
       files,
       config: modelConfigFromArgs(args),
       out: (text) => process.stdout.write(text),
+      warn: (line) => process.stderr.write(`feed-ingress render: ${line}\n`),
     });
     process.exitCode = code;
   } catch (err) {

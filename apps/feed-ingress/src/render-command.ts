@@ -1,5 +1,15 @@
 import type { V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
-import { createStaticLister, loadManifests, type KubeObjectLike } from '@kube-edge/k8s-watch';
+import {
+  INGRESSES,
+  INGRESS_CLASSES,
+  NAMESPACES,
+  SECRETS,
+  SERVICES,
+  createStaticLister,
+  loadManifestsOrThrow,
+  type KubeObjectLike,
+  type ManifestKind,
+} from '@kube-edge/k8s-watch';
 import { renderNginxConfig, toComment } from '@kube-edge/nginx-render';
 import { buildFeedModel } from './model/build.js';
 import type { FeedModelConfig, FeedModelInput, SkippedObject } from './model/types.js';
@@ -11,7 +21,21 @@ export interface RenderCommandOptions {
   readonly config: FeedModelConfig;
   /** Receives the output in pieces; the caller writes it to stdout. */
   readonly out: (text: string) => void;
+  /**
+   * Receives one line per manifest document not used (not a Kubernetes object, a kind or
+   * apiVersion render does not read); the caller writes it to stderr. Default: dropped.
+   */
+  readonly warn?: (line: string) => void;
 }
+
+/** The object types `render` reads; any other document in the files is reported through `warn`. */
+export const RENDER_KINDS: readonly ManifestKind[] = [
+  INGRESSES,
+  SERVICES,
+  NAMESPACES,
+  INGRESS_CLASSES,
+  SECRETS,
+];
 
 function list<T>(objects: KubeObjectLike[], kind: string, apiVersion: string, namespaced: boolean): T[] {
   return createStaticLister<KubeObjectLike>(objects, {
@@ -40,11 +64,17 @@ function describe(o: SkippedObject): string {
  * `feed-ingress render -f <files or dirs>`: builds the model from manifests with the same builder
  * as the controller and prints the nginx.conf, then the skipped objects and ignored values as
  * `#` comment lines (so the output is still a valid nginx.conf), and the TLS files the
- * controller would write (paths only, never their content). Resolves 0; rejects when a file
- * cannot be read or parsed. Does not touch the cluster or nginx.
+ * controller would write (paths only, never their content). Documents it does not read are
+ * reported through `warn`, by file and document index. Resolves 0; rejects with a one-line
+ * error (k8s-watch's `ManifestError`) when a file is missing, does not parse or holds an object
+ * it reads without a name, and with the renderer's error when the model does not render.
+ * Does not touch the cluster or nginx.
  */
 export async function runRenderCommand(options: RenderCommandOptions): Promise<number> {
-  const objects = await loadManifests([...options.files]);
+  const objects = await loadManifestsOrThrow([...options.files], {
+    kinds: RENDER_KINDS,
+    warn: options.warn ?? (() => undefined),
+  });
   const input = modelInputFromObjects(objects);
   const model = buildFeedModel(input, options.config);
   options.out(renderNginxConfig(model.nginx));
