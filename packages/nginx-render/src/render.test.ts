@@ -269,6 +269,21 @@ describe('proxy buffer rules', () => {
 });
 
 describe('values nginx would refuse for reasons other than syntax', () => {
+  it('rejects a proxy URI in a regex location (nginx: proxy_pass cannot have URI part)', () => {
+    for (const match of ['regex', 'regex-case-insensitive'] as const) {
+      const model = minimal({
+        locations: [{ match, path: '^/a', action: { kind: 'proxy', upstream: 'up', uri: '/b' } }],
+      });
+      expect(validateConfig(model)).toEqual([
+        expect.objectContaining({ path: 'servers[0].locations[0].action.uri' }),
+      ]);
+    }
+    const prefix = minimal({
+      locations: [{ match: 'prefix', path: '/a', action: { kind: 'proxy', upstream: 'up', uri: '/b' } }],
+    });
+    expect(validateConfig(prefix)).toEqual([]);
+  });
+
   it('rejects a reference to a variable nginx does not define', () => {
     const model = minimal({ proxy: { setHeaders: [{ name: 'X', value: { var: 'default' } }] } });
     expect(validateConfig(model)).toEqual([

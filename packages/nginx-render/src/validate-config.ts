@@ -338,6 +338,13 @@ function checkLocation(
   checkAccessLog(c, `${path}.accessLog`, l.accessLog);
   c.optF(path, '.clientMaxBodySize', l.clientMaxBodySize, validateSize);
   checkAction(c, `${path}.action`, l.action);
+  // nginx: "proxy_pass cannot have URI part in location given by regular expression".
+  if (
+    l.action.kind === 'proxy' &&
+    l.action.uri !== undefined &&
+    (l.match === 'regex' || l.match === 'regex-case-insensitive')
+  )
+    c.add(`${path}.action.uri`, 'nginx refuses a proxy URI (targetPath) in a regex location');
   if (l.action.kind === 'proxy' && !upstreamIds.has(l.action.upstream))
     c.add(`${path}.action.upstream`, 'no upstream with this id');
 }
