@@ -76,6 +76,21 @@ describe('one bad object never stops the rest', () => {
     expect(() => renderDispatcherConfig(m)).not.toThrow();
   });
 
+  it('a regex basePath with a targetPath skips that entry (nginx refuses a proxy URI there; found by the property test)', () => {
+    const m = build({
+      namespaces: [ns('web', { 'a.test': {} })],
+      pods: [pod('web', 'p', [good, { basePath: '~^/re', containerPort: '3000', targetPath: '/t' }])],
+    });
+    expect(m.skipped).toEqual([
+      expect.objectContaining({
+        name: 'p',
+        reason: 'InvalidPathEntry',
+        message: expect.stringContaining('regex location'),
+      }),
+    ]);
+    expect(m.nginx.upstreams.map((u) => u.id)).toEqual([upstreamName('a.test', '/good')]);
+  });
+
   it('a numeric containerPort skips only that entry; the pod serves its other entries (original: none)', () => {
     const m = build({
       namespaces: [ns('web', { 'a.test': {} })],
