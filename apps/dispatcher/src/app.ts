@@ -139,6 +139,9 @@ export async function run(config: DispatcherRunConfig, deps: DispatcherDeps): Pr
       // The original applied a batch one window after its first event, at most one per window.
       trigger: { quietMs: window, maxWaitMs: window, minIntervalMs: window },
       summarize: (m) => ({ ...m.stats, mock: config.mock }),
+      // The last line of defence: a config nginx still refuses (e.g. a certificate OpenSSL's
+      // policy rejects) is bisected over these objects; the offenders are skipped (ConfigRefused).
+      isolate: { informers: ['pods', 'namespaces', 'secrets'] },
     },
     {
       logger,
