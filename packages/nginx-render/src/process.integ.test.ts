@@ -228,13 +228,38 @@ describe('createNginxProcess with real nginx', () => {
     expect(await h.nginx.apply(h.conf([], 'b'))).toEqual({ changed: true, reloaded: false });
     expect(await h.nginx.apply(h.conf([], 'c'))).toEqual({ changed: true, reloaded: false });
     expect((await get(h)).json<{ headers: Record<string, string> }>().headers['x-marker']).toBe('a');
-    const deadline = Date.now() + 8000;
-    while ((await metric(h.registry, 'nginx_reloads_total')) < 2 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    await h.nginx.reloaded();
     expect(await metric(h.registry, 'nginx_reloads_total')).toBe(2);
     expect((await get(h)).json<{ headers: Record<string, string> }>().headers['x-marker']).toBe('c');
     await new Promise((r) => setTimeout(r, 700));
     expect(await metric(h.registry, 'nginx_reloads_total')).toBe(2);
+  });
+
+  it('reloaded() resolves once the deferred reload replaced the workers: no fresh connection reaches the old config', async () => {
+    const h = await harness({ minReloadIntervalMs: 800 });
+    await h.nginx.start(h.conf());
+    await h.nginx.reloaded(); // nothing due: at once
+    expect(await h.nginx.apply(h.conf([], 'a'))).toEqual({ changed: true, reloaded: true });
+    expect(await h.nginx.apply(h.conf([], 'b'))).toEqual({ changed: true, reloaded: false });
+    const before = Date.now();
+    await h.nginx.reloaded();
+    // It waited for the interval, not hurried the reload.
+    expect(Date.now() - before).toBeGreaterThanOrEqual(300);
+    expect(await metric(h.registry, 'nginx_reloads_total')).toBe(2);
+    const markers = new Set<string | undefined>();
+    for (let i = 0; i < 30; i += 1)
+      markers.add((await get(h)).json<{ headers: Record<string, string> }>().headers['x-marker']);
+    expect([...markers]).toEqual(['b']);
+  });
+
+  it('reloaded() rejects when nginx stops before the due reload', async () => {
+    const h = await harness({ minReloadIntervalMs: 60_000 });
+    await h.nginx.start(h.conf());
+    await h.nginx.apply(h.conf([], 'a'));
+    await h.nginx.apply(h.conf([], 'b'));
+    const rejected = expect(h.nginx.reloaded()).rejects.toThrow('nginx stopped before the reload');
+    await h.nginx.stop();
+    await rejected;
   });
 
   it('flush() performs a pending reload at once', async () => {

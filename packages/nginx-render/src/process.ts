@@ -113,6 +113,17 @@ export interface NginxProcess {
   /** Perform a pending reload now, ignoring the minimum interval. Resolves false when none was pending. */
   flush(): Promise<boolean>;
   /**
+   * Resolves once the config of every `apply` called before it is served by every accepting
+   * worker: any apply in progress finished, and a reload it made due (possibly deferred by the
+   * minimum interval; this does not hurry it) has replaced the workers, so no worker of an older
+   * generation still accepts connections (nginx closes a draining worker's listening sockets as
+   * it starts shutting down; it may keep finishing requests on open connections). Resolves at
+   * once when nothing is pending. Rejects when nginx stops or exits first, or after `timeoutMs`
+   * (default: the minimum reload interval plus the reload timeout). Non-blocking; safe to call
+   * concurrently.
+   */
+  reloaded(timeoutMs?: number): Promise<void>;
+  /**
    * SIGQUIT (graceful: workers finish their requests), then SIGTERM, then SIGKILL to the master
    * and every child it had, each after `stopTimeoutMs`. Idempotent.
    */
@@ -150,6 +161,8 @@ class NginxProcessImpl implements NginxProcess {
   private stopping = false;
   private hash = '';
   private reloadDue = false;
+  /** Callers of reloaded() waiting for the due reload: settled after each reload attempt and at stop. */
+  private reloadWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private lastReloadAt = Number.NEGATIVE_INFINITY;
   private reloadTimer: TimerHandle | undefined;
   private scrapeTimer: TimerHandle | undefined;
@@ -314,6 +327,7 @@ class NginxProcessImpl implements NginxProcess {
   private onExit(code: number | null, signal: string | null): void {
     if (!this.running) return;
     this.running = false;
+    this.settleWaiters(new TerminalError('nginx exited before the reload', { code: 'NGINX_NOT_RUNNING' }));
     this.m.up.set(0);
     if (this.reloadTimer !== undefined) this.reloadTimer.cancel();
     if (this.scrapeTimer !== undefined) this.scrapeTimer.cancel();
@@ -376,6 +390,43 @@ class NginxProcessImpl implements NginxProcess {
     }, ms);
   }
 
+  async reloaded(timeoutMs: number = this.minInterval + this.reloadTimeout): Promise<void> {
+    // Past every apply called before this (the serial runner keeps call order).
+    await this.serial(() => Promise.resolve());
+    if (!this.reloadDue) return;
+    if (this.stopping)
+      throw new TerminalError('nginx stopped before the reload', { code: 'NGINX_NOT_RUNNING' });
+    if (!this.running) throw new TerminalError('nginx is not running', { code: 'NGINX_NOT_RUNNING' });
+    await new Promise<void>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        this.reloadWaiters = this.reloadWaiters.filter((w) => w !== waiter);
+        reject(new TransientError('nginx did not reload in time', { code: 'NGINX_RELOAD_TIMEOUT' }));
+      }, timeoutMs);
+      const waiter = {
+        resolve: () => {
+          timer.cancel();
+          resolve();
+        },
+        reject: (err: Error) => {
+          timer.cancel();
+          reject(err);
+        },
+      };
+      this.reloadWaiters.push(waiter);
+    });
+  }
+
+  /** Settles reloaded() callers: resolved when the last reload left nothing due, else rejected with `err`. */
+  private settleWaiters(err?: Error): void {
+    if (this.reloadDue && err === undefined) return;
+    const waiters = this.reloadWaiters;
+    this.reloadWaiters = [];
+    for (const w of waiters) {
+      if (this.reloadDue || err !== undefined) w.reject(err ?? new Error('nginx reload still due'));
+      else w.resolve();
+    }
+  }
+
   flush(): Promise<boolean> {
     return this.serial(async () => {
       if (this.reloadTimer !== undefined) this.reloadTimer.cancel();
@@ -417,6 +468,8 @@ class NginxProcessImpl implements NginxProcess {
       throw err;
     }
     const seconds = (this.clock.now() - started) / 1000;
+    // A failed reload above keeps its waiters: the retry (or their timeout) settles them.
+    this.settleWaiters();
     this.m.reloads.inc();
     this.m.reloadDuration.observe(seconds);
     this.logger.info('nginx reloaded', { configHash: this.hash, seconds });
@@ -457,6 +510,7 @@ class NginxProcessImpl implements NginxProcess {
     const child = this.child;
     if (!child || !this.running) return;
     this.stopping = true;
+    this.settleWaiters(new TerminalError('nginx stopped before the reload', { code: 'NGINX_NOT_RUNNING' }));
     if (this.reloadTimer !== undefined) this.reloadTimer.cancel();
     if (this.scrapeTimer !== undefined) this.scrapeTimer.cancel();
     this.reloadTimer = this.scrapeTimer = undefined;
