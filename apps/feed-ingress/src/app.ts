@@ -109,6 +109,9 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
         return buildFeedPass(feedInput(l), config.model);
       },
       steps: [nginx, frontend.updater, status],
+      // The last line of defence: when nginx -t still refuses a config the builder accepted (a
+      // Secret's key OpenSSL will not load, ...), bisect the Ingresses, skip the offenders.
+      isolate: { informers: ['ingresses'] },
       // Only the status writer is leader-only: every replica serves and attaches.
       ...(config.leaderElection.enabled ? { leaderElection: config.leaderElection } : {}),
       http: { host: config.healthHost, port: config.healthPort },

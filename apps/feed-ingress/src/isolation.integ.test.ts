@@ -1,13 +1,50 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   httpRequest,
   startApiServer,
   startEchoServer,
+  tempDir,
   type ApiServer,
   type EchoResponse,
   type EchoServer,
 } from '@kube-edge/testkit';
 import { eventually, ingress, service, startHarness, type Harness } from '../test/harness.js';
+
+/**
+ * A self-signed certificate with a 512-bit RSA key: it parses and matches its key (so the model
+ * builder accepts the Secret), but OpenSSL's security level makes nginx refuse to load it
+ * ("ee key too small"): only `nginx -t` finds it.
+ */
+async function weakCertificate(): Promise<{ cert: string; key: string }> {
+  const dir = await tempDir('weak-cert');
+  try {
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:512',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=weak.test',
+      '-keyout',
+      join(dir.path, 'key.pem'),
+      '-out',
+      join(dir.path, 'cert.pem'),
+    ]);
+    return {
+      cert: await readFile(join(dir.path, 'cert.pem'), 'utf8'),
+      key: await readFile(join(dir.path, 'key.pem'), 'utf8'),
+    };
+  } finally {
+    await dir.remove();
+  }
+}
 
 interface EventLike {
   type: string;
@@ -88,12 +125,57 @@ describe('feed-ingress isolates bad objects (API server, real nginx)', () => {
     expect(metrics.body).not.toMatch(/feed_ingress_reconcile_total\{result="terminal_error"\} [1-9]/);
   });
 
-  it('after a restart with the poisoned Ingress present, the good ones are served again', async () => {
+  it('isolates an Ingress that only nginx -t refuses (bisection): Event quoting nginx, the others served', async () => {
+    const weak = await weakCertificate();
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: 'weak-tls', namespace: 'default' },
+      data: {
+        'tls.crt': Buffer.from(weak.cert).toString('base64'),
+        'tls.key': Buffer.from(weak.key).toString('base64'),
+      },
+    });
+    api.store.create(
+      ingress(
+        'default',
+        'weak',
+        'weak.test',
+        [{ path: '/', service: 'web', port: backend.port }],
+        {},
+        {
+          tls: [{ hosts: ['weak.test'], secretName: 'weak-tls' }],
+        },
+      ),
+    );
+    // A change after the weak one: it must be applied although its pass contained the offender.
+    api.store.create(
+      ingress('default', 'late', 'late.test', [{ path: '/', service: 'web', port: backend.port }]),
+    );
+    expect((await eventually(() => served('late.test'))).name).toBe('good');
+    const event = await eventually(() => firstEvent('default', 'weak'));
+    expect(event).toMatchObject({
+      type: 'Warning',
+      reason: 'ConfigRefused',
+      involvedObject: { kind: 'Ingress' },
+    });
+    expect(event.message).toContain('ee key too small');
+    await allGoodServed();
+    expect((await h!.get('weak.test', '/x')).status).toBe(404);
+    const metrics = await httpRequest({ url: `${h!.handle.url}/metrics` });
+    expect(metrics.body).toMatch(/feed_ingress_objects_isolated_total\{kind="Ingress"\} 1/);
+  });
+
+  it('after a restart with both poisoned Ingresses present, the good ones are served again', async () => {
     await h!.stop();
     h = undefined;
     h = await startHarness({ command: ['static'], api });
     await allGoodServed();
+    expect((await served('late.test')).name).toBe('good');
     expect(h.handle.lastPass()?.result).toBe('success');
+    const metrics = await httpRequest({ url: `${h.handle.url}/metrics` });
+    expect(metrics.body).toMatch(/feed_ingress_objects_isolated_total\{kind="Ingress"\} 1/);
   });
 
   it("another namespace cannot take a host over while its owner's Service is missing: it answers 503", async () => {
