@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
 import { createMetrics, type Logger, type LogMeta } from '@kube-edge/runtime';
@@ -48,9 +50,11 @@ function captureLogger(out: string[]): Logger {
   return make();
 }
 
-// One poisoned object among good ones (a routing Secret whose api-key nginx cannot carry): the
-// good ones are served, the poisoned one has an Event, and a restart with it present serves the
-// good ones again. The logs of the whole run hold no secret value.
+// Poisoned objects among good ones: a routing Secret whose api-key nginx cannot carry (caught by
+// validation) and one holding a 1024-bit RSA certificate that parses but that OpenSSL's policy
+// makes nginx -t refuse (caught only by the loop's bisection). The good ones are served, each
+// poisoned one has an Event, the isolation metric counts the second, and a restart with both
+// present serves the good ones again. The logs of the whole run hold no secret value.
 describe('dispatcher: one poisoned object among good ones (real nginx, API server)', () => {
   let api: ApiServer;
   let work: TempDir;
@@ -94,6 +98,36 @@ describe('dispatcher: one poisoned object among good ones (real nginx, API serve
       );
       expect(r.json<EchoResponse>().name).toBe(name);
     }
+  }
+
+  async function isolatedWeak(app: DispatcherApp): Promise<void> {
+    const metrics = await eventually(
+      async () => {
+        const text = await (await fetch(`${app.url}/metrics`)).text();
+        return /dispatcher_objects_isolated_total\{[^}]*\} [1-9]/.test(text) && text;
+      },
+      { what: 'dispatcher_objects_isolated_total counts the weak certificate' },
+    );
+    expect(metrics).toMatch(/dispatcher_objects_isolated_total\{kind="(Secret|Namespace)"\} 1/);
+    const events = await eventually(
+      () => {
+        const evs = [
+          ...api.store.list('v1', 'Event', 'weak'),
+          ...api.store.list('v1', 'Event', 'default'),
+        ] as {
+          reason?: string;
+          message?: string;
+          involvedObject?: { name?: string; namespace?: string };
+        }[];
+        const refused = evs.filter((e) => e.reason === 'ConfigRefused');
+        return refused.length > 0 && refused;
+      },
+      { what: 'ConfigRefused Event' },
+    );
+    expect(events[0]?.message).toContain('key too small');
+    // Nothing of the weak namespace is served; the good ones are.
+    expect(app.lastConfig()).not.toContain('weak.test');
+    await goodOnesServed();
   }
 
   beforeAll(async () => {
@@ -177,6 +211,38 @@ describe('dispatcher: one poisoned object among good ones (real nginx, API serve
     await addNamespace('gamma', 2, { 'gamma.test': {} });
     // The poisoned object: an api-key nginx cannot carry (over its parameter limit once quoted).
     await addNamespace('poisoned', 3, { 'poisoned.test': {} });
+    // A certificate the builder accepts (it parses, the key matches) but nginx refuses.
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:1024',
+        '-nodes',
+        '-subj',
+        '/CN=weak.test',
+        '-days',
+        '2',
+        '-keyout',
+        `${work.path}/weak.key`,
+        '-out',
+        `${work.path}/weak.crt`,
+      ],
+      { stdio: 'ignore' },
+    );
+    await addNamespace('weak', 4, {
+      'weak.test': { ssl: { certificate: ref('tls.crt'), certificateKey: ref('tls.key') } },
+    });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'routing', namespace: 'weak' },
+      data: {
+        'tls.crt': b64(readFileSync(`${work.path}/weak.crt`, 'utf8')),
+        'tls.key': b64(readFileSync(`${work.path}/weak.key`, 'utf8')),
+      },
+    });
     api.store.create({
       apiVersion: 'v1',
       kind: 'Secret',
@@ -221,15 +287,21 @@ describe('dispatcher: one poisoned object among good ones (real nginx, API serve
     expect(events.find((e) => e.reason === 'InvalidApiKey')?.involvedObject?.kind).toBe('Secret');
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toMatch(/dispatcher_skipped_objects_total\{kind="Secret",reason="InvalidApiKey"\} 1/);
+    // Validation cannot see the weak certificate: the loop bisects and isolates its object.
+    await isolatedWeak(app);
     await app.stop();
   }, 60_000);
 
   it('a restart with the poisoned object present serves the good ones again', async () => {
     const app = await start();
     await goodOnesServed();
-    expect(app.lastModel()?.skipped.map((s) => [s.kind, s.namespace, s.reason])).toEqual([
+    // The builder's own skips; with the weak Secret isolated, its namespace's TLS host has no
+    // Secret: the host stays owned by "weak" and unserved.
+    expect(app.lastModel()?.skipped.map((s) => [s.kind, s.namespace ?? s.name, s.reason])).toEqual([
+      ['Namespace', 'weak', 'MissingSSLSecret'],
       ['Secret', 'poisoned', 'InvalidApiKey'],
     ]);
+    await isolatedWeak(app);
     await app.stop();
   }, 60_000);
 
