@@ -3,8 +3,6 @@ import {
   PODS,
   SECRETS,
   createEventRecorder,
-  createStaticLister,
-  loadManifests,
   runController,
   watch,
   type ControllerDeps,
@@ -16,15 +14,13 @@ import {
 } from '@kube-edge/k8s-watch';
 import { nginxPaths, type NginxProcess } from '@kube-edge/nginx-render';
 import { createMetrics, type Logger, type Metrics } from '@kube-edge/runtime';
-import type { DispatcherConfig, DispatcherRunConfig } from './config.js';
+import type { DispatcherRunConfig } from './config.js';
 import { createConfigSizeStep } from './config-size-step.js';
 import { createMockStep } from './mock-step.js';
 import { buildModel, type ClusterState } from './model/build.js';
-import { renderDispatcherConfig } from './model/render.js';
 import type { DispatcherModel, NamespaceObject, PodObject, SecretObject } from './model/types.js';
 import { createDispatcherNginxStep } from './nginx-step.js';
 import { createRedactingLogger } from './redact.js';
-import { prepareForRender } from './offline.js';
 
 /** What {@link run} takes from the outside world. */
 export interface DispatcherDeps {
@@ -68,24 +64,8 @@ export function stateFrom(listers: {
   };
 }
 
-/**
- * The offline `render` mode: reads manifests from files, builds and renders the config as the
- * controller would (workload templates and status-less Pods as {@link prepareForRender} says).
- * Never touches a cluster, nginx or the filesystem beyond reading.
- */
-export async function renderFromFiles(
-  config: DispatcherConfig,
-  files: readonly string[],
-): Promise<{ text: string; model: DispatcherModel }> {
-  const objects = prepareForRender(await loadManifests([...files]));
-  const listers = {
-    namespaces: createStaticLister<NamespaceObject>(objects, { kind: 'Namespace' }),
-    pods: createStaticLister<PodObject>(objects, { kind: 'Pod', defaultNamespace: 'default' }),
-    secrets: createStaticLister<SecretObject>(objects, { kind: 'Secret', defaultNamespace: 'default' }),
-  };
-  const model = buildModel(stateFrom(listers), config);
-  return { text: renderDispatcherConfig(model), model };
-}
+/** The offline `render` mode lives with the rest of it in offline.ts. */
+export { renderFromFiles } from './offline.js';
 
 /**
  * Starts the dispatcher on the shared controller loop: informers for routable Namespaces and

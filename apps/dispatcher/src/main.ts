@@ -8,17 +8,11 @@ import {
   kubeEdgeUserAgent,
   loadKubeConfig,
 } from '@kube-edge/k8s-watch';
-import {
-  ConfigError,
-  createLogger,
-  createMetrics,
-  createShutdown,
-  parseLogLevel,
-  errorMessage,
-} from '@kube-edge/runtime';
-import { renderFromFiles, run } from './app.js';
+import { createLogger, createMetrics, createShutdown, parseLogLevel, errorMessage } from '@kube-edge/runtime';
+import { run } from './app.js';
 import { VERSION, cli, withDefaultCommand } from './cli.js';
 import { buildConfig } from './config.js';
+import { runRenderCommand } from './offline.js';
 
 // The only file that touches the process: argv, env, stdout/stderr, signals and exit.
 const parsed = cli.parseOrExit(withDefaultCommand(process.argv.slice(2)), process.env);
@@ -43,16 +37,14 @@ try {
 }
 
 if (parsed.command === 'render') {
-  const files = parsed.values.filename;
-  if (files.length === 0)
-    fatal(new ConfigError('render needs -f <files or directories>', { key: '--filename' }));
-  const { text, model } = await renderFromFiles(config, files);
-  for (const s of model.skipped)
-    process.stderr.write(
-      `skipped ${s.kind} ${s.namespace !== undefined ? `${s.namespace}/` : ''}${s.name}: ${s.reason}: ${s.message}\n`,
-    );
-  process.stdout.write(text);
-  process.exit(0);
+  process.exit(
+    await runRenderCommand({
+      config,
+      files: parsed.values.filename,
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+    }),
+  );
 }
 
 const tokenPath = join(SERVICE_ACCOUNT_DIR, 'token');

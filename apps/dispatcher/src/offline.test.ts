@@ -1,5 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
-import { prepareForRender } from './offline.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { config } from '../test/fixtures.js';
+import { prepareForRender, runRenderCommand } from './offline.js';
 import type { PodObject, SecretObject } from './model/types.js';
 
 describe('prepareForRender', () => {
@@ -54,5 +59,65 @@ describe('prepareForRender', () => {
     const [s] = prepareForRender([input]) as SecretObject[];
     expect(s!.data).toEqual({ a: 'QQ==', 'api-key': 'c3VwZXJzZWNyZXQ=' });
     expect(input.stringData).toEqual({ 'api-key': 'supersecret' });
+  });
+});
+
+describe('runRenderCommand (dispatcher render)', () => {
+  const examples = fileURLToPath(new URL('../../../examples/dispatcher/', import.meta.url));
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dispatcher-render-'));
+    await writeFile(
+      join(dir, 'odd.yaml'),
+      ['just text', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}'].join('\n---\n'),
+    );
+    await writeFile(join(dir, 'bad.yaml'), 'kind: Pod\nmetadata: {name: [x\n');
+    await writeFile(join(dir, 'noname.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {namespace: shop}\n');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function render(files: string[]) {
+    let out = '';
+    let err = '';
+    const code = await runRenderCommand({
+      config: config(),
+      files,
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+    });
+    return { code, out, err };
+  }
+
+  it('renders the examples with exit 0', async () => {
+    const r = await render([join(examples, 'app.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('server {');
+  });
+
+  it('reports documents it does not read by file and document on stderr, and still renders (exit 0)', async () => {
+    const r = await render([join(examples, 'app.yaml'), join(dir, 'odd.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('server {');
+    expect(r.err).toContain(
+      `dispatcher render: warning: ${join(dir, 'odd.yaml')}: document 1: not a Kubernetes object (a string, not a mapping): ignored\n`,
+    );
+    expect(r.err).toContain(
+      `dispatcher render: warning: ${join(dir, 'odd.yaml')}: document 2: Ingress web (networking.k8s.io/v1): kind not read by this command: ignored\n`,
+    );
+  });
+
+  it.each([
+    ['missing.yaml', /missing\.yaml: no such file or directory/],
+    ['bad.yaml', /bad\.yaml: document 1: not valid YAML or JSON: /],
+    ['noname.yaml', /noname\.yaml: document 1: Pod \(v1\) has no metadata\.name/],
+  ])('%s: one line naming the file on stderr, nothing on stdout, exit 1', async (file, message) => {
+    const r = await render([join(dir, file)]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).not.toMatch(/^\s+at /m);
   });
 });

@@ -1,5 +1,17 @@
-import type { KubeObjectLike } from '@kube-edge/k8s-watch';
-import type { PodObject } from './model/types.js';
+import {
+  NAMESPACES,
+  PODS,
+  SECRETS,
+  createStaticLister,
+  loadManifestsOrThrow,
+  type KubeObjectLike,
+  type ManifestKind,
+} from '@kube-edge/k8s-watch';
+import { ConfigError, errorMessage } from '@kube-edge/runtime';
+import type { DispatcherConfig } from './config.js';
+import { buildModel } from './model/build.js';
+import { renderDispatcherConfig } from './model/render.js';
+import type { DispatcherModel, NamespaceObject, PodObject, SecretObject } from './model/types.js';
 
 const WORKLOAD_KINDS = new Set([
   'Deployment',
@@ -74,4 +86,90 @@ export function prepareForRender(objects: readonly KubeObjectLike[]): KubeObject
     out.push(p);
   }
   return out;
+}
+
+/**
+ * The object types the offline `render` reads: Namespaces, Pods and Secrets as the controller
+ * watches them, and the workloads whose Pod templates {@link prepareForRender} turns into Pods.
+ * Any other document in the files is reported as a warning.
+ */
+export const RENDER_KINDS: readonly ManifestKind[] = [
+  NAMESPACES,
+  PODS,
+  SECRETS,
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'apps/v1', kind: 'ReplicaSet' },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet' },
+  { apiVersion: 'apps/v1', kind: 'DaemonSet' },
+  { apiVersion: 'v1', kind: 'ReplicationController' },
+  { apiVersion: 'batch/v1', kind: 'Job' },
+];
+
+/**
+ * The offline `render` mode: reads manifests from files, builds and renders the config as the
+ * controller would (workload templates and status-less Pods as {@link prepareForRender} says).
+ * Documents it does not read (not Kubernetes objects, other kinds or apiVersions) are reported
+ * through `warn`, one line each naming the file and document. Rejects with one line (k8s-watch's
+ * `ManifestError`) for a missing file, unparseable YAML or a Namespace/Pod/Secret/workload without
+ * a name. Never touches a cluster, nginx or the filesystem beyond reading.
+ */
+export async function renderFromFiles(
+  config: DispatcherConfig,
+  files: readonly string[],
+  options: { warn?: (line: string) => void } = {},
+): Promise<{ text: string; model: DispatcherModel }> {
+  const objects = prepareForRender(
+    await loadManifestsOrThrow([...files], { kinds: RENDER_KINDS, warn: options.warn ?? (() => undefined) }),
+  );
+  const model = buildModel(
+    {
+      namespaces: createStaticLister<NamespaceObject>(objects, { kind: 'Namespace' }).list(),
+      pods: createStaticLister<PodObject>(objects, { kind: 'Pod', defaultNamespace: 'default' }).list(),
+      secrets: createStaticLister<SecretObject>(objects, {
+        kind: 'Secret',
+        defaultNamespace: 'default',
+      }).list(),
+    },
+    config,
+  );
+  return { text: renderDispatcherConfig(model), model };
+}
+
+/** Options of {@link runRenderCommand}. */
+export interface RenderCommandOptions {
+  readonly config: DispatcherConfig;
+  /** Manifest files or directories (YAML or JSON, read recursively in name order). */
+  readonly files: readonly string[];
+  /** Receives the nginx.conf (main.ts: stdout). */
+  readonly out: (text: string) => void;
+  /** Receives report and error lines, each ending in a newline (main.ts: stderr). */
+  readonly err: (text: string) => void;
+}
+
+/**
+ * `dispatcher render -f <files>`: the nginx.conf on `out`; on `err` one line per document not
+ * read (`warning: <file>: document <n>: …`) and per skipped object (`skipped <kind> <ns>/<name>:
+ * <reason>: <message>`). Resolves with the exit code: 0 when rendered; 1, after one line naming
+ * the file or object, for a missing file, unparseable YAML, an object without a name or a model
+ * the renderer refuses; 2 for a bad flag. Never prints a stack trace.
+ */
+export async function runRenderCommand(options: RenderCommandOptions): Promise<number> {
+  const line = (text: string): void => options.err(`dispatcher render: ${text}\n`);
+  if (options.files.length === 0) {
+    line('render needs -f <files or directories>');
+    return 2;
+  }
+  let rendered;
+  try {
+    rendered = await renderFromFiles(options.config, options.files, { warn: line });
+  } catch (err) {
+    line(errorMessage(err).split('\n')[0] ?? '');
+    return err instanceof ConfigError ? 2 : 1;
+  }
+  for (const s of rendered.model.skipped)
+    options.err(
+      `skipped ${s.kind} ${s.namespace !== undefined ? `${s.namespace}/` : ''}${s.name}: ${s.reason}: ${s.message}\n`,
+    );
+  options.out(rendered.text);
+  return 0;
 }
