@@ -90,6 +90,19 @@ describe('main (the feed-dns process)', () => {
     expect(bad.stderr).toContain('unknown flag --elb-label-valu');
   }, 90_000);
 
+  it('plan: a missing manifest file is one line on stderr and exit 1, no stack trace', async () => {
+    const r = await startMain([
+      'plan',
+      '-f',
+      `${examples}does-not-exist.yaml`,
+      '-r53-hosted-zone=example.com',
+      '-internal-hostname=int.lb.example.net',
+    ]).done;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`feed-dns plan: ${examples}does-not-exist.yaml: no such file or directory\n`);
+  }, 60_000);
+
   it('runs against the API server, takes the Lease, serves probes, and on SIGTERM releases the Lease and exits 0', async () => {
     const port = await freePort();
     const main = startMain(

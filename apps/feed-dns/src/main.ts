@@ -3,7 +3,7 @@
 // controller's and the offline plan's modules are imported only when needed, so `--help`, flag
 // errors and `plan` start fast.
 import { hostname } from 'node:os';
-import { ConfigError, createLogger, createShutdown } from '@kube-edge/runtime';
+import { ConfigError, createLogger, createShutdown, errorMessage } from '@kube-edge/runtime';
 import { VERSION, controllerCli, normaliseArgs, planCli } from './cli.js';
 
 const argv = normaliseArgs(process.argv.slice(2));
@@ -21,9 +21,18 @@ if (argv[0] === 'plan') {
   const parsed = planCli.parseOrExit(argv.slice(1), process.env);
   try {
     const { runPlanCommand } = await import('./plan-command.js');
-    process.stdout.write(await runPlanCommand(parsed.values));
+    process.stdout.write(
+      await runPlanCommand(parsed.values, {
+        warn: (line) => process.stderr.write(`feed-dns plan: ${line}\n`),
+      }),
+    );
   } catch (err) {
-    fail(err, 'feed-dns plan');
+    if (err instanceof ConfigError) fail(err, 'feed-dns plan');
+    // A bad manifest or a model error: one line naming the file or object, never a stack.
+    process.stderr.write(
+      `feed-dns plan: ${errorMessage(err).split('\n')[0]}\n`,
+    );
+    process.exit(1);
   }
 } else {
   const parsed = controllerCli.parseOrExit(argv, process.env);

@@ -1,5 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ManifestError } from '@kube-edge/k8s-watch';
 import { planCli } from './cli.js';
 import { parseAliasFrontends, parseZoneSnapshot, resolvePlanZones, runPlanCommand } from './plan-command.js';
 
@@ -125,5 +129,55 @@ describe('zone snapshots and frontends', () => {
     });
     expect(() => parseAliasFrontends({ public: 'lb@Z1' })).toThrow(/scheme/);
     expect(() => parseAliasFrontends({ internal: 'lb' })).toThrow(/expected/);
+  });
+});
+
+describe('feed-dns plan: manifests it cannot use', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'feed-dns-plan-'));
+    await writeFile(
+      join(dir, 'odd.yaml'),
+      [
+        'hosts: [a, b]',
+        'apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: old, namespace: shop}',
+        'apiVersion: v1\nkind: Service\nmetadata: {name: web}',
+      ].join('\n---\n'),
+    );
+    await writeFile(join(dir, 'bad.yaml'), 'apiVersion: v1\nkind: Ingress\nmetadata: {name: [x\n');
+    await writeFile(
+      join(dir, 'noname.yaml'),
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {}\n',
+    );
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const plan = (file: string, warn?: (l: string) => void) =>
+    runPlanCommand(
+      values(['-f', file, '--r53-hosted-zone', 'example.com', '--internal-hostname', 'int.lb.example.net']),
+      warn === undefined ? {} : { warn },
+    );
+
+  it('reports documents it does not read by file and document, and still plans', async () => {
+    const warnings: string[] = [];
+    const out = await plan(join(dir, 'odd.yaml'), (l) => warnings.push(l));
+    expect(out).toContain('Summary: 0 to create');
+    expect(warnings).toEqual([
+      `warning: ${join(dir, 'odd.yaml')}: document 1: not a Kubernetes object (no apiVersion or kind): ignored`,
+      `warning: ${join(dir, 'odd.yaml')}: document 2: Ingress shop/old: apiVersion extensions/v1beta1 is not read (only networking.k8s.io/v1): ignored`,
+      `warning: ${join(dir, 'odd.yaml')}: document 3: Service web (v1): kind not read by this command: ignored`,
+    ]);
+  });
+
+  it.each([
+    ['missing.yaml', /missing\.yaml: no such file or directory$/],
+    ['bad.yaml', /bad\.yaml: document 1: not valid YAML or JSON: /],
+    ['noname.yaml', /noname\.yaml: document 1: Ingress \(networking\.k8s\.io\/v1\) has no metadata\.name$/],
+  ])('%s: rejects with one line naming the file', async (file, message) => {
+    const err = await plan(join(dir, file)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ManifestError);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message).not.toContain('\n');
   });
 });

@@ -8,8 +8,8 @@ import {
   normalizeName,
   type Endpoint,
 } from '@kube-edge/dns-providers';
-import { loadManifests } from '@kube-edge/k8s-watch';
-import { ConfigError, errorMessage } from '@kube-edge/runtime';
+import { INGRESSES, loadManifestsOrThrow } from '@kube-edge/k8s-watch';
+import { ConfigError } from '@kube-edge/runtime';
 import type { planCli } from './cli.js';
 import { checkDeleteShareFlag, checkZones, classFilterFrom, frontendSourceFrom } from './config.js';
 import { planPass, type Frontend, type PassPlan } from './model/desired.js';
@@ -130,8 +130,24 @@ export interface OfflinePlan {
   result: PassPlan;
 }
 
-/** Reads the files and computes the plan (the same `planPass` the controller runs). Throws ConfigError for bad input. */
-export async function computeOfflinePlan(values: PlanValues): Promise<OfflinePlan> {
+/** Options of the offline plan functions. */
+export interface PlanCommandOptions {
+  /**
+   * Receives one line per manifest document not read (not a Kubernetes object, a kind or
+   * apiVersion other than networking.k8s.io/v1 Ingress); main.ts writes it to stderr. Default: dropped.
+   */
+  readonly warn?: (line: string) => void;
+}
+
+/**
+ * Reads the files and computes the plan (the same `planPass` the controller runs). Rejects with a
+ * ConfigError for bad flags or zone files, and with k8s-watch's one-line `ManifestError` for a
+ * missing manifest file, unparseable YAML or an Ingress without a name.
+ */
+export async function computeOfflinePlan(
+  values: PlanValues,
+  options: PlanCommandOptions = {},
+): Promise<OfflinePlan> {
   let frontends: Map<string, Frontend>;
   const hasAlias = Object.keys(values.frontend).length > 0;
   const hasStatic = (values['internal-hostname'] ?? '') !== '' || (values['external-hostname'] ?? '') !== '';
@@ -169,16 +185,10 @@ export async function computeOfflinePlan(values: PlanValues): Promise<OfflinePla
       ? checkZones(values['r53-hosted-zone'])
       : [];
   const zones = resolvePlanZones(refs, snapshots);
-  let objects;
-  try {
-    objects = await loadManifests(values.filename);
-  } catch (err) {
-    throw new ConfigError(errorMessage(err), {
-      key: '--filename',
-      cause: err,
-    });
-  }
-  const ingresses = objects.filter((o) => o.kind === 'Ingress') as IngressLike[];
+  const ingresses = (await loadManifestsOrThrow(values.filename, {
+    kinds: [INGRESSES],
+    warn: options.warn ?? (() => undefined),
+  })) as IngressLike[];
   const ttl = Math.round(values['cname-ttl'] / 1000);
   const result = planPass({
     ingresses,
@@ -256,8 +266,11 @@ export function formatPlanJson(p: OfflinePlan): string {
   )}\n`;
 }
 
-/** `feed-dns plan`: computes and formats. Rejects with ConfigError for bad flags or files. */
-export async function runPlanCommand(values: PlanValues): Promise<string> {
-  const p = await computeOfflinePlan(values);
+/**
+ * `feed-dns plan`: computes and formats. Rejects with ConfigError for bad flags or zone files,
+ * with a one-line `ManifestError` for bad manifests (see {@link computeOfflinePlan}).
+ */
+export async function runPlanCommand(values: PlanValues, options: PlanCommandOptions = {}): Promise<string> {
+  const p = await computeOfflinePlan(values, options);
   return values.output === 'json' ? formatPlanJson(p) : formatPlanText(p);
 }
