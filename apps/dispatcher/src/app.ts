@@ -74,7 +74,9 @@ export { renderFromFiles } from './offline.js';
  * `eventWindowMs`, and the steps nginx (started with the empty-cluster config, so it comes up even
  * while the API server is unreachable) or, in mock mode, the mock step, then the config-size
  * gauges. Every replica applies and records its own Events (no leader election). A config nginx
- * refuses is a terminal pass: the previous config keeps serving until the next change. Resolves
+ * refuses is bisected over the Pods, Namespaces and routing Secrets and the offenders are skipped
+ * (`ConfigRefused`); refused even without them, it is a terminal pass: the previous config keeps
+ * serving until the next change. Secret values are redacted from every log line. Resolves
  * once nginx and the health server run (not synced: see `ready`); rejects if either cannot start.
  */
 export async function run(config: DispatcherRunConfig, deps: DispatcherDeps): Promise<DispatcherApp> {
