@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { loadManifests } from '@kube-edge/k8s-watch';
 import { ConfigError, createLogger, createMetrics, createShutdown, parseLogLevel } from '@kube-edge/runtime';
 import { run } from './app.js';
 import { kubeClientFor } from './clients.js';
 import { cli, planCli, VERSION } from './cli.js';
 import { parseConfig, type KuberouteConfig } from './config.js';
-import { planText } from './plan.js';
+import { runPlanCommand } from './plan.js';
 
 function readConfig(path: string, port: number | undefined): KuberouteConfig {
   let text: string;
@@ -31,8 +30,13 @@ const argv = process.argv.slice(2);
 if (argv[0] === 'plan') {
   const { values } = planCli.parseOrExit(argv.slice(1), process.env);
   const config = readConfig(values.config, 0);
-  const objects = await loadManifests(values.manifests);
-  process.stdout.write(planText(config, objects, new Date()));
+  process.exitCode = await runPlanCommand({
+    config,
+    manifests: values.manifests,
+    now: new Date(),
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
 } else {
   const { values } = cli.parseOrExit(argv, process.env);
   const logger = createLogger({

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadManifests } from '@kube-edge/k8s-watch';
 import { parseConfig } from './config.js';
-import { planText } from './plan.js';
+import { planText, runPlanCommand } from './plan.js';
 
 const examples = fileURLToPath(new URL('../../../examples/kuberoute/', import.meta.url));
 
@@ -28,5 +31,65 @@ describe('kuberoute plan (offline)', () => {
     const config = parseConfig(readFileSync(`${examples}skydns.config`, 'utf8'));
     const objects = await loadManifests([`${examples}testservice.yaml`]);
     expect(planText(config, objects, new Date())).toMatch(/^no nodes in the manifests/);
+  });
+});
+
+describe('runPlanCommand (kuberoute plan)', () => {
+  let dir: string;
+  const config = parseConfig(readFileSync(`${examples}route53.config`, 'utf8'));
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kuberoute-plan-'));
+    await writeFile(
+      join(dir, 'odd.yaml'),
+      ['- a\n- b', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}'].join('\n---\n'),
+    );
+    await writeFile(join(dir, 'bad.yaml'), 'apiVersion: v1\nkind: Node\nmetadata: {name: [x\n');
+    await writeFile(join(dir, 'noname.yaml'), 'apiVersion: v1\nkind: Node\nmetadata: {labels: {a: b}}\n');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  async function plan(files: string[]) {
+    let out = '';
+    let err = '';
+    const code = await runPlanCommand({
+      config,
+      manifests: files,
+      now: new Date(2026, 10, 21, 9, 5),
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+    });
+    return { code, out, err };
+  }
+
+  it('plans the examples with exit 0 and reports documents it does not read on stderr', async () => {
+    const r = await plan([
+      `${examples}testservice.yaml`,
+      `${examples}offline-cluster.yaml`,
+      join(dir, 'odd.yaml'),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('# default/kuberoute-testservice: failover');
+    expect(r.err).toBe(
+      [
+        `kuberoute plan: warning: ${examples}testservice.yaml: document 2: DaemonSet default/testapp (apps/v1): kind not read by this command: ignored`,
+        `kuberoute plan: warning: ${join(dir, 'odd.yaml')}: document 1: not a Kubernetes object (a list, not a mapping): ignored`,
+        `kuberoute plan: warning: ${join(dir, 'odd.yaml')}: document 2: Deployment web (apps/v1): kind not read by this command: ignored`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it.each([
+    ['missing.yaml', /missing\.yaml: no such file or directory\n$/],
+    ['bad.yaml', /bad\.yaml: document 1: not valid YAML or JSON: /],
+    ['noname.yaml', /noname\.yaml: document 1: Node \(v1\) has no metadata\.name\n$/],
+  ])('%s: one line naming the file on stderr, nothing on stdout, exit 1', async (file, message) => {
+    const r = await plan([join(dir, file)]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).not.toMatch(/^\s+at /m);
   });
 });

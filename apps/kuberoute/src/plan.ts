@@ -1,5 +1,6 @@
 import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
-import type { KubeObjectLike } from '@kube-edge/k8s-watch';
+import { NODES, PODS, SERVICES, loadManifestsOrThrow, type KubeObjectLike } from '@kube-edge/k8s-watch';
+import { errorMessage } from '@kube-edge/runtime';
 import type { KuberouteConfig } from './config.js';
 import { fakeDnsLine } from './backends.js';
 import { desiredByDomain } from './model/desired.js';
@@ -57,4 +58,39 @@ export function planText(config: KuberouteConfig, objects: readonly KubeObjectLi
       `# skipped ${s.object.kind} ${s.object.namespace}/${s.object.name}: ${s.reason}: ${s.message}`,
     );
   return `${lines.join('\n')}\n`;
+}
+
+/** Options of {@link runPlanCommand}. */
+export interface PlanCommandOptions {
+  readonly config: KuberouteConfig;
+  /** Manifest files or directories (YAML or JSON, read recursively in name order). */
+  readonly manifests: readonly string[];
+  readonly now: Date;
+  /** Receives the plan (main.ts: stdout). */
+  readonly out: (text: string) => void;
+  /** Receives warning and error lines, each ending in a newline (main.ts: stderr). */
+  readonly err: (text: string) => void;
+}
+
+/**
+ * `kuberoute plan`: reads Services, Pods and Nodes (v1) from the manifests and writes
+ * {@link planText} to `out`. Documents it does not read (not Kubernetes objects, other kinds or
+ * apiVersions) are one `kuberoute plan: warning: <file>: document <n>: …` line each on `err`.
+ * Resolves with the exit code: 0 when planned; 1, after one line on `err` naming the file or
+ * object and no stack trace, for a missing file, unparseable YAML/JSON, an object without a name
+ * or a model error.
+ */
+export async function runPlanCommand(options: PlanCommandOptions): Promise<number> {
+  const line = (text: string): void => options.err(`kuberoute plan: ${text}\n`);
+  try {
+    const objects = await loadManifestsOrThrow(options.manifests, {
+      kinds: [SERVICES, PODS, NODES],
+      warn: line,
+    });
+    options.out(planText(options.config, objects, options.now));
+    return 0;
+  } catch (err) {
+    line(errorMessage(err).split('\n')[0] ?? '');
+    return 1;
+  }
 }
