@@ -28,3 +28,12 @@ export {
   type TargetGroupFrontendOptions,
   type TargetGroupSelection,
 } from './target-group-frontend.js';
+export {
+  findInstanceMembership,
+  setClassicElbInstance,
+  setTargetGroupInstance,
+  type FindInstanceMembershipOptions,
+  type InstanceMembership,
+  type InstanceTarget,
+  type MembershipChange,
+} from './instance-membership.js';
