@@ -507,6 +507,45 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     });
   }
 
+  /**
+   * POST pods/NAME/eviction (policy/v1 or v1beta1 Eviction): deletes the pod as a DELETE would,
+   * honouring `deleteOptions.preconditions` and dry run, and answers 201 Success. There are no
+   * PodDisruptionBudgets here: a refused eviction (429) is injected with `faults`.
+   */
+  async function serveEviction(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RequestRecord,
+    r: Route,
+    name: string,
+    q: URLSearchParams,
+  ): Promise<void> {
+    if ((req.method ?? 'GET') !== 'POST') throw methodNotAllowed();
+    const body = parseBody(await readBody(req), req.headers['content-type']) as
+      | {
+          apiVersion?: string;
+          kind?: string;
+          metadata?: { name?: string };
+          deleteOptions?: { dryRun?: string[]; preconditions?: { uid?: string; resourceVersion?: string } };
+        }
+      | undefined;
+    if (body?.kind !== 'Eviction' || !['policy/v1', 'policy/v1beta1'].includes(body.apiVersion ?? ''))
+      throw badRequest('the body of the request must be a policy/v1 or policy/v1beta1 Eviction');
+    if (body.metadata?.name !== name) throw badRequest(`name in URL does not match name in Eviction object`);
+    const del: { dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } } = {
+      dryRun: isDryRun(q, body.deleteOptions),
+    };
+    if (body.deleteOptions?.preconditions !== undefined) del.preconditions = body.deleteOptions.preconditions;
+    store.delete(r.res, r.namespace, name, del, r.version);
+    sendJson(res, record, 201, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      code: 201,
+    });
+  }
+
   async function serveResource(
     req: IncomingMessage,
     res: ServerResponse,
@@ -518,6 +557,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     const method = req.method ?? 'GET';
     const isWatch = watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
     const sub = r.subresource;
+    if (sub === 'eviction' && r.res.builtin && r.res.group === '' && r.res.plural === 'pods' && r.name) {
+      await serveEviction(req, res, record, r, r.name, q);
+      return;
+    }
     if (sub !== undefined && !(sub === 'status' && r.res.statusVersions.includes(r.version)))
       throw pathNotFound();
     if (r.res.namespaced && r.name !== undefined && r.namespace === undefined) throw pathNotFound();
