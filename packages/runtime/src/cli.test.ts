@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { defineCli, type CliResult, type CliSpec, type ParsedCli } from './cli.js';
+import {
+  defineCli,
+  isServiceLinkValue,
+  normaliseSingleDashFlags,
+  type CliResult,
+  type CliSpec,
+  type ParsedCli,
+} from './cli.js';
 import { ConfigError } from './errors.js';
 
 // A cut-down feed-ingress: root flags shared by every command, per-command flags.
@@ -122,6 +129,137 @@ describe('defineCli parse: precedence', () => {
 
   it('treats an empty env var as unset', () => {
     expect(run(['static', ...base], { NGINX_WORKER_PROCESSES: '' }).values['nginx-workers']).toBe(1);
+  });
+});
+
+describe('defineCli parse: Kubernetes service-link env vars', () => {
+  // A Service named like the app makes Kubernetes inject `<APP>_PORT=tcp://<ip>:<port>` and
+  // `<APP>_PORT_<port>_TCP=…`, which are the automatic env names of `--port`-like flags.
+  const kuberoute = defineCli({
+    name: 'kuberoute',
+    envPrefix: 'KUBEROUTE',
+    flags: {
+      port: { type: 'number', integer: true, description: 'Port.' },
+      host: { type: 'string', default: '0.0.0.0', description: 'Host.' },
+    },
+  });
+  const links = {
+    KUBEROUTE_PORT: 'tcp://10.0.0.1:8081',
+    KUBEROUTE_PORT_8081_TCP: 'tcp://10.0.0.1:8081',
+    KUBEROUTE_PORT_8081_TCP_ADDR: '10.0.0.1',
+    KUBEROUTE_PORT_8081_TCP_PORT: '8081',
+    KUBEROUTE_PORT_8081_TCP_PROTO: 'tcp',
+    KUBEROUTE_SERVICE_HOST: '10.0.0.1',
+    KUBEROUTE_SERVICE_PORT: '8081',
+  };
+
+  it('ignores an env var holding a service link, noting it, so the flag keeps its default', () => {
+    const r = kuberoute.parse([], links);
+    expect(r.kind === 'run' && r.values.port).toBeUndefined();
+    expect(r.kind === 'run' && r.sources.port).toBe('unset');
+    expect(r.kind === 'run' && r.notes).toEqual([
+      'ignored env KUBEROUTE_PORT (for --port): it holds a Kubernetes service link (tcp://10.0.0.1:8081), not a flag value',
+    ]);
+    const host = kuberoute.parse([], { KUBEROUTE_HOST: 'udp://[fd00::1]:53' });
+    expect(host.kind === 'run' && host.values.host).toBe('0.0.0.0');
+    expect(host.kind === 'run' && host.notes).toHaveLength(1);
+  });
+
+  it('still reads a real value from the same env var, and a flag over a service link without a note', () => {
+    const r = kuberoute.parse([], { KUBEROUTE_PORT: '9000' });
+    expect(r.kind === 'run' && r.values.port).toBe(9000);
+    const flag = kuberoute.parse(['--port', '9001'], links);
+    expect(flag.kind === 'run' && [flag.values.port, flag.notes]).toEqual([9001, []]);
+  });
+
+  it('still refuses a service link given as a flag value (exit 2 path)', () => {
+    const err = configError(() => kuberoute.parse(['--port', 'tcp://10.0.0.1:8081']));
+    expect([err.code, err.key]).toEqual(['INVALID_VALUE', '--port']);
+  });
+
+  it.each([
+    ['tcp://10.0.0.1:8081', true],
+    ['udp://10.0.0.10:53', true],
+    ['sctp://svc.ns:9', true],
+    [' tcp://[fd00::1]:443 ', true],
+    ['http://10.0.0.1:8081', false],
+    ['tcp://10.0.0.1', false],
+    ['tcp://10.0.0.1:8081/path', false],
+    ['8081', false],
+  ])('isServiceLinkValue(%j) is %j', (value, expected) => {
+    expect(isServiceLinkValue(value)).toBe(expected);
+  });
+});
+
+describe('defineCli parse: single-dash long flags (feed v1.x command lines)', () => {
+  it('reads -name value and -name=value as --name, for root and command flags and booleans', () => {
+    const r = run(['elb', '-ingress-class', 'internal', '-nginx-workers=3', '-debug', '-drain-delay', '5s']);
+    if (r.command !== 'elb') throw new Error('expected elb');
+    expect([
+      r.values['ingress-class'],
+      r.values['nginx-workers'],
+      r.values.debug,
+      r.values['drain-delay'],
+    ]).toEqual(['internal', 3, true, 5000]);
+    expect(run(['static', ...base, '-no-ingress-strip-path']).values['ingress-strip-path']).toBe(false);
+    expect(feed.parse(['-help']).kind).toBe('help');
+    expect(feed.parse(['-version']).kind).toBe('version');
+  });
+
+  it('reports an unknown single-dash word by its name with a suggestion, not as a bundle of letters', () => {
+    const err = configError(() => feed.parse(['static', ...base, '-nginx-wrkers=3']));
+    expect(err.message).toBe(
+      "unknown flag --nginx-wrkers for 'feed-ingress static' (did you mean --nginx-workers?)",
+    );
+  });
+
+  it.each([
+    [['-r53-hosted-zone=Z1'], ['--r53-hosted-zone=Z1']],
+    [
+      ['-r53-hosted-zone', 'Z1'],
+      ['--r53-hosted-zone', 'Z1'],
+    ],
+    [['-debug'], ['--debug']],
+    [['-debug=false'], ['--debug=false']],
+    [['-no-debug'], ['--no-debug']],
+    [['--debug'], ['--debug']],
+    [
+      ['-f', 'x.yaml'],
+      ['-f', 'x.yaml'],
+    ],
+    [['-h'], ['-h']],
+    [['-fv'], ['-fv']],
+    [['-fz'], ['--fz']],
+    [['-nonsense'], ['--nonsense']],
+    [['-x'], ['-x']],
+    [['-'], ['-']],
+    [
+      ['-max-delete-share', '-1'],
+      ['--max-delete-share', '-1'],
+    ],
+    [
+      ['--', '-debug'],
+      ['--', '-debug'],
+    ],
+    [
+      ['plan', '-filename=a.yaml'],
+      ['plan', '--filename=a.yaml'],
+    ],
+  ])('normaliseSingleDashFlags(%j) is %j', (argv, expected) => {
+    const names = new Set(['r53-hosted-zone', 'debug', 'max-delete-share', 'filename']);
+    expect(normaliseSingleDashFlags(argv, names, new Set(['f', 'v', 'h']))).toEqual(expected);
+  });
+
+  it('keeps a cluster of one-letter aliases a cluster', () => {
+    const cli = defineCli({
+      name: 'x',
+      flags: {
+        verbose: { type: 'boolean', alias: 'v', description: 'v' },
+        quiet: { type: 'boolean', alias: 'q', description: 'q' },
+      },
+    });
+    const r = cli.parse(['-vq']);
+    expect(r.kind === 'run' && [r.values.verbose, r.values.quiet]).toEqual([true, true]);
   });
 });
 

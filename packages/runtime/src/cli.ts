@@ -107,6 +107,11 @@ interface ParsedBase<F> {
   sources: Record<keyof F, ValueSource>;
   /** Deprecation notes for deprecated flags that were given. */
   warnings: string[];
+  /**
+   * What the parse ignored, for the app to log (at debug) once its logger exists: env vars that
+   * hold a Kubernetes service link (`tcp://10.0.0.1:8081`) rather than a flag value.
+   */
+  notes: string[];
 }
 
 /** A successful parse: the command (when the CLI has commands) and typed values of its flags. */
@@ -138,7 +143,9 @@ export interface Cli<S extends CliSpec> {
   readonly spec: S;
   /**
    * Parses arguments (without the node and script paths) with precedence flag > env var >
-   * default. Throws {@link ConfigError} for an unknown flag, command or argument, a missing
+   * default. Single-dash long flags (`-name`, `-name=value`) are read as `--name` (see
+   * {@link normaliseSingleDashFlags}); an env var holding a Kubernetes service link is ignored
+   * and listed in `notes` (see {@link isServiceLinkValue}). Throws {@link ConfigError} for an unknown flag, command or argument, a missing
    * value, a bad value or a missing required flag; the error's `key` is the flag (`--name`), or
    * `command`, and its message names the env var when the bad value came from one. A later
    * repeat of a flag wins, except for csv and map flags, whose repeats are joined. Synchronous,
@@ -156,6 +163,13 @@ export interface Cli<S extends CliSpec> {
 }
 
 const FLAG_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+// What Kubernetes injects for every Service in the pod's namespace (`<SERVICE>_PORT`,
+// `<SERVICE>_PORT_<port>_<PROTO>`): a Service named like the app gives e.g.
+// `KUBEROUTE_PORT=tcp://10.0.0.1:8081`, which is the automatic env name of `--port`.
+const SERVICE_LINK = /^(tcp|udp|sctp):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+// A Go-style single-dash long flag (`-r53-hosted-zone=Z1`, `-debug`), as feed v1.x command lines
+// give them.
+const SINGLE_DASH = /^-([a-z][a-z0-9]*(?:-[a-z0-9]+)*)(=.*)?$/s;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_FLAGS = new Set(['help', 'version']);
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -343,6 +357,49 @@ function implicitDefault(spec: FlagSpec): unknown {
 }
 
 /**
+ * True when `value` is a Kubernetes service-link URL (`tcp://10.0.0.1:8081`, also `udp://` and
+ * `sctp://`, IPv6 in brackets): what Kubernetes puts in `<SERVICE>_PORT` env vars. An env var
+ * holding one is never read as a flag value. Pure.
+ */
+export function isServiceLinkValue(value: string): boolean {
+  return SERVICE_LINK.test(value.trim());
+}
+
+/**
+ * Rewrites Go-style single-dash long flags to `--` form, the one rule every kube-edge command line
+ * applies (so feed v1.x manifests work unchanged): `-name` and `-name=value` become `--name` and
+ * `--name=value` when `name` is in `longNames` (or is `no-` plus one of them). Another `-word` of
+ * two or more letters is also rewritten, so it is reported as the unknown flag `--word` with a
+ * suggestion, unless every letter of it is in `aliases` (a cluster of one-letter flags such as
+ * `-vq` stays one). One-letter flags, negative numbers, `-` and everything after `--` are left
+ * alone. Pure.
+ */
+export function normaliseSingleDashFlags(
+  argv: readonly string[],
+  longNames: ReadonlySet<string>,
+  aliases: ReadonlySet<string> = new Set(),
+): string[] {
+  const out: string[] = [];
+  let rest = false;
+  for (const token of argv) {
+    if (rest || token === '--') {
+      rest = true;
+      out.push(token);
+      continue;
+    }
+    const name = SINGLE_DASH.exec(token)?.[1];
+    if (name === undefined || name.length < 2) {
+      out.push(token);
+      continue;
+    }
+    const known = longNames.has(name) || (name.startsWith('no-') && longNames.has(name.slice(3)));
+    const cluster = !name.includes('-') && [...name].every((c) => aliases.has(c));
+    out.push(known || !cluster ? `-${token}` : token);
+  }
+  return out;
+}
+
+/**
  * Defines a command line over yargs: typed flags (string, number, boolean, duration, size, csv,
  * map, enum) each with a default, a description and an env var, and optional subcommands with
  * their own flags. Throws `TypeError` for an inconsistent spec (a programming error): a flag name
@@ -381,6 +438,13 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
     commands.set(name, { spec: command, flags });
   }
   const hasCommands = spec.commands !== undefined;
+  const longNames = new Set<string>([
+    ...everyFlag.keys(),
+    'help',
+    ...(spec.version === undefined ? [] : ['version']),
+  ]);
+  const aliases = new Set<string>(['h']);
+  for (const f of everyFlag.values()) if (f.alias !== undefined) aliases.add(f.alias);
 
   const helpText = (command?: string): string => {
     const cmd = command === undefined ? undefined : commands.get(command);
@@ -461,7 +525,8 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
     return { command: hasCommands ? positionals[0] : undefined, positionals };
   };
 
-  const parse = (argv: readonly string[], env: Env = {}): CliResult<S> => {
+  const parse = (given: readonly string[], env: Env = {}): CliResult<S> => {
+    const argv = normaliseSingleDashFlags(given, longNames, aliases);
     const { command, positionals } = scan(argv);
     const cmd = command === undefined ? undefined : commands.get(command);
     const flags = [...root, ...(cmd?.flags ?? [])];
@@ -561,9 +626,16 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
     const values: Record<string, unknown> = {};
     const sources: Record<string, ValueSource> = {};
     const warnings: string[] = [];
+    const notes: string[] = [];
     for (const f of flags) {
       const given = args[f.name];
-      const envText = f.env === undefined ? undefined : env[f.env];
+      let envText = f.env === undefined ? undefined : env[f.env];
+      if (given === undefined && envText !== undefined && isServiceLinkValue(envText)) {
+        notes.push(
+          `ignored env ${f.env} (for --${f.name}): it holds a Kubernetes service link (${envText.trim()}), not a flag value`,
+        );
+        envText = undefined;
+      }
       if (given !== undefined) {
         const list = (Array.isArray(given) ? given : [given]) as (string | boolean)[];
         const from = `--${f.name}`;
@@ -600,7 +672,7 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
         }
       }
     }
-    return { kind: 'run', command, values, sources, warnings } as unknown as CliResult<S>;
+    return { kind: 'run', command, values, sources, warnings, notes } as unknown as CliResult<S>;
   };
 
   return {

@@ -49,6 +49,8 @@ export {
 } from './shutdown.js';
 export {
   defineCli,
+  isServiceLinkValue,
+  normaliseSingleDashFlags,
   type Cli,
   type CliIo,
   type CliResult,
