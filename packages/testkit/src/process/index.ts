@@ -18,4 +18,10 @@ export {
 } from './nginx-config.js';
 export { startEtcd, type EtcdProcess, type StartEtcdOptions } from './etcd.js';
 export { withLogsOnFailure, type LogSource } from './with-logs.js';
-export { trackedChildCount } from './child-registry.js';
+export {
+  trackedChildCount,
+  trackPid,
+  spawnTracked,
+  type TrackPidOptions,
+  type TrackedSpawn,
+} from './child-registry.js';
