@@ -17,9 +17,11 @@ export { quoteArg, exprText, DOLLAR_VARIABLE } from './quote.js';
 export { parseNginxConfig, NginxSyntaxError, type NginxDirective } from './lexer.js';
 export {
   createNginxProcess,
+  observeNginxSpawns,
   systemClock,
   NginxConfigTestError,
   type ApplyResult,
+  type NginxSpawn,
   type Clock,
   type NginxExit,
   type NginxProcess,

@@ -13,7 +13,7 @@ import { Registry } from 'prom-client';
 import type { NginxConfig, Server } from './model.js';
 import { nginxPaths } from './nginx-cli.js';
 import { createNginxUpdater, type NginxRendered, type NginxUpdater } from './nginx-updater.js';
-import { NginxConfigTestError } from './process.js';
+import { NginxConfigTestError, observeNginxSpawns } from './process.js';
 import { renderNginxConfig } from './render.js';
 import { NginxModelError } from './validate-config.js';
 
@@ -229,5 +229,50 @@ describe('nginx updater', () => {
     await expect(
       httpRequest({ url: `https://127.0.0.1:${sslPort}/`, host: 'b.test', ca: certs.get('b.test')!.cert }),
     ).rejects.toThrow();
+  });
+
+  it('update resolves only once a rate-limited reload serves the config: no fresh connection reaches an older generation', async () => {
+    const port = await freePort();
+    const sslPort = await freePort();
+    const { workDir, tlsDir, render } = setup('served', port, sslPort);
+    const registry = new Registry();
+    const spawns: { pid: number; exited: Promise<unknown> }[] = [];
+    const unobserve = observeNginxSpawns((s) => spawns.push(s));
+    const updater = createNginxUpdater<Model>({
+      render,
+      workDir,
+      tlsDir,
+      tlsSubdirectories: true,
+      initialModel: { hosts: [] },
+      minReloadIntervalMs: 400,
+      metricPrefix: 'app_nginx_',
+      logger: createNoopLogger(),
+      registry,
+    });
+    started.push(updater);
+    try {
+      await updater.start();
+      // The spawn is reported with the master's pid, before the updater is told about it.
+      expect(spawns.map((s) => s.pid)).toEqual([updater.process.pid()]);
+      const https = (host: string) =>
+        httpRequest({ url: `https://127.0.0.1:${sslPort}/`, host, ca: certs.get(host)!.cert });
+      // The first reload runs at once; the second falls inside the interval and is deferred.
+      await updater.update({ hosts: ['a.test'] });
+      const before = Date.now();
+      await updater.update({ hosts: ['a.test', 'b.test'] });
+      expect(Date.now() - before).toBeGreaterThanOrEqual(200);
+      // Served by every accepting worker: every fresh connection now gets the new config.
+      for (let i = 0; i < 20; i++) expect((await https('b.test')).body).toBe('b.test');
+      const text = await registry.getSingleMetricAsString('app_nginx_reload_wait_seconds');
+      expect(text).toMatch(/^app_nginx_reload_wait_seconds_count 2$/m);
+      expect(Number(/^app_nginx_reload_wait_seconds_sum (\S+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(
+        0.2,
+      );
+      await updater.stop();
+      started.splice(0);
+      await expect(spawns[0]!.exited).resolves.toBeDefined();
+    } finally {
+      unobserve();
+    }
   });
 });

@@ -1,9 +1,10 @@
 import type { Logger, LogMeta, ProbeResult, Updater } from '@kube-edge/runtime';
 import { createNoopLogger } from '@kube-edge/runtime';
-import type { Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 import {
   NginxConfigTestError,
   createNginxProcess,
+  systemClock,
   type Clock,
   type NginxExit,
   type NginxProcess,
@@ -44,8 +45,18 @@ export interface NginxUpdaterOptions<M> {
    * touches nothing and the first `update` starts nginx with the first full config.
    */
   readonly initialModel?: M;
-  /** At most one reload per this many ms, changes in between coalesced. Default 0. */
+  /**
+   * At most one reload per this many ms, changes in between coalesced. Default 0. An `update`
+   * whose reload this defers resolves only once that reload is done (see `servedTimeoutMs`).
+   */
   readonly minReloadIntervalMs?: number;
+  /**
+   * How long `update` waits for its config to be served by every accepting worker (a deferred
+   * reload included) before it rejects with a `TransientError` (the loop retries; the config stays
+   * installed and its reload due). Default: `minReloadIntervalMs` plus the process manager's
+   * reload timeout (60 s).
+   */
+  readonly servedTimeoutMs?: number;
   /** A stub_status URL scraped into metrics; health then also needs the last scrape to succeed. */
   readonly statusUrl?: string;
   /** Graceful stop budget before escalating to SIGTERM (and again to SIGKILL). Default 10000. */
@@ -89,14 +100,18 @@ export interface NginxUpdater<M> extends Updater<M> {
  * nginx as an `Updater<M>`. `start` starts nginx with `initialModel` when given, else touches
  * nothing. Each `update` renders the model, writes its TLS files (only changed bytes), then
  * starts nginx with the config (first time) or applies it (tested with `nginx -t` before it
- * replaces the live file, reloads rate limited, identical bytes cost nothing); once the config is
- * live, TLS files it no longer references are removed (best effort: a failure is logged at
+ * replaces the live file, reloads rate limited, identical bytes cost nothing). `update` resolves
+ * only once the config is served: every accepting worker runs it, no worker of an older
+ * generation still accepts (a rate-limited reload is waited for, so a pass can take up to
+ * `minReloadIntervalMs`; the wait is `<metricPrefix>reload_wait_seconds` and logged when it
+ * reaches a second; past `servedTimeoutMs` it rejects with a `TransientError`). Once the config
+ * is served, TLS files it no longer references are removed (best effort: a failure is logged at
  * warn and retried on the next update, since the config is live either way). A config nginx refuses throws
  * `NginxConfigTestError` (a `TerminalError`), leaves the previous config serving, and removes
  * nothing. `stop` quits gracefully (SIGQUIT, then escalation); idempotent. `health`/`readiness`
  * are false until nginx serves, and after it exited on its own. Calls to start/update/stop must
  * not overlap (the controller loop serialises them); probes may be called at any time. `check`
-tests a model the same way without applying it (for the controller loop's `isolate`).
+ * tests a model the same way without applying it (for the controller loop's `isolate`).
  */
 export function createNginxUpdater<M>(options: NginxUpdaterOptions<M>): NginxUpdater<M> {
   const log = (options.logger ?? createNoopLogger()).child({ component: 'nginx' });
@@ -115,6 +130,13 @@ export function createNginxUpdater<M>(options: NginxUpdaterOptions<M>): NginxUpd
     ...(options.statusUrl !== undefined ? { statusUrl: options.statusUrl } : {}),
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
   });
+  const waitSeconds = new Histogram({
+    name: `${options.metricPrefix ?? 'nginx_'}reload_wait_seconds`,
+    help: 'Time an update waited after installing its config until every accepting nginx worker served it (rate-limited reload included)',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 30, 60, 120],
+    registers: options.registry !== undefined ? [options.registry] : [],
+  });
+  const clock = options.clock ?? systemClock;
   let started = false;
   let stopping = false;
   let exitedUnexpectedly: string | undefined;
@@ -192,6 +214,14 @@ export function createNginxUpdater<M>(options: NginxUpdaterOptions<M>): NginxUpd
           hash: proc.configHash().slice(0, 12),
           ...options.summarize?.(model),
         });
+      // Served means no worker of an older generation still accepts: wait for a reload the
+      // rate limit deferred (apply already waited for one it did at once). Also after an
+      // unchanged apply, whose config a previous update may have left due.
+      const waitStart = clock.now();
+      await proc.reloaded(options.servedTimeoutMs);
+      const waited = (clock.now() - waitStart) / 1000;
+      if (result.changed) waitSeconds.observe(waited);
+      if (waited >= 1) log.info('nginx config served after a deferred reload', { seconds: waited });
       await removeStale(rendered.tlsFiles);
     },
     async check(model) {

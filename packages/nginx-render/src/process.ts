@@ -140,6 +140,38 @@ export interface NginxProcess {
   workerPids(): Promise<number[]>;
 }
 
+/** An nginx master just spawned by a process manager in this process. */
+export interface NginxSpawn {
+  /** The master's pid (its workers are its direct children, in this process's process group). */
+  readonly pid: number;
+  /** Resolves when the master has exited (for whatever reason). Never rejects. */
+  readonly exited: Promise<NginxExit>;
+}
+
+// Process-wide, so every copy of this module (and a test's setup file) shares one list.
+const SPAWN_OBSERVERS = Symbol.for('kube-edge.nginx-render.spawn-observers');
+type GlobalWithObservers = typeof globalThis & { [SPAWN_OBSERVERS]?: Set<(spawn: NginxSpawn) => void> };
+
+function spawnObservers(): Set<(spawn: NginxSpawn) => void> {
+  const g = globalThis as GlobalWithObservers;
+  g[SPAWN_OBSERVERS] ??= new Set();
+  return g[SPAWN_OBSERVERS];
+}
+
+/**
+ * Calls `listener` with every nginx master any {@link NginxProcess} in this process spawns from
+ * now on, synchronously right after the spawn (for test harnesses that must kill nginx if the
+ * test process dies before the app stopped it). A listener that throws is ignored. Returns a
+ * function that removes the listener (idempotent).
+ */
+export function observeNginxSpawns(listener: (spawn: NginxSpawn) => void): () => void {
+  const observers = spawnObservers();
+  observers.add(listener);
+  return () => {
+    observers.delete(listener);
+  };
+}
+
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 class NginxProcessImpl implements NginxProcess {
@@ -295,6 +327,16 @@ class NginxProcessImpl implements NginxProcess {
       const child = spawn(this.binary, nginxArgs(this.paths), { stdio: ['ignore', 'pipe', 'pipe'] });
       this.child = child;
       this.running = true;
+      if (child.pid !== undefined) {
+        const spawned: NginxSpawn = { pid: child.pid, exited: this.exited };
+        for (const observe of spawnObservers()) {
+          try {
+            observe(spawned);
+          } catch {
+            // An observer's failure is its own.
+          }
+        }
+      }
       this.m.up.set(1);
       const onData = (chunk: Buffer): void => {
         for (const line of chunk.toString('utf8').split('\n')) {
