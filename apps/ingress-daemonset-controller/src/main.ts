@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// The only file that touches the process: argv, env, signals and exit. One image, modes by the
+// first argument: `controller` (default), `health-checker`.
+import { hostname } from 'node:os';
+import { createKubeClient, kubeEdgeUserAgent, loadKubeConfig } from '@kube-edge/k8s-watch';
+import { createLogger, createShutdown, type ProcessLogger } from '@kube-edge/runtime';
+import { run } from './app.js';
+import { VERSION, cli, healthCheckerCli, parseAddr } from './cli.js';
+import { runHealthChecker } from './health-checker.js';
+
+const argv = process.argv.slice(2);
+const mode = argv[0] === 'health-checker' || argv[0] === 'controller' ? argv[0] : 'controller';
+const rest = argv[0] === mode ? argv.slice(1) : argv;
+
+function kubeClientFor(kubeconfig: string | undefined, name: string) {
+  const { kubeConfig } = loadKubeConfig({
+    ...(kubeconfig !== undefined ? { kubeconfigPath: kubeconfig } : {}),
+    inCluster: {
+      host: process.env['KUBERNETES_SERVICE_HOST'] ?? '',
+      port: process.env['KUBERNETES_SERVICE_PORT'] ?? '',
+    },
+  });
+  return createKubeClient({ kubeConfig, userAgent: kubeEdgeUserAgent(name, VERSION) });
+}
+
+function shutdownFor(logger: ProcessLogger) {
+  const shutdown = createShutdown({
+    logger,
+    exit: (code) => void logger.close().then(() => process.exit(code)),
+  });
+  shutdown.install();
+  return shutdown;
+}
+
+if (mode === 'health-checker') {
+  const { values } = healthCheckerCli.parseOrExit(rest, process.env);
+  const logger = createLogger({
+    name: 'ingress-daemonset-health-checker',
+    level: values['log-level'],
+    format: values['log-format'],
+  });
+  const shutdown = shutdownFor(logger);
+  try {
+    const addr = parseAddr(values['healthcheck-addr']);
+    const node = values['node-name'] ?? process.env['NODE_NAME'];
+    const checker = await runHealthChecker(
+      {
+        namespace: values.namespace,
+        port: addr.port,
+        ...(addr.host === undefined ? {} : { host: addr.host }),
+        ...(values.deployment === undefined ? {} : { deployment: values.deployment }),
+        ...(values['ingress-daemonset'] === undefined
+          ? {}
+          : { ingressDaemonSet: values['ingress-daemonset'] }),
+        ...(node === undefined ? {} : { node }),
+        toBeUpdatedAnnotation: values['to-be-updated-annotation'],
+      },
+      { logger, kubeClient: kubeClientFor(values.kubeconfig, 'ingress-daemonset-health-checker') },
+    );
+    shutdown.addStep('health-checker', () => checker.stop(), { timeoutMs: 10_000 });
+  } catch (err) {
+    logger.error('health-checker failed to start', { err });
+    await shutdown.shutdown('start failed', { exitCode: 1 });
+  }
+} else {
+  const { values } = cli.parseOrExit(rest, process.env);
+  const logger = createLogger({
+    name: 'ingress-daemonset-controller',
+    level: values['log-level'],
+    format: values['log-format'],
+  });
+  const shutdown = shutdownFor(logger);
+  try {
+    const app = await run(
+      {
+        namespaces: values.namespace ?? [],
+        healthChecker: {
+          image: values['health-checker-image'],
+          imagePullPolicy: values['health-checker-image-pull-policy'],
+          serviceAccountName: values['health-checker-service-account'],
+        },
+        stallAfterMs: values['rollout-stall-timeout'],
+        healthPort: values['health-port'],
+        ...(values['leader-elect']
+          ? {
+              leaderElection: {
+                namespace: values['leader-elect-namespace'] ?? process.env['POD_NAMESPACE'] ?? 'default',
+                name: values['leader-elect-name'],
+                identity: values['leader-elect-identity'] ?? process.env['POD_NAME'] ?? hostname(),
+              },
+            }
+          : {}),
+      },
+      { logger, kubeClient: kubeClientFor(values.kubeconfig, 'ingress-daemonset-controller') },
+    );
+    shutdown.addStep('ingress-daemonset-controller', () => app.stop(), { timeoutMs: 30_000 });
+  } catch (err) {
+    logger.error('ingress-daemonset-controller failed to start', { err });
+    await shutdown.shutdown('start failed', { exitCode: 1 });
+  }
+}
