@@ -237,8 +237,10 @@ export function withDefaultCommand(argv: readonly string[]): string[] {
     first !== undefined &&
     ((COMMANDS as readonly string[]).includes(first) ||
       first === '--help' ||
+      first === '-help' ||
       first === '-h' ||
-      first === '--version')
+      first === '--version' ||
+      first === '-version')
   )
     return [...argv];
   return ['run', ...argv];

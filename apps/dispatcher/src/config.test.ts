@@ -182,6 +182,18 @@ describe('command line', () => {
     expect(withDefaultCommand(['render', '-f', 'x.yaml'])).toEqual(['render', '-f', 'x.yaml']);
   });
 
+  it('reads single-dash long flags (the shared rule) and -help, -version without a command', () => {
+    const r = cli.parse(withDefaultCommand(['-port', '8080', '-log-level=debug']), {});
+    expect(r.kind === 'run' ? [r.values.port, r.values['log-level']] : undefined).toEqual([8080, 'debug']);
+    expect(cli.parse(withDefaultCommand(['-help']), {}).kind).toBe('help');
+    expect(cli.parse(withDefaultCommand(['-version']), {}).kind).toBe('version');
+  });
+
+  it('ignores a service-link env var (a Service named like an env prefix) instead of exiting', () => {
+    const r = cli.parse(withDefaultCommand([]), { PORT: 'tcp://10.96.0.1:80' });
+    expect(r.kind === 'run' ? [r.values.port, r.notes.length] : undefined).toEqual([80, 1]);
+  });
+
   it('render takes -f files', () => {
     const r = cli.parse(['render', '-f', 'a.yaml', '-f', 'dir'], {});
     expect(r.kind === 'run' && r.command === 'render' ? r.values.filename : undefined).toEqual([

@@ -22,6 +22,7 @@ const logger = createLogger({
   format: values['log-format'],
   name: 'dispatcher',
 });
+for (const n of parsed.notes) logger.debug('ignored environment variable', { detail: n });
 
 function fatal(err: unknown): never {
   // ConfigError messages name the flag or environment variable at fault.

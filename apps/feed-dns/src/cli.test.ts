@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@kube-edge/runtime';
-import { controllerCli, normaliseArgs, planCli } from './cli.js';
+import { controllerCli, planCli } from './cli.js';
 import { buildConfig } from './config.js';
 
 const DEFAULTS = { namespace: 'kube-system', identity: 'pod-1' };
 
 function parse(argv: string[], env: Record<string, string> = {}) {
-  const r = controllerCli.parse(normaliseArgs(argv), env);
+  const r = controllerCli.parse(argv, env);
   if (r.kind !== 'run') throw new Error(`expected a run, got ${r.kind}`);
   return r.values;
 }
@@ -20,40 +20,6 @@ function configError(fn: () => unknown): ConfigError {
   }
   throw new Error('no ConfigError thrown');
 }
-
-describe('normaliseArgs', () => {
-  it.each([
-    [['-r53-hosted-zone=Z1'], ['--r53-hosted-zone=Z1']],
-    [
-      ['-r53-hosted-zone', 'Z1'],
-      ['--r53-hosted-zone', 'Z1'],
-    ],
-    [['-debug'], ['--debug']],
-    [['-debug=false'], ['--debug=false']],
-    [['--debug'], ['--debug']],
-    [
-      ['-f', 'x.yaml'],
-      ['-f', 'x.yaml'],
-    ],
-    [['-h'], ['-h']],
-    [['-nonsense'], ['--nonsense']],
-    [['-x'], ['-x']],
-    [
-      ['-max-delete-share', '-1'],
-      ['--max-delete-share', '-1'],
-    ],
-    [
-      ['--', '-debug'],
-      ['--', '-debug'],
-    ],
-    [
-      ['plan', '-filename=a.yaml'],
-      ['plan', '--filename=a.yaml'],
-    ],
-  ])('%j -> %j', (argv, expected) => {
-    expect(normaliseArgs(argv)).toEqual(expected);
-  });
-});
 
 describe('controller flags', () => {
   it("reads a feed-dns manifest's single-dash flags unchanged, with feed's defaults", () => {
@@ -140,8 +106,6 @@ describe('buildConfig', () => {
   });
 
   it('refuses an unknown single-dash flag, naming it', () => {
-    expect(configError(() => controllerCli.parse(normaliseArgs(['-r53-hosted-zon=Z1']), {})).code).toBe(
-      'UNKNOWN_FLAG',
-    );
+    expect(configError(() => controllerCli.parse(['-r53-hosted-zon=Z1'], {})).code).toBe('UNKNOWN_FLAG');
   });
 });

@@ -206,35 +206,3 @@ export const planCli = defineCli({
     ...SELECTION_FLAGS,
   },
 });
-
-/** Every flag name either command line knows, for {@link normaliseArgs}. */
-export const KNOWN_FLAGS: ReadonlySet<string> = new Set([
-  ...Object.keys(controllerCli.spec.flags),
-  ...Object.keys(planCli.spec.flags),
-  'help',
-  'version',
-]);
-
-/**
- * Rewrites Go-style single-dash flags (`-r53-hosted-zone=Z1`, `-debug`) to `--` form, so feed-dns
- * manifests work unchanged: every `-word` of two or more characters becomes `--word` (an unknown
- * one is then reported by its name, with a suggestion, instead of as a bundle of one-letter
- * flags). One-letter flags (`-f`, `-h`), negative numbers and everything after `--` are left
- * alone. `known` restricts the rewrite to those names when given. Pure.
- */
-export function normaliseArgs(argv: readonly string[], known?: ReadonlySet<string>): string[] {
-  const out: string[] = [];
-  let rest = false;
-  for (const token of argv) {
-    if (rest || token === '--') {
-      rest = true;
-      out.push(token);
-      continue;
-    }
-    const m = /^-([a-z][a-z0-9-]+)(=.*)?$/s.exec(token);
-    const name = m?.[1];
-    if (name !== undefined && (known === undefined || known.has(name))) out.push(`-${token}`);
-    else out.push(token);
-  }
-  return out;
-}

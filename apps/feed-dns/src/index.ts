@@ -1,6 +1,6 @@
 /** Keeps Route53 records for ingress hosts pointing at the right load balancer; drop-in for sky-uk/feed's feed-dns. */
 export { run, type AppDeps, type FeedDnsApp, type FeedDnsInformers, type PassSummary } from './app.js';
-export { VERSION, DEFAULT_HEALTH_PORT, KNOWN_FLAGS, controllerCli, normaliseArgs, planCli } from './cli.js';
+export { VERSION, DEFAULT_HEALTH_PORT, controllerCli, planCli } from './cli.js';
 export {
   buildConfig,
   checkDeleteShareFlag,

@@ -4,9 +4,10 @@
 // errors and `plan` start fast.
 import { hostname } from 'node:os';
 import { ConfigError, createLogger, createShutdown, errorMessage } from '@kube-edge/runtime';
-import { VERSION, controllerCli, normaliseArgs, planCli } from './cli.js';
+import { VERSION, controllerCli, planCli } from './cli.js';
 
-const argv = normaliseArgs(process.argv.slice(2));
+// Single-dash spellings (`-r53-hosted-zone=Z1`) are read by the shared command-line rule.
+const argv = process.argv.slice(2);
 
 function fail(err: unknown, name: string): never {
   if (err instanceof ConfigError) {
@@ -29,9 +30,7 @@ if (argv[0] === 'plan') {
   } catch (err) {
     if (err instanceof ConfigError) fail(err, 'feed-dns plan');
     // A bad manifest or a model error: one line naming the file or object, never a stack.
-    process.stderr.write(
-      `feed-dns plan: ${errorMessage(err).split('\n')[0]}\n`,
-    );
+    process.stderr.write(`feed-dns plan: ${errorMessage(err).split('\n')[0]}\n`);
     process.exit(1);
   }
 } else {
@@ -43,6 +42,7 @@ if (argv[0] === 'plan') {
     name: 'feed-dns',
   });
   for (const w of parsed.warnings) logger.warn('deprecated flag', { detail: w });
+  for (const n of parsed.notes) logger.debug('ignored environment variable', { detail: n });
   const host = hostname();
   try {
     const [{ run }, { buildConfig }, k8s, elb, elbv2, r53] = await Promise.all([

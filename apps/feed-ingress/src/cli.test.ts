@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@kube-edge/runtime';
-import { COMMANDS, ROOT_FLAGS, allFlagNames, feedIngressCli } from './cli.js';
+import { COMMANDS, ROOT_FLAGS, allFlagNames, feedIngressCli, fromFeedV1Args } from './cli.js';
 import { configFromArgs, modelConfigFromArgs } from './config.js';
 
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -46,6 +46,70 @@ describe('feed-ingress --help', () => {
       kind: 'version',
       text: expect.stringContaining('0.1.0'),
     });
+  });
+});
+
+describe('feed v1.x command lines', () => {
+  // A feed v1.x Deployment's args: Go flags with one dash, the frontend chosen by a flag.
+  const v1 = [
+    '-ingress-port=8080',
+    '-ingress-health-port=8081',
+    '-ingress-class',
+    'edge',
+    '-registration-frontend-type=elb',
+    '-elb-frontend-tag-value=dev',
+    '-drain-delay=30s',
+    '-nginx-workers',
+    '2',
+    '-debug',
+  ];
+
+  it('reads single-dash flags and -registration-frontend-type as the subcommand', () => {
+    const r = parseRun(fromFeedV1Args(v1));
+    expect(r.command).toBe('elb');
+    const v = r.values as Record<string, unknown>;
+    expect([
+      v['ingress-port'],
+      v['ingress-health-port'],
+      v['ingress-class'],
+      v['elb-frontend-tag-value'],
+      v['drain-delay'],
+      v['nginx-workers'],
+      v.debug,
+    ]).toEqual([8080, 8081, 'edge', 'dev', 30_000, 2, true]);
+  });
+
+  it('reads single-dash flags with a v2+ subcommand too', () => {
+    const r = parseRun(['static', '-ingress-class=edge', '-ingress-port', '8080']);
+    expect([r.command, r.values['ingress-class'], r.values['ingress-port']]).toEqual([
+      'static',
+      'edge',
+      8080,
+    ]);
+  });
+
+  it.each([
+    [
+      ['-registration-frontend-type', 'gorb', '-debug'],
+      ['gorb', '-debug'],
+    ],
+    [['--registration-frontend-type=alb'], ['alb']],
+    [
+      ['-debug', 'static'],
+      ['-debug', 'static'],
+    ],
+    [
+      ['--', '-registration-frontend-type=elb'],
+      ['--', '-registration-frontend-type=elb'],
+    ],
+  ])('fromFeedV1Args(%j) is %j', (argv, expected) => {
+    expect(fromFeedV1Args(argv)).toEqual(expected);
+  });
+
+  it('refuses v1 merlin by its command name', () => {
+    expect(() =>
+      feedIngressCli.parse(fromFeedV1Args(['-registration-frontend-type=merlin', ...BASE])),
+    ).toThrow(/unknown command "merlin"/);
   });
 });
 

@@ -467,3 +467,33 @@ export function allFlagNames(): string[] {
   for (const c of Object.values(COMMANDS)) for (const f of Object.keys(c.flags)) names.add(f);
   return [...names].sort();
 }
+
+/**
+ * Turns a feed v1.x command line into the subcommand form: v1 had no subcommands and chose the
+ * frontend with `-registration-frontend-type=<elb|alb|gorb|merlin>`, so that flag (single or
+ * double dash, `=value` or a separate value) is removed and its value becomes the command word,
+ * in front. A line without it is returned unchanged (a subcommand is then required; v1's default
+ * `elb` is not guessed). Flags after `--` are left alone. Pure.
+ */
+export function fromFeedV1Args(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  let frontend: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] ?? '';
+    if (token === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const m = /^--?registration-frontend-type(?:=(.*))?$/s.exec(token);
+    if (m === null) {
+      out.push(token);
+      continue;
+    }
+    if (m[1] !== undefined) frontend = m[1];
+    else {
+      frontend = argv[i + 1] ?? '';
+      i += 1;
+    }
+  }
+  return frontend === undefined ? out : [frontend, ...out];
+}

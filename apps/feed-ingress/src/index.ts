@@ -13,6 +13,7 @@ export { createFeedMetrics, type FeedMetrics } from './feed-metrics.js';
 export { addFeedProbes, type FeedProbes, type FeedProbeSource } from './feed-probes.js';
 export {
   feedIngressCli,
+  fromFeedV1Args,
   allFlagNames,
   ROOT_FLAGS,
   COMMANDS,

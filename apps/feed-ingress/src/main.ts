@@ -3,12 +3,13 @@
 import { hostname } from 'node:os';
 import { ConfigError, createLogger, createShutdown, parseLogLevel, errorMessage } from '@kube-edge/runtime';
 import { run } from './app.js';
-import { feedIngressCli } from './cli.js';
+import { feedIngressCli, fromFeedV1Args } from './cli.js';
 import { configFromArgs, modelConfigFromArgs } from './config.js';
 import { kubeClientFor } from './kube-client.js';
 import { runRenderCommand } from './render-command.js';
 
-const args = feedIngressCli.parseOrExit(process.argv.slice(2), process.env);
+// feed v1.x lines (`-registration-frontend-type=elb -ingress-port=8080 …`) work unchanged.
+const args = feedIngressCli.parseOrExit(fromFeedV1Args(process.argv.slice(2)), process.env);
 
 if (args.command === 'render') {
   try {
@@ -43,6 +44,7 @@ if (args.command === 'render') {
     name: 'feed-ingress',
   });
   for (const w of args.warnings) logger.warn('deprecated flag', { warning: w });
+  for (const n of args.notes) logger.debug('ignored environment variable', { detail: n });
   const shutdown = createShutdown({
     logger,
     // Flush the log before exiting so the last lines are not lost.

@@ -38,12 +38,14 @@ if (argv[0] === 'plan') {
     err: (text) => process.stderr.write(text),
   });
 } else {
-  const { values } = cli.parseOrExit(argv, process.env);
+  const { values, notes } = cli.parseOrExit(argv, process.env);
   const logger = createLogger({
     level: values.debug ? 'debug' : parseLogLevel(values['log-level'], '--log-level'),
     format: values['log-format'],
     name: 'kuberoute',
   });
+  // A Service named kuberoute makes Kubernetes set KUBEROUTE_PORT=tcp://…: not a --port value.
+  for (const n of notes) logger.debug('ignored environment variable', { detail: n });
   const config = readConfig(values.config, values.port);
   const metrics = createMetrics({ prefix: 'kuberoute' });
   const shutdown = createShutdown({

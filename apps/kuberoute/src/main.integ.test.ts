@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort, httpRequest, startApiServer, tempDir, type ApiServer } from '@kube-edge/testkit';
+import { configText, eventually, seedCluster } from '../test/cluster.js';
+
+// Runs src/main.ts as a real process (types stripped by Node, `.js` specifiers mapped to the
+// sources by test/ts-resolve.mjs), with the environment a pod gets.
+const appDir = fileURLToPath(new URL('../', import.meta.url));
+
+let api: ApiServer;
+let dir: { path: string; remove(): Promise<void> };
+
+beforeAll(async () => {
+  api = await startApiServer();
+  seedCluster(api);
+  dir = await tempDir('kuberoute-main');
+}, 60_000);
+
+afterAll(async () => {
+  await api?.close();
+  await dir?.remove();
+}, 30_000);
+
+describe('main (the kuberoute process)', () => {
+  it('serves with the config file port although a Service named kuberoute set KUBEROUTE_PORT=tcp://… (no crash loop)', async () => {
+    const port = await freePort();
+    const config = join(dir.path, 'config');
+    writeFileSync(config, configText(api.url, 'fakedns').replace('port = 0', `port = ${port}`));
+    // What Kubernetes injects into every pod of the namespace for `Service kuberoute` (port 8081)
+    // unless enableServiceLinks is false: KUBEROUTE_PORT is the env name of --port.
+    const serviceLinks = {
+      KUBEROUTE_PORT: 'tcp://10.96.0.12:8081',
+      KUBEROUTE_PORT_8081_TCP: 'tcp://10.96.0.12:8081',
+      KUBEROUTE_PORT_8081_TCP_ADDR: '10.96.0.12',
+      KUBEROUTE_PORT_8081_TCP_PORT: '8081',
+      KUBEROUTE_PORT_8081_TCP_PROTO: 'tcp',
+      KUBEROUTE_SERVICE_HOST: '10.96.0.12',
+      KUBEROUTE_SERVICE_PORT: '8081',
+    };
+    const child = spawn(
+      process.execPath,
+      [
+        '--experimental-transform-types',
+        '--disable-warning=ExperimentalWarning',
+        '--conditions=@kube-edge/source',
+        '--import',
+        './test/register-ts.mjs',
+        'src/main.ts',
+        `--config=${config}`,
+        '--log-level=debug',
+        '--log-format=json',
+      ],
+      {
+        cwd: appDir,
+        env: { PATH: process.env.PATH ?? '', ...serviceLinks },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    let exitCode: number | null | undefined;
+    void exited.then((code) => (exitCode = code));
+    try {
+      const health = await eventually(async () => {
+        if (exitCode !== undefined) throw new Error(`kuberoute exited ${exitCode}:\n${output}`);
+        try {
+          return await httpRequest({ url: `http://127.0.0.1:${port}/health` });
+        } catch {
+          return undefined;
+        }
+      }, 45_000);
+      expect([health.status, health.body]).toEqual([200, 'I am healthy']);
+      expect(output).toContain('ignored env KUBEROUTE_PORT (for --port)');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 90_000);
+});
