@@ -1,28 +1,21 @@
 import {
   TransientError,
-  createHealthServer,
   errorMessage,
   isTerminal,
   type HealthServer,
   type Metrics,
 } from '@kube-edge/runtime';
-import { createSystemClock } from './clock.js';
-import {
-  addCommonProbes,
-  createControllerElector,
-  createInformers,
-  loopMetrics,
-  stopStages,
-  type ControllerDeps,
-  type ControllerLeaderElection,
-  type Listers,
-  type PassOutcome,
-  type WatchSpec,
+import { createControllerBase, createWaiters, type PushgatewayOptions } from './controller-base.js';
+import type {
+  ControllerDeps,
+  ControllerLeaderElection,
+  Listers,
+  PassOutcome,
+  WatchSpec,
 } from './controller.js';
-import { createEventRecorder, type EventRecorder } from './event-recorder.js';
+import type { EventRecorder } from './event-recorder.js';
 import { createKeyedQueue } from './keyed-queue.js';
-import type { LeaderElector } from './leader-election.js';
-import { createSkipReporter, type SkippedObject } from './skip-reporter.js';
+import type { SkippedObject } from './skip-reporter.js';
 import { objectKey, type ChangeEvent, type KubeObjectLike } from './types.js';
 
 /** What reconciling one key found: problems to report (replacing the key's earlier ones), and when to look again. */
@@ -73,6 +66,8 @@ export interface KeyedControllerOptions<S extends Record<string, WatchSpec<unkno
   /** Global limit on reconcile calls. Default 10/s, burst 100 (client-go's). */
   readonly rateLimit?: { readonly qps: number; readonly burst: number };
   readonly wedgeTimeoutMs?: number;
+  /** Push the registry to a Prometheus pushgateway periodically and once at stop. */
+  readonly pushgateway?: PushgatewayOptions;
 }
 
 /** A running per-key controller. */
@@ -114,31 +109,28 @@ export async function runKeyedController<S extends Record<string, WatchSpec<unkn
   options: KeyedControllerOptions<S>,
   deps: ControllerDeps,
 ): Promise<KeyedControllerHandle<S>> {
-  const { metrics, kubeClient: client, logger } = deps;
-  const clock = deps.clock ?? createSystemClock();
-  const lease = options.leaderElection;
-  const events =
-    deps.events ??
-    createEventRecorder({ client, component: options.name, host: lease?.identity ?? '', logger });
-  const m = loopMetrics(metrics);
-  const reporter = createSkipReporter({ logger, events, metrics, messagePrefix: `${options.name}: ` });
+  const { metrics, logger } = deps;
+  let initialDone = false;
+  const base = createControllerBase(
+    {
+      ...options,
+      steps: [],
+      firstWork: {
+        name: 'initial-keys',
+        what: 'the first reconcile',
+        done: () => initialDone,
+        message: () => 'the keys present at sync have not all been reconciled yet',
+      },
+    },
+    deps,
+  );
+  const { clock, m, reporter, listerEntries, listers } = base;
   const skippedByKey = new Map<string, readonly SkippedObject[]>();
-  const { all, listerEntries, listers } = createInformers(options.informers, {
-    client,
-    metrics,
-    logger,
-    clock,
-    ...(options.wedgeTimeoutMs === undefined ? {} : { wedgeTimeoutMs: options.wedgeTimeoutMs }),
-  });
   const primary = listerEntries.find(([k]) => k === options.primary)?.[1];
   if (primary === undefined)
     throw new TypeError(`primary informer ${options.primary} is not among the informers`);
-
-  let elector: LeaderElector | undefined;
-  const isLeader = (): boolean => elector?.isLeader() ?? true;
-  let stopping = false;
-  let initialDone = false;
-  const waiters = new Set<(r: KeyPassResult) => void>();
+  const isLeader = (): boolean => base.isLeader();
+  const waiters = createWaiters<KeyPassResult>(clock);
 
   const setSkips = (key: string, skipped: readonly SkippedObject[]): void => {
     if (skipped.length === 0) skippedByKey.delete(key);
@@ -154,7 +146,7 @@ export async function runKeyedController<S extends Record<string, WatchSpec<unkn
     clock,
     logger: logger.child({ component: 'queue' }),
     handler: async (key, signal) => {
-      if (stopping || !isLeader()) return;
+      if (base.stopping() || !isLeader()) return;
       const t0 = performance.now();
       let outcome: PassOutcome = 'success';
       let error: unknown;
@@ -179,7 +171,7 @@ export async function runKeyedController<S extends Record<string, WatchSpec<unkn
           durationMs,
           ...(error === undefined ? {} : { error }),
         };
-        for (const w of [...waiters]) w(r);
+        waiters.notify(r);
       }
     },
   });
@@ -188,82 +180,39 @@ export async function runKeyedController<S extends Record<string, WatchSpec<unkn
     for (const o of primary.list()) queue.add(objectKey(o));
   };
 
-  const health = createHealthServer({
-    port: options.http.port,
-    ...(options.http.host === undefined ? {} : { host: options.http.host }),
-    registry: metrics.registry,
-    logger: logger.child({ component: 'health' }),
-  });
-  addCommonProbes(health, all, [], { firstPassDone: () => initialDone, stopping: () => stopping });
-  health.addReadinessCheck('initial-keys', () => ({
-    ok: initialDone,
-    message: 'the keys present at sync have not all been reconciled yet',
-  }));
-
-  let readyResolve!: () => void;
-  let readyReject!: (err: unknown) => void;
-  const ready = new Promise<void>((resolve, reject) => {
-    readyResolve = resolve;
-    readyReject = reject;
-  });
-  ready.catch(() => undefined);
-
-  const listening = { url: '' };
-  let stopped: Promise<void> | undefined;
-  const abort = new AbortController();
   const handle: KeyedControllerHandle<S> = {
     get url() {
-      return listening.url;
+      return base.url();
     },
-    health,
+    health: base.health,
     metrics,
-    events,
+    events: base.events,
     listers,
-    ready,
+    ready: base.ready,
     isLeader,
     enqueue: (key) => {
-      if (!stopping) queue.add(key);
+      if (!base.stopping()) queue.add(key);
     },
     drained: () => queue.drained(),
-    waitForKey(key, predicate = () => true, timeoutMs = 10_000) {
-      return new Promise<KeyPassResult>((resolve, reject) => {
-        const timer = clock.setTimeout(() => {
-          waiters.delete(on);
-          reject(new TransientError(`${options.name}: key ${key} not reconciled within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const on = (r: KeyPassResult): void => {
-          if (r.key !== key || !predicate(r)) return;
-          timer.cancel();
-          waiters.delete(on);
-          resolve(r);
-        };
-        waiters.add(on);
-      });
-    },
-    stop() {
-      stopped ??= (async () => {
-        stopping = true;
-        abort.abort();
-        readyReject(new Error(`${options.name}: stopped before the first reconcile`));
-        const stages = stopStages(logger);
-        const stage = stages.run.bind(stages);
-        await stage('leader election', () => elector?.stop({ release: true }));
+    waitForKey: (key, predicate = () => true, timeoutMs = 10_000) =>
+      waiters.wait(
+        (r) => r.key === key && predicate(r),
+        timeoutMs,
+        () => new TransientError(`${options.name}: key ${key} not reconciled within ${timeoutMs} ms`),
+      ),
+    stop: () =>
+      base.stop(async (stage) => {
         await stage('queue', () => queue.stop());
-        await stage('informers', () => Promise.all(all.map((i) => i.stop())));
-        await stage('events', () => events.flush());
-        await stage('health server', () => health.close());
-        stages.done(options.name);
-      })();
-      return stopped;
-    },
+        waiters.cancelAll(new TransientError(`${options.name} stopped before the key was reconciled`));
+      }),
   };
 
-  options.routes?.(health, handle);
-  listening.url = (await health.listen()).url;
+  options.routes?.(base.health, handle);
+  await base.listen();
 
   for (const [key, lister] of listerEntries) {
     lister.onChange((event) => {
-      if (stopping) return;
+      if (base.stopping()) return;
       if (key === options.primary) {
         if (event.object !== undefined) queue.add(objectKey(event.object));
         else enqueueAll(); // RESYNC
@@ -271,30 +220,23 @@ export async function runKeyedController<S extends Record<string, WatchSpec<unkn
       for (const k of options.keysFor?.(key, event) ?? []) queue.add(k);
     });
   }
-  if (lease !== undefined)
-    elector = createControllerElector(lease, { client, logger, clock, leaderGauge: m.leader }, enqueueAll);
-  m.leader.set(elector === undefined ? 1 : 0);
-
-  for (const i of all) i.start();
-  elector?.start();
-  void Promise.all(all.map((i) => i.waitForSync(abort.signal))).then(
-    async () => {
-      if (stopping) return;
-      logger.info('caches synced', { keys: primary.list().length });
+  base.watch({
+    onStartedLeading: enqueueAll,
+    onSynced: async () => {
       enqueueAll();
       // Keys queued by the initial lists wait until every cache is complete: a key reconciled
       // against a partial cache would act on missing secondaries (and run twice at start).
       queue.start();
       await queue.drained();
-      if (stopping) return;
+      if (base.stopping()) return;
       initialDone = true;
-      readyResolve();
+      base.markReady();
     },
-    () => undefined,
-  );
+  });
+  const lease = options.leaderElection;
   logger.info(`${options.name} started`, {
-    url: listening.url,
-    informers: all.map((i) => i.name),
+    url: base.url(),
+    informers: base.all.map((i) => i.name),
     primary: options.primary,
     leaderElection: lease === undefined ? false : `${lease.namespace}/${lease.name}`,
   });

@@ -381,6 +381,36 @@ describe('runController against the testkit API server', () => {
     });
   });
 
+  describe('leader election without RBAC for the Lease', () => {
+    it('answers /readyz 503 naming the Lease and the missing RBAC while the Lease is forbidden, and recovers', async () => {
+      const ns = freshNs();
+      const lines = captureLogger();
+      // Every Lease request is refused as RBAC would refuse it (far more than the test needs).
+      server.faults.failNext(10_000, 403, { pathIncludes: `/namespaces/${ns}/leases` });
+      const h = await start(
+        ns,
+        { leaderElection: { namespace: ns, name: 'test-ctl', identity: 'a', ...LEASE } },
+        { logger: lines },
+      );
+      await until(async () => (await get(h.url, '/readyz')).body.includes('leader-election'), 'forbidden');
+      const r = await get(h.url, '/readyz');
+      expect(r.status).toBe(503);
+      expect(r.body).toMatch(
+        new RegExp(`Lease ${ns}/test-ctl \\(HTTP 403\\): RBAC must allow get, create and update`),
+      );
+      expect(h.isLeader()).toBe(false);
+      // Said once at error, not a warning per attempt.
+      await until(
+        () => lines.lines.filter((l) => l.message.startsWith('cannot read the Lease')).length === 1,
+        'one error line',
+      );
+      server.faults.reset();
+      await until(() => h.isLeader(), 'leads once allowed');
+      await until(async () => (await get(h.url, '/readyz')).status === 200, 'ready');
+      expect(lines.lines.filter((l) => l.level === 'error' && l.message.startsWith('cannot')).length).toBe(1);
+    });
+  });
+
   describe('readiness', () => {
     it('answers /readyz 503 before the caches sync and before the first pass, 200 after', async () => {
       const ns = freshNs();

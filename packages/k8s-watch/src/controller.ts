@@ -1,29 +1,24 @@
 import {
   ConfigRefusedError,
   TransientError,
-  createHealthServer,
   errorMessage,
   isTerminal,
-  probeUpdaters,
   type HealthServer,
   type LogMeta,
   type Logger,
   type Metrics,
   type Updater,
 } from '@kube-edge/runtime';
-import { Pushgateway } from 'prom-client';
 import { createBackoff, type BackoffOptions } from './backoff.js';
-import { createSystemClock, type Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import { createCoalescingTrigger } from './coalescing-trigger.js';
+import { createControllerBase, createWaiters } from './controller-base.js';
 import { createIsolator, type IsolateOptions, type Isolator } from './controller-isolate.js';
-import { createEventRecorder, type EventRecorder } from './event-recorder.js';
-import { createInformer, type Informer } from './informer.js';
+import type { EventRecorder } from './event-recorder.js';
 import type { KubeClient } from './kube-client.js';
-import { createLeaderElector, type LeaderElector } from './leader-election.js';
-import { createApiListWatch } from './list-watch.js';
 import type { ResourceRef } from './resources.js';
-import { createSkipReporter, type SkippedObject } from './skip-reporter.js';
-import type { ChangeEvent, ChangeHandler, IndexFunc, KubeObjectLike, Lister } from './types.js';
+import type { SkippedObject } from './skip-reporter.js';
+import type { ChangeEvent, Lister } from './types.js';
 
 /** What one informer of a controller watches; made with {@link watch}. */
 export interface WatchSpec<T> {
@@ -241,197 +236,6 @@ export interface ControllerHandle<S extends Record<string, WatchSpec<unknown>>, 
   stop(): Promise<void>;
 }
 
-function unionLister<T>(informers: readonly Informer<T>[]): Lister<T> {
-  return {
-    start: () => informers.forEach((i) => i.start()),
-    hasSynced: () => informers.every((i) => i.hasSynced()),
-    get: (name, ns) => {
-      for (const i of informers) {
-        const o = i.get(name, ns);
-        if (o !== undefined) return o;
-      }
-      return undefined;
-    },
-    list: (ns) => informers.flatMap((i) => i.list(ns)),
-    byIndex: (index, value) => informers.flatMap((i) => i.byIndex(index, value)),
-    onChange: (h: ChangeHandler<T>) => {
-      const offs = informers.map((i) => i.onChange(h));
-      return () => offs.forEach((off) => off());
-    },
-  };
-}
-
-/** The loop's own metrics, made on the app's {@link Metrics} (so with its prefix). */
-export function loopMetrics(metrics: Metrics) {
-  const m = {
-    passes: metrics.counter('reconcile_total', 'Reconcile passes (or keys reconciled) by result.', [
-      'result',
-    ] as const),
-    duration: metrics.histogram(
-      'reconcile_duration_seconds',
-      'Time of one reconcile pass (or of one key).',
-      [],
-      [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    ),
-    lastSuccess: metrics.gauge(
-      'last_reconcile_success_timestamp_seconds',
-      'Unix time of the last successful reconcile pass (or key).',
-    ),
-    leader: metrics.gauge('leader', '1 while this replica leads (runs the leader-only work).'),
-  };
-  for (const r of ['success', 'error', 'terminal_error'] as const) m.passes.inc({ result: r }, 0);
-  return m;
-}
-
-/** @internal The informers of a controller and their listers. */
-export interface InformerSet<S> {
-  all: Informer<KubeObjectLike>[];
-  listerEntries: [keyof S & string, Lister<KubeObjectLike>][];
-  listers: Listers<S>;
-}
-
-/** One informer per spec, or one per namespace read through a union lister. */
-export function createInformers<S extends Record<string, WatchSpec<unknown>>>(
-  specs: S,
-  o: { client: KubeClient; metrics: Metrics; logger: Logger; clock: Clock; wedgeTimeoutMs?: number },
-): InformerSet<S> {
-  const all: Informer<KubeObjectLike>[] = [];
-  const listerEntries: [keyof S & string, Lister<KubeObjectLike>][] = [];
-  for (const [key, spec] of Object.entries(specs)) {
-    const make = (namespace?: string): Informer<KubeObjectLike> =>
-      createInformer<KubeObjectLike>({
-        name: namespace === undefined ? key : `${key}-${namespace}`,
-        source: createApiListWatch<KubeObjectLike>({
-          client: o.client,
-          resource: spec.resource,
-          ...(namespace === undefined ? {} : { namespace }),
-          ...(spec.labelSelector === undefined ? {} : { labelSelector: spec.labelSelector }),
-          ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
-        }),
-        ...(spec.resyncMs === undefined ? {} : { resyncMs: spec.resyncMs }),
-        ...(spec.indexers === undefined
-          ? {}
-          : { indexers: { ...(spec.indexers as Record<string, IndexFunc<KubeObjectLike>>) } }),
-        ...(o.wedgeTimeoutMs === undefined ? {} : { wedgeTimeoutMs: o.wedgeTimeoutMs }),
-        registry: o.metrics.registry,
-        logger: o.logger.child({ component: 'informer' }),
-        clock: o.clock,
-      });
-    const made = spec.namespaces === undefined ? [make()] : spec.namespaces.map((ns) => make(ns));
-    all.push(...made);
-    listerEntries.push([key, spec.namespaces === undefined ? made[0]! : unionLister(made)]);
-  }
-  return { all, listerEntries, listers: Object.fromEntries(listerEntries) as Listers<S> };
-}
-
-/** Liveness and readiness checks every controller has. */
-export function addCommonProbes(
-  health: HealthServer,
-  informers: readonly Informer<KubeObjectLike>[],
-  steps: readonly Pick<Updater<unknown>, 'name' | 'health' | 'readiness'>[],
-  state: { firstPassDone(): boolean; stopping(): boolean },
-): void {
-  health.addLivenessCheck('informers', () => {
-    const bad = informers.map((i) => i.health()).filter((r) => !r.ok);
-    return bad.length === 0 ? true : { ok: false, message: bad.map((b) => b.message).join('; ') };
-  });
-  health.addLivenessCheck('steps', () =>
-    state.firstPassDone() ? probeUpdaters(steps, 'health') : { ok: true, message: 'no pass yet' },
-  );
-  health.addReadinessCheck('not-stopping', () => ({ ok: !state.stopping(), message: 'stopping' }));
-  health.addReadinessCheck('caches', () => {
-    const bad = informers.filter((i) => !i.hasSynced()).map((i) => i.name);
-    return bad.length === 0 ? true : { ok: false, message: `not synced: ${bad.join(', ')}` };
-  });
-}
-
-/** A Lease elector that keeps the `leader` gauge and logs transitions. */
-export function createControllerElector(
-  lease: ControllerLeaderElection,
-  o: { client: KubeClient; logger: Logger; clock: Clock; leaderGauge: { set(v: number): void } },
-  onStarted: () => void,
-): LeaderElector {
-  const { logger } = o;
-  return createLeaderElector({
-    client: o.client,
-    namespace: lease.namespace,
-    name: lease.name,
-    identity: lease.identity,
-    ...(lease.leaseDurationMs === undefined ? {} : { leaseDurationMs: lease.leaseDurationMs }),
-    ...(lease.renewDeadlineMs === undefined ? {} : { renewDeadlineMs: lease.renewDeadlineMs }),
-    ...(lease.retryPeriodMs === undefined ? {} : { retryPeriodMs: lease.retryPeriodMs }),
-    clock: o.clock,
-    logger: logger.child({ component: 'leader' }),
-    onStartedLeading: () => {
-      logger.info('leading', { identity: lease.identity, lease: `${lease.namespace}/${lease.name}` });
-      o.leaderGauge.set(1);
-      onStarted();
-    },
-    onStoppedLeading: () => {
-      logger.warn('stopped leading', { identity: lease.identity });
-      o.leaderGauge.set(0);
-    },
-    onNewLeader: (identity) => logger.info('leader observed', { leader: identity }),
-  });
-}
-
-export interface PushgatewayHandle {
-  push(): Promise<void>;
-  timer: NodeJS.Timeout;
-}
-
-export function startPushgateway(
-  gw: NonNullable<ControllerOptions<Record<string, WatchSpec<unknown>>, unknown>['pushgateway']>,
-  metrics: Metrics,
-  logger: Logger,
-): PushgatewayHandle {
-  const gateway = new Pushgateway(gw.url, { timeout: 5000 }, metrics.registry);
-  const push = async (): Promise<void> => {
-    try {
-      await gateway.pushAdd({ jobName: gw.job, groupings: { ...gw.grouping } });
-    } catch (err) {
-      logger.warn('pushgateway push failed', { err, url: gw.url });
-    }
-  };
-  const timer = setInterval(() => void push(), gw.intervalMs);
-  timer.unref();
-  return { push, timer };
-}
-
-/** The stages of a stop: each runs even when an earlier one failed; `done` rejects if any did. */
-export interface StopStages {
-  /** Runs one stage; a failure is logged and remembered. Never rejects. */
-  run(what: string, fn: () => unknown): Promise<void>;
-  /** Logs `<name> stopped`, then throws an AggregateError naming the failed stages, if any. */
-  done(name: string): void;
-}
-
-/** Creates the {@link StopStages} of one stop. */
-export function stopStages(logger: Logger): StopStages {
-  const failed: { what: string; err: unknown }[] = [];
-  return {
-    async run(what, fn) {
-      try {
-        await fn();
-      } catch (err) {
-        failed.push({ what, err });
-        logger.error(`stop: ${what} failed`, { err });
-      }
-    },
-    done(name) {
-      if (failed.length === 0) {
-        logger.info(`${name} stopped`);
-        return;
-      }
-      logger.warn(`${name} stopped with failures`, { failed: failed.map((f) => f.what) });
-      throw new AggregateError(
-        failed.map((f) => f.err),
-        `${name}: stop failed in ${failed.map((f) => f.what).join(', ')}`,
-      );
-    },
-  };
-}
-
 /**
  * Runs one level-triggered controller: informers → coalescing trigger → pure `build` → apply
  * steps, with leader election, skip reporting, probes, metrics and an ordered stop.
@@ -455,24 +259,23 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
   options: ControllerOptions<S, M>,
   deps: ControllerDeps,
 ): Promise<ControllerHandle<S, M>> {
-  const { metrics, kubeClient: client } = deps;
-  const logger = deps.logger;
-  const clock = deps.clock ?? createSystemClock();
-  const lease = options.leaderElection;
-  const events =
-    deps.events ??
-    createEventRecorder({ client, component: options.name, host: lease?.identity ?? '', logger });
-
-  const m = loopMetrics(metrics);
-  const reporter = createSkipReporter({ logger, events, metrics, messagePrefix: `${options.name}: ` });
-
-  const { all, listerEntries, listers } = createInformers(options.informers, {
-    client,
-    metrics,
-    logger,
-    clock,
-    ...(options.wedgeTimeoutMs === undefined ? {} : { wedgeTimeoutMs: options.wedgeTimeoutMs }),
-  });
+  const { metrics, logger } = deps;
+  let firstPassDone = false;
+  let last: PassResult<M> | undefined;
+  const base = createControllerBase(
+    {
+      ...options,
+      firstWork: {
+        name: 'first-pass',
+        what: 'the first pass',
+        done: () => firstPassDone,
+        message: () =>
+          last === undefined ? 'no reconcile pass yet' : `first pass failed: ${errorMessage(last.error)}`,
+      },
+    },
+    deps,
+  );
+  const { clock, m, reporter, listerEntries, listers } = base;
   const isolator: Isolator<BuildResult<M>> | undefined =
     options.isolate === undefined
       ? undefined
@@ -485,29 +288,23 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
           logger: logger.child({ component: 'isolate' }),
           metrics,
         });
-  let elector: LeaderElector | undefined;
-  const isLeader = (): boolean => elector?.isLeader() ?? true;
-  let stopping = false;
+  const isLeader = (): boolean => base.isLeader();
   let synced = false;
-  let firstPassDone = false;
   let passSeq = 0;
-  let last: PassResult<M> | undefined;
   let lastModel: M | undefined;
-  const waiters = new Set<(p: PassResult<M>) => void>();
-  // Pending waitForPass/reconcileNow calls, rejected once no pass can run any more (at stop).
-  const cancels = new Set<(err: Error) => void>();
-  let passesOver = false;
+  const waiters = createWaiters<PassResult<M>>(clock);
 
   const finish = (p: PassResult<M>): void => {
     last = p;
     if (!firstPassDone && p.result !== 'error') firstPassDone = true;
     m.passes.inc({ result: p.result });
     m.duration.observe(p.durationMs / 1000);
-    for (const w of [...waiters]) w(p);
+    if (firstPassDone) base.markReady();
+    waiters.notify(p);
   };
 
   const pass = async (): Promise<void> => {
-    if (stopping || !synced) return;
+    if (base.stopping() || !synced) return;
     const seq = ++passSeq;
     const t0 = performance.now();
     const leading = isLeader();
@@ -619,124 +416,48 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
     logFailures: false,
   });
 
-  const health = createHealthServer({
-    port: options.http.port,
-    ...(options.http.host === undefined ? {} : { host: options.http.host }),
-    registry: metrics.registry,
-    logger: logger.child({ component: 'health' }),
-  });
-  addCommonProbes(health, all, options.steps, {
-    firstPassDone: () => firstPassDone,
-    stopping: () => stopping,
-  });
-  health.addReadinessCheck('first-pass', () => ({
-    ok: firstPassDone,
-    message: last === undefined ? 'no reconcile pass yet' : `first pass failed: ${errorMessage(last.error)}`,
-  }));
-  health.addReadinessCheck('steps', () => probeUpdaters(options.steps, 'readiness'));
-
-  let readyResolve!: () => void;
-  let readyReject!: (err: unknown) => void;
-  const ready = new Promise<void>((resolve, reject) => {
-    readyResolve = resolve;
-    readyReject = reject;
-  });
-  ready.catch(() => undefined);
-  const readyWaiter = (): void => {
-    if (firstPassDone) {
-      waiters.delete(readyWaiter);
-      readyResolve();
-    }
-  };
-  waiters.add(readyWaiter);
-
   const waitForPass = (
     predicate: (p: PassResult<M>) => boolean,
     timeoutMs = 10_000,
-  ): Promise<PassResult<M>> =>
-    new Promise<PassResult<M>>((resolve, reject) => {
-      if (last !== undefined && predicate(last)) {
-        resolve(last);
-        return;
-      }
-      if (passesOver) {
-        reject(new TransientError(`${options.name} stopped before a matching reconcile pass`));
-        return;
-      }
-      const timer = clock.setTimeout(() => {
-        waiters.delete(onPass);
-        cancels.delete(cancel);
-        reject(
-          new Error(
-            `${options.name}: no matching reconcile pass within ${timeoutMs} ms (passes: ${passSeq}, last: ${last?.result ?? 'none'}${last?.error === undefined ? '' : `: ${errorMessage(last.error)}`})`,
-          ),
-        );
-      }, timeoutMs);
-      const onPass = (p: PassResult<M>): void => {
-        if (!predicate(p)) return;
-        timer.cancel();
-        waiters.delete(onPass);
-        cancels.delete(cancel);
-        resolve(p);
-      };
-      const cancel = (err: Error): void => {
-        timer.cancel();
-        waiters.delete(onPass);
-        reject(err);
-      };
-      waiters.add(onPass);
-      cancels.add(cancel);
-    });
+  ): Promise<PassResult<M>> => {
+    if (last !== undefined && predicate(last)) return Promise.resolve(last);
+    return waiters.wait(
+      predicate,
+      timeoutMs,
+      () =>
+        new Error(
+          `${options.name}: no matching reconcile pass within ${timeoutMs} ms (passes: ${passSeq}, last: ${last?.result ?? 'none'}${last?.error === undefined ? '' : `: ${errorMessage(last.error)}`})`,
+        ),
+    );
+  };
 
-  let pushgateway: PushgatewayHandle | undefined;
   let interval: NodeJS.Timeout | undefined;
-  let stopped: Promise<void> | undefined;
   const startedSteps: ControllerStep<M>[] = [];
-  const abort = new AbortController();
-  const listening = { url: '' };
-
-  const stop = (): Promise<void> => {
-    stopped ??= (async () => {
-      stopping = true;
-      abort.abort();
-      readyReject(new Error(`${options.name}: stopped before the first pass`));
-      const stages = stopStages(logger);
-      const stage = stages.run.bind(stages);
+  const stop = (): Promise<void> =>
+    base.stop(async (stage) => {
       if (interval !== undefined) clearInterval(interval);
-      if (pushgateway !== undefined) clearInterval(pushgateway.timer);
-      await stage('leader election', () => elector?.stop({ release: true }));
       await stage('trigger', () => trigger.stop());
-      passesOver = true;
-      const over = new TransientError(`${options.name} stopped before a matching reconcile pass`);
-      for (const cancel of [...cancels]) cancel(over);
-      cancels.clear();
+      waiters.cancelAll(new TransientError(`${options.name} stopped before a matching reconcile pass`));
       while (startedSteps.length > 0) {
         const step = startedSteps.pop()!;
         await stage(`step ${step.name}`, () => step.stop());
       }
-      await stage('informers', () => Promise.all(all.map((i) => i.stop())));
-      await stage('events', () => events.flush());
-      await stage('pushgateway', () => pushgateway?.push());
-      await stage('health server', () => health.close());
-      stages.done(options.name);
-    })();
-    return stopped;
-  };
+    });
 
   const handle: ControllerHandle<S, M> = {
     get url() {
-      return listening.url;
+      return base.url();
     },
-    health,
+    health: base.health,
     metrics,
-    events,
+    events: base.events,
     listers,
-    ready,
+    ready: base.ready,
     lastModel: () => lastModel,
     lastPass: () => last,
     isLeader,
     reconcileNow() {
-      if (stopping) return Promise.reject(new TransientError(`${options.name} is stopping`));
+      if (base.stopping()) return Promise.reject(new TransientError(`${options.name} is stopping`));
       if (!synced) return Promise.reject(new TransientError('the caches have not synced yet'));
       const after = passSeq;
       const p = waitForPass((r) => r.seq > after, 24 * 3600_000);
@@ -748,8 +469,8 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
     stop,
   };
 
-  options.routes?.(health, handle);
-  listening.url = (await health.listen()).url;
+  options.routes?.(base.health, handle);
+  await base.listen();
 
   try {
     for (const step of options.steps) {
@@ -767,9 +488,8 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
       options.onChange?.(key, event);
     });
   }
-
-  if (lease !== undefined) {
-    elector = createControllerElector(lease, { client, logger, clock, leaderGauge: m.leader }, () => {
+  base.watch({
+    onStartedLeading: () => {
       for (const step of options.steps) {
         try {
           step.onStartedLeading?.();
@@ -778,37 +498,25 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
         }
       }
       trigger.signal({ immediate: true });
-    });
-  }
-  m.leader.set(elector === undefined ? 1 : 0);
-
-  if (options.pushgateway !== undefined && options.pushgateway.url !== '')
-    pushgateway = startPushgateway(options.pushgateway, metrics, logger);
-  for (const i of all) i.start();
-  elector?.start();
-  void Promise.all(all.map((i) => i.waitForSync(abort.signal))).then(
-    () => {
-      if (stopping) return;
+    },
+    onSynced: () => {
       synced = true;
-      logger.info('caches synced', {
-        objects: Object.fromEntries(listerEntries.map(([k, l]) => [k, l.list().length])),
-      });
       if (options.passOnSync === false) {
         firstPassDone = true;
-        readyWaiter();
+        base.markReady();
       } else trigger.signal({ immediate: true });
     },
-    () => undefined,
-  );
+  });
   if (options.intervalMs !== undefined && options.intervalMs > 0) {
     interval = setInterval(() => {
-      if (synced && !stopping) trigger.signal({ immediate: true });
+      if (synced && !base.stopping()) trigger.signal({ immediate: true });
     }, options.intervalMs);
     interval.unref();
   }
+  const lease = options.leaderElection;
   logger.info(`${options.name} started`, {
-    url: listening.url,
-    informers: all.map((i) => i.name),
+    url: base.url(),
+    informers: base.all.map((i) => i.name),
     steps: options.steps.map((s) => `${s.name}${s.leaderOnly === true ? ' (leader only)' : ''}`),
     leaderElection: lease === undefined ? false : `${lease.namespace}/${lease.name}`,
   });

@@ -72,6 +72,7 @@ export {
   microTime,
   type LeaderElector,
   type LeaderElectorOptions,
+  type LeaseError,
   type LeaseSpec,
 } from './leader-election.js';
 export {

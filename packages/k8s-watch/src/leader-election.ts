@@ -66,6 +66,18 @@ export interface LeaderElector {
   isLeader(): boolean;
   /** The last observed holder ('' if none). */
   leader(): string;
+  /**
+   * Why the last attempt to read, create or update the Lease failed, or undefined once an attempt
+   * succeeded (or found another holder). `statusCode` 401/403 means RBAC does not allow it.
+   */
+  lastError(): LeaseError | undefined;
+}
+
+/** A failed Lease request, as {@link LeaderElector.lastError} reports it. */
+export interface LeaseError {
+  readonly action: 'read' | 'create' | 'update';
+  readonly statusCode: number | undefined;
+  readonly message: string;
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. Pure. */
@@ -112,6 +124,23 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
   let leaderAbort: AbortController | undefined;
   let loop: Promise<void> | undefined;
   let lastRenew = 0;
+  let lastError: LeaseError | undefined;
+  let forbiddenLogged = false;
+  const failed = (action: LeaseError['action'], err: unknown): 'error' => {
+    const statusCode = statusCodeOf(err);
+    const forbidden = statusCode === 401 || statusCode === 403;
+    // A missing permission does not fix itself: say so once, loudly, instead of a warning per attempt.
+    if (forbidden && !forbiddenLogged) {
+      forbiddenLogged = true;
+      log.error(`cannot ${action} the Lease: RBAC must allow get, create and update on leases`, {
+        lease: `${namespace}/${name}`,
+        error: String(err),
+        status: statusCode,
+      });
+    } else if (!forbidden) log.warn(`cannot ${action} lease`, { error: String(err), status: statusCode });
+    lastError = { action, statusCode, message: String(err) };
+    return 'error';
+  };
 
   const observe = (spec: LeaseSpec | undefined, now: number): void => {
     const rec = JSON.stringify(spec ?? {});
@@ -141,10 +170,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
     try {
       lease = await client.request<Lease>({ path, timeoutMs, signal });
     } catch (err) {
-      if (statusCodeOf(err) !== 404) {
-        log.warn('cannot read lease', { error: String(err) });
-        return 'error';
-      }
+      if (statusCodeOf(err) !== 404) return failed('read', err);
     }
     const durationS = Math.ceil(leaseDurationMs / 1000);
     if (lease === undefined) {
@@ -164,16 +190,18 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
           body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec },
         });
         observe(lastLease.spec, now);
+        lastError = undefined;
+        forbiddenLogged = false;
         return 'ok';
       } catch (err) {
-        log.warn('cannot create lease', { error: String(err) });
-        return 'error';
+        return failed('create', err);
       }
     }
     const spec = lease.spec ?? {};
     observe(spec, now);
     const current = spec.holderIdentity ?? '';
     const validMs = (spec.leaseDurationSeconds ?? durationS) * 1000;
+    lastError = undefined;
     if (current !== '' && current !== identity && observedTime + validMs > now) return 'held';
     const mine = current === identity;
     const next: LeaseSpec = {
@@ -192,10 +220,10 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
         body: { ...lease, spec: next },
       });
       observe(lastLease.spec, now);
+      forbiddenLogged = false;
       return 'ok';
     } catch (err) {
-      log.warn('cannot update lease', { error: String(err), status: statusCodeOf(err) });
-      return 'error';
+      return failed('update', err);
     }
   };
 
@@ -326,5 +354,6 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
     },
     isLeader: () => leading && clock.now() - lastRenew < renewDeadlineMs,
     leader: () => holder,
+    lastError: () => lastError,
   };
 }
