@@ -8,3 +8,26 @@ export {
   type DetachReason,
   type NodeDecision,
 } from './decide.js';
+export { instanceIdOf } from './instance-id.js';
+export { nodeMarkerPatch, type NodeMarkerPatch, type WantedMarkers } from './markers.js';
+export {
+  deletionPriority,
+  planEviction,
+  usesDelete,
+  type EvictionPlan,
+  type PlanEvictionOptions,
+} from './eviction.js';
+export {
+  ATTACHMENTS,
+  mergeMembership,
+  type Attachment,
+  type AttachmentLoadBalancer,
+  type AttachmentPhase,
+  type AttachmentTarget,
+} from './attachment.js';
+export {
+  runNodeDetacher,
+  type NodeDetacherConfig,
+  type NodeDetacherDeps,
+  type NodeDetacherHandle,
+} from './node-detacher.js';
