@@ -1,7 +1,13 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, httpRequest, startApiServer, type ApiServer } from '@kube-edge/testkit';
+import {
+  freePort,
+  httpRequest,
+  spawnTracked,
+  startApiServer,
+  type ApiServer,
+  type TrackedSpawn,
+} from '@kube-edge/testkit';
 import { controllerCli } from './cli.js';
 
 // Runs src/main.ts as a real process (types stripped by Node, `.js` specifiers mapped to the
@@ -16,8 +22,12 @@ interface Run {
   stderr: string;
 }
 
+// Every process this file started, killed with whatever it started when the file ends (a failed
+// or timed-out test included).
+const started: TrackedSpawn[] = [];
+
 function startMain(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(
+  const tracked = spawnTracked(
     process.execPath,
     [
       '--experimental-transform-types',
@@ -41,18 +51,20 @@ function startMain(args: string[], env: Record<string, string> = {}) {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  started.push(tracked);
+  const child = tracked.child;
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<Run>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const timer = setTimeout(() => void tracked.kill(), 60_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
   });
-  return { child, done, output: () => stdout + stderr };
+  return { tracked, done, output: () => stdout + stderr };
 }
 
 let api: ApiServer;
@@ -64,6 +76,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const p of started.splice(0)) await p.kill();
   await api.close();
 });
 
@@ -142,7 +155,7 @@ describe('main (the feed-dns process)', () => {
       expect(ready.status).toBe(503);
       expect(ready.body).toContain('reconcile');
     } finally {
-      main.child.kill('SIGTERM');
+      main.tracked.signal('SIGTERM');
     }
     const run = await main.done;
     expect({ code: run.code, output: run.code === 0 ? '' : main.output() }).toEqual({ code: 0, output: '' });

@@ -188,9 +188,11 @@ describe('feed-ingress against the API server and real nginx', () => {
 
   it('passes a WebSocket upgrade through to the backend', async () => {
     h.api.store.create(ingress('default', 'ws', 'ws.test', [{ path: '/', service: 'svc-a', port: a.port }]));
-    await eventually(() => echo('ws.test', '/'));
-    // No old worker (without ws.test) may take the upgrade: wait until the reload is done.
-    await h.settle();
+    // The explicit signal: a pass whose model serves ws.test succeeded, and a pass completes
+    // only once nginx serves its config on every accepting worker (no older generation without
+    // ws.test still accepts). So from here on every fresh connection reaches the backend.
+    await h.handle.waitForModel((m) => m.servedIngresses.some((i) => i.name === 'ws'));
+    for (let i = 0; i < 5; i++) expect((await echo('ws.test', '/')).name).toBe('pod-a');
     const reply = await new Promise<string>((resolve, reject) => {
       const ws = new WebSocket(`ws://127.0.0.1:${h.httpPort}/socket`, { headers: { Host: 'ws.test' } });
       const timer = setTimeout(() => {

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -6,12 +6,14 @@ import {
   freePort,
   httpRequest,
   makeTestCertificate,
+  spawnTracked,
   startApiServer,
   startEchoServer,
   tempDir,
   writeTestCertificate,
   type ApiServer,
   type EchoServer,
+  type TrackedSpawn,
 } from '@kube-edge/testkit';
 import { APP, ensureDist } from '../test/dist.js';
 import { ingress, service } from '../test/harness.js';
@@ -95,7 +97,7 @@ describe('feed-ingress (dist/main.js)', () => {
   describe('as a process', () => {
     let api: ApiServer;
     let pod: EchoServer;
-    let child: ChildProcess | undefined;
+    let main: TrackedSpawn | undefined;
     let dir: { path: string; remove(): Promise<void> };
 
     beforeAll(async () => {
@@ -110,7 +112,8 @@ describe('feed-ingress (dist/main.js)', () => {
     });
 
     afterAll(async () => {
-      if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      // The whole process group: main and the nginx it started, even when the test failed.
+      await main?.kill();
       await pod?.close();
       await api?.close();
       await dir?.remove();
@@ -122,7 +125,7 @@ describe('feed-ingress (dist/main.js)', () => {
         ingress('default', 'web', 'main.test', [{ path: '/', service: 'svc', port: pod.port }]),
       );
       const [httpPort, nginxHealth, healthPort] = [await freePort(), await freePort(), await freePort()];
-      const proc = spawn(
+      const proc = spawnTracked(
         process.execPath,
         [
           MAIN,
@@ -146,30 +149,40 @@ describe('feed-ingress (dist/main.js)', () => {
           },
         },
       );
-      child = proc;
+      main = proc;
       let out = '';
-      proc.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
-      proc.stderr?.on('data', (d: Buffer) => (out += d.toString('utf8')));
-      const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+      proc.child.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      proc.child.stderr?.on('data', (d: Buffer) => (out += d.toString('utf8')));
 
+      // The explicit signal: /readyz answers 200 once the caches synced and the first pass is
+      // done, i.e. nginx serves the first full config (the nginx step resolves only when every
+      // accepting worker serves it) and feed's health holds. Until then, /health is 500 while
+      // nginx may already answer.
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const r = await httpRequest({
-          url: `http://127.0.0.1:${httpPort}/`,
-          host: 'main.test',
-          timeoutMs: 1000,
-        }).catch(() => undefined);
+        const r = await httpRequest({ url: `http://127.0.0.1:${healthPort}/readyz`, timeoutMs: 1000 }).catch(
+          () => undefined,
+        );
         if (r?.status === 200) break;
-        if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`not serving:\n${out}`);
+        if (Date.now() > deadline || proc.child.exitCode !== null) throw new Error(`not ready:\n${out}`);
         await new Promise((r2) => setTimeout(r2, 100));
       }
       const hh = await httpRequest({ url: `http://127.0.0.1:${healthPort}/health` });
       expect(`${hh.status} ${hh.body}`).toBe('200 ok\n');
+      // Ready means served: every request gets the Ingress's backend, none a 404.
+      for (let i = 0; i < 5; i++) {
+        const r = await httpRequest({
+          url: `http://127.0.0.1:${httpPort}/`,
+          host: 'main.test',
+          timeoutMs: 3000,
+        });
+        expect(r.status).toBe(200);
+      }
 
-      proc.kill('SIGTERM');
+      proc.signal('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
       const code = await Promise.race([
-        exited,
+        proc.exited,
         new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 20_000))),
       ]);
       clearTimeout(timer);
@@ -193,24 +206,26 @@ describe('feed-ingress (dist/main.js)', () => {
 // Runs the demo for real (demo/demo.ts on the compiled app, as a child process, as `pnpm run demo` does),
 // curls one of the lines it prints, then stops it with a real SIGTERM.
 describe('the demo', () => {
-  let child: ChildProcess | undefined;
+  let demo: TrackedSpawn | undefined;
 
-  afterAll(() => {
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  afterAll(async () => {
+    // The whole process group: the demo, its app and nginx, even when the test failed.
+    await demo?.kill();
   });
 
   it('prints curl lines that work, and exits 0 on SIGTERM', async () => {
-    const proc = spawn(process.execPath, ['demo/demo.ts'], {
+    const tracked = spawnTracked(process.execPath, ['demo/demo.ts'], {
       cwd: APP,
       env: { ...process.env, KUBE_EDGE_DEMO_SECONDS: '60' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child = proc;
+    demo = tracked;
+    const proc = tracked.child;
     let stdout = '';
     let stderr = '';
     proc.stdout?.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    const exited = tracked.exited;
 
     const deadline = Date.now() + 40_000;
     while (!/Ctrl-C stops it/.test(stdout)) {
@@ -230,7 +245,7 @@ describe('the demo', () => {
     });
     expect(JSON.parse(body)).toMatchObject({ name: 'shop/storefront', host: 'shop.example.test', path: '/' });
 
-    proc.kill('SIGTERM');
+    tracked.signal('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const code = await Promise.race([
       exited,

@@ -116,7 +116,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         timeoutMs: 3000,
       }),
     async settle() {
+      // Hurry a rate-limited reload, then wait until no worker of an older generation accepts.
       await handle.nginx.process.flush();
+      await handle.nginx.process.reloaded();
     },
     async stop() {
       try {
