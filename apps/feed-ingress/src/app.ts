@@ -49,7 +49,8 @@ export interface FeedIngressApp extends ControllerHandle<FeedInformers, FeedMode
 
 /**
  * Starts feed-ingress on the shared controller loop: informers (Ingress, Service, Namespace,
- * IngressClass, Secret); each pass builds the whole model from the caches and applies the steps
+ * IngressClass, and Secret only with an HTTPS port); each pass builds the whole model from the
+ * caches and applies the steps
  * nginx (the first full config starts it), the frontend (attaches after nginx serves; every
  * replica) and the Ingress status writer (leader only). `stop()` (idempotent; main.ts registers
  * it as a shutdown step) releases the Lease, then stops status, the frontend (detach, drain
@@ -101,7 +102,8 @@ export async function run(config: FeedIngressConfig, deps: FeedIngressDeps): Pro
   const handle = await runController<FeedInformers, FeedModel>(
     {
       name: 'feed-ingress',
-      informers: feedInformers(config.resyncMs),
+      // Secrets are watched only when TLS is served (an HTTPS port): no Secret RBAC otherwise.
+      informers: feedInformers(config.resyncMs, { secrets: config.model.ingressHttpsPort !== undefined }),
       build: (l) => {
         // The loop runs the first pass (hence the first build) right after every cache synced.
         if (!synced) note('caches-synced');

@@ -8,6 +8,7 @@ import {
   watch,
   type BuildResult,
   type Listers,
+  type WatchSpec,
   type SkippedObject as LoopSkippedObject,
 } from '@kube-edge/k8s-watch';
 import {
@@ -18,19 +19,30 @@ import {
   type SkippedObject,
 } from './model/index.js';
 
-/** What feed-ingress watches, each informer with feed's `--resync-period`; the keys name the listers. */
-export function feedInformers(resyncMs: number) {
+/** The informers of {@link feedInformers}, by name; `secrets` only when TLS is served. */
+export type FeedInformers = {
+  ingresses: WatchSpec<V1Ingress>;
+  services: WatchSpec<V1Service>;
+  namespaces: WatchSpec<V1Namespace>;
+  ingressClasses: WatchSpec<V1IngressClass>;
+  secrets?: WatchSpec<V1Secret>;
+};
+
+/**
+ * What feed-ingress watches, each informer with feed's `--resync-period`; the keys name the
+ * listers. Secrets only hold the TLS certificates of `spec.tls`, which are served only on an HTTPS
+ * port, so without `secrets: true` (no `--ingress-https-port`) no Secret is listed, watched or
+ * cached, and no Secret RBAC is needed. Pure.
+ */
+export function feedInformers(resyncMs: number, options: { secrets: boolean }): FeedInformers {
   return {
     ingresses: watch<V1Ingress>(INGRESSES, { resyncMs }),
     services: watch<V1Service>(SERVICES, { resyncMs }),
     namespaces: watch<V1Namespace>(NAMESPACES, { resyncMs }),
     ingressClasses: watch<V1IngressClass>(INGRESS_CLASSES, { resyncMs }),
-    secrets: watch<V1Secret>(SECRETS, { resyncMs }),
+    ...(options.secrets ? { secrets: watch<V1Secret>(SECRETS, { resyncMs }) } : {}),
   };
 }
-
-/** The informers of {@link feedInformers}, by name. */
-export type FeedInformers = ReturnType<typeof feedInformers>;
 
 /** The model builder's input: a snapshot of every cache. Pure. */
 export function feedInput(listers: Listers<FeedInformers>): FeedModelInput {
@@ -39,7 +51,8 @@ export function feedInput(listers: Listers<FeedInformers>): FeedModelInput {
     services: listers.services.list(),
     namespaces: listers.namespaces.list(),
     ingressClasses: listers.ingressClasses.list(),
-    secrets: listers.secrets.list(),
+    // The loop's Listers type has no optional informers; the key is absent without HTTPS.
+    secrets: (listers as Partial<Listers<Required<FeedInformers>>>).secrets?.list() ?? [],
   };
 }
 

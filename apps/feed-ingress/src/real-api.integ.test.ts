@@ -34,10 +34,17 @@ const NAMESPACE = 'edge';
 const describeReal = api.kind === 'fake' ? describe.skip : describe;
 const title =
   api.kind === 'fake'
-    ? 'feed-ingress against a real kube-apiserver (skipped: set KUBE_EDGE_API=real)'
-    : 'feed-ingress against a real kube-apiserver as its chart ServiceAccount';
+    ? 'feed-ingress against a real kube-apiserver (skipped: set KUBE_EDGE_API=real), $name'
+    : 'feed-ingress against a real kube-apiserver as its chart ServiceAccount, $name';
 
-describeReal(title, () => {
+// The chart grants Secrets only with ports.https > 0, and feed-ingress watches them only with an
+// HTTPS port: both modes must run without a 403.
+const MODES = [
+  { name: 'chart defaults (no HTTPS port: no Secret informer, no Secret RBAC)', https: false, values: {} },
+  { name: 'with an HTTPS port (ports.https: Secrets RBAC)', https: true, values: { ports: { https: 8443 } } },
+];
+
+describeReal.each(MODES)(title, (mode) => {
   let real: RealApiAsChart;
   let dir: TempDir;
   let app: FeedIngressApp;
@@ -53,6 +60,8 @@ describeReal(title, () => {
       namespace: NAMESPACE,
       releaseName: RELEASE,
       serviceClusterIpRange: '127.0.0.0/16',
+      // As the flags below: an HTTPS port is what grants the Secrets RBAC.
+      values: mode.values,
     });
     pod = await startEchoServer({ host: '127.0.0.91', name: 'pod-real' });
     dir = await tempDir('feed-ingress-real');
@@ -67,12 +76,13 @@ describeReal(title, () => {
       '--internal-hostname=lb.internal.test',
       '--ingress-class=edge',
       `--ingress-port=${httpPort}`,
-      `--ingress-https-port=${await freePort()}`,
+      ...(mode.https
+        ? [`--ingress-https-port=${await freePort()}`, `--ssl-path=${dir.path}/default-ssl`]
+        : []),
       `--ingress-health-port=${await freePort()}`,
       '--health-port=0',
       `--nginx-workdir=${dir.path}/nginx`,
       '--nginx-update-period=50ms',
-      `--ssl-path=${dir.path}/default-ssl`,
       '--leader-election=true',
       `--leader-election-namespace=${NAMESPACE}`,
       `--leader-election-name=${RELEASE}-feed-ingress`,
@@ -96,7 +106,23 @@ describeReal(title, () => {
     shutdown = createShutdown({ logger, exit: () => undefined, processLike: new EventEmitter() });
     app = await run(config, { logger, kubeClient: kubeClientFor(config, { kubeConfig: real.kubeConfig() }) });
     shutdown.addStep('feed-ingress', () => app.stop(), { timeoutMs: config.frontend.drainDelayMs + 60_000 });
-    await app.ready;
+    // Ready = caches synced and the first pass applied: a list or watch the RBAC refuses never syncs.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      app.ready,
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('feed-ingress not ready within 30 s')), 30_000);
+      }),
+    ])
+      .catch((err: unknown) => {
+        throw new Error(
+          `${String(err)}\n--- controller log (last 40 lines) ---\n${lines.slice(-40).join('')}`,
+          {
+            cause: err,
+          },
+        );
+      })
+      .finally(() => clearTimeout(timer));
   }, 90_000);
 
   afterAll(async () => {
