@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
 import { createMetrics, createNoopLogger, type Metrics } from '@kube-edge/runtime';
 import {
+  eventually,
   freePort,
   httpRequest,
   makeTestCa,
@@ -29,27 +30,21 @@ const PATHS = 'github.com/30x.dispatcher.paths';
 const WINDOW_MS = 400;
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
-async function eventually<T>(
+/** Polls `fn` until `ok` holds for its value (testkit's eventually, with this file's reporting). */
+function waitUntil<T>(
   fn: () => T | Promise<T>,
   ok: (v: T) => boolean,
   what: string,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastErr: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await fn();
-      if (ok(last)) return last;
-    } catch (err) {
-      lastErr = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(
-    `timed out waiting for ${what}: last ${JSON.stringify(last)} ${lastErr instanceof Error ? lastErr.message : ''}`,
-  );
+  return eventually(
+    async () => {
+      const v = await fn();
+      if (!ok(v)) throw new Error(`last ${JSON.stringify(v)}`);
+      return { v };
+    },
+    { timeoutMs, intervalMs: 100, what },
+  ).then((r) => r.v);
 }
 
 // Real nginx, the testkit API server and echo backends on 127.0.0.x addresses standing in for pods.
@@ -331,7 +326,7 @@ describe('dispatcher against an API server and real nginx', () => {
         ['not-json', 'InvalidPathsAnnotation'],
       ]),
     );
-    const events = await eventually(
+    const events = await waitUntil(
       // Events about a Namespace (cluster-scoped) go to the default namespace.
       () =>
         [...api.store.list('v1', 'Event', 'broken'), ...api.store.list('v1', 'Event', 'default')] as {
@@ -371,7 +366,7 @@ describe('dispatcher against an API server and real nginx', () => {
     api.store.patchMerge('v1', 'Pod', 'web', 'web-b', {
       status: { conditions: [{ type: 'Ready', status: 'False' }] },
     });
-    await eventually(
+    await waitUntil(
       () => app.lastConfig(),
       (t) => !t.includes('127.0.0.3'),
       'web-b removed from the config',
@@ -382,7 +377,7 @@ describe('dispatcher against an API server and real nginx', () => {
     api.store.patchMerge('v1', 'Pod', 'web', 'web-b', {
       status: { conditions: [{ type: 'Ready', status: 'True' }] },
     });
-    await eventually(
+    await waitUntil(
       () => app.lastConfig(),
       (t) => t.includes('127.0.0.3'),
       'web-b back in the config',
@@ -400,7 +395,7 @@ describe('dispatcher against an API server and real nginx', () => {
     api.store.patchMerge('v1', 'Namespace', '', 'shop', {
       metadata: { annotations: { [HOSTS]: JSON.stringify({ 'shop.test': {} }) } },
     });
-    await eventually(
+    await waitUntil(
       () => readdir(`${work.path}/ssl`),
       (names) => names.length === 0,
       'secure.test files removed',
@@ -494,7 +489,7 @@ describe('dispatcher batching', () => {
       api.store.patchMerge('v1', 'Pod', 'web', 'web-c', { metadata: { annotations: { [PATHS]: paths(w) } } });
     // The premise: the whole burst fell inside one window.
     expect(Date.now() - start).toBeLessThan(WINDOW);
-    await eventually(
+    await waitUntil(
       () => app.lastConfig(),
       (t) => t.includes('weight=201'),
       'the last change applied',

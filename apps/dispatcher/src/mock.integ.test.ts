@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
 import { createMetrics, type Logger, type LogMeta } from '@kube-edge/runtime';
-import { startApiServer, tempDir, type ApiServer, type TempDir } from '@kube-edge/testkit';
+import { eventually, startApiServer, tempDir, type ApiServer, type TempDir } from '@kube-edge/testkit';
 import { run, type DispatcherApp } from './app.js';
 import { config } from '../test/fixtures.js';
 
@@ -22,13 +22,8 @@ function memoryLogger(lines: { level: string; message: string; meta?: LogMeta }[
   return make();
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (cond: () => boolean, what: string, timeoutMs = 10_000): Promise<unknown> =>
+  eventually(cond, { timeoutMs, intervalMs: 50, what });
 
 // Mock mode (the original outside a cluster): the config is rendered and logged with its API keys
 // redacted, nginx never runs, no file is written. Also: a broken watch ends in a full re-list, not an exit.
