@@ -11,7 +11,7 @@ import {
 import { controllerCli } from './cli.js';
 
 // Runs src/main.ts as a real process (types stripped by Node, `.js` specifiers mapped to the
-// sources by test/ts-resolve.mjs), so argv normalisation, env, exit codes and signals are the
+// sources by scripts/ts-source/resolve.mjs), so argv normalisation, env, exit codes and signals are the
 // real ones.
 const appDir = fileURLToPath(new URL('../', import.meta.url));
 const examples = fileURLToPath(new URL('../../../examples/feed-dns/', import.meta.url));
@@ -34,7 +34,7 @@ function startMain(args: string[], env: Record<string, string> = {}) {
       '--disable-warning=ExperimentalWarning',
       '--conditions=@kube-edge/source',
       '--import',
-      './test/register-ts.mjs',
+      '../../scripts/ts-source/register.mjs',
       'src/main.ts',
       ...args,
     ],

@@ -7,7 +7,7 @@ import { freePort, httpRequest, startApiServer, tempDir, type ApiServer } from '
 import { configText, eventually, seedCluster } from '../test/cluster.js';
 
 // Runs src/main.ts as a real process (types stripped by Node, `.js` specifiers mapped to the
-// sources by test/ts-resolve.mjs), with the environment a pod gets.
+// sources by scripts/ts-source/resolve.mjs), with the environment a pod gets.
 const appDir = fileURLToPath(new URL('../', import.meta.url));
 
 let api: ApiServer;
@@ -47,7 +47,7 @@ describe('main (the kuberoute process)', () => {
         '--disable-warning=ExperimentalWarning',
         '--conditions=@kube-edge/source',
         '--import',
-        './test/register-ts.mjs',
+        '../../scripts/ts-source/register.mjs',
         'src/main.ts',
         `--config=${config}`,
         '--log-level=debug',
