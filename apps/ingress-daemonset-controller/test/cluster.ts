@@ -3,6 +3,7 @@
 // of the writes that matter, ordered by resourceVersion.
 import { readFileSync } from 'node:fs';
 import type { KubeClient } from '@kube-edge/k8s-watch';
+import { DETACHED_ANNOTATION, DETACHMENT_TIMESTAMP_ANNOTATION } from '@kube-edge/node-detacher';
 import type { V1Deployment, V1Node } from '@kubernetes/client-node';
 import type { ApiServer, KubeObject } from '@kube-edge/testkit';
 import { parse as parseYaml } from 'yaml';
@@ -26,8 +27,8 @@ export function seedExampleText(): string {
   );
 }
 
-export const DETACHED = 'node-detacher.variant.run/detached';
-export const DETACHMENT_TS = 'node-detacher.variant.run/detachment-timestamp';
+export const DETACHED = DETACHED_ANNOTATION;
+export const DETACHMENT_TS = DETACHMENT_TIMESTAMP_ANNOTATION;
 
 /** A Ready node with labels. */
 export function node(name: string, labels: Record<string, string> = {}): KubeObject {
