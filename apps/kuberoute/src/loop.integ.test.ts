@@ -6,7 +6,7 @@ import { run, type KuberouteApp } from './app.js';
 import { kubeClientFor } from './clients.js';
 import { parseConfig } from './config.js';
 import { appConfig, configText, eventually, obj, seedCluster } from '../test/cluster.js';
-import { createFakeS3 } from '../test/fake-s3.js';
+import { createFakeS3 } from '@kube-edge/testkit';
 import { routeLabels, service } from '../test/fixtures.js';
 
 function capturingLogger(lines: { level: string; message: string }[]): Logger {

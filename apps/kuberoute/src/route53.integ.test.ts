@@ -18,7 +18,7 @@ import { kubeClientFor } from './clients.js';
 import { UPDATED_TEXT } from './routes.js';
 import { parseConfig } from './config.js';
 import { appConfig, configText, eventually, obj, seedCluster } from '../test/cluster.js';
-import { createFakeS3, type FakeS3 } from '../test/fake-s3.js';
+import { createFakeS3, type FakeS3 } from '@kube-edge/testkit';
 import { routeLabels, service } from '../test/fixtures.js';
 
 const S3_SECTIONS = `[replacements]

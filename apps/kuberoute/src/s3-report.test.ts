@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from '@jest/globals';
 import { createS3Reporter, guessContentType } from './s3-report.js';
-import { createFakeS3 } from '../test/fake-s3.js';
+import { createFakeS3 } from '@kube-edge/testkit';
 
 describe('createS3Reporter', () => {
   it('puts the report JSON through the real S3 client with the ACL and content type', async () => {

@@ -5,6 +5,7 @@ import { CLASSIC_ELB_NAMESPACE, CLASSIC_ELB_VERSION, FakeClassicElb } from './fa
 import { ELBV2_NAMESPACE, ELBV2_VERSION, FakeElbv2 } from './fake-elbv2.js';
 import { createFakeImds, type FakeImds, type FakeImdsOptions } from './fake-imds.js';
 import { AwsQueryError, QueryParams, queryErrorResponse, queryResponse } from './query-protocol.js';
+import { requestBodyText } from './request-body.js';
 
 /** Which fake API a request went to. */
 export type FakeAwsApi = 'elb' | 'elbv2';
@@ -117,19 +118,6 @@ export function createTinyBackoffRetryStrategy(maxAttempts: number): RetryStrate
   };
 }
 
-async function bodyText(body: unknown): Promise<string> {
-  if (body === undefined || body === null) return '';
-  if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
-  if (body instanceof Readable) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body)
-      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  throw new Error('FakeAws: unsupported request body type');
-}
-
 /** Creates the fakes and starts the IMDS server. Call `close()` when done (e.g. in afterAll). */
 export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
   const region = options.region ?? 'eu-west-1';
@@ -153,7 +141,7 @@ export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeA
     async handle(request: HttpRequest) {
       requestCounter += 1;
       const requestId = `00000000-0000-4000-8000-${requestCounter.toString(16).padStart(12, '0')}`;
-      const params = new QueryParams(await bodyText(request.body));
+      const params = new QueryParams(await requestBodyText(request.body, 'FakeAws'));
       const api: FakeAwsApi | undefined =
         params.version === CLASSIC_ELB_VERSION
           ? 'elb'

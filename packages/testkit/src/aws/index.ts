@@ -25,3 +25,5 @@ export type {
 } from './fake-elbv2.js';
 export { createFakeImds } from './fake-imds.js';
 export type { FakeImds, FakeImdsCall, FakeImdsOptions, FakeInstanceIdentity } from './fake-imds.js';
+export { createFakeS3 } from './fake-s3.js';
+export type { FakeS3, FakeS3Object } from './fake-s3.js';

@@ -6,6 +6,7 @@ import { createTinyBackoffRetryStrategy, type FakeAwsRequestHandler } from '../a
 import { el, xmlEscape } from '../aws/query-protocol.js';
 import { canonicalName, canonicalTarget, compareRecordKeys, isInZone } from './names.js';
 import { child, childText, children, parseXml, type XmlNode } from './xml.js';
+import { requestBodyText } from '../aws/request-body.js';
 
 /** The Route53 REST-XML namespace every request and answer carries. */
 export const ROUTE53_NAMESPACE = 'https://route53.amazonaws.com/doc/2013-04-01/';
@@ -647,7 +648,7 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
         const value = Array.isArray(v) ? v[0] : v;
         if (typeof value === 'string') query[k] = value;
       }
-      const body = await bodyText(request.body);
+      const body = await requestBodyText(request.body, 'FakeRoute53');
       try {
         if (request.headers.authorization?.startsWith('AWS4-HMAC-SHA256 ') !== true) {
           throw new Route53Error('MissingAuthenticationToken', 'Missing Authentication Token', 403);
@@ -783,17 +784,4 @@ export function createFakeRoute53(options: FakeRoute53Options = {}): FakeRoute53
       batches.length = 0;
     },
   };
-}
-
-async function bodyText(body: unknown): Promise<string> {
-  if (body === undefined || body === null) return '';
-  if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
-  if (body instanceof Readable) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body)
-      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  throw new Error('FakeRoute53: unsupported request body type');
 }

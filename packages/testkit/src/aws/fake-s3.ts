@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { requestBodyText } from './request-body.js';
 
 /** One stored object of the fake. */
 export interface FakeS3Object {
@@ -20,7 +21,6 @@ interface SdkRequest {
  * A small stateful S3 (PutObject and GetObject) behind the **real** `S3Client`, through its
  * `requestHandler`, in the pattern of testkit's AWS fakes: the SDK serialises, signs and parses;
  * a test asserts on the stored object. Path-style and virtual-hosted-style requests both work.
- * Could move to testkit.
  */
 export interface FakeS3 {
   /** Spread into `new S3Client(...)`. */
@@ -38,19 +38,6 @@ export interface FakeS3 {
   puts(): string[];
   /** The next `n` requests answer 500 InternalError (the SDK retries within its attempts). */
   failNext(n: number): void;
-}
-
-async function bodyText(body: unknown): Promise<string> {
-  if (body === undefined || body === null) return '';
-  if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
-  if (body instanceof Readable) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body)
-      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  throw new Error('FakeS3: unsupported request body type');
 }
 
 const xmlError = (code: string, message: string): string =>
@@ -93,7 +80,7 @@ export function createFakeS3(): FakeS3 {
       return respond(404, xmlError('NoSuchBucket', 'The specified bucket does not exist'));
     if (request.method === 'PUT') {
       objects.set(key, {
-        body: await bodyText(request.body),
+        body: await requestBodyText(request.body, 'FakeS3'),
         contentType: request.headers['content-type'],
         acl: request.headers['x-amz-acl'],
       });
@@ -122,7 +109,7 @@ export function createFakeS3(): FakeS3 {
       maxAttempts: 2,
       requestChecksumCalculation: 'WHEN_REQUIRED',
     }),
-    createBucket: (name) => void buckets.set(name, buckets.get(name) ?? new Map()),
+    createBucket: (name) => void buckets.set(name, buckets.get(name) ?? new Map<string, FakeS3Object>()),
     object: (bucket, key) => buckets.get(bucket)?.get(key),
     puts: () => [...puts],
     failNext: (n) => {
