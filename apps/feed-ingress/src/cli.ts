@@ -215,6 +215,11 @@ export const ROOT_FLAGS = {
     description:
       'Pass WebSocket Upgrade/Connection headers to backends (feed PR #246, never merged upstream; kube-edge addition).',
   },
+  'nginx-allow-localhost': {
+    type: 'boolean',
+    description:
+      "Let 127.0.0.1 pass every sky.uk/allow and --ingress-allow list, as feed did (kube-edge: off, so a process on the node's network or a localhost sidecar cannot bypass allow lists).",
+  },
   'access-log': { type: 'boolean', description: 'Enable the nginx access log.' },
   'access-log-dir': { type: 'string', default: '/var/log/nginx', description: 'Directory of access.log.' },
   'nginx-log-headers': {

@@ -152,6 +152,7 @@ export function modelConfigFromArgs(args: FeedIngressArgs): FeedModelConfig {
       clientBodyBufferSizeKb: v['nginx-client-body-buffer-size-in-kb'],
       largeClientHeaderBufferBlocks: v['nginx-large-client-header-buffer-blocks'],
       allowWebsocketUpgrade: v['nginx-allow-websocket-upgrade'],
+      allowLocalhost: v['nginx-allow-localhost'],
     },
   });
 }

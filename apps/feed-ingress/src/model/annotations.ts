@@ -143,7 +143,8 @@ function intAnnotation(
 
 /**
  * Parses and validates a `sky.uk/allow` value: comma separated, each entry trimmed, each an IP
- * or CIDR. The empty string is an empty list (only 127.0.0.1 is then allowed). Pure.
+ * or CIDR. The empty string is an empty list (nobody is allowed, or only 127.0.0.1 with
+ * `--nginx-allow-localhost`). Pure.
  */
 export function parseAllowList(raw: string): { ok: true; value: string[] } | { ok: false; reason: string } {
   if (raw === '') return { ok: true, value: [] };

@@ -510,7 +510,7 @@ describe('allow lists', () => {
   const rules = (model: FeedModel): string[] =>
     (proxied(model, 'a.example.com')[0]?.access ?? []).map((r) => `${r.action} ${r.source}`);
 
-  it('uses --ingress-allow by default, always allowing 127.0.0.1 first and denying the rest', () => {
+  it('uses --ingress-allow by default and denies the rest; 127.0.0.1 is not allowed unless listed', () => {
     expect(
       rules(
         build(
@@ -518,7 +518,26 @@ describe('allow lists', () => {
           config({ defaultAllow: ['10.0.0.0/8', '172.16.0.0/12'] }),
         ),
       ),
+    ).toEqual(['allow 10.0.0.0/8', 'allow 172.16.0.0/12', 'deny all']);
+  });
+
+  it('--nginx-allow-localhost restores feed: 127.0.0.1 first in every list', () => {
+    expect(
+      rules(
+        build(
+          { ingresses: [simple()], services: [web] },
+          config({ defaultAllow: ['10.0.0.0/8', '172.16.0.0/12'], nginx: { allowLocalhost: true } }),
+        ),
+      ),
     ).toEqual(['allow 127.0.0.1', 'allow 10.0.0.0/8', 'allow 172.16.0.0/12', 'deny all']);
+    expect(
+      rules(
+        build(
+          { ingresses: [simple({ annotations: { 'sky.uk/allow': '' } })], services: [web] },
+          config({ nginx: { allowLocalhost: true } }),
+        ),
+      ),
+    ).toEqual(['allow 127.0.0.1', 'deny all']);
   });
 
   it('sky.uk/allow replaces the default list (trimmed)', () => {
@@ -529,19 +548,19 @@ describe('allow lists', () => {
           services: [web],
         }),
       ),
-    ).toEqual(['allow 127.0.0.1', 'allow 192.168.0.0/16', 'allow 1.2.3.4', 'deny all']);
+    ).toEqual(['allow 192.168.0.0/16', 'allow 1.2.3.4', 'deny all']);
   });
 
-  it('sky.uk/allow "" allows only 127.0.0.1', () => {
-    expect(
-      rules(build({ ingresses: [simple({ annotations: { 'sky.uk/allow': '' } })], services: [web] })),
-    ).toEqual(['allow 127.0.0.1', 'deny all']);
+  it('sky.uk/allow "" allows nobody', () => {
+    const model = build({ ingresses: [simple({ annotations: { 'sky.uk/allow': '' } })], services: [web] });
+    expect(rules(model)).toEqual(['deny all']);
+    expect(renderNginxConfig(model.nginx)).not.toContain('allow 127.0.0.1;');
   });
 
   // QUIRK fixed: feed split "" into [""] and rendered `allow ;` or rejected every entry.
-  it('an empty --ingress-allow allows only 127.0.0.1 and never renders `allow ;`', () => {
+  it('an empty --ingress-allow allows nobody and never renders `allow ;`', () => {
     const model = build({ ingresses: [simple()], services: [web] }, config({ defaultAllow: [] }));
-    expect(rules(model)).toEqual(['allow 127.0.0.1', 'deny all']);
+    expect(rules(model)).toEqual(['deny all']);
     expect(model.skipped).toEqual([]);
     expect(renderNginxConfig(model.nginx)).not.toMatch(/allow\s*;/);
   });

@@ -224,7 +224,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     let shared = perIngress.get(s);
     if (shared === undefined) {
       shared = {
-        access: allowRules(s.allow),
+        access: allowRules(s.allow, config.nginx.allowLocalhost),
         proxy: {
           readTimeout: `${s.backendTimeoutSeconds}s`,
           sendTimeout: `${s.backendTimeoutSeconds}s`,

@@ -34,6 +34,7 @@ describe('defaultFeedModelConfig', () => {
       clientBodyBufferSizeKb: 16,
       largeClientHeaderBufferBlocks: 4,
       allowWebsocketUpgrade: false,
+      allowLocalhost: false,
     });
   });
 

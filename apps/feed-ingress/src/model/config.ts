@@ -56,6 +56,7 @@ export function defaultFeedModelConfig(
       clientBodyBufferSizeKb: 16,
       largeClientHeaderBufferBlocks: 4,
       allowWebsocketUpgrade: false,
+      allowLocalhost: false,
       ...nginx,
     },
   };

@@ -35,7 +35,8 @@ const base = {
 const cases: { name: string; config: FeedModelConfig }[] = [
   { name: 'examples.conf', config: defaultFeedModelConfig(base) },
   {
-    // Behind an NLB with proxy protocol, only the shop team's namespace, WebSockets and an access log.
+    // Behind an NLB with proxy protocol, only the shop team's namespace, WebSockets, an access log
+    // and feed's `allow 127.0.0.1;` in every allow list (--nginx-allow-localhost).
     name: 'examples-proxy-protocol.conf',
     config: defaultFeedModelConfig({
       ...base,
@@ -47,6 +48,7 @@ const cases: { name: string; config: FeedModelConfig }[] = [
       nginx: {
         ...base.nginx,
         allowWebsocketUpgrade: true,
+        allowLocalhost: true,
         workerShutdownTimeoutSeconds: 240,
         workers: 2,
         serverNamesHashBucketSize: 128,

@@ -24,10 +24,14 @@ export const FEED_TLS_SETTINGS: Omit<TlsSettings, 'certificate' | 'certificateKe
   preferServerCiphers: true,
 };
 
-/** The `allow 127.0.0.1; allow <each>; deny all;` list every ingress location gets. */
-export function allowRules(allow: readonly string[]): AccessRule[] {
+/**
+ * The `allow <each>; deny all;` list every ingress location gets, with `allow 127.0.0.1;` first
+ * only when `allowLocalhost` (`--nginx-allow-localhost`, feed's behaviour): otherwise any process
+ * on a node-network host, or a sidecar proxying from localhost, would pass every allow list. Pure.
+ */
+export function allowRules(allow: readonly string[], allowLocalhost: boolean): AccessRule[] {
   return [
-    { action: 'allow', source: '127.0.0.1' },
+    ...(allowLocalhost ? [{ action: 'allow' as const, source: '127.0.0.1' }] : []),
     ...allow.map((source) => ({ action: 'allow' as const, source })),
     { action: 'deny', source: 'all' },
   ];

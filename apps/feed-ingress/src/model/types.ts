@@ -68,6 +68,8 @@ export interface FeedNginxConfig {
   readonly largeClientHeaderBufferBlocks: number;
   /** `--nginx-allow-websocket-upgrade` (feed PR #246): pass `Upgrade`/`Connection` through. */
   readonly allowWebsocketUpgrade: boolean;
+  /** `--nginx-allow-localhost`: `allow 127.0.0.1;` before every allow list, as feed did (default off). */
+  readonly allowLocalhost: boolean;
 }
 
 /** Every feed flag that shapes nginx.conf or which Ingresses are served. */
@@ -91,7 +93,7 @@ export interface FeedModelConfig {
   readonly ingressHttpsPort: number | undefined;
   /** `--ingress-health-port`: nginx's status server (`/health`, `/basic_status`). */
   readonly ingressHealthPort: number;
-  /** `--ingress-allow`: default allow list (IPs/CIDRs). Empty = only 127.0.0.1. */
+  /** `--ingress-allow`: default allow list (IPs/CIDRs). Empty = nobody (only 127.0.0.1 with `nginx.allowLocalhost`). */
   readonly defaultAllow: readonly string[];
   /** `--ingress-strip-path`. */
   readonly defaultStripPath: boolean;
