@@ -85,7 +85,11 @@ function qualified(t: StatusTarget): string {
 }
 
 function details(t: StatusTarget): NonNullable<KubeStatus['details']> {
-  const d: NonNullable<KubeStatus['details']> = { group: t.group, kind: t.resource };
+  // The real server omits an empty group (core kinds).
+  const d: NonNullable<KubeStatus['details']> = {
+    ...(t.group === '' ? {} : { group: t.group }),
+    kind: t.resource,
+  };
   if (t.name !== undefined) d.name = t.name;
   return d;
 }
@@ -129,7 +133,9 @@ export function conflict(t: StatusTarget, message?: string): KubeApiError {
 export function invalid(kind: string, group: string, name: string, causes: FieldCause[]): KubeApiError {
   const list = causes.map((c) => `${c.field}: ${c.message}`);
   const message = `${kind} "${name}" is invalid: ${list.length === 1 ? (list[0] ?? '') : `[${list.join(', ')}]`}`;
-  return new KubeApiError(makeStatus(422, 'Invalid', message, { name, group, kind, causes }));
+  return new KubeApiError(
+    makeStatus(422, 'Invalid', message, { name, ...(group === '' ? {} : { group }), kind, causes }),
+  );
 }
 
 /** 410 Expired: the resourceVersion is older than the history. */

@@ -82,4 +82,28 @@ describe('validateObject', () => {
       }),
     ).toHaveLength(1);
   });
+
+  it.each([
+    ['shop.example.com', true],
+    ['*.example.com', true],
+    ['localhost', true],
+    [`${'a'.repeat(64)}.example.com`, true],
+    ['bad_host.example.com', false],
+    ['Shop.example.com', false],
+    ['shop.example.com.', false],
+    ['*.*.example.com', false],
+    ['a.*.example.com', false],
+    ['*', false],
+    ['10.0.0.1', false],
+    [`${'a.'.repeat(126)}aa`, false],
+  ] as const)('Ingress rule host %j valid: %s', (host, valid) => {
+    const ingress = registry.byKind('networking.k8s.io/v1', 'Ingress')!;
+    const causes = validateObject(ingress, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web' },
+      spec: { rules: [{ host: 'ok.example.com' }, { host }, {}] },
+    });
+    expect(causes.map((c) => c.field)).toEqual(valid ? [] : ['spec.rules[1].host']);
+  });
 });

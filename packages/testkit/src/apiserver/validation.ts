@@ -49,7 +49,61 @@ function quote(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Validates the metadata the controllers depend on; returns the field causes (empty when valid). */
+const SUBDOMAIN_MESSAGE =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const WILDCARD_MESSAGE =
+  "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+/**
+ * The real server's check of `networking.k8s.io` Ingress rule hosts: a lowercase RFC 1123
+ * subdomain, or `*.` and one (no other `*`), and never an IP address.
+ */
+function ingressProblems(obj: KubeObject): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const rules = (obj['spec'] as { rules?: unknown } | undefined)?.rules;
+  if (!Array.isArray(rules)) return causes;
+  rules.forEach((rule: unknown, i) => {
+    const host = (rule as { host?: unknown } | null)?.host;
+    if (typeof host !== 'string' || host === '') return;
+    const field = `spec.rules[${i}].host`;
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':')) {
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${quote(host)}: must be a DNS name, not an IP address`,
+        field,
+      });
+      return;
+    }
+    if (host.includes('*')) {
+      const rest = host.slice(2);
+      if (!host.startsWith('*.') || rest.length > 251 || !SUBDOMAIN_RE.test(rest))
+        causes.push({
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: ${quote(host)}: ${WILDCARD_MESSAGE}`,
+          field,
+        });
+      return;
+    }
+    if (host.length > 253)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${quote(host)}: must be no more than 253 characters`,
+        field,
+      });
+    else if (!SUBDOMAIN_RE.test(host))
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${quote(host)}: ${SUBDOMAIN_MESSAGE}`,
+        field,
+      });
+  });
+  return causes;
+}
+
+/**
+ * Validates the metadata the controllers depend on, and the hosts of an Ingress's rules; returns
+ * the field causes (empty when valid).
+ */
 export function validateObject(res: ResourceInfo, obj: KubeObject): FieldCause[] {
   const causes: FieldCause[] = [];
   const name = obj.metadata.name ?? '';
@@ -112,5 +166,6 @@ export function validateObject(res: ResourceInfo, obj: KubeObject): FieldCause[]
         field: `metadata.annotations`,
       });
   }
+  if (res.group === 'networking.k8s.io' && res.kind === 'Ingress') causes.push(...ingressProblems(obj));
   return causes;
 }
