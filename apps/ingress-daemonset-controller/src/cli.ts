@@ -125,6 +125,72 @@ export const healthCheckerCli = defineCli({
   },
 });
 
+/** `ingress-daemonset-controller node-detacher [flags]`: @kube-edge/node-detacher as a mode of this image. */
+export const nodeDetacherCli = defineCli({
+  name: 'ingress-daemonset-controller node-detacher',
+  version: VERSION,
+  description:
+    'Takes nodes out of their AWS load balancers (classic ELBs, ELBv2 target groups) when cordoned, tainted or annotated node-detacher.variant.run/detached, records it on the node and in an Attachment, evicts pods by deletion-priority, re-attaches when schedulable.',
+  envPrefix: 'NODE_DETACHER',
+  flags: {
+    ...COMMON,
+    name: {
+      type: 'string',
+      default: 'node-detacher',
+      description: 'Instance name: the taint value and the Event component.',
+    },
+    'attachment-namespace': {
+      type: 'string',
+      description: 'Namespace of the Attachment resources. Default: $POD_NAMESPACE, else default.',
+    },
+    'trigger-taints': {
+      type: 'csv',
+      description:
+        "Taint patterns that detach a node (instead of the defaults: the cluster autoscaler's, node.kubernetes.io/*, karpenter.sh/disrupted).",
+    },
+    'classic-elbs': { type: 'boolean', default: true, description: 'Detach from classic ELBs.' },
+    'target-groups': { type: 'boolean', default: true, description: 'Detach from ELBv2 target groups.' },
+    'evict-pods': {
+      type: 'boolean',
+      default: true,
+      description: 'Evict pods with a deletion-priority annotation from detached nodes.',
+    },
+    'pod-grace-period': {
+      type: 'number',
+      integer: true,
+      default: 30,
+      description: 'gracePeriodSeconds of each eviction.',
+    },
+    'eviction-api-version': {
+      type: 'enum',
+      choices: ['policy/v1', 'policy/v1beta1'],
+      default: 'policy/v1',
+      description: 'API version of the Eviction body.',
+    },
+    resync: {
+      type: 'duration',
+      default: 60_000,
+      description: 'Every node is reconciled again this often; 0: never.',
+    },
+    region: {
+      type: 'string',
+      description: "AWS region. Default: the SDK's (AWS_REGION, the instance metadata).",
+    },
+    'health-port': {
+      type: 'number',
+      integer: true,
+      default: 8081,
+      description: 'Port of /healthz, /readyz and /metrics.',
+    },
+    'leader-elect': { type: 'boolean', default: true, description: 'Only the Lease holder works.' },
+    'leader-elect-namespace': {
+      type: 'string',
+      description: 'Namespace of the Lease. Default: $POD_NAMESPACE, else default.',
+    },
+    'leader-elect-name': { type: 'string', default: 'node-detacher', description: 'Name of the Lease.' },
+  },
+});
+
 /** Splits `[host]:port` (`:8081`, `0.0.0.0:8081`, `[::]:8081`). Throws on a bad port. Pure. */
 export function parseAddr(addr: string): { host?: string; port: number } {
   const i = addr.lastIndexOf(':');

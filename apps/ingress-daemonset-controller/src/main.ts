@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // The only file that touches the process: argv, env, signals and exit. One image, modes by the
-// first argument: `controller` (default), `health-checker`.
+// first argument: `controller` (default), `health-checker`, `node-detacher`.
 import { hostname } from 'node:os';
 import { createKubeClient, kubeEdgeUserAgent, loadKubeConfig } from '@kube-edge/k8s-watch';
-import { createLogger, createShutdown, type ProcessLogger } from '@kube-edge/runtime';
+import { createLogger, createMetrics, createShutdown, type ProcessLogger } from '@kube-edge/runtime';
 import { run } from './app.js';
-import { VERSION, cli, healthCheckerCli, parseAddr } from './cli.js';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { runNodeDetacher } from '@kube-edge/node-detacher';
+import { VERSION, cli, healthCheckerCli, nodeDetacherCli, parseAddr } from './cli.js';
 import { runHealthChecker } from './health-checker.js';
 
 const argv = process.argv.slice(2);
-const mode = argv[0] === 'health-checker' || argv[0] === 'controller' ? argv[0] : 'controller';
+const MODES = ['controller', 'health-checker', 'node-detacher'] as const;
+const mode = MODES.find((m) => m === argv[0]) ?? 'controller';
 const rest = argv[0] === mode ? argv.slice(1) : argv;
 
 function kubeClientFor(kubeconfig: string | undefined, name: string) {
@@ -32,7 +36,53 @@ function shutdownFor(logger: ProcessLogger) {
   return shutdown;
 }
 
-if (mode === 'health-checker') {
+if (mode === 'node-detacher') {
+  const { values } = nodeDetacherCli.parseOrExit(rest, process.env);
+  const logger = createLogger({
+    name: 'node-detacher',
+    level: values['log-level'],
+    format: values['log-format'],
+  });
+  const shutdown = shutdownFor(logger);
+  try {
+    const ns = process.env['POD_NAMESPACE'] ?? 'default';
+    const aws = values.region === undefined ? {} : { region: values.region };
+    const detacher = await runNodeDetacher(
+      {
+        name: values.name,
+        namespace: values['attachment-namespace'] ?? ns,
+        ...(values['trigger-taints'] === undefined ? {} : { triggerTaints: values['trigger-taints'] }),
+        classicElbs: values['classic-elbs'],
+        targetGroups: values['target-groups'],
+        evictPods: values['evict-pods'],
+        podGracePeriodSeconds: values['pod-grace-period'],
+        evictionApiVersion: values['eviction-api-version'],
+        resyncMs: values.resync,
+        http: { port: values['health-port'] },
+        ...(values['leader-elect']
+          ? {
+              leaderElection: {
+                namespace: values['leader-elect-namespace'] ?? ns,
+                name: values['leader-elect-name'],
+                identity: process.env['POD_NAME'] ?? hostname(),
+              },
+            }
+          : {}),
+      },
+      {
+        logger,
+        kubeClient: kubeClientFor(values.kubeconfig, 'node-detacher'),
+        metrics: createMetrics({ prefix: 'node_detacher' }),
+        ...(values['classic-elbs'] ? { elb: new ElasticLoadBalancingClient(aws) } : {}),
+        ...(values['target-groups'] ? { elbv2: new ElasticLoadBalancingV2Client(aws) } : {}),
+      },
+    );
+    shutdown.addStep('node-detacher', () => detacher.stop(), { timeoutMs: 30_000 });
+  } catch (err) {
+    logger.error('node-detacher failed to start', { err });
+    await shutdown.shutdown('start failed', { exitCode: 1 });
+  }
+} else if (mode === 'health-checker') {
   const { values } = healthCheckerCli.parseOrExit(rest, process.env);
   const logger = createLogger({
     name: 'ingress-daemonset-health-checker',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { checkChart, lintDockerfile, readManifestFiles, validateManifests } from '@kube-edge/testkit';
-import { cli, healthCheckerCli } from './cli.js';
+import { cli, healthCheckerCli, nodeDetacherCli } from './cli.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -29,8 +29,8 @@ describe('release pieces', () => {
     ).toEqual([]);
   });
 
-  it('the README names every flag of both command lines and every IngressDaemonSet field', () => {
-    for (const spec of [cli.spec, healthCheckerCli.spec])
+  it('the README names every flag of the three modes and every IngressDaemonSet field', () => {
+    for (const spec of [cli.spec, healthCheckerCli.spec, nodeDetacherCli.spec])
       for (const flag of Object.keys(spec.flags)) expect(readme).toContain(`--${flag}`);
     for (const field of [
       'podsPerNode',
