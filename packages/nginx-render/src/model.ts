@@ -247,7 +247,11 @@ export interface Server {
   /** Comment lines rendered before the block (e.g. the ingresses that contributed). */
   readonly comments?: readonly string[];
   readonly listen: readonly Listen[];
-  /** Hostnames; `*.` wildcard prefix allowed. Empty renders no `server_name` (nginx's ""). */
+  /**
+   * Hostnames; a `*.` wildcard prefix covers exactly one label, as in Kubernetes (rendered as a
+   * regex name, since nginx's own `*.` matches any depth). Empty renders no `server_name`
+   * (nginx's "").
+   */
   readonly serverNames: readonly string[];
   readonly tls?: TlsSettings;
   readonly access?: readonly AccessRule[];

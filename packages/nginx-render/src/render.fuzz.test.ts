@@ -174,7 +174,8 @@ const FIELDS: Field[] = [
     name: 'server name',
     benign: 'benignhost.fuzz.test',
     valid: (rng) => `${rng() < 0.2 ? '*.' : ''}${hostLabel(rng)}.${hostLabel(rng)}`,
-    encode: same,
+    // A wildcard covers one label, so it is rendered as a regex name.
+    encode: (v) => (v.startsWith('*.') ? `~^[^.]+\\.${v.slice(2).replaceAll('.', '\\.')}$` : v),
     build: (v, i) => base(i, { server: { serverNames: [v] } }),
   },
   {

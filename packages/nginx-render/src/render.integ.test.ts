@@ -101,6 +101,23 @@ describe('rendered features in real nginx', () => {
           ],
         },
         {
+          listen: [{ port: httpPort, address: '127.0.0.1', defaultServer: true }],
+          serverNames: [],
+          locations: [
+            { match: 'prefix', path: '/', action: { kind: 'return', status: 404, body: 'no host' } },
+          ],
+        },
+        {
+          listen: [{ port: httpPort, address: '127.0.0.1' }],
+          serverNames: ['*.wild.test'],
+          locations: [{ match: 'prefix', path: '/', action: { kind: 'return', status: 200, body: 'wild' } }],
+        },
+        {
+          listen: [{ port: httpPort, address: '127.0.0.1' }],
+          serverNames: ['exact.wild.test'],
+          locations: [{ match: 'prefix', path: '/', action: { kind: 'return', status: 200, body: 'exact' } }],
+        },
+        {
           listen: [{ port: httpsPort, address: '127.0.0.1', ssl: true }],
           serverNames: ['a.test'],
           tls: { certificate: aFiles.certPath, certificateKey: aFiles.keyPath },
@@ -129,6 +146,18 @@ describe('rendered features in real nginx', () => {
     await nginx?.stop();
     await echo?.close();
     await work?.remove();
+  });
+
+  it('matches a wildcard host on exactly one label, as Kubernetes does; an exact host wins', async () => {
+    const get = async (host: string): Promise<string> => {
+      const r = await httpRequest({ url: `http://127.0.0.1:${httpPort}/`, host });
+      return `${r.status} ${r.body}`;
+    };
+    expect(await get('b.wild.test')).toBe('200 wild');
+    expect(await get('B.Wild.Test')).toBe('200 wild');
+    expect(await get('exact.wild.test')).toBe('200 exact');
+    expect(await get('b.c.wild.test')).toBe('404 no host');
+    expect(await get('wild.test')).toBe('404 no host');
   });
 
   it('serves each TLS host with its own certificate, chosen by SNI', async () => {

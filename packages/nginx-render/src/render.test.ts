@@ -37,6 +37,15 @@ function shuffle<T>(items: readonly T[], seed: number): T[] {
 }
 
 describe('renderNginxConfig', () => {
+  it('renders a wildcard server name as a regex matching exactly one label; exact names stay plain', () => {
+    const text = renderNginxConfig(minimal({ serverNames: ['a.example.com', '*.wild.example'] }));
+    expect(text).toContain('server_name a.example.com ~^[^.]+\\.wild\\.example$;');
+    expect(find(parseNginxConfig(text), 'http', 'server', 'server_name')[0]?.args).toEqual([
+      'a.example.com',
+      '~^[^.]+\\.wild\\.example$',
+    ]);
+  });
+
   it('renders byte-identical text for the same model given in any order', () => {
     const model = feedModel({ servers: 50 });
     const expected = renderNginxConfig(model);

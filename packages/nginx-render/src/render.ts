@@ -183,13 +183,25 @@ function listenArgs(l: Listen): string[] {
   return args;
 }
 
+/**
+ * A server name as nginx must see it. A Kubernetes wildcard `*.a.example` covers exactly one label,
+ * while nginx's `*.a.example` also matches `b.c.a.example`; it is rendered as the regex
+ * `~^[^.]+\.a\.example$` instead (unquoted: the rest is a validated hostname, so it holds only
+ * letters, digits, `-` and `.`). nginx tries exact names first and regexes last, so an exact host
+ * still wins over a wildcard, and wildcards of different depths cannot overlap.
+ */
+function serverNameArg(name: string): string {
+  if (!name.startsWith('*.')) return q(name);
+  return `~^[^.]+\\.${name.slice(2).replaceAll('.', '\\.')}$`;
+}
+
 function renderServer(s: Server): { key: string; text: string; usesDollar: boolean } {
   const o = new Out(1);
   for (const c of s.comments ?? []) o.comment(c);
   o.open('server');
   const listens = s.listen.map((l) => listenArgs(l).join(' '));
   for (const l of listens) o.d('listen', l);
-  if (s.serverNames.length) o.d('server_name', ...s.serverNames.map(q));
+  if (s.serverNames.length) o.d('server_name', ...s.serverNames.map(serverNameArg));
   if (s.tls) renderTls(o, s.tls);
   renderAccess(o, s.access);
   if (s.clientMaxBodySize !== undefined) o.d('client_max_body_size', s.clientMaxBodySize);
