@@ -1,5 +1,5 @@
-// Fidelity: @kubernetes/client-node's informer (ListWatch) against the test server, including
-// recovery after every injected fault. client-node's informer stops for good on most errors
+// Fidelity: @kubernetes/client-node's informer (ListWatch) against the test server and a real
+// kube-apiserver (without faults), and against the test server after every injected fault. client-node's informer stops for good on most errors
 // (see TOOLCHAIN.md), so, as k8s-watch will, the harness restarts it on `error` unless stopped.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,9 +11,10 @@ import {
   type KubeConfig,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
-import { waitFor } from '../../test/apiserver/helpers.js';
+import { fidelityServers, waitFor } from '../../test/apiserver/helpers.js';
+import { adminRequest } from './real-server.js';
 import { startApiServer } from './server.js';
-import type { ApiServer, KubeObject } from './types.js';
+import type { ApiServer, ApiServerHandle, KubeObject } from './types.js';
 
 interface Harness {
   informer: ListWatch<V1ConfigMap>;
@@ -27,7 +28,7 @@ interface Harness {
 const running: Harness[] = [];
 
 function startInformer(
-  server: ApiServer,
+  server: ApiServerHandle,
   kc: KubeConfig,
   namespace: string,
   labelSelector?: string,
@@ -166,44 +167,7 @@ afterAll(async () => {
   await server.close();
 });
 
-describe('client-node informer', () => {
-  it('lists, then watches add/update/delete through makeInformer and mirrors the server', async () => {
-    const ns = freshNamespace();
-    server.store.create(cm(ns, 'a'));
-    const api = kc.makeApiClient(CoreV1Api);
-    const informer = makeInformer(kc, `/api/v1/namespaces/${ns}/configmaps`, () =>
-      api.listNamespacedConfigMap({ namespace: ns }),
-    );
-    const seen: string[] = [];
-    informer.on('add', (o) => seen.push(`add ${o.metadata?.name ?? ''}`));
-    informer.on('update', (o) => seen.push(`update ${o.metadata?.name ?? ''} ${String(o.data?.['v'])}`));
-    informer.on('delete', (o) => seen.push(`delete ${o.metadata?.name ?? ''}`));
-    await informer.start();
-    try {
-      await waitFor(() => seen.length === 1);
-      server.store.create(cm(ns, 'b'));
-      server.store.patchMerge('v1', 'ConfigMap', ns, 'a', { data: { v: '2' } });
-      server.store.delete('v1', 'ConfigMap', ns, 'b');
-      await waitFor(() => seen.length === 4);
-      expect(seen).toEqual(['add a', 'add b', 'update a 2', 'delete b']);
-      expect(informer.list(ns).map((o) => o.metadata?.name)).toEqual(['a']);
-      expect(informer.get('a', ns)?.metadata?.resourceVersion).toBe(
-        server.store.get('v1', 'ConfigMap', ns, 'a')?.metadata.resourceVersion,
-      );
-      const lists = server
-        .requests()
-        .filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps` && !r.watch);
-      const watches = server
-        .requests()
-        .filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps` && r.watch);
-      expect(lists).toHaveLength(1);
-      expect(watches).toHaveLength(1);
-      expect(watches[0]?.query).toMatch(/resourceVersion=\d+/);
-    } finally {
-      await informer.stop();
-    }
-  });
-
+describe('client-node informer, with faults injected (API test server)', () => {
   it('re-watches from its last resourceVersion without re-listing after endWatches', async () => {
     const ns = freshNamespace();
     server.store.create(cm(ns, 'keep'));
@@ -299,20 +263,6 @@ describe('client-node informer', () => {
     churn(ns, 1);
     await converge(h, server, ns);
   });
-
-  it('keeps only the selected objects with a label selector, dropping an object that leaves the selector', async () => {
-    const ns = freshNamespace();
-    server.store.create(cm(ns, 'in', {}, { pick: 'yes' }));
-    server.store.create(cm(ns, 'out', {}, { pick: 'no' }));
-    const selected = (o: KubeObject): boolean => o.metadata.labels?.['pick'] === 'yes';
-    const h = startInformer(server, kc, ns, 'pick=yes');
-    await converge(h, server, ns, selected);
-    server.store.patchMerge('v1', 'ConfigMap', ns, 'out', { metadata: { labels: { pick: 'yes' } } });
-    server.store.patchMerge('v1', 'ConfigMap', ns, 'in', { metadata: { labels: { pick: 'no' } } });
-    await converge(h, server, ns, selected);
-    expect(h.informer.list(ns).map((o) => o.metadata?.name)).toEqual(['out']);
-    expect(h.deletes).toEqual(['in']);
-  });
 });
 
 describe('client-node informer, history overflow', () => {
@@ -345,4 +295,108 @@ describe('client-node informer, history overflow', () => {
       }
     },
   );
+});
+
+// The same informer behaviour without faults, on both servers; writes go through the API.
+describe.each(fidelityServers())('client-node informer on the $name', ({ kind, available, start }) => {
+  (available ? describe : describe.skip)('without faults', () => {
+    let handle: ApiServerHandle;
+    let kube: KubeConfig;
+    let n = 0;
+
+    beforeAll(async () => {
+      handle = await start();
+      kube = handle.makeKubeConfig();
+    }, 90_000);
+
+    afterAll(async () => {
+      while (running.length > 0) await running.pop()?.stop();
+      await handle?.close();
+    });
+
+    const write = async (method: string, path: string, body?: unknown, type?: string): Promise<void> => {
+      const r = await adminRequest(handle, method, path, body, type);
+      if (r.status >= 300) throw new Error(`${method} ${path}: HTTP ${r.status}: ${r.body}`);
+    };
+    const freshNs = async (): Promise<string> => {
+      const name = `each${++n}`;
+      await write('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      return name;
+    };
+    const create = (o: KubeObject): Promise<void> =>
+      write('POST', `/api/v1/namespaces/${o.metadata.namespace ?? ''}/configmaps`, o);
+    const mergePatch = (ns: string, name: string, patch: unknown): Promise<void> =>
+      write('PATCH', `/api/v1/namespaces/${ns}/configmaps/${name}`, patch, 'application/merge-patch+json');
+    /** name -> resourceVersion of the server's ConfigMaps in `ns` (matching `labelSelector`). */
+    const serverState = async (ns: string, labelSelector?: string): Promise<Record<string, string>> => {
+      const list = await kube
+        .makeApiClient(CoreV1Api)
+        .listNamespacedConfigMap(
+          labelSelector === undefined ? { namespace: ns } : { namespace: ns, labelSelector },
+        );
+      return Object.fromEntries(
+        list.items.map((o) => [o.metadata?.name ?? '', o.metadata?.resourceVersion ?? '']),
+      );
+    };
+
+    it('lists, then watches add/update/delete through makeInformer and mirrors the server', async () => {
+      const ns = await freshNs();
+      await create(cm(ns, 'a'));
+      const api = kube.makeApiClient(CoreV1Api);
+      const informer = makeInformer(kube, `/api/v1/namespaces/${ns}/configmaps`, () =>
+        api.listNamespacedConfigMap({ namespace: ns }),
+      );
+      const seen: string[] = [];
+      informer.on('add', (o) => seen.push(`add ${o.metadata?.name ?? ''}`));
+      informer.on('update', (o) => seen.push(`update ${o.metadata?.name ?? ''} ${String(o.data?.['v'])}`));
+      informer.on('delete', (o) => seen.push(`delete ${o.metadata?.name ?? ''}`));
+      await informer.start();
+      try {
+        await waitFor(() => seen.length === 1);
+        // The watch starts at the list's resourceVersion: nothing written from here on is missed.
+        await create(cm(ns, 'b'));
+        await mergePatch(ns, 'a', { data: { v: '2' } });
+        await write('DELETE', `/api/v1/namespaces/${ns}/configmaps/b`);
+        await waitFor(() => seen.length === 4, 10_000, 'add b, update a, delete b');
+        expect(seen).toEqual(['add a', 'add b', 'update a 2', 'delete b']);
+        expect(informer.list(ns).map((o) => o.metadata?.name)).toEqual(['a']);
+        if (kind === 'fake') {
+          // One list, then one watch from its resourceVersion (the test's own writes are POSTs).
+          const requests = (handle as ApiServer).requests();
+          const lists = requests.filter(
+            (r) => r.method === 'GET' && r.path === `/api/v1/namespaces/${ns}/configmaps` && !r.watch,
+          );
+          const watches = requests.filter((r) => r.path === `/api/v1/namespaces/${ns}/configmaps` && r.watch);
+          expect(lists).toHaveLength(1);
+          expect(watches).toHaveLength(1);
+          expect(watches[0]?.query).toMatch(/resourceVersion=\d+/);
+        }
+        expect(informer.get('a', ns)?.metadata?.resourceVersion).toBe((await serverState(ns))['a']);
+      } finally {
+        await informer.stop();
+      }
+    });
+
+    it('keeps only the selected objects with a label selector, dropping an object that leaves the selector', async () => {
+      const ns = await freshNs();
+      await create(cm(ns, 'in', {}, { pick: 'yes' }));
+      await create(cm(ns, 'out', {}, { pick: 'no' }));
+      const h = startInformer(handle, kube, ns, 'pick=yes');
+      const converged = async (): Promise<void> => {
+        const want = JSON.stringify(await serverState(ns, 'pick=yes'));
+        await waitFor(
+          () => JSON.stringify(cacheState(h, ns)) === want,
+          10_000,
+          'the cache to match the server',
+        );
+      };
+      await converged();
+      await mergePatch(ns, 'out', { metadata: { labels: { pick: 'yes' } } });
+      await mergePatch(ns, 'in', { metadata: { labels: { pick: 'no' } } });
+      await waitFor(() => h.deletes.includes('in'), 10_000, 'in to leave the selector');
+      await converged();
+      expect(h.informer.list(ns).map((o) => o.metadata?.name)).toEqual(['out']);
+      expect(h.deletes).toEqual(['in']);
+    });
+  });
 });

@@ -1,6 +1,7 @@
 // Every served kind through client-node's generic KubernetesObjectApi (discovery, typed
-// (de)serialisation, create/read/list/patch/replace/delete), plus a cluster-wide informer that
-// sees a namespace deletion cascade.
+// (de)serialisation, create/read/list/patch/replace/delete), against the API test server and a
+// real kube-apiserver; plus a cluster-wide informer that sees the fake's namespace deletion
+// cascade (the real server has no namespace controller to cascade it).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -12,22 +13,10 @@ import {
   type KubernetesObject,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
-import { waitFor } from '../../test/apiserver/helpers.js';
+import { fidelityServers, waitFor } from '../../test/apiserver/helpers.js';
+import { eventually } from '../util/eventually.js';
 import { startApiServer } from './server.js';
-import type { ApiServer } from './types.js';
-
-let server: ApiServer;
-let objects: KubernetesObjectApi;
-
-beforeAll(async () => {
-  server = await startApiServer();
-  objects = KubernetesObjectApi.makeApiClient(server.makeKubeConfig());
-  server.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kinds' } });
-});
-
-afterAll(async () => {
-  await server.close();
-});
+import type { ApiServer, ApiServerHandle } from './types.js';
 
 type Sample = KubernetesObject & Record<string, unknown>;
 const ns = 'kinds';
@@ -163,7 +152,8 @@ const samples: [string, boolean, Sample][] = [
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: meta('k-pod.2'),
-      eventTime: new Date('2026-01-01T00:00:00Z'),
+      // A MicroTime: six fractional digits (a Date would be sent with three: 400, see below).
+      eventTime: '2026-01-01T00:00:00.000000Z',
       reportingController: 'example.com/edge',
       reportingInstance: 'edge-1',
       action: 'Test',
@@ -196,54 +186,108 @@ const samples: [string, boolean, Sample][] = [
   ],
 ];
 
-describe('every kind through client-node KubernetesObjectApi', () => {
-  it.each(samples)('%s: create, read, list, patch, replace, delete', async (_label, namespaced, sample) => {
-    const created = await objects.create(sample);
-    expect(created.metadata?.uid).toBeDefined();
-    expect(created.metadata?.namespace).toBe(namespaced ? ns : undefined);
-    const name = sample.metadata!.name!;
-    const header = {
-      apiVersion: sample.apiVersion!,
-      kind: sample.kind!,
-      metadata: namespaced ? { name, namespace: ns } : { name },
-    };
-    const read = await objects.read(header);
-    expect(read.metadata?.resourceVersion).toBe(created.metadata?.resourceVersion);
-    const list = await objects.list(sample.apiVersion!, sample.kind!, namespaced ? ns : undefined);
-    expect(list.items.map((i) => i.metadata?.name)).toContain(sample.metadata?.name);
-    const strategy =
-      sample.apiVersion === 'kinds.example.com/v1'
-        ? PatchStrategy.MergePatch
-        : PatchStrategy.StrategicMergePatch;
-    const patched = await objects.patch<KubernetesObject>(
-      { ...header, metadata: { ...header.metadata, labels: { patched: 'yes' } } },
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      strategy,
-    );
-    expect(patched.metadata?.labels).toMatchObject({ patched: 'yes' });
-    const replaced = await objects.replace({
-      ...patched,
-      metadata: { ...patched.metadata, annotations: { replaced: 'yes' } },
+describe.each(fidelityServers())('$name', ({ kind, available, start }) => {
+  let server: ApiServerHandle;
+  let objects: KubernetesObjectApi;
+
+  (available ? describe : describe.skip)('every kind through client-node KubernetesObjectApi', () => {
+    beforeAll(async () => {
+      server = await start();
+      objects = KubernetesObjectApi.makeApiClient(server.makeKubeConfig());
+      await objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    }, 90_000);
+
+    afterAll(async () => {
+      await server?.close();
     });
-    expect(replaced.metadata?.annotations).toEqual({ replaced: 'yes' });
-    expect(Number(replaced.metadata?.resourceVersion)).toBeGreaterThan(
-      Number(patched.metadata?.resourceVersion),
-    );
-    if (sample.kind === 'CustomResourceDefinition') return; // kept for the custom resource that follows
-    await objects.delete(header);
-    if (sample.kind === 'Namespace') {
-      await waitFor(
-        () => server.store.get('v1', 'Namespace', undefined, sample.metadata!.name!) === undefined,
+
+    it.each(samples)('%s: create, read, list, patch, replace, delete', async (_label, namespaced, sample) => {
+      if (sample.apiVersion === 'kinds.example.com/v1') {
+        // A real server serves a CRD's resources a moment after it accepted the CRD.
+        await eventually(() => objects.list(sample.apiVersion!, sample.kind!, ns), {
+          timeoutMs: 10_000,
+          what: 'the custom resource to be served',
+        });
+      }
+      const created = await objects.create(sample);
+      expect(created.metadata?.uid).toBeDefined();
+      expect(created.metadata?.namespace).toBe(namespaced ? ns : undefined);
+      const name = sample.metadata!.name!;
+      const header = {
+        apiVersion: sample.apiVersion!,
+        kind: sample.kind!,
+        metadata: namespaced ? { name, namespace: ns } : { name },
+      };
+      const read = await objects.read(header);
+      // A real server writes a new CRD's conditions (NamesAccepted, Established) right after.
+      if (!(kind === 'real' && sample.kind === 'CustomResourceDefinition'))
+        expect(read.metadata?.resourceVersion).toBe(created.metadata?.resourceVersion);
+      const list = await objects.list(sample.apiVersion!, sample.kind!, namespaced ? ns : undefined);
+      expect(list.items.map((i) => i.metadata?.name)).toContain(sample.metadata?.name);
+      const strategy =
+        sample.apiVersion === 'kinds.example.com/v1'
+          ? PatchStrategy.MergePatch
+          : PatchStrategy.StrategicMergePatch;
+      const patched = await objects.patch<KubernetesObject>(
+        { ...header, metadata: { ...header.metadata, labels: { patched: 'yes' } } },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        strategy,
       );
-    }
-    await expect(objects.read(header)).rejects.toMatchObject({ code: 404 });
+      expect(patched.metadata?.labels).toMatchObject({ patched: 'yes' });
+      const replaced = await objects.replace({
+        ...patched,
+        metadata: { ...patched.metadata, annotations: { replaced: 'yes' } },
+      });
+      expect(replaced.metadata?.annotations).toEqual(
+        // The real server's DaemonSet strategy keeps its template generation in an annotation.
+        kind === 'real' && sample.kind === 'DaemonSet'
+          ? { replaced: 'yes', 'deprecated.daemonset.template.generation': expect.any(String) }
+          : { replaced: 'yes' },
+      );
+      expect(Number(replaced.metadata?.resourceVersion)).toBeGreaterThan(
+        Number(patched.metadata?.resourceVersion),
+      );
+      if (sample.kind === 'CustomResourceDefinition') return; // kept for the custom resource that follows
+      await objects.delete(header);
+      if (sample.kind === 'Namespace' && kind === 'real') {
+        // No namespace controller on the real server: the namespace stays Terminating (README).
+        const terminating = await objects.read(header);
+        expect(terminating.metadata?.deletionTimestamp).toBeDefined();
+        return;
+      }
+      if (sample.kind === 'Namespace') {
+        await waitFor(
+          () =>
+            (server as ApiServer).store.get('v1', 'Namespace', undefined, sample.metadata!.name!) ===
+            undefined,
+        );
+      }
+      await expect(objects.read(header)).rejects.toMatchObject({ code: 404 });
+    });
+
+    it('refuses an Event whose eventTime is not a MicroTime (a Date serialised by client-node: 400)', async () => {
+      const event = samples.find(([label]) => label === 'Event (events.k8s.io/v1)')![2];
+      for (const eventTime of [new Date('2026-01-01T00:00:00Z'), '2026-01-01T00:00:00Z']) {
+        await expect(
+          objects.create({ ...event, metadata: { ...event.metadata, name: 'k-pod.3' }, eventTime }),
+        ).rejects.toMatchObject({ code: 400 });
+      }
+    });
   });
 });
 
-describe('cluster-wide informer', () => {
+describe('cluster-wide informer (API test server: it cascades namespace deletion)', () => {
+  let server: ApiServer;
+  beforeAll(async () => {
+    server = await startApiServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
   it('sees every namespace and gets DELETE callbacks when a namespace deletion cascades', async () => {
     const kc = server.makeKubeConfig();
     const core = kc.makeApiClient(CoreV1Api);

@@ -310,6 +310,18 @@ export class ObjectStore {
   }
 
   private validate(res: ResourceInfo, obj: KubeObject, extra: FieldCause[] = []): void {
+    // MicroTime fields are decoded strictly by the real server (six fractional digits): a
+    // client that sends a JavaScript Date's ISO string (three) gets 400, not a stored Event.
+    const eventTime = obj['eventTime'];
+    if (res.kind === 'Event' && eventTime !== undefined && eventTime !== null) {
+      if (
+        typeof eventTime !== 'string' ||
+        !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/.test(eventTime)
+      )
+        throw badRequest(
+          `Event in version "${res.versions[0] ?? ''}" cannot be handled as a Event: parsing time ${JSON.stringify(eventTime)} as "2006-01-02T15:04:05.000000Z07:00": cannot parse`,
+        );
+    }
     const causes = [...validateObject(res, obj), ...extra];
     if (causes.length > 0) throw invalid(res.kind, res.group, obj.metadata.name ?? '', causes);
   }

@@ -1,7 +1,11 @@
-// Helpers shared by the API test server's own tests: raw HTTP calls and watch-stream readers.
+// Helpers shared by the API test server's own tests: raw HTTP calls, watch-stream readers, and
+// the servers a fidelity suite runs against.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline';
+import { realApiServerAvailable, startRealApiServer } from '../../src/apiserver/real-server.js';
+import { startApiServer } from '../../src/apiserver/server.js';
+import type { ApiServerHandle, ApiServerOptions } from '../../src/apiserver/types.js';
 import { eventually } from '../../src/util/eventually.js';
 
 export interface CallResult {
@@ -149,4 +153,32 @@ export function openWatch(
 /** Polls `cond` every 10 ms until it is true; throws after `timeoutMs`. */
 export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
   await eventually(cond, { timeoutMs, intervalMs: 10, what });
+}
+
+/** One server a fidelity suite runs against (see {@link fidelityServers}). */
+export interface FidelityServer {
+  /** The describe title: says why the real server is skipped when it is. */
+  name: string;
+  kind: 'fake' | 'real';
+  /** False when the real server cannot run here (its describe is skipped). */
+  available: boolean;
+  start(): Promise<ApiServerHandle>;
+}
+
+/**
+ * testkit's API test server (with `fakeOptions`) and a real kube-apiserver, for
+ * `describe.each(fidelityServers())`: what both answer alike is asserted once; where they
+ * differ, the suite asserts per server and the README lists the difference.
+ */
+export function fidelityServers(fakeOptions: ApiServerOptions = {}): FidelityServer[] {
+  const real = realApiServerAvailable();
+  return [
+    { name: 'API test server', kind: 'fake', available: true, start: () => startApiServer(fakeOptions) },
+    {
+      name: real.available ? 'real kube-apiserver' : `real kube-apiserver (skipped: ${real.reason})`,
+      kind: 'real',
+      available: real.available,
+      start: () => startRealApiServer(),
+    },
+  ];
 }
