@@ -1,0 +1,283 @@
+import {
+  AttachLoadBalancerTargetGroupsCommand,
+  DescribeAutoScalingGroupsCommand,
+  DetachLoadBalancerTargetGroupsCommand,
+  type AutoScalingClient,
+} from '@aws-sdk/client-auto-scaling';
+import { paginateDescribeInstances, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DeregisterTargetsCommand,
+  DescribeTagsCommand,
+  DescribeTargetHealthCommand,
+  RegisterTargetsCommand,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { TransientError, createNoopLogger, errorMessage, type Logger } from '@kube-edge/runtime';
+import {
+  APPLICATION_TAG,
+  ASG_NAME_TAG,
+  CLUSTER_OWNED,
+  clusterTag,
+  tagRecord,
+  toSdkFilters,
+  type Ec2Filter,
+} from './ec2-discovery.js';
+
+/** AttachLoadBalancerTargetGroups and DetachLoadBalancerTargetGroups take at most 10 ARNs. */
+export const ASG_TARGET_GROUPS_PER_CALL = 10;
+/** DescribeAutoScalingGroups takes at most this many names per call (we ask for one page). */
+const ASG_NAMES_PER_CALL = 50;
+/** ELBv2 DescribeTags takes at most 20 ARNs. */
+const TAGS_PER_CALL = 20;
+
+/** The instances the load balancers target, from one DescribeInstances listing. */
+export interface TargetSnapshot {
+  /** Auto Scaling group name → its running instances (by the `aws:autoscaling:groupName` tag), sorted. */
+  readonly autoScalingGroups: ReadonlyMap<string, readonly string[]>;
+  /** Running instances outside any Auto Scaling group, sorted. */
+  readonly singleInstances: readonly string[];
+}
+
+/** One change {@link AsgTargets.sync} or {@link AsgTargets.detach} made. */
+export interface TargetChange {
+  readonly action: 'attach' | 'detach' | 'register' | 'deregister';
+  /** The Auto Scaling group (attach/detach) or instance (register/deregister). */
+  readonly subject: string;
+  readonly targetGroupArns: readonly string[];
+}
+
+/** Options of {@link createAsgTargets}. */
+export interface AsgTargetsOptions {
+  ec2: EC2Client;
+  autoScaling: AutoScalingClient;
+  elbv2: ElasticLoadBalancingV2Client;
+  /** DescribeInstances filters (`CUSTOM_FILTERS` or the defaults, see `parseCustomFilters`). */
+  filters: readonly Ec2Filter[];
+  clusterId: string;
+  /** Target groups tagged `kubernetes:application=<controllerId>` and the owned cluster tag are ours. */
+  controllerId: string;
+  logger?: Logger | undefined;
+}
+
+/**
+ * Keeps the stacks' target groups attached to the cluster's instances: attached to every Auto
+ * Scaling group the filters find, and holding every running instance outside an Auto Scaling
+ * group. Pass only `instance`-type target groups; `ip` ones are not attached to groups.
+ * Not safe to call concurrently (one controller step calls it).
+ */
+export interface AsgTargets {
+  /**
+   * Lists the running instances matching the filters (all pages). Rejects with TransientError
+   * when the listing fails: the caller must then change nothing this cycle.
+   */
+  describe(): Promise<TargetSnapshot>;
+  /**
+   * Makes `targetGroupArns` (empty ARNs ignored) the controller's target groups everywhere:
+   * attaches the missing ones to each group (≤ 10 per call), detaches from each group the target
+   * groups that carry our ownership tags but are not in the list, registers running single
+   * instances that are missing from a target group, and deregisters single instances that were
+   * seen in an earlier snapshot and are gone now — one DeregisterTargets call per target group
+   * per cycle, with every such instance in it. Reads first and writes only what differs: an
+   * unchanged cycle makes no mutating call. With no target groups nothing is touched.
+   * Rejects with TransientError on an AWS failure; changes already made stay (the next cycle
+   * continues from the state it reads).
+   */
+  sync(snapshot: TargetSnapshot, targetGroupArns: readonly string[]): Promise<TargetChange[]>;
+  /**
+   * Detaches `targetGroupArns` from every Auto Scaling group of the last snapshot that has them
+   * (before their stack is deleted). Idempotent.
+   */
+  detach(targetGroupArns: readonly string[]): Promise<TargetChange[]>;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Creates an {@link AsgTargets}; makes no AWS call until used. */
+export function createAsgTargets(options: AsgTargetsOptions): AsgTargets {
+  const { ec2, autoScaling, elbv2 } = options;
+  const logger = options.logger ?? createNoopLogger();
+  const ownerCluster = clusterTag(options.clusterId);
+  /** Single instances seen in earlier snapshots and not yet deregistered after vanishing. */
+  let knownSingles = new Set<string>();
+  const gone = new Set<string>();
+  let lastGroups: readonly string[] = [];
+
+  const aws = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new TransientError(`${what} failed: ${errorMessage(err)}`, { cause: err });
+    }
+  };
+
+  const groupTargetGroups = async (names: readonly string[]): Promise<Map<string, string[]>> => {
+    const out = new Map<string, string[]>();
+    for (const batch of chunks(names, ASG_NAMES_PER_CALL)) {
+      const res = await aws('DescribeAutoScalingGroups', () =>
+        autoScaling.send(
+          new DescribeAutoScalingGroupsCommand({
+            AutoScalingGroupNames: batch,
+            MaxRecords: ASG_NAMES_PER_CALL,
+          }),
+        ),
+      );
+      for (const g of res.AutoScalingGroups ?? []) {
+        if (g.AutoScalingGroupName !== undefined)
+          out.set(g.AutoScalingGroupName, [...(g.TargetGroupARNs ?? [])]);
+      }
+    }
+    return out;
+  };
+
+  const detachFrom = async (
+    group: string,
+    arns: readonly string[],
+    changes: TargetChange[],
+  ): Promise<void> => {
+    for (const batch of chunks(arns, ASG_TARGET_GROUPS_PER_CALL)) {
+      await aws('DetachLoadBalancerTargetGroups', () =>
+        autoScaling.send(
+          new DetachLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: group, TargetGroupARNs: batch }),
+        ),
+      );
+      changes.push({ action: 'detach', subject: group, targetGroupArns: batch });
+    }
+  };
+
+  const ours = async (arns: readonly string[]): Promise<Set<string>> => {
+    const owned = new Set<string>();
+    for (const batch of chunks(arns, TAGS_PER_CALL)) {
+      const res = await aws('DescribeTags', () =>
+        elbv2.send(new DescribeTagsCommand({ ResourceArns: batch })),
+      );
+      for (const d of res.TagDescriptions ?? []) {
+        const tags = tagRecord(d.Tags);
+        if (
+          d.ResourceArn !== undefined &&
+          tags[ownerCluster] === CLUSTER_OWNED &&
+          tags[APPLICATION_TAG] === options.controllerId
+        ) {
+          owned.add(d.ResourceArn);
+        }
+      }
+    }
+    return owned;
+  };
+
+  return {
+    async describe() {
+      const groups = new Map<string, string[]>();
+      const singles: string[] = [];
+      await aws('DescribeInstances', async () => {
+        for await (const page of paginateDescribeInstances(
+          { client: ec2 },
+          { Filters: toSdkFilters(options.filters) },
+        )) {
+          for (const r of page.Reservations ?? []) {
+            for (const inst of r.Instances ?? []) {
+              if (inst.InstanceId === undefined || ((inst.State?.Code ?? 0) & 0xff) !== 16) continue;
+              const group = tagRecord(inst.Tags)[ASG_NAME_TAG];
+              if (group !== undefined && group !== '') {
+                const list = groups.get(group) ?? [];
+                list.push(inst.InstanceId);
+                groups.set(group, list);
+              } else singles.push(inst.InstanceId);
+            }
+          }
+        }
+      });
+      for (const list of groups.values()) list.sort();
+      return { autoScalingGroups: groups, singleInstances: singles.sort() };
+    },
+
+    async sync(snapshot, targetGroupArns) {
+      const wanted = [...new Set(targetGroupArns.filter((a) => a !== ''))].sort();
+      const changes: TargetChange[] = [];
+      const current = new Set(snapshot.singleInstances);
+      for (const id of knownSingles) if (!current.has(id)) gone.add(id);
+      for (const id of current) gone.delete(id);
+      knownSingles = current;
+      lastGroups = [...snapshot.autoScalingGroups.keys()].sort();
+      if (wanted.length === 0) return changes;
+      const wantedSet = new Set(wanted);
+
+      const attached = await groupTargetGroups(lastGroups);
+      const foreign = new Set<string>();
+      for (const arns of attached.values()) for (const a of arns) if (!wantedSet.has(a)) foreign.add(a);
+      const owned = foreign.size > 0 ? await ours([...foreign].sort()) : new Set<string>();
+      for (const group of lastGroups) {
+        const has = attached.get(group);
+        if (has === undefined) {
+          logger.warn('auto scaling group not found', { group });
+          continue;
+        }
+        const obsolete = has.filter((a) => owned.has(a)).sort();
+        if (obsolete.length > 0) await detachFrom(group, obsolete, changes);
+        const missing = wanted.filter((a) => !has.includes(a));
+        for (const batch of chunks(missing, ASG_TARGET_GROUPS_PER_CALL)) {
+          await aws('AttachLoadBalancerTargetGroups', () =>
+            autoScaling.send(
+              new AttachLoadBalancerTargetGroupsCommand({
+                AutoScalingGroupName: group,
+                TargetGroupARNs: batch,
+              }),
+            ),
+          );
+          changes.push({ action: 'attach', subject: group, targetGroupArns: batch });
+        }
+      }
+
+      if (current.size === 0 && gone.size === 0) return changes;
+      for (const tg of wanted) {
+        const health = await aws('DescribeTargetHealth', () =>
+          elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg })),
+        );
+        const registered = new Set(
+          (health.TargetHealthDescriptions ?? [])
+            .map((d) => d.Target?.Id)
+            .filter((id): id is string => id !== undefined),
+        );
+        const toRegister = [...current].filter((id) => !registered.has(id)).sort();
+        for (const id of toRegister) {
+          await aws('RegisterTargets', () =>
+            elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: tg, Targets: [{ Id: id }] })),
+          );
+          changes.push({ action: 'register', subject: id, targetGroupArns: [tg] });
+        }
+        const toDeregister = [...gone].filter((id) => registered.has(id)).sort();
+        if (toDeregister.length > 0) {
+          await aws('DeregisterTargets', () =>
+            elbv2.send(
+              new DeregisterTargetsCommand({
+                TargetGroupArn: tg,
+                Targets: toDeregister.map((Id) => ({ Id })),
+              }),
+            ),
+          );
+          for (const id of toDeregister) {
+            changes.push({ action: 'deregister', subject: id, targetGroupArns: [tg] });
+          }
+        }
+      }
+      // Every target group was checked: a vanished instance is now in none of them.
+      gone.clear();
+      return changes;
+    },
+
+    async detach(targetGroupArns) {
+      const arns = new Set(targetGroupArns.filter((a) => a !== ''));
+      const changes: TargetChange[] = [];
+      if (arns.size === 0 || lastGroups.length === 0) return changes;
+      const attached = await groupTargetGroups(lastGroups);
+      for (const [group, has] of [...attached].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const drop = has.filter((a) => arns.has(a)).sort();
+        if (drop.length > 0) await detachFrom(group, drop, changes);
+      }
+      return changes;
+    },
+  };
+}
