@@ -218,6 +218,29 @@ export class FakeElbv2 {
       .map((tg) => tg.arn);
   }
 
+  /**
+   * Registers targets (port defaults to the group's) as the API would, without validation;
+   * for other fakes (an Auto Scaling group attached to the group) and test set-up. Returns false
+   * for an unknown ARN.
+   */
+  registerTargets(arn: string, targets: readonly { id: string; port?: number }[]): boolean {
+    const tg = this.#tgs.get(arn);
+    if (tg === undefined) return false;
+    for (const t of targets) {
+      const target = { id: t.id, port: t.port ?? tg.port };
+      tg.targets.set(`${target.id}:${target.port}`, target);
+    }
+    return true;
+  }
+
+  /** Deregisters `ids` (every port) from a target group; false for an unknown ARN. */
+  deregisterTargets(arn: string, ids: readonly string[]): boolean {
+    const tg = this.#tgs.get(arn);
+    if (tg === undefined) return false;
+    for (const [key, t] of tg.targets) if (ids.includes(t.id)) tg.targets.delete(key);
+    return true;
+  }
+
   /** Handles one Query request; returns the `<Result>` body or throws {@link AwsQueryError}. */
   handle(params: QueryParams): string {
     switch (params.action) {

@@ -76,6 +76,34 @@ export class QueryParams {
     }
   }
 
+  /** EC2 Query lists: `Name.1`, `Name.2`, ... in order, stopping at the first gap. */
+  ec2List(name: string): string[] {
+    const out: string[] = [];
+    for (let i = 1; ; i++) {
+      const value = this.#params.get(`${name}.${i}`);
+      if (value === null) return out;
+      out.push(value);
+    }
+  }
+
+  /**
+   * Filters as the Query protocols send them: EC2's `Filter.N.Name` / `Filter.N.Value.M`
+   * (`style: 'ec2'`), or `Filters.member.N.Name` / `Filters.member.N.Values.member.M`
+   * (`style: 'query'`, Auto Scaling).
+   */
+  filters(style: 'ec2' | 'query'): { name: string; values: string[] }[] {
+    const out: { name: string; values: string[] }[] = [];
+    for (let i = 1; ; i++) {
+      const prefix = style === 'ec2' ? `Filter.${i}` : `Filters.member.${i}`;
+      const name = this.#params.get(`${prefix}.Name`);
+      if (name === null) return out;
+      out.push({
+        name,
+        values: style === 'ec2' ? this.ec2List(`${prefix}.Value`) : this.list(`${prefix}.Values`),
+      });
+    }
+  }
+
   /** An integer parameter within bounds, or `fallback` when absent. */
   int(name: string, fallback: number, min: number, max: number): number {
     const raw = this.get(name);
