@@ -224,6 +224,14 @@ describe('dispatcher against an API server and real nginx', () => {
     expect((await get('127.0.0.1', app.url.length > 0 ? '/dispatcher/status' : '')).status).toBe(200);
   });
 
+  it('does not name the nginx version on error pages or in the Server header', async () => {
+    const res = await get('web.test', '/nowhere');
+    expect(res.status).toBe(404);
+    expect(res.body).toContain('nginx');
+    expect(res.body).not.toMatch(/nginx\/\d/);
+    expect(res.headers.server).toBe('nginx');
+  });
+
   it('rewrites the matched prefix to targetPath', async () => {
     const res = await get('web.test', '/rewrite/42');
     expect(res.json<EchoResponse>()).toMatchObject({ name: 'web-a', path: '/people/42' });

@@ -157,9 +157,9 @@ export const cli = defineCli({
     'mock-mode': {
       type: 'enum',
       choices: ['auto', 'on', 'off'],
-      default: 'auto',
+      default: 'off',
       description:
-        'auto: mock (render and log only) when no service-account token exists, as the original; on/off force it.',
+        'on: mock mode (render and log only, nginx not run). auto: mock when no service-account token exists (the original rule). kube-edge default off: outside a pod it serves.',
     },
     'nginx-binary': { type: 'string', default: '/usr/sbin/nginx', description: 'nginx executable.' },
     'nginx-work-dir': {

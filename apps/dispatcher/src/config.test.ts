@@ -1,7 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@kube-edge/runtime';
 import { cli, withDefaultCommand } from './cli.js';
-import { buildConfig, type RawConfigValues } from './config.js';
+import {
+  DEFAULT_WORKER_CONNECTIONS,
+  NET_BIND_NGINX,
+  buildConfig,
+  chooseNginxBinary,
+  isMockMode,
+  parseOpenFileLimit,
+  type RawConfigValues,
+} from './config.js';
 import { DEFAULT_RAW, config } from '../test/fixtures.js';
 
 function parse(env: Record<string, string>, argv: string[] = []): RawConfigValues {
@@ -200,5 +208,64 @@ describe('command line', () => {
       'a.yaml',
       'dir',
     ]);
+  });
+});
+
+describe('mock mode', () => {
+  const mockMode = (env: Record<string, string>): 'auto' | 'on' | 'off' => {
+    const r = cli.parse(withDefaultCommand([]), env);
+    if (r.kind !== 'run') throw new Error('not a run');
+    return r.values['mock-mode'];
+  };
+  it('is off by default: outside a pod the controller serves without DISPATCHER_MOCK_MODE=off', () => {
+    expect(mockMode({})).toBe('off');
+    expect(isMockMode(mockMode({}), false)).toBe(false);
+  });
+
+  it.each([
+    ['on', true, true],
+    ['on', false, true],
+    ['off', false, false],
+    ['auto', false, true],
+    ['auto', true, false],
+  ] as const)('--mock-mode=%s in cluster %s: mock %s', (mode, inCluster, mock) => {
+    expect(isMockMode(mockMode({ DISPATCHER_MOCK_MODE: mode }), inCluster)).toBe(mock);
+  });
+});
+
+describe('worker_connections and the open-file limit', () => {
+  const limits = (soft: string, hard: string): string =>
+    `Limit                     Soft Limit           Hard Limit           Units\nMax processes             63419                63419                processes\nMax open files            ${soft}                 ${hard}                files\n`;
+
+  it.each([
+    [limits('1024', '524288'), 1024],
+    [limits('1048576', '1048576'), 1048576],
+    [limits('unlimited', 'unlimited'), undefined],
+    ['', undefined],
+  ])('reads the soft limit from /proc/self/limits (%#)', (text, want) => {
+    expect(parseOpenFileLimit(text)).toBe(want);
+  });
+
+  it("keeps the original's 81920 under a higher limit and lowers it to a smaller one", () => {
+    const raw = { ...DEFAULT_RAW };
+    expect(buildConfig(raw, { fileExists: () => true }).workerConnections).toBe(DEFAULT_WORKER_CONNECTIONS);
+    expect(buildConfig(raw, { fileExists: () => true, openFileLimit: 1_048_576 }).workerConnections).toBe(
+      81920,
+    );
+    expect(buildConfig(raw, { fileExists: () => true, openFileLimit: 1024 }).workerConnections).toBe(1024);
+  });
+});
+
+describe('nginx binary for a port below 1024', () => {
+  const base = { given: '/usr/sbin/nginx', fromFlag: false, uid: 10001, netBindCopyExists: true };
+  it.each([
+    [{ ...base, ports: [80] }, NET_BIND_NGINX],
+    [{ ...base, ports: [8080, 443] }, NET_BIND_NGINX],
+    [{ ...base, ports: [8080, 8443] }, '/usr/sbin/nginx'],
+    [{ ...base, ports: [80], uid: 0 }, '/usr/sbin/nginx'],
+    [{ ...base, ports: [80], netBindCopyExists: false }, '/usr/sbin/nginx'],
+    [{ ...base, ports: [80], fromFlag: true, given: '/opt/nginx' }, '/opt/nginx'],
+  ])('%j -> %s', (o, want) => {
+    expect(chooseNginxBinary(o)).toBe(want);
   });
 });

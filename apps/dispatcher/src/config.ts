@@ -41,7 +41,56 @@ export interface DispatcherConfig {
   /** kube-edge: route only Ready, non-terminating pods (the original: Running is enough). */
   readonly requireReady: boolean;
   readonly workerProcesses: number | 'auto';
+  /**
+   * `worker_connections`: the original's 81920, lowered to the open-file limit the process has
+   * (`BuildConfigDeps.openFileLimit`), so nginx does not warn on every reload that it exceeds it.
+   */
+  readonly workerConnections: number;
   readonly accessLog: string;
+}
+
+/** The original's `worker_connections`. */
+export const DEFAULT_WORKER_CONNECTIONS = 81920;
+
+/**
+ * Whether the controller runs in mock mode (render and log only, nginx never started). kube-edge:
+ * only when asked (`--mock-mode=on`); `auto` keeps the original's rule (mock whenever the
+ * service-account token is absent, i.e. outside a pod). Pure.
+ */
+export function isMockMode(mode: 'auto' | 'on' | 'off', inCluster: boolean): boolean {
+  return mode === 'on' || (mode === 'auto' && !inCluster);
+}
+
+/** Where the image keeps its copy of nginx that carries the NET_BIND_SERVICE file capability. */
+export const NET_BIND_NGINX = '/usr/local/lib/dispatcher/nginx-net-bind';
+
+/**
+ * The nginx executable to run. An explicit `--nginx-binary` always wins. Otherwise, when a non-root
+ * process must bind a port below 1024 (the original's `PORT=80` default) and the image's
+ * capability-carrying copy exists, that copy; else the plain default. (The copy needs
+ * NET_BIND_SERVICE in the container's bounding set, which Docker grants by default; on Kubernetes
+ * add it and allow privilege escalation.) Pure.
+ */
+export function chooseNginxBinary(o: {
+  readonly given: string;
+  readonly fromFlag: boolean;
+  readonly ports: readonly number[];
+  readonly uid: number | undefined;
+  readonly netBindCopyExists: boolean;
+}): string {
+  if (o.fromFlag) return o.given;
+  const low = o.ports.some((p) => p > 0 && p < 1024);
+  return low && o.uid !== 0 && o.netBindCopyExists ? NET_BIND_NGINX : o.given;
+}
+
+/**
+ * The soft `Max open files` limit from the text of `/proc/self/limits`, or undefined when it is
+ * absent or `unlimited`. Pure.
+ */
+export function parseOpenFileLimit(limits: string): number | undefined {
+  const m = /^Max open files\s+(\S+)\s+/m.exec(limits);
+  const n = m?.[1] === undefined ? Number.NaN : Number(m[1]);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 /**
@@ -95,6 +144,8 @@ export interface RawConfigValues {
 export interface BuildConfigDeps {
   /** Whether a file exists (the SSL_CERT/SSL_KEY checks). */
   fileExists(path: string): boolean;
+  /** The soft RLIMIT_NOFILE of the process nginx inherits; `worker_connections` stays at or below it. */
+  openFileLimit?: number | undefined;
 }
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -246,6 +297,7 @@ export function buildConfig(v: RawConfigValues, deps: BuildConfigDeps): Dispatch
     defaultLocationReturn: parseDefaultLocationReturn(v['default-location-return']),
     requireReady: v['require-ready'],
     workerProcesses: workers === 0 ? 'auto' : workers,
+    workerConnections: Math.min(DEFAULT_WORKER_CONNECTIONS, deps.openFileLimit ?? DEFAULT_WORKER_CONNECTIONS),
     accessLog,
   };
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,7 +11,14 @@ import {
 import { createLogger, createMetrics, createShutdown, parseLogLevel, errorMessage } from '@kube-edge/runtime';
 import { run } from './app.js';
 import { VERSION, cli, withDefaultCommand } from './cli.js';
-import { buildConfig } from './config.js';
+import {
+  DEFAULT_WORKER_CONNECTIONS,
+  NET_BIND_NGINX,
+  buildConfig,
+  chooseNginxBinary,
+  isMockMode,
+  parseOpenFileLimit,
+} from './config.js';
 import { runRenderCommand } from './offline.js';
 
 // The only file that touches the process: argv, env, stdout/stderr, signals and exit.
@@ -30,9 +37,17 @@ function fatal(err: unknown): never {
   process.exit(2);
 }
 
+function readOpenFileLimit(): number | undefined {
+  try {
+    return parseOpenFileLimit(readFileSync('/proc/self/limits', 'utf8'));
+  } catch {
+    return undefined; // not Linux: keep the original's worker_connections
+  }
+}
+
 let config;
 try {
-  config = buildConfig(values, { fileExists: (p) => existsSync(p) });
+  config = buildConfig(values, { fileExists: (p) => existsSync(p), openFileLimit: readOpenFileLimit() });
 } catch (err) {
   fatal(err);
 }
@@ -50,10 +65,21 @@ if (parsed.command === 'render') {
 
 const tokenPath = join(SERVICE_ACCOUNT_DIR, 'token');
 const inCluster = existsSync(tokenPath);
-// The original ran in mock mode whenever the service-account token was absent.
-const mock = values['mock-mode'] === 'on' || (values['mock-mode'] === 'auto' && !inCluster);
+// Mock mode only when asked (--mock-mode=on, or auto: the original's "no service-account token" rule).
+const mock = isMockMode(values['mock-mode'], inCluster);
+const nginxBinary = chooseNginxBinary({
+  given: values['nginx-binary'],
+  fromFlag: parsed.sources['nginx-binary'] !== 'default',
+  ports: config.ssl === undefined ? [config.port] : [config.port, config.sslPort],
+  uid: process.getuid?.(),
+  netBindCopyExists: existsSync(NET_BIND_NGINX),
+});
+if (config.workerConnections < DEFAULT_WORKER_CONNECTIONS)
+  logger.info('worker_connections lowered to the open-file limit', {
+    workerConnections: config.workerConnections,
+  });
 // Printed at start as the original did (printConf); nothing here is secret.
-logger.info('configuration', { values, mock, inCluster });
+logger.info('configuration', { values, mock, inCluster, nginxBinary });
 
 let client;
 try {
@@ -85,7 +111,7 @@ try {
       ...config,
       mock,
       eventWindowMs: values['event-window'],
-      nginxBinary: values['nginx-binary'],
+      nginxBinary,
       nginxWorkDir: values['nginx-work-dir'],
       http: { port: values['health-port'] },
       podName: values['pod-name'],

@@ -25,6 +25,17 @@ const serverFor = (text: string, host: string): NginxDirective | undefined =>
     s.block?.some((d) => d.name === 'server_name' && d.args.includes(host)),
   );
 
+describe('process-level nginx settings', () => {
+  it('hides the nginx version (server_tokens off) and renders worker_connections from the config', () => {
+    const tree = parseNginxConfig(render({}, { ...config(), workerConnections: 1024 }));
+    expect(findAll(tree, 'server_tokens').map((d) => d.args)).toEqual([['off']]);
+    expect(findAll(tree, 'worker_connections').map((d) => d.args)).toEqual([['1024']]);
+    expect(findAll(parseNginxConfig(render({})), 'worker_connections').map((d) => d.args)).toEqual([
+      ['81920'],
+    ]);
+  });
+});
+
 describe('test vectors', () => {
   it('hashes upstream keys with FNV-1a 32', () => {
     expect(fnv1a32('api.ex.net/users')).toBe(3563244012);

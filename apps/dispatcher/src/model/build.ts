@@ -444,8 +444,10 @@ export function buildModel(
 
   const nginx: NginxConfig = {
     main: { workerProcesses: config.workerProcesses, errorLog: { target: 'stderr', level: 'warn' } },
-    events: { workerConnections: 81920, multiAccept: true },
+    events: { workerConnections: config.workerConnections, multiAccept: true },
     http: {
+      // Error pages and the Server header do not name the nginx version.
+      serverTokens: false,
       ...(options.tempPathRoot !== undefined ? { tempPathRoot: options.tempPathRoot } : {}),
       accessLog: config.accessLog === 'off' ? 'off' : { path: config.accessLog },
       typesHashMaxSize: 2048,
