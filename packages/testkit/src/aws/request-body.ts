@@ -7,7 +7,9 @@ import { Readable } from 'node:stream';
 export async function requestBodyText(body: unknown, fake: string): Promise<string> {
   if (body === undefined || body === null) return '';
   if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  // Decode the bytes directly: the SDK's JSON body is a Uint8Array whose valueOf() (which
+  // Buffer.from would call) warns that it is being used as a string.
+  if (body instanceof Uint8Array) return new TextDecoder().decode(body);
   if (body instanceof Readable) {
     const chunks: Buffer[] = [];
     for await (const chunk of body)
