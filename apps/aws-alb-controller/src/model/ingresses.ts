@@ -1,0 +1,239 @@
+import type { SkippedObject } from '@kube-edge/k8s-watch';
+
+/** Annotations read from Ingresses (the original's names, so users keep their manifests). */
+export const ANNOTATIONS = {
+  certificateArn: 'zalando.org/aws-load-balancer-ssl-cert',
+  scheme: 'zalando.org/aws-load-balancer-scheme',
+  shared: 'zalando.org/aws-load-balancer-shared',
+  securityGroup: 'zalando.org/aws-load-balancer-security-group',
+  sslPolicy: 'zalando.org/aws-load-balancer-ssl-policy',
+  type: 'zalando.org/aws-load-balancer-type',
+  http2: 'zalando.org/aws-load-balancer-http2',
+  wafWebAclId: 'zalando.org/aws-waf-web-acl-id',
+  ipAddressType: 'alb.ingress.kubernetes.io/ip-address-type',
+  ingressClass: 'kubernetes.io/ingress.class',
+} as const;
+
+/** A load balancer scheme. */
+export type Scheme = 'internet-facing' | 'internal';
+/** A load balancer type, as CloudFormation names it. */
+export type LoadBalancerType = 'application' | 'network';
+/** An IP address type. */
+export type IpAddressType = 'ipv4' | 'dualstack';
+
+/** An Ingress as far as this controller cares (an informer's cached object works). */
+export interface IngressLike {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+  };
+  spec?: { ingressClassName?: string; rules?: { host?: string }[] };
+  status?: { loadBalancer?: { ingress?: { hostname?: string; ip?: string }[] } };
+}
+
+/** Where an ingress must go, read from its annotations and the defaults. */
+export interface IngressPlacement {
+  scheme: Scheme;
+  type: LoadBalancerType;
+  ipAddressType: IpAddressType;
+  http2: boolean;
+  /** The annotated security group; undefined: the discovered one. */
+  securityGroup: string | undefined;
+  /** The annotated WAF web ACL; undefined: the flag's (if any). */
+  wafWebAclId: string | undefined;
+  /** The annotated SSL policy; undefined: the flag's. */
+  sslPolicy: string | undefined;
+}
+
+/** One Ingress the controller takes, validated. */
+export interface ParsedIngress extends IngressPlacement {
+  namespace: string;
+  name: string;
+  uid: string | undefined;
+  /** Lower-cased hosts that want a load balancer, sorted, without duplicates. */
+  hosts: string[];
+  /** `false` when annotated `shared: "false"`: the ingress gets a load balancer of its own. */
+  shared: boolean;
+  /** The pinned certificate ARN, if annotated. */
+  certificateArn: string | undefined;
+  /** The cached object (for the status writer's first comparison). */
+  object: IngressLike;
+}
+
+/** The options of {@link parseIngresses} (from the flags). */
+export interface ParseOptions {
+  /** Ingress classes to take; `''` takes classless ones. Undefined: every ingress. */
+  classFilter: readonly string[] | undefined;
+  /** Hosts ending in this domain get no load balancer. */
+  clusterLocalDomain: string | undefined;
+  defaultType: LoadBalancerType;
+  defaultIpAddressType: IpAddressType;
+  /** The SSL policies an annotation may name. */
+  sslPolicies: readonly string[];
+}
+
+/** The result of {@link parseIngresses}. */
+export interface ParsedIngresses {
+  /** Sorted by namespace/name, so packing is deterministic. */
+  ingresses: ParsedIngress[];
+  /** Ingresses with no host outside the cluster-local domain: their status is cleared. */
+  clusterLocal: { namespace: string; name: string; object: IngressLike }[];
+  skipped: SkippedObject[];
+}
+
+const SG_ID = /^sg-[0-9a-f]{1,17}$/;
+const WAF_V2_ARN =
+  /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[A-Za-z0-9_-]{1,128}\/[0-9a-f-]{36}$/;
+const WAF_CLASSIC_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const CERT_ARN =
+  /^arn:aws[a-z-]*:(acm|iam):[a-z0-9-]*:\d{12}:(certificate|server-certificate)\/[\x21-\x7e]{1,512}$/;
+const HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** True when a WAF id is a WAFv2 web ACL ARN (else a WAF classic regional id). Pure. */
+export function isWafV2(id: string): boolean {
+  return id.startsWith('arn:aws') && id.includes(':wafv2:');
+}
+
+/** Checks a WAF web ACL id (flag or annotation): a WAF classic id or a WAFv2 ARN. Pure. */
+export function validWafWebAclId(id: string): boolean {
+  return WAF_V2_ARN.test(id) || WAF_CLASSIC_ID.test(id);
+}
+
+/** The ingress class an ingress names: spec.ingressClassName wins over the annotation. Pure. */
+export function ingressClassOf(ing: IngressLike): string {
+  return ing.spec?.ingressClassName ?? ing.metadata?.annotations?.[ANNOTATIONS.ingressClass] ?? '';
+}
+
+/**
+ * The pure first half of the model: which ingresses the controller takes and where each must go.
+ * Every user string is validated here, before it can reach a CloudFormation template; an ingress
+ * with a bad annotation is skipped with a reason (the rest goes on).
+ */
+export function parseIngresses(list: readonly IngressLike[], o: ParseOptions): ParsedIngresses {
+  const ingresses: ParsedIngress[] = [];
+  const clusterLocal: ParsedIngresses['clusterLocal'] = [];
+  const skipped: SkippedObject[] = [];
+  const sorted = [...list].sort((a, b) =>
+    `${a.metadata?.namespace ?? ''}/${a.metadata?.name ?? ''}`.localeCompare(
+      `${b.metadata?.namespace ?? ''}/${b.metadata?.name ?? ''}`,
+    ),
+  );
+  const local = o.clusterLocalDomain?.replace(/^\.+|\.+$/g, '').toLowerCase();
+  for (const ing of sorted) {
+    const namespace = ing.metadata?.namespace ?? '';
+    const name = ing.metadata?.name ?? '';
+    const uid = ing.metadata?.uid;
+    if (o.classFilter !== undefined && !o.classFilter.includes(ingressClassOf(ing))) continue;
+    const skip = (reason: string, message: string): void => {
+      skipped.push({
+        kind: 'Ingress',
+        apiVersion: 'networking.k8s.io/v1',
+        namespace,
+        name,
+        ...(uid === undefined ? {} : { uid }),
+        reason,
+        message,
+      });
+    };
+    const a = ing.metadata?.annotations ?? {};
+    const hosts = new Set<string>();
+    let badHost: string | undefined;
+    for (const rule of ing.spec?.rules ?? []) {
+      const host = (rule.host ?? '').trim().toLowerCase().replace(/\.$/, '');
+      if (host === '') continue;
+      if (!HOST.test(host) || host.length > 253) badHost = rule.host;
+      if (local !== undefined && local !== '' && (host === local || host.endsWith(`.${local}`))) continue;
+      hosts.add(host);
+    }
+    if (badHost !== undefined) {
+      skip('InvalidHost', `host ${JSON.stringify(badHost)} is not a DNS name`);
+      continue;
+    }
+    if (hosts.size === 0) {
+      clusterLocal.push({ namespace, name, object: ing });
+      continue;
+    }
+    const scheme: Scheme = a[ANNOTATIONS.scheme] === 'internal' ? 'internal' : 'internet-facing';
+    const sg = a[ANNOTATIONS.securityGroup]?.trim();
+    if (sg !== undefined && !SG_ID.test(sg)) {
+      skip(
+        'InvalidSecurityGroup',
+        `${ANNOTATIONS.securityGroup}: ${JSON.stringify(sg)} is not a security group id`,
+      );
+      continue;
+    }
+    const waf = a[ANNOTATIONS.wafWebAclId]?.trim();
+    if (waf !== undefined && waf !== '' && !validWafWebAclId(waf)) {
+      skip(
+        'InvalidWafWebAclId',
+        `${ANNOTATIONS.wafWebAclId}: ${JSON.stringify(waf)} is neither a WAF id nor a WAFv2 ARN`,
+      );
+      continue;
+    }
+    const typeAnnotation = a[ANNOTATIONS.type]?.trim();
+    let type: LoadBalancerType;
+    if (typeAnnotation === 'nlb') type = 'network';
+    else if (typeAnnotation === 'alb') type = 'application';
+    else if (typeAnnotation !== undefined && typeAnnotation !== '') {
+      skip(
+        'InvalidLoadBalancerType',
+        `${ANNOTATIONS.type}: ${JSON.stringify(typeAnnotation)} is neither alb nor nlb`,
+      );
+      continue;
+    } else if (scheme === 'internal' || sg !== undefined || (waf !== undefined && waf !== '')) {
+      // Features only an ALB has (security groups, WAF) and the internal scheme pick an ALB.
+      type = 'application';
+    } else type = o.defaultType;
+    if (type === 'network' && (sg !== undefined || (waf !== undefined && waf !== ''))) {
+      skip(
+        'IncompatibleAnnotations',
+        `an NLB takes neither ${ANNOTATIONS.securityGroup} nor ${ANNOTATIONS.wafWebAclId}`,
+      );
+      continue;
+    }
+    const ipType = a[ANNOTATIONS.ipAddressType]?.trim();
+    if (ipType !== undefined && ipType !== 'ipv4' && ipType !== 'dualstack') {
+      skip(
+        'InvalidIpAddressType',
+        `${ANNOTATIONS.ipAddressType}: ${JSON.stringify(ipType)} is neither ipv4 nor dualstack`,
+      );
+      continue;
+    }
+    const policy = a[ANNOTATIONS.sslPolicy]?.trim();
+    if (policy !== undefined && !o.sslPolicies.includes(policy)) {
+      skip(
+        'InvalidSslPolicy',
+        `${ANNOTATIONS.sslPolicy}: ${JSON.stringify(policy)} is not a known SSL policy`,
+      );
+      continue;
+    }
+    const cert = a[ANNOTATIONS.certificateArn]?.trim();
+    if (cert !== undefined && cert !== '' && !CERT_ARN.test(cert)) {
+      skip(
+        'InvalidCertificateArn',
+        `${ANNOTATIONS.certificateArn}: ${JSON.stringify(cert)} is not an ACM or IAM certificate ARN`,
+      );
+      continue;
+    }
+    ingresses.push({
+      namespace,
+      name,
+      uid,
+      hosts: [...hosts].sort(),
+      shared: a[ANNOTATIONS.shared] !== 'false',
+      certificateArn: cert === '' ? undefined : cert,
+      scheme,
+      type,
+      ipAddressType: ipType ?? o.defaultIpAddressType,
+      http2: a[ANNOTATIONS.http2] !== 'false',
+      securityGroup: sg,
+      wafWebAclId: waf === '' ? undefined : waf,
+      sslPolicy: policy,
+      object: ing,
+    });
+  }
+  return { ingresses, clusterLocal, skipped };
+}

@@ -1,0 +1,171 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import type { LoadBalancerPlan } from './pack.js';
+import { stackAttributes } from './stacks.js';
+import {
+  TEMPLATE_LIMITS,
+  listenerCertificateLogicalId,
+  renderStack,
+  type TemplateSettings,
+} from './template.js';
+
+const golden = (name: string): string => fileURLToPath(new URL(`./__golden__/${name}`, import.meta.url));
+// UPDATE_GOLDEN=1 rewrites the files; review the diff before committing.
+const update = process.env.UPDATE_GOLDEN === '1';
+
+const arn = (n: string): string => `arn:aws:acm:eu-west-1:123456789012:certificate/${n}`;
+
+const settings: TemplateSettings = {
+  vpcId: 'vpc-1',
+  subnets: { 'internet-facing': ['subnet-a', 'subnet-b'], internal: ['subnet-a', 'subnet-b', 'subnet-c'] },
+  securityGroup: 'sg-1',
+  sslPolicy: 'ELBSecurityPolicy-2016-08',
+  healthCheckPath: '/kube-system/healthz',
+  healthCheckPort: 9999,
+  healthCheckIntervalSeconds: 10,
+  healthCheckTimeoutSeconds: 5,
+  albHealthyThresholdCount: 5,
+  albUnhealthyThresholdCount: 2,
+  nlbHealthyThresholdCount: 3,
+  targetPort: 9999,
+  idleTimeoutSeconds: 60,
+  deregistrationDelaySeconds: 300,
+  targetAccessMode: 'Legacy',
+  redirectHttpToHttps: false,
+  nlbCrossZone: false,
+  nlbHttpEnabled: false,
+  nlbZoneAffinity: 'any_availability_zone',
+  logsS3Bucket: undefined,
+  logsS3Prefix: undefined,
+};
+
+function lb(p: Partial<LoadBalancerPlan> = {}): LoadBalancerPlan {
+  return {
+    stack: undefined,
+    scheme: 'internet-facing',
+    type: 'application',
+    ipAddressType: 'ipv4',
+    http2: true,
+    securityGroup: undefined,
+    wafWebAclId: undefined,
+    sslPolicy: undefined,
+    owner: undefined,
+    certificates: new Map([
+      [arn('b'), null],
+      [arn('a'), new Date('2026-01-01T00:30:00Z')],
+    ]),
+    ingresses: [],
+    ...p,
+  };
+}
+
+const cases: { name: string; lb: LoadBalancerPlan; settings?: Partial<TemplateSettings> }[] = [
+  { name: 'alb-shared', lb: lb() },
+  { name: 'alb-no-certificates', lb: lb({ certificates: new Map() }) },
+  {
+    name: 'alb-owned-internal-redirect-waf-v2-ip-targets',
+    lb: lb({
+      scheme: 'internal',
+      owner: 'shop/web',
+      securityGroup: 'sg-2',
+      sslPolicy: 'ELBSecurityPolicy-TLS-1-2-2017-01',
+      wafWebAclId:
+        'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/w/01234567-89ab-cdef-0123-456789abcdef',
+      http2: false,
+      ipAddressType: 'dualstack',
+    }),
+    settings: {
+      redirectHttpToHttps: true,
+      targetAccessMode: 'AWSCNI',
+      deregistrationDelaySeconds: 30,
+      logsS3Bucket: 'logs',
+      logsS3Prefix: 'alb',
+    },
+  },
+  { name: 'alb-waf-classic', lb: lb({ wafWebAclId: '01234567-89ab-cdef-0123-456789abcdef' }) },
+  {
+    name: 'nlb',
+    lb: lb({ type: 'network' }),
+    settings: { nlbHttpEnabled: true, nlbCrossZone: true, targetAccessMode: 'HostPort' },
+  },
+];
+
+describe('renderStack', () => {
+  it.each(cases)('renders $name as its golden file', ({ name, lb: plan, settings: extra }) => {
+    const spec = renderStack(plan, { ...settings, ...extra });
+    const text = `${JSON.stringify(
+      { template: JSON.parse(spec.templateBody) as unknown, parameters: spec.parameters },
+      null,
+      2,
+    )}\n`;
+    const file = golden(`${name}.json`);
+    if (update) writeFileSync(file, text);
+    expect(text).toBe(readFileSync(file, 'utf8'));
+  });
+
+  it('names the listener certificate after the hash of the sorted ARNs (the original test vector)', () => {
+    expect(listenerCertificateLogicalId(['DUMMY'])).toBe(
+      'HTTPSListenerCertificatefc48082457b770e278fc0bd3d392d127869993166f76e8df57d19a0e662820ea',
+    );
+  });
+
+  it('gives the same bytes for the same load balancer, whatever the map order', () => {
+    const a = renderStack(lb(), settings);
+    const b = renderStack(lb({ certificates: new Map([...lb().certificates].reverse()) }), settings);
+    expect(b).toEqual(a);
+  });
+
+  it('stays within CloudFormation limits with 24 certificates and long ARNs', () => {
+    const certificates = new Map(
+      Array.from({ length: 24 }, (_, i) => [arn(`${'x'.repeat(400)}-${i}`), null] as const),
+    );
+    const spec = renderStack(lb({ certificates }), { ...settings, redirectHttpToHttps: true });
+    expect(Buffer.byteLength(spec.templateBody)).toBeLessThanOrEqual(TEMPLATE_LIMITS.maxBodyBytes);
+    expect(
+      Object.keys((JSON.parse(spec.templateBody) as { Resources: object }).Resources).length,
+    ).toBeLessThanOrEqual(TEMPLATE_LIMITS.maxResources);
+  });
+
+  it('refuses a template over the inline size limit (TerminalError)', () => {
+    const certificates = new Map(
+      Array.from({ length: 120 }, (_, i) => [arn(`${'x'.repeat(400)}-${i}`), null] as const),
+    );
+    expect(() => renderStack(lb({ certificates }), settings)).toThrow(/bytes; CloudFormation takes 51200/);
+  });
+
+  it('writes parameters a stack reads back (round trip)', () => {
+    const plan = lb({ scheme: 'internal', securityGroup: 'sg-9', http2: false, ipAddressType: 'dualstack' });
+    const spec = renderStack(plan, settings);
+    expect(stackAttributes({ parameters: spec.parameters })).toEqual({
+      scheme: 'internal',
+      type: 'application',
+      ipAddressType: 'dualstack',
+      http2: false,
+      securityGroup: 'sg-9',
+      wafWebAclId: undefined,
+      sslPolicy: 'ELBSecurityPolicy-2016-08',
+    });
+  });
+});
+
+describe('stackAttributes', () => {
+  it('reads the defaults of the original v0.7.2 stacks, which lack the later parameters', () => {
+    expect(
+      stackAttributes({
+        parameters: {
+          LoadBalancerSchemeParameter: 'internet-facing',
+          LoadBalancerSecurityGroupParameter: 'sg-1',
+        },
+      }),
+    ).toEqual({
+      scheme: 'internet-facing',
+      type: 'application',
+      ipAddressType: 'ipv4',
+      http2: true,
+      securityGroup: 'sg-1',
+      wafWebAclId: undefined,
+      sslPolicy: undefined,
+    });
+  });
+});
