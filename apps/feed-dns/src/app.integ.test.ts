@@ -248,8 +248,10 @@ describe('feed-dns against the API server and the Route53/ELB fakes', () => {
       true,
     );
     const metrics = await app.metrics.registry.metrics();
-    expect(metrics).toMatch(/^feed_dns_mass_deletion_refused \d+$/m);
-    expect(Number(/^feed_dns_mass_deletion_refused (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^feed_dns_mass_deletion_refused_total \d+$/m);
+    expect(Number(/^feed_dns_mass_deletion_refused_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(
+      1,
+    );
     // A refused plan is a terminal error for the loop (not retried until the next change), and
     // readiness is unaffected.
     expect(app.lastPass()?.result).toBe('terminal_error');

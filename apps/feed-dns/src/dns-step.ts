@@ -47,7 +47,7 @@ export interface DnsPassMetrics {
   updates: Counter;
   /** `route53_failures`: failed list or change operations. */
   failures: Counter;
-  /** `mass_deletion_refused`: plans refused by the guard. */
+  /** `mass_deletion_refused_total`: plans refused by the guard. */
   refused: Counter;
   /** `skipped_ingress_entries{reason}`: skipped hosts, +1 per host on every pass (as feed counted). */
   skippedEntries: Counter<'reason'>;
@@ -63,7 +63,7 @@ export function createDnsPassMetrics(metrics: Metrics): DnsPassMetrics {
     updates: metrics.counter('route53_updates', 'Route53 changes submitted.'),
     failures: metrics.counter('route53_failures', 'Failed Route53 list or change operations.'),
     refused: metrics.counter(
-      'mass_deletion_refused',
+      'mass_deletion_refused_total',
       'Plans refused by the mass-deletion guard (nothing applied).',
     ),
     skippedEntries: metrics.counter(

@@ -283,13 +283,20 @@ describe('createNginxProcess with real nginx', () => {
     // Wait for a scrape taken after the five requests: the scrapes' own requests also count, so
     // a scrape taken earlier can already show 5 requests but fewer accepted connections.
     while (
-      ((await metric(h2.registry, 'nginx_http_requests')) < 5 ||
-        (await metric(h2.registry, 'nginx_connections_accepted')) < 5) &&
+      ((await metric(h2.registry, 'nginx_http_requests_total')) < 5 ||
+        (await metric(h2.registry, 'nginx_connections_accepted_total')) < 5) &&
       Date.now() < deadline
     )
       await new Promise((r) => setTimeout(r, 50));
-    expect(await metric(h2.registry, 'nginx_http_requests')).toBeGreaterThanOrEqual(5);
-    expect(await metric(h2.registry, 'nginx_connections_accepted')).toBeGreaterThanOrEqual(5);
+    expect(await metric(h2.registry, 'nginx_http_requests_total')).toBeGreaterThanOrEqual(5);
+    expect(await metric(h2.registry, 'nginx_connections_accepted_total')).toBeGreaterThanOrEqual(5);
+    // nginx's totals are counters, not gauges.
+    for (const name of [
+      'nginx_http_requests_total',
+      'nginx_connections_accepted_total',
+      'nginx_connections_handled_total',
+    ])
+      expect((await h2.registry.getSingleMetric(name)?.get())?.type).toBe('counter');
     expect(h2.nginx.healthy()).toBe(true);
   });
 

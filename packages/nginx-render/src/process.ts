@@ -210,10 +210,12 @@ class NginxProcessImpl implements NginxProcess {
     configHash: Gauge<'hash'>;
     up: Gauge;
     connections: Gauge<'state'>;
-    accepted: Gauge;
-    handled: Gauge;
-    requests: Gauge;
+    accepted: Counter;
+    handled: Counter;
+    requests: Counter;
   };
+  // stub_status's last totals, so each scrape adds what nginx counted since (see scrape()).
+  private lastStub: { accepts: number; handled: number; requests: number } | undefined;
 
   constructor(options: NginxProcessOptions) {
     this.paths = nginxPaths(options.workDir);
@@ -264,19 +266,19 @@ class NginxProcessImpl implements NginxProcess {
         labelNames: ['state'],
         registers,
       }),
-      accepted: new Gauge({
-        name: `${p}connections_accepted`,
-        help: 'stub_status accepted connections (a counter read from nginx).',
+      accepted: new Counter({
+        name: `${p}connections_accepted_total`,
+        help: 'Client connections nginx accepted (stub_status).',
         registers,
       }),
-      handled: new Gauge({
-        name: `${p}connections_handled`,
-        help: 'stub_status handled connections (a counter read from nginx).',
+      handled: new Counter({
+        name: `${p}connections_handled_total`,
+        help: 'Client connections nginx handled (stub_status).',
         registers,
       }),
-      requests: new Gauge({
-        name: `${p}http_requests`,
-        help: 'stub_status client requests (a counter read from nginx).',
+      requests: new Counter({
+        name: `${p}http_requests_total`,
+        help: 'Client requests nginx received (stub_status).',
         registers,
       }),
     };
@@ -543,9 +545,15 @@ class NginxProcessImpl implements NginxProcess {
     this.m.connections.set({ state: 'reading' }, status.reading);
     this.m.connections.set({ state: 'writing' }, status.writing);
     this.m.connections.set({ state: 'waiting' }, status.waiting);
-    this.m.accepted.set(status.accepts);
-    this.m.handled.set(status.handled);
-    this.m.requests.set(status.requests);
+    // stub_status totals survive reloads but restart from 0 with a new master: add the growth
+    // since the last scrape, or the whole new total after a drop, so the counters never go down.
+    const last = this.lastStub;
+    const grow = (now: number, before: number | undefined): number =>
+      before === undefined || now < before ? now : now - before;
+    this.m.accepted.inc(grow(status.accepts, last?.accepts));
+    this.m.handled.inc(grow(status.handled, last?.handled));
+    this.m.requests.inc(grow(status.requests, last?.requests));
+    this.lastStub = { accepts: status.accepts, handled: status.handled, requests: status.requests };
   }
 
   async stop(): Promise<void> {
