@@ -246,6 +246,16 @@ describe('fake CloudFormation behind the real SDK client', () => {
     });
   });
 
+  it('finishes the operation of a stack seeded in progress on advance()', async () => {
+    fake.cloudformation.createStack({ stackName: 'seeded-update', status: 'UPDATE_IN_PROGRESS' });
+    fake.cloudformation.createStack({ stackName: 'seeded-delete', status: 'DELETE_IN_PROGRESS' });
+    expect((await describe1('seeded-update')).StackStatus).toBe('UPDATE_IN_PROGRESS');
+    fake.cloudformation.settle('seeded-update');
+    fake.cloudformation.advance('seeded-delete');
+    expect((await describe1('seeded-update')).StackStatus).toBe('UPDATE_COMPLETE');
+    expect(fake.cloudformation.stack('seeded-delete')).toBeUndefined();
+  });
+
   it('refuses templates over 51,200 bytes or 500 resources and undeclared or missing parameters', async () => {
     const big = JSON.stringify({
       Resources: Object.fromEntries(

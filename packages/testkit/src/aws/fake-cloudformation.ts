@@ -153,6 +153,30 @@ const STABLE_FOR_UPDATE = new Set<FakeStackStatus>([
   'UPDATE_ROLLBACK_COMPLETE',
 ]);
 
+/** For a stack seeded `*_IN_PROGRESS`: the operation and the states still to come. */
+const SEEDED_REST: Partial<Record<FakeStackStatus, { kind: Operation; pending: FakeStackStatus[] }>> = {
+  CREATE_IN_PROGRESS: { kind: 'create', pending: ['CREATE_COMPLETE'] },
+  UPDATE_IN_PROGRESS: { kind: 'update', pending: ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'] },
+  UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: { kind: 'update', pending: ['UPDATE_COMPLETE'] },
+  ROLLBACK_IN_PROGRESS: { kind: 'create', pending: ['ROLLBACK_COMPLETE'] },
+  UPDATE_ROLLBACK_IN_PROGRESS: {
+    kind: 'update',
+    pending: ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+  },
+  UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS: { kind: 'update', pending: ['UPDATE_ROLLBACK_COMPLETE'] },
+  DELETE_IN_PROGRESS: { kind: 'delete', pending: ['DELETE_COMPLETE'] },
+};
+
+/** States in which a stack has no resources (and so no outputs). */
+const WITHOUT_RESOURCES = new Set<FakeStackStatus>([
+  'CREATE_IN_PROGRESS',
+  'CREATE_FAILED',
+  'ROLLBACK_IN_PROGRESS',
+  'ROLLBACK_COMPLETE',
+  'ROLLBACK_FAILED',
+  'DELETE_COMPLETE',
+]);
+
 /** True for the states in which no operation is running (a stack can be updated or deleted). */
 export function isStackStatusSettled(status: FakeStackStatus): boolean {
   return !status.endsWith('_IN_PROGRESS');
@@ -263,7 +287,11 @@ export class FakeCloudFormation {
     this.#hooks = options.resourceHooks;
   }
 
-  /** Adds a stack directly (no API call, no transition; resources are made if it is complete). */
+  /**
+   * Adds a stack directly (no API call). Its resources exist unless the status says they do not
+   * (`CREATE_IN_PROGRESS`, `CREATE_FAILED`, `ROLLBACK_*`); a stack seeded `*_IN_PROGRESS` finishes
+   * that operation successfully on {@link advance}. Throws if a live stack has the name.
+   */
   createStack(init: FakeStackInit): FakeStack {
     if (this.#live(init.stackName) !== undefined)
       throw new Error(`FakeCloudFormation: stack ${init.stackName} exists`);
@@ -279,7 +307,13 @@ export class FakeCloudFormation {
     state.terminationProtection = init.terminationProtection ?? false;
     state.status = init.status ?? 'CREATE_COMPLETE';
     if (init.outputs !== undefined) state.outputOverrides = new Map(Object.entries(init.outputs));
-    if (state.status === 'CREATE_COMPLETE' || state.status === 'UPDATE_COMPLETE') this.#materialise(state);
+    const rest = SEEDED_REST[state.status];
+    if (rest !== undefined) {
+      // A stack seeded mid-operation finishes that operation successfully on advance().
+      state.pending = [...rest.pending];
+      state.operation = { kind: rest.kind };
+    }
+    if (!WITHOUT_RESOURCES.has(state.status)) this.#materialise(state);
     this.#stacks.push(state);
     return snapshot(state);
   }
