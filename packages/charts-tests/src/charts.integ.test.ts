@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -18,21 +18,22 @@ import {
 } from '@kube-edge/testkit';
 import { parse as parseYaml } from 'yaml';
 
-// The four charts checked with the real tools: helm lint and helm template of every
+// Every chart under charts/ is checked with the real tools: helm lint and helm template of every
 // charts/<app>/ci/*-values.yaml, the findings of the install review as rendered-object assertions,
 // then a server-side dry run of every rendered object and a helm install per chart on a real
 // kube-apiserver. Skips (saying why) only when helm or kube-apiserver/etcd are absent.
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CHARTS = ['dispatcher', 'feed-dns', 'feed-ingress', 'kuberoute'] as const;
-type Chart = (typeof CHARTS)[number];
+/** Every chart in charts/: a new chart is checked without being listed here. */
+const CHARTS: readonly string[] = readdirSync(join(ROOT, 'charts'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(ROOT, 'charts', d.name, 'Chart.yaml')))
+  .map((d) => d.name)
+  .sort();
+type Chart = string;
 
 /** Values a chart cannot render without (feed-dns needs a hosted zone). */
-const REQUIRED: Record<Chart, Record<string, unknown>> = {
-  dispatcher: {},
+const REQUIRED: Readonly<Record<Chart, Record<string, unknown>>> = {
   'feed-dns': { route53: { hostedZones: ['example.com'] } },
-  'feed-ingress': {},
-  kuberoute: {},
 };
 
 const chartDir = (chart: Chart): string => join(ROOT, 'charts', chart);
@@ -72,10 +73,18 @@ interface Rule {
 }
 
 const WORKLOAD_KINDS = ['Deployment', 'DaemonSet'];
-const workload = (objects: readonly KubeObject[]): KubeObject & { spec: Record<string, unknown> } => {
+type Workload = KubeObject & { spec: Record<string, unknown> };
+/** Every Deployment and DaemonSet of a render (at least one). */
+const workloads = (objects: readonly KubeObject[]): Workload[] => {
   const found = objects.filter((o) => WORKLOAD_KINDS.includes(o.kind));
+  expect(found.length).toBeGreaterThan(0);
+  return found as Workload[];
+};
+/** The one workload of a render (a render with several fails). */
+const workload = (objects: readonly KubeObject[]): Workload => {
+  const found = workloads(objects);
   expect(found).toHaveLength(1);
-  return found[0] as KubeObject & { spec: Record<string, unknown> };
+  return found[0] as Workload;
 };
 const podSpec = (objects: readonly KubeObject[]): PodSpec =>
   (workload(objects).spec as { template: { spec: PodSpec } }).template.spec;
@@ -130,7 +139,7 @@ describeHelm(helmTitle, () => {
         HELM_CONFIG_HOME: join(dir.path, 'config'),
         HELM_DATA_HOME: join(dir.path, 'data'),
       };
-      const required = REQUIRED[chart];
+      const required = REQUIRED[chart] ?? {};
       const sets = 'route53' in required ? ['--set', 'route53.hostedZones={example.com}'] : ([] as string[]);
       await run(bin, ['lint', '--strict', chartDir(chart), ...sets], env);
       for (const file of ciFiles(chart))
@@ -142,7 +151,12 @@ describeHelm(helmTitle, () => {
 
   it.each(modes)('%s %s renders, and its pods get no service-link variables', async (chart, file) => {
     const objects = await render(chart, ciValues(chart, file));
-    expect(podSpec(objects).enableServiceLinks).toBe(false);
+    // Every workload of the render (ingress-daemonset-controller with node-detacher has two).
+    const links = workloads(objects).map((w) => [
+      `${w.kind} ${w.metadata?.name ?? ''}`,
+      (w.spec as { template: { spec: PodSpec } }).template.spec.enableServiceLinks,
+    ]);
+    expect(links).toEqual(links.map(([name]) => [name, false]));
   });
 
   it.each(CHARTS)('%s with its defaults sets enableServiceLinks: false', async (chart) => {
@@ -228,6 +242,7 @@ describeHelm(helmTitle, () => {
     ['feed-ingress', { metricsService: { enabled: false }, serviceMonitor: { enabled: true } }],
     ['feed-dns', { service: { enabled: false }, serviceMonitor: { enabled: true } }],
     ['kuberoute', { service: { enabled: false }, serviceMonitor: { enabled: true } }],
+    ['ingress-daemonset-controller', { service: { enabled: false }, serviceMonitor: { enabled: true } }],
   ] as const)('%s creates no ServiceMonitor without its metrics Service', async (chart, values) => {
     const objects = await render(chart, values);
     expect(kinds(objects)).not.toContain('ServiceMonitor');
@@ -300,14 +315,15 @@ describeHelm(helmTitle, () => {
       const rule = objects.find((o) => o.kind === 'PrometheusRule') as
         { spec: { groups: { rules: { alert: string; expr: string }[] }[] } } | undefined;
       const alerts = rule?.spec.groups.flatMap((g) => g.rules) ?? [];
-      const prefix = chart.replace('-', '_');
+      const prefix = chart.replaceAll('-', '_');
       const exprs = alerts.map((a) => a.expr).join('\n');
       expect(exprs).toContain(`${prefix}_reconcile_total{result!="success"`);
       expect(exprs).toContain(`${prefix}_last_reconcile_success_timestamp_seconds`);
       expect(exprs).toContain(`${prefix}_skipped_objects{`);
       if (chart === 'feed-ingress' || chart === 'dispatcher')
         expect(exprs).toContain(`${prefix}_nginx_config_test_failures_total`);
-      if (chart === 'feed-ingress' || chart === 'feed-dns') expect(exprs).toContain(`max(${prefix}_leader{`);
+      if (chart === 'feed-ingress' || chart === 'feed-dns' || chart === 'ingress-daemonset-controller')
+        expect(exprs).toContain(`max(${prefix}_leader{`);
       const off = await render(chart);
       expect(kinds(off)).not.toContain('PrometheusRule');
       expect(kinds(off)).not.toContain('NetworkPolicy');
