@@ -267,10 +267,6 @@ export const controllerCli = defineCli({
       type: 'string',
       description: 'VPC of the cluster. Default: the VPC of the instance the controller runs on.',
     },
-    'cert-filter-tag': {
-      type: 'string',
-      description: 'key=value: only certificates (ACM or IAM) with this tag are used.',
-    },
     'blacklist-certificate-arns': {
       type: 'csv',
       description: 'Certificate ARNs never used. Repeatable.',

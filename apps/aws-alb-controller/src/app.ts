@@ -1,0 +1,166 @@
+import type { ACMClient } from '@aws-sdk/client-acm';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import {
+  createAsgTargets,
+  createCertificateCache,
+  createStackManager,
+  discoverCluster,
+  parseCustomFilters,
+  type CertificateSummary,
+  type InstanceIdentitySource,
+} from '@kube-edge/aws-frontends';
+import {
+  INGRESSES,
+  createEventRecorder,
+  createIngressStatusWriter,
+  runController,
+  watch,
+  type ControllerHandle,
+  type KubeClient,
+  type WatchSpec,
+} from '@kube-edge/k8s-watch';
+import { createMetrics, type Clock, type Logger, type Metrics } from '@kube-edge/runtime';
+import { createAlbStep, type AlbPassSummary, type AlbStep } from './alb-step.js';
+import type { AlbControllerConfig } from './config.js';
+import { parseIngresses, type IngressLike, type ParsedIngresses } from './model/ingresses.js';
+
+/** The AWS clients the controller uses (main.ts builds real ones; tests pass fakes). */
+export interface AwsClients {
+  cloudFormation: CloudFormationClient;
+  acm: ACMClient;
+  iam: IAMClient;
+  ec2: EC2Client;
+  autoScaling: AutoScalingClient;
+  elbv2: ElasticLoadBalancingV2Client;
+}
+
+/** What {@link run} takes from the outside world. */
+export interface AppDeps {
+  logger: Logger;
+  kubeClient: KubeClient;
+  aws: AwsClients;
+  /** Instance metadata, when the cluster id or VPC is not given by flags. */
+  identity?: InstanceIdentitySource;
+  /** Default: a new registry with prefix `aws_alb_controller`. */
+  metrics?: Metrics;
+  /** Replaces the ACM/IAM listing (tests). */
+  loadCertificates?: () => Promise<CertificateSummary[]>;
+  clock?: Clock;
+  /** Host name: the Events' source without a Lease. */
+  hostname?: string;
+}
+
+/** The informers the controller watches. */
+export type AlbInformers = { ingresses: WatchSpec<IngressLike> };
+
+/** A running aws-alb-controller: the loop's handle plus its last pass summary. */
+export interface AlbApp extends ControllerHandle<AlbInformers, ParsedIngresses> {
+  /** The last pass this replica ran as leader. */
+  lastSummary(): AlbPassSummary | undefined;
+  /** The apply step (its plan of the last pass). */
+  readonly step: AlbStep;
+}
+
+/**
+ * Starts aws-alb-controller on the shared loop: the Ingress informer, a pure build (parse and
+ * validate the ingresses), and one leader-only step that runs the stack manager cycle with the
+ * pure plan and writes Ingress status. A pass runs at start, on Ingress changes and every
+ * `--polling-interval`. Resolves once started (not synced); rejects if the health server cannot
+ * listen.
+ */
+export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<AlbApp> {
+  const { logger, kubeClient, aws } = deps;
+  const metrics = deps.metrics ?? createMetrics({ prefix: 'aws_alb_controller' });
+  const now = (): Date => new Date(deps.clock?.now() ?? Date.now());
+  const events = createEventRecorder({
+    client: kubeClient,
+    component: 'aws-alb-controller',
+    host: config.leaderElection?.identity ?? deps.hostname ?? '',
+    logger,
+  });
+  const certificates = createCertificateCache({
+    acm: aws.acm,
+    iam: aws.iam,
+    blacklist: config.blacklistCertificateArns,
+    refreshIntervalMs: config.certPollingIntervalMs,
+    logger,
+    ...(deps.loadCertificates === undefined ? {} : { load: deps.loadCertificates }),
+    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+  });
+  const step = createAlbStep({
+    settings: config.settings,
+    certificates,
+    async connect() {
+      const cluster = await discoverCluster({
+        ec2: aws.ec2,
+        identity: deps.identity,
+        clusterId: config.clusterId,
+        vpcId: config.vpcId,
+        controllerId: config.settings.controllerId,
+        logger,
+      });
+      logger.info('cluster discovered', {
+        clusterId: cluster.clusterId,
+        vpcId: cluster.vpcId,
+        securityGroup: cluster.securityGroupId,
+        subnets: cluster.subnets.length,
+      });
+      const targets = createAsgTargets({
+        ec2: aws.ec2,
+        autoScaling: aws.autoScaling,
+        elbv2: aws.elbv2,
+        filters: parseCustomFilters(config.customFilters, cluster.clusterId),
+        clusterId: cluster.clusterId,
+        controllerId: config.settings.controllerId,
+        logger,
+      });
+      const stacks = createStackManager({
+        cloudFormation: aws.cloudFormation,
+        clusterId: cluster.clusterId,
+        controllerId: config.settings.controllerId,
+        certificates: () => certificates.certificates(),
+        targets,
+        creationTimeoutMinutes: config.creationTimeoutMinutes,
+        terminationProtection: config.terminationProtection,
+        logger,
+        ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+      });
+      return { cluster, stacks };
+    },
+    elbv2: aws.elbv2,
+    status: createIngressStatusWriter({ client: kubeClient, logger }),
+    minLoadBalancerAgeMs: config.minLoadBalancerAgeMs,
+    events,
+    metrics,
+    logger,
+    now,
+  });
+
+  const loop = await runController(
+    {
+      name: 'aws-alb-controller',
+      informers: { ingresses: watch<IngressLike>(INGRESSES) },
+      build: ({ ingresses }) => {
+        const parsed = parseIngresses(ingresses.list(), config.parse);
+        return { model: parsed, skipped: parsed.skipped };
+      },
+      steps: [step],
+      ...(config.leaderElection === undefined ? {} : { leaderElection: config.leaderElection }),
+      http: { port: config.http.port, ...(config.http.host === undefined ? {} : { host: config.http.host }) },
+      intervalMs: config.pollingIntervalMs,
+      summarize: (model) => {
+        const s = step.lastSummary();
+        return {
+          ingresses: model.ingresses.length,
+          ...(s === undefined ? {} : { ...s }),
+        };
+      },
+    },
+    { logger, kubeClient, metrics, events, ...(deps.clock === undefined ? {} : { clock: deps.clock }) },
+  );
+  return { ...loop, lastSummary: () => step.lastSummary(), step };
+}

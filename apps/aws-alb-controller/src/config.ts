@@ -1,0 +1,224 @@
+import { ConfigError, type LogLevel } from '@kube-edge/runtime';
+import { SSL_POLICIES, type controllerCli, type planCli } from './cli.js';
+import type { ParseOptions } from './model/ingresses.js';
+import { validWafWebAclId } from './model/ingresses.js';
+import type { PlanSettings } from './model/desired.js';
+
+type ControllerValues = Extract<ReturnType<typeof controllerCli.parse>, { kind: 'run' }>['values'];
+type PlanValues = Extract<ReturnType<typeof planCli.parse>, { kind: 'run' }>['values'];
+/** The flags the controller and the offline plan share. */
+export type ModelValues = Pick<ControllerValues & PlanValues, keyof ControllerValues & keyof PlanValues>;
+
+/** The settings that do not depend on AWS discovery (cluster id, VPC, subnets, security group). */
+export type StaticSettings = Omit<PlanSettings, 'clusterId' | 'vpcId' | 'subnets' | 'securityGroup'>;
+
+/** The controller's whole configuration, built from flags by {@link buildConfig}. */
+export interface AlbControllerConfig {
+  parse: ParseOptions;
+  settings: StaticSettings;
+  /** `--cluster-id`; undefined: from the instance's tags. */
+  clusterId: string | undefined;
+  vpcId: string | undefined;
+  /** `CUSTOM_FILTERS` as given (parsed once the cluster id is known). */
+  customFilters: string | undefined;
+  region: string | undefined;
+  awsMaxAttempts: number;
+  pollingIntervalMs: number;
+  creationTimeoutMinutes: number;
+  certPollingIntervalMs: number;
+  blacklistCertificateArns: string[];
+  minLoadBalancerAgeMs: number;
+  terminationProtection: boolean;
+  http: { host: string | undefined; port: number };
+  logLevel: LogLevel;
+  leaderElection: { namespace: string; name: string; identity: string } | undefined;
+}
+
+/** The environment's defaults for {@link buildConfig} (read by main.ts). */
+export interface ConfigDefaults {
+  /** `$POD_NAMESPACE` or the kubeconfig/service account namespace. */
+  namespace: string | undefined;
+  /** `$POD_NAME` or the host name. */
+  identity: string;
+  /** `$CUSTOM_FILTERS`. */
+  customFilters: string | undefined;
+}
+
+function range(value: number, min: number, max: number, key: string, unit = ''): number {
+  if (!(value >= min && value <= max))
+    throw new ConfigError(`${key} must be between ${min}${unit} and ${max}${unit}, got ${value}${unit}`, {
+      key,
+    });
+  return value;
+}
+
+const seconds = (ms: number): number => Math.round(ms / 1000);
+
+/**
+ * The settings the model and template take, from the flags the controller and `plan` share.
+ * Every range the original checked is checked here, and the ones it silently ignored too
+ * (`--idle-connection-timeout` out of 1s..4000s is an error, not a silent 0). Throws ConfigError
+ * naming the flag. Pure.
+ */
+export function modelSettings(v: ModelValues): { parse: ParseOptions; settings: StaticSettings } {
+  const maxCerts = range(v['max-certs-alb'], 1, 24, '--max-certs-alb');
+  const waf = v['aws-waf-web-acl-id'];
+  if (waf !== undefined && waf !== '' && !validWafWebAclId(waf))
+    throw new ConfigError('--aws-waf-web-acl-id must be a WAF classic web ACL id or an arn:aws:wafv2: ARN', {
+      key: '--aws-waf-web-acl-id',
+    });
+  if (v['load-balancer-type'] === 'network' && waf !== undefined && waf !== '')
+    throw new ConfigError('--aws-waf-web-acl-id needs ALBs; it cannot go with --load-balancer-type=network', {
+      key: '--aws-waf-web-acl-id',
+    });
+  const bucket = v['logs-s3-bucket'];
+  if (bucket !== undefined && bucket !== '' && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new ConfigError('--logs-s3-bucket must be an S3 bucket name', { key: '--logs-s3-bucket' });
+  for (const [k, val] of Object.entries(v['additional-stack-tags'])) {
+    if (k.startsWith('aws:') || k.length > 128 || val.length > 256)
+      throw new ConfigError(`--additional-stack-tags: ${k} is not a tag key the controller may set`, {
+        key: '--additional-stack-tags',
+      });
+  }
+  const ingressClasses = v['ingress-class-filter'];
+  return {
+    parse: {
+      classFilter: ingressClasses.length === 0 ? undefined : ingressClasses.map((c) => c.trim()),
+      clusterLocalDomain: v['cluster-local-domain'],
+      defaultType: v['load-balancer-type'],
+      defaultIpAddressType: v['ip-addr-type'],
+      sslPolicies: SSL_POLICIES,
+    },
+    settings: {
+      controllerId: v['controller-id'],
+      additionalStackTags: v['additional-stack-tags'],
+      certsPerLoadBalancer: v['disable-sni-support'] ? 1 : maxCerts,
+      certTtlMs: v['cert-ttl-timeout'],
+      defaultWafWebAclId: waf === '' ? undefined : waf,
+      defaultSslPolicy: v['ssl-policy'],
+      sslPolicy: v['ssl-policy'],
+      healthCheckPath: checkPath(v['health-check-path']),
+      healthCheckPort: range(v['health-check-port'], 1, 65535, '--health-check-port'),
+      healthCheckIntervalSeconds: range(
+        seconds(v['health-check-interval']),
+        5,
+        300,
+        '--health-check-interval',
+        's',
+      ),
+      healthCheckTimeoutSeconds: range(
+        seconds(v['health-check-timeout']),
+        2,
+        120,
+        '--health-check-timeout',
+        's',
+      ),
+      albHealthyThresholdCount: range(
+        v['alb-healthy-threshold-count'],
+        2,
+        10,
+        '--alb-healthy-threshold-count',
+      ),
+      albUnhealthyThresholdCount: range(
+        v['alb-unhealthy-threshold-count'],
+        2,
+        10,
+        '--alb-unhealthy-threshold-count',
+      ),
+      nlbHealthyThresholdCount: range(
+        v['nlb-healthy-threshold-count'],
+        2,
+        10,
+        '--nlb-healthy-threshold-count',
+      ),
+      targetPort: range(v['target-port'], 1, 65535, '--target-port'),
+      idleTimeoutSeconds: range(
+        seconds(v['idle-connection-timeout']),
+        1,
+        4000,
+        '--idle-connection-timeout',
+        's',
+      ),
+      deregistrationDelaySeconds: range(
+        seconds(v['deregistration-delay-timeout']),
+        0,
+        3600,
+        '--deregistration-delay-timeout',
+        's',
+      ),
+      targetAccessMode: v['target-access-mode'],
+      redirectHttpToHttps: v['redirect-http-to-https'],
+      nlbCrossZone: v['nlb-cross-zone'],
+      nlbHttpEnabled: v['nlb-http-enabled'],
+      nlbZoneAffinity: v['nlb-zone-affinity'],
+      logsS3Bucket: bucket === '' ? undefined : bucket,
+      logsS3Prefix: v['logs-s3-prefix'],
+    },
+  };
+}
+
+function checkPath(path: string): string {
+  if (!/^\/[\x21-\x7e]{0,1023}$/.test(path))
+    throw new ConfigError('--health-check-path must be an absolute path of printable characters', {
+      key: '--health-check-path',
+    });
+  return path;
+}
+
+/** `host:port` of `--metrics-address` (`:7979` listens on every interface). Pure. */
+export function parseListenAddress(address: string): { host: string | undefined; port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(address.trim());
+  const port = Number(m?.[2]);
+  if (m === null || !(port >= 1 && port <= 65535))
+    throw new ConfigError(`--metrics-address must be [host]:port, got ${JSON.stringify(address)}`, {
+      key: '--metrics-address',
+    });
+  const host = (m[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  return { host: host === '' ? undefined : host, port };
+}
+
+/**
+ * Builds the controller configuration from parsed flags and the environment's defaults. Throws
+ * ConfigError naming the flag. Pure.
+ */
+export function buildConfig(v: ControllerValues, d: ConfigDefaults): AlbControllerConfig {
+  const { parse, settings } = modelSettings(v);
+  if (!(v['polling-interval'] > 0))
+    throw new ConfigError('--polling-interval must be positive', { key: '--polling-interval' });
+  if (!(v['creation-timeout'] >= 60_000))
+    throw new ConfigError('--creation-timeout must be at least 1m', { key: '--creation-timeout' });
+  if (!(v['cert-polling-interval'] > 0))
+    throw new ConfigError('--cert-polling-interval must be positive', { key: '--cert-polling-interval' });
+  if (v['target-access-mode'] === 'AWSCNI')
+    throw new ConfigError(
+      '--target-access-mode=AWSCNI: registering pod IPs is not implemented yet (the plan command renders ip target groups); use HostPort or Legacy',
+      { key: '--target-access-mode' },
+    );
+  const retries = v['aws-api-retries'];
+  if (!(retries >= 0 && retries <= 20))
+    throw new ConfigError('--aws-api-retries must be between 0 and 20', { key: '--aws-api-retries' });
+  return {
+    parse,
+    settings,
+    clusterId: v['cluster-id'] === '' ? undefined : v['cluster-id'],
+    vpcId: v['vpc-id'] === '' ? undefined : v['vpc-id'],
+    customFilters: d.customFilters,
+    region: v.region === '' ? undefined : v.region,
+    awsMaxAttempts: retries + 1,
+    pollingIntervalMs: v['polling-interval'],
+    creationTimeoutMinutes: Math.max(1, Math.round(v['creation-timeout'] / 60_000)),
+    certPollingIntervalMs: v['cert-polling-interval'],
+    blacklistCertificateArns: v['blacklist-certificate-arns'],
+    minLoadBalancerAgeMs: v['min-load-balancer-age'],
+    terminationProtection: v['stack-termination-protection'],
+    http: parseListenAddress(v['metrics-address']),
+    logLevel: v.debug ? 'debug' : v.quiet ? 'warn' : v['log-level'],
+    leaderElection: v['leader-elect']
+      ? {
+          namespace: v['leader-elect-namespace'] ?? d.namespace ?? 'default',
+          name: v['leader-elect-name'],
+          identity: v['leader-elect-identity'] ?? d.identity,
+        }
+      : undefined,
+  };
+}
