@@ -16,6 +16,14 @@ describe('release pieces', () => {
     expect(await checkChart(`${root}charts/ingress-daemonset-controller`)).toEqual([]);
   });
 
+  it("the chart's Attachment CRD is @kube-edge/node-detacher's crds/attachment.yaml, byte for byte", () => {
+    // One source: the package's file. After changing it:
+    //   cp packages/node-detacher/crds/attachment.yaml charts/ingress-daemonset-controller/crds/attachments.yaml
+    const source = readFileSync(`${root}packages/node-detacher/crds/attachment.yaml`, 'utf8');
+    const copy = readFileSync(`${root}charts/ingress-daemonset-controller/crds/attachments.yaml`, 'utf8');
+    expect(copy).toBe(source);
+  });
+
   it('the example manifests are valid IngressDaemonSets', async () => {
     const objects = await readManifestFiles([`${root}examples/ingress-daemonset-controller`]);
     expect(objects.map((o) => (o.object as { kind?: string }).kind)).toEqual([
