@@ -224,6 +224,8 @@ export interface ControllerBase<S extends Record<string, WatchSpec<unknown>>> ex
   /** Resolves with {@link ControllerBase.markReady}; rejects when stopped first. */
   readonly ready: Promise<void>;
   markReady(): void;
+  /** Aborts when the stop begins (before any stage), for steps to stop waiting. */
+  readonly signal: AbortSignal;
   /** The health server's base URL ('' before it listens). */
   url(): string;
   isLeader(): boolean;
@@ -327,6 +329,7 @@ export function createControllerBase<S extends Record<string, WatchSpec<unknown>
     health,
     ready,
     markReady: () => readyResolve(),
+    signal: abort.signal,
     url: () => url,
     isLeader: () => elector?.isLeader() ?? true,
     stopping: () => stopping,

@@ -560,6 +560,29 @@ describe('runController against the testkit API server', () => {
     });
   });
 
+  describe('stop signal', () => {
+    it('aborts the signal a running update got, so a step waiting on something slow lets the stop proceed', async () => {
+      const ns = freshNs();
+      const journal: string[] = [];
+      let seen: AbortSignal | undefined;
+      const entered = gate();
+      const slow = recordingStep<Model>('slow', journal);
+      slow.update = (_model, signal) => {
+        seen = signal;
+        entered.open();
+        // Waits "for a deferred reload" until the stop aborts it.
+        return new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()));
+      };
+      const h = await start(ns, { steps: [slow] });
+      await entered.promise;
+      expect(seen?.aborted).toBe(false);
+      running.splice(running.indexOf(h), 1);
+      await h.stop();
+      expect(seen?.aborted).toBe(true);
+      expect(journal).toEqual(['slow:start', 'slow:stop']);
+    });
+  });
+
   describe('stop failures', () => {
     it('runs every stage when a step fails to stop, then rejects naming it', async () => {
       const ns = freshNs();

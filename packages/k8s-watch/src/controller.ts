@@ -329,7 +329,7 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
           if (step.leaderOnly === true && !isLeader()) continue;
           const stepSkips = (): readonly SkippedObject[] => step.skipped?.() ?? [];
           try {
-            await step.update(built.model);
+            await step.update(built.model, base.signal);
           } catch (err) {
             if (
               isolator === undefined ||

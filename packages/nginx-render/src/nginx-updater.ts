@@ -199,7 +199,7 @@ export function createNginxUpdater<M>(options: NginxUpdaterOptions<M>): NginxUpd
     async start() {
       if (options.initialModel !== undefined) await startWith(options.render(options.initialModel));
     },
-    async update(model) {
+    async update(model, signal) {
       const rendered = options.render(model);
       if (!started) {
         await startWith(rendered);
@@ -218,7 +218,9 @@ export function createNginxUpdater<M>(options: NginxUpdaterOptions<M>): NginxUpd
       // rate limit deferred (apply already waited for one it did at once). Also after an
       // unchanged apply, whose config a previous update may have left due.
       const waitStart = clock.now();
-      await proc.reloaded(options.servedTimeoutMs);
+      await proc.reloaded(options.servedTimeoutMs, signal);
+      // Stopping: the reload is still due, so old files may still be read; leave them.
+      if (signal?.aborted === true) return;
       const waited = (clock.now() - waitStart) / 1000;
       if (result.changed) waitSeconds.observe(waited);
       if (waited >= 1) log.info('nginx config served after a deferred reload', { seconds: waited });

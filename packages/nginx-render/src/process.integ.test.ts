@@ -262,6 +262,21 @@ describe('createNginxProcess with real nginx', () => {
     await rejected;
   });
 
+  it('reloaded() resolves early, the reload still due, when its signal aborts (a stopping caller)', async () => {
+    const h = await harness({ minReloadIntervalMs: 60_000 });
+    await h.nginx.start(h.conf());
+    await h.nginx.apply(h.conf([], 'a'));
+    await h.nginx.apply(h.conf([], 'b'));
+    const abort = new AbortController();
+    const waiting = h.nginx.reloaded(120_000, abort.signal);
+    abort.abort();
+    await waiting;
+    // Nothing was hurried: the old config still answers until the reload is flushed.
+    expect((await get(h)).json<{ headers: Record<string, string> }>().headers['x-marker']).toBe('a');
+    await h.nginx.reloaded(120_000, abort.signal); // already aborted: at once
+    expect(await h.nginx.flush()).toBe(true);
+  });
+
   it('flush() performs a pending reload at once', async () => {
     const h = await harness({ minReloadIntervalMs: 60_000 });
     await h.nginx.start(h.conf());

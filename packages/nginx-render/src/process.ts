@@ -119,10 +119,10 @@ export interface NginxProcess {
    * generation still accepts connections (nginx closes a draining worker's listening sockets as
    * it starts shutting down; it may keep finishing requests on open connections). Resolves at
    * once when nothing is pending. Rejects when nginx stops or exits first, or after `timeoutMs`
-   * (default: the minimum reload interval plus the reload timeout). Non-blocking; safe to call
-   * concurrently.
+   * (default: the minimum reload interval plus the reload timeout). Resolves early, without the
+   * reload, when `signal` aborts (the caller is stopping). Non-blocking; safe to call concurrently.
    */
-  reloaded(timeoutMs?: number): Promise<void>;
+  reloaded(timeoutMs?: number, signal?: AbortSignal): Promise<void>;
   /**
    * SIGQUIT (graceful: workers finish their requests), then SIGTERM, then SIGKILL to the master
    * and every child it had, each after `stopTimeoutMs`. Idempotent.
@@ -434,10 +434,13 @@ class NginxProcessImpl implements NginxProcess {
     }, ms);
   }
 
-  async reloaded(timeoutMs: number = this.minInterval + this.reloadTimeout): Promise<void> {
+  async reloaded(
+    timeoutMs: number = this.minInterval + this.reloadTimeout,
+    signal?: AbortSignal,
+  ): Promise<void> {
     // Past every apply called before this (the serial runner keeps call order).
     await this.serial(() => Promise.resolve());
-    if (!this.reloadDue) return;
+    if (!this.reloadDue || signal?.aborted === true) return;
     if (this.stopping)
       throw new TerminalError('nginx stopped before the reload', { code: 'NGINX_NOT_RUNNING' });
     if (!this.running) throw new TerminalError('nginx is not running', { code: 'NGINX_NOT_RUNNING' });
@@ -446,17 +449,24 @@ class NginxProcessImpl implements NginxProcess {
         this.reloadWaiters = this.reloadWaiters.filter((w) => w !== waiter);
         reject(new TransientError('nginx did not reload in time', { code: 'NGINX_RELOAD_TIMEOUT' }));
       }, timeoutMs);
+      const onAbort = (): void => {
+        this.reloadWaiters = this.reloadWaiters.filter((w) => w !== waiter);
+        waiter.resolve();
+      };
       const waiter = {
         resolve: () => {
           timer.cancel();
+          signal?.removeEventListener('abort', onAbort);
           resolve();
         },
         reject: (err: Error) => {
           timer.cancel();
+          signal?.removeEventListener('abort', onAbort);
           reject(err);
         },
       };
       this.reloadWaiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -21,7 +21,11 @@ export interface Updater<M> {
   /** A short name for logs and health reports, e.g. `nginx`, `elb`, `status`. */
   readonly name: string;
   start(): Promise<void>;
-  update(model: M): Promise<void>;
+  /**
+   * Makes the outside world match `model`. `signal` (when given) aborts once the caller starts
+   * stopping: an update may then stop waiting for something slow (a deferred reload) and return.
+   */
+  update(model: M, signal?: AbortSignal): Promise<void>;
   stop(): Promise<void>;
   health(): ProbeResult | Promise<ProbeResult>;
   readiness(): ProbeResult | Promise<ProbeResult>;
@@ -66,8 +70,8 @@ export function createUpdaterChain<M>(name: string, members: readonly Updater<M>
         started.push(m);
       }
     },
-    async update(model: M) {
-      for (const m of members) await m.update(model);
+    async update(model: M, signal?: AbortSignal) {
+      for (const m of members) await m.update(model, signal);
     },
     async stop() {
       const failures: unknown[] = [];
