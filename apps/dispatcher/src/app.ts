@@ -20,7 +20,7 @@ import { createMockStep } from './mock-step.js';
 import { buildModel, type ClusterState } from './model/build.js';
 import type { DispatcherModel, NamespaceObject, PodObject, SecretObject } from './model/types.js';
 import { createDispatcherNginxStep } from './nginx-step.js';
-import { createRedactingLogger } from './redact.js';
+import { createRedactingEventRecorder, createRedactingLogger } from './redact.js';
 
 /** What {@link run} takes from the outside world. */
 export interface DispatcherDeps {
@@ -129,14 +129,16 @@ export async function run(config: DispatcherRunConfig, deps: DispatcherDeps): Pr
       logger,
       kubeClient,
       metrics,
-      events:
+      events: createRedactingEventRecorder(
         deps.events ??
-        createEventRecorder({
-          client: kubeClient,
-          component: 'dispatcher',
-          host: config.podName ?? '',
-          logger,
-        }),
+          createEventRecorder({
+            client: kubeClient,
+            component: 'dispatcher',
+            host: config.podName ?? '',
+            logger,
+          }),
+        () => secrets,
+      ),
       ...(deps.clock !== undefined ? { clock: deps.clock } : {}),
     },
   );

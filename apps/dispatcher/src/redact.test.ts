@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { LogMeta, Logger } from '@kube-edge/runtime';
-import { createRedactingLogger, redactSecrets } from './redact.js';
+import type { EventRecorder } from '@kube-edge/k8s-watch';
+import { createRedactingEventRecorder, createRedactingLogger, redactSecrets } from './redact.js';
 
 function memory(out: { message: string; meta?: LogMeta }[]): Logger {
   const make = (base: LogMeta): Logger => ({
@@ -46,5 +47,30 @@ describe('redaction by value', () => {
     const meta = { a: { b: 'plain' } };
     createRedactingLogger(memory(out), () => ['c2VjcmV0LWtleQ==']).info('ok', meta);
     expect(out[0]!.meta?.a).toBe(meta.a);
+  });
+});
+
+describe('createRedactingEventRecorder', () => {
+  it('records Events with every secret value replaced in the reason and the message', async () => {
+    const recorded: [string, string][] = [];
+    const inner: EventRecorder = {
+      record: (_o, _t, reason, message) => void recorded.push([reason, message]),
+      flush: () => Promise.resolve(),
+      stats: () => ({ created: 0, updated: 0, dropped: 0, failed: 0 }),
+    };
+    const key = 'c2VjcmV0LWFwaS1rZXktMTIzNDU2';
+    const r = createRedactingEventRecorder(inner, () => [key]);
+    r.record(
+      { kind: 'Secret', name: 'routing', namespace: 'a' },
+      'Warning',
+      'ConfigRefused',
+      `nginx: invalid "${key}"`,
+    );
+    r.record({ kind: 'Pod', name: 'p', namespace: 'a' }, 'Warning', 'InvalidPathEntry', 'no secret here');
+    await r.flush();
+    expect(recorded).toEqual([
+      ['ConfigRefused', 'nginx: invalid "REDACTED"'],
+      ['InvalidPathEntry', 'no secret here'],
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import type { EventRecorder } from '@kube-edge/k8s-watch';
 import type { LogMeta, Logger } from '@kube-edge/runtime';
 
 /** What stands in for every secret value in logged text. */
@@ -74,5 +75,25 @@ export function createRedactingLogger(logger: Logger, secrets: () => readonly st
     info: wrap((m, meta) => logger.info(m, meta)),
     debug: wrap((m, meta) => logger.debug(m, meta)),
     child: (meta) => createRedactingLogger(logger.child(redactValue(meta, secrets(), 0) as LogMeta), secrets),
+  };
+}
+
+/**
+ * An Event recorder that replaces every value of `secrets()` in the reason and message before
+ * recording: an Event quoting nginx's refusal of a config (a skipped object's `ConfigRefused`)
+ * may quote a directive value such as an API key, and Events are readable by anyone who may read
+ * the namespace's Events.
+ */
+export function createRedactingEventRecorder(
+  recorder: EventRecorder,
+  secrets: () => readonly string[],
+): EventRecorder {
+  return {
+    record: (object, type, reason, message) => {
+      const s = secrets();
+      recorder.record(object, type, redactSecrets(reason, s), redactSecrets(message, s));
+    },
+    flush: () => recorder.flush(),
+    stats: () => recorder.stats(),
   };
 }
