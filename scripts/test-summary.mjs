@@ -1,5 +1,6 @@
 // Prints one closing line for the whole workspace's tests from each package's
-// .test-results.json (written by scripts/jest-results-reporter.cjs; restored by turbo's cache).
+// .test-results.json (written by scripts/jest-results-reporter.cjs; restored by turbo's cache) and
+// each app's .test-results-real.json (the real-API pass, scripts/test-real-api.mjs).
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,13 +12,18 @@ for (const group of ['packages', 'apps']) {
   const dir = join(root, group);
   if (!existsSync(dir)) continue;
   for (const name of readdirSync(dir)) {
-    const file = join(dir, name, '.test-results.json');
-    if (!existsSync(file)) continue;
-    const r = JSON.parse(readFileSync(file, 'utf8'));
-    passed += r.passed;
-    failed += r.failed + r.suitesFailed;
-    skipped += r.skipped;
-    console.log(`${group}/${name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+    for (const [results, label] of [
+      ['.test-results.json', ''],
+      ['.test-results-real.json', ' (real API)'],
+    ]) {
+      const file = join(dir, name, results);
+      if (!existsSync(file)) continue;
+      const r = JSON.parse(readFileSync(file, 'utf8'));
+      passed += r.passed;
+      failed += r.failed + r.suitesFailed;
+      skipped += r.skipped;
+      console.log(`${group}/${name}${label}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+    }
   }
 }
 console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
