@@ -152,6 +152,7 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
       ...(config.leaderElection === undefined ? {} : { leaderElection: config.leaderElection }),
       http: { port: config.http.port, ...(config.http.host === undefined ? {} : { host: config.http.host }) },
       intervalMs: config.pollingIntervalMs,
+      ...(config.trigger === undefined ? {} : { trigger: config.trigger }),
       summarize: (model) => {
         const s = step.lastSummary();
         return {
@@ -160,7 +161,8 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
         };
       },
     },
-    { logger, kubeClient, metrics, events, ...(deps.clock === undefined ? {} : { clock: deps.clock }) },
+    // deps.clock drives the AWS side (certificate TTLs, load balancer age, backoffs), not the loop.
+    { logger, kubeClient, metrics, events },
   );
   return { ...loop, lastSummary: () => step.lastSummary(), step };
 }

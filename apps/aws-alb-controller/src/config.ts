@@ -32,6 +32,8 @@ export interface AlbControllerConfig {
   http: { host: string | undefined; port: number };
   logLevel: LogLevel;
   leaderElection: { namespace: string; name: string; identity: string } | undefined;
+  /** The loop's batching of changes (tests make it quick); default the loop's. */
+  trigger?: { quietMs: number; maxWaitMs: number; minIntervalMs: number };
 }
 
 /** The environment's defaults for {@link buildConfig} (read by main.ts). */
@@ -169,7 +171,7 @@ function checkPath(path: string): string {
 export function parseListenAddress(address: string): { host: string | undefined; port: number } {
   const m = /^(.*):(\d{1,5})$/.exec(address.trim());
   const port = Number(m?.[2]);
-  if (m === null || !(port >= 1 && port <= 65535))
+  if (m === null || !(port >= 0 && port <= 65535))
     throw new ConfigError(`--metrics-address must be [host]:port, got ${JSON.stringify(address)}`, {
       key: '--metrics-address',
     });

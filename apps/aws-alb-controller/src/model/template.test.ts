@@ -169,3 +169,74 @@ describe('stackAttributes', () => {
     });
   });
 });
+
+describe('the IAM policy document', () => {
+  // What CloudFormation calls, with the controller's credentials, to build each resource type of
+  // the templates (DescribeLoadBalancers is in the controller's own statement).
+  const byResourceType: Record<string, string[]> = {
+    'AWS::ElasticLoadBalancingV2::LoadBalancer': [
+      'ec2:DescribeAccountAttributes',
+      'ec2:DescribeAddresses',
+      'ec2:DescribeInternetGateways',
+      'ec2:DescribeVpcs',
+      'elasticloadbalancing:AddTags',
+      'elasticloadbalancing:CreateLoadBalancer',
+      'elasticloadbalancing:DeleteLoadBalancer',
+      'elasticloadbalancing:DescribeLoadBalancerAttributes',
+      'elasticloadbalancing:ModifyLoadBalancerAttributes',
+      'elasticloadbalancing:RemoveTags',
+      'elasticloadbalancing:SetSecurityGroups',
+      'elasticloadbalancing:SetSubnets',
+    ],
+    'AWS::ElasticLoadBalancingV2::TargetGroup': [
+      'elasticloadbalancing:AddTags',
+      'elasticloadbalancing:CreateTargetGroup',
+      'elasticloadbalancing:DeleteTargetGroup',
+      'elasticloadbalancing:DescribeTargetGroupAttributes',
+      'elasticloadbalancing:DescribeTargetGroups',
+      'elasticloadbalancing:ModifyTargetGroup',
+      'elasticloadbalancing:ModifyTargetGroupAttributes',
+      'elasticloadbalancing:RemoveTags',
+    ],
+    'AWS::ElasticLoadBalancingV2::Listener': [
+      'elasticloadbalancing:CreateListener',
+      'elasticloadbalancing:DeleteListener',
+      'elasticloadbalancing:DescribeListeners',
+      'elasticloadbalancing:ModifyListener',
+    ],
+    'AWS::ElasticLoadBalancingV2::ListenerCertificate': [
+      'elasticloadbalancing:AddListenerCertificates',
+      'elasticloadbalancing:DescribeListenerCertificates',
+      'elasticloadbalancing:RemoveListenerCertificates',
+    ],
+    'AWS::WAFv2::WebACLAssociation': [
+      'wafv2:AssociateWebACL',
+      'wafv2:DisassociateWebACL',
+      'wafv2:GetWebACLForResource',
+    ],
+    'AWS::WAFRegional::WebACLAssociation': [
+      'waf-regional:AssociateWebACL',
+      'waf-regional:DisassociateWebACL',
+      'waf-regional:GetWebACLForResource',
+    ],
+  };
+
+  it('lets CloudFormation build exactly the resource types the templates use', () => {
+    const types = new Set<string>();
+    for (const c of cases) {
+      const t = JSON.parse(renderStack(c.lb, { ...settings, ...c.settings }).templateBody) as {
+        Resources: Record<string, { Type: string }>;
+      };
+      for (const r of Object.values(t.Resources)) types.add(r.Type);
+    }
+    expect([...types].sort()).toEqual(Object.keys(byResourceType).sort());
+    const policy = JSON.parse(
+      readFileSync(
+        new URL('../../../../examples/aws-alb-controller/iam-policy.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { Statement: { Sid: string; Action: string[] }[] };
+    const statement = policy.Statement.find((s) => s.Sid === 'CloudFormationBuildsTheLoadBalancers');
+    expect(statement?.Action).toEqual([...new Set(Object.values(byResourceType).flat())].sort());
+  });
+});
