@@ -5,6 +5,8 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { trackedChildCount } from '../process/child-registry.js';
 import { eventually } from '../util/eventually.js';
 import { helmAvailable, renderChart } from './chart.js';
+import { startApiServer } from './server.js';
+import type { ApiServerHandle, KubeObject } from './types.js';
 import {
   adminRequest,
   applyObjects,
@@ -49,6 +51,99 @@ describe('realApiServerAvailable', () => {
   });
 });
 
+/** A CRD whose schema needs its `x-kubernetes-*` keys: without them the server prunes and refuses. */
+const widgetCrd: KubeObject = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'widgets.example.kube-edge.dev' },
+  spec: {
+    group: 'example.kube-edge.dev',
+    scope: 'Namespaced',
+    names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  port: { 'x-kubernetes-int-or-string': true },
+                  extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
+};
+
+/** applyObjects sends the objects as given: a CRD keeps its x-kubernetes-* schema keys. */
+async function appliesCrdSchemaKeys(server: ApiServerHandle): Promise<void> {
+  const [stored] = await applyObjects(server, [widgetCrd]);
+  const props = (
+    stored as unknown as {
+      spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: object } } } } }[] };
+    }
+  ).spec.versions[0]?.schema.openAPIV3Schema.properties.spec.properties;
+  expect(props).toEqual({
+    port: { 'x-kubernetes-int-or-string': true },
+    extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+  });
+  // Read back, not only the create answer.
+  const read = await adminRequest(
+    server,
+    'GET',
+    `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${widgetCrd.metadata.name ?? ''}`,
+  );
+  expect(read.body).toContain('"x-kubernetes-preserve-unknown-fields":true');
+  expect(read.body).toContain('"x-kubernetes-int-or-string":true');
+  // Applied again (replace path): still there.
+  const [again] = await applyObjects(server, [widgetCrd]);
+  expect(JSON.stringify(again)).toContain('x-kubernetes-int-or-string');
+  // And the server uses them: an int-or-string field takes both, unknown fields are kept.
+  await eventually(async () => {
+    expect((await adminRequest(server, 'GET', '/apis/example.kube-edge.dev/v1')).status).toBe(200);
+  });
+  const widgets = await eventually(() =>
+    applyObjects(server, [
+      {
+        apiVersion: 'example.kube-edge.dev/v1',
+        kind: 'Widget',
+        metadata: { name: 'a' },
+        spec: { port: 'http', extra: { kept: 1 } },
+      },
+      {
+        apiVersion: 'example.kube-edge.dev/v1',
+        kind: 'Widget',
+        metadata: { name: 'b' },
+        spec: { port: 80 },
+      },
+    ]),
+  );
+  expect(widgets.map((w) => (w as unknown as { spec: unknown }).spec)).toEqual([
+    { port: 'http', extra: { kept: 1 } },
+    { port: 80 },
+  ]);
+}
+
+describe('applyObjects on the API test server', () => {
+  it('sends raw JSON: a CRD keeps its x-kubernetes-* schema keys', async () => {
+    const server = await startApiServer();
+    try {
+      await appliesCrdSchemaKeys(server);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describeReal(realTitle, () => {
   let server: RealApiServer;
   let startMs = 0;
@@ -76,6 +171,10 @@ describeReal(realTitle, () => {
     expect(kubernetes.spec?.clusterIP).toBe('127.64.0.1');
     // Recorded so the report can quote it; generous bound for a loaded 2-core machine.
     expect(startMs).toBeLessThan(60_000);
+  });
+
+  it('applyObjects sends raw JSON: a CRD keeps its x-kubernetes-* schema keys, and the server honours them', async () => {
+    await appliesCrdSchemaKeys(server);
   });
 
   it('refuses a wrong token with 401', async () => {

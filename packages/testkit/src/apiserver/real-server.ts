@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { stringify as stringifyYaml } from 'yaml';
 import { freePort } from '../net/free-port.js';
 import { makeTestCa, makeTestCertificate } from '../net/certificates.js';
@@ -464,9 +464,11 @@ export function rbacObjects(objects: readonly KubeObject[]): KubeObject[] {
  * Creates each object through the API as the admin, in order (Namespaces and
  * CustomResourceDefinitions first); an object that exists is replaced (client-side, last
  * writer wins). Namespaced objects without a namespace go to `namespace` (default `default`),
- * which is created if missing. Works on both servers; resources are found through discovery
- * (client-node's `KubernetesObjectApi`). Non-blocking; idempotent. Rejects on the first failure,
- * naming the object. Returns what the server stored.
+ * which is created if missing. Works on both servers; resources are found through discovery.
+ * Objects are sent as raw JSON, exactly as given (no typed client model in between, so keys a
+ * model does not know, such as a CRD schema's `x-kubernetes-*`, reach the server). Non-blocking;
+ * idempotent. Rejects on the first failure, naming the object and the server's answer. Returns
+ * what the server stored.
  */
 export async function applyObjects(
   server: ApiServerHandle,
@@ -474,12 +476,14 @@ export async function applyObjects(
   options: { namespace?: string } = {},
 ): Promise<KubeObject[]> {
   const namespace = options.namespace ?? 'default';
-  const client = KubernetesObjectApi.makeApiClient(server.makeKubeConfig());
   const rank = (o: KubeObject): number =>
     o.kind === 'Namespace' ? 0 : o.kind === 'CustomResourceDefinition' ? 1 : 2;
   const ordered = [...objects].sort((a, b) => rank(a) - rank(b));
   const discovered = new Map<string, { name: string; kind: string; namespaced: boolean }[]>();
-  const discover = async (apiVersion: string, kind: string): Promise<{ namespaced: boolean }> => {
+  const discover = async (
+    apiVersion: string,
+    kind: string,
+  ): Promise<{ name: string; namespaced: boolean }> => {
     let resources = discovered.get(apiVersion);
     if (resources === undefined) {
       const res = await adminRequest(
@@ -498,10 +502,11 @@ export async function applyObjects(
   const ensured = new Set<string>();
   const stored: KubeObject[] = [];
   for (const object of ordered) {
-    const copy = structuredClone(object) as KubeObject & KubernetesObject;
+    const copy = structuredClone(object);
+    const metadata = copy.metadata;
     const resource = await discover(copy.apiVersion, copy.kind);
-    if (resource.namespaced && copy.metadata.namespace === undefined) copy.metadata.namespace = namespace;
-    const ns = resource.namespaced ? copy.metadata.namespace : undefined;
+    if (resource.namespaced && metadata.namespace === undefined) metadata.namespace = namespace;
+    const ns = resource.namespaced ? metadata.namespace : undefined;
     if (ns !== undefined && !ensured.has(ns)) {
       const res = await adminRequest(server, 'POST', '/api/v1/namespaces', {
         apiVersion: 'v1',
@@ -511,26 +516,23 @@ export async function applyObjects(
       expectStatus(res, [201, 409], `create namespace ${ns}`);
       ensured.add(ns);
     }
-    const label = `${copy.kind} ${ns === undefined ? '' : `${ns}/`}${copy.metadata.name ?? '?'}`;
-    try {
-      try {
-        stored.push(await client.create(copy));
-      } catch (error) {
-        if ((error as { code?: number }).code !== 409) throw error;
-        const existing = await client.read({
-          apiVersion: copy.apiVersion,
-          kind: copy.kind,
-          metadata: { name: copy.metadata.name ?? '', ...(ns === undefined ? {} : { namespace: ns }) },
-        });
-        const rv = existing.metadata?.resourceVersion;
-        if (rv !== undefined) copy.metadata.resourceVersion = rv;
-        stored.push(await client.replace(copy));
-      }
-    } catch (error) {
-      throw new Error(`apply ${label}: ${errorMessage(error)}`, {
-        cause: error,
+    const name = metadata.name ?? '';
+    const label = `${copy.kind} ${ns === undefined ? '' : `${ns}/`}${name || '?'}`;
+    const base = copy.apiVersion.includes('/') ? `/apis/${copy.apiVersion}` : `/api/${copy.apiVersion}`;
+    const collection = `${base}${ns === undefined ? '' : `/namespaces/${ns}`}/${resource.name}`;
+    const item = `${collection}/${encodeURIComponent(name)}`;
+    let res = await adminRequest(server, 'POST', collection, copy);
+    if (res.status === 409) {
+      const existing = await adminRequest(server, 'GET', item);
+      expectStatus(existing, [200], `apply ${label}: read the existing object`);
+      const rv = existing.json<KubeObject>().metadata?.resourceVersion;
+      res = await adminRequest(server, 'PUT', item, {
+        ...copy,
+        metadata: { ...metadata, ...(rv === undefined ? {} : { resourceVersion: rv }) },
       });
     }
+    expectStatus(res, [200, 201], `apply ${label}`);
+    stored.push(res.json<KubeObject>());
   }
   return stored;
 }
