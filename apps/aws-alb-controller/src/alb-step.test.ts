@@ -113,7 +113,7 @@ async function statusWrites(status: string, state: string, ageMs: number, minAge
         writes.push(`${ns}/${name}=${addresses.map((a) => a.hostname ?? '').join(',')}`);
         return Promise.resolve('updated');
       },
-    } as IngressStatusWriter,
+    },
     minLoadBalancerAgeMs: minAgeMs,
     events: { record: () => undefined } as unknown as EventRecorder,
     metrics: createMetrics({ prefix: 't' }),
