@@ -7,7 +7,7 @@ import type {
   ManagedStack,
   StackManager,
 } from '@kube-edge/aws-frontends';
-import type { EventRecorder, IngressStatusWriter } from '@kube-edge/k8s-watch';
+import type { EventRecorder } from '@kube-edge/k8s-watch';
 import { createMetrics, createNoopLogger } from '@kube-edge/runtime';
 import { SSL_POLICIES } from './cli.js';
 import { createAlbStep } from './alb-step.js';
