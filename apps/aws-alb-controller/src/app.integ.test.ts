@@ -22,7 +22,7 @@ import { buildConfig, type AlbControllerConfig } from './config.js';
 import type { ParsedIngresses } from './model/ingresses.js';
 
 const policy = JSON.parse(
-  readFileSync(new URL('../../../examples/aws-alb-controller/iam-policy.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../charts/aws-alb-controller/iam-policy.json', import.meta.url), 'utf8'),
 ) as { Statement: { Sid: string; Action: string[] }[] };
 const controllerActions = policy.Statement.find((s) => s.Sid === 'ControllerCalls')?.Action ?? [];
 

@@ -138,6 +138,9 @@ describe('buildConfig', () => {
       namespace: 'kube-system',
       name: 'aws-alb-controller',
       identity: 'pod-1',
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
     });
   });
 

@@ -304,6 +304,21 @@ export const controllerCli = defineCli({
       type: 'string',
       description: "This replica's identity in the Lease. Default: $POD_NAME or the host name.",
     },
+    'leader-elect-lease-duration': {
+      type: 'duration',
+      default: 15_000,
+      description: 'How long a Lease not renewed stays valid for the other replicas.',
+    },
+    'leader-elect-renew-deadline': {
+      type: 'duration',
+      default: 10_000,
+      description: 'A leader that could not renew for this long stops writing.',
+    },
+    'leader-elect-retry-period': {
+      type: 'duration',
+      default: 2_000,
+      description: 'Time between attempts to take or renew the Lease.',
+    },
     ...MODEL_FLAGS,
     ...LOG_FLAGS,
   },

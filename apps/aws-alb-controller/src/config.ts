@@ -31,7 +31,16 @@ export interface AlbControllerConfig {
   terminationProtection: boolean;
   http: { host: string | undefined; port: number };
   logLevel: LogLevel;
-  leaderElection: { namespace: string; name: string; identity: string } | undefined;
+  leaderElection:
+    | {
+        namespace: string;
+        name: string;
+        identity: string;
+        leaseDurationMs: number;
+        renewDeadlineMs: number;
+        retryPeriodMs: number;
+      }
+    | undefined;
   /** The loop's batching of changes (tests make it quick); default the loop's. */
   trigger?: { quietMs: number; maxWaitMs: number; minIntervalMs: number };
 }
@@ -220,6 +229,9 @@ export function buildConfig(v: ControllerValues, d: ConfigDefaults): AlbControll
           namespace: v['leader-elect-namespace'] ?? d.namespace ?? 'default',
           name: v['leader-elect-name'],
           identity: v['leader-elect-identity'] ?? d.identity,
+          leaseDurationMs: v['leader-elect-lease-duration'],
+          renewDeadlineMs: v['leader-elect-renew-deadline'],
+          retryPeriodMs: v['leader-elect-retry-period'],
         }
       : undefined,
   };

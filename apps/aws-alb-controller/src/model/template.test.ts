@@ -231,10 +231,7 @@ describe('the IAM policy document', () => {
     }
     expect([...types].sort()).toEqual(Object.keys(byResourceType).sort());
     const policy = JSON.parse(
-      readFileSync(
-        new URL('../../../../examples/aws-alb-controller/iam-policy.json', import.meta.url),
-        'utf8',
-      ),
+      readFileSync(new URL('../../../../charts/aws-alb-controller/iam-policy.json', import.meta.url), 'utf8'),
     ) as { Statement: { Sid: string; Action: string[] }[] };
     const statement = policy.Statement.find((s) => s.Sid === 'CloudFormationBuildsTheLoadBalancers');
     expect(statement?.Action).toEqual([...new Set(Object.values(byResourceType).flat())].sort());

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import { checkChart, lintDockerfile, readManifestFiles, validateManifests } from '@kube-edge/testkit';
+import { controllerCli, planCli } from './cli.js';
+import { ANNOTATIONS } from './model/ingresses.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const app = fileURLToPath(new URL('../', import.meta.url));
+
+describe('release pieces', () => {
+  it('has a Dockerfile that passes the lint and the image policy, with the shared build stage', () => {
+    const text = readFileSync(`${app}Dockerfile`, 'utf8');
+    expect(lintDockerfile(text)).toEqual([]);
+    const stage = (t: string): string =>
+      (/# ---- build[\s\S]*?# ---- runtime/.exec(t)?.[0] ?? '').replace(/ARG APP=.*/, '');
+    expect(stage(text)).toBe(stage(readFileSync(`${root}apps/feed-dns/Dockerfile`, 'utf8')));
+  });
+
+  it('has a Helm chart that passes the static checks', async () => {
+    expect(await checkChart(`${root}charts/aws-alb-controller`)).toEqual([]);
+  });
+
+  it('has example manifests that validate against the Kubernetes schemas', async () => {
+    const objects = await readManifestFiles([`${root}examples/aws-alb-controller`]);
+    expect(objects.length).toBeGreaterThanOrEqual(9);
+    expect(await validateManifests(objects)).toEqual([]);
+  });
+
+  it('grants only the verbs it uses: read Ingresses, update their status, write Events, its own Lease', () => {
+    const text = readFileSync(`${root}charts/aws-alb-controller/templates/rbac.yaml`, 'utf8');
+    const verbs = [...text.matchAll(/resources: \[([^\]]+)\]\n\s+verbs: \[([^\]]+)\]/g)].map(
+      (m) => `${m[1]}: ${m[2]}`,
+    );
+    expect(verbs).toEqual([
+      '"ingresses": "get", "list", "watch"',
+      '"ingresses/status": "update"',
+      '"events": "create", "patch"',
+      '"leases": "create"',
+    ]);
+    expect(text).toMatch(
+      /resources: \["leases"\]\n\s+resourceNames: \[\{\{ include "aws-alb-controller.fullname" \. \| quote \}\}\]\n\s+verbs: \["get", "update"\]/,
+    );
+  });
+
+  it('passes every chart value that maps to a flag as a flag the CLI knows', () => {
+    const text = readFileSync(`${root}charts/aws-alb-controller/templates/deployment.yaml`, 'utf8');
+    const flags = new Set(
+      [...text.matchAll(/(?:- |")--([a-z0-9-]+)/g)].map((m) => m[1]!.replace(/^no-/, '')),
+    );
+    expect(flags.size).toBeGreaterThan(20);
+    for (const f of flags) expect(Object.keys(controllerCli.spec.flags)).toContain(f);
+  });
+
+  it('documents every flag of both command lines, the env vars and every annotation in the README', () => {
+    const readme = readFileSync(`${app}README.md`, 'utf8');
+    const names = [
+      ...[...Object.keys(controllerCli.spec.flags), ...Object.keys(planCli.spec.flags)].map((f) => `--${f}`),
+      'CUSTOM_FILTERS',
+      'AWS_REGION',
+      'API_SERVER_BASE_URL',
+      'POLLING_INTERVAL',
+      'CREATION_TIMEOUT',
+      'CERT_POLLING_INTERVAL',
+      ...Object.values(ANNOTATIONS),
+    ];
+    for (const name of names)
+      expect({ name, documented: readme.includes(name) }).toEqual({ name, documented: true });
+  });
+});
