@@ -43,14 +43,9 @@ describeReal(
         releaseName: 'real',
         values: { healthChecker: { rbacCreate: false } },
       });
-      // Raw JSON: client-node's typed serializer would drop the x-kubernetes-* schema keys.
-      const crd = await adminRequest(
-        real.api,
-        'POST',
-        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-        loadCrd(),
-      );
-      if (crd.status !== 201) throw new Error(`CRD refused: ${crd.status} ${crd.body}`);
+      // applyObjects sends raw JSON: the CRD's x-kubernetes-int-or-string and
+      // x-kubernetes-preserve-unknown-fields keys reach the server.
+      await applyObjects(real.api, [loadCrd()]);
       await eventually(
         async () =>
           (await adminRequest(real.api, 'GET', '/apis/ingressdaemonsets.mumoshu.github.io/v1alpha1'))

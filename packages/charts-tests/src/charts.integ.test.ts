@@ -238,6 +238,48 @@ describeHelm(helmTitle, () => {
     ]);
   });
 
+  it('ingress-daemonset-controller: node-detacher gets exactly what @kube-edge/node-detacher calls, on its own ServiceAccount', async () => {
+    const objects = await render('ingress-daemonset-controller', { nodeDetacher: { enabled: true } });
+    const roleNames = new Set(
+      objects
+        .filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding')
+        .filter((b) =>
+          ((b as { subjects?: { name?: string }[] }).subjects ?? []).some(
+            (s) => s.name === 'test-ingress-daemonset-controller-node-detacher',
+          ),
+        )
+        .map((b) => {
+          const ref = (b as unknown as { roleRef: { kind: string; name: string } }).roleRef;
+          return `${ref.kind}/${ref.name}`;
+        }),
+    );
+    const granted = rules(
+      objects.filter((o) => roleNames.has(`${o.kind}/${o.metadata?.name ?? ''}`)),
+    ).flatMap((r) =>
+      (r.resources ?? []).map(
+        (res) =>
+          `${res}${r.resourceNames ? `(${r.resourceNames.join(',')})` : ''}:${(r.verbs ?? []).join(',')}`,
+      ),
+    );
+    expect(granted).toEqual([
+      'nodes:list,watch,patch',
+      'pods:list,delete',
+      'pods/eviction:create',
+      'events:create,patch',
+      'attachments:list,watch,create,update,delete',
+      'attachments/status:update',
+      'leases:create',
+      'leases(node-detacher):get,update',
+    ]);
+    // Bound to node-detacher only: the controller's ServiceAccount gets none of it.
+    expect(roleNames).toEqual(
+      new Set([
+        'ClusterRole/test-ingress-daemonset-controller-node-detacher',
+        'Role/test-ingress-daemonset-controller-node-detacher',
+      ]),
+    );
+  });
+
   it.each([
     ['feed-ingress', { metricsService: { enabled: false }, serviceMonitor: { enabled: true } }],
     ['feed-dns', { service: { enabled: false }, serviceMonitor: { enabled: true } }],
@@ -393,19 +435,11 @@ describeReal(realTitle, () => {
   beforeAll(async () => {
     dir = await tempDir('charts-real');
     api = await startRealApiServer();
-    // Straight through the REST API: client-node's typed serializer drops x-kubernetes-* keys.
-    for (const crd of [
+    // applyObjects sends raw JSON, so x-kubernetes-preserve-unknown-fields reaches the server.
+    await applyObjects(api, [
       monitoringCrd('ServiceMonitor', 'servicemonitors'),
       monitoringCrd('PrometheusRule', 'prometheusrules'),
-    ]) {
-      const res = await adminRequest(
-        api,
-        'POST',
-        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-        crd,
-      );
-      expect(res.status).toBe(201);
-    }
+    ]);
     // CRDs take a moment to be served.
     for (let i = 0; i < 100; i += 1) {
       const res = await adminRequest(api, 'GET', '/apis/monitoring.coreos.com/v1');
