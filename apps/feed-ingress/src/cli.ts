@@ -355,6 +355,12 @@ export const COMMANDS = {
         default: 0,
         description: 'Expected number of NLBs; 0 means do not check.',
       },
+      'nlb-readiness-delay': {
+        type: 'duration',
+        default: 300_000,
+        description:
+          'Time after attaching before /readyz says ready (NLB registration and health checks take minutes). kube-edge addition: feed hard-codes 5m.',
+      },
       'drain-delay': drainDelay(60_000),
     },
   },

@@ -23,7 +23,14 @@ import {
 /** The frontend a running controller attaches to (one per subcommand). */
 export type FrontendConfig =
   | { kind: 'elb'; region: string; frontendTagValue: string; expectedNumber: number; drainDelayMs: number }
-  | { kind: 'nlb'; region: string; frontendTagValue: string; expectedNumber: number; drainDelayMs: number }
+  | {
+      kind: 'nlb';
+      region: string;
+      frontendTagValue: string;
+      expectedNumber: number;
+      drainDelayMs: number;
+      readinessDelayMs: number;
+    }
   | { kind: 'alb'; region: string; targetGroupNames: string[]; drainDelayMs: number }
   | {
       kind: 'gorb';
@@ -181,6 +188,7 @@ function frontendFromArgs(args: RunArgs): FrontendConfig {
         frontendTagValue: tag,
         expectedNumber: args.values['nlb-expected-number'],
         drainDelayMs: args.values['drain-delay'],
+        readinessDelayMs: args.values['nlb-readiness-delay'],
       };
     }
     case 'alb': {

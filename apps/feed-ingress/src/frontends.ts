@@ -151,6 +151,7 @@ export function createFrontend(
           expectedNumber: config.expectedNumber,
         },
         drainDelayMs: config.drainDelayMs,
+        readinessDelayMs: config.readinessDelayMs,
         logger: log,
         registry,
       });

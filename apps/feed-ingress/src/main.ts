@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The only file that touches the process: argv, env, signals, stdout, exit.
 import { hostname } from 'node:os';
+import { createInstanceMetadataClient } from '@kube-edge/aws-frontends';
 import { ConfigError, createLogger, createShutdown, parseLogLevel, errorMessage } from '@kube-edge/runtime';
 import { run } from './app.js';
 import { feedIngressCli, fromFeedV1Args } from './cli.js';
@@ -51,6 +52,7 @@ if (args.command === 'render') {
     exit: (code) => void logger.close().then(() => process.exit(code)),
   });
   shutdown.install();
+  const imdsEndpoint = process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
   try {
     const app = await run(config, {
       logger,
@@ -61,6 +63,10 @@ if (args.command === 'render') {
         },
       }),
       hostname: hostname(),
+      // The AWS SDK's own variable for the instance metadata endpoint (unset: 169.254.169.254).
+      ...(imdsEndpoint === undefined || imdsEndpoint === ''
+        ? {}
+        : { frontend: { instance: createInstanceMetadataClient({ baseUrl: imdsEndpoint }) } }),
       onFatal: (reason) => void shutdown.shutdown(reason, { exitCode: 1 }),
     });
     // One step: the app stops in its own order (Lease, status, frontend detach + drain, nginx quit).

@@ -16,7 +16,11 @@ const MODES = ['controller', 'health-checker', 'node-detacher'] as const;
 const mode = MODES.find((m) => m === argv[0]) ?? 'controller';
 const rest = argv[0] === mode ? argv.slice(1) : argv;
 
-function kubeClientFor(kubeconfig: string | undefined, name: string) {
+function kubeClientFor(flag: string | undefined, name: string) {
+  // As --kubeconfig says: in a cluster its service account, outside one $KUBECONFIG.
+  const inCluster = (process.env['KUBERNETES_SERVICE_HOST'] ?? '') !== '';
+  const envPath = process.env['KUBECONFIG'];
+  const kubeconfig = flag ?? (inCluster || envPath === '' ? undefined : envPath);
   const { kubeConfig } = loadKubeConfig({
     ...(kubeconfig !== undefined ? { kubeconfigPath: kubeconfig } : {}),
     inCluster: {
