@@ -144,6 +144,15 @@ describe('buildConfig', () => {
     });
   });
 
+  it('refuses a malformed CUSTOM_FILTERS term at start, naming it', () => {
+    expect(() => buildConfig(parse([]).values, { ...defaults, customFilters: 'tag:a=b oops' })).toThrow(
+      /oops/,
+    );
+    expect(
+      buildConfig(parse([]).values, { ...defaults, customFilters: 'tag:a=b,c tag-key=k' }).customFilters,
+    ).toBe('tag:a=b,c tag-key=k');
+  });
+
   it('reads the class filter with an empty entry for classless ingresses', () => {
     expect(config(['-ingress-class-filter=skipper,']).parse.classFilter).toEqual(['skipper', '']);
     expect(config([]).parse.classFilter).toBeUndefined();

@@ -1,3 +1,4 @@
+import { parseCustomFilters } from '@kube-edge/aws-frontends';
 import { ConfigError, type LogLevel } from '@kube-edge/runtime';
 import { SSL_POLICIES, type controllerCli, type planCli } from './cli.js';
 import type { ParseOptions } from './model/ingresses.js';
@@ -205,6 +206,9 @@ export function buildConfig(v: ControllerValues, d: ConfigDefaults): AlbControll
       '--target-access-mode=AWSCNI: registering pod IPs is not implemented yet (the plan command renders ip target groups); use HostPort or Legacy',
       { key: '--target-access-mode' },
     );
+  // A malformed CUSTOM_FILTERS term is an error now, naming the term (the cluster id of the
+  // default filters is only known later; it does not matter for the syntax).
+  parseCustomFilters(d.customFilters, 'syntax-check');
   const retries = v['aws-api-retries'];
   if (!(retries >= 0 && retries <= 20))
     throw new ConfigError('--aws-api-retries must be between 0 and 20', { key: '--aws-api-retries' });

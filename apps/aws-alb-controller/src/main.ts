@@ -57,6 +57,8 @@ if (argv[0] === 'plan') {
       import('@aws-sdk/client-auto-scaling'),
       import('@aws-sdk/client-elastic-load-balancing-v2'),
     ]);
+    // Flags and CUSTOM_FILTERS first: a bad value is reported before anything is loaded.
+    buildConfig(values, { namespace: undefined, identity: host, customFilters: process.env.CUSTOM_FILTERS });
     const apiServer = values['api-server-base-url'];
     const loaded = k8s.loadKubeConfig(
       apiServer !== undefined && apiServer !== ''
