@@ -42,7 +42,7 @@ function typeOf(value) {
 
 function defaultText(value) {
   if (value !== null && typeof value === 'object' && Object.keys(value).length > 0)
-    return stringify(value, { flow: true }).trim();
+    return stringify(value, { flow: true, lineWidth: 0 }).trim();
   return JSON.stringify(value);
 }
 
@@ -73,7 +73,7 @@ function walk(mapNode, schemaNode, prefix, rows, problems, parentComment) {
   });
 }
 
-const cell = (s) => s.replaceAll('|', '\\|');
+const cell = (s) => s.replaceAll('|', '\\|').replace(/\s*\n\s*/g, ' ');
 
 let failed = false;
 for (const chart of charts) {
