@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { createSystemClock, sleep } from './clock.js';
 import { createFakeClock } from './fake-clock.js';
 
@@ -79,5 +79,34 @@ describe('createSystemClock', () => {
     clock.setTimeout(() => fired.push('cancelled'), 0).cancel();
     await new Promise<void>((resolve) => clock.setTimeout(resolve, 1));
     expect(fired).toEqual([]);
+  });
+
+  it('waits out a delay longer than a Node timer can hold (2^31-1 ms) instead of firing at once', () => {
+    jest.useFakeTimers();
+    try {
+      const clock = createSystemClock();
+      const long = 30 * 24 * 3600_000; // 30 days, e.g. --resync-period=720h
+      const fired: number[] = [];
+      const start = clock.now();
+      clock.setTimeout(() => fired.push(clock.now() - start), long);
+      jest.advanceTimersByTime(1_000);
+      expect(fired).toEqual([]);
+      jest.advanceTimersByTime(long - 1_001);
+      expect(fired).toEqual([]);
+      jest.advanceTimersByTime(1);
+      expect(fired).toEqual([long]);
+      const cancelled: string[] = [];
+      clock.setTimeout(() => cancelled.push('fired'), long).cancel();
+      jest.advanceTimersByTime(2 * long);
+      expect(cancelled).toEqual([]);
+      const later: string[] = [];
+      const handle = clock.setTimeout(() => later.push('fired'), long);
+      jest.advanceTimersByTime(2 ** 31); // past the first leg
+      handle.cancel();
+      jest.advanceTimersByTime(2 * long);
+      expect(later).toEqual([]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

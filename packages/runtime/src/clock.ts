@@ -18,13 +18,25 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): TimerHandle;
 }
 
-/** The real clock: `Date.now()` and unref'd Node timers. Stateless; one per caller is fine. */
+// Node fires a timer longer than this after 1 ms (with a TimeoutOverflowWarning).
+const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The real clock: `Date.now()` and unref'd Node timers. A delay longer than a Node timer holds
+ * (about 24.8 days, e.g. a long resync period) is waited out in legs. Stateless; one per caller
+ * is fine.
+ */
 export function createSystemClock(): Clock {
   return {
     now: () => Date.now(),
     setTimeout(fn, ms) {
-      const t = setTimeout(fn, Math.max(0, ms));
-      t.unref();
+      let t: NodeJS.Timeout;
+      const arm = (remaining: number): void => {
+        const leg = Math.min(remaining, MAX_NODE_TIMER_MS);
+        t = setTimeout(() => (remaining > leg ? arm(remaining - leg) : fn()), leg);
+        t.unref();
+      };
+      arm(Math.max(0, ms));
       return { cancel: () => clearTimeout(t) };
     },
   };
