@@ -304,17 +304,21 @@ export function planIds(input: PlanInput): Plan {
           continue;
         }
         unavailable.add(s.name);
+        // Only a node annotation this controller writes is recorded, so only that one is removed
+        // later: a node someone else annotated (an operator, node-detacher) stays as they left it.
+        const annotateNode =
+          nodeAnnotation !== undefined && annotations(s.node)[nodeAnnotation.key] === undefined;
         actions.push({
           kind: 'annotateDeployment',
           name: dName,
           resourceVersion: s.d.metadata?.resourceVersion ?? '',
           annotations: {
             ...rolloutAnnotations,
-            ...(nodeAnnotation === undefined ? {} : { [NODE_DETACH_REQUESTED_ANNOTATION]: 'true' }),
+            ...(annotateNode ? { [NODE_DETACH_REQUESTED_ANNOTATION]: 'true' } : {}),
           },
           why: 'update pending: fail the health check',
         });
-        if (nodeAnnotation !== undefined && annotations(s.node)[nodeAnnotation.key] === undefined)
+        if (annotateNode && nodeAnnotation !== undefined)
           actions.push({
             kind: 'annotateNode',
             name: s.name,
@@ -325,11 +329,16 @@ export function planIds(input: PlanInput): Plan {
         if (mode.waitForTimestamp === undefined) waits.push(1);
         continue;
       }
-      if (
-        nodeAnnotation !== undefined &&
-        annotations(s.d)[NODE_DETACH_REQUESTED_ANNOTATION] !== undefined &&
-        annotations(s.node)[nodeAnnotation.key] === undefined
-      ) {
+      if (nodeAnnotation !== undefined && annotations(s.node)[nodeAnnotation.key] === undefined) {
+        // Not detached (any more): detach it ourselves, and record that so it is released later.
+        if (annotations(s.d)[NODE_DETACH_REQUESTED_ANNOTATION] === undefined)
+          actions.push({
+            kind: 'annotateDeployment',
+            name: dName,
+            resourceVersion: s.d.metadata?.resourceVersion ?? '',
+            annotations: { [NODE_DETACH_REQUESTED_ANNOTATION]: 'true' },
+            why: 'update pending: the node is no longer annotated',
+          });
         actions.push({
           kind: 'annotateNode',
           name: s.name,
