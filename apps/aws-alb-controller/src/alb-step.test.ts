@@ -158,3 +158,80 @@ describe('Ingress status', () => {
     expect(await statusWrites(status, state, age)).toEqual(['default/local=']);
   });
 });
+
+describe('stack problems', () => {
+  it('puts a failed create on the Ingresses of the new load balancer as a Warning Event', async () => {
+    const events: string[] = [];
+    const cert = {
+      arn: ARN,
+      domainNames: ['*.example.org'],
+      notBefore: new Date(0),
+      notAfter: new Date('2030-01-01'),
+      source: 'acm' as const,
+    };
+    const snapshot: CycleSnapshot = {
+      now: NOW,
+      certificates: [cert],
+      stacks: [],
+      targets: { autoScalingGroups: new Map(), singleInstances: [] },
+    };
+    const stacks = {
+      listManagedStacks: () => Promise.resolve([]),
+      cycle: (plan: (s: CycleSnapshot) => readonly DesiredStack[]) => {
+        const desired = plan(snapshot);
+        return Promise.resolve({
+          snapshot,
+          stacks: desired.map((d) => ({
+            stackName: 'kube-ingress-aws-controller-prod-new',
+            action: 'failed' as const,
+            status: undefined,
+            desired: d,
+            error: new Error('LimitExceeded'),
+            problem: { reason: 'StackCreateFailed', message: 'LimitExceeded' },
+          })),
+          targets: [],
+          mutatingCalls: 1,
+        });
+      },
+      reset: () => undefined,
+    } as StackManager;
+    const step = createAlbStep({
+      settings,
+      certificates: { start: () => Promise.resolve(), stop: () => undefined } as unknown as CertificateCache,
+      connect: () =>
+        Promise.resolve({
+          cluster: {
+            instanceId: undefined,
+            clusterId: 'prod',
+            vpcId: 'vpc-1',
+            securityGroupId: 'sg-1',
+            subnets: [],
+          },
+          stacks,
+        }),
+      elbv2: { send: () => Promise.resolve({}) } as unknown as ElasticLoadBalancingV2Client,
+      status: { write: () => Promise.resolve('unchanged') },
+      minLoadBalancerAgeMs: 0,
+      events: {
+        record: (ref: { namespace?: string; name: string }, type: string, reason: string) => {
+          events.push(`${type} ${reason} ${ref.namespace ?? ''}/${ref.name}`);
+        },
+      } as unknown as EventRecorder,
+      metrics: createMetrics({ prefix: 't' }),
+      logger: createNoopLogger(),
+      now: () => NOW,
+    });
+    const parsed = parseIngresses(
+      [{ metadata: { name: 'shop', namespace: 'default' }, spec: { rules: [{ host: 'shop.example.org' }] } }],
+      {
+        classFilter: undefined,
+        clusterLocalDomain: 'cluster.local',
+        defaultType: 'application',
+        defaultIpAddressType: 'ipv4',
+        sslPolicies: SSL_POLICIES,
+      },
+    );
+    await expect(step.update(parsed)).rejects.toThrow(/LimitExceeded/);
+    expect(events).toEqual(['Warning StackCreateFailed default/shop']);
+  });
+});

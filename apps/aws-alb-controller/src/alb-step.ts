@@ -203,7 +203,12 @@ export function createAlbStep(o: AlbStepOptions): AlbStep {
           if (r.problem !== undefined) {
             counts.problems++;
             m.stackProblems.inc({ reason: r.problem.reason });
-            const on = planned.find((p) => p.lb.stack?.name === r.stackName)?.lb.ingresses ?? [];
+            // A stack created this pass has a name the plan never saw: match it by its desired entry.
+            const on =
+              planned.find(
+                (p) =>
+                  p.lb.stack?.name === r.stackName || (r.desired !== undefined && p.desired === r.desired),
+              )?.lb.ingresses ?? [];
             logger.warn('stack problem', {
               stack: r.stackName,
               status: r.status,
