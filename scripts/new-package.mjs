@@ -5,6 +5,7 @@
 //   node scripts/new-package.mjs packages/<name> "<one-line description>" [--private]
 //   node scripts/new-package.mjs apps/<name> "<one-line description>"
 // Then add dependencies ("catalog:" for third-party, "workspace:*" for ours) and run `./dev install`.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -81,6 +82,9 @@ const files = {
 if (isApp) Object.assign(files, appFiles(name, description));
 mkdirSync(join(target, 'src'), { recursive: true });
 for (const [file, text] of Object.entries(files)) writeFileSync(join(target, file), text);
+// The workspace's Prettier style (CI runs `prettier --check .`).
+const prettier = join(root, 'node_modules', '.bin', 'prettier');
+if (existsSync(prettier)) execFileSync(prettier, ['--write', '--log-level=warn', target], { stdio: 'inherit' });
 console.log(`created ${dir}; next: add dependencies to its package.json, then ./dev install`);
 
 /** The files of an app skeleton on the shared controller loop (see docs/development.md). */
