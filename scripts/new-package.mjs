@@ -84,7 +84,8 @@ mkdirSync(join(target, 'src'), { recursive: true });
 for (const [file, text] of Object.entries(files)) writeFileSync(join(target, file), text);
 // The workspace's Prettier style (CI runs `prettier --check .`).
 const prettier = join(root, 'node_modules', '.bin', 'prettier');
-if (existsSync(prettier)) execFileSync(prettier, ['--write', '--log-level=warn', target], { stdio: 'inherit' });
+if (existsSync(prettier))
+  execFileSync(prettier, ['--write', '--log-level=warn', target], { stdio: 'inherit' });
 console.log(`created ${dir}; next: add dependencies to its package.json, then ./dev install`);
 
 /** The files of an app skeleton on the shared controller loop (see docs/development.md). */
