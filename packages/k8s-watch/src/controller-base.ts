@@ -11,7 +11,7 @@ import {
   type Updater,
 } from '@kube-edge/runtime';
 import { Pushgateway } from 'prom-client';
-import { createSystemClock, type Clock } from './clock.js';
+import { createSystemClock, type Clock, type TimerHandle } from './clock.js';
 import type { ControllerDeps, ControllerLeaderElection, Listers, WatchSpec } from './controller.js';
 import { createEventRecorder, type EventRecorder } from './event-recorder.js';
 import { createInformer, type Informer } from './informer.js';
@@ -27,6 +27,36 @@ export interface PushgatewayOptions {
   readonly intervalMs: number;
   readonly job: string;
   readonly grouping: Readonly<Record<string, string>>;
+}
+
+/** A repeating timer; `cancel` stops it (idempotent). */
+export interface Repeating {
+  cancel(): void;
+}
+
+/**
+ * Calls `fn` every `ms` of real time (unref'd, like `setInterval`), through the system clock, so
+ * a period longer than a Node timer can hold (2^31-1 ms, about 24.8 days) is waited out instead
+ * of firing every millisecond.
+ */
+export function every(ms: number, fn: () => void): Repeating {
+  const clock = createSystemClock();
+  let handle: TimerHandle | undefined;
+  let cancelled = false;
+  const arm = (): void => {
+    handle = clock.setTimeout(() => {
+      if (cancelled) return;
+      fn();
+      arm();
+    }, ms);
+  };
+  arm();
+  return {
+    cancel() {
+      cancelled = true;
+      handle?.cancel();
+    },
+  };
 }
 
 /** The loop's own metrics, made on the app's {@link Metrics} (so with its prefix). */
@@ -239,11 +269,16 @@ export interface ControllerBase<S extends Record<string, WatchSpec<unknown>>> ex
    */
   watch(hooks: { onStartedLeading(): void; onSynced(): void | Promise<void> }): void;
   /**
-   * The stop, once (memoized): marks stopping, rejects `ready`, then stages: leader election
-   * (Lease released), `middle` (the loop's own: trigger, steps, queue), informers, Events,
-   * pushgateway (a last push), health server; rejects with an AggregateError if any failed.
+   * The stop, once (memoized): marks stopping, aborts `signal`, rejects `ready`, then stages:
+   * `drain` (the loop's driver: the running pass or keys finish), leader election (the Lease
+   * released: only now, so no leader-only write of this replica overlaps the next leader's),
+   * `after` (the steps), informers, Events, pushgateway (a last push), health server; rejects
+   * with an AggregateError if any failed.
    */
-  stop(middle: (stage: StopStages['run']) => Promise<void>): Promise<void>;
+  stop(
+    drain: (stage: StopStages['run']) => Promise<void>,
+    after?: (stage: StopStages['run']) => Promise<void>,
+  ): Promise<void>;
 }
 
 /**
@@ -274,7 +309,7 @@ export function createControllerBase<S extends Record<string, WatchSpec<unknown>
   let stopping = false;
   let url = '';
   let stopped: Promise<void> | undefined;
-  let pushTimer: NodeJS.Timeout | undefined;
+  let pushTimer: Repeating | undefined;
   let push: (() => Promise<void>) | undefined;
   const abort = new AbortController();
 
@@ -372,8 +407,7 @@ export function createControllerBase<S extends Record<string, WatchSpec<unknown>
           }
         };
         const p = push;
-        pushTimer = setInterval(() => void p(), gw.intervalMs);
-        pushTimer.unref();
+        pushTimer = every(gw.intervalMs, () => void p());
       }
       for (const i of set.all) i.start();
       elector?.start();
@@ -388,16 +422,17 @@ export function createControllerBase<S extends Record<string, WatchSpec<unknown>
         () => undefined,
       );
     },
-    stop(middle) {
+    stop(drain, after) {
       stopped ??= (async () => {
         stopping = true;
         abort.abort();
         readyReject(new Error(`${options.name}: stopped before ${options.firstWork.what}`));
-        if (pushTimer !== undefined) clearInterval(pushTimer);
+        pushTimer?.cancel();
         const stages = stopStages(logger);
         const stage = stages.run.bind(stages);
+        await drain(stage);
         await stage('leader election', () => elector?.stop({ release: true }));
-        await middle(stage);
+        await after?.(stage);
         await stage('informers', () => Promise.all(set.all.map((i) => i.stop())));
         await stage('events', () => events.flush());
         await stage('pushgateway', () => push?.());

@@ -91,8 +91,10 @@ export interface KeyedControllerHandle<S extends Record<string, WatchSpec<unknow
     timeoutMs?: number,
   ): Promise<KeyPassResult>;
   /**
-   * Stops: leader election (Lease released), the queue (running keys finish), informers, Events,
-   * server. Idempotent; every stage runs, then it rejects with an AggregateError if any failed.
+   * Stops: the queue (running keys see their signal aborted and finish), leader election (the
+   * Lease released only then, so no write of this replica overlaps the next leader's), informers,
+   * Events, server. Idempotent; every stage runs, then it rejects with an AggregateError if any
+   * failed.
    */
   stop(): Promise<void>;
 }

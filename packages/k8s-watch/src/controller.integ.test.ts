@@ -476,7 +476,7 @@ describe('runController against the testkit API server', () => {
   });
 
   describe('stop', () => {
-    it('releases the Lease, lets the running pass finish, stops steps in reverse, then informers, then the server', async () => {
+    it('lets the running pass finish, then releases the Lease, stops steps in reverse, then informers, then the server', async () => {
       const ns = freshNs();
       const journal: string[] = [];
       const entered = gate();
@@ -497,10 +497,12 @@ describe('runController against the testkit API server', () => {
           entered.open();
           await release.promise;
           journal.push('second:update-finished');
+          journal.push(leaseHolder() === 'me' ? 'lease:held' : 'lease:released');
         },
       });
       const journalStop = (step: typeof first) => async (): Promise<void> => {
         journal.push(`${step.name}:stop`);
+        journal.push(leaseHolder() === 'me' ? 'lease:held' : 'lease:released');
         journal.push(server.openWatches() > 0 ? 'informers:running' : 'informers:stopped');
         return Promise.resolve();
       };
@@ -536,8 +538,9 @@ describe('runController against the testkit API server', () => {
       await entered.promise;
 
       const stopping = h.stop();
-      await until(() => !leaseHolder(), 'the Lease is released');
-      journal.push('lease:released');
+      // The pass still runs: this replica must not hand over while its leader-only steps write.
+      await until(async () => (await get(url, '/readyz')).status === 503, 'the stop began');
+      expect(leaseHolder()).toBe('me');
       release.open();
       await stopping;
       await expect(get(url, '/healthz')).rejects.toThrow();
@@ -546,11 +549,13 @@ describe('runController against the testkit API server', () => {
       expect(journal).toEqual([
         'first:update',
         'second:update',
-        'lease:released',
         'second:update-finished',
+        'lease:held',
         'second:stop',
+        'lease:released',
         'informers:running',
         'first:stop',
+        'lease:released',
         'informers:running',
         'informers:stopped',
         'server:up',

@@ -12,7 +12,7 @@ import {
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
 import { createCoalescingTrigger } from './coalescing-trigger.js';
-import { createControllerBase, createWaiters } from './controller-base.js';
+import { createControllerBase, createWaiters, every, type Repeating } from './controller-base.js';
 import { createIsolator, type IsolateOptions, type Isolator } from './controller-isolate.js';
 import type { EventRecorder } from './event-recorder.js';
 import type { KubeClient } from './kube-client.js';
@@ -228,8 +228,9 @@ export interface ControllerHandle<S extends Record<string, WatchSpec<unknown>>, 
    */
   waitForPass(predicate: (pass: PassResult<M>) => boolean, timeoutMs?: number): Promise<PassResult<M>>;
   /**
-   * Stops, in order: the interval, leader election (the Lease released), the trigger (a running
-   * pass finishes), the steps in reverse, the informers, the Event recorder (flushed), the
+   * Stops, in order: the interval, the trigger (a running pass finishes; its steps' `signal` is
+   * aborted), leader election (the Lease released, so no leader-only write overlaps the next
+   * leader's), the steps in reverse, the informers, the Event recorder (flushed), the
    * pushgateway (a last push), the health server. Idempotent; every stage runs even if one fails,
    * and then it rejects with an AggregateError naming the failed stages (so main exits non-zero).
    */
@@ -431,18 +432,22 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
     );
   };
 
-  let interval: NodeJS.Timeout | undefined;
+  let interval: Repeating | undefined;
   const startedSteps: ControllerStep<M>[] = [];
   const stop = (): Promise<void> =>
-    base.stop(async (stage) => {
-      if (interval !== undefined) clearInterval(interval);
-      await stage('trigger', () => trigger.stop());
-      waiters.cancelAll(new TransientError(`${options.name} stopped before a matching reconcile pass`));
-      while (startedSteps.length > 0) {
-        const step = startedSteps.pop()!;
-        await stage(`step ${step.name}`, () => step.stop());
-      }
-    });
+    base.stop(
+      async (stage) => {
+        interval?.cancel();
+        await stage('trigger', () => trigger.stop());
+        waiters.cancelAll(new TransientError(`${options.name} stopped before a matching reconcile pass`));
+      },
+      async (stage) => {
+        while (startedSteps.length > 0) {
+          const step = startedSteps.pop()!;
+          await stage(`step ${step.name}`, () => step.stop());
+        }
+      },
+    );
 
   const handle: ControllerHandle<S, M> = {
     get url() {
@@ -508,10 +513,9 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
     },
   });
   if (options.intervalMs !== undefined && options.intervalMs > 0) {
-    interval = setInterval(() => {
+    interval = every(options.intervalMs, () => {
       if (synced && !base.stopping()) trigger.signal({ immediate: true });
-    }, options.intervalMs);
-    interval.unref();
+    });
   }
   const lease = options.leaderElection;
   logger.info(`${options.name} started`, {
