@@ -115,4 +115,91 @@ describe('runController: skips found by a step', () => {
       await h.stop();
     }
   });
+
+  it("keeps the problems of a step that an earlier step's failure kept from running (not forgotten, not reported again)", async () => {
+    const ns = 'step-skips-later';
+    server.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const lines: { message: string; meta: LogMeta }[] = [];
+    const metrics = createMetrics({ prefix: 'laterskips', collectDefaultMetrics: false });
+    const base = {
+      start: () => Promise.resolve(),
+      stop: () => Promise.resolve(),
+      health: () => ({ ok: true }),
+      readiness: () => ({ ok: true }),
+    };
+    // The first step fails (retryably) while any ConfigMap says `v` = `fail`; the second finds skips.
+    const gate: ControllerStep<ConfigMap[]> = {
+      ...base,
+      name: 'gate',
+      update: (model) =>
+        model.some((c) => c.data?.['v'] === 'fail')
+          ? Promise.reject(new TerminalError('gate refused'))
+          : Promise.resolve(),
+    };
+    let found: SkippedObject[] = [];
+    const claim: ControllerStep<ConfigMap[]> = {
+      ...base,
+      name: 'claim',
+      update: (model) => {
+        found = model
+          .filter((c) => c.data?.['v'] === 'taken')
+          .map((c) => ({
+            kind: 'ConfigMap',
+            namespace: ns,
+            name: c.metadata.name ?? '',
+            reason: 'Taken',
+            message: 'held',
+          }));
+        return Promise.resolve();
+      },
+      skipped: () => found,
+    };
+    const h = await runController<{ cms: WatchSpec<unknown> }, ConfigMap[]>(
+      {
+        name: 'later-skips',
+        informers: { cms: watch<unknown>(CONFIG_MAPS, { namespaces: [ns] }) },
+        build: (l) => ({ model: l.cms.list() as ConfigMap[], skipped: [] }),
+        steps: [gate, claim],
+        http: { host: '127.0.0.1', port: 0 },
+        trigger: { quietMs: 10, maxWaitMs: 50 },
+      },
+      {
+        logger: captureLogger(lines),
+        kubeClient: createKubeClient({ kubeConfig: server.makeKubeConfig() }),
+        metrics,
+      },
+    );
+    try {
+      await h.ready;
+      const reported = (): number =>
+        lines.filter((l) => l.message === 'object skipped' && l.meta['name'] === 'x').length;
+      server.store.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'x', namespace: ns },
+        data: { v: 'taken' },
+      });
+      await h.waitForPass(
+        (p) => p.result === 'success' && (p.model?.some((c) => c.metadata.name === 'x') ?? false),
+      );
+      expect(reported()).toBe(1);
+      server.store.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'f', namespace: ns },
+        data: { v: 'fail' },
+      });
+      const failed = await h.waitForPass((p) => p.model?.some((c) => c.metadata.name === 'f') ?? false);
+      expect(failed.result).toBe('terminal_error');
+      expect(failed.skipped).toEqual([expect.objectContaining({ name: 'x', reason: 'Taken' })]);
+      server.store.delete('v1', 'ConfigMap', ns, 'f');
+      await h.waitForPass(
+        (p) => p.result === 'success' && !(p.model?.some((c) => c.metadata.name === 'f') ?? true),
+      );
+      // Still the same one problem: never forgotten, so never reported a second time.
+      expect(reported()).toBe(1);
+    } finally {
+      await h.stop();
+    }
+  });
 });

@@ -294,6 +294,7 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
   let passSeq = 0;
   let lastModel: M | undefined;
   const waiters = createWaiters<PassResult<M>>(clock);
+  const lastStepSkips = new Map<ControllerStep<M>, readonly SkippedObject[]>();
 
   const finish = (p: PassResult<M>): void => {
     last = p;
@@ -324,11 +325,18 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
       skipped = [...built.skipped, ...isolatedSkips];
       // At most one isolation per step; after each, every step is updated again from the first.
       let isolations = 0;
+      const updated = new Set<ControllerStep<M>>();
+      let failed = false;
       try {
         for (let i = 0; i < options.steps.length; i++) {
           const step = options.steps[i]!;
           if (step.leaderOnly === true && !isLeader()) continue;
-          const stepSkips = (): readonly SkippedObject[] => step.skipped?.() ?? [];
+          updated.add(step);
+          const stepSkips = (): readonly SkippedObject[] => {
+            const s = step.skipped?.() ?? [];
+            lastStepSkips.set(step, s);
+            return s;
+          };
           try {
             await step.update(built.model, base.signal);
           } catch (err) {
@@ -339,6 +347,7 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
               isolations >= options.steps.length
             ) {
               skipped = [...skipped, ...stepSkips()];
+              failed = true;
               throw err;
             }
             isolations++;
@@ -347,6 +356,7 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
             isolatedSkips = [...isolatedSkips, ...iso.skips];
             if (!iso.ok) {
               skipped = [...skipped, ...iso.skips, ...stepSkips()];
+              failed = true;
               throw iso.error;
             }
             built = iso.built;
@@ -358,6 +368,11 @@ export async function runController<S extends Record<string, WatchSpec<unknown>>
           skipped = [...skipped, ...stepSkips()];
         }
       } finally {
+        // Steps a failure kept from running this pass still have the problems they last found:
+        // reporting without them would forget them, and report them again (Event, count) later.
+        if (failed)
+          for (const step of options.steps)
+            if (!updated.has(step)) skipped = [...skipped, ...(lastStepSkips.get(step) ?? [])];
         reporter.report(skipped);
       }
     } catch (err) {
