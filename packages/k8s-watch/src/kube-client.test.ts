@@ -63,7 +63,7 @@ describe('KubeApiError', () => {
     [0, 'no response', true],
     [301, 'a redirect', true],
     [400, 'BadRequest', false],
-    [401, 'Unauthorized', false],
+    [401, 'Unauthorized', true],
     [403, 'Forbidden', false],
     [404, 'NotFound', false],
     [408, 'a request timeout', true],

@@ -21,12 +21,13 @@ export class KubeApiError extends KubeEdgeError {
 
   /**
    * As controller-runtime and client-go treat them: conflicts (409), throttling (429), timeouts
-   * (408, 504, no response) and server errors (5xx) are worth retrying; any other 4xx (forbidden,
-   * invalid, not found) fails the same way again, so it is terminal for the pass or key.
+   * (408, 504, no response), server errors (5xx) and 401 (a projected ServiceAccount token is
+   * rotated on disk; the next request reads the new one) are worth retrying; any other 4xx
+   * (forbidden, invalid, not found) fails the same way again, so it is terminal for the pass or key.
    */
   override get retryable(): boolean {
     const s = this.statusCode;
-    return s === 0 || s === 408 || s === 409 || s === 410 || s === 429 || s >= 500 || s < 400;
+    return s === 0 || s === 401 || s === 408 || s === 409 || s === 410 || s === 429 || s >= 500 || s < 400;
   }
 }
 
