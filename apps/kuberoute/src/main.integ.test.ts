@@ -1,9 +1,15 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, httpRequest, startApiServer, tempDir, type ApiServer } from '@kube-edge/testkit';
+import {
+  freePort,
+  httpRequest,
+  spawnTracked,
+  startApiServer,
+  tempDir,
+  type ApiServer,
+} from '@kube-edge/testkit';
 import { configText, eventually, seedCluster } from '../test/cluster.js';
 
 // Runs src/main.ts as a real process (types stripped by Node, `.js` specifiers mapped to the
@@ -40,7 +46,8 @@ describe('main (the kuberoute process)', () => {
       KUBEROUTE_SERVICE_HOST: '10.96.0.12',
       KUBEROUTE_SERVICE_PORT: '8081',
     };
-    const child = spawn(
+    // Its own process group, killed with anything it started even if this test fails or times out.
+    const tracked = spawnTracked(
       process.execPath,
       [
         '--experimental-transform-types',
@@ -59,10 +66,11 @@ describe('main (the kuberoute process)', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    const child = tracked.child;
     let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = tracked.exited;
     let exitCode: number | null | undefined;
     void exited.then((code) => (exitCode = code));
     try {
@@ -77,8 +85,9 @@ describe('main (the kuberoute process)', () => {
       expect([health.status, health.body]).toEqual([200, 'I am healthy']);
       expect(output).toContain('ignored env KUBEROUTE_PORT (for --port)');
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      tracked.signal('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      await tracked.kill();
     }
   }, 90_000);
 });
