@@ -1,4 +1,5 @@
 import yargs from 'yargs';
+import { describeFailure } from './describe-failure.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { formatDuration, formatSize, parseCsv, parseDuration, parseKeyValues, parseSize } from './parsers.js';
 
@@ -688,10 +689,13 @@ export function defineCli<const S extends CliSpec>(spec: S): Cli<S> {
         result = parse(argv, env);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        stderr.write(
-          `${spec.name}: ${err.message}\nRun '${spec.name}${hasCommands ? ' <command>' : ''} --help' for usage.\n`,
+        const failure = describeFailure(
+          err,
+          spec.name,
+          `${spec.name}${hasCommands ? ' <command>' : ''} --help`,
         );
-        return exit(2);
+        stderr.write(failure.text);
+        return exit(failure.exitCode);
       }
       if (result.kind === 'help' || result.kind === 'version') {
         stdout.write(result.text);

@@ -65,6 +65,15 @@ export {
   type ParsedCli,
   type ValueSource,
 } from './cli.js';
+export {
+  logFlags,
+  logLevelFromFlags,
+  loggerFromFlags,
+  type LogFlagValues,
+  type LogFlags,
+  type LogFlagsOptions,
+} from './log-flags.js';
+export { describeFailure, type FailureReport } from './describe-failure.js';
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
 export {
   formatDuration,
