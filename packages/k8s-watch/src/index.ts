@@ -68,6 +68,17 @@ export {
   type KeyedQueueStats,
 } from './keyed-queue.js';
 export {
+  leaderElectionFlags,
+  leaderElectionFromFlags,
+  type BaseLeaderElectionFlags,
+  type LeaderElectionDefaults,
+  type LeaderElectionFlagValues,
+  type LeaderElectionFlags,
+  type LeaderElectionFlagsOptions,
+  type LeaderElectionIdentityFlag,
+  type LeaderElectionTimingFlags,
+} from './leader-election-flags.js';
+export {
   createLeaderElector,
   microTime,
   type LeaderElector,
