@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { defineCli, type FlagsSpec } from '@kube-edge/runtime';
+import { leaderElectionFlags } from '@kube-edge/k8s-watch/leader-election-flags';
+import { defineCli, logFlags, type FlagsSpec } from '@kube-edge/runtime';
 
 /**
  * The app's version, printed by `--version` and sent in the user agent: the `version` of the
@@ -14,20 +15,10 @@ export const VERSION: string = (
 /** Default of `--health-port`, as in feed-dns. */
 export const DEFAULT_HEALTH_PORT = 12082;
 
-const LOG_FLAGS = {
-  'log-level': {
-    type: 'enum',
-    choices: ['error', 'warn', 'info', 'debug'],
-    default: 'info',
-    description: 'Log level (kube-edge). -debug wins over it.',
-  },
-  'log-format': {
-    type: 'enum',
-    choices: ['json', 'pretty', 'auto'],
-    default: 'json',
-    description: 'Log line format (kube-edge): one JSON object per line, or readable lines.',
-  },
-} as const satisfies FlagsSpec;
+const LOG_FLAGS = logFlags({
+  levelDescription: 'Log level (kube-edge). -debug wins over it.',
+  formatDescription: 'Log line format (kube-edge): one JSON object per line, or readable lines.',
+});
 
 /** Flags shared by the controller and the offline `plan`: what decides the desired records. */
 const SELECTION_FLAGS = {
@@ -135,37 +126,11 @@ export const controllerCli = defineCli({
       type: 'map',
       description: 'k=v labels added to every metric (and to pushes).',
     },
-    'leader-elect': {
-      type: 'boolean',
-      default: true,
+    ...leaderElectionFlags({
+      defaultName: 'feed-dns',
       description:
         'Only the replica holding the Lease writes to Route53 (kube-edge). --no-leader-elect for one replica.',
-    },
-    'leader-elect-namespace': {
-      type: 'string',
-      description:
-        "Namespace of the Lease. Default: $POD_NAMESPACE, the service account's namespace, or default.",
-    },
-    'leader-elect-name': { type: 'string', default: 'feed-dns', description: 'Name of the Lease.' },
-    'leader-elect-identity': {
-      type: 'string',
-      description: "This replica's identity in the Lease. Default: $POD_NAME or the host name.",
-    },
-    'leader-elect-lease-duration': {
-      type: 'duration',
-      default: 15_000,
-      description: 'How long a Lease not renewed stays valid for the other replicas.',
-    },
-    'leader-elect-renew-deadline': {
-      type: 'duration',
-      default: 10_000,
-      description: 'A leader that could not renew for this long stops writing.',
-    },
-    'leader-elect-retry-period': {
-      type: 'duration',
-      default: 2_000,
-      description: 'Time between attempts to take or renew the Lease.',
-    },
+    }),
     ...LOG_FLAGS,
   },
 });

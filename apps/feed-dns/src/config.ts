@@ -1,4 +1,6 @@
-import { ConfigError, type LogLevel } from '@kube-edge/runtime';
+import type { ControllerLeaderElection } from '@kube-edge/k8s-watch';
+import { leaderElectionFromFlags } from '@kube-edge/k8s-watch/leader-election-flags';
+import { ConfigError, logLevelFromFlags, type LogLevel } from '@kube-edge/runtime';
 import type { controllerCli } from './cli.js';
 import type { ClassFilter } from './model/entries.js';
 
@@ -32,16 +34,7 @@ export interface FeedDnsConfig {
   pushgateway: { url: string; intervalMs: number } | undefined;
   /** Const labels on every metric (`-pushgateway-label`). */
   metricLabels: Record<string, string>;
-  leaderElection:
-    | {
-        namespace: string;
-        name: string;
-        identity: string;
-        leaseDurationMs: number;
-        renewDeadlineMs: number;
-        retryPeriodMs: number;
-      }
-    | undefined;
+  leaderElection: ControllerLeaderElection | undefined;
   /** Least time between two reconcile passes (coalescing). Default 1000 ms. */
   minPassIntervalMs?: number;
   /** Quiet time after a change before a pass. Default 100 ms (feed flushed every 50 ms). */
@@ -156,7 +149,6 @@ export function buildConfig(values: ControllerValues, defaults: ConfigDefaults):
   const ttl = Math.round(values['cname-ttl'] / 1000);
   if (ttl < 1 || ttl > 2_147_483_647)
     throw new ConfigError('--cname-ttl must be at least 1s', { key: '--cname-ttl' });
-  const leaderElect = values['leader-elect'];
   return {
     zones: checkZones(values['r53-hosted-zone']),
     frontends: frontendSourceFrom({
@@ -174,21 +166,12 @@ export function buildConfig(values: ControllerValues, defaults: ConfigDefaults):
     resyncPeriodMs: values['resync-period'],
     healthPort: port,
     dryRun: values['dry-run'],
-    logLevel: values.debug ? 'debug' : values['log-level'],
+    logLevel: logLevelFromFlags(values),
     pushgateway:
       values.pushgateway === undefined || values.pushgateway === ''
         ? undefined
         : { url: values.pushgateway, intervalMs: values['pushgateway-interval'] },
     metricLabels: values['pushgateway-label'],
-    leaderElection: leaderElect
-      ? {
-          namespace: values['leader-elect-namespace'] ?? defaults.namespace ?? 'default',
-          name: values['leader-elect-name'],
-          identity: values['leader-elect-identity'] ?? defaults.identity,
-          leaseDurationMs: values['leader-elect-lease-duration'],
-          renewDeadlineMs: values['leader-elect-renew-deadline'],
-          retryPeriodMs: values['leader-elect-retry-period'],
-        }
-      : undefined,
+    leaderElection: leaderElectionFromFlags(values, defaults),
   };
 }
