@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { defineCli, type FlagsSpec } from '@kube-edge/runtime';
+import { leaderElectionFlags } from '@kube-edge/k8s-watch/leader-election-flags';
+import { defineCli, logFlags, type FlagsSpec } from '@kube-edge/runtime';
 
 /**
  * The app's version, printed by `--version` and sent in the user agent: the `version` of the
@@ -199,18 +200,10 @@ export const MODEL_FLAGS = {
 const LOG_FLAGS = {
   debug: { type: 'boolean', description: 'Debug logging (same as --log-level=debug).' },
   quiet: { type: 'boolean', description: 'Only warnings and errors (same as --log-level=warn).' },
-  'log-level': {
-    type: 'enum',
-    choices: ['error', 'warn', 'info', 'debug'],
-    default: 'info',
-    description: 'Log level (kube-edge). -debug and -quiet win over it.',
-  },
-  'log-format': {
-    type: 'enum',
-    choices: ['json', 'pretty', 'auto'],
-    default: 'json',
-    description: 'Log line format (kube-edge).',
-  },
+  ...logFlags({
+    levelDescription: 'Log level (kube-edge). -debug and -quiet win over it.',
+    formatDescription: 'Log line format (kube-edge).',
+  }),
 } as const satisfies FlagsSpec;
 
 /** The controller's command line: every kube-ingress-aws-controller flag it implements, plus kube-edge's. */
@@ -288,37 +281,11 @@ export const controllerCli = defineCli({
       default: 5,
       description: 'Retries per AWS API call (kube-edge; the SDK retries throttling and transient errors).',
     },
-    'leader-elect': {
-      type: 'boolean',
-      default: true,
+    ...leaderElectionFlags({
+      defaultName: 'aws-alb-controller',
       description:
         'Only the replica holding the Lease writes to AWS and Ingress status (kube-edge). --no-leader-elect for one replica.',
-    },
-    'leader-elect-namespace': {
-      type: 'string',
-      description:
-        "Namespace of the Lease. Default: $POD_NAMESPACE, the service account's namespace, or default.",
-    },
-    'leader-elect-name': { type: 'string', default: 'aws-alb-controller', description: 'Name of the Lease.' },
-    'leader-elect-identity': {
-      type: 'string',
-      description: "This replica's identity in the Lease. Default: $POD_NAME or the host name.",
-    },
-    'leader-elect-lease-duration': {
-      type: 'duration',
-      default: 15_000,
-      description: 'How long a Lease not renewed stays valid for the other replicas.',
-    },
-    'leader-elect-renew-deadline': {
-      type: 'duration',
-      default: 10_000,
-      description: 'A leader that could not renew for this long stops writing.',
-    },
-    'leader-elect-retry-period': {
-      type: 'duration',
-      default: 2_000,
-      description: 'Time between attempts to take or renew the Lease.',
-    },
+    }),
     ...MODEL_FLAGS,
     ...LOG_FLAGS,
   },

@@ -1,5 +1,7 @@
 import { parseCustomFilters } from '@kube-edge/aws-frontends';
-import { ConfigError, type LogLevel } from '@kube-edge/runtime';
+import type { ControllerLeaderElection } from '@kube-edge/k8s-watch';
+import { leaderElectionFromFlags } from '@kube-edge/k8s-watch/leader-election-flags';
+import { ConfigError, logLevelFromFlags, type LogLevel } from '@kube-edge/runtime';
 import { SSL_POLICIES, type controllerCli, type planCli } from './cli.js';
 import type { ParseOptions } from './model/ingresses.js';
 import { validWafWebAclId } from './model/ingresses.js';
@@ -32,16 +34,7 @@ export interface AlbControllerConfig {
   terminationProtection: boolean;
   http: { host: string | undefined; port: number };
   logLevel: LogLevel;
-  leaderElection:
-    | {
-        namespace: string;
-        name: string;
-        identity: string;
-        leaseDurationMs: number;
-        renewDeadlineMs: number;
-        retryPeriodMs: number;
-      }
-    | undefined;
+  leaderElection: ControllerLeaderElection | undefined;
   /** The loop's batching of changes (tests make it quick); default the loop's. */
   trigger?: { quietMs: number; maxWaitMs: number; minIntervalMs: number };
 }
@@ -227,16 +220,7 @@ export function buildConfig(v: ControllerValues, d: ConfigDefaults): AlbControll
     minLoadBalancerAgeMs: v['min-load-balancer-age'],
     terminationProtection: v['stack-termination-protection'],
     http: parseListenAddress(v['metrics-address']),
-    logLevel: v.debug ? 'debug' : v.quiet ? 'warn' : v['log-level'],
-    leaderElection: v['leader-elect']
-      ? {
-          namespace: v['leader-elect-namespace'] ?? d.namespace ?? 'default',
-          name: v['leader-elect-name'],
-          identity: v['leader-elect-identity'] ?? d.identity,
-          leaseDurationMs: v['leader-elect-lease-duration'],
-          renewDeadlineMs: v['leader-elect-renew-deadline'],
-          retryPeriodMs: v['leader-elect-retry-period'],
-        }
-      : undefined,
+    logLevel: logLevelFromFlags(v),
+    leaderElection: leaderElectionFromFlags(v, d),
   };
 }

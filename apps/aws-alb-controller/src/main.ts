@@ -3,20 +3,23 @@
 // controller's and the offline plan's modules are imported only when needed, so `--help`, flag
 // errors and `plan` start fast.
 import { hostname } from 'node:os';
-import { ConfigError, createLogger, createShutdown, errorMessage } from '@kube-edge/runtime';
+import {
+  ConfigError,
+  createShutdown,
+  describeFailure,
+  errorMessage,
+  loggerFromFlags,
+} from '@kube-edge/runtime';
 import { VERSION, controllerCli, planCli } from './cli.js';
 
 // Single-dash spellings (`-polling-interval=30s`, the original v0.7.2's) are read by the shared
 // command-line rule.
 const argv = process.argv.slice(2);
 
-function fail(err: unknown, name: string): never {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${name}: ${err.message}\nRun '${name} --help' for usage.\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
+function fail(err: unknown, program: string): never {
+  const failure = describeFailure(err, program);
+  process.stderr.write(failure.text);
+  process.exit(failure.exitCode);
 }
 
 if (argv[0] === 'plan') {
@@ -36,11 +39,7 @@ if (argv[0] === 'plan') {
 } else {
   const parsed = controllerCli.parseOrExit(argv, process.env);
   const values = parsed.values;
-  const logger = createLogger({
-    level: values.debug ? 'debug' : values.quiet ? 'warn' : values['log-level'],
-    format: values['log-format'],
-    name: 'aws-alb-controller',
-  });
+  const logger = loggerFromFlags(values, 'aws-alb-controller');
   for (const w of parsed.warnings) logger.warn('deprecated flag', { detail: w });
   for (const n of parsed.notes) logger.debug('ignored environment variable', { detail: n });
   const host = hostname();
