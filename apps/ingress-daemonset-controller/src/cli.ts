@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { defineCli, type FlagsSpec } from '@kube-edge/runtime';
+import { leaderElectionFlags } from '@kube-edge/k8s-watch/leader-election-flags';
+import { defineCli, logFlags, type FlagsSpec } from '@kube-edge/runtime';
 import { DEFAULT_TO_BE_UPDATED_ANNOTATION } from './names.js';
 
 /**
@@ -13,20 +14,15 @@ export const VERSION: string = (
 /** Default port of the controller's /healthz, /readyz and /metrics. */
 export const DEFAULT_HEALTH_PORT = 8080;
 
+// Where these modes' Lease namespace comes from when --leader-elect-namespace is not given.
+const LEASE_NAMESPACE_DESCRIPTION = 'Namespace of the Lease. Default: $POD_NAMESPACE, else default.';
+
 const COMMON = {
   kubeconfig: { type: 'string', description: 'kubeconfig file. Default: in-cluster, then $KUBECONFIG.' },
-  'log-level': {
-    type: 'enum',
-    choices: ['error', 'warn', 'info', 'debug'],
-    default: 'info',
-    description: 'Log level.',
-  },
-  'log-format': {
-    type: 'enum',
-    choices: ['json', 'pretty', 'auto'],
-    default: 'json',
-    description: 'Log line format: one JSON object per line, or readable lines.',
-  },
+  ...logFlags({
+    levelDescription: 'Log level.',
+    formatDescription: 'Log line format: one JSON object per line, or readable lines.',
+  }),
 } as const satisfies FlagsSpec;
 
 /** `ingress-daemonset-controller [controller] [flags]`: the IngressDaemonSet controller. */
@@ -73,25 +69,13 @@ export const cli = defineCli({
       description:
         'A node whose update has not finished after this long is reported as a stalled rollout (condition Progressing=False, Warning Event).',
     },
-    'leader-elect': {
-      type: 'boolean',
-      default: true,
+    ...leaderElectionFlags({
+      defaultName: 'ingress-daemonset-controller',
       description:
         "Only the replica holding the Lease writes (the original's --enable-leader-election). --no-leader-elect for one replica.",
-    },
-    'leader-elect-namespace': {
-      type: 'string',
-      description: 'Namespace of the Lease. Default: $POD_NAMESPACE, else default.',
-    },
-    'leader-elect-name': {
-      type: 'string',
-      default: 'ingress-daemonset-controller',
-      description: 'Name of the Lease.',
-    },
-    'leader-elect-identity': {
-      type: 'string',
-      description: "This replica's identity in the Lease. Default: $POD_NAME or the host name.",
-    },
+      namespaceDescription: LEASE_NAMESPACE_DESCRIPTION,
+      timings: false,
+    }),
   },
 });
 
@@ -182,12 +166,13 @@ export const nodeDetacherCli = defineCli({
       default: 8081,
       description: 'Port of /healthz, /readyz and /metrics.',
     },
-    'leader-elect': { type: 'boolean', default: true, description: 'Only the Lease holder works.' },
-    'leader-elect-namespace': {
-      type: 'string',
-      description: 'Namespace of the Lease. Default: $POD_NAMESPACE, else default.',
-    },
-    'leader-elect-name': { type: 'string', default: 'node-detacher', description: 'Name of the Lease.' },
+    ...leaderElectionFlags({
+      defaultName: 'node-detacher',
+      description: 'Only the Lease holder works.',
+      namespaceDescription: LEASE_NAMESPACE_DESCRIPTION,
+      identity: false,
+      timings: false,
+    }),
   },
 });
 

@@ -2,8 +2,16 @@
 // The only file that touches the process: argv, env, signals and exit. One image, modes by the
 // first argument: `controller` (default), `health-checker`, `node-detacher`.
 import { hostname } from 'node:os';
-import { createKubeClient, kubeEdgeUserAgent, loadKubeConfig } from '@kube-edge/k8s-watch';
-import { createLogger, createMetrics, createShutdown, type ProcessLogger } from '@kube-edge/runtime';
+import {
+  createKubeClient,
+  kubeEdgeUserAgent,
+  leaderElectionFromFlags,
+  loadKubeConfig,
+  type ControllerLeaderElection,
+  type LeaderElectionDefaults,
+  type LeaderElectionFlagValues,
+} from '@kube-edge/k8s-watch';
+import { createMetrics, createShutdown, loggerFromFlags, type ProcessLogger } from '@kube-edge/runtime';
 import { run } from './app.js';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -31,6 +39,15 @@ function kubeClientFor(flag: string | undefined, name: string) {
   return createKubeClient({ kubeConfig, userAgent: kubeEdgeUserAgent(name, VERSION) });
 }
 
+// The `leaderElection` option to spread into a mode's config: absent with --no-leader-elect.
+function leaseOption(
+  values: LeaderElectionFlagValues,
+  defaults: LeaderElectionDefaults,
+): { leaderElection?: ControllerLeaderElection } {
+  const leaderElection = leaderElectionFromFlags(values, defaults);
+  return leaderElection === undefined ? {} : { leaderElection };
+}
+
 function shutdownFor(logger: ProcessLogger) {
   const shutdown = createShutdown({
     logger,
@@ -42,11 +59,7 @@ function shutdownFor(logger: ProcessLogger) {
 
 if (mode === 'node-detacher') {
   const { values } = nodeDetacherCli.parseOrExit(rest, process.env);
-  const logger = createLogger({
-    name: 'node-detacher',
-    level: values['log-level'],
-    format: values['log-format'],
-  });
+  const logger = loggerFromFlags(values, 'node-detacher');
   const shutdown = shutdownFor(logger);
   try {
     const ns = process.env['POD_NAMESPACE'] ?? 'default';
@@ -63,15 +76,7 @@ if (mode === 'node-detacher') {
         evictionApiVersion: values['eviction-api-version'],
         resyncMs: values.resync,
         http: { port: values['health-port'] },
-        ...(values['leader-elect']
-          ? {
-              leaderElection: {
-                namespace: values['leader-elect-namespace'] ?? ns,
-                name: values['leader-elect-name'],
-                identity: process.env['POD_NAME'] ?? hostname(),
-              },
-            }
-          : {}),
+        ...leaseOption(values, { namespace: ns, identity: process.env['POD_NAME'] ?? hostname() }),
       },
       {
         logger,
@@ -88,11 +93,7 @@ if (mode === 'node-detacher') {
   }
 } else if (mode === 'health-checker') {
   const { values } = healthCheckerCli.parseOrExit(rest, process.env);
-  const logger = createLogger({
-    name: 'ingress-daemonset-health-checker',
-    level: values['log-level'],
-    format: values['log-format'],
-  });
+  const logger = loggerFromFlags(values, 'ingress-daemonset-health-checker');
   const shutdown = shutdownFor(logger);
   try {
     const addr = parseAddr(values['healthcheck-addr']);
@@ -118,11 +119,7 @@ if (mode === 'node-detacher') {
   }
 } else {
   const { values } = cli.parseOrExit(rest, process.env);
-  const logger = createLogger({
-    name: 'ingress-daemonset-controller',
-    level: values['log-level'],
-    format: values['log-format'],
-  });
+  const logger = loggerFromFlags(values, 'ingress-daemonset-controller');
   const shutdown = shutdownFor(logger);
   try {
     const app = await run(
@@ -135,15 +132,10 @@ if (mode === 'node-detacher') {
         },
         stallAfterMs: values['rollout-stall-timeout'],
         healthPort: values['health-port'],
-        ...(values['leader-elect']
-          ? {
-              leaderElection: {
-                namespace: values['leader-elect-namespace'] ?? process.env['POD_NAMESPACE'] ?? 'default',
-                name: values['leader-elect-name'],
-                identity: values['leader-elect-identity'] ?? process.env['POD_NAME'] ?? hostname(),
-              },
-            }
-          : {}),
+        ...leaseOption(values, {
+          namespace: process.env['POD_NAMESPACE'],
+          identity: process.env['POD_NAME'] ?? hostname(),
+        }),
       },
       { logger, kubeClient: kubeClientFor(values.kubeconfig, 'ingress-daemonset-controller') },
     );
