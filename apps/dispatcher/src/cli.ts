@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { defineCli } from '@kube-edge/runtime';
+import { defineCli, logFlags } from '@kube-edge/runtime';
 
 /**
  * The app's version, printed by `--version` and sent in the user agent: the `version` of the
@@ -180,18 +180,7 @@ export const cli = defineCli({
       default: 9180,
       description: 'Port of /healthz, /readyz and /metrics.',
     },
-    'log-level': {
-      type: 'enum',
-      choices: ['error', 'warn', 'info', 'debug'],
-      default: 'info',
-      description: 'Log level.',
-    },
-    'log-format': {
-      type: 'enum',
-      choices: ['auto', 'json', 'pretty'],
-      default: 'json',
-      description: 'Log line format.',
-    },
+    ...logFlags({ levelDescription: 'Log level.', formatDescription: 'Log line format.' }),
     kubeconfig: {
       type: 'string',
       env: 'KUBECONFIG',

@@ -8,7 +8,7 @@ import {
   kubeEdgeUserAgent,
   loadKubeConfig,
 } from '@kube-edge/k8s-watch';
-import { createLogger, createMetrics, createShutdown, parseLogLevel, errorMessage } from '@kube-edge/runtime';
+import { createMetrics, createShutdown, describeFailure, loggerFromFlags } from '@kube-edge/runtime';
 import { run } from './app.js';
 import { VERSION, cli, withDefaultCommand } from './cli.js';
 import {
@@ -24,17 +24,14 @@ import { runRenderCommand } from './offline.js';
 // The only file that touches the process: argv, env, stdout/stderr, signals and exit.
 const parsed = cli.parseOrExit(withDefaultCommand(process.argv.slice(2)), process.env);
 const values = parsed.values;
-const logger = createLogger({
-  level: parseLogLevel(values['log-level'], '--log-level'),
-  format: values['log-format'],
-  name: 'dispatcher',
-});
+const logger = loggerFromFlags(values, 'dispatcher');
 for (const n of parsed.notes) logger.debug('ignored environment variable', { detail: n });
 
 function fatal(err: unknown): never {
-  // ConfigError messages name the flag or environment variable at fault.
-  process.stderr.write(`dispatcher: ${errorMessage(err)}\n`);
-  process.exit(2);
+  // ConfigError messages name the flag or environment variable at fault (exit 2).
+  const failure = describeFailure(err, 'dispatcher');
+  process.stderr.write(failure.text);
+  process.exit(failure.exitCode);
 }
 
 function readOpenFileLimit(): number | undefined {
