@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { defineCli } from '@kube-edge/runtime';
+import { defineCli, logFlags } from '@kube-edge/runtime';
 
 /**
  * The app's version, printed by `--version` and sent in the user agent: the `version` of the
@@ -17,18 +17,11 @@ const shared = {
     default: '/etc/kuberoute/config',
     description: 'Path to the INI config file (the original help text named this default).',
   },
-  'log-level': {
-    type: 'enum',
-    choices: ['error', 'warn', 'info', 'debug'],
-    default: 'info',
-    description: 'Log level (kube-edge). --debug also turns on debug.',
-  },
-  'log-format': {
-    type: 'enum',
-    choices: ['auto', 'json', 'pretty'],
-    default: 'auto',
-    description: 'Log format (kube-edge): JSON lines, or readable lines; auto = pretty on a terminal.',
-  },
+  ...logFlags({
+    levelDescription: 'Log level (kube-edge). --debug also turns on debug.',
+    formatDescription: 'Log format (kube-edge): JSON lines, or readable lines; auto = pretty on a terminal.',
+    defaultFormat: 'auto',
+  }),
 } as const;
 
 /** `kuberoute [flags]`: the server, as the original. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { ConfigError, createLogger, createMetrics, createShutdown, parseLogLevel } from '@kube-edge/runtime';
+import { ConfigError, createMetrics, createShutdown, loggerFromFlags } from '@kube-edge/runtime';
 import { run } from './app.js';
 import { kubeClientFor } from './clients.js';
 import { cli, planCli, VERSION } from './cli.js';
@@ -39,11 +39,7 @@ if (argv[0] === 'plan') {
   });
 } else {
   const { values, notes } = cli.parseOrExit(argv, process.env);
-  const logger = createLogger({
-    level: values.debug ? 'debug' : parseLogLevel(values['log-level'], '--log-level'),
-    format: values['log-format'],
-    name: 'kuberoute',
-  });
+  const logger = loggerFromFlags(values, 'kuberoute');
   // A Service named kuberoute makes Kubernetes set KUBEROUTE_PORT=tcp://…: not a --port value.
   for (const n of notes) logger.debug('ignored environment variable', { detail: n });
   const config = readConfig(values.config, values.port);
