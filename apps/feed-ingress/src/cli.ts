@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { defineCli, type FlagsSpec } from '@kube-edge/runtime';
+import { defineCli, logFlags, type FlagsSpec } from '@kube-edge/runtime';
 
 /**
  * The app's version, printed by `--version` and sent in the user agent: the `version` of the
@@ -34,18 +34,12 @@ const region = {
  */
 export const ROOT_FLAGS = {
   debug: { type: 'boolean', description: 'Debug logging (same as --log-level=debug).' },
-  'log-level': {
-    type: 'enum',
-    choices: ['error', 'warn', 'info', 'debug'],
-    default: 'info',
-    description: 'Log level (kube-edge addition; --debug wins).',
-  },
-  'log-format': {
-    type: 'enum',
-    choices: ['auto', 'json', 'pretty'],
-    default: 'auto',
-    description: 'Log format: JSON lines, readable lines, or pretty on a terminal (kube-edge addition).',
-  },
+  ...logFlags({
+    levelDescription: 'Log level (kube-edge addition; --debug wins).',
+    formatDescription:
+      'Log format: JSON lines, readable lines, or pretty on a terminal (kube-edge addition).',
+    defaultFormat: 'auto',
+  }),
   kubeconfig: {
     type: 'string',
     env: 'KUBECONFIG',

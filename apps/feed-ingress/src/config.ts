@@ -11,7 +11,7 @@ import {
   type GorbPulseType,
   type GorbServiceDefinition,
 } from '@kube-edge/gorb-client';
-import { ConfigError, type LogLevel } from '@kube-edge/runtime';
+import { ConfigError, logLevelFromFlags, type LogLevel } from '@kube-edge/runtime';
 import type { FeedIngressArgs } from './cli.js';
 import {
   defaultFeedModelConfig,
@@ -254,7 +254,7 @@ export function configFromArgs(args: RunArgs, hostname: string): FeedIngressConf
   }
   const identity = v['pod-name'] === '' ? hostname : v['pod-name'];
   return {
-    logLevel: v.debug ? 'debug' : v['log-level'],
+    logLevel: logLevelFromFlags(v),
     logFormat: v['log-format'],
     kubeconfig: v.kubeconfig === undefined || v.kubeconfig === '' ? undefined : v.kubeconfig,
     resyncMs: v['resync-period'],

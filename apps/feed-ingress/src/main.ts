@@ -2,7 +2,13 @@
 // The only file that touches the process: argv, env, signals, stdout, exit.
 import { hostname } from 'node:os';
 import { createInstanceMetadataClient } from '@kube-edge/aws-frontends';
-import { ConfigError, createLogger, createShutdown, parseLogLevel, errorMessage } from '@kube-edge/runtime';
+import {
+  ConfigError,
+  createShutdown,
+  describeFailure,
+  errorMessage,
+  loggerFromFlags,
+} from '@kube-edge/runtime';
 import { run } from './app.js';
 import { feedIngressCli, fromFeedV1Args } from './cli.js';
 import { configFromArgs, modelConfigFromArgs } from './config.js';
@@ -34,16 +40,11 @@ if (args.command === 'render') {
     config = configFromArgs(args, hostname());
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(
-      `feed-ingress: ${err.message}\nRun 'feed-ingress ${args.command} --help' for the flags.\n`,
-    );
-    process.exit(2);
+    const failure = describeFailure(err, 'feed-ingress', `feed-ingress ${args.command} --help`);
+    process.stderr.write(failure.text);
+    process.exit(failure.exitCode);
   }
-  const logger = createLogger({
-    level: parseLogLevel(config.logLevel),
-    format: config.logFormat,
-    name: 'feed-ingress',
-  });
+  const logger = loggerFromFlags(args.values, 'feed-ingress');
   for (const w of args.warnings) logger.warn('deprecated flag', { warning: w });
   for (const n of args.notes) logger.debug('ignored environment variable', { detail: n });
   const shutdown = createShutdown({
