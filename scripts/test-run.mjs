@@ -5,7 +5,7 @@
 // tests, and the end lists each failed test by run, package and name.
 //   node scripts/test-run.mjs [--repeat N] [extra args for `pnpm run ci`]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -89,6 +89,9 @@ const report = [];
 for (let run = 1; run <= repeat; run += 1) {
   if (repeat > 1) console.log(`\n=== run ${run} of ${repeat} ===`);
   const dir = mkdtempSync(join(tmpdir(), 'kube-edge-run-'));
+  // Like /tmp itself: nginx workers run as another user when the run is root (CI) and must reach
+  // their temp paths below this directory (mkdtemp makes it 0700).
+  chmodSync(dir, 0o1777);
   const started = Date.now();
   const { code, failures } = await runOnce(dir, repeat > 1);
   // Give processes a test asked to stop a moment to finish exiting.
