@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
 import { createMetrics, type Logger, type LogMeta } from '@kube-edge/runtime';
@@ -212,25 +210,7 @@ describe('dispatcher: one poisoned object among good ones (real nginx, API serve
     // The poisoned object: an api-key nginx cannot carry (over its parameter limit once quoted).
     await addNamespace('poisoned', 3, { 'poisoned.test': {} });
     // A certificate the builder accepts (it parses, the key matches) but nginx refuses.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:1024',
-        '-nodes',
-        '-subj',
-        '/CN=weak.test',
-        '-days',
-        '2',
-        '-keyout',
-        `${work.path}/weak.key`,
-        '-out',
-        `${work.path}/weak.crt`,
-      ],
-      { stdio: 'ignore' },
-    );
+    const weak = await makeTestCertificate({ commonName: 'weak.test', rsaBits: 1024 });
     await addNamespace('weak', 4, {
       'weak.test': { ssl: { certificate: ref('tls.crt'), certificateKey: ref('tls.key') } },
     });
@@ -239,8 +219,8 @@ describe('dispatcher: one poisoned object among good ones (real nginx, API serve
       kind: 'Secret',
       metadata: { name: 'routing', namespace: 'weak' },
       data: {
-        'tls.crt': b64(readFileSync(`${work.path}/weak.crt`, 'utf8')),
-        'tls.key': b64(readFileSync(`${work.path}/weak.key`, 'utf8')),
+        'tls.crt': b64(weak.cert),
+        'tls.key': b64(weak.key),
       },
     });
     api.store.create({

@@ -8,7 +8,7 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isIP } from 'node:net';
-import { createLogger, createShutdown, type Logger, type Shutdown } from '@kube-edge/runtime';
+import { createLogger, createShutdown, errorMessage, type Logger, type Shutdown } from '@kube-edge/runtime';
 import {
   freePort,
   makeTestCertificate,
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
       setTimeout(() => void shutdown.shutdown('KUBE_EDGE_DEMO_SECONDS elapsed'), seconds * 1000).unref();
     }
   } catch (err) {
-    process.stderr.write(`feed-ingress demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`feed-ingress demo failed: ${errorMessage(err)}\n`);
     await shutdown.shutdown('demo failed', { exitCode: 1 });
   }
 }

@@ -1,13 +1,9 @@
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   httpRequest,
+  makeTestCertificate,
   startApiServer,
   startEchoServer,
-  tempDir,
   type ApiServer,
   type EchoResponse,
   type EchoServer,
@@ -20,30 +16,8 @@ import { eventually, ingress, service, startHarness, type Harness } from '../tes
  * ("ee key too small"): only `nginx -t` finds it.
  */
 async function weakCertificate(): Promise<{ cert: string; key: string }> {
-  const dir = await tempDir('weak-cert');
-  try {
-    await promisify(execFile)('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:512',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=weak.test',
-      '-keyout',
-      join(dir.path, 'key.pem'),
-      '-out',
-      join(dir.path, 'cert.pem'),
-    ]);
-    return {
-      cert: await readFile(join(dir.path, 'cert.pem'), 'utf8'),
-      key: await readFile(join(dir.path, 'key.pem'), 'utf8'),
-    };
-  } finally {
-    await dir.remove();
-  }
+  const { cert, key } = await makeTestCertificate({ commonName: 'weak.test', rsaBits: 512 });
+  return { cert, key };
 }
 
 interface EventLike {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { errorMessage } from '@kube-edge/runtime';
 import {
   adminRequest,
   applyObjects,
@@ -492,7 +493,7 @@ function skipReason(app: App): string | undefined {
   try {
     parseQuickStart(readme);
   } catch (err) {
-    return `apps/${app}/README.md has no followable quick start yet (${err instanceof Error ? err.message : String(err)})`;
+    return `apps/${app}/README.md has no followable quick start yet (${errorMessage(err)})`;
   }
   return undefined;
 }
@@ -687,7 +688,7 @@ describeReal(
             { timeoutMs: 20_000, intervalMs: 100, what: `${app} ${local.readyUrl} to answer 200` },
           );
         } catch (err) {
-          throw new Error(`${err instanceof Error ? err.message : String(err)}${context()}`, { cause: err });
+          throw new Error(`${errorMessage(err)}${context()}`, { cause: err });
         }
         child.signal('SIGTERM');
         const code = await Promise.race([

@@ -121,6 +121,16 @@ describe('makeTestCa / makeTestCertificate', () => {
   });
 });
 
+describe('makeTestCertificate with rsaBits', () => {
+  it('makes an RSA key of that size whose certificate matches it', async () => {
+    const c = await makeTestCertificate({ commonName: 'weak.test', rsaBits: 1024 });
+    const key = createPrivateKey(c.key);
+    expect(key.asymmetricKeyType).toBe('rsa');
+    expect(key.asymmetricKeyDetails?.modulusLength).toBe(1024);
+    expect(new X509Certificate(c.cert).checkPrivateKey(key)).toBe(true);
+  });
+});
+
 describe('httpRequest over TLS', () => {
   it('sends the Host name as SNI and verifies the certificate chosen for it', async () => {
     const result = await httpRequest({

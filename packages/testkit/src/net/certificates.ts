@@ -32,6 +32,11 @@ export interface TestCertificateOptions {
   validDays?: number;
   /** Default `openssl` (found on PATH). */
   opensslBinary?: string;
+  /**
+   * An RSA key of this many bits instead of EC P-256, e.g. 512 or 1024 for a certificate that
+   * parses and matches its key but that OpenSSL's security level makes nginx refuse.
+   */
+  rsaBits?: number;
 }
 
 const DEFAULT_VALID_DAYS = 2;
@@ -130,7 +135,7 @@ export async function makeTestCa(options: TestCaOptions = {}): Promise<TestCerti
 }
 
 /**
- * Creates a server/client certificate (EC P-256) with `openssl`: self-signed, or issued by
+ * Creates a server/client certificate (EC P-256, or RSA with `rsaBits`) with `openssl`: self-signed, or issued by
  * `ca`. SANs are `altNames` (default: the common name), so hostname verification works for
  * them. Non-blocking (runs one or two child processes); safe to call concurrently; every call
  * makes a new key. Throws if openssl fails or a name is unusable.
@@ -154,9 +159,9 @@ export async function makeTestCertificate(options: TestCertificateOptions): Prom
     );
     const keyArgs = [
       '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
+      ...(options.rsaBits === undefined
+        ? ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']
+        : [`rsa:${options.rsaBits}`]),
       '-nodes',
       '-keyout',
       'key.pem',
