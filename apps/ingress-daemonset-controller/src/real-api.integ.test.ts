@@ -124,10 +124,12 @@ describeReal(
               'GET',
               '/apis/ingressdaemonsets.mumoshu.github.io/v1alpha1/namespaces/default/ingressdaemonsets/nginx-ingress',
             )
-          ).json<{ status?: { desiredNodes?: number } }>();
-          return o.status?.desiredNodes === 2 ? o.status : false;
+          ).json<{ status?: { desiredNodes?: number; updatedNodes?: number } }>();
+          // The first status may be written before the Deployments count as updated: wait for
+          // the settled one, not the first.
+          return o.status?.desiredNodes === 2 && o.status.updatedNodes === 2 ? o.status : false;
         },
-        { what: 'the status' },
+        { what: 'the status with both nodes updated', timeoutMs: 20_000 },
       );
       expect(status).toMatchObject({ desiredNodes: 2, updatedNodes: 2 });
       const events = await eventually(
