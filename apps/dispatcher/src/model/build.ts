@@ -1,6 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import {
   toComment,
+  validateIp,
   validateLocation,
   validateUpstream,
   type HeaderCheck,
@@ -272,9 +273,14 @@ export function buildModel(
     if (apiKey === 'invalid') continue;
     const ip = pod.status?.podIP ?? '';
     const serverComment = toComment(`Pod ${nameOf(pod)} (namespace: ${ns})`);
-    const ipIssue = validateUpstream({ id: 'pod', servers: [{ address: ip, comment: serverComment }] })[0];
+    // An IP, never a hostname: nginx would resolve a name once at load and refuse the whole
+    // config when it does not resolve.
+    const ipOk = validateIp(ip);
+    const ipIssue = ipOk.ok
+      ? validateUpstream({ id: 'pod', servers: [{ address: ip, comment: serverComment }] })[0]?.reason
+      : ipOk.reason;
     if (ipIssue !== undefined) {
-      skip(pod, 'Pod', 'InvalidPodIP', `pod IP "${toComment(ip, 80)}": ${ipIssue.reason}`);
+      skip(pod, 'Pod', 'InvalidPodIP', `pod IP "${toComment(ip, 80)}": ${ipIssue}`);
       continue;
     }
     let routed = false;

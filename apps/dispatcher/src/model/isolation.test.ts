@@ -76,6 +76,19 @@ describe('one bad object never stops the rest', () => {
     expect(() => renderDispatcherConfig(m)).not.toThrow();
   });
 
+  it.each(['pod.local', '10.0.0.256'])(
+    'a pod IP that is not an IP (%j; nginx would resolve a name at load and refuse the config) skips that pod only (found by the property test)',
+    (ip) => {
+      const m = build({
+        namespaces: [ns('web', { 'a.test': {} })],
+        pods: [pod('web', 'bad', [good], { ip }), pod('web', 'ok', [good], { ip: '10.0.0.7' })],
+      });
+      expect(m.skipped).toEqual([expect.objectContaining({ name: 'bad', reason: 'InvalidPodIP' })]);
+      expect(m.nginx.upstreams[0]!.servers.map((s) => s.address)).toEqual(['10.0.0.7']);
+      expect(renderDispatcherConfig(m)).not.toContain(`${ip}:`);
+    },
+  );
+
   it('a regex basePath with a targetPath skips that entry (nginx refuses a proxy URI there; found by the property test)', () => {
     const m = build({
       namespaces: [ns('web', { 'a.test': {} })],

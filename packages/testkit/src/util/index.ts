@@ -1,2 +1,3 @@
 export { eventually, type EventuallyOptions } from './eventually.js';
 export { mulberry32 } from './mulberry32.js';
+export { DEFAULT_PROPERTY_SEED, propertyRuns, type PropertyRuns } from './property-runs.js';
