@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { HttpResponse, type HttpRequest } from '@smithy/protocol-http';
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
 import { CLASSIC_ELB_NAMESPACE, CLASSIC_ELB_VERSION, FakeClassicElb } from './fake-classic-elb.js';
-import { ELBV2_NAMESPACE, ELBV2_VERSION, FakeElbv2 } from './fake-elbv2.js';
+import { ELBV2_NAMESPACE, ELBV2_VERSION, FakeElbv2, type FakeElbv2Options } from './fake-elbv2.js';
 import { ACM_TARGET_PREFIX, AwsJsonError, FakeAcm } from './fake-acm.js';
 import { AUTOSCALING_NAMESPACE, AUTOSCALING_VERSION, FakeAutoScaling } from './fake-autoscaling.js';
 import {
@@ -71,6 +71,11 @@ export interface FakeAwsOptions {
   now?: () => number;
   /** Options of the CloudFormation fake (page size, `completeImmediately`). */
   cloudformation?: Omit<FakeCloudFormationOptions, 'now' | 'resourceHooks'>;
+  /**
+   * Options of the ELBv2 fake: `provisioningMs`, how long a new load balancer (a stack's too)
+   * stays `provisioning` by `now` before it is `active`. Default 0.
+   */
+  elbv2?: Omit<FakeElbv2Options, 'now'>;
 }
 
 /** A fault to inject into the next matching requests of one API. */
@@ -272,8 +277,8 @@ export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeA
   const region = options.region ?? 'eu-west-1';
   const maxAttempts = options.maxAttempts ?? 3;
   const elb = new FakeClassicElb(region);
-  const elbv2 = new FakeElbv2(region);
   const now = options.now ?? Date.now;
+  const elbv2 = new FakeElbv2(region, { ...options.elbv2, now });
   const cloudformation = new FakeCloudFormation(region, {
     ...options.cloudformation,
     now,

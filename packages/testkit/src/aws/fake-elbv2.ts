@@ -12,6 +12,21 @@ export type FakeElbv2LoadBalancerType = 'application' | 'network' | 'gateway';
 /** ELBv2 target types. */
 export type FakeTargetType = 'instance' | 'ip' | 'lambda' | 'alb';
 
+/** An ELBv2 load balancer's `State.Code`. */
+export type FakeElbv2LoadBalancerState = 'provisioning' | 'active' | 'active_impaired' | 'failed';
+
+/** Options of {@link FakeElbv2}. */
+export interface FakeElbv2Options {
+  /** Clock of `CreatedTime` and of the provisioning → active change. Default `Date.now`. */
+  now?: () => number;
+  /**
+   * How long a new load balancer stays `provisioning` before it is `active`, by `now` (no timer:
+   * the state is computed when asked). Default 0: active at once. Per load balancer:
+   * {@link FakeElbv2LoadBalancerInit.provisioningMs}.
+   */
+  provisioningMs?: number;
+}
+
 /** Seed for {@link FakeElbv2.createLoadBalancer}. Only `name` is required. */
 export interface FakeElbv2LoadBalancerInit {
   name: string;
@@ -24,6 +39,12 @@ export interface FakeElbv2LoadBalancerInit {
   /** Default `Z2IFOLAFXWLO4F` (eu-west-1's NLB zone) for network, `Z32O12XQLNTSW2` otherwise. */
   canonicalHostedZoneId?: string;
   tags?: Readonly<Record<string, string>>;
+  /** `CreatedTime` in ms since the epoch. Default the fake's `now()`. */
+  createdAt?: number;
+  /** A fixed state (until {@link FakeElbv2.setLoadBalancerState}). Default: by `provisioningMs`. */
+  state?: FakeElbv2LoadBalancerState;
+  /** `provisioning` for this long after `createdAt`, then `active`. Default the fake's option. */
+  provisioningMs?: number;
 }
 
 /** A snapshot of one fake ELBv2 load balancer. */
@@ -35,6 +56,10 @@ export interface FakeElbv2LoadBalancer {
   dnsName: string;
   canonicalHostedZoneId: string;
   tags: Record<string, string>;
+  /** `CreatedTime` in ms since the epoch. */
+  createdAt: number;
+  /** `State.Code` now. */
+  state: FakeElbv2LoadBalancerState;
 }
 
 /** One registered target. */
@@ -80,6 +105,10 @@ interface LbState {
   dnsName: string;
   canonicalHostedZoneId: string;
   tags: Map<string, string>;
+  createdAt: number;
+  /** A fixed state, or undefined: provisioning until `activeAt`, then active. */
+  state: FakeElbv2LoadBalancerState | undefined;
+  activeAt: number;
 }
 
 interface TgState {
@@ -115,13 +144,32 @@ function lengthCheck(name: string, values: readonly string[], max: number): void
  * DescribeTags (1–20 ARNs), RegisterTargets, DeregisterTargets, DescribeTargetHealth, AddTags.
  * Errors as AWS names them: `LoadBalancerNotFound`, `TargetGroupNotFound`, `InvalidTarget`
  * (an instance id in an `ip` group, an IP in an `instance` group), `ValidationError`.
+ * A load balancer reports `CreatedTime` and `State.Code` from the fake's clock: `provisioning`
+ * for `provisioningMs` after its creation, then `active`, or a state fixed by
+ * {@link FakeElbv2.setLoadBalancerState}.
  */
 export class FakeElbv2 {
   readonly #lbs = new Map<string, LbState>();
   readonly #tgs = new Map<string, TgState>();
+  readonly #now: () => number;
+  readonly #provisioningMs: number;
   #counter = 0;
 
-  constructor(readonly region: string) {}
+  constructor(
+    readonly region: string,
+    options: FakeElbv2Options = {},
+  ) {
+    this.#now = options.now ?? Date.now;
+    this.#provisioningMs = options.provisioningMs ?? 0;
+  }
+
+  #stateOf(lb: LbState): FakeElbv2LoadBalancerState {
+    return lb.state ?? (this.#now() >= lb.activeAt ? 'active' : 'provisioning');
+  }
+
+  #snapshot(lb: LbState): FakeElbv2LoadBalancer {
+    return lbSnapshot(lb, this.#stateOf(lb));
+  }
 
   #suffix(): string {
     this.#counter += 1;
@@ -133,6 +181,7 @@ export class FakeElbv2 {
     const type = init.type ?? 'network';
     const suffix = this.#suffix();
     const kind = type === 'application' ? 'app' : type === 'network' ? 'net' : 'gwy';
+    const createdAt = init.createdAt ?? this.#now();
     const state: LbState = {
       arn: `arn:aws:elasticloadbalancing:${this.region}:${ACCOUNT}:loadbalancer/${kind}/${init.name}/${suffix}`,
       name: init.name,
@@ -142,9 +191,22 @@ export class FakeElbv2 {
       canonicalHostedZoneId:
         init.canonicalHostedZoneId ?? (type === 'network' ? 'Z2IFOLAFXWLO4F' : 'Z32O12XQLNTSW2'),
       tags: new Map(Object.entries(init.tags ?? {})),
+      createdAt,
+      state: init.state,
+      activeAt: createdAt + (init.provisioningMs ?? this.#provisioningMs),
     };
     this.#lbs.set(state.arn, state);
-    return lbSnapshot(state);
+    return this.#snapshot(state);
+  }
+
+  /**
+   * Fixes a load balancer's state (e.g. `active` before its provisioning time, or `failed`);
+   * `undefined` returns it to the clock's provisioning → active. Throws for an unknown ARN.
+   */
+  setLoadBalancerState(arn: string, state: FakeElbv2LoadBalancerState | undefined): void {
+    const lb = this.#lbs.get(arn);
+    if (lb === undefined) throw new Error(`FakeElbv2: unknown load balancer ${arn}`);
+    lb.state = state;
   }
 
   /** Adds a target group and returns its snapshot. Throws if a load balancer ARN is unknown. */
@@ -185,7 +247,7 @@ export class FakeElbv2 {
   /** Snapshot of one load balancer by ARN. */
   loadBalancer(arn: string): FakeElbv2LoadBalancer | undefined {
     const lb = this.#lbs.get(arn);
-    return lb === undefined ? undefined : lbSnapshot(lb);
+    return lb === undefined ? undefined : this.#snapshot(lb);
   }
 
   /** Snapshot of one target group by ARN. */
@@ -196,7 +258,7 @@ export class FakeElbv2 {
 
   /** Snapshots of every load balancer, sorted by name. */
   loadBalancers(): FakeElbv2LoadBalancer[] {
-    return [...this.#lbs.values()].sort(byName).map(lbSnapshot);
+    return [...this.#lbs.values()].sort(byName).map((lb) => this.#snapshot(lb));
   }
 
   /** Snapshots of every target group, sorted by name. */
@@ -304,11 +366,11 @@ export class FakeElbv2 {
         el('LoadBalancerArn', lb.arn) +
         el('DNSName', lb.dnsName) +
         el('CanonicalHostedZoneId', lb.canonicalHostedZoneId) +
-        el('CreatedTime', '2020-01-01T00:00:00.000Z') +
+        el('CreatedTime', new Date(lb.createdAt).toISOString()) +
         el('LoadBalancerName', lb.name) +
         el('Scheme', lb.scheme) +
         el('VpcId', 'vpc-0123456789abcdef0') +
-        `<State>${el('Code', 'active')}</State>` +
+        `<State>${el('Code', this.#stateOf(lb))}</State>` +
         el('Type', lb.type) +
         el('IpAddressType', 'ipv4'),
     );
@@ -422,7 +484,7 @@ export class FakeElbv2 {
   }
 }
 
-function lbSnapshot(lb: LbState): FakeElbv2LoadBalancer {
+function lbSnapshot(lb: LbState, state: FakeElbv2LoadBalancerState): FakeElbv2LoadBalancer {
   return {
     arn: lb.arn,
     name: lb.name,
@@ -431,6 +493,8 @@ function lbSnapshot(lb: LbState): FakeElbv2LoadBalancer {
     dnsName: lb.dnsName,
     canonicalHostedZoneId: lb.canonicalHostedZoneId,
     tags: Object.fromEntries(lb.tags),
+    createdAt: lb.createdAt,
+    state,
   };
 }
 

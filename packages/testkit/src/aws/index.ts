@@ -24,12 +24,16 @@ export { FakeElbv2 } from './fake-elbv2.js';
 export type {
   FakeElbv2LoadBalancer,
   FakeElbv2LoadBalancerInit,
+  FakeElbv2LoadBalancerState,
   FakeElbv2LoadBalancerType,
+  FakeElbv2Options,
   FakeTarget,
   FakeTargetGroup,
   FakeTargetGroupInit,
   FakeTargetType,
 } from './fake-elbv2.js';
+export { serveFakeAws } from './serve-fake-aws.js';
+export type { ServedFakeAws } from './serve-fake-aws.js';
 export { createFakeImds } from './fake-imds.js';
 export type { FakeImds, FakeImdsCall, FakeImdsOptions, FakeInstanceIdentity } from './fake-imds.js';
 export { createFakeS3 } from './fake-s3.js';
