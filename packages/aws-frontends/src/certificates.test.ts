@@ -1,10 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
+import { ACMClient } from '@aws-sdk/client-acm';
 import { TransientError, createFakeClock } from '@kube-edge/runtime';
+import { createFakeAws } from '@kube-edge/testkit';
 import {
+  LOAD_BALANCER_KEY_TYPES,
   createCertificateCache,
   findBestCertificate,
   findBestCertificates,
   hostMatchesPattern,
+  listCertificates,
   type CertificateSummary,
 } from './certificates.js';
 
@@ -209,5 +213,34 @@ describe('createCertificateCache', () => {
     expect(cache.certificates().map((c) => c.arn)).toEqual(['c']);
     expect(cache.lastError()).toBeUndefined();
     cache.stop();
+  });
+});
+
+describe('listCertificates on the ACM fake', () => {
+  it('lists the RSA and ECDSA certificates a load balancer accepts (ACM lists only RSA_2048 unless asked), ISSUED only', async () => {
+    const aws = await createFakeAws({ now: () => NOW.getTime() });
+    const acm = new ACMClient(aws.clientConfig());
+    try {
+      const arnOf = (domainName: string, keyAlgorithm: string, status?: 'ISSUED' | 'EXPIRED'): string =>
+        aws.acm.addCertificate({ domainName, keyAlgorithm, ...(status === undefined ? {} : { status }) }).arn;
+      const rsa = arnOf('rsa.example.org', 'RSA_2048');
+      const rsa4k = arnOf('rsa4k.example.org', 'RSA_4096');
+      const p256 = arnOf('ec.example.org', 'EC_prime256v1');
+      const p384 = arnOf('ec384.example.org', 'EC_secp384r1');
+      const p521 = arnOf('ec521.example.org', 'EC_secp521r1');
+      arnOf('old.example.org', 'EC_prime256v1', 'EXPIRED');
+      const listed = await listCertificates({ acm });
+      expect(listed.map((c) => c.arn)).toEqual([rsa, rsa4k, p256, p384, p521].sort());
+      // The ECDSA certificate is the best match for its host.
+      expect(findBestCertificate(listed, 'ec.example.org', NOW)?.arn).toBe(p256);
+      // What ACM answers without the key types: the RSA_2048 one only.
+      expect((await listCertificates({ acm, keyTypes: ['RSA_2048'] })).map((c) => c.arn)).toEqual([rsa]);
+      expect(LOAD_BALANCER_KEY_TYPES).toEqual(
+        expect.arrayContaining(['RSA_2048', 'EC_prime256v1', 'EC_secp384r1', 'EC_secp521r1']),
+      );
+    } finally {
+      acm.destroy();
+      await aws.close();
+    }
   });
 });

@@ -1,5 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { DescribeCertificateCommand, paginateListCertificates, type ACMClient } from '@aws-sdk/client-acm';
+import {
+  DescribeCertificateCommand,
+  paginateListCertificates,
+  type ACMClient,
+  type KeyAlgorithm,
+} from '@aws-sdk/client-acm';
 import {
   GetServerCertificateCommand,
   paginateListServerCertificates,
@@ -126,6 +131,22 @@ export function findBestCertificates(
   return { certificates, unmatched };
 }
 
+/**
+ * The ACM key algorithms an ALB or NLB listener accepts (every algorithm ACM has): RSA
+ * 1024–4096 bit and ECDSA P-256, P-384 and P-521. ACM's ListCertificates returns only
+ * `RSA_2048` certificates unless asked for other key types, so an ECDSA certificate would
+ * otherwise never be found.
+ */
+export const LOAD_BALANCER_KEY_TYPES: readonly string[] = [
+  'RSA_1024',
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'EC_prime256v1',
+  'EC_secp384r1',
+  'EC_secp521r1',
+];
+
 /** Options of {@link listCertificates}. */
 export interface ListCertificatesOptions {
   /** ACM client; undefined: ACM is not read. */
@@ -134,6 +155,8 @@ export interface ListCertificatesOptions {
   iam?: IAMClient | undefined;
   /** ARNs never returned (`--blacklist-certificate-arns`). */
   blacklist?: readonly string[] | undefined;
+  /** ACM key algorithms listed. Default {@link LOAD_BALANCER_KEY_TYPES}. */
+  keyTypes?: readonly string[] | undefined;
   /** Told (at warn) about certificates that cannot be used. */
   logger?: Logger | undefined;
 }
@@ -158,7 +181,8 @@ function pemNames(cert: X509Certificate): string[] {
 }
 
 /**
- * Reads every usable certificate: ACM certificates in status ISSUED (all pages, then
+ * Reads every usable certificate: ACM certificates in status ISSUED of the key types a load
+ * balancer accepts (RSA and ECDSA; all pages, then
  * DescribeCertificate for names and validity; private-CA certificates are left out, as clients
  * do not trust them) and IAM server certificates (all pages, then GetServerCertificate; names
  * and validity from the PEM body). Blacklisted ARNs are left out. Rejects with TransientError
@@ -175,7 +199,10 @@ export async function listCertificates(options: ListCertificatesOptions): Promis
       const arns: string[] = [];
       for await (const page of paginateListCertificates(
         { client: acm },
-        { CertificateStatuses: ['ISSUED'] },
+        {
+          CertificateStatuses: ['ISSUED'],
+          Includes: { keyTypes: [...(options.keyTypes ?? LOAD_BALANCER_KEY_TYPES)] as KeyAlgorithm[] },
+        },
       )) {
         for (const s of page.CertificateSummaryList ?? []) {
           if (s.CertificateArn !== undefined && !blacklist.has(s.CertificateArn)) arns.push(s.CertificateArn);

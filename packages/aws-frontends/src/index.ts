@@ -38,6 +38,7 @@ export {
   type MembershipChange,
 } from './instance-membership.js';
 export {
+  LOAD_BALANCER_KEY_TYPES,
   MIN_CERTIFICATE_VALIDITY_MS,
   createCertificateCache,
   findBestCertificate,
