@@ -51,8 +51,9 @@ describe('runKeyedController against the testkit API server', () => {
     ns: string,
     reconcile: Reconcile = () => undefined,
     options: Partial<KeyedControllerOptions<Informers>> = {},
-  ): Promise<{ h: Handle; calls: string[] }> {
+  ): Promise<{ h: Handle; calls: string[]; logger: ReturnType<typeof captureLogger> }> {
     const calls: string[] = [];
+    const logger = captureLogger();
     const h = await runKeyedController<Informers>(
       {
         name: 'test-keyed',
@@ -77,13 +78,13 @@ describe('runKeyedController against the testkit API server', () => {
         ...options,
       },
       {
-        logger: captureLogger(),
+        logger,
         kubeClient: client,
         metrics: createMetrics({ prefix: P, collectDefaultMetrics: false }),
       },
     );
     running.push(h);
-    return { h, calls };
+    return { h, calls, logger };
   }
 
   it('reconciles every object after the sync, then only the key that changed or that keysFor names', async () => {
@@ -120,7 +121,7 @@ describe('runKeyedController against the testkit API server', () => {
   it('does not retry a key that failed with a terminal error, and retries a transient one with backoff', async () => {
     const ns = freshNs();
     const failures = new Map<string, Error>();
-    const { h } = await start(ns, (key) => {
+    const { h, logger } = await start(ns, (key) => {
       const err = failures.get(key);
       failures.delete(key);
       if (err !== undefined) throw err;
@@ -142,6 +143,17 @@ describe('runKeyedController against the testkit API server', () => {
     await expect(h.waitForKey(`${ns}/t`, () => true, 500)).rejects.toThrow(/not reconciled within/);
     expect(await scrape(h.url, `${P}_reconcile_total`, { result: 'terminal_error' })).toBe(1);
     expect(await scrape(h.url, `${P}_reconcile_total`, { result: 'error' })).toBe(1);
+    // Each failure is logged once, with the error, and whether and when it is retried.
+    const warned = (key: string) => logger.lines.filter((l) => l.level === 'warn' && l.meta?.['key'] === key);
+    expect(warned(`${ns}/t`)).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/terminal error, not retrying/) }),
+    ]);
+    expect(warned(`${ns}/r`)).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/retrying/),
+        meta: expect.objectContaining({ error: 'try again', attempt: 1 }),
+      }),
+    ]);
     // …until it changes.
     const again = h.waitForKey(`${ns}/t`);
     server.store.patchMerge('v1', 'ConfigMap', ns, 't', { data: { v: '2' } });

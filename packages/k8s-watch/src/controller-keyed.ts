@@ -1,10 +1,4 @@
-import {
-  TransientError,
-  errorMessage,
-  isTerminal,
-  type HealthServer,
-  type Metrics,
-} from '@kube-edge/runtime';
+import { TransientError, isTerminal, type HealthServer, type Metrics } from '@kube-edge/runtime';
 import { createControllerBase, createWaiters, type PushgatewayOptions } from './controller-base.js';
 import type {
   ControllerDeps,
@@ -165,8 +159,8 @@ export async function runKeyedController<S extends Record<string, WatchSpec<unkn
         const durationMs = performance.now() - t0;
         m.passes.inc({ result: outcome });
         m.duration.observe(durationMs / 1000);
+        // A failure is logged once, by the queue (with the attempt and the retry delay).
         if (outcome === 'success') logger.debug('key reconciled', { key, ms: Math.round(durationMs) });
-        else logger.warn('key failed', { key, result: outcome, err: errorMessage(error) });
         const r: KeyPassResult = {
           key,
           result: outcome,

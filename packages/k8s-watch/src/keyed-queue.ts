@@ -1,5 +1,5 @@
 import type { Logger } from '@kube-edge/runtime';
-import { ConfigError, createNoopLogger, isTerminal } from '@kube-edge/runtime';
+import { ConfigError, createNoopLogger, errorMessage, isTerminal } from '@kube-edge/runtime';
 import { backoffDelay } from './backoff.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { createSystemClock } from './clock.js';
@@ -107,13 +107,13 @@ export function createKeyedQueue(options: KeyedQueueOptions): KeyedQueue {
       if (isTerminal(err)) {
         failures.delete(key);
         stats.terminal += 1;
-        log.warn('reconcile failed with a terminal error, not retrying', { key, error: String(err) });
+        log.warn('reconcile failed with a terminal error, not retrying', { key, error: errorMessage(err) });
       } else if (!shuttingDown) {
         const n = (failures.get(key) ?? 0) + 1;
         failures.set(key, n);
         stats.retries += 1;
         const delay = backoffDelay(n, baseDelayMs, maxDelayMs);
-        log.warn('reconcile failed, retrying', { key, error: String(err), attempt: n, delayMs: delay });
+        log.warn('reconcile failed, retrying', { key, error: errorMessage(err), attempt: n, delayMs: delay });
         q.addAfter(key, delay);
       }
     } finally {
