@@ -41,7 +41,11 @@ export interface CoalescingTrigger {
    * wait and the minimum interval (for explicit requests, not for change events).
    */
   signal(options?: { immediate?: boolean }): void;
-  /** Resolves when no run is pending or running (a test and shutdown aid). */
+  /**
+   * Resolves when no run is pending or running (a test and shutdown aid). A retry scheduled after
+   * a failed run does not count as pending (it may never succeed): idle resolves once the failed
+   * run has ended; the retry's own signal makes the trigger busy again when it fires.
+   */
   idle(): Promise<void>;
   /**
    * Stops: cancels timers and waits for a running pass. With `drain`, a pending signal is run
