@@ -8,6 +8,7 @@ import { paginateDescribeInstances, type EC2Client } from '@aws-sdk/client-ec2';
 import {
   DeregisterTargetsCommand,
   DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
   type ElasticLoadBalancingV2Client,
@@ -29,6 +30,8 @@ export const ASG_TARGET_GROUPS_PER_CALL = 10;
 const ASG_NAMES_PER_CALL = 50;
 /** ELBv2 DescribeTags takes at most 20 ARNs. */
 const TAGS_PER_CALL = 20;
+/** ARNs per DescribeTargetGroups call (one page). */
+const TARGET_GROUPS_PER_CALL = 20;
 
 /** The instances the load balancers target, from one DescribeInstances listing. */
 export interface TargetSnapshot {
@@ -41,7 +44,7 @@ export interface TargetSnapshot {
 /** One change {@link AsgTargets.sync} or {@link AsgTargets.detach} made. */
 export interface TargetChange {
   readonly action: 'attach' | 'detach' | 'register' | 'deregister';
-  /** The Auto Scaling group (attach/detach) or instance (register/deregister). */
+  /** The Auto Scaling group (attach/detach), or the instance or IP (register/deregister). */
   readonly subject: string;
   readonly targetGroupArns: readonly string[];
 }
@@ -56,14 +59,22 @@ export interface AsgTargetsOptions {
   clusterId: string;
   /** Target groups tagged `kubernetes:application=<controllerId>` and the owned cluster tag are ours. */
   controllerId: string;
+  /**
+   * The addresses `ip`-type target groups must hold (`--target-access-mode=AWSCNI`: the ingress
+   * router pods' IPs), read at each sync. Undefined (or returning undefined, e.g. before the pod
+   * list is known): `ip` target groups are left alone.
+   */
+  ipAddresses?: (() => readonly string[] | undefined) | undefined;
   logger?: Logger | undefined;
 }
 
 /**
- * Keeps the stacks' target groups attached to the cluster's instances: attached to every Auto
- * Scaling group the filters find, and holding every running instance outside an Auto Scaling
- * group. Pass only `instance`-type target groups; `ip` ones are not attached to groups.
- * Not safe to call concurrently (one controller step calls it).
+ * Keeps the stacks' target groups holding the cluster's targets. An `instance`-type target
+ * group is attached to every Auto Scaling group the filters find and holds every running
+ * instance outside an Auto Scaling group; an `ip`-type one holds exactly the addresses of
+ * {@link AsgTargetsOptions.ipAddresses} (and is never attached to a group). The type of each
+ * target group is asked once (DescribeTargetGroups) and remembered: a target group's type never
+ * changes, a new type means a new ARN. Not safe to call concurrently (one controller step calls it).
  */
 export interface AsgTargets {
   /**
@@ -77,8 +88,11 @@ export interface AsgTargets {
    * groups that carry our ownership tags but are not in the list, registers running single
    * instances that are missing from a target group, and deregisters single instances that were
    * seen in an earlier snapshot and are gone now — one DeregisterTargets call per target group
-   * per cycle, with every such instance in it. Reads first and writes only what differs: an
-   * unchanged cycle makes no mutating call. With no target groups nothing is touched.
+   * per cycle, with every such instance in it. Target groups that do not exist (any more) are
+   * neither attached nor registered into. Each `ip` target group gets the missing addresses in
+   * one RegisterTargets call and loses the others (except those already draining) in one
+   * DeregisterTargets call. Reads first and writes only what differs: an unchanged cycle makes no
+   * mutating call. With no target groups nothing is touched.
    * Rejects with TransientError on an AWS failure; changes already made stay (the next cycle
    * continues from the state it reads).
    */
@@ -94,6 +108,14 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** ELBv2's answer for an ARN that names no target group (the query code, or the SDK's class name). */
+function isTargetGroupNotFound(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    (err.name === 'TargetGroupNotFoundException' || err.name === 'TargetGroupNotFound')
+  );
 }
 
 /** Creates an {@link AsgTargets}; makes no AWS call until used. */
@@ -168,6 +190,74 @@ export function createAsgTargets(options: AsgTargetsOptions): AsgTargets {
     return owned;
   };
 
+  /** Target group ARN → TargetType, for the ones that exist; asked once per ARN. */
+  const targetTypes = new Map<string, string>();
+  const describeTypes = async (arns: readonly string[]): Promise<void> => {
+    const res = await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...arns] }));
+    for (const g of res.TargetGroups ?? [])
+      if (g.TargetGroupArn !== undefined) targetTypes.set(g.TargetGroupArn, g.TargetType ?? 'instance');
+  };
+  const classify = async (arns: readonly string[]): Promise<void> => {
+    const unknown = arns.filter((a) => !targetTypes.has(a));
+    for (const batch of chunks(unknown, TARGET_GROUPS_PER_CALL)) {
+      try {
+        await describeTypes(batch);
+      } catch (err) {
+        // One unknown ARN fails the whole call: ask one by one, and leave out those not found.
+        if (!isTargetGroupNotFound(err)) {
+          throw new TransientError(`DescribeTargetGroups failed: ${errorMessage(err)}`, { cause: err });
+        }
+        for (const arn of batch) {
+          try {
+            await describeTypes([arn]);
+          } catch (e) {
+            if (!isTargetGroupNotFound(e))
+              throw new TransientError(`DescribeTargetGroups failed: ${errorMessage(e)}`, { cause: e });
+            logger.warn('target group not found', { targetGroup: arn });
+          }
+        }
+      }
+    }
+  };
+
+  /** Registers the missing addresses and deregisters the others, one call each at most. */
+  const syncIpTargets = async (
+    tg: string,
+    addresses: readonly string[],
+    changes: TargetChange[],
+  ): Promise<void> => {
+    const health = await aws('DescribeTargetHealth', () =>
+      elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg })),
+    );
+    const wanted = new Set(addresses);
+    const present = new Set<string>();
+    const extra: { Id: string; Port?: number }[] = [];
+    for (const d of health.TargetHealthDescriptions ?? []) {
+      const id = d.Target?.Id;
+      // A draining target is on its way out: re-register it if wanted, never deregister it again.
+      if (id === undefined || d.TargetHealth?.State === 'draining') continue;
+      present.add(id);
+      if (!wanted.has(id))
+        extra.push({ Id: id, ...(d.Target?.Port === undefined ? {} : { Port: d.Target.Port }) });
+    }
+    const missing = [...wanted].filter((a) => !present.has(a)).sort();
+    if (missing.length > 0) {
+      await aws('RegisterTargets', () =>
+        elbv2.send(
+          new RegisterTargetsCommand({ TargetGroupArn: tg, Targets: missing.map((Id) => ({ Id })) }),
+        ),
+      );
+      for (const id of missing) changes.push({ action: 'register', subject: id, targetGroupArns: [tg] });
+    }
+    if (extra.length > 0) {
+      extra.sort((a, b) => (a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0));
+      await aws('DeregisterTargets', () =>
+        elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: tg, Targets: extra })),
+      );
+      for (const t of extra) changes.push({ action: 'deregister', subject: t.Id, targetGroupArns: [tg] });
+    }
+  };
+
   return {
     async describe() {
       const groups = new Map<string, string[]>();
@@ -204,6 +294,9 @@ export function createAsgTargets(options: AsgTargetsOptions): AsgTargets {
       lastGroups = [...snapshot.autoScalingGroups.keys()].sort();
       if (wanted.length === 0) return changes;
       const wantedSet = new Set(wanted);
+      await classify(wanted);
+      const instanceGroups = wanted.filter((a) => targetTypes.get(a) === 'instance');
+      const ipGroups = wanted.filter((a) => targetTypes.get(a) === 'ip');
 
       const attached = await groupTargetGroups(lastGroups);
       const foreign = new Set<string>();
@@ -217,7 +310,7 @@ export function createAsgTargets(options: AsgTargetsOptions): AsgTargets {
         }
         const obsolete = has.filter((a) => owned.has(a)).sort();
         if (obsolete.length > 0) await detachFrom(group, obsolete, changes);
-        const missing = wanted.filter((a) => !has.includes(a));
+        const missing = instanceGroups.filter((a) => !has.includes(a));
         for (const batch of chunks(missing, ASG_TARGET_GROUPS_PER_CALL)) {
           await aws('AttachLoadBalancerTargetGroups', () =>
             autoScaling.send(
@@ -231,8 +324,11 @@ export function createAsgTargets(options: AsgTargetsOptions): AsgTargets {
         }
       }
 
+      const addresses = ipGroups.length > 0 ? options.ipAddresses?.() : undefined;
+      if (addresses !== undefined) for (const tg of ipGroups) await syncIpTargets(tg, addresses, changes);
+
       if (current.size === 0 && gone.size === 0) return changes;
-      for (const tg of wanted) {
+      for (const tg of instanceGroups) {
         const health = await aws('DescribeTargetHealth', () =>
           elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg })),
         );
