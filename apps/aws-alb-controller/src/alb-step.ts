@@ -15,7 +15,7 @@ import { TransientError, errorMessage, type Logger, type Metrics } from '@kube-e
 import type { Counter, Gauge } from 'prom-client';
 import type { StaticSettings } from './config.js';
 import { planStacks, type PlannedLoadBalancer, type PlanSettings } from './model/desired.js';
-import type { IngressLike, ParsedIngresses } from './model/ingresses.js';
+import type { IngressLike, ParsedIngress, ParsedIngresses } from './model/ingresses.js';
 
 /** What the step needs once the cluster is known (built by {@link AlbStepOptions.connect}). */
 export interface AlbConnection {
@@ -79,6 +79,27 @@ function createStepMetrics(m: Metrics): StepMetrics {
 }
 
 /**
+ * The Ingresses a stack no load balancer holds was for: those on a planned load balancer that
+ * serves one of the certificates the stack carries. A ROLLBACK_COMPLETE stack (a create that
+ * failed and was not deleted) is never packed onto, so its Ingresses moved to another load
+ * balancer; its problem is reported on them. Sorted by namespace/name, each once.
+ */
+function ingressesServingCertificatesOf(
+  stackName: string,
+  planned: readonly PlannedLoadBalancer[],
+  result: StackCycleResult,
+): ParsedIngress[] {
+  const stack = result.snapshot.stacks.find((s) => s.name === stackName);
+  if (stack === undefined) return [];
+  const carried = [...stack.certificates.keys()];
+  const out = new Map<string, ParsedIngress>();
+  for (const p of planned)
+    if (carried.some((arn) => p.lb.certificates.get(arn) === null))
+      for (const ing of p.lb.ingresses) out.set(`${ing.namespace}/${ing.name}`, ing);
+  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, ing]) => ing);
+}
+
+/**
  * The leader-only step that makes AWS follow the Ingresses. Each pass: (first) discover the
  * cluster and load the certificates (mandatory; a failure retries the pass), then one stack
  * manager cycle — which reads certificates, stacks and EC2 instances and aborts having changed
@@ -133,12 +154,17 @@ export function createAlbStep(o: AlbStepOptions): AlbStep {
     let writes = 0;
     const now = o.now().getTime();
     const stacks = new Map(result.snapshot.stacks.map((s) => [s.name, s]));
+    // The snapshot was read before this cycle's calls: a stack updated (or deleted) by them is no
+    // longer complete, and an Ingress newly on it may need the certificate the update adds.
+    const changed = new Set(
+      result.stacks.filter((r) => r.action !== 'unchanged' && r.action !== 'waiting').map((r) => r.stackName),
+    );
     // Which ingresses need a different status, per load balancer.
     const wanted: { lbArn: string; hostname: string; ns: string; name: string; object: IngressLike }[] = [];
     for (const p of planned) {
       const stack = p.lb.stack === undefined ? undefined : stacks.get(p.lb.stack.name);
       if (stack === undefined || stack.dnsName === undefined || stack.loadBalancerArn === undefined) continue;
-      if (!isStackUpdatable(stack.status)) continue;
+      if (!isStackUpdatable(stack.status) || changed.has(stack.name)) continue;
       const hostname = stack.dnsName.toLowerCase();
       for (const ing of p.lb.ingresses) {
         const current = ing.object.status?.loadBalancer?.ingress ?? [];
@@ -204,11 +230,10 @@ export function createAlbStep(o: AlbStepOptions): AlbStep {
             counts.problems++;
             m.stackProblems.inc({ reason: r.problem.reason });
             // A stack created this pass has a name the plan never saw: match it by its desired entry.
-            const on =
-              planned.find(
-                (p) =>
-                  p.lb.stack?.name === r.stackName || (r.desired !== undefined && p.desired === r.desired),
-              )?.lb.ingresses ?? [];
+            const holder = planned.find(
+              (p) => p.lb.stack?.name === r.stackName || (r.desired !== undefined && p.desired === r.desired),
+            );
+            const on = holder?.lb.ingresses ?? ingressesServingCertificatesOf(r.stackName, planned, result);
             logger.warn('stack problem', {
               stack: r.stackName,
               status: r.status,

@@ -56,6 +56,8 @@ export interface FakeStackInit {
   tags?: Readonly<Record<string, string>>;
   /** Default `CREATE_COMPLETE`. */
   status?: FakeStackStatus;
+  /** `StackStatusReason`, e.g. why a seeded `ROLLBACK_COMPLETE` create failed. Default none. */
+  statusReason?: string;
   /** Default: the outputs the template's `Outputs` resolve to. */
   outputs?: Readonly<Record<string, string>>;
   terminationProtection?: boolean;
@@ -306,6 +308,7 @@ export class FakeCloudFormation {
     state.tags = new Map(Object.entries(init.tags ?? {}));
     state.terminationProtection = init.terminationProtection ?? false;
     state.status = init.status ?? 'CREATE_COMPLETE';
+    state.statusReason = init.statusReason;
     if (init.outputs !== undefined) state.outputOverrides = new Map(Object.entries(init.outputs));
     const rest = SEEDED_REST[state.status];
     if (rest !== undefined) {
