@@ -1,12 +1,14 @@
 import { X509Certificate } from 'node:crypto';
 import {
   DescribeCertificateCommand,
+  ListTagsForCertificateCommand,
   paginateListCertificates,
   type ACMClient,
   type KeyAlgorithm,
 } from '@aws-sdk/client-acm';
 import {
   GetServerCertificateCommand,
+  ListServerCertificateTagsCommand,
   paginateListServerCertificates,
   type IAMClient,
 } from '@aws-sdk/client-iam';
@@ -157,6 +159,11 @@ export interface ListCertificatesOptions {
   blacklist?: readonly string[] | undefined;
   /** ACM key algorithms listed. Default {@link LOAD_BALANCER_KEY_TYPES}. */
   keyTypes?: readonly string[] | undefined;
+  /**
+   * Only certificates carrying this tag (`--cert-filter-tag key=value`): one ListTagsForCertificate
+   * or ListServerCertificateTags call per certificate. Undefined: every certificate.
+   */
+  filterTag?: { readonly key: string; readonly value: string } | undefined;
   /** Told (at warn) about certificates that cannot be used. */
   logger?: Logger | undefined;
 }
@@ -185,13 +192,14 @@ function pemNames(cert: X509Certificate): string[] {
  * balancer accepts (RSA and ECDSA; all pages, then
  * DescribeCertificate for names and validity; private-CA certificates are left out, as clients
  * do not trust them) and IAM server certificates (all pages, then GetServerCertificate; names
- * and validity from the PEM body). Blacklisted ARNs are left out. Rejects with TransientError
+ * and validity from the PEM body). Blacklisted ARNs, and with `filterTag` certificates without that tag, are left out. Rejects with TransientError
  * naming the source when a listing or a describe call fails, so a caller never mistakes a
  * partial list for the whole. Result sorted by ARN.
  */
 export async function listCertificates(options: ListCertificatesOptions): Promise<CertificateSummary[]> {
   const blacklist = new Set(options.blacklist ?? []);
   const logger = options.logger ?? createNoopLogger();
+  const tag = options.filterTag;
   const out: CertificateSummary[] = [];
   if (options.acm !== undefined) {
     const acm = options.acm;
@@ -209,6 +217,10 @@ export async function listCertificates(options: ListCertificatesOptions): Promis
         }
       }
       for (const arn of arns) {
+        if (tag !== undefined) {
+          const { Tags } = await acm.send(new ListTagsForCertificateCommand({ CertificateArn: arn }));
+          if (!(Tags ?? []).some((t) => t.Key === tag.key && (t.Value ?? '') === tag.value)) continue;
+        }
         const { Certificate: c } = await acm.send(new DescribeCertificateCommand({ CertificateArn: arn }));
         if (c === undefined || c.NotBefore === undefined || c.NotAfter === undefined) {
           logger.warn('certificate without validity dates ignored', { arn });
@@ -240,6 +252,21 @@ export async function listCertificates(options: ListCertificatesOptions): Promis
         }
       }
       for (const { name, arn } of names) {
+        if (tag !== undefined) {
+          const tags: { Key?: string | undefined; Value?: string | undefined }[] = [];
+          let marker: string | undefined;
+          do {
+            const page = await iam.send(
+              new ListServerCertificateTagsCommand({
+                ServerCertificateName: name,
+                ...(marker === undefined ? {} : { Marker: marker }),
+              }),
+            );
+            tags.push(...(page.Tags ?? []));
+            marker = page.IsTruncated === true ? page.Marker : undefined;
+          } while (marker !== undefined);
+          if (!tags.some((t) => t.Key === tag.key && (t.Value ?? '') === tag.value)) continue;
+        }
         const res = await iam.send(new GetServerCertificateCommand({ ServerCertificateName: name }));
         const body = res.ServerCertificate?.CertificateBody;
         if (body === undefined) continue;
