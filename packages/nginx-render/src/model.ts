@@ -170,7 +170,13 @@ export interface Upstream {
   readonly keepaliveRequests?: number;
   readonly keepaliveTimeout?: string;
   /** Active health checks (nginx_upstream_check_module), rendered last in the block. */
-  readonly healthCheck?: UpstreamHealthCheck;
+  readonly healthCheck?: UpstreamHealthCheck; /**
+   * Pick the peer in Lua (`balancer_by_lua_block`, lua-nginx-module): renders
+   * `return require("<module>").balance("<id>")` after the servers and before `keepalive` (which
+   * must follow it). The servers are then only nginx's placeholder (e.g. `0.0.0.1`): the module
+   * chooses the real peer. Needs the Lua modules loaded (`main.loadModules`) and `http.lua`.
+   */
+  readonly luaBalancer?: { /** A Lua module name (`dispatcher.balancer`). */ readonly module: string };
 }
 
 /** A `listen` line. */
@@ -223,7 +229,9 @@ export type LocationAction =
     }
   | { readonly kind: 'return'; readonly status: number; readonly body?: Expr }
   | { readonly kind: 'redirect'; readonly status: 301 | 302 | 303 | 307 | 308; readonly url: Expr }
-  | { readonly kind: 'stub_status' };
+  | { readonly kind: 'stub_status' }
+  /** `content_by_lua_file <file>` (lua-nginx-module): the response comes from a Lua file. */
+  | { readonly kind: 'lua_content'; readonly file: string };
 
 /** How a location matches. `prefix-no-regex` is nginx's `^~`. */
 export type LocationMatch = 'exact' | 'prefix' | 'prefix-no-regex' | 'regex' | 'regex-case-insensitive';
@@ -301,6 +309,16 @@ export interface HttpSettings {
   readonly portInRedirect?: boolean;
   readonly proxy?: ProxySettings;
   readonly maps?: readonly MapBlock[];
+  /** lua-nginx-module settings (the modules must be in `main.loadModules`). */
+  readonly lua?: LuaSettings;
+}
+
+/** http-level lua-nginx-module settings. */
+export interface LuaSettings {
+  /** `lua_package_path`: `?.lua` patterns of absolute paths, joined with `;`, then `;;` (the default path). */
+  readonly packagePath?: readonly string[];
+  /** `lua_shared_dict <name> <size>`: memory zones every worker shares, kept across reloads while the size stays. */
+  readonly sharedDicts?: readonly { readonly name: string; readonly size: string }[];
 }
 
 /** A whole nginx.conf. */

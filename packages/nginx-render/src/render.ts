@@ -169,6 +169,9 @@ function renderLocation(o: Out, l: Location): void {
     case 'stub_status':
       o.d('stub_status');
       break;
+    case 'lua_content':
+      o.d('content_by_lua_file', q(a.file));
+      break;
   }
   o.close();
 }
@@ -232,6 +235,13 @@ function renderUpstream(o: Out, u: Upstream): void {
     if (s.backup) args.push('backup');
     if (s.down) args.push('down');
     o.d('server', ...args);
+  }
+  if (u.luaBalancer !== undefined) {
+    // Before keepalive, which wraps whatever balancer is set when it is read. Module and id are
+    // validated ([A-Za-z0-9_.] and [A-Za-z0-9_.-]): nothing here can leave the Lua strings.
+    o.open('balancer_by_lua_block');
+    o.d('return', `require("${u.luaBalancer.module}").balance("${u.id}")`);
+    o.close();
   }
   if (u.keepalive !== undefined) o.d('keepalive', String(u.keepalive));
   if (u.keepaliveRequests !== undefined) o.d('keepalive_requests', String(u.keepaliveRequests));
@@ -342,6 +352,9 @@ function renderHttpSettings(o: Out, h: HttpSettings, config: NginxConfig): void 
   if (h.logNotFound !== undefined) o.d('log_not_found', onOff(h.logNotFound));
   if (h.portInRedirect !== undefined) o.d('port_in_redirect', onOff(h.portInRedirect));
   renderProxy(o, h.proxy);
+  if (h.lua?.packagePath !== undefined && h.lua.packagePath.length > 0)
+    o.d('lua_package_path', q(`${h.lua.packagePath.join(';')};;`));
+  for (const d of h.lua?.sharedDicts ?? []) o.d('lua_shared_dict', q(d.name), d.size);
 }
 
 /**

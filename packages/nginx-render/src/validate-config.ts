@@ -309,6 +309,9 @@ function checkAction(c: Checker, path: string, a: LocationAction): void {
       return;
     case 'stub_status':
       return;
+    case 'lua_content':
+      c.checkF(path, '.file', a.file, validateFilePath);
+      return;
     default:
       c.add(path, 'unknown action kind');
   }
@@ -421,6 +424,14 @@ function checkUpstream(c: Checker, path: string, u: Upstream): void {
   c.optF(path, '.keepaliveRequests', u.keepaliveRequests, int('keepalive_requests', 1, 2147483647));
   c.optF(path, '.keepaliveTimeout', u.keepaliveTimeout, validateDuration);
   if (u.healthCheck !== undefined) checkHealthCheck(c, `${path}.healthCheck`, u.healthCheck);
+  if (u.luaBalancer !== undefined) c.check(`${path}.luaBalancer.module`, u.luaBalancer.module, luaModule);
+}
+
+const LUA_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+function luaModule(v: unknown): ValidationResult<unknown> {
+  return typeof v === 'string' && v.length <= 128 && LUA_MODULE.test(v)
+    ? { ok: true, value: v }
+    : { ok: false, reason: 'a Lua module name is dot-separated identifiers' };
 }
 
 function checkHealthCheck(c: Checker, path: string, h: UpstreamHealthCheck): void {
@@ -603,6 +614,23 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
     });
     checkAccessLog(c, 'http.accessLog', h.accessLog);
     checkProxy(c, 'http.proxy', h.proxy);
+    h.lua?.packagePath?.forEach((x, i) =>
+      c.check(`http.lua.packagePath[${i}]`, x, (v) =>
+        typeof v === 'string' &&
+        !v.includes(';') &&
+        v.includes('?') &&
+        validateFilePath(v.replaceAll('?', 'x')).ok
+          ? { ok: true, value: v }
+          : { ok: false, reason: 'an absolute path pattern with one `?` and no `;`' },
+      ),
+    );
+    const dicts = new Set<string>();
+    h.lua?.sharedDicts?.forEach((d, i) => {
+      c.check(`http.lua.sharedDicts[${i}].name`, d.name, validateIdentifier);
+      c.check(`http.lua.sharedDicts[${i}].size`, d.size, validateSize);
+      if (dicts.has(d.name)) c.add(`http.lua.sharedDicts[${i}].name`, 'duplicate shared dict');
+      dicts.add(d.name);
+    });
     h.maps?.forEach((mp, i) => {
       checkMap(c, `http.maps[${i}]`, mp);
       if (mapTargets.has(mp.target)) c.add(`http.maps[${i}].target`, 'duplicate map target variable');
