@@ -170,7 +170,7 @@ describe('two replicas, one Lease', () => {
     expect(statusOf('blog')).toBeUndefined();
     await a.app.stop();
     replicas.splice(replicas.indexOf(a), 1);
-    await eventually(() => expect(b.app.isLeader()).toBe(true), 5000);
+    await eventually(() => expect(b.app.isLeader()).toBe(true), { timeoutMs: 5000 });
     expect(holder()).toBe('replica-b');
     const aCalls = a.calls.length;
     await eventually(async () => {
