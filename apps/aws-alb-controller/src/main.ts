@@ -87,7 +87,11 @@ if (argv[0] === 'plan') {
       identity: process.env.POD_NAME ?? host,
       customFilters: process.env.CUSTOM_FILTERS,
     });
-    const identity = frontends.createInstanceMetadataClient({});
+    // The AWS SDK's own variable for the instance metadata endpoint (unset: 169.254.169.254).
+    const imdsEndpoint = process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
+    const identity = frontends.createInstanceMetadataClient(
+      imdsEndpoint === undefined || imdsEndpoint === '' ? {} : { baseUrl: imdsEndpoint },
+    );
     const region = await frontends.resolveRegion(config.region, identity);
     const aws = { region, maxAttempts: config.awsMaxAttempts };
     const shutdown = createShutdown({
