@@ -25,6 +25,9 @@ module.exports = {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
-  testTimeout: 30000,
+  // Generous: a test waits on explicit signals and is bounded by its own count; this only stops a
+  // hung test. Tests doing real work (nginx -t per sample, real processes) must not fail because
+  // a shared 2-core machine is loaded.
+  testTimeout: 90000,
   reporters: ['default', [require.resolve('./scripts/jest-results-reporter.cjs'), {}]],
 };

@@ -90,7 +90,7 @@ afterAll(async () => {
   await served?.close();
   await aws?.close();
   await api?.close();
-}, 30_000);
+});
 
 /** The environment variable a flag reads, as the command line defines it (undefined: none). */
 function envOf(name: string): string | undefined {

@@ -509,7 +509,7 @@ describe('dispatcher batching', () => {
     expect(after - before).toBeLessThanOrEqual(2);
     // One pass per window: the burst, plus at most one for a change seen during that pass.
     expect((await passes()) - passesBefore).toBeLessThanOrEqual(2);
-  }, 30_000);
+  });
 });
 
 // A config nginx refuses is a terminal pass: not retried, the previous config keeps serving, and
@@ -639,7 +639,7 @@ describe('dispatcher with a config nginx refuses', () => {
     await app.waitForPass((p) => p.seq > refused.seq && p.result === 'success');
     expect(await readFile(app.nginx!.paths.confPath, 'utf8')).toContain('server_name other.test;');
     expect(await gauge('dispatcher_hosts')).toBe(2);
-  }, 30_000);
+  });
 
   // Runs last: it kills nginx.
   it('calls onFatal when nginx exits on its own', async () => {

@@ -27,12 +27,12 @@ beforeAll(async () => {
     'default-ssl',
     await makeTestCertificate({ commonName: 'default.invalid' }),
   );
-}, 30_000);
+});
 
 afterAll(async () => {
   await dir?.remove();
   await api?.close();
-}, 30_000);
+});
 
 async function secretRequestsOfARun(https: boolean): Promise<string[]> {
   api.clearRequests();

@@ -26,7 +26,7 @@ describe('kubeconfig_kind = kubernetes_url over TLS', () => {
   afterAll(async () => {
     await api?.close();
     await dir?.remove();
-  }, 30_000);
+  });
 
   const reconcileWith = async (section: string): Promise<{ outcome: string; lines: string[] }> => {
     const text = configText(api.url, 'fakedns').replace(/\[kubernetes_url\][\s\S]*$/, section);

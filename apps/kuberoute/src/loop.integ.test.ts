@@ -66,7 +66,7 @@ describe('kuberoute on the controller loop (fakedns)', () => {
   afterAll(async () => {
     await app?.stop();
     await api?.close();
-  }, 30_000);
+  });
 
   it('is ready once the caches synced, before any pass (the original only reconciles on GET /)', async () => {
     await app.ready;

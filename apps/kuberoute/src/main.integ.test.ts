@@ -28,7 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
   await dir?.remove();
-}, 30_000);
+});
 
 describe('main (the kuberoute process)', () => {
   it('serves with the config file port although a Service named kuberoute set KUBEROUTE_PORT=tcp://… (no crash loop)', async () => {

@@ -78,7 +78,7 @@ describe('kuberoute with Route53 (fake) and the S3 report (fake)', () => {
   afterAll(async () => {
     await app?.stop();
     await api?.close();
-  }, 30_000);
+  });
 
   it('GET / writes the A record and the heartbeat CNAME in the zone named by the domain, TTL 60', async () => {
     expect(await get()).toEqual({ status: 200, body: UPDATED_TEXT });

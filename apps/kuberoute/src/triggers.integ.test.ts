@@ -34,7 +34,7 @@ describe('kuberoute triggers (fakedns, kubeconfig access)', () => {
   afterAll(async () => {
     await Promise.all(started.map((a) => a.stop()));
     await api?.close();
-  }, 30_000);
+  });
 
   const start = async (
     options: { intervalMs: number; watch: boolean },

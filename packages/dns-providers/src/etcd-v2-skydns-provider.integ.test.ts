@@ -25,7 +25,7 @@ describe('EtcdV2SkyDnsProvider on real etcd (v2 API)', () => {
 
   afterAll(async () => {
     await etcd?.stop();
-  }, 30_000);
+  });
 
   it('writes x1..xN, reads them back, shrinks, and replaces A values by a CNAME', async () => {
     const a = { name: 'www.example.com', type: 'A', targets: ['10.0.0.1', '10.0.0.2', '10.0.0.3'], ttl: 60 };

@@ -78,5 +78,5 @@ describe('runController with passOnSync: false', () => {
     expect(pass.result).toBe('success');
     expect(applied).toHaveLength(1);
     expect(applied[0]).toContain('a');
-  }, 30_000);
+  });
 });

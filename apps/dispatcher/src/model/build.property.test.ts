@@ -292,7 +292,7 @@ describe('model builder properties', () => {
     }
     // The samples exercise routes, API keys, TLS hosts and skips (not only empty configs).
     expect(Object.values(served).every((n) => n > 0) ? 'covered' : JSON.stringify(served)).toBe('covered');
-  }, 30_000);
+  });
 
   it('adding a pod that routes nothing, or a namespace whose hosts are all taken, changes nothing', () => {
     const newest = '2027-01-01T00:00:00Z';
