@@ -21,6 +21,8 @@ import type { IngressLike, ParsedIngress, ParsedIngresses } from './model/ingres
 export interface AlbConnection {
   cluster: ClusterInfo;
   stacks: StackManager;
+  /** Hands the pass's pod IPs (`--target-access-mode=AWSCNI`) to the target sync before the cycle. */
+  setPodTargets?(addresses: readonly string[] | undefined): void;
 }
 
 /** Options of {@link createAlbStep}. */
@@ -207,6 +209,7 @@ export function createAlbStep(o: AlbStepOptions): AlbStep {
         conn ??= await o.connect();
         const c = conn;
         const settings = settingsFor(c.cluster);
+        c.setPodTargets?.(parsed.podTargets);
         let planned: PlannedLoadBalancer[] = [];
         let planSkipped: SkippedObject[] = [];
         const result = await c.stacks.cycle((snapshot) => {

@@ -15,18 +15,21 @@ import {
 } from '@kube-edge/aws-frontends';
 import {
   INGRESSES,
+  PODS,
   createEventRecorder,
   createIngressStatusWriter,
   runController,
   watch,
   type ControllerHandle,
   type KubeClient,
+  type Lister,
   type WatchSpec,
 } from '@kube-edge/k8s-watch';
 import { createMetrics, type Clock, type Logger, type Metrics } from '@kube-edge/runtime';
 import { createAlbStep, type AlbPassSummary, type AlbStep } from './alb-step.js';
 import type { AlbControllerConfig } from './config.js';
 import { parseIngresses, type IngressLike, type ParsedIngresses } from './model/ingresses.js';
+import { podTargetAddresses, type PodLike } from './model/pods.js';
 
 /** The AWS clients the controller uses (main.ts builds real ones; tests pass fakes). */
 export interface AwsClients {
@@ -54,8 +57,11 @@ export interface AppDeps {
   hostname?: string;
 }
 
-/** The informers the controller watches. */
-export type AlbInformers = { ingresses: WatchSpec<IngressLike> };
+/**
+ * The informers the controller watches: Ingresses, and with `--target-access-mode=AWSCNI` the
+ * ingress router pods (`--target-cni-namespace`, `--target-cni-pod-labelselector`).
+ */
+export type AlbInformers = { ingresses: WatchSpec<IngressLike>; pods?: WatchSpec<PodLike> };
 
 /** A running aws-alb-controller: the loop's handle plus its last pass summary. */
 export interface AlbApp extends ControllerHandle<AlbInformers, ParsedIngresses> {
@@ -87,6 +93,7 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
     iam: aws.iam,
     blacklist: config.blacklistCertificateArns,
     refreshIntervalMs: config.certPollingIntervalMs,
+    ...(config.certFilterTag === undefined ? {} : { filterTag: config.certFilterTag }),
     logger,
     ...(deps.loadCertificates === undefined ? {} : { load: deps.loadCertificates }),
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
@@ -109,6 +116,7 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
         securityGroup: cluster.securityGroupId,
         subnets: cluster.subnets.length,
       });
+      let podTargets: readonly string[] | undefined;
       const targets = createAsgTargets({
         ec2: aws.ec2,
         autoScaling: aws.autoScaling,
@@ -116,6 +124,7 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
         filters: parseCustomFilters(config.customFilters, cluster.clusterId),
         clusterId: cluster.clusterId,
         controllerId: config.settings.controllerId,
+        ipAddresses: () => podTargets,
         logger,
       });
       const stacks = createStackManager({
@@ -129,7 +138,13 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
         logger,
         ...(deps.clock === undefined ? {} : { clock: deps.clock }),
       });
-      return { cluster, stacks };
+      return {
+        cluster,
+        stacks,
+        setPodTargets: (addresses) => {
+          podTargets = addresses;
+        },
+      };
     },
     elbv2: aws.elbv2,
     status: createIngressStatusWriter({ client: kubeClient, logger }),
@@ -140,12 +155,23 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
     now,
   });
 
+  const cni = config.targetCni;
+  const informers: AlbInformers = {
+    ingresses: watch<IngressLike>(INGRESSES),
+    ...(cni === undefined
+      ? {}
+      : { pods: watch<PodLike>(PODS, { namespaces: [cni.namespace], labelSelector: cni.labelSelector }) }),
+  };
   const loop = await runController(
     {
       name: 'aws-alb-controller',
-      informers: { ingresses: watch<IngressLike>(INGRESSES) },
-      build: ({ ingresses }) => {
-        const parsed = parseIngresses(ingresses.list(), config.parse);
+      informers,
+      build: (listers) => {
+        const parsed: ParsedIngresses = parseIngresses(listers.ingresses.list(), config.parse);
+        // Present only when watched (an optional informer has no lister type of its own).
+        const pods = (listers as { pods?: Lister<PodLike> }).pods;
+        // A pod change starts a pass like an Ingress change; the loop batches them.
+        if (pods !== undefined) parsed.podTargets = podTargetAddresses(pods.list());
         return { model: parsed, skipped: parsed.skipped };
       },
       steps: [step],

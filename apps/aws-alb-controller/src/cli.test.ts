@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@kube-edge/runtime';
 import { controllerCli, planCli } from './cli.js';
-import { buildConfig, parseListenAddress } from './config.js';
+import { buildConfig, parseListenAddress, validLabelSelector } from './config.js';
 
 const defaults = { namespace: 'kube-system', identity: 'pod-1', customFilters: undefined };
 
@@ -117,7 +117,39 @@ describe('buildConfig', () => {
     [['--aws-waf-web-acl-id=nope'], '--aws-waf-web-acl-id'],
     [['--metrics-address=7979'], '--metrics-address'],
     [['--health-check-path=healthz'], '--health-check-path'],
-    [['--target-access-mode=AWSCNI'], '--target-access-mode'],
+    [['--target-access-mode=AWSCNI'], '--target-cni-namespace'],
+    [['--target-access-mode=AWSCNI', '--target-cni-namespace=kube-system'], '--target-cni-pod-labelselector'],
+    [
+      [
+        '--target-access-mode=AWSCNI',
+        '--target-cni-namespace=kube-system',
+        '--target-cni-pod-labelselector=app in (a,',
+      ],
+      '--target-cni-pod-labelselector',
+    ],
+    [
+      [
+        '--target-access-mode=AWSCNI',
+        '--target-cni-namespace=Kube_System',
+        '--target-cni-pod-labelselector=a=b',
+      ],
+      '--target-cni-namespace',
+    ],
+    [['--cert-filter-tag=team'], '--cert-filter-tag'],
+    [['--cert-filter-tag==edge'], '--cert-filter-tag'],
+    [['--cloudwatch-alarms-config-map=kube-system/alarms'], '--cloudwatch-alarms-config-map'],
+    [['--alb-http-target-port=70000'], '--alb-http-target-port'],
+    [['--nlb-http-target-port=9998'], '--nlb-http-target-port'],
+    [['--deny-internal-domains', '--internal-domains=a b'], '--internal-domains'],
+    [['--deny-internal-domains', '--internal-domains=a,b,c,d,e,f'], '--internal-domains'],
+    [
+      ['--deny-internal-domains', '--deny-internal-domains-response-status-code=301'],
+      '--deny-internal-domains-response-status-code',
+    ],
+    [
+      ['--deny-internal-domains', `--deny-internal-domains-response=${'x'.repeat(1025)}`],
+      '--deny-internal-domains-response',
+    ],
   ])('refuses %j naming %s', (args, key) => {
     let err: unknown;
     try {
@@ -151,6 +183,57 @@ describe('buildConfig', () => {
     expect(
       buildConfig(parse([]).values, { ...defaults, customFilters: 'tag:a=b,c tag-key=k' }).customFilters,
     ).toBe('tag:a=b,c tag-key=k');
+  });
+
+  it('takes AWSCNI with a namespace and a label selector, and the later template flags', () => {
+    const c = config([
+      '--target-access-mode=AWSCNI',
+      '--target-cni-namespace=kube-system',
+      '--target-cni-pod-labelselector=application=skipper-ingress',
+      '--cert-filter-tag=team=edge',
+      '--target-https',
+      '--alb-http-target-port=9998',
+      '--nlb-http-enabled',
+      '--nlb-http-target-port=9997',
+      '--deny-internal-domains',
+    ]);
+    expect(c.targetCni).toEqual({ namespace: 'kube-system', labelSelector: 'application=skipper-ingress' });
+    expect(c.certFilterTag).toEqual({ key: 'team', value: 'edge' });
+    expect(c.settings).toMatchObject({
+      targetAccessMode: 'AWSCNI',
+      targetHttps: true,
+      albHttpTargetPort: 9998,
+      nlbHttpTargetPort: 9997,
+      denyInternalDomains: {
+        domains: ['*.cluster.local'],
+        body: 'Unauthorized',
+        contentType: 'text/plain',
+        statusCode: 401,
+      },
+    });
+    const plain = config([]);
+    expect(plain.targetCni).toBeUndefined();
+    expect(plain.certFilterTag).toBeUndefined();
+    expect(plain.settings.denyInternalDomains).toBeUndefined();
+  });
+
+  it('warns that --disable-instrumented-http-client has no effect', () => {
+    expect(parse(['--disable-instrumented-http-client']).warnings.join()).toMatch(/no effect/);
+  });
+
+  it.each([
+    ['application=skipper-ingress', true],
+    ['a=x,b==y,c!=z', true],
+    ['app in (a, b),!legacy,tier', true],
+    ['example.com/role notin (x)', true],
+    ['a=', true],
+    ['', false],
+    ['a in (x', false],
+    ['a=b=c', false],
+    ['-a=b', false],
+    ['a in ()', false],
+  ])('checks the label selector %j (%s)', (selector, ok) => {
+    expect(validLabelSelector(selector)).toBe(ok);
   });
 
   it('reads the class filter with an empty entry for classless ingresses', () => {

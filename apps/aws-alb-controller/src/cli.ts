@@ -177,7 +177,53 @@ export const MODEL_FLAGS = {
     choices: ['Legacy', 'HostPort', 'AWSCNI'],
     default: 'Legacy',
     description:
-      'Target type of the target groups: Legacy sets none (as v0.7.2 stacks, so adopting them replaces no target group), HostPort sets instance, AWSCNI sets ip.',
+      'Target type of the target groups: Legacy sets none (as v0.7.2 stacks, so adopting them replaces no target group), HostPort sets instance (the nodes, through their Auto Scaling groups), AWSCNI sets ip (the IPs of the pods of --target-cni-namespace and --target-cni-pod-labelselector are registered).',
+  },
+  'target-https': {
+    type: 'boolean',
+    description:
+      'ALB target groups send traffic and health checks to the targets over HTTPS (NLBs stay TCP).',
+  },
+  'alb-http-target-port': {
+    type: 'number',
+    integer: true,
+    description:
+      "Port (1-65535) of a second target group (TGHTTP) the ALBs' port 80 listener forwards to. Unset or equal to --target-port: port 80 forwards to the main target group.",
+  },
+  'nlb-http-target-port': {
+    type: 'number',
+    integer: true,
+    description:
+      "Port (1-65535) of a second target group (TGHTTP) the NLBs' port 80 listener forwards to; needs --nlb-http-enabled.",
+  },
+  'deny-internal-domains': {
+    type: 'boolean',
+    description:
+      'A priority-1 rule on the ALB listeners answers requests for --internal-domains with a fixed response (not on a port 80 listener that redirects to HTTPS).',
+  },
+  'internal-domains': {
+    type: 'csv',
+    default: ['*.cluster.local'],
+    description:
+      'Host patterns --deny-internal-domains answers (* and ? wildcards, at most 128 characters each, at most 5). Repeatable.',
+  },
+  'deny-internal-domains-response': {
+    type: 'string',
+    default: 'Unauthorized',
+    description: 'Body of the --deny-internal-domains response (at most 1024 characters).',
+  },
+  'deny-internal-domains-response-content-type': {
+    type: 'enum',
+    choices: ['text/plain', 'text/css', 'text/html', 'application/javascript', 'application/json'],
+    default: 'text/plain',
+    description: 'Content type of the --deny-internal-domains response.',
+  },
+  'deny-internal-domains-response-status-code': {
+    type: 'number',
+    integer: true,
+    default: 401,
+    description:
+      'Status code of the --deny-internal-domains response: a 2XX, 4XX or 5XX code (what an ALB fixed response takes).',
   },
   'stack-termination-protection': {
     type: 'boolean',
@@ -274,6 +320,33 @@ export const controllerCli = defineCli({
       type: 'string',
       env: 'AWS_REGION',
       description: 'AWS region. Default: $AWS_REGION, then the instance metadata.',
+    },
+    'cert-filter-tag': {
+      type: 'string',
+      description:
+        'key=value: only ACM and IAM certificates carrying this tag are used (one tag-listing call per certificate at each certificate refresh). Unset: every certificate.',
+    },
+    'target-cni-namespace': {
+      type: 'string',
+      description:
+        'With --target-access-mode=AWSCNI (required then): namespace of the ingress router pods whose IPs are registered in the target groups.',
+    },
+    'target-cni-pod-labelselector': {
+      type: 'string',
+      description:
+        'With --target-access-mode=AWSCNI (required then): label selector of those pods, e.g. application=skipper-ingress (a=x,b=y, a in (x,y), !a forms).',
+    },
+    'cloudwatch-alarms-config-map': {
+      type: 'string',
+      description:
+        'namespace/name of a ConfigMap of CloudWatch alarms. Not supported yet: giving it is an error at start.',
+    },
+    'disable-instrumented-http-client': {
+      type: 'boolean',
+      env: false,
+      deprecated:
+        "it has no effect here (AWS and Kubernetes calls are counted by this app's own metrics); ignored",
+      description: 'Ignored; accepted so later command lines of the original keep working.',
     },
     'aws-api-retries': {
       type: 'number',

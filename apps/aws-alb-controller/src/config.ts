@@ -30,6 +30,10 @@ export interface AlbControllerConfig {
   creationTimeoutMinutes: number;
   certPollingIntervalMs: number;
   blacklistCertificateArns: string[];
+  /** `--cert-filter-tag`: only certificates with this tag; undefined: every certificate. */
+  certFilterTag: { key: string; value: string } | undefined;
+  /** `--target-access-mode=AWSCNI`: whose pod IPs go into the (ip) target groups; else undefined. */
+  targetCni: { namespace: string; labelSelector: string } | undefined;
   minLoadBalancerAgeMs: number;
   terminationProtection: boolean;
   http: { host: string | undefined; port: number };
@@ -59,6 +63,72 @@ function range(value: number, min: number, max: number, key: string, unit = ''):
 
 const seconds = (ms: number): number => Math.round(ms / 1000);
 
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/**
+ * True when `selector` is a Kubernetes label selector: comma-separated `key`, `!key`,
+ * `key=value`, `key==value`, `key!=value`, `key in (v1,v2)` and `key notin (v1,v2)` terms. Pure.
+ */
+export function validLabelSelector(selector: string): boolean {
+  const terms: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of selector) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (depth < 0 || depth > 1) return false;
+    if (ch === ',' && depth === 0) {
+      terms.push(current);
+      current = '';
+    } else current += ch;
+  }
+  if (depth !== 0) return false;
+  terms.push(current);
+  return terms.every((raw) => {
+    const t = raw.trim();
+    const set = /^(\S+)\s+(in|notin)\s*\(([^()]*)\)$/.exec(t);
+    if (set !== null)
+      return (
+        LABEL_KEY.test(set[1] ?? '') &&
+        (set[3] ?? '').split(',').every((v) => v.trim() !== '' && LABEL_VALUE.test(v.trim()))
+      );
+    const eq = /^([^=!\s]+)\s*(==|=|!=)\s*([^=!\s]*)$/.exec(t);
+    if (eq !== null) return LABEL_KEY.test(eq[1] ?? '') && LABEL_VALUE.test(eq[3] ?? '');
+    return LABEL_KEY.test(t.replace(/^!\s*/, ''));
+  });
+}
+
+/** `--internal-domains` and the response flags, checked against what an ALB listener rule takes. */
+function denyInternalDomains(v: ModelValues): StaticSettings['denyInternalDomains'] {
+  if (!v['deny-internal-domains']) return undefined;
+  const key = '--internal-domains';
+  const domains = v['internal-domains'].map((d) => d.trim()).filter((d) => d !== '');
+  if (domains.length === 0 || domains.length > 5)
+    throw new ConfigError(`${key} must name 1 to 5 host patterns with --deny-internal-domains`, { key });
+  for (const d of domains)
+    if (!/^[A-Za-z0-9*?.-]{1,128}$/.test(d))
+      throw new ConfigError(`${key}: ${JSON.stringify(d)} is not a host pattern (letters, digits, - . * ?)`, {
+        key,
+      });
+  const body = v['deny-internal-domains-response'];
+  if (body.length > 1024)
+    throw new ConfigError('--deny-internal-domains-response must be at most 1024 characters', {
+      key: '--deny-internal-domains-response',
+    });
+  const statusCode = v['deny-internal-domains-response-status-code'];
+  if (!/^[245]\d\d$/.test(String(statusCode)))
+    throw new ConfigError('--deny-internal-domains-response-status-code must be a 2XX, 4XX or 5XX code', {
+      key: '--deny-internal-domains-response-status-code',
+    });
+  return { domains, body, contentType: v['deny-internal-domains-response-content-type'], statusCode };
+}
+
+function optionalPort(value: number | undefined, key: string): number | undefined {
+  return value === undefined || value === 0 ? undefined : range(value, 1, 65535, key);
+}
+
 /**
  * The settings the model and template take, from the flags the controller and `plan` share.
  * Every range the original checked is checked here, and the ones it silently ignored too
@@ -86,6 +156,11 @@ export function modelSettings(v: ModelValues): { parse: ParseOptions; settings: 
       });
   }
   const ingressClasses = v['ingress-class-filter'];
+  const nlbHttpTargetPort = optionalPort(v['nlb-http-target-port'], '--nlb-http-target-port');
+  if (nlbHttpTargetPort !== undefined && !v['nlb-http-enabled'])
+    throw new ConfigError('--nlb-http-target-port needs --nlb-http-enabled', {
+      key: '--nlb-http-target-port',
+    });
   return {
     parse: {
       classFilter: ingressClasses.length === 0 ? undefined : ingressClasses.map((c) => c.trim()),
@@ -158,6 +233,10 @@ export function modelSettings(v: ModelValues): { parse: ParseOptions; settings: 
       nlbZoneAffinity: v['nlb-zone-affinity'],
       logsS3Bucket: bucket === '' ? undefined : bucket,
       logsS3Prefix: v['logs-s3-prefix'],
+      targetHttps: v['target-https'],
+      albHttpTargetPort: optionalPort(v['alb-http-target-port'], '--alb-http-target-port'),
+      nlbHttpTargetPort,
+      denyInternalDomains: denyInternalDomains(v),
     },
   };
 }
@@ -194,11 +273,37 @@ export function buildConfig(v: ControllerValues, d: ConfigDefaults): AlbControll
     throw new ConfigError('--creation-timeout must be at least 1m', { key: '--creation-timeout' });
   if (!(v['cert-polling-interval'] > 0))
     throw new ConfigError('--cert-polling-interval must be positive', { key: '--cert-polling-interval' });
-  if (v['target-access-mode'] === 'AWSCNI')
+  let targetCni: AlbControllerConfig['targetCni'];
+  if (v['target-access-mode'] === 'AWSCNI') {
+    const namespace = (v['target-cni-namespace'] ?? '').trim();
+    const labelSelector = (v['target-cni-pod-labelselector'] ?? '').trim();
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace))
+      throw new ConfigError('--target-cni-namespace must name a namespace with --target-access-mode=AWSCNI', {
+        key: '--target-cni-namespace',
+      });
+    if (labelSelector === '' || !validLabelSelector(labelSelector))
+      throw new ConfigError(
+        `--target-cni-pod-labelselector must be a label selector with --target-access-mode=AWSCNI, got ${JSON.stringify(labelSelector)}`,
+        { key: '--target-cni-pod-labelselector' },
+      );
+    targetCni = { namespace, labelSelector };
+  }
+  const cwAlarms = v['cloudwatch-alarms-config-map'];
+  if (cwAlarms !== undefined && cwAlarms !== '')
     throw new ConfigError(
-      '--target-access-mode=AWSCNI: registering pod IPs is not implemented yet (the plan command renders ip target groups); use HostPort or Legacy',
-      { key: '--target-access-mode' },
+      '--cloudwatch-alarms-config-map is not supported yet (CloudWatch alarms are not created); remove the flag',
+      { key: '--cloudwatch-alarms-config-map' },
     );
+  const filterTag = v['cert-filter-tag'];
+  let certFilterTag: AlbControllerConfig['certFilterTag'];
+  if (filterTag !== undefined && filterTag !== '') {
+    const m = /^([^=]{1,128})=([^=]{0,256})$/.exec(filterTag);
+    if (m === null || (m[1] ?? '').trim() === '')
+      throw new ConfigError(`--cert-filter-tag must be key=value, got ${JSON.stringify(filterTag)}`, {
+        key: '--cert-filter-tag',
+      });
+    certFilterTag = { key: m[1] ?? '', value: m[2] ?? '' };
+  }
   // A malformed CUSTOM_FILTERS term is an error now, naming the term (the cluster id of the
   // default filters is only known later; it does not matter for the syntax).
   parseCustomFilters(d.customFilters, 'syntax-check');
@@ -217,6 +322,8 @@ export function buildConfig(v: ControllerValues, d: ConfigDefaults): AlbControll
     creationTimeoutMinutes: Math.max(1, Math.round(v['creation-timeout'] / 60_000)),
     certPollingIntervalMs: v['cert-polling-interval'],
     blacklistCertificateArns: v['blacklist-certificate-arns'],
+    certFilterTag,
+    targetCni,
     minLoadBalancerAgeMs: v['min-load-balancer-age'],
     terminationProtection: v['stack-termination-protection'],
     http: parseListenAddress(v['metrics-address']),

@@ -81,6 +81,11 @@ export interface ParsedIngresses {
   ingresses: ParsedIngress[];
   /** Ingresses with no host outside the cluster-local domain: their status is cleared. */
   clusterLocal: { namespace: string; name: string; object: IngressLike }[];
+  /**
+   * With `--target-access-mode=AWSCNI`: the pod IPs the `ip` target groups must hold (see
+   * `podTargetAddresses`), added by the app's build; undefined in the other modes.
+   */
+  podTargets?: readonly string[];
   skipped: SkippedObject[];
 }
 

@@ -89,6 +89,35 @@ const cases: { name: string; lb: LoadBalancerPlan; settings?: Partial<TemplateSe
     lb: lb({ type: 'network' }),
     settings: { nlbHttpEnabled: true, nlbCrossZone: true, targetAccessMode: 'HostPort' },
   },
+  {
+    name: 'alb-target-https-http-target-port-deny-internal',
+    lb: lb(),
+    settings: {
+      targetHttps: true,
+      albHttpTargetPort: 9998,
+      denyInternalDomains: {
+        domains: ['*.cluster.local', 'internal.example.org'],
+        body: 'Unauthorized',
+        contentType: 'text/plain',
+        statusCode: 401,
+      },
+    },
+  },
+  {
+    name: 'nlb-http-target-port',
+    lb: lb({ type: 'network' }),
+    settings: {
+      nlbHttpEnabled: true,
+      nlbHttpTargetPort: 9998,
+      targetHttps: true,
+      denyInternalDomains: {
+        domains: ['*.cluster.local'],
+        body: 'x',
+        contentType: 'text/plain',
+        statusCode: 401,
+      },
+    },
+  },
 ];
 
 describe('renderStack', () => {
@@ -132,6 +161,46 @@ describe('renderStack', () => {
       Array.from({ length: 120 }, (_, i) => [arn(`${'x'.repeat(400)}-${i}`), null] as const),
     );
     expect(() => renderStack(lb({ certificates }), settings)).toThrow(/bytes; CloudFormation takes 51200/);
+  });
+
+  it('sends port 80 to TGHTTP only when that listener forwards and the port differs; redirecting ALBs keep one target group', () => {
+    const body = (extra: Partial<TemplateSettings>, plan = lb()) =>
+      JSON.parse(renderStack(plan, { ...settings, ...extra }).templateBody) as {
+        Resources: Record<string, unknown>;
+        Outputs: Record<string, unknown>;
+      };
+    expect(Object.keys(body({ albHttpTargetPort: 9998 }).Resources)).toContain('TGHTTP');
+    expect(Object.keys(body({ albHttpTargetPort: 9999 }).Resources)).not.toContain('TGHTTP');
+    const redirecting = body({ albHttpTargetPort: 9998, redirectHttpToHttps: true });
+    expect(Object.keys(redirecting.Resources)).not.toContain('TGHTTP');
+    expect(Object.keys(redirecting.Outputs)).not.toContain('HTTPTargetGroupARN');
+    expect(Object.keys(body({ nlbHttpTargetPort: 9998 }, lb({ type: 'network' })).Resources)).not.toContain(
+      'TGHTTP',
+    );
+    expect(
+      renderStack(lb(), { ...settings, albHttpTargetPort: 9998 }).parameters
+        .TargetGroupHTTPTargetPortParameter,
+    ).toBe('9998');
+  });
+
+  it('puts the deny rule only on forwarding ALB listeners (not on a redirecting port 80, not on NLBs)', () => {
+    const deny = { domains: ['*.cluster.local'], body: 'no', contentType: 'text/plain', statusCode: 401 };
+    const keys = (extra: Partial<TemplateSettings>, plan = lb()): string[] =>
+      Object.keys(
+        (JSON.parse(renderStack(plan, { ...settings, ...extra }).templateBody) as { Resources: object })
+          .Resources,
+      ).filter((k) => k.includes('BlockInternalTraffic'));
+    expect(keys({ denyInternalDomains: deny })).toEqual([
+      'HTTPRuleBlockInternalTraffic',
+      'HTTPSRuleBlockInternalTraffic',
+    ]);
+    expect(keys({ denyInternalDomains: deny, redirectHttpToHttps: true })).toEqual([
+      'HTTPSRuleBlockInternalTraffic',
+    ]);
+    expect(keys({ denyInternalDomains: deny }, lb({ certificates: new Map() }))).toEqual([
+      'HTTPRuleBlockInternalTraffic',
+    ]);
+    expect(keys({ denyInternalDomains: deny, nlbHttpEnabled: true }, lb({ type: 'network' }))).toEqual([]);
   });
 
   it('writes parameters a stack reads back (round trip)', () => {
@@ -203,6 +272,12 @@ describe('the IAM policy document', () => {
       'elasticloadbalancing:DeleteListener',
       'elasticloadbalancing:DescribeListeners',
       'elasticloadbalancing:ModifyListener',
+    ],
+    'AWS::ElasticLoadBalancingV2::ListenerRule': [
+      'elasticloadbalancing:CreateRule',
+      'elasticloadbalancing:DeleteRule',
+      'elasticloadbalancing:DescribeRules',
+      'elasticloadbalancing:ModifyRule',
     ],
     'AWS::ElasticLoadBalancingV2::ListenerCertificate': [
       'elasticloadbalancing:AddListenerCertificates',

@@ -33,6 +33,23 @@ export interface TemplateSettings {
   nlbZoneAffinity: string;
   logsS3Bucket: string | undefined;
   logsS3Prefix: string | undefined;
+  /** `--target-https`: ALB target groups speak HTTPS to targets and health checks (NLBs stay TCP). */
+  targetHttps?: boolean;
+  /** `--alb-http-target-port`: the ALB port 80 listener forwards to a target group `TGHTTP` on this port. */
+  albHttpTargetPort?: number | undefined;
+  /** `--nlb-http-target-port`: the NLB port 80 listener (with `--nlb-http-enabled`) forwards to `TGHTTP` on this port. */
+  nlbHttpTargetPort?: number | undefined;
+  /** `--deny-internal-domains`: a priority-1 fixed-response rule for these hosts on the ALB listeners. */
+  denyInternalDomains?: DenyInternalDomains | undefined;
+}
+
+/** The rule `--deny-internal-domains` puts on the ALB listeners (validated by the config). */
+export interface DenyInternalDomains {
+  /** Host-header patterns (`*` and `?` wildcards), e.g. `*.cluster.local`. */
+  domains: readonly string[];
+  body: string;
+  contentType: string;
+  statusCode: number;
 }
 
 /** The template and parameter values of one load balancer's stack (tags are the stack manager's). */
@@ -41,6 +58,9 @@ export interface StackSpec {
   /** Every parameter the template declares that has no default worth keeping, in a fixed order. */
   parameters: Record<string, string>;
 }
+
+/** The parameter of the `TGHTTP` target group's port (only declared when that group exists). */
+export const HTTP_TARGET_PORT_PARAMETER = 'TargetGroupHTTPTargetPortParameter';
 
 /** `HTTPSListenerCertificate<hex sha256 of every ARN followed by NUL>`: a new name when the set changes. Pure. */
 export function listenerCertificateLogicalId(sortedArns: readonly string[]): string {
@@ -55,6 +75,31 @@ export function listenerCertificateLogicalId(sortedArns: readonly string[]): str
 type Json = Record<string, unknown>;
 const ref = (name: string): Json => ({ Ref: name });
 
+/** Priority of the deny rule: before any other rule of the listener. */
+const DENY_RULE_PRIORITY = 1;
+
+/** A listener rule answering requests for the internal domains with a fixed response. */
+function denyRule(d: DenyInternalDomains, listener: string): Json {
+  return {
+    Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+    Properties: {
+      Actions: [
+        {
+          Type: 'fixed-response',
+          FixedResponseConfig: {
+            ContentType: d.contentType,
+            MessageBody: d.body,
+            StatusCode: String(d.statusCode),
+          },
+        },
+      ],
+      Conditions: [{ Field: 'host-header', Values: [...d.domains] }],
+      ListenerArn: ref(listener),
+      Priority: DENY_RULE_PRIORITY,
+    },
+  };
+}
+
 /**
  * The CloudFormation template and parameter values of one load balancer. Pure and
  * deterministic (keys in a fixed order), so an unchanged load balancer gives the same bytes.
@@ -68,6 +113,16 @@ export function renderStack(lb: LoadBalancerPlan, s: TemplateSettings): StackSpe
   const securityGroup = lb.securityGroup ?? s.securityGroup;
   const sslPolicy = lb.sslPolicy ?? s.sslPolicy;
   const waf = alb ? lb.wafWebAclId : undefined;
+  const redirect = alb && s.redirectHttpToHttps && arns.length > 0;
+  // A port 80 listener that forwards (not an ALB redirecting, not an NLB without HTTP) may go to a
+  // target group of its own, `TGHTTP`, when its port differs from the main one.
+  const forwardsHttp = alb ? !redirect : s.nlbHttpEnabled;
+  const httpPort = alb ? s.albHttpTargetPort : s.nlbHttpTargetPort;
+  const httpTargetPort =
+    forwardsHttp && httpPort !== undefined && httpPort !== 0 && httpPort !== s.targetPort
+      ? httpPort
+      : undefined;
+  const deny = alb ? s.denyInternalDomains : undefined;
 
   const parameters: Json = {
     [PARAMETERS.scheme]: {
@@ -116,6 +171,9 @@ export function renderStack(lb: LoadBalancerPlan, s: TemplateSettings): StackSpe
     ...(waf === undefined
       ? {}
       : { [PARAMETERS.wafWebAclId]: { Type: 'String', Description: 'Associated WAF ID.' } }),
+    ...(httpTargetPort === undefined
+      ? {}
+      : { [HTTP_TARGET_PORT_PARAMETER]: { Type: 'Number', Description: 'The HTTP target port' } }),
   };
 
   const lbAttributes: { Key: string; Value: string }[] = alb
@@ -135,6 +193,29 @@ export function renderStack(lb: LoadBalancerPlan, s: TemplateSettings): StackSpe
     );
   }
 
+  const https = alb && s.targetHttps === true;
+  const targetGroup = (portParameter: string): Json => ({
+    Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
+    Properties: {
+      HealthCheckIntervalSeconds: ref(PARAMETERS.healthCheckInterval),
+      HealthCheckPath: ref(PARAMETERS.healthCheckPath),
+      HealthCheckPort: ref(PARAMETERS.healthCheckPort),
+      HealthCheckProtocol: https ? 'HTTPS' : 'HTTP',
+      ...(alb ? { HealthCheckTimeoutSeconds: ref(PARAMETERS.healthCheckTimeout) } : {}),
+      HealthyThresholdCount: alb ? s.albHealthyThresholdCount : s.nlbHealthyThresholdCount,
+      Port: ref(portParameter),
+      Protocol: alb ? (https ? 'HTTPS' : 'HTTP') : 'TCP',
+      TargetGroupAttributes: [
+        { Key: 'deregistration_delay.timeout_seconds', Value: String(s.deregistrationDelaySeconds) },
+      ],
+      ...(s.targetAccessMode === 'Legacy'
+        ? {}
+        : { TargetType: s.targetAccessMode === 'AWSCNI' ? 'ip' : 'instance' }),
+      UnhealthyThresholdCount: alb ? s.albUnhealthyThresholdCount : s.nlbHealthyThresholdCount,
+      VpcId: ref(PARAMETERS.vpcId),
+    },
+  });
+
   const resources: Json = {
     LB: {
       Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
@@ -148,59 +229,44 @@ export function renderStack(lb: LoadBalancerPlan, s: TemplateSettings): StackSpe
         Type: ref(PARAMETERS.type),
       },
     },
-    TG: {
-      Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
-      Properties: {
-        HealthCheckIntervalSeconds: ref(PARAMETERS.healthCheckInterval),
-        HealthCheckPath: ref(PARAMETERS.healthCheckPath),
-        HealthCheckPort: ref(PARAMETERS.healthCheckPort),
-        HealthCheckProtocol: 'HTTP',
-        ...(alb ? { HealthCheckTimeoutSeconds: ref(PARAMETERS.healthCheckTimeout) } : {}),
-        HealthyThresholdCount: alb ? s.albHealthyThresholdCount : s.nlbHealthyThresholdCount,
-        Port: ref(PARAMETERS.targetPort),
-        Protocol: alb ? 'HTTP' : 'TCP',
-        TargetGroupAttributes: [
-          { Key: 'deregistration_delay.timeout_seconds', Value: String(s.deregistrationDelaySeconds) },
-        ],
-        ...(s.targetAccessMode === 'Legacy'
-          ? {}
-          : { TargetType: s.targetAccessMode === 'AWSCNI' ? 'ip' : 'instance' }),
-        UnhealthyThresholdCount: alb ? s.albUnhealthyThresholdCount : s.nlbHealthyThresholdCount,
-        VpcId: ref(PARAMETERS.vpcId),
-      },
-    },
+    TG: targetGroup(PARAMETERS.targetPort),
+    ...(httpTargetPort === undefined ? {} : { TGHTTP: targetGroup(HTTP_TARGET_PORT_PARAMETER) }),
   };
 
   const forward = [{ Type: 'forward', TargetGroupArn: ref('TG') }];
+  const forwardHttp =
+    httpTargetPort === undefined ? forward : [{ Type: 'forward', TargetGroupArn: ref('TGHTTP') }];
   if (alb) {
     resources.HTTPListener = {
       Type: 'AWS::ElasticLoadBalancingV2::Listener',
       Properties: {
-        DefaultActions:
-          s.redirectHttpToHttps && arns.length > 0
-            ? [
-                {
-                  Type: 'redirect',
-                  RedirectConfig: {
-                    Host: '#{host}',
-                    Path: '/#{path}',
-                    Port: '443',
-                    Protocol: 'HTTPS',
-                    Query: '#{query}',
-                    StatusCode: 'HTTP_301',
-                  },
+        DefaultActions: redirect
+          ? [
+              {
+                Type: 'redirect',
+                RedirectConfig: {
+                  Host: '#{host}',
+                  Path: '/#{path}',
+                  Port: '443',
+                  Protocol: 'HTTPS',
+                  Query: '#{query}',
+                  StatusCode: 'HTTP_301',
                 },
-              ]
-            : forward,
+              },
+            ]
+          : forwardHttp,
         LoadBalancerArn: ref('LB'),
         Port: 80,
         Protocol: 'HTTP',
       },
     };
+    // A redirecting listener answers every request itself; only a forwarding one needs the rule.
+    if (deny !== undefined && !redirect)
+      resources.HTTPRuleBlockInternalTraffic = denyRule(deny, 'HTTPListener');
   } else if (s.nlbHttpEnabled) {
     resources.HTTPListener = {
       Type: 'AWS::ElasticLoadBalancingV2::Listener',
-      Properties: { DefaultActions: forward, LoadBalancerArn: ref('LB'), Port: 80, Protocol: 'TCP' },
+      Properties: { DefaultActions: forwardHttp, LoadBalancerArn: ref('LB'), Port: 80, Protocol: 'TCP' },
     };
   }
   const [first] = arns;
@@ -223,6 +289,7 @@ export function renderStack(lb: LoadBalancerPlan, s: TemplateSettings): StackSpe
         ListenerArn: ref('HTTPSListener'),
       },
     };
+    if (deny !== undefined) resources.HTTPSRuleBlockInternalTraffic = denyRule(deny, 'HTTPSListener');
   }
   if (waf !== undefined) {
     resources.WAFAssociation = isWafV2(waf)
@@ -248,6 +315,9 @@ export function renderStack(lb: LoadBalancerPlan, s: TemplateSettings): StackSpe
       },
       LoadBalancerARN: { Description: 'ARN of the LoadBalancer', Value: ref('LB') },
       TargetGroupARN: { Description: 'The ARN of the TargetGroup', Value: ref('TG') },
+      ...(httpTargetPort === undefined
+        ? {}
+        : { HTTPTargetGroupARN: { Description: 'The ARN of the HTTP TargetGroup', Value: ref('TGHTTP') } }),
     },
   };
   const templateBody = JSON.stringify(template);
@@ -277,6 +347,9 @@ export function renderStack(lb: LoadBalancerPlan, s: TemplateSettings): StackSpe
     [PARAMETERS.type, lb.type],
     [PARAMETERS.http2, String(lb.http2)],
     ...(waf === undefined ? [] : ([[PARAMETERS.wafWebAclId, waf]] as [string, string][])),
+    ...(httpTargetPort === undefined
+      ? []
+      : ([[HTTP_TARGET_PORT_PARAMETER, String(httpTargetPort)]] as [string, string][])),
   ];
 
   return {

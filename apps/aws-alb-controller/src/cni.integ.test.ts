@@ -1,0 +1,236 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { ACMClient } from '@aws-sdk/client-acm';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
+import { createFakeClock, createNoopLogger, type FakeClock } from '@kube-edge/runtime';
+import {
+  createFakeAws,
+  eventually,
+  makeTestCertificate,
+  startApiServer,
+  type ApiServer,
+  type FakeAws,
+} from '@kube-edge/testkit';
+import { run, type AlbApp } from './app.js';
+import { controllerCli } from './cli.js';
+import { buildConfig } from './config.js';
+
+// --target-access-mode=AWSCNI on the API test server and the AWS fakes: the ingress router pods'
+// IPs are the targets of the (ip) target groups, the Auto Scaling groups get none. The same
+// lifecycle runs with --cert-filter-tag: it and the other tests' lifecycle together call exactly
+// the actions of the IAM policy document.
+
+const policy = JSON.parse(
+  readFileSync(new URL('../../../charts/aws-alb-controller/iam-policy.json', import.meta.url), 'utf8'),
+) as { Statement: { Sid: string; Action: string[] }[] };
+const controllerActions = policy.Statement.find((s) => s.Sid === 'ControllerCalls')?.Action ?? [];
+
+const CLUSTER = 'prod';
+const APP = 'kube-ingress-aws-controller';
+const DAY = 86_400_000;
+
+let api: ApiServer;
+let aws: FakeAws;
+let clock: FakeClock;
+let app: AlbApp | undefined;
+let taggedArn: string;
+
+function pod(
+  name: string,
+  ip: string,
+  o: { namespace?: string; labels?: Record<string, string>; phase?: string } = {},
+) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: o.namespace ?? 'kube-system',
+      labels: o.labels ?? { application: 'skipper-ingress' },
+    },
+    spec: { containers: [{ name: 'skipper', image: 'skipper' }] },
+    status: { phase: o.phase ?? 'Running', podIP: ip },
+  };
+}
+
+async function start(): Promise<AlbApp> {
+  const r = controllerCli.parse(
+    [
+      `--cluster-id=${CLUSTER}`,
+      '--vpc-id=vpc-1',
+      '--metrics-address=127.0.0.1:0',
+      '--no-leader-elect',
+      '--polling-interval=1h',
+      '--min-load-balancer-age=0s',
+      '--target-access-mode=AWSCNI',
+      '--target-cni-namespace=kube-system',
+      '--target-cni-pod-labelselector=application=skipper-ingress',
+      '--cert-filter-tag=team=edge',
+    ],
+    {},
+  );
+  if (r.kind !== 'run') throw new Error('expected a run');
+  const c = aws.clientConfig();
+  app = await run(
+    {
+      ...buildConfig(r.values, { namespace: 'default', identity: 'test', customFilters: undefined }),
+      trigger: { quietMs: 10, maxWaitMs: 100, minIntervalMs: 0 },
+    },
+    {
+      logger: createNoopLogger(),
+      kubeClient: createKubeClient({
+        kubeConfig: loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() }).kubeConfig,
+      }),
+      aws: {
+        cloudFormation: new CloudFormationClient(c),
+        acm: new ACMClient(c),
+        iam: new IAMClient(c),
+        ec2: new EC2Client(c),
+        autoScaling: new AutoScalingClient(c),
+        elbv2: new ElasticLoadBalancingV2Client(c),
+      },
+      clock,
+    },
+  );
+  await app.ready;
+  return app;
+}
+
+async function pass(a: AlbApp): Promise<void> {
+  const p = await a.reconcileNow();
+  if (p.result !== 'success') throw new Error(`pass ${p.result}: ${String(p.error)}`);
+}
+
+const stacks = () => aws.cloudformation.stacks().filter((s) => s.status !== 'DELETE_COMPLETE');
+const targetIps = (): string[] => {
+  const tg = stacks()[0]?.outputs.TargetGroupARN ?? '';
+  return aws.elbv2
+    .targetsOf(tg)
+    .map((t) => t.id)
+    .sort();
+};
+
+beforeEach(async () => {
+  clock = createFakeClock(Date.parse('2026-06-01T00:00:00Z'));
+  api = await startApiServer();
+  aws = await createFakeAws({ now: () => clock.now() });
+  aws.ec2.putVpc({ vpcId: 'vpc-1' });
+  aws.ec2.putSubnet({
+    subnetId: 'subnet-a',
+    vpcId: 'vpc-1',
+    availabilityZone: 'eu-west-1a',
+    tags: { [`kubernetes.io/cluster/${CLUSTER}`]: 'shared' },
+  });
+  aws.ec2.putRouteTable({
+    routeTableId: 'rtb-1',
+    vpcId: 'vpc-1',
+    main: true,
+    routes: [{ destinationCidrBlock: '0.0.0.0/0', gatewayId: 'igw-1' }],
+  });
+  aws.ec2.putSecurityGroup({
+    groupId: 'sg-1',
+    groupName: 'ingress',
+    vpcId: 'vpc-1',
+    tags: { [`kubernetes.io/cluster/${CLUSTER}`]: 'owned', 'kubernetes:application': APP },
+  });
+  aws.ec2.putInstance({
+    instanceId: 'i-0123456789abcdef0',
+    vpcId: 'vpc-1',
+    tags: {
+      'aws:autoscaling:groupName': 'nodes',
+      [`kubernetes.io/cluster/${CLUSTER}`]: 'owned',
+      'k8s.io/role/node': '',
+    },
+  });
+  aws.autoscaling.putGroup({ name: 'nodes', instanceIds: ['i-0123456789abcdef0'] });
+  taggedArn = aws.acm.addCertificate({
+    domainName: '*.example.org',
+    notBefore: new Date(clock.now() - DAY),
+    notAfter: new Date(clock.now() + 365 * DAY),
+    tags: { team: 'edge' },
+  }).arn;
+  // A better match (the exact host), but not tagged: --cert-filter-tag leaves it out.
+  aws.acm.addCertificate({
+    domainName: 'shop.example.org',
+    notBefore: new Date(clock.now() - DAY),
+    notAfter: new Date(clock.now() + 365 * DAY),
+  });
+  aws.iam.addServerCertificate({
+    name: 'legacy',
+    body: (await makeTestCertificate({ commonName: 'shop.example.org' })).cert,
+  });
+});
+
+afterEach(async () => {
+  expect(aws.iamActions().filter((a) => !controllerActions.includes(a))).toEqual([]);
+  await app?.stop();
+  app = undefined;
+  await aws.close();
+  await api.close();
+});
+
+describe('--target-access-mode=AWSCNI', () => {
+  it('registers the running router pods of the namespace and selector in the ip target group, and follows them', async () => {
+    api.store.create(pod('skipper-a', '10.0.1.10'));
+    const b = pod('skipper-b', '10.0.2.20');
+    api.store.create({ ...b, metadata: { ...b.metadata, finalizers: ['example.org/hold'] } });
+    api.store.create(pod('skipper-pending', '10.0.3.30', { phase: 'Pending' }));
+    api.store.create(pod('web', '10.0.4.40', { labels: { application: 'web' } }));
+    api.store.create(pod('skipper-elsewhere', '10.0.5.50', { namespace: 'default' }));
+    api.store.create({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'shop', namespace: 'default' },
+      spec: { rules: [{ host: 'shop.example.org' }] },
+    });
+    const a = await start();
+    await pass(a);
+    aws.cloudformation.settle();
+    await pass(a);
+
+    expect(
+      Object.keys(stacks()[0]?.tags ?? {}).filter((k) => k.startsWith('ingress:certificate-arn/')),
+    ).toEqual([`ingress:certificate-arn/${taggedArn}`]);
+    expect(aws.iamActions()).toEqual(
+      expect.arrayContaining(['acm:ListTagsForCertificate', 'iam:ListServerCertificateTags']),
+    );
+    const tgArn = stacks()[0]?.outputs.TargetGroupARN ?? '';
+    expect(aws.elbv2.targetGroup(tgArn)?.targetType).toBe('ip');
+    expect(targetIps()).toEqual(['10.0.1.10', '10.0.2.20']);
+    // An ip target group is never attached to the nodes' Auto Scaling group.
+    expect(aws.autoscaling.group('nodes')?.targetGroupArns).toEqual([]);
+
+    // Nothing changed: no write.
+    aws.resetCalls();
+    await pass(a);
+    expect(aws.mutatingCalls()).toEqual([]);
+
+    // A pod goes, another becomes ready: one register and one deregister call.
+    api.store.delete('v1', 'Pod', 'kube-system', 'skipper-a');
+    api.store.patchMerge('v1', 'Pod', 'kube-system', 'skipper-pending', { status: { phase: 'Running' } });
+    await eventually(async () => {
+      await pass(a);
+      expect(targetIps()).toEqual(['10.0.2.20', '10.0.3.30']);
+    });
+    expect(aws.callCounts('elbv2')['elasticloadbalancing:DeregisterTargets']).toBe(1);
+
+    // A terminating pod (deletion timestamp) leaves the target group before it stops.
+    api.store.delete('v1', 'Pod', 'kube-system', 'skipper-b');
+    expect(
+      (
+        api.store.get('v1', 'Pod', 'kube-system', 'skipper-b') as {
+          metadata?: { deletionTimestamp?: string };
+        }
+      )?.metadata?.deletionTimestamp,
+    ).toBeDefined();
+    await eventually(async () => {
+      await pass(a);
+      expect(targetIps()).toEqual(['10.0.3.30']);
+    });
+  });
+});
