@@ -3,7 +3,8 @@
 #   - Node 24 (the machine's own if >= 24, else node@24 from the npm registry into .tools/)
 #   - the pinned pnpm (into .tools/)
 #   - workspace dependencies from the lockfile
-#   - Debian packages the tests run for real: nginx, etcd-server
+#   - Debian packages the tests run for real: nginx, etcd-server, and the Lua modules of the
+#     dispatcher's Lua mode (libnginx-mod-http-lua, lua-resty-core, lua-resty-lrucache)
 # Quiet when everything is already there. Prints `export PATH=...` hints with --print-path.
 set -euo pipefail
 
@@ -11,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 NODE_VERSION="24.21.0"
 PNPM_VERSION="$(sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' "$ROOT/package.json")"
-APT_PACKAGES=(nginx etcd-server)
+APT_PACKAGES=(nginx etcd-server libnginx-mod-http-lua lua-resty-core lua-resty-lrucache)
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }
 

@@ -174,6 +174,19 @@ export const cli = defineCli({
       description: 'worker_processes (0 = auto).',
     },
     'nginx-access-log': { type: 'string', default: 'off', description: 'access_log file, or off.' },
+    'nginx-upstream-mode': {
+      type: 'enum',
+      choices: ['auto', 'lua', 'reload'],
+      default: 'auto',
+      description:
+        'lua: pod changes reach nginx through a shared dict (Lua balancer), no reload; reload: every pod change reloads nginx (the original); auto: lua when the Lua modules are installed, else reload (said at start).',
+    },
+    'nginx-backends-port': {
+      type: 'number',
+      integer: true,
+      default: 10246,
+      description: 'Port of the membership endpoint nginx serves on 127.0.0.1 only (lua mode).',
+    },
     'health-port': {
       type: 'number',
       integer: true,

@@ -1,3 +1,4 @@
+import type { UpstreamModeChoice } from './lua-mode.js';
 import { ConfigError } from '@kube-edge/runtime';
 import { validateFilePath, validatePath, validateVariableHeaderName } from '@kube-edge/nginx-render';
 import { isQualifiedName, parseLabelSelector, type LabelSelector } from './model/selector.js';
@@ -112,6 +113,14 @@ export interface DispatcherRunConfig extends DispatcherConfig {
   readonly http: { readonly port: number; readonly host?: string };
   /** Source host of Events (the pod name). Default ''. */
   readonly podName?: string;
+  /**
+   * How pod membership reaches nginx (`--nginx-upstream-mode`): `lua` pushes it to nginx's
+   * shared dict without a reload, `reload` renders it into nginx.conf, `auto` is `lua` when the
+   * Lua modules are installed. Default `reload` here (the CLI's default is `auto`).
+   */
+  readonly upstreamMode?: UpstreamModeChoice;
+  /** Port of the membership endpoint on 127.0.0.1 (Lua mode). Default 10246. */
+  readonly backendsPort?: number;
 }
 
 /** The raw values `buildConfig` reads: the CLI's values by flag name. */

@@ -39,3 +39,16 @@ export {
   type DispatcherInformers,
 } from './app.js';
 export { prepareForRender } from './offline.js';
+export {
+  BACKENDS_PATH,
+  LUA_NGINX_MODULES,
+  LUA_REQUIRED_FILES,
+  membershipOf,
+  withLuaBalancer,
+  type LuaModeOptions,
+  type Membership,
+  type UpstreamMode,
+  type UpstreamModeChoice,
+} from './lua-mode.js';
+export { createBackendsClient, type BackendsClient, type BackendsClientOptions } from './backends-client.js';
+export { decideUpstreamMode, type DispatcherNginxStep } from './nginx-step.js';

@@ -112,6 +112,8 @@ try {
       nginxWorkDir: values['nginx-work-dir'],
       http: { port: values['health-port'] },
       podName: values['pod-name'],
+      upstreamMode: values['nginx-upstream-mode'],
+      backendsPort: values['nginx-backends-port'],
     },
     {
       logger,

@@ -1,0 +1,164 @@
+import { afterEach, beforeAll, afterAll, describe, expect, it } from '@jest/globals';
+import { createMetrics, createNoopLogger } from '@kube-edge/runtime';
+import {
+  freePort,
+  httpRequest,
+  startEchoServer,
+  tempDir,
+  type EchoResponse,
+  type EchoServer,
+  type TempDir,
+} from '@kube-edge/testkit';
+import { createBackendsClient, type BackendsClient } from './backends-client.js';
+import type { DispatcherRunConfig } from './config.js';
+import { LUA_REQUIRED_FILES, membershipOf } from './lua-mode.js';
+import { buildModel } from './model/build.js';
+import type { DispatcherModel } from './model/types.js';
+import { createDispatcherNginxStep, decideUpstreamMode, type DispatcherNginxStep } from './nginx-step.js';
+import { config as makeConfig, ns, pod } from '../test/fixtures.js';
+
+// The nginx step in Lua mode with real nginx: a push that fails falls back to a reload with the
+// members in the config (never stale routing) and Lua comes back on the next pass; nginx that
+// lost its membership is re-seeded by the next pass; a new nginx is seeded at start.
+describe('dispatcher nginx step, Lua mode', () => {
+  let work: TempDir;
+  let echoes: EchoServer[];
+  let httpPort: number;
+  let podPort: number;
+  let backendsPort: number;
+  let step: DispatcherNginxStep | undefined;
+  let runConfig: DispatcherRunConfig;
+
+  const get = () => httpRequest({ url: `http://127.0.0.1:${httpPort}/svc`, host: 'app.test' });
+  const names = async (n: number): Promise<string[]> => {
+    const out = new Set<string>();
+    for (let i = 0; i < n; i++) out.add((await get()).json<EchoResponse>().name);
+    return [...out].sort();
+  };
+  const model = (ips: readonly string[]): DispatcherModel =>
+    buildModel(
+      {
+        namespaces: [ns('app', { 'app.test': {} })],
+        pods: ips.map((ip, i) =>
+          pod('app', `p${i}`, [{ basePath: '/svc', containerPort: String(podPort) }], {
+            ip,
+            ports: [podPort],
+          }),
+        ),
+        secrets: [],
+      },
+      runConfig,
+    );
+  const reloads = async (metrics: ReturnType<typeof createMetrics>): Promise<number> => {
+    const m = await metrics.registry.getSingleMetric('dispatcher_nginx_reloads_total')?.get();
+    return m?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+  };
+
+  function makeStep(backends?: BackendsClient): {
+    step: DispatcherNginxStep;
+    metrics: ReturnType<typeof createMetrics>;
+  } {
+    const metrics = createMetrics({ prefix: 'dispatcher', collectDefaultMetrics: false });
+    step = createDispatcherNginxStep(runConfig, {
+      logger: createNoopLogger(),
+      metrics,
+      initialModel: model([]),
+      mode: 'lua',
+      ...(backends !== undefined ? { backends } : {}),
+    });
+    return { step, metrics };
+  }
+
+  beforeAll(async () => {
+    work = await tempDir('dispatcher-step');
+    [httpPort, podPort, backendsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    echoes = await Promise.all([
+      startEchoServer({ host: '127.0.0.2', port: podPort, name: 'p0' }),
+      startEchoServer({ host: '127.0.0.3', port: podPort, name: 'p1' }),
+    ]);
+    runConfig = {
+      ...makeConfig({ port: httpPort, 'ssl-cert-dir': `${work.path}/ssl` }),
+      mock: false,
+      eventWindowMs: 0,
+      nginxWorkDir: `${work.path}/nginx`,
+      http: { port: 0 },
+      nginxStopTimeoutMs: 2000,
+      upstreamMode: 'lua',
+      backendsPort,
+    };
+  });
+  afterEach(async () => {
+    await step?.stop();
+    step = undefined;
+  });
+  afterAll(async () => {
+    await Promise.all(echoes.map((e) => e.close()));
+    await work.remove();
+  });
+
+  it('falls back to a reload with the members in the config when a push fails, and returns to Lua on the next pass', async () => {
+    const real = createBackendsClient({ port: backendsPort });
+    let failing = false;
+    const backends: BackendsClient = {
+      push: (body) => (failing ? Promise.reject(new Error('refused')) : real.push(body)),
+      storedHash: () => real.storedHash(),
+    };
+    const { step: s, metrics } = makeStep(backends);
+    await s.start();
+    await s.update(model(['127.0.0.2']));
+    expect(await names(4)).toEqual(['p0']);
+    expect(s.luaLive()).toBe(true);
+
+    failing = true;
+    const before = await reloads(metrics);
+    await s.update(model(['127.0.0.2', '127.0.0.3']));
+    expect(s.luaLive()).toBe(false);
+    expect(s.lastConfig()).toContain(`server 127.0.0.3:${podPort};`);
+    expect(await reloads(metrics)).toBe(before + 1);
+    expect(await names(6)).toEqual(['p0', 'p1']);
+
+    failing = false;
+    await s.update(model(['127.0.0.3']));
+    expect(s.luaLive()).toBe(true);
+    expect(s.lastConfig()).not.toContain('127.0.0.3');
+    expect(await names(4)).toEqual(['p1']);
+  });
+
+  it('re-pushes a membership nginx lost (the next pass compares what nginx holds)', async () => {
+    const { step: s, metrics } = makeStep();
+    await s.start();
+    const m = model(['127.0.0.2', '127.0.0.3']);
+    await s.update(m);
+    expect(await names(6)).toEqual(['p0', 'p1']);
+    const client = createBackendsClient({ port: backendsPort });
+    // Another writer (or a lost dict) leaves nginx with a different membership.
+    await client.push('upstream nothing\n');
+    expect((await get()).status).toBe(500);
+    const before = await reloads(metrics);
+    await s.update(m);
+    expect(await client.storedHash()).toBe(membershipOf(m.nginx).hash);
+    expect(await names(6)).toEqual(['p0', 'p1']);
+    expect(await reloads(metrics)).toBe(before);
+  });
+
+  it('seeds a new nginx at start, before the first pass, and pushes before the reload that adds upstreams', async () => {
+    const { step: s } = makeStep();
+    await s.start();
+    const client = createBackendsClient({ port: backendsPort });
+    expect(await client.storedHash()).toBe(membershipOf(model([]).nginx).hash);
+    await s.update(model(['127.0.0.2']));
+    // The first request after update resolved is routed: the members were there before the config.
+    expect((await get()).json<EchoResponse>().name).toBe('p0');
+  });
+
+  it('auto is reload when the Lua modules are missing, and lua when nginx accepts them', async () => {
+    const auto = { ...runConfig, upstreamMode: 'auto' as const };
+    const missing = await decideUpstreamMode(auto, model([]), { fileExists: () => false });
+    expect(missing.mode).toBe('reload');
+    expect(missing.reason).toContain(LUA_REQUIRED_FILES[0]);
+    expect((await decideUpstreamMode(auto, model([]))).mode).toBe('lua');
+    expect((await decideUpstreamMode({ ...runConfig, upstreamMode: 'reload' }, model([]))).mode).toBe(
+      'reload',
+    );
+  });
+});
