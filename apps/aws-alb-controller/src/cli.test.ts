@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError } from '@kube-edge/runtime';
+import { ConfigError, type FlagSpec } from '@kube-edge/runtime';
 import { controllerCli, planCli } from './cli.js';
 import { buildConfig, parseListenAddress, validLabelSelector } from './config.js';
 
@@ -96,6 +96,20 @@ describe('command line', () => {
       expect(r.text).toContain(env);
     const p = planCli.parse(['--help'], {});
     expect(p.kind === 'help' && p.text).toContain('--aws-state');
+  });
+
+  it('shows every flag in --help with its default and env var', () => {
+    const r = controllerCli.parse(['--help'], {});
+    if (r.kind !== 'help') throw new Error('expected help');
+    const lines = r.text.split('\n');
+    for (const [name, spec] of Object.entries(controllerCli.spec.flags) as [string, FlagSpec][]) {
+      const at = lines.findIndex((l) => l.trim().startsWith(`--${name}`));
+      expect({ name, listed: at >= 0 }).toEqual({ name, listed: true });
+      const text = lines.slice(at, at + 3).join(' ');
+      expect({ name, default: /\[default: [^;\]]+/.test(text) }).toEqual({ name, default: true });
+      if (spec.env !== false)
+        expect({ name, env: /env: [A-Z0-9_]+\]/.test(text) }).toEqual({ name, env: true });
+    }
   });
 
   it('warns that -cf-custom-template has no effect', () => {

@@ -23,7 +23,8 @@ import { buildConfig } from './config.js';
 // --target-access-mode=AWSCNI on the API test server and the AWS fakes: the ingress router pods'
 // IPs are the targets of the (ip) target groups, the Auto Scaling groups get none. The same
 // lifecycle runs with --cert-filter-tag: it and the other tests' lifecycle together call exactly
-// the actions of the IAM policy document.
+// the actions of the IAM policy document. Last, the later template flags (TGHTTP, HTTPS targets,
+// deny rules) on a created stack.
 
 const policy = JSON.parse(
   readFileSync(new URL('../../../charts/aws-alb-controller/iam-policy.json', import.meta.url), 'utf8'),
@@ -58,7 +59,14 @@ function pod(
   };
 }
 
-async function start(): Promise<AlbApp> {
+const CNI = [
+  '--target-access-mode=AWSCNI',
+  '--target-cni-namespace=kube-system',
+  '--target-cni-pod-labelselector=application=skipper-ingress',
+  '--cert-filter-tag=team=edge',
+];
+
+async function start(args: string[]): Promise<AlbApp> {
   const r = controllerCli.parse(
     [
       `--cluster-id=${CLUSTER}`,
@@ -67,10 +75,7 @@ async function start(): Promise<AlbApp> {
       '--no-leader-elect',
       '--polling-interval=1h',
       '--min-load-balancer-age=0s',
-      '--target-access-mode=AWSCNI',
-      '--target-cni-namespace=kube-system',
-      '--target-cni-pod-labelselector=application=skipper-ingress',
-      '--cert-filter-tag=team=edge',
+      ...args,
     ],
     {},
   );
@@ -188,7 +193,7 @@ describe('--target-access-mode=AWSCNI', () => {
       metadata: { name: 'shop', namespace: 'default' },
       spec: { rules: [{ host: 'shop.example.org' }] },
     });
-    const a = await start();
+    const a = await start(CNI);
     await pass(a);
     aws.cloudformation.settle();
     await pass(a);
@@ -232,5 +237,63 @@ describe('--target-access-mode=AWSCNI', () => {
       await pass(a);
       expect(targetIps()).toEqual(['10.0.3.30']);
     });
+  });
+});
+
+describe('the later template flags on the fakes', () => {
+  it('--alb-http-target-port, --target-https and --deny-internal-domains: a second target group on the ASG, HTTPS targets, deny rules on both listeners', async () => {
+    api.store.create({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'shop', namespace: 'default' },
+      spec: { rules: [{ host: 'shop.example.org' }] },
+    });
+    const a = await start([
+      '--target-access-mode=HostPort',
+      '--alb-http-target-port=9998',
+      '--target-https',
+      '--deny-internal-domains',
+      '--internal-domains=*.cluster.local',
+      '--internal-domains=*.svc',
+      '--deny-internal-domains-response-status-code=403',
+    ]);
+    await pass(a);
+    aws.cloudformation.settle();
+    await pass(a);
+
+    const [stack] = stacks();
+    const tg = stack?.outputs.TargetGroupARN ?? '';
+    const http = stack?.outputs.HTTPTargetGroupARN ?? '';
+    expect(http).not.toBe('');
+    expect(stack?.parameters.TargetGroupHTTPTargetPortParameter).toBe('9998');
+    // Both target groups reach the nodes through their Auto Scaling group.
+    expect(aws.autoscaling.group('nodes')?.targetGroupArns.sort()).toEqual([tg, http].sort());
+
+    const t = JSON.parse(stack?.templateBody ?? '{}') as {
+      Resources: Record<string, { Properties: Record<string, unknown> }>;
+    };
+    expect(t.Resources.TG?.Properties).toMatchObject({ Protocol: 'HTTPS', HealthCheckProtocol: 'HTTPS' });
+    expect(t.Resources.HTTPListener?.Properties.DefaultActions).toEqual([
+      { Type: 'forward', TargetGroupArn: { Ref: 'TGHTTP' } },
+    ]);
+    for (const rule of ['HTTPRuleBlockInternalTraffic', 'HTTPSRuleBlockInternalTraffic'])
+      expect(t.Resources[rule]?.Properties).toMatchObject({
+        Priority: 1,
+        Conditions: [{ Field: 'host-header', Values: ['*.cluster.local', '*.svc'] }],
+        Actions: [
+          {
+            Type: 'fixed-response',
+            FixedResponseConfig: {
+              ContentType: 'text/plain',
+              MessageBody: 'Unauthorized',
+              StatusCode: '403',
+            },
+          },
+        ],
+      });
+
+    aws.resetCalls();
+    await pass(a);
+    expect(aws.mutatingCalls()).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
+import type { FlagSpec } from '@kube-edge/runtime';
 import { checkChart, lintDockerfile, readManifestFiles, validateManifests } from '@kube-edge/testkit';
 import { controllerCli, planCli } from './cli.js';
 import { ANNOTATIONS } from './model/ingresses.js';
@@ -51,6 +52,21 @@ describe('release pieces', () => {
     );
     expect(flags.size).toBeGreaterThan(20);
     for (const f of flags) expect(Object.keys(controllerCli.spec.flags)).toContain(f);
+  });
+
+  it("has one README row per controller flag, with the flag's env var", () => {
+    const readme = readFileSync(`${app}README.md`, 'utf8');
+    const rows = readme.split('\n').filter((l) => l.startsWith('| `--'));
+    for (const [name, spec] of Object.entries(controllerCli.spec.flags) as [string, FlagSpec][]) {
+      const mine = rows.filter((r) => r.startsWith(`| \`--${name}\``));
+      const env =
+        spec.env === false
+          ? undefined
+          : (spec.env ?? `AWS_ALB_CONTROLLER_${name.toUpperCase().replace(/-/g, '_')}`);
+      expect({ name, rows: mine.length }).toEqual({ name, rows: 1 });
+      if (env !== undefined)
+        expect({ name, env: mine[0]?.includes(`\`${env}\``) }).toEqual({ name, env: true });
+    }
   });
 
   it('documents every flag of both command lines, the env vars and every annotation in the README', () => {
