@@ -207,6 +207,26 @@ describe('stack manager on the AWS fakes', () => {
     expect(fake.cloudformation.stacks()).toHaveLength(1);
   });
 
+  it('a create whose answer was lost: the SDK retry meets AlreadyExists, and the stack it made is adopted, not duplicated', async () => {
+    // CloudFormation made the stack, the answer was a 500; the SDK retries the same CreateStack.
+    fake.failNext('cloudformation', {
+      action: 'CreateStack',
+      code: 'InternalFailure',
+      status: 500,
+      afterApply: true,
+    });
+    const r = await cycle();
+    expect(fake.calls('cloudformation').filter((a) => a === 'CreateStack')).toHaveLength(2);
+    const [stack] = fake.cloudformation.stacks();
+    expect(r.stacks.map((s) => [s.stackName, s.action])).toEqual([[stack?.stackName, 'adopted']]);
+    expect(fake.cloudformation.stacks()).toHaveLength(1);
+    fake.cloudformation.settle();
+    await cycle();
+    fake.resetCalls();
+    expect((await cycle()).stacks.map((s) => s.action)).toEqual(['unchanged']);
+    expect(fake.mutatingCalls()).toEqual([]);
+  });
+
   it('reports a stack in ROLLBACK_COMPLETE and deletes it, and creates the load balancer anew', async () => {
     const broken = newStackName(CLUSTER);
     fake.cloudformation.createStack({

@@ -10,6 +10,8 @@ export type FakeAcmStatus =
 /** Seed for {@link FakeAcm.addCertificate}. Only `domainName` is required. */
 export interface FakeAcmCertificateInit {
   domainName: string;
+  /** A fixed ARN (e.g. one an example pins). Default one generated in the fake's region. */
+  arn?: string;
   /** Default `[domainName]` (ACM always lists the domain name among the SANs). */
   subjectAlternativeNames?: readonly string[];
   /** Default `ISSUED`. */
@@ -94,7 +96,9 @@ export class FakeAcm {
     const h = createHash('sha256').update(`${init.domainName}/${this.#counter}`).digest('hex');
     const notBefore = init.notBefore ?? new Date(this.#now() - 30 * DAY);
     const state: CertState = {
-      arn: `arn:aws:acm:${this.region}:${ACCOUNT}:certificate/${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`,
+      arn:
+        init.arn ??
+        `arn:aws:acm:${this.region}:${ACCOUNT}:certificate/${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`,
       domainName: init.domainName,
       subjectAlternativeNames: [...(init.subjectAlternativeNames ?? [init.domainName])],
       status: init.status ?? 'ISSUED',

@@ -261,3 +261,22 @@ describe('fake IMDS', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('failNext afterApply (a lost response)', () => {
+  it('applies the request, then answers the error; a fault without it refuses before any change', async () => {
+    const tg = fake.elbv2.createTargetGroup({ name: 'tg-lost', targetType: 'ip', port: 80 });
+    const register = (id: string) =>
+      elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: tg.arn, Targets: [{ Id: id }] }));
+    fake.failNext('elbv2', {
+      action: 'RegisterTargets',
+      code: 'AccessDenied',
+      status: 403,
+      afterApply: true,
+    });
+    await expect(register('10.0.9.1')).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(fake.elbv2.targetsOf(tg.arn).map((t) => t.id)).toEqual(['10.0.9.1']);
+    fake.failNext('elbv2', { action: 'RegisterTargets', code: 'AccessDenied', status: 403 });
+    await expect(register('10.0.9.2')).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(fake.elbv2.targetsOf(tg.arn).map((t) => t.id)).toEqual(['10.0.9.1']);
+  });
+});

@@ -90,6 +90,12 @@ export interface FakeAwsFault {
   status?: number;
   /** How many requests fail. Default 1. */
   count?: number;
+  /**
+   * The request takes effect and only then is answered with the error: a response lost on the
+   * way back (the SDK retries a 5xx, and the retry meets the state the first attempt made, e.g.
+   * `AlreadyExistsException`). Default false: the request is refused before it changes anything.
+   */
+  afterApply?: boolean;
 }
 
 /**
@@ -164,6 +170,7 @@ interface PendingFault {
   action: string | undefined;
   error: AwsQueryError;
   remaining: number;
+  afterApply: boolean;
 }
 
 class TinyBackoffToken implements RetryToken {
@@ -325,8 +332,10 @@ export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeA
     }),
   });
 
-  const takeFault = (api: FakeAwsApi, action: string): AwsQueryError | undefined => {
-    const fault = faults.find((f) => f.api === api && (f.action === undefined || f.action === action));
+  const takeFault = (api: FakeAwsApi, action: string, afterApply = false): AwsQueryError | undefined => {
+    const fault = faults.find(
+      (f) => f.api === api && (f.action === undefined || f.action === action) && f.afterApply === afterApply,
+    );
     if (fault === undefined) return undefined;
     fault.remaining -= 1;
     if (fault.remaining <= 0) faults.splice(faults.indexOf(fault), 1);
@@ -361,7 +370,9 @@ export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeA
     const text = await requestBodyText(request.body, 'FakeAws');
     try {
       const input = (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>;
-      return json(200, acm.handle(operation, input));
+      const result = acm.handle(operation, input);
+      const late = takeFault('acm', operation, true);
+      return late === undefined ? json(200, result) : jsonError(late);
     } catch (err) {
       if (err instanceof AwsJsonError) return jsonError(err);
       throw err;
@@ -403,6 +414,8 @@ export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeA
       try {
         const fake = { elb, elbv2, cloudformation, iam, ec2, autoscaling }[api];
         const result = fake.handle(params);
+        const late = takeFault(api, params.action, true);
+        if (late !== undefined) return respond(late.status, errorXml(late));
         return respond(
           200,
           api === 'ec2'
@@ -424,8 +437,9 @@ export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeA
     action: string | undefined,
     error: AwsQueryError,
     count: number,
+    afterApply = false,
   ): void => {
-    if (count > 0) faults.push({ api, action, error, remaining: count });
+    if (count > 0) faults.push({ api, action, error, remaining: count, afterApply });
   };
 
   return {
@@ -466,6 +480,7 @@ export async function createFakeAws(options: FakeAwsOptions = {}): Promise<FakeA
           (fault.status ?? 400) >= 500 ? 'Receiver' : 'Sender',
         ),
         fault.count ?? 1,
+        fault.afterApply ?? false,
       ),
     calls: (api) => log.filter((c) => c.api === api).map((c) => c.action),
     callLog: (api) => log.filter((c) => api === undefined || c.api === api).map((c) => ({ ...c })),

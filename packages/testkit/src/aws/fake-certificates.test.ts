@@ -48,6 +48,14 @@ function errorOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('fake ACM behind the real SDK client', () => {
+  it('keeps a seeded ARN (one an example pins)', async () => {
+    const arn = 'arn:aws:acm:eu-west-1:123456789012:certificate/22222222-2222-2222-2222-222222222222';
+    expect(fake.acm.addCertificate({ domainName: 'pinned.example.org', arn }).arn).toBe(arn);
+    const out = await acm.send(new DescribeCertificateCommand({ CertificateArn: arn }));
+    expect(out.Certificate?.DomainName).toBe('pinned.example.org');
+    fake.acm.deleteCertificate(arn);
+  });
+
   it('lists by status (RSA_2048 only unless key types are asked for) and describes SANs and validity', async () => {
     const issued = fake.acm.addCertificate({
       domainName: '*.example.org',
