@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { errorMessage } from '@kube-edge/runtime';
@@ -18,13 +16,14 @@ import {
   httpRequest,
   mintServiceAccountToken,
   realApiServerAvailable,
+  serveFakeAws,
   spawnTracked,
   startRealApiServer,
   tempDir,
   type FakeAws,
-  type FakeAwsRequestHandler,
   type KubeObject,
   type RealApiServer,
+  type ServedFakeAws,
   type TempDir,
   type TrackedSpawn,
 } from '@kube-edge/testkit';
@@ -183,50 +182,6 @@ function newestSource(dir: string): number {
     newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
   }
   return newest;
-}
-
-// --- AWS: testkit's in-process fakes served over HTTP for a child process --------------------
-
-/** Serves a fake's SDK request handler on a loopback port, for `AWS_ENDPOINT_URL*`. */
-async function serveAwsFake(handler: FakeAwsRequestHandler): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const query: Record<string, string> = {};
-      for (const [k, v] of url.searchParams) query[k] = v;
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      const request = {
-        method: req.method ?? 'GET',
-        protocol: 'http:',
-        hostname: '127.0.0.1',
-        path: url.pathname,
-        query,
-        headers,
-        body: Buffer.concat(chunks),
-      } as unknown as Parameters<FakeAwsRequestHandler['handle']>[0];
-      void handler
-        .handle(request)
-        .then(async ({ response }) => {
-          const out: Buffer[] = [];
-          const body: unknown = response.body;
-          if (body instanceof Readable) for await (const c of body) out.push(Buffer.from(c as Buffer));
-          else if (typeof body === 'string' || body instanceof Uint8Array) out.push(Buffer.from(body));
-          res.writeHead(response.statusCode, response.headers);
-          res.end(Buffer.concat(out));
-        })
-        .catch((err: unknown) => {
-          res.writeHead(500);
-          res.end(String(err));
-        });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no address');
-  return { url: `http://127.0.0.1:${address.port}`, server };
 }
 
 // --- the installed workload, localised -------------------------------------------------------
@@ -425,6 +380,8 @@ interface AppCase {
   rewriteFile?(text: string, kubeconfig: string, mapPort: (port: string) => string): string;
   /** Args that must differ locally, with the reason. */
   overrideArgs?: { args: Record<string, string>; why: string };
+  /** What the running app must have done to the fakes (checked until it holds, after ready). */
+  afterReady?: { what: string; check(fakes: Fakes): void };
 }
 
 const FRONTEND_TAG = 'sky.uk/KubernetesClusterFrontend';
@@ -483,7 +440,55 @@ const CASES: Readonly<Record<App, AppCase>> = {
         : text,
   },
   'ingress-daemonset-controller': {},
-  'aws-alb-controller': {},
+  'aws-alb-controller': {
+    awsEnv: true,
+    seed({ aws }) {
+      // What the quick start says the account has: the node (the instance metadata's instance) in
+      // an Auto Scaling group, tagged with the cluster id, in a VPC with subnets in two zones; the
+      // security group tagged for the cluster and the controller; issued certificates for the
+      // example Ingresses' hosts (the api Ingress pins its ARN).
+      const cluster = 'kubernetes.io/cluster/quickstart';
+      aws.ec2.putVpc({ vpcId: 'vpc-0quickstart' });
+      for (const [id, zone] of [
+        ['subnet-0a', 'eu-west-1a'],
+        ['subnet-0b', 'eu-west-1b'],
+      ] as const)
+        aws.ec2.putSubnet({ subnetId: id, vpcId: 'vpc-0quickstart', availabilityZone: zone });
+      aws.ec2.putRouteTable({
+        routeTableId: 'rtb-0main',
+        vpcId: 'vpc-0quickstart',
+        main: true,
+        routes: [{ destinationCidrBlock: '0.0.0.0/0', gatewayId: 'igw-0quickstart' }],
+      });
+      aws.ec2.putSecurityGroup({
+        groupId: 'sg-0ingress',
+        groupName: 'ingress',
+        vpcId: 'vpc-0quickstart',
+        tags: { [cluster]: 'owned', 'kubernetes:application': 'kube-ingress-aws-controller' },
+      });
+      aws.ec2.putInstance({
+        instanceId: 'i-0123456789abcdef0',
+        vpcId: 'vpc-0quickstart',
+        tags: { 'aws:autoscaling:groupName': 'nodes', [cluster]: 'owned', 'k8s.io/role/node': '' },
+      });
+      aws.autoscaling.putGroup({ name: 'nodes', instanceIds: ['i-0123456789abcdef0'] });
+      aws.acm.addCertificate({ domainName: '*.example.org' });
+      aws.acm.addCertificate({ domainName: 'blog.example.net' });
+      aws.acm.addCertificate({
+        domainName: 'api.example.org',
+        arn: 'arn:aws:acm:eu-west-1:123456789012:certificate/22222222-2222-2222-2222-222222222222',
+      });
+    },
+    afterReady: {
+      what: 'a stack per load balancer of the example Ingresses (shop+blog, admin, api)',
+      check({ aws }) {
+        const stacks = aws.cloudformation
+          .stacks()
+          .filter((st) => st.stackName.startsWith('kube-ingress-aws-controller-quickstart-'));
+        expect(stacks).toHaveLength(3);
+      },
+    },
+  },
 };
 
 /** Why an app is not followed, or undefined when it is. */
@@ -549,7 +554,7 @@ describeReal(
     let api: RealApiServer;
     let dir: TempDir;
     let fakes: Fakes;
-    const servers: Server[] = [];
+    const servers: ServedFakeAws[] = [];
     const started: TrackedSpawn[] = [];
 
     beforeAll(async () => {
@@ -572,9 +577,10 @@ describeReal(
       api = await startRealApiServer();
       const aws = await createFakeAws({ imds: { identity: { instanceId: 'i-0123456789abcdef0' } } });
       const route53 = createFakeRoute53();
-      const awsServer = await serveAwsFake(aws.clientConfig().requestHandler);
-      const r53Server = await serveAwsFake(route53.clientConfig().requestHandler);
-      servers.push(awsServer.server, r53Server.server);
+      // testkit's in-process fakes served over HTTP, for the child process's AWS_ENDPOINT_URL*.
+      const awsServer = await serveFakeAws(aws.clientConfig().requestHandler);
+      const r53Server = await serveFakeAws(route53.clientConfig().requestHandler);
+      servers.push(awsServer, r53Server);
       // A cluster has nodes (kuberoute publishes node IPs, refusing to clear records when none
       // exist); kube-apiserver alone has none, so register one, Ready, as a kubelet would.
       await applyObjects(api, [
@@ -596,7 +602,7 @@ describeReal(
 
     afterAll(async () => {
       for (const p of started.splice(0)) await p.kill();
-      for (const s of servers) await new Promise((resolve) => s.close(resolve));
+      for (const s of servers) await s.close();
       await fakes?.aws.close();
       await api?.close();
       await dir?.remove();
@@ -689,6 +695,18 @@ describeReal(
           );
         } catch (err) {
           throw new Error(`${errorMessage(err)}${context()}`, { cause: err });
+        }
+        const after = appCase.afterReady;
+        if (after !== undefined) {
+          try {
+            await eventually(() => after.check(fakes), {
+              timeoutMs: 20_000,
+              intervalMs: 100,
+              what: after.what,
+            });
+          } catch (err) {
+            throw new Error(`${errorMessage(err)}${context()}`, { cause: err });
+          }
         }
         child.signal('SIGTERM');
         const code = await Promise.race([
