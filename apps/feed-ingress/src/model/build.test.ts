@@ -753,11 +753,12 @@ describe('de-duplication and ordering', () => {
     expect(renderNginxConfig(other.nginx)).toBe(renderNginxConfig(one.nginx));
   });
 
-  it('one server per host per listener, commented with the contributing ingresses in order', () => {
+  it('one server per host listening on both ports, commented with the contributing ingresses in order', () => {
     const ings = [simple({ name: 'b', path: '/b' }), simple({ name: 'a', path: '/a' })];
     const model = build({ ingresses: ings, services: [web] }, config({ ingressHttpsPort: 8443 }));
     const s = servers(model, 'a.example.com');
-    expect(s.map((x) => x.listen)).toEqual([[{ port: 8080 }], [{ port: 8443, ssl: true }]]);
+    expect(s.map((x) => x.listen)).toEqual([[{ port: 8080 }, { port: 8443, ssl: true }]]);
+    expect(s[0]?.tls?.certificate).toBe('/etc/ssl/default-ssl/default-ssl.crt');
     expect(s[0]?.comments).toEqual(['ingress: default/a default/b']);
     expect(s[0]?.clientMaxBodySize).toBe('0');
   });
@@ -868,7 +869,7 @@ describe('listeners, default and status servers', () => {
       { ingresses: [simple()], services: [web] },
       config({ ingressHttpsPort: 8443, defaultSslPath: '/etc/ssl/x/default' }),
     );
-    expect(servers(model, 'a.example.com')[1]?.tls).toMatchObject({
+    expect(servers(model, 'a.example.com')[0]?.tls).toMatchObject({
       certificate: '/etc/ssl/x/default.crt',
       certificateKey: '/etc/ssl/x/default.key',
       protocols: ['TLSv1.2'],

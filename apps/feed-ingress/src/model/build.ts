@@ -592,11 +592,15 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     const names =
       entries.length > 0 ? entries.map((e) => key(e.ns, e.name)) : owner ? [key(owner.ns, owner.name)] : [];
     const comment = serverComment([...new Set(names)].sort(compare));
-    const base = { comments: [comment], serverNames: [host], clientMaxBodySize: '0', locations };
-    if (httpListen !== undefined) servers.push({ ...base, listen: [httpListen] });
+    // One server per host for both listeners (`listen` twice): nothing in it differs between
+    // http and https except what nginx applies per connection (the ssl_* settings only act on
+    // the ssl listener; $scheme and $server_port come from the connection), so the config holds
+    // each host's locations once instead of twice.
+    const listen: Listen[] = httpListen === undefined ? [] : [httpListen];
+    let tls: TlsSettings | undefined;
     if (httpsListen !== undefined) {
       const sni = hostTls.get(host);
-      const tls: TlsSettings | undefined =
+      tls =
         sni === undefined
           ? defaultTls
           : {
@@ -604,8 +608,18 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
               certificateKey: sni.pair.key.path,
               ...FEED_TLS_SETTINGS,
             };
-      if (tls !== undefined) servers.push({ ...base, listen: [httpsListen], tls });
+      // A host without a certificate (no spec.tls, no --ssl-path) is not served over https.
+      if (tls !== undefined) listen.push(httpsListen);
     }
+    if (listen.length > 0)
+      servers.push({
+        comments: [comment],
+        listen,
+        serverNames: [host],
+        ...(tls !== undefined ? { tls } : {}),
+        clientMaxBodySize: '0',
+        locations,
+      });
   }
 
   if (httpListen !== undefined) servers.push(defaultServer(httpListen, undefined));
