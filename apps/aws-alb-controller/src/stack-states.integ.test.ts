@@ -48,7 +48,7 @@ afterEach(async () => {
   await api.close();
 });
 
-async function start(args: string[]): Promise<AlbApp> {
+async function start(args: string[], options: { ready?: boolean } = {}): Promise<AlbApp> {
   app = await run(testConfig(args), {
     logger: createNoopLogger(),
     kubeClient: createKubeClient({
@@ -58,7 +58,7 @@ async function start(args: string[]): Promise<AlbApp> {
     metrics,
     clock,
   });
-  await app.ready;
+  if (options.ready !== false) await app.ready;
   return app;
 }
 
@@ -183,5 +183,42 @@ describe('a ROLLBACK_COMPLETE stack', () => {
     await pass(a);
     expect(liveStacks(aws).map((s) => s.stackName)).toEqual([live[0]?.stackName]);
     expect(await counter('stack_problems_total', { reason: 'StackRollbackComplete' })).toBe(1);
+  });
+});
+
+describe('certificates that cannot be listed', () => {
+  it('at start: the pass fails having changed nothing; on a refresh: the last good list is kept, so no certificate expires and nothing is deleted', async () => {
+    api.store.create(ingress('shop', ['shop.example.org']));
+    aws.failNext('acm', {
+      action: 'ListCertificates',
+      code: 'AccessDeniedException',
+      status: 400,
+      count: 100,
+    });
+    // (Not ready: the first pass fails and is retried.)
+    const a = await start(['--min-load-balancer-age=0s'], { ready: false });
+    const failed = await a.waitForPass(() => true);
+    expect(failed.result).not.toBe('success');
+    expect(String(failed.error)).toMatch(/listing ACM certificates failed/);
+    expect(aws.mutatingCalls()).toEqual([]);
+    expect(liveStacks(aws)).toEqual([]);
+
+    aws.clearFaults();
+    await pass(a);
+    aws.cloudformation.settle();
+    await pass(a);
+    expect(liveStacks(aws)).toHaveLength(1);
+
+    // ACM fails from now on; the cache's refresh keeps the list it had, the stack keeps its
+    // certificate in use, and passes go on without a change.
+    aws.failNext('acm', { code: 'ThrottlingException', status: 400, count: 1000 });
+    aws.resetCalls();
+    await clock.advance(30 * 60_000);
+    await clock.advance(30 * 60_000);
+    await eventually(() => expect(aws.calls('acm')).toContain('ListCertificates')); // the refresh ran, and failed
+    aws.resetCalls();
+    await pass(a);
+    expect(aws.mutatingCalls()).toEqual([]);
+    expect(liveStacks(aws)[0]?.tags[`ingress:certificate-arn/${certArn}`]).toBe('0001-01-01T00:00:00Z');
   });
 });
