@@ -127,7 +127,7 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
         filters: parseCustomFilters(config.customFilters, cluster.clusterId),
         clusterId: cluster.clusterId,
         controllerId: config.settings.controllerId,
-        ipAddresses: () => podTargets,
+        ipAddresses: () => (podTargets === undefined || podTargets.length === 0 ? undefined : podTargets),
         logger,
       });
       const stacks = createStackManager({
@@ -145,6 +145,18 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
         cluster,
         stacks,
         setPodTargets: (addresses) => {
+          // No router pod at all is far more likely a wrong selector or a rollout gap than the
+          // wish to send nothing anywhere: the ip target groups keep their targets (as the
+          // original, which waited for a non-empty pod list).
+          if (addresses !== undefined && addresses.length === 0) {
+            if (podTargets === undefined || podTargets.length > 0)
+              logger.warn('no running target pods; the ip target groups keep their targets', {
+                namespace: config.targetCni?.namespace,
+                labelSelector: config.targetCni?.labelSelector,
+              });
+            podTargets = [];
+            return;
+          }
           podTargets = addresses;
         },
       };

@@ -237,6 +237,17 @@ describe('--target-access-mode=AWSCNI', () => {
       await pass(a);
       expect(targetIps()).toEqual(['10.0.3.30']);
     });
+
+    // The last pod goes: no pod at all keeps the targets (a wrong selector must not empty them).
+    api.store.delete('v1', 'Pod', 'kube-system', 'skipper-pending');
+    aws.resetCalls();
+    await eventually(async () => {
+      const p = await a.reconcileNow();
+      expect(p.result).toBe('success');
+      expect(p.model?.podTargets).toEqual([]); // the pass saw no pod
+    });
+    expect(aws.mutatingCalls()).toEqual([]);
+    expect(targetIps()).toEqual(['10.0.3.30']);
   });
 });
 
