@@ -1,6 +1,7 @@
 // Steady-state AWS calls per pass: the controller in-process against testkit's API server and
 // AWS fakes, with N Ingresses over 50 wildcard certificates (so 3 ALBs); after the stacks are
 // created, complete and the statuses written, one more pass is counted per API and action.
+// Then the same with --target-access-mode=AWSCNI and 3 router pods (ip target groups).
 // Run from the sources: `pnpm bench` (node with the TypeScript-source loader).
 import { cpus, loadavg } from 'node:os';
 import { ACMClient } from '@aws-sdk/client-acm';
@@ -19,7 +20,16 @@ import { buildConfig } from '../src/config.js';
 const CLUSTER = 'prod';
 const CERTS = 50;
 
-async function measure(count: number): Promise<{
+const CNI_ARGS = [
+  '--target-access-mode=AWSCNI',
+  '--target-cni-namespace=kube-system',
+  '--target-cni-pod-labelselector=application=skipper-ingress',
+];
+
+async function measure(
+  count: number,
+  extraArgs: readonly string[] = [],
+): Promise<{
   reads: Record<string, number>;
   mutating: number;
   ms: number;
@@ -68,6 +78,19 @@ async function measure(count: number): Promise<{
         notBefore: new Date(clock.now() - 86_400_000),
         notAfter: new Date(clock.now() + 365 * 86_400_000),
       });
+    if (extraArgs.includes(CNI_ARGS[0] ?? ''))
+      for (let i = 0; i < 3; i++)
+        api.store.create({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: `skipper-${i}`,
+            namespace: 'kube-system',
+            labels: { application: 'skipper-ingress' },
+          },
+          spec: { containers: [{ name: 'skipper', image: 'skipper' }] },
+          status: { phase: 'Running', podIP: `10.0.${i}.10` },
+        });
     for (let i = 0; i < count; i++)
       api.store.create({
         apiVersion: 'networking.k8s.io/v1',
@@ -83,6 +106,7 @@ async function measure(count: number): Promise<{
         '--no-leader-elect',
         '--polling-interval=1h',
         '--min-load-balancer-age=0s',
+        ...extraArgs,
       ],
       {},
     );
@@ -155,11 +179,16 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' / ')}, ${new Date().toISOString()}`,
 );
-for (const n of [100, 1000]) {
-  const m = await measure(n);
-  const total = Object.values(m.reads).reduce((a, b) => a + b, 0);
-  console.log(
-    `${n} Ingresses (${m.stacks} stacks, ${m.withStatus} with status): ${total} read calls, ${m.mutating} mutating, pass ${m.ms.toFixed(0)} ms`,
-  );
-  for (const [k, v] of Object.entries(m.reads).sort()) console.log(`  ${k}: ${v}`);
+for (const [mode, args] of [
+  ['Legacy', []],
+  ['AWSCNI', CNI_ARGS],
+] as const) {
+  for (const n of [100, 1000]) {
+    const m = await measure(n, args);
+    const total = Object.values(m.reads).reduce((a, b) => a + b, 0);
+    console.log(
+      `${mode}, ${n} Ingresses (${m.stacks} stacks, ${m.withStatus} with status): ${total} read calls, ${m.mutating} mutating, pass ${m.ms.toFixed(0)} ms`,
+    );
+    for (const [k, v] of Object.entries(m.reads).sort()) console.log(`  ${k}: ${v}`);
+  }
 }
