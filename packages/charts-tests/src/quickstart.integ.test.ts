@@ -43,7 +43,7 @@ import { parseAllDocuments } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Every app with a chart; aws-alb-controller joins once its chart and quick start exist. */
+/** Every app with a chart and a README quick start. */
 const APPS = [
   'dispatcher',
   'feed-dns',
@@ -711,7 +711,7 @@ describeReal(
         child.signal('SIGTERM');
         const code = await Promise.race([
           child.exited,
-          new Promise((r) => setTimeout(() => r('timeout'), 20_000)),
+          new Promise((r) => setTimeout(() => r('timeout'), 20_000).unref()),
         ]);
         const lines = log.split('\n').filter((l) => l.trim() !== '');
         const bad = lines.filter((l) => {
