@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from '@jest/globals';
 import { createMetrics, createNoopLogger } from '@kube-edge/runtime';
 import {
@@ -150,6 +151,37 @@ describe('dispatcher nginx step, Lua mode', () => {
     // The first request after update resolved is routed: the members were there before the config.
     expect((await get()).json<EchoResponse>().name).toBe('p0');
   });
+
+  it.each(['lua', 'reload'] as const)(
+    'keeps passive health in %s mode: a pod that fails is retried elsewhere and left out for fail_timeout',
+    async (mode) => {
+      // A "pod" that accepts and resets every connection: nginx counts a failure (proxy_next_upstream error).
+      let connections = 0;
+      const broken = createServer((sock) => {
+        connections++;
+        sock.destroy();
+      });
+      await new Promise<void>((resolve) => broken.listen(podPort, '127.0.0.5', resolve));
+      try {
+        const metrics = createMetrics({ prefix: 'dispatcher', collectDefaultMetrics: false });
+        step = createDispatcherNginxStep(runConfig, {
+          logger: createNoopLogger(),
+          metrics,
+          initialModel: model([]),
+          mode,
+        });
+        await step.start();
+        await step.update(model(['127.0.0.2', '127.0.0.5']));
+        const answers: string[] = [];
+        for (let i = 0; i < 10; i++) answers.push((await get()).json<EchoResponse>().name);
+        // Every request is answered by the healthy pod; the broken one was tried once, then left out.
+        expect(answers).toEqual(Array(10).fill('p0'));
+        expect(connections).toBe(1);
+      } finally {
+        await new Promise((resolve) => broken.close(resolve));
+      }
+    },
+  );
 
   it('auto is reload when the Lua modules are missing, and lua when nginx accepts them', async () => {
     const auto = { ...runConfig, upstreamMode: 'auto' as const };
