@@ -208,7 +208,7 @@ export function createAlbStep(o: AlbStepOptions): AlbStep {
         await o.certificates.start();
         conn ??= await o.connect();
         const c = conn;
-        const settings = settingsFor(c.cluster);
+        const settings = { ...settingsFor(c.cluster), cloudWatchAlarms: parsed.cloudWatchAlarms };
         c.setPodTargets?.(parsed.podTargets);
         let planned: PlannedLoadBalancer[] = [];
         let planSkipped: SkippedObject[] = [];

@@ -14,6 +14,7 @@ import {
   type InstanceIdentitySource,
 } from '@kube-edge/aws-frontends';
 import {
+  CONFIG_MAPS,
   INGRESSES,
   PODS,
   createEventRecorder,
@@ -29,6 +30,7 @@ import { createMetrics, type Clock, type Logger, type Metrics } from '@kube-edge
 import { createAlbStep, type AlbPassSummary, type AlbStep } from './alb-step.js';
 import type { AlbControllerConfig } from './config.js';
 import { parseIngresses, type IngressLike, type ParsedIngresses } from './model/ingresses.js';
+import { parseAlarmConfigMap, type ConfigMapLike } from './model/alarms.js';
 import { podTargetAddresses, type PodLike } from './model/pods.js';
 
 /** The AWS clients the controller uses (main.ts builds real ones; tests pass fakes). */
@@ -64,7 +66,12 @@ export interface AppDeps {
  * The informers the controller watches: Ingresses, and with `--target-access-mode=AWSCNI` the
  * ingress router pods (`--target-cni-namespace`, `--target-cni-pod-labelselector`).
  */
-export type AlbInformers = { ingresses: WatchSpec<IngressLike>; pods?: WatchSpec<PodLike> };
+export type AlbInformers = {
+  ingresses: WatchSpec<IngressLike>;
+  pods?: WatchSpec<PodLike>;
+  /** With `--cloudwatch-alarms-config-map`: that one ConfigMap. */
+  alarms?: WatchSpec<ConfigMapLike>;
+};
 
 /** A running aws-alb-controller: the loop's handle plus its last pass summary. */
 export interface AlbApp extends ControllerHandle<AlbInformers, ParsedIngresses> {
@@ -176,6 +183,14 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
     ...(cni === undefined
       ? {}
       : { pods: watch<PodLike>(PODS, { namespaces: [cni.namespace], labelSelector: cni.labelSelector }) }),
+    ...(config.cloudWatchAlarmsConfigMap === undefined
+      ? {}
+      : {
+          alarms: watch<ConfigMapLike>(CONFIG_MAPS, {
+            namespaces: [config.cloudWatchAlarmsConfigMap.namespace],
+            fieldSelector: `metadata.name=${config.cloudWatchAlarmsConfigMap.name}`,
+          }),
+        }),
   };
   const loop = await runController(
     {
@@ -187,6 +202,13 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
         const pods = (listers as { pods?: Lister<PodLike> }).pods;
         // A pod change starts a pass like an Ingress change; the loop batches them.
         if (pods !== undefined) parsed.podTargets = podTargetAddresses(pods.list());
+        const alarms = (listers as { alarms?: Lister<ConfigMapLike> }).alarms;
+        if (alarms !== undefined) {
+          const name = config.cloudWatchAlarmsConfigMap?.name;
+          const a = parseAlarmConfigMap(alarms.list().find((c) => c.metadata?.name === name));
+          parsed.cloudWatchAlarms = a.alarms;
+          parsed.skipped.push(...a.skipped);
+        }
         return { model: parsed, skipped: parsed.skipped };
       },
       steps: [step],

@@ -151,7 +151,8 @@ describe('buildConfig', () => {
     ],
     [['--cert-filter-tag=team'], '--cert-filter-tag'],
     [['--cert-filter-tag==edge'], '--cert-filter-tag'],
-    [['--cloudwatch-alarms-config-map=kube-system/alarms'], '--cloudwatch-alarms-config-map'],
+    [['--cloudwatch-alarms-config-map=alarms'], '--cloudwatch-alarms-config-map'],
+    [['--cloudwatch-alarms-config-map=Kube/alarms'], '--cloudwatch-alarms-config-map'],
     [['--alb-http-target-port=70000'], '--alb-http-target-port'],
     [['--nlb-http-target-port=9998'], '--nlb-http-target-port'],
     [['--deny-internal-domains', '--internal-domains=a b'], '--internal-domains'],
@@ -210,7 +211,9 @@ describe('buildConfig', () => {
       '--nlb-http-enabled',
       '--nlb-http-target-port=9997',
       '--deny-internal-domains',
+      '--cloudwatch-alarms-config-map=kube-system/alb-alarms',
     ]);
+    expect(c.cloudWatchAlarmsConfigMap).toEqual({ namespace: 'kube-system', name: 'alb-alarms' });
     expect(c.targetCni).toEqual({ namespace: 'kube-system', labelSelector: 'application=skipper-ingress' });
     expect(c.certFilterTag).toEqual({ key: 'team', value: 'edge' });
     expect(c.settings).toMatchObject({

@@ -339,7 +339,7 @@ export const controllerCli = defineCli({
     'cloudwatch-alarms-config-map': {
       type: 'string',
       description:
-        'namespace/name of a ConfigMap of CloudWatch alarms. Not supported yet: giving it is an error at start.',
+        'namespace/name of a ConfigMap whose data keys each hold a YAML list of CloudWatch alarms (AWS::CloudWatch::Alarm properties), created on every load balancer (AlarmName prefixed with the stack name; LoadBalancer/TargetGroup dimensions point at its own). A bad key is skipped with a Warning Event on the ConfigMap. Unset: no alarms.',
     },
     'disable-instrumented-http-client': {
       type: 'boolean',

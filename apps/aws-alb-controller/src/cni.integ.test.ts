@@ -308,3 +308,70 @@ describe('the later template flags on the fakes', () => {
     expect(aws.mutatingCalls()).toEqual([]);
   });
 });
+
+describe('--cloudwatch-alarms-config-map on the fakes', () => {
+  it('puts the ConfigMap alarms on every stack, skips a bad key with a Warning Event on the ConfigMap, and updates the stacks when it changes', async () => {
+    const alarm = (metric: string) =>
+      `- {AlarmName: a, MetricName: ${metric}, ComparisonOperator: GreaterThanThreshold, EvaluationPeriods: 1, Threshold: 5}`;
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'alb-alarms', namespace: 'kube-system' },
+      data: { good: alarm('HTTPCode_ELB_5XX_Count'), bad: '- {MetricName: m}' },
+    });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'other', namespace: 'kube-system' },
+      data: { x: alarm('Ignored') },
+    });
+    api.store.create({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'shop', namespace: 'default' },
+      spec: { rules: [{ host: 'shop.example.org' }] },
+    });
+    const a = await start(['--cloudwatch-alarms-config-map=kube-system/alb-alarms']);
+    await pass(a);
+    aws.cloudformation.settle();
+    await pass(a);
+
+    const alarms = (): Record<string, { Type: string; Properties: Record<string, unknown> }> => {
+      const t = JSON.parse(stacks()[0]?.templateBody ?? '{}') as {
+        Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      };
+      return Object.fromEntries(Object.entries(t.Resources).filter(([k]) => k.startsWith('CloudWatchAlarm')));
+    };
+    expect(Object.keys(alarms())).toEqual(['CloudWatchAlarm0']);
+    expect(alarms().CloudWatchAlarm0?.Properties.MetricName).toBe('HTTPCode_ELB_5XX_Count');
+    const hash = stacks()[0]?.tags['cloudwatch:alarm-config-hash'];
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    await eventually(() => {
+      const events = api.store.list('v1', 'Event', 'kube-system') as {
+        reason?: string;
+        message?: string;
+        involvedObject?: { kind?: string; name?: string };
+      }[];
+      expect(
+        events.some(
+          (e) =>
+            e.involvedObject?.kind === 'ConfigMap' &&
+            e.involvedObject.name === 'alb-alarms' &&
+            e.reason === 'InvalidCloudWatchAlarms' &&
+            /data key "bad"/.test(e.message ?? ''),
+        ),
+      ).toBe(true);
+    });
+
+    // The ConfigMap changes: the stack follows (template and hash tag).
+    api.store.patchMerge('v1', 'ConfigMap', 'kube-system', 'alb-alarms', {
+      data: { good: alarm('TargetResponseTime') },
+    });
+    await eventually(async () => {
+      await pass(a);
+      expect(alarms().CloudWatchAlarm0?.Properties.MetricName).toBe('TargetResponseTime');
+    });
+    expect(stacks()[0]?.tags['cloudwatch:alarm-config-hash']).not.toBe(hash);
+    expect(stacks()).toHaveLength(1);
+  });
+});

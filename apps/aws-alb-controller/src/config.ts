@@ -32,6 +32,8 @@ export interface AlbControllerConfig {
   blacklistCertificateArns: string[];
   /** `--cert-filter-tag`: only certificates with this tag; undefined: every certificate. */
   certFilterTag: { key: string; value: string } | undefined;
+  /** `--cloudwatch-alarms-config-map` (`namespace/name`); undefined: no alarms. */
+  cloudWatchAlarmsConfigMap: { namespace: string; name: string } | undefined;
   /** `--target-access-mode=AWSCNI`: whose pod IPs go into the (ip) target groups; else undefined. */
   targetCni: { namespace: string; labelSelector: string } | undefined;
   minLoadBalancerAgeMs: number;
@@ -289,11 +291,16 @@ export function buildConfig(v: ControllerValues, d: ConfigDefaults): AlbControll
     targetCni = { namespace, labelSelector };
   }
   const cwAlarms = v['cloudwatch-alarms-config-map'];
-  if (cwAlarms !== undefined && cwAlarms !== '')
-    throw new ConfigError(
-      '--cloudwatch-alarms-config-map is not supported yet (CloudWatch alarms are not created); remove the flag',
-      { key: '--cloudwatch-alarms-config-map' },
-    );
+  let cloudWatchAlarmsConfigMap: AlbControllerConfig['cloudWatchAlarmsConfigMap'];
+  if (cwAlarms !== undefined && cwAlarms !== '') {
+    const m = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)$/.exec(cwAlarms);
+    if (m === null)
+      throw new ConfigError(
+        `--cloudwatch-alarms-config-map must be namespace/name, got ${JSON.stringify(cwAlarms)}`,
+        { key: '--cloudwatch-alarms-config-map' },
+      );
+    cloudWatchAlarmsConfigMap = { namespace: m[1] ?? '', name: m[3] ?? '' };
+  }
   const filterTag = v['cert-filter-tag'];
   let certFilterTag: AlbControllerConfig['certFilterTag'];
   if (filterTag !== undefined && filterTag !== '') {
@@ -323,6 +330,7 @@ export function buildConfig(v: ControllerValues, d: ConfigDefaults): AlbControll
     certPollingIntervalMs: v['cert-polling-interval'],
     blacklistCertificateArns: v['blacklist-certificate-arns'],
     certFilterTag,
+    cloudWatchAlarmsConfigMap,
     targetCni,
     minLoadBalancerAgeMs: v['min-load-balancer-age'],
     terminationProtection: v['stack-termination-protection'],

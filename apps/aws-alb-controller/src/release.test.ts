@@ -28,7 +28,7 @@ describe('release pieces', () => {
     expect(await validateManifests(objects)).toEqual([]);
   });
 
-  it('grants only the verbs it uses: read Ingresses, update their status, write Events, (AWSCNI) watch the router pods, its own Lease', () => {
+  it('grants only the verbs it uses: read Ingresses, update their status, write Events, (AWSCNI) watch the router pods, (alarms) watch one ConfigMap, its own Lease', () => {
     const text = readFileSync(`${root}charts/aws-alb-controller/templates/rbac.yaml`, 'utf8');
     const verbs = [...text.matchAll(/resources: \[([^\]]+)\]\n\s+verbs: \[([^\]]+)\]/g)].map(
       (m) => `${m[1]}: ${m[2]}`,
@@ -38,6 +38,7 @@ describe('release pieces', () => {
       '"ingresses/status": "update"',
       '"events": "create", "patch"',
       '"pods": "list", "watch"',
+      '"configmaps": "list", "watch"',
       '"leases": "create"',
     ]);
     expect(text).toMatch(

@@ -8,6 +8,7 @@ import {
   type ManagedStack,
 } from '@kube-edge/aws-frontends';
 import type { SkippedObject } from '@kube-edge/k8s-watch';
+import { ALARM_CONFIG_HASH_TAG, alarmConfigHash } from './alarms.js';
 import type { ParsedIngresses } from './ingresses.js';
 import { packLoadBalancers, type LoadBalancerPlan, type PackOptions } from './pack.js';
 import { renderStack, type TemplateSettings } from './template.js';
@@ -47,6 +48,9 @@ export function planStacks(
     defaultSecurityGroup: s.securityGroup,
     now: state.now,
   });
+  const hash = alarmConfigHash(s.cloudWatchAlarms ?? []);
+  const extraTags =
+    hash === undefined ? s.additionalStackTags : { ...s.additionalStackTags, [ALARM_CONFIG_HASH_TAG]: hash };
   const loadBalancers = packed.loadBalancers.map((lb): PlannedLoadBalancer => {
     const spec = renderStack(lb, s);
     return {
@@ -57,7 +61,7 @@ export function planStacks(
         parameters: spec.parameters,
         certificates: lb.certificates,
         owner: lb.owner,
-        extraTags: s.additionalStackTags,
+        extraTags,
       },
     };
   });

@@ -1,4 +1,5 @@
 import type { SkippedObject } from '@kube-edge/k8s-watch';
+import type { CloudWatchAlarm } from './alarms.js';
 
 /** Annotations read from Ingresses (the original's names, so users keep their manifests). */
 export const ANNOTATIONS = {
@@ -86,6 +87,8 @@ export interface ParsedIngresses {
    * `podTargetAddresses`), added by the app's build; undefined in the other modes.
    */
   podTargets?: readonly string[];
+  /** With `--cloudwatch-alarms-config-map`: the valid alarms of that ConfigMap, added by the app's build. */
+  cloudWatchAlarms?: readonly CloudWatchAlarm[];
   skipped: SkippedObject[];
 }
 

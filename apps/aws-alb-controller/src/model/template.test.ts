@@ -104,6 +104,31 @@ const cases: { name: string; lb: LoadBalancerPlan; settings?: Partial<TemplateSe
     },
   },
   {
+    name: 'alb-cloudwatch-alarms',
+    lb: lb(),
+    settings: {
+      cloudWatchAlarms: [
+        {
+          AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:pager'],
+          AlarmName: '5xx',
+          ComparisonOperator: 'GreaterThanThreshold',
+          EvaluationPeriods: 2,
+          MetricName: 'HTTPCode_ELB_5XX_Count',
+          Period: 60,
+          Statistic: 'Sum',
+          Threshold: 10,
+        },
+        {
+          ComparisonOperator: 'LessThanThreshold',
+          Dimensions: [{ Name: 'TargetGroup', Value: 'x' }],
+          EvaluationPeriods: 1,
+          MetricName: 'HealthyHostCount',
+          Threshold: 1,
+        },
+      ],
+    },
+  },
+  {
     name: 'nlb-http-target-port',
     lb: lb({ type: 'network' }),
     settings: {
@@ -272,6 +297,11 @@ describe('the IAM policy document', () => {
       'elasticloadbalancing:DeleteListener',
       'elasticloadbalancing:DescribeListeners',
       'elasticloadbalancing:ModifyListener',
+    ],
+    'AWS::CloudWatch::Alarm': [
+      'cloudwatch:DeleteAlarms',
+      'cloudwatch:DescribeAlarms',
+      'cloudwatch:PutMetricAlarm',
     ],
     'AWS::ElasticLoadBalancingV2::ListenerRule': [
       'elasticloadbalancing:CreateRule',

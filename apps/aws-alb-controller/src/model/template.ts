@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TerminalError } from '@kube-edge/runtime';
+import { alarmResource, type CloudWatchAlarm } from './alarms.js';
 import { isWafV2 } from './ingresses.js';
 import type { LoadBalancerPlan } from './pack.js';
 import { PARAMETERS } from './stacks.js';
@@ -41,6 +42,8 @@ export interface TemplateSettings {
   nlbHttpTargetPort?: number | undefined;
   /** `--deny-internal-domains`: a priority-1 fixed-response rule for these hosts on the ALB listeners. */
   denyInternalDomains?: DenyInternalDomains | undefined;
+  /** `--cloudwatch-alarms-config-map`: one `CloudWatchAlarm<i>` resource each, on every stack. */
+  cloudWatchAlarms?: readonly CloudWatchAlarm[] | undefined;
 }
 
 /** The rule `--deny-internal-domains` puts on the ALB listeners (validated by the config). */
@@ -302,6 +305,10 @@ export function renderStack(lb: LoadBalancerPlan, s: TemplateSettings): StackSpe
           Properties: { ResourceArn: ref('LB'), WebACLId: ref(PARAMETERS.wafWebAclId) },
         };
   }
+
+  (s.cloudWatchAlarms ?? []).forEach((alarm, i) => {
+    resources[`CloudWatchAlarm${i}`] = alarmResource(alarm);
+  });
 
   const template = {
     AWSTemplateFormatVersion: '2010-09-09',
