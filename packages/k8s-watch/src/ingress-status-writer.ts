@@ -26,6 +26,11 @@ export interface IngressStatusWriterOptions {
   maxConflictRetries?: number;
   /** Default networking.k8s.io/v1 ingresses. */
   resource?: ResourceRef;
+  /**
+   * The list under `status.loadBalancer` that holds the addresses. Default `ingress`; Skipper's
+   * RouteGroups (`zalando.org/v1`) keep the same entries under `routegroup`.
+   */
+  statusField?: string;
   logger?: Logger;
 }
 
@@ -74,6 +79,9 @@ export function sameLoadBalancerIngress(
 export function createIngressStatusWriter(options: IngressStatusWriterOptions): IngressStatusWriter {
   const { client } = options;
   const resource = options.resource ?? INGRESSES;
+  const field = options.statusField ?? 'ingress';
+  const current = (o: IngressLike): LoadBalancerIngress[] | undefined =>
+    (o.status?.loadBalancer as Record<string, LoadBalancerIngress[] | undefined> | undefined)?.[field];
   const maxRetries = options.maxConflictRetries ?? 5;
   const log = options.logger ?? createNoopLogger();
   return {
@@ -91,10 +99,10 @@ export function createIngressStatusWriter(options: IngressStatusWriterOptions): 
             throw err;
           }
         }
-        if (sameLoadBalancerIngress(ing.status?.loadBalancer?.ingress, desired)) return 'unchanged';
+        if (sameLoadBalancerIngress(current(ing), desired)) return 'unchanged';
         const body: IngressLike = {
           ...ing,
-          status: { ...ing.status, loadBalancer: { ...ing.status?.loadBalancer, ingress: desired } },
+          status: { ...ing.status, loadBalancer: { ...ing.status?.loadBalancer, [field]: desired } },
         };
         try {
           await client.request({
