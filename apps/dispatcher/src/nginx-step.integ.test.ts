@@ -183,6 +183,19 @@ describe('dispatcher nginx step, Lua mode', () => {
     },
   );
 
+  it('routes to an IPv6 pod in Lua mode', async () => {
+    const v6 = await startEchoServer({ host: '::1', port: podPort, name: 'v6' });
+    try {
+      const { step: s } = makeStep();
+      await s.start();
+      await s.update(model(['::1']));
+      expect(s.lastConfig()).not.toContain('::1');
+      expect(await names(2)).toEqual(['v6']);
+    } finally {
+      await v6.close();
+    }
+  });
+
   it('auto is reload when the Lua modules are missing, and lua when nginx accepts them', async () => {
     const auto = { ...runConfig, upstreamMode: 'auto' as const };
     const missing = await decideUpstreamMode(auto, model([]), { fileExists: () => false });

@@ -22,7 +22,9 @@ local function build(name, src)
   local peers, total = {}, 0
   for ip, port, weight in src:gmatch('(%S+) (%d+) (%d+)') do
     local w = tonumber(weight)
-    peers[#peers + 1] = { ip = ip, port = tonumber(port), weight = w, current = 0, key = ip .. ' ' .. port }
+    -- set_current_peer parses the host as nginx parses a URL: an IPv6 address needs brackets
+    local host = ip:find(':', 1, true) and ('[' .. ip .. ']') or ip
+    peers[#peers + 1] = { ip = host, port = tonumber(port), weight = w, current = 0, key = ip .. ' ' .. port }
     total = total + w
   end
   local u = { src = src, peers = peers }
