@@ -1,7 +1,8 @@
 /**
  * The typed nginx model. Every string in it that can come from a user (Kubernetes object,
  * annotation, flag) is checked by a validator in `validate.ts` before rendering; the renderer
- * re-checks the whole model and throws on anything invalid.
+ * re-checks the whole model (apart from the values of locations and upstreams that
+ * `validateLocation` / `validateUpstream` passed and froze) and throws on anything invalid.
  *
  * Units are nginx's own: durations are nginx time strings (`60s`, `500ms`, `1m`), sizes are
  * nginx size strings (`16k`, `1m`, `0`). Apps convert their inputs (Go durations, "seconds"

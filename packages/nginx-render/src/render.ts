@@ -364,7 +364,8 @@ function renderHttpSettings(o: Out, h: HttpSettings, config: NginxConfig): void 
  * directive or open a block. Linear in the model size apart from the sorts.
  *
  * Re-validates the whole model first and throws {@link NginxModelError} on any issue: apps are
- * expected to have validated user values already; this is the last line of defence.
+ * expected to have validated user values already; this is the last line of defence. Locations and
+ * upstreams that `validateLocation` / `validateUpstream` passed (and froze) are not checked twice.
  */
 export function renderNginxConfig(config: NginxConfig): string {
   assertValidConfig(config);

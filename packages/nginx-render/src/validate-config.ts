@@ -212,6 +212,32 @@ function inheritBuffers(parent: Buffers, p: ProxySettings | undefined): Buffers 
   return { bufferSize: p?.bufferSize ?? parent.bufferSize, buffers: p?.buffers ?? parent.buffers };
 }
 
+const buffersKey = (b: Buffers): string =>
+  `${b.bufferSize ?? ''} ${b.buffers === undefined ? '' : `${b.buffers.count} ${b.buffers.size}`}`;
+
+/*
+ * One validation: a location or upstream that validateLocation / validateUpstream found valid is
+ * frozen (deeply, so it cannot change afterwards) and remembered here, with the inherited proxy
+ * buffers it was checked under; validateConfig then skips re-checking its values (it still checks
+ * what only the whole config shows: the upstream exists, no duplicates). A model builder that
+ * validates each object to skip the bad ones thus pays for validation once, not twice per render.
+ */
+// A hidden (non-enumerable symbol) property rather than a WeakMap: weak tables of thousands of
+// entries made every garbage collection slower than the checks they saved.
+const VALID = Symbol('kube-edge.nginx-render.valid');
+const UPSTREAM_VALID = 'upstream';
+
+/** The mark of a frozen object: the context it was found valid under, '' for a nested object. */
+const validUnder = (value: object): string | undefined => (value as { [VALID]?: string })[VALID];
+
+/** Mark `value` (valid under `context`) and freeze it and everything in it, each object once. */
+function markValid(value: object, context: string): void {
+  for (const v of Object.values(value) as unknown[])
+    if (typeof v === 'object' && v !== null && validUnder(v) === undefined) markValid(v, '');
+  Object.defineProperty(value, VALID, { value: context });
+  Object.freeze(value);
+}
+
 /**
  * nginx's proxy merge refuses buffers where the (default, 2x the largest buffer) busy size is
  * not below all buffers minus one, or a buffer is above max_temp_file_size (default 1024m).
@@ -392,8 +418,11 @@ function checkServer(
   c.optF(path, '.portInRedirect', s.portInRedirect, bool);
   checkAccessLog(c, `${path}.accessLog`, s.accessLog);
   const seen = new Set<string>();
+  const context = buffersKey(buffers);
   s.locations.forEach((l, i) => {
-    checkLocation(c, `${path}.locations[${i}]`, l, upstreamIds, buffers);
+    if (validUnder(l) !== context) checkLocation(c, `${path}.locations[${i}]`, l, upstreamIds, buffers);
+    else if (l.action.kind === 'proxy' && !upstreamIds.has(l.action.upstream))
+      c.add(`${path}.locations[${i}].action.upstream`, 'no upstream with this id');
     const key = locationKey(l);
     if (seen.has(key)) c.add(`${path}.locations[${i}]`, 'duplicate location');
     seen.add(key);
@@ -466,12 +495,17 @@ export function validateUpstreamHealthCheck(check: UpstreamHealthCheck): Validat
 /**
  * Check one upstream on its own, with the rules {@link validateConfig} applies to `upstreams[]`
  * (everything but the cross-object uniqueness of ids), so a model builder can skip the object
- * that produced it instead of failing the whole config. Pure. Returns every issue (paths
- * relative to the upstream).
+ * that produced it instead of failing the whole config. Returns every issue (paths relative to
+ * the upstream). A valid upstream is frozen (deeply) and not checked again by
+ * {@link validateConfig} or the renderer: validate it once, when building it.
  */
 export function validateUpstream(upstream: Upstream): ValidationIssue[] {
+  if (validUnder(upstream) === UPSTREAM_VALID) return [];
   const c = new Checker();
   checkUpstream(c, 'upstream', upstream);
+  if (c.issues.length === 0) {
+    markValid(upstream, UPSTREAM_VALID);
+  }
   return c.issues;
 }
 
@@ -479,7 +513,9 @@ export function validateUpstream(upstream: Upstream): ValidationIssue[] {
  * Check one location on its own, with the rules {@link validateConfig} applies to a server's
  * `locations[]`: every value, and the proxy buffer rule with the settings it inherits from
  * `inherited` (the http and server `proxy` settings, outer first). A proxy action's upstream is
- * not looked up. Pure. Returns every issue (paths relative to the location).
+ * not looked up. Returns every issue (paths relative to the location). A valid location is frozen
+ * (deeply) and, under the same inherited buffers, not checked again by {@link validateConfig} or
+ * the renderer (which still require its upstream to exist): validate it once, when building it.
  */
 export function validateLocation(
   location: Location,
@@ -488,8 +524,14 @@ export function validateLocation(
   const c = new Checker();
   let buffers: Buffers = { bufferSize: undefined, buffers: undefined };
   for (const p of inherited) buffers = inheritBuffers(buffers, p);
+  const context = buffersKey(buffers);
+  if (validUnder(location) === context) return [];
   const ids = location.action.kind === 'proxy' ? new Set([location.action.upstream]) : new Set<string>();
   checkLocation(c, 'location', location, ids, buffers);
+  if (c.issues.length === 0) {
+    // An object already marked (under other buffers) stays as it is: it is rechecked each time.
+    if (validUnder(location) === undefined) markValid(location, context);
+  }
   return c.issues;
 }
 
@@ -639,7 +681,7 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
   }
   const ids = new Set<string>();
   config.upstreams.forEach((u, i) => {
-    checkUpstream(c, `upstreams[${i}]`, u);
+    if (validUnder(u) !== UPSTREAM_VALID) checkUpstream(c, `upstreams[${i}]`, u);
     if (ids.has(u.id)) c.add(`upstreams[${i}].id`, 'duplicate upstream id');
     ids.add(u.id);
   });

@@ -53,3 +53,49 @@ describe('fragment validators agree with validateConfig', () => {
     ]);
   });
 });
+
+// One validation: what validateLocation / validateUpstream passed is frozen and not re-checked by
+// validateConfig (nor the renderer), apart from what needs the whole config.
+describe('validated fragments are trusted, frozen, and still checked against the whole config', () => {
+  it('freezes a valid location and upstream deeply, so they cannot change after the check', () => {
+    const u = upstream(10);
+    const l = location({ access: [{ action: 'allow', source: '10.0.0.0/8' }], proxy: { readTimeout: '5s' } });
+    expect(validateUpstream(u)).toEqual([]);
+    expect(validateLocation(l)).toEqual([]);
+    for (const o of [u, u.servers, u.servers[0], l, l.access, l.access?.[0], l.proxy, l.action])
+      expect(Object.isFrozen(o)).toBe(true);
+    expect(() => {
+      (l.access as unknown as { source: string }[])[0]!.source = 'not an ip';
+    }).toThrow(TypeError);
+    expect(validateConfig(whole(u, l))).toEqual([]);
+  });
+
+  it('leaves an invalid fragment unfrozen and checks it again in the whole config', () => {
+    const bad = location({ proxy: { readTimeout: 'soon' } });
+    expect(validateLocation(bad)).toHaveLength(1);
+    expect(Object.isFrozen(bad)).toBe(false);
+    expect(validateConfig(whole(upstream(1), bad)).map((i) => i.path)).toEqual([
+      'servers[0].locations[0].proxy.readTimeout',
+    ]);
+  });
+
+  it('still requires the upstream of a validated location to exist', () => {
+    const l = location({ action: { kind: 'proxy', upstream: 'elsewhere' } });
+    expect(validateLocation(l)).toEqual([]);
+    expect(validateConfig(whole(upstream(1), l))).toEqual([
+      { path: 'servers[0].locations[0].action.upstream', reason: 'no upstream with this id' },
+    ]);
+  });
+
+  it('re-checks a validated location under other inherited buffers', () => {
+    // Valid under http-level `proxy_buffers 4 16k`; with nginx's default 8 4k, 2 x 16k is not below 7 x 4k.
+    const l = location({ proxy: { bufferSize: '16k' } });
+    expect(validateLocation(l, [{ buffers: { count: 4, size: '16k' } }])).toEqual([]);
+    expect(validateConfig(whole(upstream(1), l)).map((i) => i.path)).toEqual([
+      'servers[0].locations[0].proxy',
+    ]);
+    expect(
+      validateConfig({ ...whole(upstream(1), l), http: { proxy: { buffers: { count: 4, size: '16k' } } } }),
+    ).toEqual([]);
+  });
+});
