@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { startEtcd, type EtcdProcess } from '@kube-edge/testkit';
+import { etcdCallCounts, startEtcd, type EtcdProcess } from '@kube-edge/testkit';
 import { Etcd3 } from 'etcd3';
 import type { Endpoint } from './endpoint.js';
 import { EtcdSkyDnsProvider } from './etcd-skydns-provider.js';
 import { createPredicateOwnership } from './ownership.js';
+import { runDnsPass } from './dns-pass.js';
 import { plan } from './plan.js';
 
 let etcd: EtcdProcess;
@@ -121,6 +122,68 @@ describe('EtcdSkyDnsProvider against a real etcd', () => {
       'x.other.org. is not in a served domain',
     ]);
     expect((await dump())['/skydns/com/example/kr/taken/x1']).toEqual({ host: '192.0.2.1' });
+  });
+
+  describe('etcd requests per pass (its own counters)', () => {
+    const names = (n: number, ip = '10.0.0.1'): Endpoint[] =>
+      Array.from({ length: n }, (_, i) => a(`h${i}.kr.example.com`, [ip]));
+    const counted = async (fn: () => Promise<unknown>): Promise<Record<string, number>> => {
+      const before = await etcdCallCounts(etcd);
+      await fn();
+      const after = await etcdCallCounts(etcd);
+      return Object.fromEntries(
+        ['Range', 'Txn', 'Put', 'DeleteRange', 'keysPut', 'keysDeleted'].map((k) => [
+          k,
+          (after[k] ?? 0) - (before[k] ?? 0),
+        ]),
+      );
+    };
+    const pass = (desired: Endpoint[], p = provider) => runDnsPass({ provider: p, desired, ownership });
+
+    it('writes 300 new names in one range and 3 transactions (128 keys each), then a steady pass reads once and writes nothing', async () => {
+      expect(await counted(() => pass(names(300)))).toEqual({
+        Range: 1,
+        Txn: 3,
+        Put: 0,
+        DeleteRange: 0,
+        keysPut: 300,
+        keysDeleted: 0,
+      });
+      expect(Object.keys(await dump())).toHaveLength(300);
+      expect(await counted(() => pass(names(300)))).toMatchObject({ Range: 1, Txn: 0, keysPut: 0 });
+    });
+
+    it('costs one range and one transaction per single change: add, retarget, remove', async () => {
+      await pass(names(50));
+      const add = await counted(() => pass([...names(50), a('new.kr.example.com', ['10.0.0.2'])]));
+      const retarget = await counted(() =>
+        pass([...names(49), a('h49.kr.example.com', ['10.0.0.3']), a('new.kr.example.com', ['10.0.0.2'])]),
+      );
+      const remove = await counted(() => pass([...names(49), a('h49.kr.example.com', ['10.0.0.3'])]));
+      for (const c of [add, retarget, remove]) expect([c.Range, c.Txn]).toEqual([1, 1]);
+      expect([add.keysPut, retarget.keysPut, remove.keysDeleted]).toEqual([1, 1, 1]);
+      expect((await dump())['/skydns/com/example/kr/h49/x1']).toEqual({ host: '10.0.0.3', ttl: 60 });
+      expect((await dump())['/skydns/com/example/kr/new/x1']).toBeUndefined();
+    });
+
+    it('without batching, reads and commits once per change (the old cost)', async () => {
+      const single = new EtcdSkyDnsProvider({ client, domains: ['example.com'], batch: false });
+      expect(await counted(() => pass(names(20), single))).toMatchObject({ Range: 21, Txn: 20, keysPut: 20 });
+    });
+
+    it('redoes a packed transaction change by change when another writer got there first', async () => {
+      const current = await provider.records();
+      await client.put('/skydns/com/example/kr/h1/x1').value(JSON.stringify({ host: '192.0.2.1' }));
+      const result = await provider.applyChanges(plan(current, names(3), ownership).changes);
+      expect(result.applied.map((c) => (c.kind === 'create' ? c.endpoint.name : ''))).toEqual([
+        'h0.kr.example.com.',
+        'h2.kr.example.com.',
+      ]);
+      expect(result.failed).toEqual([
+        expect.objectContaining({ reason: 'h1.kr.example.com.|A| already exists', retryable: false }),
+      ]);
+      expect((await dump())['/skydns/com/example/kr/h1/x1']).toEqual({ host: '192.0.2.1' });
+    });
   });
 
   it('reports a change as retryable when etcd is unreachable', async () => {

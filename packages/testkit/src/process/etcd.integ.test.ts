@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { httpRequest } from '../net/http-request.js';
 import { etcdBinary } from './binaries.js';
 import { trackedChildCount } from './child-registry.js';
-import { startEtcd, type EtcdProcess } from './etcd.js';
+import { etcdCallCounts, startEtcd, type EtcdProcess } from './etcd.js';
 import { processRunning } from './proc-fs.js';
 import { withLogsOnFailure } from './with-logs.js';
 
@@ -27,6 +27,19 @@ describe('startEtcd', () => {
     expect(existsSync(`${etcd.dataDir}/member`)).toBe(true);
     const health = await httpRequest({ url: `${etcd.clientUrl}/health` });
     expect(health.json()).toMatchObject({ health: 'true' });
+  });
+
+  it('counts the requests etcd served, by method, and the keys written', async () => {
+    const before = await etcdCallCounts(etcd);
+    await client.put('/count/a').value('1');
+    await client.get('/count/a').string();
+    await client.get('/count/a').string();
+    await client.if('/count/a', 'Value', '==', '1').then(client.put('/count/b').value('2')).commit();
+    await client.delete().key('/count/b');
+    const after = await etcdCallCounts(etcd);
+    const delta = (k: string): number => (after[k] ?? 0) - (before[k] ?? 0);
+    expect([delta('Put'), delta('Range'), delta('Txn'), delta('DeleteRange')]).toEqual([1, 2, 1, 1]);
+    expect([delta('keysPut'), delta('keysDeleted')]).toEqual([2, 1]);
   });
 
   it('writes, reads and watches keys through the etcd3 client', async () => {

@@ -161,3 +161,25 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdPro
   }
   throw last?.error ?? new Error('etcd did not start');
 }
+
+/**
+ * The requests a running etcd has served so far, from its `/metrics`: `Range`, `Txn`, `Put`,
+ * `DeleteRange`, … (gRPC KV methods, every outcome) and `keysPut`/`keysDeleted` (keys written
+ * by any request, transactions included). Diff two calls to count what happened between them;
+ * the scrape itself is not counted. Rejects when etcd does not answer.
+ */
+export async function etcdCallCounts(etcd: Pick<EtcdProcess, 'clientUrl'>): Promise<Record<string, number>> {
+  const res = await httpRequest({ url: `${etcd.clientUrl}/metrics`, timeoutMs: 10_000 });
+  if (res.status !== 200) throw new Error(`etcd /metrics answered ${res.status}`);
+  const out: Record<string, number> = {};
+  for (const line of res.body.split('\n')) {
+    const grpc = /^grpc_server_handled_total\{(.*)\} (\d+)$/.exec(line);
+    if (grpc?.[1]?.includes('grpc_service="etcdserverpb.KV"') === true) {
+      const method = /grpc_method="(\w+)"/.exec(grpc[1])?.[1] ?? '?';
+      out[method] = (out[method] ?? 0) + Number(grpc[2]);
+    }
+    const keys = /^etcd_mvcc_(put|delete)_total (\d+)$/.exec(line);
+    if (keys !== null) out[keys[1] === 'put' ? 'keysPut' : 'keysDeleted'] = Number(keys[2]);
+  }
+  return out;
+}

@@ -16,7 +16,7 @@ export {
   type NginxPrelude,
   type PreparedNginxConfig,
 } from './nginx-config.js';
-export { startEtcd, type EtcdProcess, type StartEtcdOptions } from './etcd.js';
+export { etcdCallCounts, startEtcd, type EtcdProcess, type StartEtcdOptions } from './etcd.js';
 export { withLogsOnFailure, type LogSource } from './with-logs.js';
 export {
   trackedChildCount,
