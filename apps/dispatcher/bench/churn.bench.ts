@@ -212,6 +212,12 @@ async function runMode(mode: 'reload' | 'lua', port: number): Promise<string[]> 
       }
     })();
 
+    // The reload to the first full config is counted once its old workers are gone, which can be
+    // after the hosts already answer: wait for it, so it is not counted in the churn.
+    for (const start = performance.now(); (await metric('dispatcher_nginx_reloads_total')) < 1;) {
+      if (performance.now() - start > 30_000) throw new Error(`${mode}: first reload not counted in 30 s`);
+      await sleep(20);
+    }
     const reloads0 = await metric('dispatcher_nginx_reloads_total');
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
@@ -273,6 +279,7 @@ async function runMode(mode: 'reload' | 'lua', port: number): Promise<string[]> 
     // The reload counter moves once the old workers are gone; give a pending reload its window.
     await sleep(2500);
     const reloadsAll = (await metric('dispatcher_nginx_reloads_total')) - reloads0;
+    const failedPushes = await metric('dispatcher_nginx_membership_pushes_total\\{result="failed"\\}');
     const cpu1 = cpuSeconds(pid);
 
     const reply = new Promise<string>((resolve) =>
@@ -290,7 +297,7 @@ async function runMode(mode: 'reload' | 'lua', port: number): Promise<string[]> 
       `| ${mode} | ${pct(latencies, 50).toFixed(0)} ms | ${pct(latencies, 99).toFixed(0)} ms | ${reloadsFlips} | ${reloadsAll - reloadsFlips} | ${settledMs.toFixed(0)} ms | ${(cpuFlips.self - cpu0.self).toFixed(2)} s | ${(cpu1.self - cpu0.self).toFixed(2)} s | ${(cpu1.children - cpu0.children).toFixed(2)} s | ${wsOk ? 'open' : 'closed'} | ${sockets - 1} / ${kaSent} (${kaFailed} failed) | ${workers} |`,
     );
     console.error(
-      `${mode}: flips ${(flipsMs / 1000).toFixed(1)} s, rollout ${(rolloutMs / 1000).toFixed(1)} s, ${latencies.length} timed changes`,
+      `${mode}: flips ${(flipsMs / 1000).toFixed(1)} s, rollout ${(rolloutMs / 1000).toFixed(1)} s, ${latencies.length} timed changes, ${failedPushes} failed pushes`,
     );
   } finally {
     stopped = true;

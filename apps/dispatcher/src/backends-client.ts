@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 
 /** The controller's side of the membership endpoint (nginx on 127.0.0.1, Lua mode). */
 export interface BackendsClient {
@@ -11,6 +11,8 @@ export interface BackendsClient {
   push(body: string): Promise<void>;
   /** The `hash` record of the stored membership ('' when none was pushed since nginx started). Rejects like `push`. */
   storedHash(): Promise<string>;
+  /** Closes the kept-alive connection (idempotent; a later call opens a new one). */
+  close(): void;
 }
 
 /** Where the endpoint listens and how long a call may take. */
@@ -26,7 +28,9 @@ export interface BackendsClientOptions {
 export function createBackendsClient(options: BackendsClientOptions): BackendsClient {
   const path = options.path ?? '/configuration/backends';
   const timeout = options.timeoutMs ?? 5000;
-  const call = (method: 'GET' | 'POST', body?: string): Promise<string> =>
+  // One kept-alive connection: a pass makes a GET and maybe a POST, so no connect per call.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const once = (method: 'GET' | 'POST', body: string | undefined): Promise<string> =>
     new Promise((resolve, reject) => {
       const req = request(
         {
@@ -34,7 +38,7 @@ export function createBackendsClient(options: BackendsClientOptions): BackendsCl
           port: options.port,
           path,
           method,
-          agent: false,
+          agent,
           timeout,
           headers:
             body === undefined
@@ -58,13 +62,25 @@ export function createBackendsClient(options: BackendsClientOptions): BackendsCl
       req.on('timeout', () =>
         req.destroy(new Error(`membership endpoint did not answer within ${timeout} ms`)),
       );
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // nginx may close an idle kept-alive connection just as it is reused: say so, so the
+        // call is made once more on a fresh connection rather than taken for a failed push.
+        if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE'))
+          reject(Object.assign(err, { staleSocket: true }));
+        else reject(err);
+      });
       req.end(body);
+    });
+  const call = (method: 'GET' | 'POST', body?: string): Promise<string> =>
+    once(method, body).catch((err: unknown) => {
+      if ((err as { staleSocket?: boolean }).staleSocket === true) return once(method, body);
+      throw err;
     });
   return {
     push: async (body) => {
       await call('POST', body);
     },
     storedHash: async () => /^hash (\S*)/m.exec(await call('GET'))?.[1] ?? '',
+    close: () => agent.destroy(),
   };
 }

@@ -103,6 +103,7 @@ describe('dispatcher nginx step, Lua mode', () => {
     const backends: BackendsClient = {
       push: (body) => (failing ? Promise.reject(new Error('refused')) : real.push(body)),
       storedHash: () => real.storedHash(),
+      close: () => real.close(),
     };
     const { step: s, metrics } = makeStep(backends);
     await s.start();
@@ -138,6 +139,7 @@ describe('dispatcher nginx step, Lua mode', () => {
     const before = await reloads(metrics);
     await s.update(m);
     expect(await client.storedHash()).toBe(membershipOf(m.nginx).hash);
+    client.close();
     expect(await names(6)).toEqual(['p0', 'p1']);
     expect(await reloads(metrics)).toBe(before);
   });
@@ -147,6 +149,7 @@ describe('dispatcher nginx step, Lua mode', () => {
     await s.start();
     const client = createBackendsClient({ port: backendsPort });
     expect(await client.storedHash()).toBe(membershipOf(model([]).nginx).hash);
+    client.close();
     await s.update(model(['127.0.0.2']));
     // The first request after update resolved is routed: the members were there before the config.
     expect((await get()).json<EchoResponse>().name).toBe('p0');

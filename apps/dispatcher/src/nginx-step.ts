@@ -149,6 +149,10 @@ export function createDispatcherNginxStep(
     ...inner,
     mode,
     luaLive: () => liveLua,
+    async stop() {
+      backends.close();
+      await inner.stop();
+    },
     async start() {
       await inner.start();
       liveLua = renderLua;
