@@ -15,7 +15,14 @@ import { TransientError, errorMessage, type Logger, type Metrics } from '@kube-e
 import type { Counter, Gauge } from 'prom-client';
 import type { StaticSettings } from './config.js';
 import { planStacks, type PlannedLoadBalancer, type PlanSettings } from './model/desired.js';
-import type { IngressLike, ParsedIngress, ParsedIngresses } from './model/ingresses.js';
+import {
+  SOURCE_API_VERSIONS,
+  statusEntries,
+  type IngressLike,
+  type ParsedIngress,
+  type ParsedIngresses,
+  type SourceKind,
+} from './model/ingresses.js';
 
 /** What the step needs once the cluster is known (built by {@link AlbStepOptions.connect}). */
 export interface AlbConnection {
@@ -36,6 +43,8 @@ export interface AlbStepOptions {
   connect(): Promise<AlbConnection>;
   elbv2: ElasticLoadBalancingV2Client;
   status: IngressStatusWriter;
+  /** Writes RouteGroups' `status.loadBalancer.routegroup` (when RouteGroups are read). */
+  routeGroupStatus?: IngressStatusWriter | undefined;
   /** Ingress status only points at a load balancer at least this old (ms). */
   minLoadBalancerAgeMs: number;
   events: EventRecorder;
@@ -148,6 +157,9 @@ export function createAlbStep(o: AlbStepOptions): AlbStep {
     return out;
   };
 
+  const writerFor = (kind: SourceKind | undefined): IngressStatusWriter =>
+    kind === 'RouteGroup' ? (o.routeGroupStatus ?? o.status) : o.status;
+
   const writeStatus = async (
     parsed: ParsedIngresses,
     planned: readonly PlannedLoadBalancer[],
@@ -162,19 +174,27 @@ export function createAlbStep(o: AlbStepOptions): AlbStep {
       result.stacks.filter((r) => r.action !== 'unchanged' && r.action !== 'waiting').map((r) => r.stackName),
     );
     // Which ingresses need a different status, per load balancer.
-    const wanted: { lbArn: string; hostname: string; ns: string; name: string; object: IngressLike }[] = [];
+    const wanted: {
+      lbArn: string;
+      hostname: string;
+      kind: SourceKind | undefined;
+      ns: string;
+      name: string;
+      object: IngressLike;
+    }[] = [];
     for (const p of planned) {
       const stack = p.lb.stack === undefined ? undefined : stacks.get(p.lb.stack.name);
       if (stack === undefined || stack.dnsName === undefined || stack.loadBalancerArn === undefined) continue;
       if (!isStackUpdatable(stack.status) || changed.has(stack.name)) continue;
       const hostname = stack.dnsName.toLowerCase();
       for (const ing of p.lb.ingresses) {
-        const current = ing.object.status?.loadBalancer?.ingress ?? [];
+        const current = statusEntries(ing.object, ing.kind);
         if (current.length === 1 && current[0]?.hostname === hostname && current[0].ip === undefined)
           continue;
         wanted.push({
           lbArn: stack.loadBalancerArn,
           hostname,
+          kind: ing.kind,
           ns: ing.namespace,
           name: ing.name,
           object: ing.object,
@@ -187,13 +207,13 @@ export function createAlbStep(o: AlbStepOptions): AlbStep {
         const s = states.get(w.lbArn);
         if (s?.state !== 'active') continue;
         if (s.createdAt === undefined || now - s.createdAt.getTime() < o.minLoadBalancerAgeMs) continue;
-        const r = await o.status.write(w.ns, w.name, [{ hostname: w.hostname }], w.object as never);
+        const r = await writerFor(w.kind).write(w.ns, w.name, [{ hostname: w.hostname }], w.object as never);
         if (r === 'updated') writes++;
       }
     }
     for (const c of parsed.clusterLocal) {
-      if ((c.object.status?.loadBalancer?.ingress ?? []).length === 0) continue;
-      if ((await o.status.write(c.namespace, c.name, [], c.object as never)) === 'updated') writes++;
+      if (statusEntries(c.object, c.kind).length === 0) continue;
+      if ((await writerFor(c.kind).write(c.namespace, c.name, [], c.object as never)) === 'updated') writes++;
     }
     m.statusWrites.inc(writes);
     return writes;
@@ -246,8 +266,8 @@ export function createAlbStep(o: AlbStepOptions): AlbStep {
             for (const ing of on)
               o.events.record(
                 {
-                  kind: 'Ingress',
-                  apiVersion: 'networking.k8s.io/v1',
+                  kind: ing.kind ?? 'Ingress',
+                  apiVersion: SOURCE_API_VERSIONS[ing.kind ?? 'Ingress'],
                   namespace: ing.namespace,
                   name: ing.name,
                   ...(ing.uid === undefined ? {} : { uid: ing.uid }),

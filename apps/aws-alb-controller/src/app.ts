@@ -20,6 +20,7 @@ import {
   createEventRecorder,
   createIngressStatusWriter,
   runController,
+  statusCodeOf,
   watch,
   type ControllerHandle,
   type KubeClient,
@@ -29,7 +30,7 @@ import {
 import { createMetrics, type Clock, type Logger, type Metrics } from '@kube-edge/runtime';
 import { createAlbStep, type AlbPassSummary, type AlbStep } from './alb-step.js';
 import type { AlbControllerConfig } from './config.js';
-import { parseIngresses, type IngressLike, type ParsedIngresses } from './model/ingresses.js';
+import { ROUTE_GROUPS, parseIngresses, type IngressLike, type ParsedIngresses } from './model/ingresses.js';
 import { parseAlarmConfigMap, type ConfigMapLike } from './model/alarms.js';
 import { podTargetAddresses, type PodLike } from './model/pods.js';
 
@@ -41,6 +42,24 @@ export interface AwsClients {
   ec2: EC2Client;
   autoScaling: AutoScalingClient;
   elbv2: ElasticLoadBalancingV2Client;
+}
+
+/**
+ * Whether RouteGroups can be read: a 404 (no RouteGroup CRD) or 403 (not allowed) turns them off,
+ * as the original did; any other answer keeps them on (the informer retries).
+ */
+async function routeGroupsServed(client: KubeClient, logger: Logger): Promise<boolean> {
+  try {
+    await client.request({ path: '/apis/zalando.org/v1/routegroups', query: { limit: 1 } });
+    return true;
+  } catch (err) {
+    const code = statusCodeOf(err);
+    if (code === 404 || code === 403) {
+      logger.info('RouteGroups not read', { reason: code === 404 ? 'no RouteGroup CRD' : 'forbidden' });
+      return false;
+    }
+    return true;
+  }
 }
 
 /** With `--target-access-mode=AWSCNI`, the least time between the starts of two passes. */
@@ -63,11 +82,12 @@ export interface AppDeps {
 }
 
 /**
- * The informers the controller watches: Ingresses, and with `--target-access-mode=AWSCNI` the
+ * The informers the controller watches: Ingresses, RouteGroups when served, and with `--target-access-mode=AWSCNI` the
  * ingress router pods (`--target-cni-namespace`, `--target-cni-pod-labelselector`).
  */
 export type AlbInformers = {
   ingresses: WatchSpec<IngressLike>;
+  routeGroups?: WatchSpec<IngressLike>;
   pods?: WatchSpec<PodLike>;
   /** With `--cloudwatch-alarms-config-map`: that one ConfigMap. */
   alarms?: WatchSpec<ConfigMapLike>;
@@ -170,6 +190,12 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
     },
     elbv2: aws.elbv2,
     status: createIngressStatusWriter({ client: kubeClient, logger }),
+    routeGroupStatus: createIngressStatusWriter({
+      client: kubeClient,
+      resource: ROUTE_GROUPS,
+      statusField: 'routegroup',
+      logger,
+    }),
     minLoadBalancerAgeMs: config.minLoadBalancerAgeMs,
     events,
     metrics,
@@ -178,8 +204,10 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
   });
 
   const cni = config.targetCni;
+  const withRouteGroups = await routeGroupsServed(kubeClient, logger);
   const informers: AlbInformers = {
     ingresses: watch<IngressLike>(INGRESSES),
+    ...(withRouteGroups ? { routeGroups: watch<IngressLike>(ROUTE_GROUPS) } : {}),
     ...(cni === undefined
       ? {}
       : { pods: watch<PodLike>(PODS, { namespaces: [cni.namespace], labelSelector: cni.labelSelector }) }),
@@ -197,7 +225,12 @@ export async function run(config: AlbControllerConfig, deps: AppDeps): Promise<A
       name: 'aws-alb-controller',
       informers,
       build: (listers) => {
-        const parsed: ParsedIngresses = parseIngresses(listers.ingresses.list(), config.parse);
+        const routeGroups = (listers as { routeGroups?: Lister<IngressLike> }).routeGroups;
+        const parsed: ParsedIngresses = parseIngresses(
+          listers.ingresses.list(),
+          config.parse,
+          routeGroups?.list() ?? [],
+        );
         // Present only when watched (an optional informer has no lister type of its own).
         const pods = (listers as { pods?: Lister<PodLike> }).pods;
         // A pod change starts a pass like an Ingress change; the loop batches them.

@@ -375,3 +375,86 @@ describe('--cloudwatch-alarms-config-map on the fakes', () => {
     expect(stacks()).toHaveLength(1);
   });
 });
+
+describe('RouteGroups (zalando.org/v1) on the fakes', () => {
+  const CRD = `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: routegroups.zalando.org
+spec:
+  group: zalando.org
+  names: { kind: RouteGroup, listKind: RouteGroupList, plural: routegroups, singular: routegroup }
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      subresources: { status: {} }
+      schema:
+        openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }
+`;
+  const rgStatus = (name: string): unknown =>
+    (
+      api.store.get('zalando.org/v1', 'RouteGroup', 'default', name) as {
+        status?: { loadBalancer?: { routegroup?: unknown } };
+      }
+    )?.status?.loadBalancer?.routegroup;
+
+  it('puts a RouteGroup on a load balancer like an Ingress, writes its status.loadBalancer.routegroup, and skips a bad one with an Event on it', async () => {
+    api.store.loadYaml(CRD);
+    api.store.create({
+      apiVersion: 'zalando.org/v1',
+      kind: 'RouteGroup',
+      metadata: { name: 'shop', namespace: 'default' },
+      spec: { hosts: ['shop.example.org'] },
+    });
+    api.store.create({
+      apiVersion: 'zalando.org/v1',
+      kind: 'RouteGroup',
+      metadata: {
+        name: 'broken',
+        namespace: 'default',
+        annotations: { 'zalando.org/aws-load-balancer-type': 'gwlb' },
+      },
+      spec: { hosts: ['broken.example.org'] },
+    });
+    api.store.create({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'blog', namespace: 'default' },
+      spec: { rules: [{ host: 'blog.example.org' }] },
+    });
+    const a = await start([]);
+    await pass(a);
+    aws.cloudformation.settle();
+    await pass(a);
+
+    // One load balancer for both (same certificate wildcard, shared).
+    expect(stacks()).toHaveLength(1);
+    const dns = stacks()[0]?.outputs.LoadBalancerDNSName?.toLowerCase();
+    await eventually(() => expect(rgStatus('shop')).toEqual([{ hostname: dns }]));
+    expect(
+      (
+        api.store.get('zalando.org/v1', 'RouteGroup', 'default', 'shop') as {
+          status?: { loadBalancer?: { ingress?: unknown } };
+        }
+      ).status?.loadBalancer?.ingress,
+    ).toBeUndefined();
+    await eventually(() => {
+      const events = api.store.list('v1', 'Event', 'default') as {
+        reason?: string;
+        involvedObject?: { kind?: string; name?: string };
+      }[];
+      expect(
+        events.some(
+          (e) =>
+            e.involvedObject?.kind === 'RouteGroup' &&
+            e.involvedObject.name === 'broken' &&
+            e.reason === 'InvalidLoadBalancerType',
+        ),
+      ).toBe(true);
+    });
+    expect(rgStatus('broken')).toBeUndefined();
+  });
+});

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@kube-edge/runtime';
@@ -109,6 +112,27 @@ describe('aws-alb-controller plan on the examples', () => {
       'default/blog: NoCertificate',
       'default/shop: NoCertificate',
     ]);
+  });
+
+  it('takes RouteGroups from the files too (shown as routegroup/<namespace>/<name>)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alb-plan-'));
+    try {
+      writeFileSync(
+        join(dir, 'rg.yaml'),
+        [
+          'apiVersion: zalando.org/v1',
+          'kind: RouteGroup',
+          'metadata: {name: catalog, namespace: default}',
+          'spec: {hosts: [catalog.example.org]}',
+        ].join('\n'),
+      );
+      const plan = await computeOfflinePlan(values([...base, '-f', join(dir, 'rg.yaml')]));
+      expect(
+        plan.loadBalancers.find((l) => l.ingresses.includes('routegroup/default/catalog'))?.ingresses,
+      ).toEqual(['default/blog', 'routegroup/default/catalog', 'default/shop']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bad state file naming the field', () => {

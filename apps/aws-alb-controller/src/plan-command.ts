@@ -14,7 +14,7 @@ import { ConfigError } from '@kube-edge/runtime';
 import type { planCli } from './cli.js';
 import { modelSettings } from './config.js';
 import { planStacks, plannedAction, type PlannedAction } from './model/desired.js';
-import { parseIngresses, type IngressLike } from './model/ingresses.js';
+import { ROUTE_GROUPS, parseIngresses, type IngressLike } from './model/ingresses.js';
 
 type PlanValues = Extract<ReturnType<typeof planCli.parse>, { kind: 'run' }>['values'];
 
@@ -161,11 +161,15 @@ export async function computeOfflinePlan(
   } else state = parseAwsState('{}', values['cluster-id']);
   const now = values.now === undefined ? new Date() : new Date(Date.parse(values.now));
   if (Number.isNaN(now.getTime())) throw new ConfigError('--now must be an RFC 3339 time', { key: '--now' });
-  const ingresses = (await loadManifestsOrThrow(values.filename, {
-    kinds: [INGRESSES],
+  const objects = (await loadManifestsOrThrow(values.filename, {
+    kinds: [INGRESSES, ROUTE_GROUPS],
     warn: options.warn ?? (() => undefined),
-  })) as IngressLike[];
-  const parsed = parseIngresses(ingresses, parse);
+  })) as (IngressLike & { kind?: string })[];
+  const parsed = parseIngresses(
+    objects.filter((o) => o.kind !== 'RouteGroup'),
+    parse,
+    objects.filter((o) => o.kind === 'RouteGroup'),
+  );
   const managed = state.stacks
     .filter((s) => isManagedStack(tagRecord(s.Tags), state.clusterId, settings.controllerId))
     .map(toManagedStack);
@@ -192,7 +196,9 @@ export async function computeOfflinePlan(
       scheme: p.lb.scheme,
       type: p.lb.type,
       owner: p.lb.owner,
-      ingresses: p.lb.ingresses.map((i) => `${i.namespace}/${i.name}`),
+      ingresses: p.lb.ingresses.map(
+        (i) => `${i.kind === 'RouteGroup' ? 'routegroup/' : ''}${i.namespace}/${i.name}`,
+      ),
       certificates: Object.fromEntries(
         [...p.lb.certificates].map(([arn, e]) => [arn, e === null ? 'in use' : `expires ${e.toISOString()}`]),
       ),
@@ -206,7 +212,9 @@ export async function computeOfflinePlan(
     skipped: [...parsed.skipped, ...plan.skipped].map(
       (s) => `${s.namespace ?? ''}/${s.name}: ${s.reason}: ${s.message}`,
     ),
-    clusterLocal: parsed.clusterLocal.map((c) => `${c.namespace}/${c.name}`),
+    clusterLocal: parsed.clusterLocal.map(
+      (c) => `${c.kind === 'RouteGroup' ? 'routegroup/' : ''}${c.namespace}/${c.name}`,
+    ),
   };
 }
 

@@ -28,7 +28,7 @@ describe('release pieces', () => {
     expect(await validateManifests(objects)).toEqual([]);
   });
 
-  it('grants only the verbs it uses: read Ingresses, update their status, write Events, (AWSCNI) watch the router pods, (alarms) watch one ConfigMap, its own Lease', () => {
+  it('grants only the verbs it uses: read Ingresses, update their status (Ingresses and RouteGroups), write Events, (AWSCNI) watch the router pods, (alarms) watch one ConfigMap, its own Lease', () => {
     const text = readFileSync(`${root}charts/aws-alb-controller/templates/rbac.yaml`, 'utf8');
     const verbs = [...text.matchAll(/resources: \[([^\]]+)\]\n\s+verbs: \[([^\]]+)\]/g)].map(
       (m) => `${m[1]}: ${m[2]}`,
@@ -36,6 +36,8 @@ describe('release pieces', () => {
     expect(verbs).toEqual([
       '"ingresses": "get", "list", "watch"',
       '"ingresses/status": "update"',
+      '"routegroups": "get", "list", "watch"',
+      '"routegroups/status": "update"',
       '"events": "create", "patch"',
       '"pods": "list", "watch"',
       '"configmaps": "list", "watch"',

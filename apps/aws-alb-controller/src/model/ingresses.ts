@@ -1,4 +1,4 @@
-import type { SkippedObject } from '@kube-edge/k8s-watch';
+import type { ResourceRef, SkippedObject } from '@kube-edge/k8s-watch';
 import type { CloudWatchAlarm } from './alarms.js';
 
 /** Annotations read from Ingresses (the original's names, so users keep their manifests). */
@@ -14,6 +14,31 @@ export const ANNOTATIONS = {
   ipAddressType: 'alb.ingress.kubernetes.io/ip-address-type',
   ingressClass: 'kubernetes.io/ingress.class',
 } as const;
+
+/** The objects that ask for load balancers: Ingresses, and Skipper's RouteGroups. */
+export type SourceKind = 'Ingress' | 'RouteGroup';
+
+/** Skipper's RouteGroups: read like Ingresses when the cluster serves them. */
+export const ROUTE_GROUPS: ResourceRef = Object.freeze({
+  apiVersion: 'zalando.org/v1',
+  plural: 'routegroups',
+  kind: 'RouteGroup',
+});
+
+/** The API version the controller reads each kind at. */
+export const SOURCE_API_VERSIONS: Readonly<Record<SourceKind, string>> = {
+  Ingress: 'networking.k8s.io/v1',
+  RouteGroup: 'zalando.org/v1',
+};
+
+/** The load balancer entries an object's status holds now (`ingress`, or a RouteGroup's `routegroup`). Pure. */
+export function statusEntries(
+  object: IngressLike,
+  kind: SourceKind | undefined,
+): { hostname?: string; ip?: string }[] {
+  const lb = object.status?.loadBalancer;
+  return (kind === 'RouteGroup' ? lb?.routegroup : lb?.ingress) ?? [];
+}
 
 /** A load balancer scheme. */
 export type Scheme = 'internet-facing' | 'internal';
@@ -31,8 +56,15 @@ export interface IngressLike {
     resourceVersion?: string;
     annotations?: Record<string, string>;
   };
-  spec?: { ingressClassName?: string; rules?: { host?: string }[] };
-  status?: { loadBalancer?: { ingress?: { hostname?: string; ip?: string }[] } };
+  /** Ingress: `rules[].host`; RouteGroup: `hosts`. */
+  spec?: { ingressClassName?: string; rules?: { host?: string }[]; hosts?: string[] };
+  status?: {
+    loadBalancer?: {
+      ingress?: { hostname?: string; ip?: string }[];
+      /** A RouteGroup's entries. */
+      routegroup?: { hostname?: string; ip?: string }[];
+    };
+  };
 }
 
 /** Where an ingress must go, read from its annotations and the defaults. */
@@ -51,6 +83,8 @@ export interface IngressPlacement {
 
 /** One Ingress the controller takes, validated. */
 export interface ParsedIngress extends IngressPlacement {
+  /** Undefined: an Ingress. */
+  kind?: SourceKind;
   namespace: string;
   name: string;
   uid: string | undefined;
@@ -81,7 +115,7 @@ export interface ParsedIngresses {
   /** Sorted by namespace/name, so packing is deterministic. */
   ingresses: ParsedIngress[];
   /** Ingresses with no host outside the cluster-local domain: their status is cleared. */
-  clusterLocal: { namespace: string; name: string; object: IngressLike }[];
+  clusterLocal: { kind?: SourceKind; namespace: string; name: string; object: IngressLike }[];
   /**
    * With `--target-access-mode=AWSCNI`: the pod IPs the `ip` target groups must hold (see
    * `podTargetAddresses`), added by the app's build; undefined in the other modes.
@@ -116,29 +150,36 @@ export function ingressClassOf(ing: IngressLike): string {
 }
 
 /**
- * The pure first half of the model: which ingresses the controller takes and where each must go.
- * Every user string is validated here, before it can reach a CloudFormation template; an ingress
+ * The pure first half of the model: which ingresses (and Skipper RouteGroups, whose hosts are
+ * `spec.hosts`; same annotations, same class filter) the controller takes and where each must go.
+ * Every user string is validated here, before it can reach a CloudFormation template; an object
  * with a bad annotation is skipped with a reason (the rest goes on).
  */
-export function parseIngresses(list: readonly IngressLike[], o: ParseOptions): ParsedIngresses {
+export function parseIngresses(
+  list: readonly IngressLike[],
+  o: ParseOptions,
+  routeGroups: readonly IngressLike[] = [],
+): ParsedIngresses {
   const ingresses: ParsedIngress[] = [];
   const clusterLocal: ParsedIngresses['clusterLocal'] = [];
   const skipped: SkippedObject[] = [];
-  const sorted = [...list].sort((a, b) =>
-    `${a.metadata?.namespace ?? ''}/${a.metadata?.name ?? ''}`.localeCompare(
-      `${b.metadata?.namespace ?? ''}/${b.metadata?.name ?? ''}`,
-    ),
-  );
+  const key = (x: { ing: IngressLike }): string =>
+    `${x.ing.metadata?.namespace ?? ''}/${x.ing.metadata?.name ?? ''}`;
+  const sorted = [
+    ...list.map((ing) => ({ kind: 'Ingress' as const, ing })),
+    ...routeGroups.map((ing) => ({ kind: 'RouteGroup' as const, ing })),
+  ].sort((a, b) => key(a).localeCompare(key(b)) || a.kind.localeCompare(b.kind));
   const local = o.clusterLocalDomain?.replace(/^\.+|\.+$/g, '').toLowerCase();
-  for (const ing of sorted) {
+  for (const { kind, ing } of sorted) {
     const namespace = ing.metadata?.namespace ?? '';
     const name = ing.metadata?.name ?? '';
     const uid = ing.metadata?.uid;
+    const rg = kind === 'RouteGroup' ? { kind } : {};
     if (o.classFilter !== undefined && !o.classFilter.includes(ingressClassOf(ing))) continue;
     const skip = (reason: string, message: string): void => {
       skipped.push({
-        kind: 'Ingress',
-        apiVersion: 'networking.k8s.io/v1',
+        kind,
+        apiVersion: SOURCE_API_VERSIONS[kind],
         namespace,
         name,
         ...(uid === undefined ? {} : { uid }),
@@ -149,8 +190,11 @@ export function parseIngresses(list: readonly IngressLike[], o: ParseOptions): P
     const a = ing.metadata?.annotations ?? {};
     const hosts = new Set<string>();
     let badHost: string | undefined;
-    for (const rule of ing.spec?.rules ?? []) {
-      const host = (rule.host ?? '').trim().toLowerCase().replace(/\.$/, '');
+    const rawHosts =
+      kind === 'RouteGroup' ? (ing.spec?.hosts ?? []) : (ing.spec?.rules ?? []).map((r) => r.host);
+    for (const raw of rawHosts) {
+      const rule = { host: typeof raw === 'string' ? raw : '' };
+      const host = rule.host.trim().toLowerCase().replace(/\.$/, '');
       if (host === '') continue;
       if (!HOST.test(host) || host.length > 253) badHost = rule.host;
       if (local !== undefined && local !== '' && (host === local || host.endsWith(`.${local}`))) continue;
@@ -161,7 +205,7 @@ export function parseIngresses(list: readonly IngressLike[], o: ParseOptions): P
       continue;
     }
     if (hosts.size === 0) {
-      clusterLocal.push({ namespace, name, object: ing });
+      clusterLocal.push({ ...rg, namespace, name, object: ing });
       continue;
     }
     const scheme: Scheme = a[ANNOTATIONS.scheme] === 'internal' ? 'internal' : 'internet-facing';
@@ -227,6 +271,7 @@ export function parseIngresses(list: readonly IngressLike[], o: ParseOptions): P
       continue;
     }
     ingresses.push({
+      ...rg,
       namespace,
       name,
       uid,

@@ -7,7 +7,7 @@ import {
 } from '@kube-edge/aws-frontends';
 import type { SkippedObject } from '@kube-edge/k8s-watch';
 import type { IpAddressType, LoadBalancerType, ParsedIngress, Scheme } from './ingresses.js';
-import { ANNOTATIONS } from './ingresses.js';
+import { ANNOTATIONS, SOURCE_API_VERSIONS } from './ingresses.js';
 import { stackAttributes } from './stacks.js';
 
 /** One load balancer: an existing stack (kept, changed or emptied) or a new one. */
@@ -96,8 +96,8 @@ export function packLoadBalancers(
   for (const ing of ingresses) {
     const skip = (reason: string, message: string): void => {
       skipped.push({
-        kind: 'Ingress',
-        apiVersion: 'networking.k8s.io/v1',
+        kind: ing.kind ?? 'Ingress',
+        apiVersion: SOURCE_API_VERSIONS[ing.kind ?? 'Ingress'],
         namespace: ing.namespace,
         name: ing.name,
         ...(ing.uid === undefined ? {} : { uid: ing.uid }),
