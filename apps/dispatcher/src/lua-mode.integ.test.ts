@@ -337,6 +337,14 @@ describe('dispatcher Lua mode (pod membership without reloads)', () => {
       const res = await callEndpoint(backendsPort, 'POST', body);
       expect({ what, status: res.status }).toEqual({ what, status });
     }
+    // The endpoint's path on the public port is just a path of the host (its default location).
+    const publicPost = await httpRequest({
+      url: `http://127.0.0.1:${httpPort}/configuration/backends`,
+      host: 'app.test',
+      method: 'POST',
+      body: 'upstream x\nserver 10.0.0.1 80 1',
+    });
+    expect(publicPost.status).toBe(404);
     expect((await callEndpoint(backendsPort, 'PUT', 'upstream x')).status).toBe(405);
     expect((await callEndpoint(backendsPort, 'DELETE')).status).toBe(405);
     expect(await storedHash()).toBe(hash);
