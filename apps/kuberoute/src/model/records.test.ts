@@ -210,6 +210,27 @@ describe('computeRecords', () => {
     expect(records[0]?.addresses).toEqual(['10.0.0.1']);
   });
 
+  it('matches a selector of several labels only on pods with all of them, whichever label comes first', () => {
+    const labelled = (name: string, ip: string, labels: Record<string, string>) => {
+      const p = pod(name, 'x', ip);
+      p.metadata = { ...p.metadata, labels };
+      return p;
+    };
+    const pods = [
+      labelled('both', '10.0.0.1', { app: 'web', tier: 'front' }),
+      labelled('app-only', '10.0.0.2', { app: 'web' }),
+      labelled('tier-only', '10.0.0.2', { tier: 'front' }),
+      labelled('other-tier', '10.0.0.2', { app: 'web', tier: 'back' }),
+    ];
+    for (const selector of [
+      { app: 'web', tier: 'front' },
+      { tier: 'front', app: 'web' },
+    ]) {
+      const svc = service('web', routeLabels('www', 'example.com'), { selector });
+      expect(computeRecords([svc], pods, nodes, modelConfig()).records[0]?.addresses).toEqual(['10.0.0.1']);
+    }
+  });
+
   it('counts only Running, Ready pods on schedulable nodes, by InternalIP (never ExternalIP)', () => {
     const svc = service('web', routeLabels('www', 'example.com'));
     const pods = [

@@ -75,10 +75,11 @@ function refOf(kind: ObjectRef['kind'], o: V1Service | V1Pod): ObjectRef {
   return { kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '', uid: o.metadata?.uid };
 }
 
-function compareRefs(a: V1Service | V1Pod, b: V1Service | V1Pod): number {
-  const ka = `${a.metadata?.namespace ?? ''}/${a.metadata?.name ?? ''}`;
-  const kb = `${b.metadata?.namespace ?? ''}/${b.metadata?.name ?? ''}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+/** The objects in namespace/name order (keys built once, not per comparison). */
+function byRef<T extends V1Service | V1Pod>(objects: readonly T[]): T[] {
+  const keyed = objects.map((o) => ({ o, k: `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}` }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((x) => x.o);
 }
 
 /** The InternalIP addresses of a node. */
@@ -110,11 +111,20 @@ export function computeRecords(
   const nodeByIp = new Map<string, V1Node>();
   for (const node of nodes) for (const ip of internalIps(node)) if (!nodeByIp.has(ip)) nodeByIp.set(ip, node);
 
-  const podsByNs = new Map<string, V1Pod[]>();
-  for (const pod of [...pods].sort(compareRefs)) {
+  // Pods by namespace and label (`ns`, key, value), in name order: a service's candidates are the
+  // pods carrying its first selector label, so a pass is linear in services and pods (matching
+  // every service against every pod of its namespace took seconds at 10k of each).
+  const labelKey = (ns: string, k: string, v: string): string => JSON.stringify([ns, k, v]);
+  const podsByLabel = new Map<string, V1Pod[]>();
+  for (const pod of byRef(pods)) {
     const ns = pod.metadata?.namespace ?? '';
     if (!namespaces.has(ns)) continue;
-    podsByNs.set(ns, [...(podsByNs.get(ns) ?? []), pod]);
+    for (const [k, v] of Object.entries(pod.metadata?.labels ?? {})) {
+      const key = labelKey(ns, k, v);
+      const list = podsByLabel.get(key);
+      if (list === undefined) podsByLabel.set(key, [pod]);
+      else list.push(pod);
+    }
   }
   // A pod's liveness does not depend on the service: judge (and report) each pod once.
   const alive = new Map<V1Pod, string | undefined>();
@@ -145,7 +155,7 @@ export function computeRecords(
   };
 
   const seen = new Map<string, ObjectRef>();
-  for (const svc of [...services].sort(compareRefs)) {
+  for (const svc of byRef(services)) {
     const ns = svc.metadata?.namespace ?? '';
     if (!namespaces.has(ns)) continue;
     if (svc.spec?.type !== 'NodePort') continue;
@@ -216,7 +226,8 @@ export function computeRecords(
     seen.set(fqdn, ref);
 
     const addresses = new Set<string>();
-    for (const pod of podsByNs.get(ns) ?? []) {
+    const [firstKey, firstValue] = selectorEntries[0] ?? ['', ''];
+    for (const pod of podsByLabel.get(labelKey(ns, firstKey, firstValue)) ?? []) {
       const podLabels = pod.metadata?.labels ?? {};
       if (!selectorEntries.every(([k, v]) => podLabels[k] === v)) continue;
       const ip = podVerdict(pod);
