@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, type FlagSpec } from '@kube-edge/runtime';
 import { controllerCli, planCli } from './cli.js';
-import { buildConfig, parseListenAddress, validLabelSelector } from './config.js';
+import { buildConfig, ineffectiveFlags, parseListenAddress, validLabelSelector } from './config.js';
 
 const defaults = { namespace: 'kube-system', identity: 'pod-1', customFilters: undefined };
 
@@ -232,6 +232,26 @@ describe('buildConfig', () => {
     expect(plain.targetCni).toBeUndefined();
     expect(plain.certFilterTag).toBeUndefined();
     expect(plain.settings.denyInternalDomains).toBeUndefined();
+  });
+
+  it('names the flags that have no effect with the others', () => {
+    expect(ineffectiveFlags(parse(['--target-cni-namespace=kube-system']).values)).toEqual([
+      '--target-cni-namespace has no effect without --target-access-mode=AWSCNI',
+    ]);
+    expect(
+      ineffectiveFlags(parse(['--redirect-http-to-https', '--alb-http-target-port=9998']).values),
+    ).toEqual([
+      '--alb-http-target-port has no effect on ALBs with --redirect-http-to-https (port 80 redirects)',
+    ]);
+    expect(
+      ineffectiveFlags(
+        parse([
+          '--target-access-mode=AWSCNI',
+          '--target-cni-namespace=kube-system',
+          '--target-cni-pod-labelselector=a=b',
+        ]).values,
+      ),
+    ).toEqual([]);
   });
 
   it('warns that --disable-instrumented-http-client has no effect', () => {

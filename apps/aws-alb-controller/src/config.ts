@@ -251,6 +251,25 @@ function checkPath(path: string): string {
   return path;
 }
 
+/**
+ * Flags given that have no effect with the others (logged at start, so none is ignored silently):
+ * the AWSCNI pod selection without `--target-access-mode=AWSCNI`, and a separate HTTP target port
+ * on ALBs whose port 80 redirects to HTTPS. Pure.
+ */
+export function ineffectiveFlags(v: ControllerValues): string[] {
+  const out: string[] = [];
+  if (v['target-access-mode'] !== 'AWSCNI')
+    for (const f of ['target-cni-namespace', 'target-cni-pod-labelselector'] as const)
+      if (v[f] !== undefined && v[f] !== '')
+        out.push(`--${f} has no effect without --target-access-mode=AWSCNI`);
+  const albHttp = v['alb-http-target-port'];
+  if (v['redirect-http-to-https'] && albHttp !== undefined && albHttp !== 0)
+    out.push(
+      '--alb-http-target-port has no effect on ALBs with --redirect-http-to-https (port 80 redirects)',
+    );
+  return out;
+}
+
 /** `host:port` of `--metrics-address` (`:7979` listens on every interface). Pure. */
 export function parseListenAddress(address: string): { host: string | undefined; port: number } {
   const m = /^(.*):(\d{1,5})$/.exec(address.trim());

@@ -44,20 +44,22 @@ if (argv[0] === 'plan') {
   for (const n of parsed.notes) logger.debug('ignored environment variable', { detail: n });
   const host = hostname();
   try {
-    const [{ run }, { buildConfig }, k8s, frontends, cf, acm, iam, ec2, asg, elbv2] = await Promise.all([
-      import('./app.js'),
-      import('./config.js'),
-      import('@kube-edge/k8s-watch'),
-      import('@kube-edge/aws-frontends'),
-      import('@aws-sdk/client-cloudformation'),
-      import('@aws-sdk/client-acm'),
-      import('@aws-sdk/client-iam'),
-      import('@aws-sdk/client-ec2'),
-      import('@aws-sdk/client-auto-scaling'),
-      import('@aws-sdk/client-elastic-load-balancing-v2'),
-    ]);
+    const [{ run }, { buildConfig, ineffectiveFlags }, k8s, frontends, cf, acm, iam, ec2, asg, elbv2] =
+      await Promise.all([
+        import('./app.js'),
+        import('./config.js'),
+        import('@kube-edge/k8s-watch'),
+        import('@kube-edge/aws-frontends'),
+        import('@aws-sdk/client-cloudformation'),
+        import('@aws-sdk/client-acm'),
+        import('@aws-sdk/client-iam'),
+        import('@aws-sdk/client-ec2'),
+        import('@aws-sdk/client-auto-scaling'),
+        import('@aws-sdk/client-elastic-load-balancing-v2'),
+      ]);
     // Flags and CUSTOM_FILTERS first: a bad value is reported before anything is loaded.
     buildConfig(values, { namespace: undefined, identity: host, customFilters: process.env.CUSTOM_FILTERS });
+    for (const w of ineffectiveFlags(values)) logger.warn('flag without effect', { detail: w });
     const apiServer = values['api-server-base-url'];
     const loaded = k8s.loadKubeConfig(
       apiServer !== undefined && apiServer !== ''
