@@ -190,9 +190,21 @@ export function parseIngresses(
     const a = ing.metadata?.annotations ?? {};
     const hosts = new Set<string>();
     let badHost: string | undefined;
-    const rawHosts =
-      kind === 'RouteGroup' ? (ing.spec?.hosts ?? []) : (ing.spec?.rules ?? []).map((r) => r.host);
+    const listed: unknown = kind === 'RouteGroup' ? ing.spec?.hosts : ing.spec?.rules;
+    if (listed !== undefined && listed !== null && !Array.isArray(listed)) {
+      // A RouteGroup CRD without a schema lets anything through: one bad object must not stop the pass.
+      skip('InvalidHost', `spec.${kind === 'RouteGroup' ? 'hosts' : 'rules'} is not a list`);
+      continue;
+    }
+    const rawHosts: unknown[] =
+      kind === 'RouteGroup'
+        ? ((listed as unknown[] | undefined) ?? [])
+        : ((listed as { host?: unknown }[] | undefined) ?? []).map((r) => r?.host);
     for (const raw of rawHosts) {
+      if (raw !== undefined && raw !== null && typeof raw !== 'string') {
+        badHost = JSON.stringify(raw);
+        continue;
+      }
       const rule = { host: typeof raw === 'string' ? raw : '' };
       const host = rule.host.trim().toLowerCase().replace(/\.$/, '');
       if (host === '') continue;

@@ -44,6 +44,24 @@ describe('parseIngresses with RouteGroups', () => {
     expect(p.clusterLocal.map((c) => [c.kind, c.name])).toEqual([['RouteGroup', 'local']]);
   });
 
+  it('skips a RouteGroup whose spec.hosts is not a list of strings (a CRD without a schema), and takes the others', () => {
+    const bad = (name: string, hosts: unknown): IngressLike =>
+      ({ metadata: { name, namespace: 'default' }, spec: { hosts } }) as unknown as IngressLike;
+    const p = parseIngresses([ing('shop', 'shop.example.org')], opts, [
+      bad('number', 5),
+      bad('map', { a: 'b' }),
+      bad('string', 'x.example.org'),
+      bad('items', ['x.example.org', 7]),
+    ]);
+    expect(p.ingresses.map((i) => i.name)).toEqual(['shop']);
+    expect(p.skipped.map((s) => [s.kind, s.name, s.reason])).toEqual([
+      ['RouteGroup', 'items', 'InvalidHost'],
+      ['RouteGroup', 'map', 'InvalidHost'],
+      ['RouteGroup', 'number', 'InvalidHost'],
+      ['RouteGroup', 'string', 'InvalidHost'],
+    ]);
+  });
+
   it('filters RouteGroups by the ingress class annotation', () => {
     const p = parseIngresses([], { ...opts, classFilter: ['skipper'] }, [
       rg('mine', ['a.example.org'], { 'kubernetes.io/ingress.class': 'skipper' }),
