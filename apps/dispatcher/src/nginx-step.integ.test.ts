@@ -199,6 +199,28 @@ describe('dispatcher nginx step, Lua mode', () => {
     }
   });
 
+  it('takes every IPv6 form the controller accepts (IPv4-mapped, "::" for one group) without a fallback', async () => {
+    const { step: s, metrics } = makeStep();
+    await s.start();
+    const before = await reloads(metrics);
+    // The controller accepts what node's isIP does; the endpoint must too, or one such pod
+    // sends every upstream back to reload mode.
+    await s.update(model(['::ffff:127.0.0.2']));
+    expect(s.luaLive()).toBe(true);
+    expect(s.lastConfig()).not.toContain('127.0.0.2');
+    expect(await names(2)).toEqual(['p0']);
+    expect(await reloads(metrics)).toBe(before + 1);
+    const client = createBackendsClient({ port: backendsPort });
+    try {
+      for (const ip of ['1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '1:2:3:4:5:6:1.2.3.4', '::1.2.3.4'])
+        await expect(client.push(`upstream x\nserver ${ip} 80 1\n`)).resolves.toBeUndefined();
+      for (const ip of ['::ffff:1.2.3.256', '1:2:3:4:5:6:7:8:9', ':::1', '1::2::3', '1.2.3.4::', '::1.2.3'])
+        await expect(client.push(`upstream x\nserver ${ip} 80 1\n`)).rejects.toThrow(/answered 400/);
+    } finally {
+      client.close();
+    }
+  });
+
   it('auto is reload when the Lua modules are missing, and lua when nginx accepts them', async () => {
     const auto = { ...runConfig, upstreamMode: 'auto' as const };
     const missing = await decideUpstreamMode(auto, model([]), { fileExists: () => false });

@@ -25,17 +25,32 @@ local function valid_ipv4(s)
   return true
 end
 
-local function valid_ipv6(s)
-  if #s < 2 or #s > 39 or not s:match('^[0-9a-fA-F:]+$') then return false end
-  local _, colons = s:gsub(':', '')
-  if colons < 2 or colons > 7 then return false end
-  local _, doubles = s:gsub('::', '')
-  if doubles > 1 or s:find(':::', 1, true) then return false end
-  if doubles == 0 and colons ~= 7 then return false end
-  for group in s:gmatch('[^:]+') do
-    if #group > 4 then return false end
+-- The number of 1-4 hex digit groups in a ':'-separated part ('' has none), or nil.
+local function hex_groups(part)
+  if part == '' then return 0 end
+  local n = 0
+  for group in (part .. ':'):gmatch('([^:]*):') do
+    if not group:match('^%x%x?%x?%x?$') then return nil end
+    n = n + 1
   end
-  return true
+  return n
+end
+
+-- Every textual IPv6 form (RFC 4291 2.2) without a zone, as the controller accepts them: eight
+-- groups, or fewer with one '::' (at either end too), the last two may be a dotted IPv4.
+local function valid_ipv6(s)
+  if #s < 2 or #s > 45 then return false end
+  if s:find('.', 1, true) then
+    local head, v4 = s:match('^(.*:)([%d.]+)$')
+    if not head or not valid_ipv4(v4) then return false end
+    s = head .. '0:0'
+  end
+  if not s:match('^[%x:]+$') then return false end
+  local a, b = s:find('::', 1, true)
+  if not a then return hex_groups(s) == 8 end
+  if s:find('::', a + 1, true) then return false end
+  local left, right = hex_groups(s:sub(1, a - 1)), hex_groups(s:sub(b + 1))
+  return left ~= nil and right ~= nil and left + right <= 7
 end
 
 local function int_in(s, lo, hi)
