@@ -138,16 +138,6 @@ async function measure(backend: Backend, names: number): Promise<Measured> {
         metrics: createMetrics({ prefix: 'kuberoute', collectDefaultMetrics: false }),
         now: () => new Date(2026, 10, 21, 9, 5),
         ...(r53 === undefined ? {} : { route53Client: new Route53Client(r53.clientConfig()) }),
-        // Each client its own gRPC subchannel: with grpc-js's shared pool, closing one client
-        // (the first app's stop) left the calls of the others to the same etcd hanging.
-        ...(etcd === undefined
-          ? {}
-          : {
-              etcdClient: new Etcd3({
-                hosts: etcd.clientUrl,
-                grpcOptions: { 'grpc.use_local_subchannel_pool': 1 },
-              }),
-            }),
       });
     const cachedNames = (app: KuberouteApp): number => app.listers.services.list().length;
     // One pass (GET /'s reconcile) once the caches show `ready`, counted from `before`.
@@ -228,10 +218,7 @@ async function measure(backend: Backend, names: number): Promise<Measured> {
     }
     return { backend, names, zoneSize, phases: { cold, steady, add, drain, unlabel, move, restart } };
   } finally {
-    // testkit's etcd child and its stop timer are unref'd (a forgotten child must not keep a
-    // test worker alive): hold the event loop open until it has exited.
-    const keepAlive = setInterval(() => undefined, 1000);
-    await Promise.all([api.close(), etcd?.stop()]).finally(() => clearInterval(keepAlive));
+    await Promise.all([api.close(), etcd?.stop()]);
   }
 }
 
@@ -303,8 +290,7 @@ async function compareBatching(names: number): Promise<Compared[]> {
     return out;
   } finally {
     client.close();
-    const keepAlive = setInterval(() => undefined, 1000);
-    await etcd.stop().finally(() => clearInterval(keepAlive));
+    await etcd.stop();
   }
 }
 

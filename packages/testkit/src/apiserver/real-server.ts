@@ -2,7 +2,6 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify as stringifyYaml } from 'yaml';
 import { freePort } from '../net/free-port.js';
@@ -12,7 +11,7 @@ import { tempDir, type TempDir } from '../net/temp-dir.js';
 import { signalChild, trackChild, untrackChild } from '../process/child-registry.js';
 import { startEtcd, type EtcdProcess } from '../process/etcd.js';
 import { OutputBuffer } from '../process/output-buffer.js';
-import { pollUntil } from '../process/wait.js';
+import { exitedWithin, pollUntil } from '../process/wait.js';
 import { findEtcd, findKubeApiServer, type KubeToolsLookup } from './binaries.js';
 import type { ApiServerHandle, KubeObject } from './types.js';
 import { errorMessage } from '@kube-edge/runtime';
@@ -146,13 +145,10 @@ export async function startRealApiServer(options: RealApiServerOptions = {}): Pr
     if (current === undefined) return;
     if (current.exitDescription() === undefined) {
       signalChild(current.pid, false, 'SIGTERM');
-      const graceful = await Promise.race([
-        current.exited.then(() => true),
-        sleep(STOP_GRACE_MS, undefined, { ref: false }).then(() => false),
-      ]);
+      const graceful = await exitedWithin(current.exited, STOP_GRACE_MS);
       if (!graceful) {
         signalChild(current.pid, false, 'SIGKILL');
-        await Promise.race([current.exited, sleep(STOP_GRACE_MS, undefined, { ref: false })]);
+        await exitedWithin(current.exited, STOP_GRACE_MS);
       }
     }
     untrackChild(current.pid);

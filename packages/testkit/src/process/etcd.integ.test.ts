@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Etcd3 } from 'etcd3';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { httpRequest } from '../net/http-request.js';
 import { etcdBinary } from './binaries.js';
 import { trackedChildCount } from './child-registry.js';
@@ -40,6 +42,38 @@ describe('startEtcd', () => {
     const delta = (k: string): number => (after[k] ?? 0) - (before[k] ?? 0);
     expect([delta('Put'), delta('Range'), delta('Txn'), delta('DeleteRange')]).toEqual([1, 2, 1, 1]);
     expect([delta('keysPut'), delta('keysDeleted')]).toEqual([2, 1]);
+  });
+
+  it('keeps a plain script alive while it awaits stop(), so etcd is gone and its directory removed when the script ends', async () => {
+    // A benchmark is such a script: the child is unref'd, and a stop that did not hold the event
+    // loop let node end the script (unsettled top-level await) with etcd still running.
+    const etcdModule = new URL('./etcd.ts', import.meta.url).href;
+    const loader = fileURLToPath(new URL('../../../../scripts/ts-source/register.mjs', import.meta.url));
+    const script = `import { startEtcd } from ${JSON.stringify(etcdModule)};
+const e = await startEtcd();
+await e.stop();
+process.stdout.write(JSON.stringify({ pid: e.pid, dataDir: e.dataDir }));`;
+    const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [
+          '--conditions=@kube-edge/source',
+          '--import',
+          loader,
+          '--experimental-transform-types',
+          '--disable-warning=ExperimentalWarning',
+          '--input-type=module',
+          '-e',
+          script,
+        ],
+        { timeout: 30_000 },
+        (err, stdout, stderr) => resolve({ code: err === null ? 0 : Number(err.code ?? 1), stdout, stderr }),
+      );
+    });
+    expect(out).toMatchObject({ code: 0 });
+    const { pid, dataDir } = JSON.parse(out.stdout) as { pid: number; dataDir: string };
+    expect(processRunning(pid)).toBe(false);
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('writes, reads and watches keys through the etcd3 client', async () => {

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../net/free-port.js';
 import { httpRequest } from '../net/http-request.js';
 import { tempDir } from '../net/temp-dir.js';
 import { etcdBinary } from './binaries.js';
 import { signalChild, trackChild, untrackChild } from './child-registry.js';
 import { OutputBuffer } from './output-buffer.js';
-import { pollUntil } from './wait.js';
+import { exitedWithin, pollUntil } from './wait.js';
 import { errorMessage } from '@kube-edge/runtime';
 
 /** A running single-member etcd started by {@link startEtcd}. */
@@ -98,13 +97,10 @@ async function attemptStart(binary: string, options: StartEtcdOptions): Promise<
     stopping ??= (async () => {
       if (pid > 0 && exitDescription === undefined) {
         signalChild(pid, false, 'SIGTERM');
-        const graceful = await Promise.race([
-          exited.then(() => true),
-          sleep(STOP_GRACE_MS, undefined, { ref: false }).then(() => false),
-        ]);
+        const graceful = await exitedWithin(exited, STOP_GRACE_MS);
         if (!graceful) {
           signalChild(pid, false, 'SIGKILL');
-          await Promise.race([exited, sleep(STOP_GRACE_MS, undefined, { ref: false })]);
+          await exitedWithin(exited, STOP_GRACE_MS);
         }
       }
       untrackChild(pid);

@@ -2,7 +2,6 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { httpRequest } from '../net/http-request.js';
 import { tempDir } from '../net/temp-dir.js';
 import { nginxBinary } from './binaries.js';
@@ -10,7 +9,7 @@ import { groupAlive, signalChild, trackChild, untrackChild } from './child-regis
 import { prepareNginxConfig, type PreparedNginxConfig } from './nginx-config.js';
 import { OutputBuffer } from './output-buffer.js';
 import { childPids, processRunning, processTitle } from './proc-fs.js';
-import { pollUntil } from './wait.js';
+import { exitedWithin, pollUntil } from './wait.js';
 import { errorMessage } from '@kube-edge/runtime';
 
 /** A running nginx master started by {@link startNginx}. */
@@ -190,13 +189,10 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxProce
     stopping ??= (async () => {
       if (pid > 0 && exitDescription === undefined) {
         signalChild(pid, false, 'SIGTERM');
-        const graceful = await Promise.race([
-          exited.then(() => true),
-          sleep(STOP_GRACE_MS, undefined, { ref: false }).then(() => false),
-        ]);
+        const graceful = await exitedWithin(exited, STOP_GRACE_MS);
         if (!graceful) {
           signalChild(pid, true, 'SIGKILL');
-          await Promise.race([exited, sleep(STOP_GRACE_MS, undefined, { ref: false })]);
+          await exitedWithin(exited, STOP_GRACE_MS);
         }
       }
       if (pid > 0 && groupAlive(pid)) {
