@@ -230,5 +230,10 @@ describe('dispatcher nginx step, Lua mode', () => {
     expect((await decideUpstreamMode({ ...runConfig, upstreamMode: 'reload' }, model([]))).mode).toBe(
       'reload',
     );
+    // NGINX_ENABLE_HEALTH_CHECKS needs the servers in the config: auto picks reload rather
+    // than a start-up error (only an explicit lua is refused at start).
+    const checks = await decideUpstreamMode({ ...auto, enableHealthChecks: true }, model([]));
+    expect(checks.mode).toBe('reload');
+    expect(checks.reason).toContain('NGINX_ENABLE_HEALTH_CHECKS');
   });
 });

@@ -30,7 +30,8 @@ export interface DispatcherNginxStep extends NginxUpdater<DispatcherModel> {
 /**
  * Settles `--nginx-upstream-mode`: `lua` and `reload` as given; `auto` is `lua` when the Lua
  * modules are installed (`fileExists` of {@link LUA_REQUIRED_FILES}) and `nginx -t` accepts the
- * Lua config of `initialModel`, else `reload`; with the reason, for the start-up log line.
+ * Lua config of `initialModel`, else `reload` (always with NGINX_ENABLE_HEALTH_CHECKS); with the
+ * reason, for the start-up log line.
  */
 export async function decideUpstreamMode(
   config: DispatcherRunConfig,
@@ -39,6 +40,12 @@ export async function decideUpstreamMode(
 ): Promise<{ mode: UpstreamMode; reason: string }> {
   const choice = config.upstreamMode ?? 'reload';
   if (choice !== 'auto') return { mode: choice, reason: `--nginx-upstream-mode=${choice}` };
+  if (config.enableHealthChecks)
+    return {
+      mode: 'reload',
+      reason:
+        'NGINX_ENABLE_HEALTH_CHECKS=true (nginx_upstream_check_module checks the servers of the config)',
+    };
   const exists = deps.fileExists ?? existsSync;
   const missing = LUA_REQUIRED_FILES.filter((f) => !exists(f));
   if (missing.length > 0)
