@@ -312,7 +312,7 @@ describe('the later template flags on the fakes', () => {
 describe('--cloudwatch-alarms-config-map on the fakes', () => {
   it('puts the ConfigMap alarms on every stack, skips a bad key with a Warning Event on the ConfigMap, and updates the stacks when it changes', async () => {
     const alarm = (metric: string) =>
-      `- {AlarmName: a, MetricName: ${metric}, ComparisonOperator: GreaterThanThreshold, EvaluationPeriods: 1, Threshold: 5}`;
+      `- {AlarmName: a, MetricName: ${metric}, ComparisonOperator: GreaterThanThreshold, EvaluationPeriods: 1, Period: 60, Statistic: Sum, Threshold: 5}`;
     api.store.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',

@@ -41,15 +41,52 @@ const STRINGS = [
 ] as const;
 const STRING_LISTS = ['AlarmActions', 'InsufficientDataActions', 'OKActions'] as const;
 const INTEGERS = ['DatapointsToAlarm', 'EvaluationPeriods', 'Period'] as const;
+// The static-threshold operators only: the anomaly-band ones need ThresholdMetricId and Metrics,
+// which are not taken here, so CloudWatch would refuse them in every stack.
 const COMPARISON_OPERATORS = [
   'GreaterThanOrEqualToThreshold',
   'GreaterThanThreshold',
-  'GreaterThanUpperThreshold',
-  'LessThanLowerOrGreaterThanUpperThreshold',
-  'LessThanLowerThreshold',
   'LessThanOrEqualToThreshold',
   'LessThanThreshold',
 ];
+const TREAT_MISSING_DATA = ['breaching', 'notBreaching', 'ignore', 'missing'];
+const UNITS = [
+  'Seconds',
+  'Microseconds',
+  'Milliseconds',
+  'Bytes',
+  'Kilobytes',
+  'Megabytes',
+  'Gigabytes',
+  'Terabytes',
+  'Bits',
+  'Kilobits',
+  'Megabits',
+  'Gigabits',
+  'Terabits',
+  'Percent',
+  'Count',
+  'Bytes/Second',
+  'Kilobytes/Second',
+  'Megabytes/Second',
+  'Gigabytes/Second',
+  'Terabytes/Second',
+  'Bits/Second',
+  'Kilobits/Second',
+  'Megabits/Second',
+  'Gigabits/Second',
+  'Terabits/Second',
+  'Count/Second',
+  'None',
+];
+/** Dimensions whose value the template fills in (this stack's load balancer and target group). */
+const OWN_DIMENSIONS = new Set(['LoadBalancer', 'TargetGroup']);
+/**
+ * The bytes all alarm resources of a template may take: with the largest template without alarms
+ * (24 certificates, deny rules, WAF, two target groups) well under 16 KiB, every stack stays
+ * within CloudFormation's 51,200-byte inline template.
+ */
+export const ALARM_TEMPLATE_BUDGET_BYTES = 32_768;
 const STATISTICS = ['Average', 'Maximum', 'Minimum', 'SampleCount', 'Sum'];
 const KNOWN = new Set<string>([
   ...STRINGS,
@@ -94,8 +131,8 @@ function checkAlarm(raw: unknown, index: number): CloudWatchAlarm | string {
   if (typeof a.MetricName !== 'string' || a.MetricName === '') return `${at}: MetricName is required`;
   if (a.Statistic !== undefined && !(typeof a.Statistic === 'string' && STATISTICS.includes(a.Statistic)))
     return `${at}: Statistic must be one of ${STATISTICS.join(', ')}`;
-  if (typeof a.AlarmName === 'string' && a.AlarmName.length > 128)
-    return `${at}: AlarmName must be at most 128 characters (the stack name is put in front)`;
+  if (typeof a.AlarmName === 'string' && a.AlarmName.length > 126)
+    return `${at}: AlarmName must be at most 126 characters (the stack name, up to 128, and a dash are put in front; CloudWatch takes 255)`;
   if (a.Dimensions !== undefined) {
     const d = a.Dimensions;
     if (
@@ -112,6 +149,32 @@ function checkAlarm(raw: unknown, index: number): CloudWatchAlarm | string {
     )
       return `${at}: Dimensions must be a list of {Name, Value} strings (at most 30)`;
   }
+  // What CloudWatch requires of a static-threshold alarm on one metric: checked here, since a
+  // refused alarm fails the create or update of every stack (a new one is deleted and retried).
+  if (a.Threshold === undefined) return `${at}: Threshold is required`;
+  const dims = (a.Dimensions as { Name: string; Value?: string }[] | undefined) ?? [];
+  if (dims.some((x) => !OWN_DIMENSIONS.has(x.Name) && x.Value === undefined))
+    return `${at}: a dimension other than LoadBalancer or TargetGroup needs a Value`;
+  if ((a.Statistic === undefined) === (a.ExtendedStatistic === undefined))
+    return `${at}: exactly one of Statistic and ExtendedStatistic is required`;
+  const period = a.Period;
+  if (typeof period !== 'number') return `${at}: Period is required`;
+  if (!(period === 10 || period === 20 || period === 30 || period % 60 === 0))
+    return `${at}: Period must be 10, 20, 30 or a multiple of 60 seconds`;
+  const evaluated = period * (a.EvaluationPeriods as number);
+  if (evaluated > (period < 3600 ? 86_400 : 604_800))
+    return `${at}: Period × EvaluationPeriods must be at most one day (Period under an hour) or seven days`;
+  if (typeof a.DatapointsToAlarm === 'number' && a.DatapointsToAlarm > (a.EvaluationPeriods as number))
+    return `${at}: DatapointsToAlarm must be at most EvaluationPeriods`;
+  if (a.TreatMissingData !== undefined && !TREAT_MISSING_DATA.includes(a.TreatMissingData as string))
+    return `${at}: TreatMissingData must be one of ${TREAT_MISSING_DATA.join(', ')}`;
+  if (
+    a.EvaluateLowSampleCountPercentile !== undefined &&
+    !['evaluate', 'ignore'].includes(a.EvaluateLowSampleCountPercentile as string)
+  )
+    return `${at}: EvaluateLowSampleCountPercentile must be evaluate or ignore`;
+  if (a.Unit !== undefined && !UNITS.includes(a.Unit as string))
+    return `${at}: Unit must be one of ${UNITS.join(', ')}`;
   return Object.fromEntries(
     Object.keys(a)
       .sort()
@@ -123,14 +186,16 @@ function checkAlarm(raw: unknown, index: number): CloudWatchAlarm | string {
  * The alarms of the `--cloudwatch-alarms-config-map` ConfigMap: each data key (in sorted order)
  * holds a YAML list of CloudWatch alarm definitions (the properties of `AWS::CloudWatch::Alarm`).
  * A key that is not valid YAML or holds an invalid alarm is skipped with a reason naming the key
- * (the other keys are used), so nothing unchecked reaches a template. No ConfigMap: no alarms.
- * Pure.
+ * (the other keys are used), so nothing unchecked reaches a template. A key whose alarms would
+ * take the template over {@link ALARM_TEMPLATE_BUDGET_BYTES} of alarms is skipped the same way, so
+ * no alarm configuration can make a stack's template too large. No ConfigMap: no alarms. Pure.
  */
 export function parseAlarmConfigMap(cm: ConfigMapLike | undefined): AlarmConfig {
   const alarms: CloudWatchAlarm[] = [];
   const skipped: SkippedObject[] = [];
   if (cm === undefined) return { alarms, skipped };
   const data = cm.data ?? {};
+  let budget = ALARM_TEMPLATE_BUDGET_BYTES;
   for (const key of Object.keys(data).sort()) {
     const skip = (message: string): void => {
       skipped.push({
@@ -161,7 +226,17 @@ export function parseAlarmConfigMap(cm: ConfigMapLike | undefined): AlarmConfig 
       skip(problem);
       continue;
     }
-    alarms.push(...(checked as CloudWatchAlarm[]));
+    const valid = checked as CloudWatchAlarm[];
+    // Each alarm's resource as the template holds it, with room for its `"CloudWatchAlarm<i>":` key.
+    const bytes = valid.reduce((n, a) => n + Buffer.byteLength(JSON.stringify(alarmResource(a))) + 24, 0);
+    if (bytes > budget) {
+      skip(
+        `its alarms would take ${bytes} bytes of the template, more than the ${budget} left of ${ALARM_TEMPLATE_BUDGET_BYTES} (CloudFormation takes 51,200-byte templates)`,
+      );
+      continue;
+    }
+    budget -= bytes;
+    alarms.push(...valid);
   }
   return { alarms, skipped };
 }

@@ -123,6 +123,8 @@ const cases: { name: string; lb: LoadBalancerPlan; settings?: Partial<TemplateSe
           Dimensions: [{ Name: 'TargetGroup', Value: 'x' }],
           EvaluationPeriods: 1,
           MetricName: 'HealthyHostCount',
+          Period: 60,
+          Statistic: 'Minimum',
           Threshold: 1,
         },
       ],
