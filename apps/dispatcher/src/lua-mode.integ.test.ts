@@ -26,11 +26,13 @@ function callEndpoint(
   method: string,
   body?: string | Buffer,
   address = '127.0.0.1',
+  localAddress?: string,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: address,
+        ...(localAddress !== undefined ? { localAddress } : {}),
         port,
         path: '/configuration/backends',
         method,
@@ -345,6 +347,17 @@ describe('dispatcher Lua mode (pod membership without reloads)', () => {
       body: 'upstream x\nserver 10.0.0.1 80 1',
     });
     expect(publicPost.status).toBe(404);
+    // A connection from any other source address (e.g. a packet routed to the node's loopback
+    // with route_localnet) is denied before the Lua file runs.
+    const otherSource = await callEndpoint(
+      backendsPort,
+      'POST',
+      'upstream x\nserver 10.0.0.1 80 1',
+      '127.0.0.1',
+      '127.0.0.2',
+    );
+    expect(otherSource.status).toBe(403);
+    expect((await callEndpoint(backendsPort, 'GET', undefined, '127.0.0.1', '127.0.0.2')).status).toBe(403);
     expect((await callEndpoint(backendsPort, 'PUT', 'upstream x')).status).toBe(405);
     expect((await callEndpoint(backendsPort, 'DELETE')).status).toBe(405);
     expect(await storedHash()).toBe(hash);
