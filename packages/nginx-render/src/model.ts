@@ -304,6 +304,13 @@ export interface HttpSettings {
   readonly clientMaxBodySize?: string;
   readonly underscoresInHeaders?: boolean;
   readonly realIp?: RealIpSettings;
+  /**
+   * TLS settings every server inherits (`ssl_*` at http level); a server's own `tls` overrides
+   * each one it sets. With `certificate` and `certificateKey` here, a server with an ssl listen
+   * needs no `tls` of its own: it serves this default certificate. Settings shared by every
+   * server belong here rather than repeated in each (config size, `nginx -t` and reload time).
+   */
+  readonly tls?: Partial<TlsSettings>;
   readonly logFormats?: readonly LogFormat[];
   readonly accessLog?: AccessLog;
   readonly logNotFound?: boolean;

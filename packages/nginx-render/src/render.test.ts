@@ -348,6 +348,49 @@ describe('values nginx would refuse for reasons other than syntax', () => {
   });
 });
 
+describe('http-level TLS settings (http.tls)', () => {
+  const ssl = { listen: [{ port: 8443, ssl: true }] };
+  const shared = { protocols: ['TLSv1.2' as const], sessionCache: { name: 'SSL', size: '10m' } };
+
+  it('renders them once in the http block; a server with an ssl listen serves the default certificate', () => {
+    const model = minimal(ssl, {
+      http: { tls: { certificate: '/tls/default.crt', certificateKey: '/tls/default.key', ...shared } },
+    });
+    expect(validateConfig(model)).toEqual([]);
+    const tree = parseNginxConfig(renderNginxConfig(model));
+    expect(find(tree, 'http', 'ssl_certificate').map((d) => d.args)).toEqual([['/tls/default.crt']]);
+    expect(find(tree, 'http', 'ssl_protocols').map((d) => d.args)).toEqual([['TLSv1.2']]);
+    expect(find(tree, 'http', 'ssl_session_cache').map((d) => d.args)).toEqual([['shared:SSL:10m']]);
+    expect(find(tree, 'http', 'server', 'ssl_certificate')).toEqual([]);
+    expect(find(tree, 'http', 'server', 'ssl_protocols')).toEqual([]);
+  });
+
+  it('a server keeps its own certificate over them', () => {
+    const model = minimal(
+      { ...ssl, tls: { certificate: '/tls/a.crt', certificateKey: '/tls/a.key' } },
+      { http: { tls: shared } },
+    );
+    expect(validateConfig(model)).toEqual([]);
+    const tree = parseNginxConfig(renderNginxConfig(model));
+    expect(find(tree, 'http', 'server', 'ssl_certificate').map((d) => d.args)).toEqual([['/tls/a.crt']]);
+    expect(find(tree, 'http', 'ssl_certificate')).toEqual([]);
+  });
+
+  it('refuses an ssl listen when neither the server nor http.tls has a certificate, and a lone certificate', () => {
+    expect(validateConfig(minimal(ssl, { http: { tls: shared } })).map((i) => i.path)).toEqual([
+      'servers[0].tls',
+    ]);
+    expect(
+      validateConfig(minimal({}, { http: { tls: { certificate: '/tls/default.crt' } } })).map(
+        (i) => i.reason,
+      ),
+    ).toEqual(['certificate and certificateKey go together']);
+    expect(
+      validateConfig(minimal({}, { http: { tls: { ciphers: 'HIGH;', ...shared } } })).map((i) => i.path),
+    ).toEqual(['http.tls.ciphers']);
+  });
+});
+
 describe('upstream health checks (nginx_upstream_check_module)', () => {
   const check = {
     type: 'http' as const,

@@ -107,9 +107,9 @@ function renderAccess(o: Out, rules: readonly AccessRule[] | undefined): void {
   for (const r of rules ?? []) o.d(r.action, r.source === 'all' ? 'all' : q(r.source));
 }
 
-function renderTls(o: Out, t: TlsSettings): void {
-  o.d('ssl_certificate', q(t.certificate));
-  o.d('ssl_certificate_key', q(t.certificateKey));
+function renderTls(o: Out, t: Partial<TlsSettings>): void {
+  if (t.certificate !== undefined) o.d('ssl_certificate', q(t.certificate));
+  if (t.certificateKey !== undefined) o.d('ssl_certificate_key', q(t.certificateKey));
   if (t.clientCertificate !== undefined) o.d('ssl_client_certificate', q(t.clientCertificate));
   const verify = t.verifyClient ?? (t.clientCertificate !== undefined ? 'on' : undefined);
   if (verify !== undefined) o.d('ssl_verify_client', verify);
@@ -342,6 +342,7 @@ function renderHttpSettings(o: Out, h: HttpSettings, config: NginxConfig): void 
     o.d('real_ip_header', q(h.realIp.header));
     if (h.realIp.recursive !== undefined) o.d('real_ip_recursive', onOff(h.realIp.recursive));
   }
+  if (h.tls) renderTls(o, h.tls);
   for (const f of h.logFormats ?? []) {
     const args = [q(f.name)];
     if (f.escape !== undefined) args.push(`escape=${f.escape}`);

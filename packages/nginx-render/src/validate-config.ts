@@ -272,9 +272,13 @@ function checkAccess(c: Checker, path: string, rules: readonly AccessRule[] | un
   });
 }
 
-function checkTls(c: Checker, path: string, t: TlsSettings): void {
-  c.checkF(path, '.certificate', t.certificate, validateFilePath);
-  c.checkF(path, '.certificateKey', t.certificateKey, validateFilePath);
+/** `files`: the certificate and key are required (a server's `tls`); else both or neither (http). */
+function checkTls(c: Checker, path: string, t: Partial<TlsSettings>, files: boolean): void {
+  if (files || t.certificate !== undefined) c.checkF(path, '.certificate', t.certificate, validateFilePath);
+  if (files || t.certificateKey !== undefined)
+    c.checkF(path, '.certificateKey', t.certificateKey, validateFilePath);
+  if (!files && (t.certificate === undefined) !== (t.certificateKey === undefined))
+    c.add(path, 'certificate and certificateKey go together');
   c.optF(path, '.clientCertificate', t.clientCertificate, validateFilePath);
   c.optF(path, '.verifyClient', t.verifyClient, oneOf(['on', 'optional', 'optional_no_ca']));
   if (
@@ -397,6 +401,7 @@ function checkServer(
   s: Server,
   upstreamIds: ReadonlySet<string>,
   httpBuffers: Buffers,
+  httpCertificate: boolean,
 ): void {
   const buffers = inheritBuffers(httpBuffers, s.proxy);
   if (s.proxy) checkBuffers(c, `${path}.proxy`, buffers);
@@ -409,9 +414,9 @@ function checkServer(
     if (names.has(n)) c.add(`${path}.serverNames[${i}]`, 'duplicate server name');
     names.add(n);
   });
-  if (s.tls) checkTls(c, `${path}.tls`, s.tls);
-  if (s.listen.some((l) => l.ssl) && !s.tls)
-    c.add(`${path}.tls`, 'an ssl listen needs tls settings (certificate and key)');
+  if (s.tls) checkTls(c, `${path}.tls`, s.tls, true);
+  if (s.listen.some((l) => l.ssl) && !s.tls && !httpCertificate)
+    c.add(`${path}.tls`, 'an ssl listen needs tls settings (certificate and key), its own or http.tls');
   checkAccess(c, `${path}.access`, s.access);
   checkProxy(c, `${path}.proxy`, s.proxy);
   c.optF(path, '.clientMaxBodySize', s.clientMaxBodySize, validateSize);
@@ -645,6 +650,7 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
         c.check('http.realIp.header', h.realIp.header, validateHeaderName);
       c.opt('http.realIp.recursive', h.realIp.recursive, bool);
     }
+    if (h.tls) checkTls(c, 'http.tls', h.tls, false);
     const formats = new Set<string>();
     h.logFormats?.forEach((f, i) => {
       c.check(`http.logFormats[${i}].name`, f.name, validateIdentifier);
@@ -687,7 +693,8 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
   });
   const httpBuffers = inheritBuffers({ bufferSize: undefined, buffers: undefined }, h?.proxy);
   checkBuffers(c, 'http.proxy', httpBuffers);
-  config.servers.forEach((s, i) => checkServer(c, `servers[${i}]`, s, ids, httpBuffers));
+  const httpCertificate = h?.tls?.certificate !== undefined && h.tls.certificateKey !== undefined;
+  config.servers.forEach((s, i) => checkServer(c, `servers[${i}]`, s, ids, httpBuffers, httpCertificate));
   // nginx allows one default server and one set of socket options (reuseport) per address:port.
   const defaults = new Set<string>();
   const reuse = new Set<string>();

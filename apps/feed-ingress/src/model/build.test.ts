@@ -758,7 +758,9 @@ describe('de-duplication and ordering', () => {
     const model = build({ ingresses: ings, services: [web] }, config({ ingressHttpsPort: 8443 }));
     const s = servers(model, 'a.example.com');
     expect(s.map((x) => x.listen)).toEqual([[{ port: 8080 }, { port: 8443, ssl: true }]]);
-    expect(s[0]?.tls?.certificate).toBe('/etc/ssl/default-ssl/default-ssl.crt');
+    // The default certificate and feed's TLS settings are set once, at http level.
+    expect(s[0]?.tls).toBeUndefined();
+    expect(model.nginx.http?.tls?.certificate).toBe('/etc/ssl/default-ssl/default-ssl.crt');
     expect(s[0]?.comments).toEqual(['ingress: default/a default/b']);
     expect(s[0]?.clientMaxBodySize).toBe('0');
   });
@@ -869,7 +871,8 @@ describe('listeners, default and status servers', () => {
       { ingresses: [simple()], services: [web] },
       config({ ingressHttpsPort: 8443, defaultSslPath: '/etc/ssl/x/default' }),
     );
-    expect(servers(model, 'a.example.com')[0]?.tls).toMatchObject({
+    expect(servers(model, 'a.example.com')[0]?.tls).toBeUndefined();
+    expect(model.nginx.http?.tls).toMatchObject({
       certificate: '/etc/ssl/x/default.crt',
       certificateKey: '/etc/ssl/x/default.key',
       protocols: ['TLSv1.2'],

@@ -20,7 +20,6 @@ import {
   allowRules,
   defaultServer,
   eventsSettings,
-  FEED_TLS_SETTINGS,
   httpSettings,
   mainSettings,
   notFoundLocation,
@@ -473,14 +472,8 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
 
   // TLS (kube-edge): spec.tls secrets give per-host certificates, selected by SNI.
   const httpsPort = config.ingressHttpsPort;
-  const defaultTls: TlsSettings | undefined =
-    config.defaultSslPath === undefined
-      ? undefined
-      : {
-          certificate: `${config.defaultSslPath}.crt`,
-          certificateKey: `${config.defaultSslPath}.key`,
-          ...FEED_TLS_SETTINGS,
-        };
+  // The --ssl-path default certificate (set at http level by httpSettings).
+  const hasDefaultCertificate = config.defaultSslPath !== undefined;
   const hostTls = new Map<string, { pair: TlsPair; from: string }>();
   const tlsFiles = new Map<string, TlsFile>();
   if (httpsPort !== undefined) {
@@ -493,8 +486,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
         .flatMap((r) => (r.ok ? [r.value] : []));
       tlsList.forEach((tls, ti) => {
         const patterns = (tls.hosts ?? []).length > 0 ? (tls.hosts ?? []) : ruleHosts;
-        const fallback =
-          defaultTls === undefined ? 'are not served over https' : 'use the default certificate';
+        const fallback = hasDefaultCertificate ? 'use the default certificate' : 'are not served over https';
         // Only the ingress's own rule hosts: a secret in one namespace never covers another team's host.
         const covered = (pattern: string): string[] =>
           [...new Set(ruleHosts)].filter((h) => byHost.has(h) && tlsHostMatches(pattern, h)).sort(compare);
@@ -595,21 +587,16 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     // One server per host for both listeners (`listen` twice): nothing in it differs between
     // http and https except what nginx applies per connection (the ssl_* settings only act on
     // the ssl listener; $scheme and $server_port come from the connection), so the config holds
-    // each host's locations once instead of twice.
+    // each host's locations once instead of twice. feed's TLS settings and the default
+    // certificate are at http level: a server names only its own spec.tls certificate.
     const listen: Listen[] = httpListen === undefined ? [] : [httpListen];
     let tls: TlsSettings | undefined;
     if (httpsListen !== undefined) {
       const sni = hostTls.get(host);
-      tls =
-        sni === undefined
-          ? defaultTls
-          : {
-              certificate: sni.pair.certificate.path,
-              certificateKey: sni.pair.key.path,
-              ...FEED_TLS_SETTINGS,
-            };
+      if (sni !== undefined)
+        tls = { certificate: sni.pair.certificate.path, certificateKey: sni.pair.key.path };
       // A host without a certificate (no spec.tls, no --ssl-path) is not served over https.
-      if (tls !== undefined) listen.push(httpsListen);
+      if (sni !== undefined || hasDefaultCertificate) listen.push(httpsListen);
     }
     if (listen.length > 0)
       servers.push({
@@ -622,9 +609,8 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
       });
   }
 
-  if (httpListen !== undefined) servers.push(defaultServer(httpListen, undefined));
-  if (httpsListen !== undefined && defaultTls !== undefined)
-    servers.push(defaultServer(httpsListen, defaultTls));
+  if (httpListen !== undefined) servers.push(defaultServer(httpListen));
+  if (httpsListen !== undefined && hasDefaultCertificate) servers.push(defaultServer(httpsListen));
   servers.push(statusServer(config.ingressHealthPort));
 
   const servedIngresses: ServedIngress[] = adopted

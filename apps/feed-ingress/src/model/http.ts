@@ -13,7 +13,7 @@ import type {
 } from '@kube-edge/nginx-render';
 import type { FeedModelConfig } from './types.js';
 
-/** feed's TLS settings (protocols, ciphers, session cache), shared by every https server. */
+/** feed's TLS settings (protocols, ciphers, session cache), shared by every https server (http level). */
 export const FEED_TLS_SETTINGS: Omit<TlsSettings, 'certificate' | 'certificateKey'> = {
   sessionTimeout: '1d',
   sessionCache: { name: 'SSL', size: '50m' },
@@ -169,6 +169,20 @@ export function httpSettings(config: FeedModelConfig): HttpSettings {
           },
         }
       : {}),
+    // With an https listener, feed's TLS settings and the --ssl-path default certificate are set
+    // once at http level; a host with its own spec.tls certificate sets only that in its server.
+    ...(config.ingressHttpsPort !== undefined
+      ? {
+          tls:
+            config.defaultSslPath === undefined
+              ? FEED_TLS_SETTINGS
+              : {
+                  certificate: `${config.defaultSslPath}.crt`,
+                  certificateKey: `${config.defaultSslPath}.key`,
+                  ...FEED_TLS_SETTINGS,
+                },
+        }
+      : {}),
     logFormats: [{ name: 'upstream_info', format: logFormat(config.accessLog.headers) }],
     accessLog: config.accessLog.enabled
       ? { path: `${config.accessLog.dir}/access.log`, format: 'upstream_info', buffer: '32k', flush: '1m' }
@@ -204,15 +218,11 @@ export function unavailableLocation(match: 'exact' | 'prefix', path: string): Lo
 
 /**
  * The default 404 server of one listener. It carries the same listen options as the ingress
- * servers on that port (feed omitted `proxy_protocol` here).
+ * servers on that port (feed omitted `proxy_protocol` here); on the https listener it serves the
+ * http-level default certificate.
  */
-export function defaultServer(listen: Listen, tls: TlsSettings | undefined): Server {
-  return {
-    listen: [{ ...listen, defaultServer: true }],
-    serverNames: [],
-    ...(tls ? { tls } : {}),
-    locations: [NOT_FOUND],
-  };
+export function defaultServer(listen: Listen): Server {
+  return { listen: [{ ...listen, defaultServer: true }], serverNames: [], locations: [NOT_FOUND] };
 }
 
 /** nginx's status server on `--ingress-health-port`: `/health` (200), `/basic_status` (stub_status), else 404. */

@@ -48,9 +48,13 @@ function build(input: Partial<FeedModelInput>): FeedModel {
   return model;
 }
 
-const certOf = (model: FeedModel, host: string): string | undefined =>
-  model.nginx.servers.find((s) => s.serverNames.includes(host) && s.listen.some((l) => l.ssl === true))?.tls
-    ?.certificate;
+/** The certificate nginx serves for `host` over https: its server's own, else the http-level default. */
+const certOf = (model: FeedModel, host: string): string | undefined => {
+  const server = model.nginx.servers.find(
+    (s) => s.serverNames.includes(host) && s.listen.some((l) => l.ssl === true),
+  );
+  return server === undefined ? undefined : (server.tls?.certificate ?? model.nginx.http?.tls?.certificate);
+};
 
 describe('TLS from spec.tls secrets', () => {
   it('serves the host with the secret certificate by SNI and lists the files to write with mode 0600', () => {
