@@ -16,13 +16,15 @@ import { awsClients, ingress, liveStacks, seedAccount, testConfig } from '../tes
 
 // The main scenario against a real kube-apiserver, as the chart's ServiceAccount with exactly the
 // RBAC charts/aws-alb-controller renders (Ingress list/watch/get, Ingress status update, Events,
-// the Lease): a verb missing from the chart fails here. Runs when KUBE_EDGE_API=real
-// (scripts/test-real-api.mjs); AWS is testkit's fakes.
+// the Lease; rendered with AWSCNI and an alarms ConfigMap, which add a Role for the pods of
+// kube-system and one for that one ConfigMap): a verb missing from the chart fails here. Runs
+// when KUBE_EDGE_API=real (scripts/test-real-api.mjs); AWS is testkit's fakes.
 const api = selectedApi();
 const RELEASE = 'real';
 const NAMESPACE = 'edge';
 const LEASE = `${RELEASE}-aws-alb-controller`;
 const describeReal = api.kind === 'fake' ? describe.skip : describe;
+const ALARMS = 'kube-system/alb-alarms';
 const title =
   api.kind === 'fake'
     ? 'aws-alb-controller against a real kube-apiserver (skipped: set KUBE_EDGE_API=real)'
@@ -63,6 +65,11 @@ describeReal(title, () => {
     real = await startRealApiAsChart('../../charts/aws-alb-controller', {
       namespace: NAMESPACE,
       releaseName: RELEASE,
+      values: {
+        targetGroup: { accessMode: 'AWSCNI' },
+        targetCni: { namespace: 'kube-system', podLabelSelector: 'application=skipper-ingress' },
+        cloudWatchAlarmsConfigMap: ALARMS,
+      },
     });
   }, 90_000);
 
@@ -147,6 +154,86 @@ describeReal(title, () => {
         `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases/${LEASE}`,
       );
       expect(released.spec.holderIdentity ?? '').toBe('');
+    } catch (err) {
+      throw new Error(`${String(err)}\n--- aws-alb-controller log (last 30 lines) ---\n${logTail()}`, {
+        cause: err,
+      });
+    }
+  }, 90_000);
+  it('with AWSCNI and an alarms ConfigMap (the Roles the chart adds): registers the running router pod of kube-system, puts the ConfigMap alarm on the stack, no 403', async () => {
+    lines.length = 0;
+    await applyObjects(real.api, [
+      // A load balancer of its own, created with ip targets.
+      ingress('cni', ['cni.example.org'], { 'zalando.org/aws-load-balancer-shared': 'false' }),
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'alb-alarms', namespace: 'kube-system' },
+        data: {
+          '5xx.yaml':
+            '- {AlarmName: 5xx, MetricName: HTTPCode_ELB_5XX_Count, ComparisonOperator: GreaterThanThreshold, EvaluationPeriods: 1, Period: 60, Statistic: Sum, Threshold: 5}',
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'skipper-a', namespace: 'kube-system', labels: { application: 'skipper-ingress' } },
+        spec: { containers: [{ name: 'skipper', image: 'skipper' }] },
+      },
+    ]);
+    // There is no kubelet: write the pod's status as it would.
+    const status = await adminRequest(
+      real.api,
+      'PATCH',
+      '/api/v1/namespaces/kube-system/pods/skipper-a/status',
+      { status: { phase: 'Running', podIP: '10.0.7.7' } },
+      'application/merge-patch+json',
+    );
+    if (status.status !== 200) throw new Error(`pod status patch: ${status.status} ${status.body}`);
+    app = await run(
+      testConfig(
+        [
+          '--no-leader-elect',
+          '--min-load-balancer-age=0s',
+          '--target-access-mode=AWSCNI',
+          '--target-cni-namespace=kube-system',
+          '--target-cni-pod-labelselector=application=skipper-ingress',
+          `--cloudwatch-alarms-config-map=${ALARMS}`,
+        ],
+        { namespace: NAMESPACE, identity: 'real-pod' },
+      ),
+      {
+        logger: captureLogger(lines),
+        kubeClient: createKubeClient({ kubeConfig: real.kubeConfig() }),
+        aws: awsClients(aws),
+        clock,
+      },
+    );
+    const a = app;
+    const logTail = (): string =>
+      lines
+        .slice(-30)
+        .map((l) => `${l.level} ${l.message} ${JSON.stringify(l.meta)}`)
+        .join('\n');
+    try {
+      await a.ready;
+      const stack = () => liveStacks(aws).find((s) => s.tags['ingress:owner'] === 'default/cni');
+      await eventually(
+        async () => {
+          aws.cloudformation.settle();
+          await a.reconcileNow();
+          const tg = stack()?.outputs.TargetGroupARN ?? '';
+          expect(aws.elbv2.targetsOf(tg).map((t) => t.id)).toEqual(['10.0.7.7']);
+        },
+        { timeoutMs: 20_000 },
+      );
+      const template = JSON.parse(stack()?.templateBody ?? '{}') as {
+        Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      };
+      expect(template.Resources.CloudWatchAlarm0?.Properties.MetricName).toBe('HTTPCode_ELB_5XX_Count');
+      expect(lines.filter((l) => /forbidden|403/i.test(`${l.message} ${JSON.stringify(l.meta)}`))).toEqual(
+        [],
+      );
     } catch (err) {
       throw new Error(`${String(err)}\n--- aws-alb-controller log (last 30 lines) ---\n${logTail()}`, {
         cause: err,
