@@ -1,4 +1,11 @@
-import type { V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
+import type {
+  V1Ingress,
+  V1IngressClass,
+  V1Namespace,
+  V1ObjectMeta,
+  V1Secret,
+  V1Service,
+} from '@kubernetes/client-node';
 import {
   INGRESSES,
   INGRESS_CLASSES,
@@ -18,6 +25,7 @@ import {
   type FeedModelInput,
   type SkippedObject,
 } from './model/index.js';
+import { TLS_SECRET_TYPE } from './model/tls.js';
 
 /** The informers of {@link feedInformers}, by name; `secrets` only when TLS is served. */
 export type FeedInformers = {
@@ -28,19 +36,85 @@ export type FeedInformers = {
   secrets?: WatchSpec<V1Secret>;
 };
 
+/** The metadata every cached object keeps (keys, Events, the informer's bookkeeping). */
+function keptMetadata(m: V1ObjectMeta | undefined): V1ObjectMeta {
+  return {
+    ...(m?.name === undefined ? {} : { name: m.name }),
+    ...(m?.namespace === undefined ? {} : { namespace: m.namespace }),
+    ...(m?.uid === undefined ? {} : { uid: m.uid }),
+    ...(m?.resourceVersion === undefined ? {} : { resourceVersion: m.resourceVersion }),
+  };
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
 /**
- * What feed-ingress watches, each informer with feed's `--resync-period`; the keys name the
- * listers. Secrets only hold the TLS certificates of `spec.tls`, which are served only on an HTTPS
- * port, so without `secrets: true` (no `--ingress-https-port`) no Secret is listed, watched or
- * cached, and no Secret RBAC is needed. Pure.
+ * Informer transforms: each cache keeps only what the model, the Events and the status writer
+ * read, so the controller's memory is the model's inputs rather than whole objects (kubectl's
+ * last-applied annotation alone is a copy of the manifest). Pure; exported for tests.
+ */
+export const feedTransforms = {
+  /** Everything but `managedFields` and the last-applied annotation (annotations are settings). */
+  ingress: (i: V1Ingress): V1Ingress => {
+    const { managedFields: _managed, annotations, ...metadata } = i.metadata ?? {};
+    if (annotations !== undefined && LAST_APPLIED in annotations) {
+      const { [LAST_APPLIED]: _lastApplied, ...rest } = annotations;
+      return { ...i, metadata: { ...metadata, annotations: rest } };
+    }
+    return { ...i, metadata: { ...metadata, ...(annotations === undefined ? {} : { annotations }) } };
+  },
+  /** Name, ClusterIP and port numbers. */
+  service: (s: V1Service): V1Service => {
+    return {
+      metadata: keptMetadata(s.metadata),
+      spec: {
+        ...(s.spec?.clusterIP === undefined ? {} : { clusterIP: s.spec.clusterIP }),
+        ...(s.spec?.ports === undefined ? {} : { ports: s.spec.ports.map((p) => ({ port: p.port })) }),
+      },
+    };
+  },
+  /** Name and labels (the namespace selectors). */
+  namespace: (n: V1Namespace): V1Namespace => {
+    const labels = n.metadata?.labels;
+    return { metadata: { ...keptMetadata(n.metadata), ...(labels === undefined ? {} : { labels }) } };
+  },
+  /** Name, type and the certificate and key. */
+  secret: (s: V1Secret): V1Secret => {
+    const crt = s.data?.['tls.crt'];
+    const key = s.data?.['tls.key'];
+    return {
+      metadata: keptMetadata(s.metadata),
+      ...(s.type === undefined ? {} : { type: s.type }),
+      data: {
+        ...(crt === undefined ? {} : { 'tls.crt': crt }),
+        ...(key === undefined ? {} : { 'tls.key': key }),
+      },
+    };
+  },
+};
+
+/**
+ * What feed-ingress watches, each informer with feed's `--resync-period` and a transform that
+ * keeps only the fields read; the keys name the listers. Secrets only hold the TLS certificates
+ * of `spec.tls`, which are served only on an HTTPS port, so without `secrets: true` (no
+ * `--ingress-https-port`) no Secret is listed, watched or cached, and no Secret RBAC is needed;
+ * with it, only Secrets of type `kubernetes.io/tls` are (a field selector). Pure.
  */
 export function feedInformers(resyncMs: number, options: { secrets: boolean }): FeedInformers {
   return {
-    ingresses: watch<V1Ingress>(INGRESSES, { resyncMs }),
-    services: watch<V1Service>(SERVICES, { resyncMs }),
-    namespaces: watch<V1Namespace>(NAMESPACES, { resyncMs }),
+    ingresses: watch<V1Ingress>(INGRESSES, { resyncMs, transform: feedTransforms.ingress }),
+    services: watch<V1Service>(SERVICES, { resyncMs, transform: feedTransforms.service }),
+    namespaces: watch<V1Namespace>(NAMESPACES, { resyncMs, transform: feedTransforms.namespace }),
     ingressClasses: watch<V1IngressClass>(INGRESS_CLASSES, { resyncMs }),
-    ...(options.secrets ? { secrets: watch<V1Secret>(SECRETS, { resyncMs }) } : {}),
+    ...(options.secrets
+      ? {
+          secrets: watch<V1Secret>(SECRETS, {
+            resyncMs,
+            fieldSelector: `type=${TLS_SECRET_TYPE}`,
+            transform: feedTransforms.secret,
+          }),
+        }
+      : {}),
   };
 }
 

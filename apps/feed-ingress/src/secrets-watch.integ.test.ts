@@ -34,7 +34,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-async function secretRequestsOfARun(https: boolean): Promise<string[]> {
+async function secretRequestsOfARun(https: boolean, queries: string[] = []): Promise<string[]> {
   api.clearRequests();
   const argv = [
     'static',
@@ -56,10 +56,9 @@ async function secretRequestsOfARun(https: boolean): Promise<string[]> {
   });
   try {
     await app.ready;
-    return api
-      .requests()
-      .filter((r) => r.path.includes('/secrets'))
-      .map((r) => `${r.method} ${r.path}${r.watch ? ' (watch)' : ''}`);
+    const secrets = api.requests().filter((r) => r.path.includes('/secrets'));
+    queries.push(...secrets.map((r) => decodeURIComponent(r.query)));
+    return secrets.map((r) => `${r.method} ${r.path}${r.watch ? ' (watch)' : ''}`);
   } finally {
     await app.stop();
   }
@@ -70,7 +69,10 @@ describe('Secret informer', () => {
     expect(await secretRequestsOfARun(false)).toEqual([]);
   }, 60_000);
 
-  it('is started with an HTTPS port (spec.tls certificates)', async () => {
-    expect(await secretRequestsOfARun(true)).toContain('GET /api/v1/secrets');
+  it('is started with an HTTPS port (spec.tls certificates), for kubernetes.io/tls Secrets only', async () => {
+    const queries: string[] = [];
+    expect(await secretRequestsOfARun(true, queries)).toContain('GET /api/v1/secrets');
+    expect(queries.length).toBeGreaterThan(0);
+    for (const q of queries) expect(q).toContain('fieldSelector=type=kubernetes.io/tls');
   }, 60_000);
 });

@@ -130,6 +130,9 @@ export function createInformers<S extends Record<string, WatchSpec<unknown>>>(
           ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
         }),
         ...(spec.resyncMs === undefined ? {} : { resyncMs: spec.resyncMs }),
+        ...(spec.transform === undefined
+          ? {}
+          : { transform: spec.transform as (obj: KubeObjectLike) => KubeObjectLike }),
         ...(spec.indexers === undefined
           ? {}
           : { indexers: { ...(spec.indexers as Record<string, IndexFunc<KubeObjectLike>>) } }),

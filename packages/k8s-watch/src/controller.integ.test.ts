@@ -762,4 +762,23 @@ describe('runController against the testkit API server', () => {
       expect(h.listers.configmaps.get('more-c', c)).toBeUndefined();
     });
   });
+
+  describe('transform', () => {
+    it("caches what the spec's transform returns, for the list and for watch events", async () => {
+      const ns = freshNs();
+      server.store.create(configMap(ns, 'listed', { v: 'kept', big: 'x'.repeat(1000) }));
+      const keepV = (c: ConfigMapObj): ConfigMapObj => ({
+        ...c,
+        data: c.data?.['v'] === undefined ? {} : { v: c.data['v'] },
+      });
+      const h = await start(ns, {
+        informers: { configmaps: watch<ConfigMapObj>(CONFIG_MAPS, { namespaces: [ns], transform: keepV }) },
+      });
+      await h.ready;
+      expect(h.listers.configmaps.get('listed', ns)?.data).toEqual({ v: 'kept' });
+      server.store.create(configMap(ns, 'watched', { v: 'new', big: 'y'.repeat(1000) }));
+      await h.waitForPass((x) => has(x, `${ns}/watched=new`));
+      expect(h.listers.configmaps.get('watched', ns)?.data).toEqual({ v: 'new' });
+    });
+  });
 });

@@ -33,6 +33,11 @@ export interface WatchSpec<T> {
   readonly resyncMs?: number;
   /** Named custom indexes. */
   readonly indexers?: Readonly<Record<string, SpecIndexFunc<T>>>;
+  /**
+   * Applied to every object before it is cached (the informer's `transform`): keep only the
+   * fields the controller reads, so the cache holds less. Default: drop `managedFields`.
+   */
+  readonly transform?: SpecTransform<T>;
   /** Carries the object type; never set. */
   readonly __type?: () => T;
 }
@@ -43,6 +48,9 @@ export interface WatchSpec<T> {
  * constraint of a controller's informer map.
  */
 export type SpecIndexFunc<T> = { bivarianceHack(obj: T): string[] }['bivarianceHack'];
+
+/** A {@link WatchSpec} transform; method syntax for the same reason as {@link SpecIndexFunc}. */
+export type SpecTransform<T> = { bivarianceHack(obj: T): T }['bivarianceHack'];
 
 /**
  * Describes an informer for {@link runController}: which resource, optionally which namespaces

@@ -135,6 +135,7 @@ export {
   type PassOutcome,
   type PassResult,
   type WatchSpec,
+  type SpecTransform,
 } from './controller.js';
 export {
   CONFIG_REFUSED_REASON,

@@ -27,7 +27,7 @@ import {
   unavailableLocation,
 } from './http.js';
 import { shown } from './shown.js';
-import { tlsHostMatches, tlsPairFromSecret, type TlsPair } from './tls.js';
+import { TLS_SECRET_TYPE, tlsHostMatches, tlsPairFromSecret, type TlsPair } from './tls.js';
 import type {
   FeedModel,
   FeedModelConfig,
@@ -499,10 +499,14 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
         let pair = pairs.get(secretKey);
         if (pair === undefined) {
           const secret = secrets.get(secretKey);
+          // Only kubernetes.io/tls Secrets are watched (a field selector), so another type is
+          // refused here too, and an offline render agrees with the controller.
           pair =
             secret === undefined
-              ? { ok: false, reason: 'does not exist' }
-              : tlsPairFromSecret(secret, config.nginx.tlsDir);
+              ? { ok: false, reason: `does not exist (only Secrets of type ${TLS_SECRET_TYPE} are read)` }
+              : secret.type !== TLS_SECRET_TYPE
+                ? { ok: false, reason: `is of type "${shown(secret.type ?? '')}", not ${TLS_SECRET_TYPE}` }
+                : tlsPairFromSecret(secret, config.nginx.tlsDir);
           pairs.set(secretKey, pair);
         }
         if (!pair.ok) {

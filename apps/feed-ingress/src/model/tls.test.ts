@@ -133,7 +133,16 @@ describe('TLS from spec.tls secrets', () => {
   });
 
   it.each([
-    ['a missing secret', [], 'secret "s" does not exist; its hosts use the default certificate'],
+    [
+      'a missing secret',
+      [],
+      'secret "s" does not exist (only Secrets of type kubernetes.io/tls are read); its hosts use the default certificate',
+    ],
+    [
+      'an Opaque secret',
+      () => [{ ...tlsSecret('default', 's', a.cert, a.key), type: 'Opaque' }],
+      'secret "s" is of type "Opaque", not kubernetes.io/tls; its hosts use the default certificate',
+    ],
     [
       'a secret without tls data',
       [{ ...tlsSecret('default', 's', 'x', 'y'), data: {} }],

@@ -9,6 +9,9 @@ export interface TlsPair {
   readonly key: TlsFile;
 }
 
+/** The Secret type `spec.tls` certificates must have; the only Secrets feed-ingress reads. */
+export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
+
 const CERT_PEM = /-----BEGIN CERTIFICATE-----/;
 const KEY_PEM = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
 
