@@ -22,6 +22,8 @@ export interface BackendsClientOptions {
   readonly path?: string;
   /** Per call; default 5000 ms. */
   readonly timeoutMs?: number;
+  /** Sent as `X-Dispatcher-Token` with every call (the endpoint's `token`). */
+  readonly token?: string;
 }
 
 /** A {@link BackendsClient} for the endpoint on 127.0.0.1:`port`. */
@@ -40,10 +42,12 @@ export function createBackendsClient(options: BackendsClientOptions): BackendsCl
           method,
           agent,
           timeout,
-          headers:
-            body === undefined
+          headers: {
+            ...(options.token !== undefined ? { 'x-dispatcher-token': options.token } : {}),
+            ...(body === undefined
               ? {}
-              : { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) },
+              : { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) }),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

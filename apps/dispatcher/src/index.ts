@@ -41,6 +41,7 @@ export {
 export { prepareForRender } from './offline.js';
 export {
   BACKENDS_PATH,
+  BACKENDS_TOKEN_HEADER,
   LUA_NGINX_MODULES,
   LUA_REQUIRED_FILES,
   membershipOf,

@@ -20,6 +20,9 @@ import { config as makeConfig, HOSTS, PATHS, ROUTABLE } from '../test/fixtures.j
 
 const WINDOW_MS = 400;
 
+/** The app's endpoint token (read from its config): what the controller sends with every call. */
+let endpointToken: string | undefined;
+
 /** A raw call to the membership endpoint (what any process on the pod's loopback could send). */
 function callEndpoint(
   port: number,
@@ -27,6 +30,8 @@ function callEndpoint(
   body?: string | Buffer,
   address = '127.0.0.1',
   localAddress?: string,
+  /** null: no token header. */
+  token: string | null | undefined = endpointToken,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -37,7 +42,10 @@ function callEndpoint(
         path: '/configuration/backends',
         method,
         agent: false,
-        headers: body === undefined ? {} : { 'content-length': Buffer.byteLength(body) },
+        headers: {
+          ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+          ...(typeof token === 'string' ? { 'x-dispatcher-token': token } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -168,6 +176,7 @@ describe('dispatcher Lua mode (pod membership without reloads)', () => {
       { logger: createNoopLogger(), kubeClient: createKubeClient({ kubeConfig }), metrics },
     );
     await app.ready;
+    endpointToken = /\$http_x_dispatcher_token != "([0-9a-f]+)"/.exec(app.lastConfig())?.[1];
   }, 60_000);
 
   afterAll(async () => {
@@ -362,5 +371,54 @@ describe('dispatcher Lua mode (pod membership without reloads)', () => {
     expect((await callEndpoint(backendsPort, 'DELETE')).status).toBe(405);
     expect(await storedHash()).toBe(hash);
     expect(await spread(8)).toEqual({ 'pod-a': 6, 'pod-b': 2 });
+  });
+
+  it('cannot be driven without its token, even through a route nginx proxies to 127.0.0.1', async () => {
+    const hash = await storedHash();
+    expect(endpointToken).toMatch(/^[0-9a-f]{32}$/);
+    const push = 'upstream x\nserver 10.0.0.1 80 1\n';
+    const noToken = await callEndpoint(backendsPort, 'POST', push, '127.0.0.1', undefined, null);
+    expect(noToken.status).toBe(403);
+    const wrong = await callEndpoint(backendsPort, 'POST', push, '127.0.0.1', undefined, '0'.repeat(32));
+    expect(wrong.status).toBe(403);
+    expect(await storedHash()).toBe(hash);
+
+    // A pod whose IP is loopback, routing /hijack to the endpoint: nginx itself then connects to
+    // it from 127.0.0.1, with whatever an outside client sent.
+    const evil = pod('pod-evil', '127.0.0.1');
+    const spec = { containers: [{ name: 'app', image: 'x', ports: [{ containerPort: backendsPort }] }] };
+    const paths = JSON.stringify([
+      { basePath: '/hijack', containerPort: String(backendsPort), targetPath: '/configuration/backends' },
+    ]);
+    api.store.create({
+      ...evil,
+      metadata: { ...(evil.metadata as object), annotations: { [PATHS]: paths } },
+      spec,
+    } as unknown as Parameters<ApiServer['store']['create']>[0]);
+    api.store.patchMerge('v1', 'Pod', 'app', 'pod-evil', { status: evil.status });
+    try {
+      const routed = await eventually(
+        async () => {
+          const r = await get('app.test', '/hijack');
+          if (r.status === 404) throw new Error('/hijack not routed yet');
+          return r;
+        },
+        { timeoutMs: 10_000, intervalMs: 50, what: '/hijack routed' },
+      );
+      expect(routed.status).toBe(403);
+      // The controller's own push for the new path.
+      const live = await storedHash();
+      const hijack = await httpRequest({
+        url: `http://127.0.0.1:${httpPort}/hijack`,
+        host: 'app.test',
+        method: 'POST',
+        body: push,
+      });
+      expect(hijack.status).toBe(403);
+      expect(await storedHash()).toBe(live);
+      expect(await spread(8)).toEqual({ 'pod-a': 6, 'pod-b': 2 });
+    } finally {
+      api.store.delete('v1', 'Pod', 'app', 'pod-evil');
+    }
   });
 });

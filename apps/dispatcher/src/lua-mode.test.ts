@@ -51,6 +51,14 @@ describe('withLuaBalancer', () => {
     expect(text).toMatch(/location = \/configuration\/backends \{\n\s+allow 127\.0\.0\.1;\n\s+deny all;/);
     expect(text).toContain('content_by_lua_file /app/lua/backends.lua;');
     expect(text.match(/balancer_by_lua_block/g)).toHaveLength(2);
+    // With a token, a call without X-Dispatcher-Token: <token> gets 403 before the Lua file runs.
+    const guarded = renderNginxConfig(
+      withLuaBalancer(build([web('p1', '10.0.0.1')]).nginx, { ...lua, token: 'ab12' }),
+    );
+    expect(guarded).toMatch(
+      /location = \/configuration\/backends \{\n\s+if \(\$http_x_dispatcher_token != "ab12"\) \{\n\s+return 403;/,
+    );
+    expect(text).not.toContain('http_x_dispatcher_token');
   });
 
   it('keeps the members in the config with balance=false (the fallback), endpoint included', () => {

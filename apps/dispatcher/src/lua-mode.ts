@@ -41,6 +41,14 @@ export const BACKENDS_DICT = 'dispatcher_backends';
 /** Its size: kept constant, since nginx empties a shared dict whose size changes on reload. */
 export const BACKENDS_DICT_SIZE = '32m';
 
+/**
+ * The header every call to the endpoint carries: a secret the controller picks at start (random,
+ * never logged) and renders into the endpoint's location. The source check alone cannot tell the
+ * controller from nginx itself: a route to a pod whose IP is loopback makes nginx proxy an
+ * outside client's request to the endpoint from 127.0.0.1.
+ */
+export const BACKENDS_TOKEN_HEADER = 'X-Dispatcher-Token';
+
 /** The largest body the endpoint takes (nginx's client_max_body_size; the Lua file checks it too). */
 export const BACKENDS_MAX_BODY = '8m';
 
@@ -48,6 +56,8 @@ export const BACKENDS_MAX_BODY = '8m';
 export interface LuaModeOptions {
   /** The endpoint's port on 127.0.0.1 (`--nginx-backends-port`). */
   readonly backendsPort: number;
+  /** The value of {@link BACKENDS_TOKEN_HEADER} the endpoint requires (403 without it); no check when unset. */
+  readonly token?: string;
   /** Default {@link DISPATCHER_LUA_DIR}. */
   readonly luaDir?: string;
   /** Default {@link LUA_NGINX_MODULES}. */
@@ -65,7 +75,7 @@ export function isPodUpstream(u: Upstream): boolean {
  * The Lua mode of a rendered model: the modules loaded, the package path and shared dict, every
  * pod upstream reduced to nginx's placeholder server with the Lua balancer (so the config text
  * depends on hosts, paths, TLS and settings only, never on pods), and a server on 127.0.0.1
- * only for the membership endpoint (POST and GET from 127.0.0.1, body at most
+ * only for the membership endpoint (POST and GET from 127.0.0.1 with the token, body at most
  * {@link BACKENDS_MAX_BODY}; every other path 404). With `balance` false the upstreams keep their
  * members (the fallback after a failed push: the endpoint stays, so the next push can succeed). Pure.
  */
@@ -79,6 +89,9 @@ export function withLuaBalancer(
   const endpoint: Location = {
     match: 'exact',
     path: BACKENDS_PATH,
+    ...(options.token !== undefined
+      ? { headerCheck: { header: BACKENDS_TOKEN_HEADER, value: options.token, status: 403 } }
+      : {}),
     access: [
       { action: 'allow', source: '127.0.0.1' },
       { action: 'deny', source: 'all' },

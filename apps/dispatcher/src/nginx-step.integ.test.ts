@@ -21,6 +21,9 @@ import { config as makeConfig, ns, pod } from '../test/fixtures.js';
 // The nginx step in Lua mode with real nginx: a push that fails falls back to a reload with the
 // members in the config (never stale routing) and Lua comes back on the next pass; nginx that
 // lost its membership is re-seeded by the next pass; a new nginx is seeded at start.
+/** The endpoint token of the steps made here (the app picks a random one). */
+const TOKEN = 'a'.repeat(32);
+
 describe('dispatcher nginx step, Lua mode', () => {
   let work: TempDir;
   let echoes: EchoServer[];
@@ -65,6 +68,7 @@ describe('dispatcher nginx step, Lua mode', () => {
       metrics,
       initialModel: model([]),
       mode: 'lua',
+      backendsToken: TOKEN,
       ...(backends !== undefined ? { backends } : {}),
     });
     return { step, metrics };
@@ -98,7 +102,7 @@ describe('dispatcher nginx step, Lua mode', () => {
   });
 
   it('falls back to a reload with the members in the config when a push fails, and returns to Lua on the next pass', async () => {
-    const real = createBackendsClient({ port: backendsPort });
+    const real = createBackendsClient({ port: backendsPort, token: TOKEN });
     let failing = false;
     const backends: BackendsClient = {
       push: (body) => (failing ? Promise.reject(new Error('refused')) : real.push(body)),
@@ -132,7 +136,7 @@ describe('dispatcher nginx step, Lua mode', () => {
     const m = model(['127.0.0.2', '127.0.0.3']);
     await s.update(m);
     expect(await names(6)).toEqual(['p0', 'p1']);
-    const client = createBackendsClient({ port: backendsPort });
+    const client = createBackendsClient({ port: backendsPort, token: TOKEN });
     // Another writer (or a lost dict) leaves nginx with a different membership.
     await client.push('upstream nothing\n');
     expect((await get()).status).toBe(500);
@@ -147,7 +151,7 @@ describe('dispatcher nginx step, Lua mode', () => {
   it('seeds a new nginx at start, before the first pass, and pushes before the reload that adds upstreams', async () => {
     const { step: s } = makeStep();
     await s.start();
-    const client = createBackendsClient({ port: backendsPort });
+    const client = createBackendsClient({ port: backendsPort, token: TOKEN });
     expect(await client.storedHash()).toBe(membershipOf(model([]).nginx).hash);
     client.close();
     await s.update(model(['127.0.0.2']));
@@ -210,7 +214,7 @@ describe('dispatcher nginx step, Lua mode', () => {
     expect(s.lastConfig()).not.toContain('127.0.0.2');
     expect(await names(2)).toEqual(['p0']);
     expect(await reloads(metrics)).toBe(before + 1);
-    const client = createBackendsClient({ port: backendsPort });
+    const client = createBackendsClient({ port: backendsPort, token: TOKEN });
     try {
       for (const ip of ['1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '1:2:3:4:5:6:1.2.3.4', '::1.2.3.4'])
         await expect(client.push(`upstream x\nserver ${ip} 80 1\n`)).resolves.toBeUndefined();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import {
   createNginxProcess,
@@ -75,8 +76,10 @@ export interface DispatcherNginxStepDeps {
   /** From {@link decideUpstreamMode}. */
   mode: UpstreamMode;
   onFatal?: (reason: string) => void;
-  /** Default: the endpoint on 127.0.0.1:`config.backendsPort`. */
+  /** Default: the endpoint on 127.0.0.1:`config.backendsPort`, with `backendsToken`. */
   backends?: BackendsClient;
+  /** The endpoint's token (tests); default 16 random bytes, hex. */
+  backendsToken?: string;
   /** Lua file locations (tests); default the app's `lua/` and Debian's paths. */
   lua?: Omit<LuaModeOptions, 'backendsPort'>;
 }
@@ -103,8 +106,9 @@ export function createDispatcherNginxStep(
   deps: DispatcherNginxStepDeps,
 ): DispatcherNginxStep {
   const log = deps.logger.child({ component: 'nginx' });
-  const luaOptions: LuaModeOptions = { ...deps.lua, backendsPort: config.backendsPort ?? 10246 };
-  const backends = deps.backends ?? createBackendsClient({ port: luaOptions.backendsPort });
+  const token = deps.backendsToken ?? randomBytes(16).toString('hex');
+  const luaOptions: LuaModeOptions = { ...deps.lua, backendsPort: config.backendsPort ?? 10246, token };
+  const backends = deps.backends ?? createBackendsClient({ port: luaOptions.backendsPort, token });
   const pushes = deps.metrics.counter(
     'nginx_membership_pushes_total',
     'Pod membership pushes to nginx (Lua mode) by result: ok, failed (then a reload with the members in the config).',
