@@ -223,3 +223,40 @@ describe('nginx config contract', () => {
     );
   });
 });
+
+describe('paths annotations shared by many pods (decoded and validated once per text and ports)', () => {
+  const paths = [
+    { basePath: '/', containerPort: '3000' },
+    { basePath: '/admin', containerPort: '4000' },
+    { basePath: 'no-slash', containerPort: '3000' },
+  ];
+  const state = (): ClusterState => ({
+    namespaces: [ns('a', { 'a.example': {} })],
+    pods: [
+      pod('a', 'p1', paths, { ip: '10.0.0.1', ports: [3000, 4000] }),
+      // The same text, but port 4000 is not exposed: the cached result of p1 must not apply.
+      pod('a', 'p2', paths, { ip: '10.0.0.2', ports: [3000] }),
+      pod('a', 'p3', paths, { ip: '10.0.0.3', ports: [3000, 4000] }),
+    ],
+    secrets: [],
+  });
+
+  it('gives every pod the routes and the skips its own ports allow, on every build', () => {
+    for (let pass = 0; pass < 2; pass++) {
+      const model = buildModel(state(), config());
+      const members = (path: string): string[] =>
+        model.nginx.upstreams
+          .find((u) => u.id === upstreamName('a.example', path))!
+          .servers.map((s) => `${s.address}:${s.port ?? 80}`);
+      expect(members('/')).toEqual(['10.0.0.1:3000', '10.0.0.2:3000', '10.0.0.3:3000']);
+      expect(members('/admin')).toEqual(['10.0.0.1:4000', '10.0.0.3:4000']);
+      // Each pod reports its own bad entries, the cached ones as well (every pass).
+      expect(model.skipped.map((s) => `${s.name} ${s.reason} ${s.message.slice(0, 9)}`).sort()).toEqual([
+        'p1 InvalidPathEntry entry 2: ',
+        'p2 InvalidPathEntry entry 1: ',
+        'p2 InvalidPathEntry entry 2: ',
+        'p3 InvalidPathEntry entry 2: ',
+      ]);
+    }
+  });
+});

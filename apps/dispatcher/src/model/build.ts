@@ -625,9 +625,48 @@ function checkPem(cert: Buffer, key: Buffer, client: Buffer | undefined): string
   return undefined;
 }
 
-/** The valid routes of a pod's paths annotation; each bad entry is reported through `report`. Pure. */
+/** What {@link podRoutes} found for one annotation text and set of declared ports. */
+interface RoutesResult {
+  readonly routes: readonly ValidRoute[];
+  readonly reports: readonly (readonly [SkipReason, string])[];
+}
+
+// podRoutes is a function of the annotation text and the declared container ports only, and the
+// replicas of a Deployment share both: each distinct pair is decoded and validated once, also
+// across passes (every pass rebuilds from all pods). Bounded: cleared when it grows past the cap.
+const ROUTES_CACHE_MAX = 16_384;
+const routesCache = new Map<string, RoutesResult>();
+
+/**
+ * The valid routes of a pod's paths annotation; each bad entry is reported through `report`.
+ * Pure (the result for an annotation text and the pod's declared ports is computed once and
+ * reused; the routes returned are frozen).
+ */
 export function podRoutes(
   pod: PodObject,
+  annotation: string,
+  report: (reason: SkipReason, message: string) => void,
+): ValidRoute[] {
+  const ports: number[] = [];
+  for (const c of pod.spec?.containers ?? [])
+    for (const p of c.ports ?? []) if (p.containerPort !== undefined) ports.push(p.containerPort);
+  const key = `${ports.join(',')}\n${annotation}`;
+  let result = routesCache.get(key);
+  if (result === undefined) {
+    const reports: [SkipReason, string][] = [];
+    const routes = computeRoutes(new Set(ports), annotation, (reason, message) =>
+      reports.push([reason, message]),
+    );
+    result = { routes, reports };
+    if (routesCache.size >= ROUTES_CACHE_MAX) routesCache.clear();
+    routesCache.set(key, result);
+  }
+  for (const [reason, message] of result.reports) report(reason, message);
+  return result.routes.slice();
+}
+
+function computeRoutes(
+  declared: ReadonlySet<number>,
   annotation: string,
   report: (reason: SkipReason, message: string) => void,
 ): ValidRoute[] {
@@ -636,9 +675,6 @@ export function podRoutes(
     report('InvalidPathsAnnotation', decoded.error);
     return [];
   }
-  const declared = new Set<number>();
-  for (const c of pod.spec?.containers ?? [])
-    for (const p of c.ports ?? []) if (p.containerPort !== undefined) declared.add(p.containerPort);
   const routes: ValidRoute[] = [];
   for (const r of decoded.rejected) report('InvalidPathEntry', `entry ${r.index}: ${r.error}`);
   decoded.entries.forEach((e) => {
@@ -672,13 +708,15 @@ export function podRoutes(
         servers: [{ address: '127.0.0.1', port, ...(e.weight !== undefined ? { weight: e.weight } : {}) }],
       })[0];
     if (issue !== undefined) return bad(`${issue.path}: ${issue.reason}`);
-    routes.push({
-      basePath: e.basePath,
-      loc: base.value,
-      port,
-      ...(targetPath !== undefined ? { targetPath } : {}),
-      ...(e.weight !== undefined ? { weight: e.weight } : {}),
-    });
+    routes.push(
+      Object.freeze({
+        basePath: e.basePath,
+        loc: Object.freeze(base.value),
+        port,
+        ...(targetPath !== undefined ? { targetPath } : {}),
+        ...(e.weight !== undefined ? { weight: e.weight } : {}),
+      }),
+    );
   });
   return routes;
 }
