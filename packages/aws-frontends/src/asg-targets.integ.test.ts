@@ -106,6 +106,30 @@ describe('target groups of both types on the AWS fakes', () => {
     expect(fake.mutatingCalls()).toEqual([]);
   });
 
+  it('a target group of ours deleted while attached (TGHTTP dropped, a replaced TG) is detached; an unknown missing one is left alone; the pass does not fail', async () => {
+    const inst = fake.elbv2.createTargetGroup({ name: 'tg-inst', tags: OWNED });
+    const http = fake.elbv2.createTargetGroup({ name: 'tg-http', tags: OWNED });
+    await targets.sync(await targets.describe(), [inst.arn, http.arn]);
+    expect(fake.autoscaling.group('nodes')?.targetGroupArns.sort()).toEqual([inst.arn, http.arn].sort());
+    // Someone else's target group, deleted while attached: no tags to prove it is ours.
+    const foreign = inst.arn.replace('tg-inst', 'tg-foreign');
+    fake.autoscaling.putGroup({
+      name: 'nodes',
+      instanceIds: ['i-0123456789abcdef0'],
+      targetGroupArns: [inst.arn, http.arn, foreign],
+    });
+    // CloudFormation deletes TGHTTP (the stack no longer has it); the group keeps the ARN, as AWS does.
+    fake.elbv2.deleteTargetGroup(http.arn);
+
+    const changes = await targets.sync(await targets.describe(), [inst.arn]);
+    expect(changes).toEqual([{ action: 'detach', subject: 'nodes', targetGroupArns: [http.arn] }]);
+    expect(fake.autoscaling.group('nodes')?.targetGroupArns.sort()).toEqual([inst.arn, foreign].sort());
+    // Nothing left to do: the next pass writes nothing.
+    fake.resetCalls();
+    await targets.sync(await targets.describe(), [inst.arn]);
+    expect(fake.mutatingCalls()).toEqual([]);
+  });
+
   it('neither attaches nor registers into a target group that does not exist', async () => {
     const inst = fake.elbv2.createTargetGroup({ name: 'tg-inst', tags: OWNED });
     const gone = inst.arn.replace('tg-inst', 'tg-gone');

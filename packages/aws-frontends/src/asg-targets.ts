@@ -8,6 +8,7 @@ import { paginateDescribeInstances, type EC2Client } from '@aws-sdk/client-ec2';
 import {
   DeregisterTargetsCommand,
   DescribeTagsCommand,
+  type DescribeTagsCommandOutput,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
@@ -85,7 +86,9 @@ export interface AsgTargets {
   /**
    * Makes `targetGroupArns` (empty ARNs ignored) the controller's target groups everywhere:
    * attaches the missing ones to each group (≤ 10 per call), detaches from each group the target
-   * groups that carry our ownership tags but are not in the list, registers running single
+   * groups that carry our ownership tags but are not in the list (or that an earlier sync kept
+   * and that no longer exist: AWS leaves them on the groups, blocking launches; a missing one not
+   * known as ours is left alone), registers running single
    * instances that are missing from a target group, and deregisters single instances that were
    * seen in an earlier snapshot and are gone now — one DeregisterTargets call per target group
    * per cycle, with every such instance in it. Target groups that do not exist (any more) are
@@ -170,12 +173,56 @@ export function createAsgTargets(options: AsgTargetsOptions): AsgTargets {
     }
   };
 
+  /** Target groups a sync of this process kept (ours for sure, also once deleted). */
+  const keptBefore = new Set<string>();
+  /** Missing target groups already warned about. */
+  const warnedMissing = new Set<string>();
+
+  /**
+   * Which of `arns` (target groups attached to the Auto Scaling groups) are ours: tagged with our
+   * ownership tags, or — when one no longer exists (AWS keeps a deleted target group on the
+   * groups, where it blocks instance launches) — one this process kept before. A missing one we
+   * cannot prove ours is left alone (warned once); it never fails the sync.
+   */
   const ours = async (arns: readonly string[]): Promise<Set<string>> => {
     const owned = new Set<string>();
+    const missing: string[] = [];
+    // A missing target group keeps its AWS error (to tell it apart); any other failure is transient.
+    const describeTags = async (batch: readonly string[]): Promise<DescribeTagsCommandOutput> => {
+      try {
+        return await elbv2.send(new DescribeTagsCommand({ ResourceArns: [...batch] }));
+      } catch (err) {
+        if (isTargetGroupNotFound(err)) throw err;
+        throw new TransientError(`DescribeTags failed: ${errorMessage(err)}`, { cause: err });
+      }
+    };
+    const tagged: DescribeTagsCommandOutput[] = [];
     for (const batch of chunks(arns, TAGS_PER_CALL)) {
-      const res = await aws('DescribeTags', () =>
-        elbv2.send(new DescribeTagsCommand({ ResourceArns: batch })),
-      );
+      try {
+        tagged.push(await describeTags(batch));
+      } catch (err) {
+        if (!isTargetGroupNotFound(err)) throw err;
+        // One missing ARN fails the whole call: ask one by one.
+        for (const arn of batch) {
+          try {
+            tagged.push(await describeTags([arn]));
+          } catch (e) {
+            if (!isTargetGroupNotFound(e)) throw e;
+            missing.push(arn);
+          }
+        }
+      }
+    }
+    for (const arn of missing) {
+      if (keptBefore.has(arn)) owned.add(arn);
+      else if (!warnedMissing.has(arn)) {
+        warnedMissing.add(arn);
+        logger.warn('an Auto Scaling group holds a target group that does not exist; not ours, left alone', {
+          targetGroup: arn,
+        });
+      }
+    }
+    for (const res of tagged) {
       for (const d of res.TagDescriptions ?? []) {
         const tags = tagRecord(d.Tags);
         if (
@@ -295,6 +342,7 @@ export function createAsgTargets(options: AsgTargetsOptions): AsgTargets {
       if (wanted.length === 0) return changes;
       const wantedSet = new Set(wanted);
       await classify(wanted);
+      for (const a of wanted) if (targetTypes.has(a)) keptBefore.add(a);
       const instanceGroups = wanted.filter((a) => targetTypes.get(a) === 'instance');
       const ipGroups = wanted.filter((a) => targetTypes.get(a) === 'ip');
 
