@@ -13,6 +13,13 @@ export interface MetricsOptions {
    * working. Default true. Skipped when the registry already has them.
    */
   collectDefaultMetrics?: boolean;
+  /**
+   * How often the default metrics sample the event loop's delay (`nodejs_eventloop_lag_*`), in
+   * ms. Default 100. prom-client's own default, 10, wakes an idle process 100 times a second:
+   * about 0.1 s of CPU per 30 s doing nothing, half of an idle controller's. Each sample still
+   * measures the delay exactly; only fewer are taken.
+   */
+  eventLoopSampleMs?: number;
   /** The registry to use. Default: a new one (never prom-client's global registry). */
   registry?: Registry;
   /** Labels added to every metric of the registry, e.g. `{ instance: hostname }`. Default none. */
@@ -44,6 +51,9 @@ export interface Metrics {
   ): Histogram<L>;
 }
 
+/** The default of {@link MetricsOptions.eventLoopSampleMs}. */
+const DEFAULT_EVENT_LOOP_SAMPLE_MS = 100;
+
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /**
@@ -60,7 +70,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
     (options.collectDefaultMetrics ?? true) &&
     registry.getSingleMetric('process_cpu_seconds_total') === undefined
   ) {
-    collectDefaultMetrics({ register: registry });
+    collectDefaultMetrics({
+      register: registry,
+      eventLoopMonitoringPrecision: options.eventLoopSampleMs ?? DEFAULT_EVENT_LOOP_SAMPLE_MS,
+    });
   }
   const fullName = (name: string): string => (options.prefix === '' ? name : `${options.prefix}_${name}`);
 
