@@ -1,9 +1,10 @@
 // nginx's own cost of the feed-ingress config at 1k and 10k Ingresses: bytes, `nginx -t` and
 // reload medians, for the config as rendered (one server block per host listening on both the
-// http and the https port, feed's TLS settings and default certificate once at http level) and,
-// in the same run, for the earlier layouts derived from the same model: `tls-per-server` (one block
-// per host, each with its own copy of the TLS settings) and `two-blocks` (also one block per host
-// and listener, as feed wrote it). Also times build + render against `nginx -t`, since the
+// http and the https port, feed's TLS settings once at http level, the default certificate only in
+// the https default server) and, in the same run, for the earlier layouts derived from the same
+// model: `certificate-at-http` (the default certificate at http level, so every server gets an SSL
+// context), `tls-per-server` (also each block with its own copy of the TLS settings) and
+// `two-blocks` (also one block per host and listener, as feed wrote it). Also times build + render against `nginx -t`, since the
 // controller should cost a small fraction of nginx's own work.
 //
 // `--check` fails (exit 1) on a broken ratio, never on an absolute time: the config must be at
@@ -40,13 +41,22 @@ const load = (): string =>
     .join(' ');
 const ms = (v: number): string => `${v.toFixed(0)} ms`;
 
-/** The TLS settings moved from http level into every server with an ssl listen. */
+/** The certificate of the https default server, which hosts without their own serve. */
+const defaultCertificate = (config: NginxConfig): Server['tls'] =>
+  config.servers.find((s) => s.listen.some((l) => l.ssl && l.defaultServer))?.tls;
+
+/** The default certificate at http level: every server inherits it, so each gets an SSL context. */
+function certificateAtHttp(config: NginxConfig): NginxConfig {
+  return { ...config, http: { ...config.http, tls: { ...config.http?.tls, ...defaultCertificate(config) } } };
+}
+
+/** The TLS settings and the default certificate in every server with an ssl listen. */
 function tlsPerServer(config: NginxConfig): NginxConfig {
   const { tls: shared, ...http } = config.http ?? {};
+  const fallback = defaultCertificate(config);
   const servers = config.servers.map((s): Server => {
     if (!s.listen.some((l) => l.ssl)) return s;
-    const tls = { ...shared, ...s.tls } as Server['tls'];
-    return { ...s, ...(tls === undefined ? {} : { tls }) };
+    return { ...s, tls: { ...shared, ...fallback, ...s.tls } as NonNullable<Server['tls']> };
   });
   return { ...config, http, servers };
 }
@@ -108,6 +118,7 @@ for (const count of sizes) {
     const built = model.buildFeedModel(input, config).nginx;
     const layouts = {
       now: renderNginxConfig(built),
+      'certificate-at-http': renderNginxConfig(certificateAtHttp(built)),
       'tls-per-server': renderNginxConfig(tlsPerServer(built)),
       'two-blocks': renderNginxConfig(twoBlocksPerHost(built)),
     } as const;

@@ -262,6 +262,11 @@ export interface Server {
    * (nginx's "").
    */
   readonly serverNames: readonly string[];
+  /**
+   * This server's certificate (by SNI) and TLS settings. A server with an ssl listen may go
+   * without when `http.tls` has a certificate, or when the default server of that address and
+   * port has one: it then serves that certificate, and nginx builds no SSL context for it.
+   */
   readonly tls?: TlsSettings;
   readonly access?: readonly AccessRule[];
   readonly proxy?: ProxySettings;

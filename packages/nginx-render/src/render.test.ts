@@ -376,6 +376,29 @@ describe('http-level TLS settings (http.tls)', () => {
     expect(find(tree, 'http', 'ssl_certificate')).toEqual([]);
   });
 
+  it("lets an ssl server without a certificate serve its port's default server's (no SSL context of its own)", () => {
+    const def: Server = {
+      listen: [{ port: 8443, ssl: true, defaultServer: true }],
+      serverNames: [],
+      tls: { certificate: '/tls/default.crt', certificateKey: '/tls/default.key' },
+      locations: [{ match: 'prefix', path: '/', action: { kind: 'return', status: 404 } }],
+    };
+    const model = minimal(ssl, { http: { tls: shared } });
+    expect(validateConfig({ ...model, servers: [...model.servers, def] })).toEqual([]);
+    // The default server of another port does not count; nor a default server without a certificate.
+    expect(
+      validateConfig({
+        ...model,
+        servers: [...model.servers, { ...def, listen: [{ port: 9443, ssl: true, defaultServer: true }] }],
+      }).map((i) => i.path),
+    ).toEqual(['servers[0].tls']);
+    const { tls: _none, ...bare } = def;
+    expect(validateConfig({ ...model, servers: [...model.servers, bare] }).map((i) => i.path)).toEqual([
+      'servers[0].tls',
+      'servers[1].tls',
+    ]);
+  });
+
   it('refuses an ssl listen when neither the server nor http.tls has a certificate, and a lone certificate', () => {
     expect(validateConfig(minimal(ssl, { http: { tls: shared } })).map((i) => i.path)).toEqual([
       'servers[0].tls',

@@ -401,7 +401,6 @@ function checkServer(
   s: Server,
   upstreamIds: ReadonlySet<string>,
   httpBuffers: Buffers,
-  httpCertificate: boolean,
 ): void {
   const buffers = inheritBuffers(httpBuffers, s.proxy);
   if (s.proxy) checkBuffers(c, `${path}.proxy`, buffers);
@@ -415,8 +414,8 @@ function checkServer(
     names.add(n);
   });
   if (s.tls) checkTls(c, `${path}.tls`, s.tls, true);
-  if (s.listen.some((l) => l.ssl) && !s.tls && !httpCertificate)
-    c.add(`${path}.tls`, 'an ssl listen needs tls settings (certificate and key), its own or http.tls');
+  // Whether each ssl listen has a certificate (own, http.tls or its port's default server's) is
+  // checked by validateConfig, which sees every server.
   checkAccess(c, `${path}.access`, s.access);
   checkProxy(c, `${path}.proxy`, s.proxy);
   c.optF(path, '.clientMaxBodySize', s.clientMaxBodySize, validateSize);
@@ -693,8 +692,27 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
   });
   const httpBuffers = inheritBuffers({ bufferSize: undefined, buffers: undefined }, h?.proxy);
   checkBuffers(c, 'http.proxy', httpBuffers);
+  config.servers.forEach((s, i) => checkServer(c, `servers[${i}]`, s, ids, httpBuffers));
+  // An ssl listen needs a certificate: the server's own, http.tls's, or that of the explicit
+  // default server of its address:port. nginx creates an SSL context only for a server with a
+  // certificate; one without keeps the default server's context when SNI selects it, so it
+  // serves the default certificate (and skips a context of its own: `nginx -t` and reloads with
+  // thousands of https servers cost mostly those contexts).
   const httpCertificate = h?.tls?.certificate !== undefined && h.tls.certificateKey !== undefined;
-  config.servers.forEach((s, i) => checkServer(c, `servers[${i}]`, s, ids, httpBuffers, httpCertificate));
+  const hasCertificate = (s: Server): boolean => s.tls !== undefined || httpCertificate;
+  const certifiedDefaults = new Set<string>();
+  for (const s of config.servers)
+    for (const l of s.listen)
+      if (l.ssl && l.defaultServer && hasCertificate(s))
+        certifiedDefaults.add(`${l.address ?? '*'}:${l.port}`);
+  config.servers.forEach((s, i) => {
+    if (hasCertificate(s)) return;
+    if (s.listen.some((l) => l.ssl && !certifiedDefaults.has(`${l.address ?? '*'}:${l.port}`)))
+      c.add(
+        `servers[${i}].tls`,
+        'an ssl listen needs a certificate: its own tls, http.tls, or a default server on its address and port with one',
+      );
+  });
   // nginx allows one default server and one set of socket options (reuseport) per address:port.
   const defaults = new Set<string>();
   const reuse = new Set<string>();

@@ -758,9 +758,12 @@ describe('de-duplication and ordering', () => {
     const model = build({ ingresses: ings, services: [web] }, config({ ingressHttpsPort: 8443 }));
     const s = servers(model, 'a.example.com');
     expect(s.map((x) => x.listen)).toEqual([[{ port: 8080 }, { port: 8443, ssl: true }]]);
-    // The default certificate and feed's TLS settings are set once, at http level.
+    // feed's TLS settings are set once, at http level; the default certificate is the https
+    // default server's, which nginx serves for every host without its own.
     expect(s[0]?.tls).toBeUndefined();
-    expect(model.nginx.http?.tls?.certificate).toBe('/etc/ssl/default-ssl/default-ssl.crt');
+    expect(model.nginx.http?.tls?.protocols).toEqual(['TLSv1.2']);
+    const fallback = model.nginx.servers.find((x) => x.listen.some((l) => l.ssl && l.defaultServer));
+    expect(fallback?.tls?.certificate).toBe('/etc/ssl/default-ssl/default-ssl.crt');
     expect(s[0]?.comments).toEqual(['ingress: default/a default/b']);
     expect(s[0]?.clientMaxBodySize).toBe('0');
   });
@@ -872,10 +875,10 @@ describe('listeners, default and status servers', () => {
       config({ ingressHttpsPort: 8443, defaultSslPath: '/etc/ssl/x/default' }),
     );
     expect(servers(model, 'a.example.com')[0]?.tls).toBeUndefined();
-    expect(model.nginx.http?.tls).toMatchObject({
+    expect(model.nginx.http?.tls).toMatchObject({ protocols: ['TLSv1.2'] });
+    expect(model.nginx.servers.find((x) => x.listen.some((l) => l.ssl && l.defaultServer))?.tls).toEqual({
       certificate: '/etc/ssl/x/default.crt',
       certificateKey: '/etc/ssl/x/default.key',
-      protocols: ['TLSv1.2'],
     });
   });
 

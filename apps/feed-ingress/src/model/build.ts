@@ -472,7 +472,8 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
 
   // TLS (kube-edge): spec.tls secrets give per-host certificates, selected by SNI.
   const httpsPort = config.ingressHttpsPort;
-  // The --ssl-path default certificate (set at http level by httpSettings).
+  // The --ssl-path default certificate (the https default server's, served to every host
+  // without its own).
   const hasDefaultCertificate = config.defaultSslPath !== undefined;
   const hostTls = new Map<string, { pair: TlsPair; from: string }>();
   const tlsFiles = new Map<string, TlsFile>();
@@ -591,8 +592,9 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     // One server per host for both listeners (`listen` twice): nothing in it differs between
     // http and https except what nginx applies per connection (the ssl_* settings only act on
     // the ssl listener; $scheme and $server_port come from the connection), so the config holds
-    // each host's locations once instead of twice. feed's TLS settings and the default
-    // certificate are at http level: a server names only its own spec.tls certificate.
+    // each host's locations once instead of twice. feed's TLS settings are at http level and the
+    // default certificate is the https default server's: a server names only its own spec.tls
+    // certificate.
     const listen: Listen[] = httpListen === undefined ? [] : [httpListen];
     let tls: TlsSettings | undefined;
     if (httpsListen !== undefined) {
@@ -614,7 +616,8 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
   }
 
   if (httpListen !== undefined) servers.push(defaultServer(httpListen));
-  if (httpsListen !== undefined && hasDefaultCertificate) servers.push(defaultServer(httpsListen));
+  if (httpsListen !== undefined && config.defaultSslPath !== undefined)
+    servers.push(defaultServer(httpsListen, config.defaultSslPath));
   servers.push(statusServer(config.ingressHealthPort));
 
   const servedIngresses: ServedIngress[] = adopted

@@ -169,20 +169,10 @@ export function httpSettings(config: FeedModelConfig): HttpSettings {
           },
         }
       : {}),
-    // With an https listener, feed's TLS settings and the --ssl-path default certificate are set
-    // once at http level; a host with its own spec.tls certificate sets only that in its server.
-    ...(config.ingressHttpsPort !== undefined
-      ? {
-          tls:
-            config.defaultSslPath === undefined
-              ? FEED_TLS_SETTINGS
-              : {
-                  certificate: `${config.defaultSslPath}.crt`,
-                  certificateKey: `${config.defaultSslPath}.key`,
-                  ...FEED_TLS_SETTINGS,
-                },
-        }
-      : {}),
+    // With an https listener, feed's TLS settings are set once at http level. The --ssl-path
+    // default certificate is the https default server's (see defaultServer); a host with its own
+    // spec.tls certificate names only that in its server.
+    ...(config.ingressHttpsPort !== undefined ? { tls: FEED_TLS_SETTINGS } : {}),
     logFormats: [{ name: 'upstream_info', format: logFormat(config.accessLog.headers) }],
     accessLog: config.accessLog.enabled
       ? { path: `${config.accessLog.dir}/access.log`, format: 'upstream_info', buffer: '32k', flush: '1m' }
@@ -218,11 +208,19 @@ export function unavailableLocation(match: 'exact' | 'prefix', path: string): Lo
 
 /**
  * The default 404 server of one listener. It carries the same listen options as the ingress
- * servers on that port (feed omitted `proxy_protocol` here); on the https listener it serves the
- * http-level default certificate.
+ * servers on that port (feed omitted `proxy_protocol` here). On the https listener it holds the
+ * `--ssl-path` default certificate, which every host without its own serves: nginx keeps the
+ * default server's SSL context for them, instead of building one per host.
  */
-export function defaultServer(listen: Listen): Server {
-  return { listen: [{ ...listen, defaultServer: true }], serverNames: [], locations: [NOT_FOUND] };
+export function defaultServer(listen: Listen, defaultSslPath?: string): Server {
+  return {
+    listen: [{ ...listen, defaultServer: true }],
+    serverNames: [],
+    ...(defaultSslPath === undefined
+      ? {}
+      : { tls: { certificate: `${defaultSslPath}.crt`, certificateKey: `${defaultSslPath}.key` } }),
+    locations: [NOT_FOUND],
+  };
 }
 
 /** nginx's status server on `--ingress-health-port`: `/health` (200), `/basic_status` (stub_status), else 404. */

@@ -48,12 +48,13 @@ function build(input: Partial<FeedModelInput>): FeedModel {
   return model;
 }
 
-/** The certificate nginx serves for `host` over https: its server's own, else the http-level default. */
+/** The certificate nginx serves for `host` over https: its server's own, else the https default server's. */
 const certOf = (model: FeedModel, host: string): string | undefined => {
   const server = model.nginx.servers.find(
     (s) => s.serverNames.includes(host) && s.listen.some((l) => l.ssl === true),
   );
-  return server === undefined ? undefined : (server.tls?.certificate ?? model.nginx.http?.tls?.certificate);
+  const fallback = model.nginx.servers.find((s) => s.listen.some((l) => l.ssl === true && l.defaultServer));
+  return server === undefined ? undefined : (server.tls?.certificate ?? fallback?.tls?.certificate);
 };
 
 describe('TLS from spec.tls secrets', () => {
