@@ -27,7 +27,7 @@ import {
   unavailableLocation,
 } from './http.js';
 import { shown } from './shown.js';
-import { TLS_SECRET_TYPE, tlsHostMatches, tlsPairFromSecret, type TlsPair } from './tls.js';
+import { TLS_SECRET_TYPE, tlsHostMatches, tlsPairFromSecretCached, type TlsPair } from './tls.js';
 import type {
   FeedModel,
   FeedModelConfig,
@@ -478,7 +478,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
   const hostTls = new Map<string, { pair: TlsPair; from: string }>();
   const tlsFiles = new Map<string, TlsFile>();
   if (httpsPort !== undefined) {
-    const pairs = new Map<string, ReturnType<typeof tlsPairFromSecret>>();
+    const pairs = new Map<string, ReturnType<typeof tlsPairFromSecretCached>>();
     for (const { ref, ingress } of adopted) {
       const tlsList = ingress.spec?.tls ?? [];
       if (tlsList.length === 0 || !served.has(key(ref.ns, ref.name))) continue;
@@ -507,7 +507,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
               ? { ok: false, reason: `does not exist (only Secrets of type ${TLS_SECRET_TYPE} are read)` }
               : secret.type !== TLS_SECRET_TYPE
                 ? { ok: false, reason: `is of type "${shown(secret.type ?? '')}", not ${TLS_SECRET_TYPE}` }
-                : tlsPairFromSecret(secret, config.nginx.tlsDir);
+                : tlsPairFromSecretCached(secret, config.nginx.tlsDir);
           pairs.set(secretKey, pair);
         }
         if (!pair.ok) {

@@ -4,7 +4,7 @@ import { makeTestCertificate, type TestCertificate } from '@kube-edge/testkit';
 import { buildFeedModel } from './build.js';
 import { defaultFeedModelConfig } from './config.js';
 import { ingress, ingressPath, ingressRule, service, tlsSecret } from '../../test/fixtures.js';
-import { tlsHostMatches } from './tls.js';
+import { tlsHostMatches, tlsPairFromSecret, tlsPairFromSecretCached } from './tls.js';
 import type { FeedModel, FeedModelInput } from './types.js';
 
 let a: TestCertificate;
@@ -224,5 +224,21 @@ describe('TLS from spec.tls secrets', () => {
     expect(renderNginxConfig(model.nginx)).toMatch(
       /ssl_certificate \/run\/feed\/tls\/default_s_[0-9a-f]{16}\.crt;/,
     );
+  });
+});
+
+describe('tlsPairFromSecretCached', () => {
+  it('checks a Secret object once while its data and the TLS directory stay, and again when they change', () => {
+    const secret = tlsSecret('default', 's', a.cert, a.key);
+    const first = tlsPairFromSecretCached(secret, '/run/feed/tls');
+    expect(first).toEqual(tlsPairFromSecret(secret, '/run/feed/tls'));
+    expect(tlsPairFromSecretCached(secret, '/run/feed/tls')).toBe(first);
+    expect(tlsPairFromSecretCached(secret, '/other')).not.toBe(first);
+    // An object changed in place (informers replace objects, but nothing relies on it) is checked again.
+    secret.data = { ...secret.data, 'tls.key': Buffer.from(b.key).toString('base64') };
+    expect(tlsPairFromSecretCached(secret, '/run/feed/tls')).toEqual({
+      ok: false,
+      reason: 'tls.key does not belong to the certificate in tls.crt',
+    });
   });
 });
