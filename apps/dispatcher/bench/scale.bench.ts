@@ -72,7 +72,7 @@ const SIZES = quick
       { pods: 1000, namespaces: 100 },
       { pods: 10_000, namespaces: 1000 },
     ] as const);
-const RUNS = 7;
+const RUNS = 9;
 const IDLE_MS = quick ? 3000 : 30_000;
 const FLIPS = 20;
 const COLD_RUNS = 3;
@@ -202,41 +202,48 @@ const config = buildConfig(
 );
 const pure: Record<number, { build: number; reload: number; lua: number; bytes: number; luaBytes: number }> =
   {};
-for (const size of SIZES) {
+// The sizes are timed in turn within each run (1k, 10k, 1k, ...), so a change in the machine's
+// load reaches both and the 10k/1k ratio stays a ratio of one moment.
+const luaOptions = { backendsPort: 10246 };
+const timings = SIZES.map((size) => {
   const state = { ...cluster(size), secrets: [] };
-  const luaOptions = { backendsPort: 10246 };
-  const once = (): void => {
-    const m = buildModel(state, config);
-    renderDispatcherConfig(m);
-    renderNginxConfig(withLuaBalancer(m.nginx, luaOptions));
-    membershipOf(m.nginx);
-  };
-  once();
-  const builds: number[] = [];
-  const reloads: number[] = [];
-  const luas: number[] = [];
-  let bytes = 0;
-  let luaBytes = 0;
-  const before: number[] = [];
+  const m = buildModel(state, config);
+  renderDispatcherConfig(m);
+  renderNginxConfig(withLuaBalancer(m.nginx, luaOptions));
+  membershipOf(m.nginx);
   if (baseline) baseline.buildModel(state, config);
-  for (let r = 0; r < RUNS; r++) {
+  return {
+    size,
+    state,
+    builds: [] as number[],
+    reloads: [] as number[],
+    luas: [] as number[],
+    before: [] as number[],
+    bytes: 0,
+    luaBytes: 0,
+  };
+});
+for (let r = 0; r < RUNS; r++)
+  for (const t of timings) {
+    const { state } = t;
     if (baseline) {
       gc();
-      before.push(timeMs(() => baseline.buildModel(state, config)));
+      t.before.push(timeMs(() => baseline.buildModel(state, config)));
     }
     gc();
     let model: ReturnType<typeof buildModel> | undefined;
-    builds.push(timeMs(() => (model = buildModel(state, config))));
+    t.builds.push(timeMs(() => (model = buildModel(state, config))));
     gc();
-    reloads.push(timeMs(() => (bytes = renderDispatcherConfig(model!).length)));
+    t.reloads.push(timeMs(() => (t.bytes = renderDispatcherConfig(model!).length)));
     gc();
-    luas.push(
+    t.luas.push(
       timeMs(() => {
-        luaBytes = renderNginxConfig(withLuaBalancer(model!.nginx, luaOptions)).length;
+        t.luaBytes = renderNginxConfig(withLuaBalancer(model!.nginx, luaOptions)).length;
         membershipOf(model!.nginx);
       }),
     );
   }
+for (const { size, builds, reloads, luas, before, bytes, luaBytes } of timings) {
   if (baseline)
     out(
       `buildModel, ${size.pods} pods, same run (median of ${RUNS}): baseline ${baselineDir} ${median(before).toFixed(1)} ms, this build ${median(builds).toFixed(1)} ms`,
