@@ -36,6 +36,11 @@ describe('rendered features in real nginx', () => {
     client = await makeTestCertificate({ commonName: 'client', ca });
     const aFiles = await writeTestCertificate(work.path, 'a', a);
     const bFiles = await writeTestCertificate(work.path, 'b', b);
+    const dFiles = await writeTestCertificate(
+      work.path,
+      'd',
+      await makeTestCertificate({ commonName: 'default.test', ca }),
+    );
     const caFiles = await writeTestCertificate(work.path, 'ca', ca);
     httpPort = await freePort();
     httpsPort = await freePort();
@@ -137,6 +142,22 @@ describe('rendered features in real nginx', () => {
             { match: 'prefix', path: '/', action: { kind: 'return', status: 200, body: 'site b' } },
           ],
         },
+        {
+          listen: [{ port: httpsPort, address: '127.0.0.1', ssl: true, defaultServer: true }],
+          serverNames: [],
+          tls: { certificate: dFiles.certPath, certificateKey: dFiles.keyPath },
+          locations: [
+            { match: 'prefix', path: '/', action: { kind: 'return', status: 404, body: 'no host' } },
+          ],
+        },
+        {
+          // No certificate of its own: it serves the default server's.
+          listen: [{ port: httpsPort, address: '127.0.0.1', ssl: true }],
+          serverNames: ['c.test'],
+          locations: [
+            { match: 'prefix', path: '/', action: { kind: 'return', status: 200, body: 'site c' } },
+          ],
+        },
       ],
     };
     await nginx.start(renderNginxConfig(model));
@@ -165,6 +186,29 @@ describe('rendered features in real nginx', () => {
     expect(a.status).toBe(200);
     expect(a.body).toBe('site a');
     expect(a.peerCertificate?.commonName).toBe('a.test');
+  });
+
+  it("serves a TLS host without a certificate of its own with the default server's", async () => {
+    // The default certificate does not name c.test, so the client does not verify it.
+    const c = await httpRequest({
+      url: `https://127.0.0.1:${httpsPort}/`,
+      host: 'c.test',
+      rejectUnauthorized: false,
+    });
+    expect(`${c.status} ${c.body}`).toBe('200 site c');
+    expect(c.peerCertificate?.commonName).toBe('default.test');
+    const other = await httpRequest({
+      url: `https://127.0.0.1:${httpsPort}/`,
+      host: 'x.test',
+      rejectUnauthorized: false,
+    });
+    expect(`${other.status} ${other.body}`).toBe('404 no host');
+    expect(other.peerCertificate?.commonName).toBe('default.test');
+    // A host with its own certificate still gets it.
+    expect(
+      (await httpRequest({ url: `https://127.0.0.1:${httpsPort}/`, host: 'a.test', ca: ca.cert }))
+        .peerCertificate?.commonName,
+    ).toBe('a.test');
   });
 
   it('requires a client certificate where the model sets a client CA', async () => {
