@@ -57,12 +57,12 @@ describe('createInstanceMetadataClient', () => {
 
   it('gives up after the timeout when the endpoint does not answer', async () => {
     const client = createInstanceMetadataClient({ baseUrl: imds.url, timeoutMs: 150 });
-    imds.delay(2000);
+    imds.delay(60_000);
     const started = Date.now();
     const err = await rejectionOf(client.identity());
     expect(err).toBeInstanceOf(TransientError);
     expect((err as TransientError).code).toBe('IMDS_UNREACHABLE');
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('rejects with TransientError when nothing listens', async () => {

@@ -152,7 +152,7 @@ describe('GorbClient without a server', () => {
     const started = Date.now();
     try {
       await expect(client.listServices()).rejects.toMatchObject({ code: 'GORB_UNREACHABLE' });
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       await client.close();
       silent.closeAllConnections();

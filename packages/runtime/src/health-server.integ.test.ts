@@ -78,7 +78,7 @@ describe('createHealthServer', () => {
     server.addLivenessCheck('slow', () => new Promise<boolean>(() => undefined));
     const started = Date.now();
     const r = await get(`${url}/healthz`);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(r.status).toBe(503);
     expect(JSON.parse(r.body).checks).toEqual([
       expect.objectContaining({ name: 'throws', ok: false, message: 'nginx master gone' }),
