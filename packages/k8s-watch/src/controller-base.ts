@@ -331,8 +331,8 @@ export function createControllerBase<S extends Record<string, WatchSpec<unknown>
   );
   health.addReadinessCheck('not-stopping', () => ({ ok: !stopping, message: 'stopping' }));
   health.addReadinessCheck('caches', () => {
-    const bad = set.all.filter((i) => !i.hasSynced()).map((i) => i.name);
-    return bad.length === 0 ? true : { ok: false, message: `not synced: ${bad.join(', ')}` };
+    const bad = set.all.map((i) => i.readiness()).filter((r) => !r.ok);
+    return bad.length === 0 ? true : { ok: false, message: bad.map((r) => r.message).join('; ') };
   });
   health.addReadinessCheck(options.firstWork.name, () => ({
     ok: options.firstWork.done(),

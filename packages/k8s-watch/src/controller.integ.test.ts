@@ -434,7 +434,10 @@ describe('runController against the testkit API server', () => {
       );
       const unsynced = await get(h.url, '/readyz');
       expect(unsynced.status).toBe(503);
-      expect(unsynced.body).toMatch(/not synced/);
+      // It names the informer and why it has not synced (a Forbidden list would say so here).
+      expect(unsynced.body).toMatch(
+        /informer configmaps\S* has not synced yet \(last list failed: [^)]*injected fault\)/,
+      );
       expect((await get(h.url, '/healthz')).status).toBe(200);
 
       server.faults.reset();

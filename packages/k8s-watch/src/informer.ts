@@ -1,5 +1,5 @@
 import type { Logger, ProbeResult } from '@kube-edge/runtime';
-import { createNoopLogger } from '@kube-edge/runtime';
+import { createNoopLogger, errorMessage } from '@kube-edge/runtime';
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { Backoff } from './backoff.js';
@@ -279,7 +279,11 @@ export function createInformer<T extends KubeObjectLike>(options: InformerOption
     syncWaiters.clear();
   };
 
+  // The last list/watch failure, until a list succeeds: readiness names it, so a Forbidden list
+  // (missing RBAC) is visible on /readyz rather than only as "not synced".
+  let lastFailure: string | undefined;
   const backOff = async (reason: string, err: unknown): Promise<void> => {
+    lastFailure = `${reason} failed: ${errorMessage(err)}`;
     stats.restarts += 1;
     metrics?.restarts.inc({ informer: name });
     const delay = backoff.next();
@@ -455,7 +459,13 @@ export function createInformer<T extends KubeObjectLike>(options: InformerOption
       }
       return { ok: true };
     },
-    readiness: () => (synced ? { ok: true } : { ok: false, message: `informer ${name} has not synced yet` }),
+    readiness: () =>
+      synced
+        ? { ok: true }
+        : {
+            ok: false,
+            message: `informer ${name} has not synced yet${lastFailure === undefined ? '' : ` (last ${lastFailure})`}`,
+          },
     stats: () => ({ ...stats, events: { ...stats.events } }),
   };
   return informer;
