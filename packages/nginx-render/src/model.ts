@@ -332,6 +332,13 @@ export interface LuaSettings {
   readonly packagePath?: readonly string[];
   /** `lua_shared_dict <name> <size>`: memory zones every worker shares, kept across reloads while the size stays. */
   readonly sharedDicts?: readonly { readonly name: string; readonly size: string }[];
+  /**
+   * `log_by_lua_block { require("<module>").log(); }` at http level: the module's `log()` runs in
+   * the log phase of every request (e.g. to see how a request's last upstream try ended, which
+   * no balancer call follows). A module name (dot-separated identifiers), never Lua source.
+   * A location with a log_by_lua of its own would not inherit it (the model renders none).
+   */
+  readonly logModule?: string;
 }
 
 /** A whole nginx.conf. */

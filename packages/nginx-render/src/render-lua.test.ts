@@ -20,6 +20,7 @@ function luaModel(dir: string, over: Partial<NginxConfig> = {}): NginxConfig {
       lua: {
         packagePath: [`${dir}/?.lua`, '/usr/share/lua/5.1/?.lua'],
         sharedDicts: [{ name: 'members', size: '1m' }],
+        logModule: 'my.balancer',
       },
     },
     upstreams: [
@@ -53,6 +54,7 @@ describe('lua-nginx-module settings', () => {
       /server 0\.0\.0\.1;\n\s+balancer_by_lua_block \{\n\s+return require\("my\.balancer"\)\.balance\("upstream1"\);\n\s+\}\n\s+keepalive 8;/,
     );
     expect(text).toContain('content_by_lua_file /srv/lua/endpoint.lua;');
+    expect(text).toMatch(/\n {4}log_by_lua_block \{\n {8}require\("my\.balancer"\)\.log\(\);\n {4}\}\n/);
     expect(text).toContain('load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;');
   });
 
@@ -69,6 +71,8 @@ describe('lua-nginx-module settings', () => {
     ['a relative package path', { packagePath: ['lua/?.lua'] }, 'http.lua.packagePath[0]'],
     ['a package path with ;', { packagePath: ['/a/?.lua;/b/?.lua'] }, 'http.lua.packagePath[0]'],
     ['a package path without ?', { packagePath: ['/a/x.lua'] }, 'http.lua.packagePath[0]'],
+    ['a log module that is Lua source', { logModule: 'x").log() os.exit("' }, 'http.lua.logModule'],
+    ['a log module with a space', { logModule: 'a b' }, 'http.lua.logModule'],
     [
       'a dict name that is not an identifier',
       { sharedDicts: [{ name: 'a b', size: '1m' }] },

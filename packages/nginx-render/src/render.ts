@@ -356,6 +356,12 @@ function renderHttpSettings(o: Out, h: HttpSettings, config: NginxConfig): void 
   if (h.lua?.packagePath !== undefined && h.lua.packagePath.length > 0)
     o.d('lua_package_path', q(`${h.lua.packagePath.join(';')};;`));
   for (const d of h.lua?.sharedDicts ?? []) o.d('lua_shared_dict', q(d.name), d.size);
+  if (h.lua?.logModule !== undefined) {
+    // validated as dot-separated identifiers: it cannot leave the Lua string
+    o.open('log_by_lua_block');
+    o.d(`require("${h.lua.logModule}").log()`);
+    o.close();
+  }
 }
 
 /**

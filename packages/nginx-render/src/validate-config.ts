@@ -671,6 +671,7 @@ export function validateConfig(config: NginxConfig): ValidationIssue[] {
           : { ok: false, reason: 'an absolute path pattern with one `?` and no `;`' },
       ),
     );
+    c.opt('http.lua.logModule', h.lua?.logModule, luaModule);
     const dicts = new Set<string>();
     h.lua?.sharedDicts?.forEach((d, i) => {
       c.check(`http.lua.sharedDicts[${i}].name`, d.name, validateIdentifier);
