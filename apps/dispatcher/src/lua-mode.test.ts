@@ -51,6 +51,8 @@ describe('withLuaBalancer', () => {
     expect(text).toMatch(/location = \/configuration\/backends \{\n\s+allow 127\.0\.0\.1;\n\s+deny all;/);
     expect(text).toContain('content_by_lua_file /app/lua/backends.lua;');
     expect(text.match(/balancer_by_lua_block/g)).toHaveLength(2);
+    // the balancer's log() counts the failure of a request's last try
+    expect(text).toMatch(/log_by_lua_block \{\n\s+require\("dispatcher\.balancer"\)\.log\(\);/);
     // With a token, a call without X-Dispatcher-Token: <token> gets 403 before the Lua file runs.
     const guarded = renderNginxConfig(
       withLuaBalancer(build([web('p1', '10.0.0.1')]).nginx, { ...lua, token: 'ab12' }),

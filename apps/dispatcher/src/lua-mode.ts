@@ -118,6 +118,8 @@ export function withLuaBalancer(
       lua: {
         packagePath: [`${luaDir}/?.lua`, `${options.restyDir ?? LUA_RESTY_DIR}/?.lua`],
         sharedDicts: [{ name: BACKENDS_DICT, size: BACKENDS_DICT_SIZE }],
+        // the balancer's log(): counts the failure of a request's last try (passive health)
+        logModule: 'dispatcher.balancer',
       },
     },
     upstreams: model.upstreams.map((u) =>

@@ -190,6 +190,58 @@ describe('dispatcher nginx step, Lua mode', () => {
     },
   );
 
+  it.each(['lua', 'reload'] as const)(
+    'keeps passive health in %s mode for a failure nginx does not retry: a pod that resets a POST is left out for fail_timeout',
+    async (mode) => {
+      // A "pod" that resets the connection once the request reached it: the request was sent
+      // and request buffering is off, so nginx answers 502 without trying another pod, and
+      // counts the failure all the same (max_fails=1 fail_timeout=10s).
+      let connections = 0;
+      const broken = createServer((sock) => {
+        connections++;
+        sock.once('data', () => sock.resetAndDestroy());
+      });
+      await new Promise<void>((resolve) => broken.listen(podPort, '127.0.0.5', resolve));
+      try {
+        step = createDispatcherNginxStep(runConfig, {
+          logger: createNoopLogger(),
+          metrics: createMetrics({ prefix: 'dispatcher', collectDefaultMetrics: false }),
+          initialModel: model([]),
+          mode,
+        });
+        await step.start();
+        await step.update(model(['127.0.0.2', '127.0.0.5']));
+        const answers: string[] = [];
+        for (let i = 0; i < 10; i++) {
+          const r = await httpRequest({
+            url: `http://127.0.0.1:${httpPort}/svc`,
+            host: 'app.test',
+            method: 'POST',
+            body: 'x'.repeat(100),
+          });
+          answers.push(r.status === 200 ? r.json<EchoResponse>().name : String(r.status));
+        }
+        // One request reached the broken pod and failed (not retried); the pod was then left out.
+        expect(answers.filter((a) => a === '502')).toHaveLength(1);
+        expect(answers.filter((a) => a === 'p0')).toHaveLength(9);
+        expect(connections).toBe(1);
+      } finally {
+        await new Promise((resolve) => broken.close(resolve));
+      }
+    },
+  );
+
+  it('serves a push to the very next request after the members were read and cached', async () => {
+    const { step: s } = makeStep();
+    await s.start();
+    for (const ips of [['127.0.0.2'], ['127.0.0.3'], ['127.0.0.2'], ['127.0.0.3']]) {
+      await s.update(model(ips));
+      // the first request after the push already goes to the new member; the next ones read the cache
+      const expected = ips[0] === '127.0.0.2' ? 'p0' : 'p1';
+      for (let i = 0; i < 3; i++) expect((await get()).json<EchoResponse>().name).toBe(expected);
+    }
+  });
+
   it('routes to an IPv6 pod in Lua mode', async () => {
     const v6 = await startEchoServer({ host: '::1', port: podPort, name: 'v6' });
     try {

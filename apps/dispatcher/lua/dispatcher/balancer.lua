@@ -4,8 +4,13 @@
 -- health rule: a member that fails MAX_FAILS times within FAIL_TIMEOUT seconds is left out for
 -- FAIL_TIMEOUT seconds (nginx's defaults max_fails=1 fail_timeout=10s, which the reload mode's
 -- `server` lines use); when every member is out, all are tried again, as nginx does.
--- State is per worker; the members are re-read from the shared dict on every request (a string
--- compare when nothing changed), so a push is served by the next request.
+-- State is per worker. The parsed members are cached per worker with the dict's `version` (which
+-- every push increments): a request reads that number, and re-reads an upstream's members only
+-- when it changed, so a push is served by the next request without copying every member string
+-- out of the dict on every request.
+-- A try's failure is counted by the next try's balancer call (get_last_failure) or, for the
+-- last try (no retry follows: tries exhausted, or a request body already sent unbuffered), by
+-- log() in the log phase, so every failure counts as with nginx's own `max_fails`.
 local _M = {}
 local balancer = require('ngx.balancer')
 local store = require('dispatcher.store')
@@ -13,12 +18,13 @@ local store = require('dispatcher.store')
 local MAX_FAILS = 1
 local FAIL_TIMEOUT = 10
 
--- upstream name -> { src = canonical string, peers = { { ip, port, weight, current, key } }, total }
+-- upstream name -> { src = canonical string, version = dict version it was checked at,
+--                    peers = { { ip, port, weight, current, key } } }
 local upstreams = {}
 -- upstream name -> member key ("ip port") -> { fails, failed_at }: survives membership changes
 local health = {}
 
-local function build(name, src)
+local function build(name, src, version)
   local peers, total = {}, 0
   for ip, port, weight in src:gmatch('(%S+) (%d+) (%d+)') do
     local w = tonumber(weight)
@@ -27,7 +33,7 @@ local function build(name, src)
     peers[#peers + 1] = { ip = host, port = tonumber(port), weight = w, current = 0, key = ip .. ' ' .. port }
     total = total + w
   end
-  local u = { src = src, peers = peers }
+  local u = { src = src, version = version, peers = peers }
   upstreams[name] = u
   -- forget the health of members that left
   local h = health[name]
@@ -40,14 +46,21 @@ local function build(name, src)
 end
 
 local function current(name)
+  -- the version first: a push between the two reads leaves a newer version, so the next
+  -- request reads the members again
+  local version = store.version()
+  local u = upstreams[name]
+  if u and version and u.version == version then return u end
   local src = store.members(name)
   if not src then
     upstreams[name] = nil
     return nil
   end
-  local u = upstreams[name]
-  if u and u.src == src then return u end
-  return build(name, src)
+  if u and u.src == src then
+    u.version = version
+    return u
+  end
+  return build(name, src, version)
 end
 
 local function available(h, peer, now)
@@ -105,7 +118,7 @@ function _M.balance(name)
     local status = balancer.get_last_failure()
     if status == 'failed' and #u.peers > 1 then record_failure(name, state.peer, now) end
   else
-    state = { tried = {} }
+    state = { tried = {}, name = name }
     ctx.dispatcher_balancer = state
     if #u.peers > 1 then balancer.set_more_tries(#u.peers - 1) end
   end
@@ -114,11 +127,33 @@ function _M.balance(name)
   if not peer then return ngx.exit(ngx.ERROR) end
   state.tried[peer.key] = true
   state.peer = peer
+  state.multi = #u.peers > 1
   local ok, err = balancer.set_current_peer(peer.ip, peer.port)
   if not ok then
     ngx.log(ngx.ERR, 'dispatcher: set_current_peer failed: ', err)
     return ngx.exit(ngx.ERROR)
   end
+end
+
+-- The last entry of an upstream variable ("a, b : c": tries are separated by ", ", internal
+-- redirects by " : "; an entry has no space, an IPv6 address is in brackets).
+local function last_entry(v)
+  return v and v:match('([^ ]+)$')
+end
+
+-- The log phase of every request (log_by_lua at http level): when this request's last try went
+-- to a member the balancer picked and failed as nginx counts a failure (the proxy_next_upstream
+-- default `error timeout` and an invalid header: 502 or 504 with no response header received),
+-- the member is marked failed as if a retry had seen it. Earlier tries were counted by the
+-- balancer call of the try after them.
+function _M.log()
+  local state = ngx.ctx.dispatcher_balancer
+  if not state or not state.peer or not state.multi then return end
+  local vars = ngx.var
+  local status = last_entry(vars.upstream_status)
+  if status ~= '502' and status ~= '504' then return end
+  if last_entry(vars.upstream_header_time) ~= '-' then return end
+  record_failure(state.name, state.peer, ngx.now())
 end
 
 return _M

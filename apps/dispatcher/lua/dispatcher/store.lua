@@ -133,6 +133,11 @@ function _M.members(name)
   return ngx.shared[DICT]:get('u:' .. name)
 end
 
+-- The number of pushes stored so far (every push increments it), or nil before the first.
+function _M.version()
+  return ngx.shared[DICT]:get('version')
+end
+
 -- What is stored: { hash, version, upstreams } for the GET of the endpoint.
 function _M.summary()
   local dict = ngx.shared[DICT]
