@@ -406,6 +406,9 @@ describe('dispatcher Lua mode (pod membership without reloads)', () => {
         { timeoutMs: 10_000, intervalMs: 50, what: '/hijack routed' },
       );
       expect(routed.status).toBe(403);
+      // /hijack can answer from a new worker while the old ones still accept (404): wait until
+      // the reload that added it has replaced them.
+      await app.nginx!.reloaded();
       // The controller's own push for the new path.
       const live = await storedHash();
       const hijack = await httpRequest({
