@@ -1,25 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startApiServer, type ApiServer, type KubeObject } from '@kube-edge/testkit';
+import { ROUTEGROUP_CRD_FILE, startApiServer, type ApiServer, type KubeObject } from '@kube-edge/testkit';
 import { createIngressStatusWriter } from './ingress-status-writer.js';
 import { createKubeClient, type KubeClient } from './kube-client.js';
-
-const ROUTEGROUP_CRD = `
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: routegroups.zalando.org
-spec:
-  group: zalando.org
-  names: { kind: RouteGroup, listKind: RouteGroupList, plural: routegroups, singular: routegroup }
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      subresources: { status: {} }
-      schema:
-        openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }
-`;
 
 interface RouteGroupObj extends KubeObject {
   status?: { loadBalancer?: { routegroup?: { hostname?: string }[]; ingress?: unknown } };
@@ -30,7 +12,7 @@ describe('the status writer on another resource and field (RouteGroups)', () => 
   let client: KubeClient;
   beforeAll(async () => {
     server = await startApiServer();
-    server.store.loadYaml(ROUTEGROUP_CRD);
+    server.store.loadYaml(ROUTEGROUP_CRD_FILE);
     client = createKubeClient({ kubeConfig: server.makeKubeConfig() });
   });
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { call, openWatch, waitFor } from '../../test/apiserver/helpers.js';
+import { ROUTEGROUP_CRD_FILE } from './crd-files.js';
 import { KubeApiError } from './errors.js';
 import { startApiServer } from './server.js';
 import type { ApiServer, KubeObject } from './types.js';
@@ -45,6 +46,36 @@ describe('seeds', () => {
       'Namespace/inline-ns',
       'ConfigMap/inline',
     ]);
+  });
+
+  it('ROUTEGROUP_CRD_FILE serves namespaced zalando.org/v1 RouteGroups with a status subresource', async () => {
+    expect(server.store.loadYaml(ROUTEGROUP_CRD_FILE).map((o) => o.metadata.name)).toEqual([
+      'routegroups.zalando.org',
+    ]);
+    const disc = await call(server.url, 'GET', '/apis/zalando.org/v1');
+    expect(
+      disc.body.resources.map((r: { name: string; namespaced: boolean }) => [r.name, r.namespaced]),
+    ).toEqual([
+      ['routegroups', true],
+      ['routegroups/status', true],
+    ]);
+    server.store.create({
+      apiVersion: 'zalando.org/v1',
+      kind: 'RouteGroup',
+      metadata: { name: 'rg', namespace: 'shop' },
+      spec: { hosts: ['rg.example.org'] },
+    });
+    const put = await call(server.url, 'PUT', '/apis/zalando.org/v1/namespaces/shop/routegroups/rg/status', {
+      body: {
+        ...server.store.get('zalando.org/v1', 'RouteGroup', 'shop', 'rg'),
+        status: { loadBalancer: { routegroup: [{ hostname: 'lb.example.org' }] } },
+      },
+    });
+    expect(put.status).toBe(200);
+    expect(server.store.get('zalando.org/v1', 'RouteGroup', 'shop', 'rg')).toMatchObject({
+      spec: { hosts: ['rg.example.org'] },
+      status: { loadBalancer: { routegroup: [{ hostname: 'lb.example.org' }] } },
+    });
   });
 });
 

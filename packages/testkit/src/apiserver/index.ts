@@ -1,6 +1,7 @@
 export { startApiServer } from './server.js';
 export { KubeApiError } from './errors.js';
 export { parseManifests, readManifests } from './seed.js';
+export { ROUTEGROUP_CRD_FILE } from './crd-files.js';
 export type {
   ApiServer,
   ApiServerFaults,
