@@ -4,20 +4,10 @@
 // Then the same with --target-access-mode=AWSCNI and 3 router pods (ip target groups).
 // Run from the sources: `pnpm bench` (node with the TypeScript-source loader).
 import { cpus, loadavg } from 'node:os';
-import { ACMClient } from '@aws-sdk/client-acm';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
-import { createFakeClock, createNoopLogger } from '@kube-edge/runtime';
+import { createFakeClock } from '@kube-edge/runtime';
 import { createFakeAws, startApiServer } from '@kube-edge/testkit';
-import { run } from '../src/app.js';
-import { controllerCli } from '../src/cli.js';
-import { buildConfig } from '../src/config.js';
+import { CLUSTER, DAY, NODE, NODE_GROUP, seedAccount, startApp } from '../test/harness.js';
 
-const CLUSTER = 'prod';
 const CERTS = 50;
 
 const CNI_ARGS = [
@@ -40,43 +30,26 @@ async function measure(
   const api = await startApiServer();
   const aws = await createFakeAws({ now: () => clock.now(), cloudformation: { completeImmediately: true } });
   try {
-    aws.ec2.putVpc({ vpcId: 'vpc-1' });
-    aws.ec2.putSubnet({ subnetId: 'subnet-a', vpcId: 'vpc-1', availabilityZone: 'eu-west-1a' });
-    aws.ec2.putSubnet({ subnetId: 'subnet-b', vpcId: 'vpc-1', availabilityZone: 'eu-west-1b' });
-    aws.ec2.putRouteTable({
-      routeTableId: 'rtb-1',
-      vpcId: 'vpc-1',
-      main: true,
-      routes: [{ destinationCidrBlock: '0.0.0.0/0', gatewayId: 'igw-1' }],
-    });
-    aws.ec2.putSecurityGroup({
-      groupId: 'sg-1',
-      groupName: 'ingress',
-      vpcId: 'vpc-1',
-      tags: {
-        [`kubernetes.io/cluster/${CLUSTER}`]: 'owned',
-        'kubernetes:application': 'kube-ingress-aws-controller',
-      },
-    });
-    for (let i = 0; i < 3; i++)
+    // The tests' account (its one *.example.org certificate serves none of these hosts), with
+    // three nodes in the group.
+    seedAccount(aws, clock.now());
+    const nodes = [NODE, 'i-0000000000000001', 'i-0000000000000002'];
+    for (const instanceId of nodes.slice(1))
       aws.ec2.putInstance({
-        instanceId: `i-000000000000000${i}`,
+        instanceId,
         vpcId: 'vpc-1',
         tags: {
-          'aws:autoscaling:groupName': 'nodes',
+          'aws:autoscaling:groupName': NODE_GROUP,
           [`kubernetes.io/cluster/${CLUSTER}`]: 'owned',
           'k8s.io/role/node': '',
         },
       });
-    aws.autoscaling.putGroup({
-      name: 'nodes',
-      instanceIds: ['i-0000000000000000', 'i-0000000000000001', 'i-0000000000000002'],
-    });
+    aws.autoscaling.putGroup({ name: NODE_GROUP, instanceIds: nodes });
     for (let c = 0; c < CERTS; c++)
       aws.acm.addCertificate({
         domainName: `*.d${c}.example.com`,
-        notBefore: new Date(clock.now() - 86_400_000),
-        notAfter: new Date(clock.now() + 365 * 86_400_000),
+        notBefore: new Date(clock.now() - DAY),
+        notAfter: new Date(clock.now() + 365 * DAY),
       });
     if (extraArgs.includes(CNI_ARGS[0] ?? ''))
       for (let i = 0; i < 3; i++)
@@ -98,41 +71,10 @@ async function measure(
         metadata: { name: `ing-${i}`, namespace: 'default' },
         spec: { rules: [{ host: `h${i}.d${i % CERTS}.example.com` }] },
       });
-    const r = controllerCli.parse(
-      [
-        `--cluster-id=${CLUSTER}`,
-        '--vpc-id=vpc-1',
-        '--metrics-address=127.0.0.1:0',
-        '--no-leader-elect',
-        '--polling-interval=1h',
-        '--min-load-balancer-age=0s',
-        ...extraArgs,
-      ],
-      {},
-    );
-    if (r.kind !== 'run') throw new Error('flags');
-    const c = aws.clientConfig();
-    const app = await run(
-      {
-        ...buildConfig(r.values, { namespace: 'default', identity: 'bench', customFilters: undefined }),
-        trigger: { quietMs: 10, maxWaitMs: 100, minIntervalMs: 0 },
-      },
-      {
-        logger: createNoopLogger(),
-        kubeClient: createKubeClient({
-          kubeConfig: loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() }).kubeConfig,
-        }),
-        aws: {
-          cloudFormation: new CloudFormationClient(c),
-          acm: new ACMClient(c),
-          iam: new IAMClient(c),
-          ec2: new EC2Client(c),
-          autoScaling: new AutoScalingClient(c),
-          elbv2: new ElasticLoadBalancingV2Client(c),
-        },
-        clock,
-      },
-    );
+    const app = await startApp({ api, aws, clock }, ['--min-load-balancer-age=0s', ...extraArgs], {
+      context: { identity: 'bench' },
+      ready: false,
+    });
     try {
       await app.ready;
       // Create, then attach and write statuses, then one more to let the informer see them.

@@ -1,13 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { ACMClient } from '@aws-sdk/client-acm';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { createKubeClient, loadKubeConfig, type PassResult } from '@kube-edge/k8s-watch';
-import { createFakeClock, createNoopLogger, type FakeClock } from '@kube-edge/runtime';
+import { createFakeClock, type FakeClock } from '@kube-edge/runtime';
 import {
   createFakeAws,
   eventually,
@@ -16,19 +8,20 @@ import {
   type ApiServer,
   type FakeAws,
 } from '@kube-edge/testkit';
-import { controllerCli } from './cli.js';
-import { run, type AlbApp } from './app.js';
-import { buildConfig, type AlbControllerConfig } from './config.js';
-import type { ParsedIngresses } from './model/ingresses.js';
+import type { AlbApp } from './app.js';
+import {
+  APP,
+  CLUSTER,
+  DAY,
+  controllerActions,
+  ingress,
+  ingressStatus,
+  liveStacks,
+  pass,
+  seedAccount,
+  startApp,
+} from '../test/harness.js';
 
-const policy = JSON.parse(
-  readFileSync(new URL('../../../charts/aws-alb-controller/iam-policy.json', import.meta.url), 'utf8'),
-) as { Statement: { Sid: string; Action: string[] }[] };
-const controllerActions = policy.Statement.find((s) => s.Sid === 'ControllerCalls')?.Action ?? [];
-
-const CLUSTER = 'prod';
-const APP = 'kube-ingress-aws-controller';
-const DAY = 86_400_000;
 const TTL = 30 * 60_000;
 
 let api: ApiServer;
@@ -37,122 +30,19 @@ let clock: FakeClock;
 let app: AlbApp | undefined;
 let certArn: string;
 
-function ingress(name: string, hosts: string[], annotations: Record<string, string> = {}) {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: { name, namespace: 'default', annotations },
-    spec: {
-      rules: hosts.map((host) => ({
-        host,
-        http: {
-          paths: [
-            { path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } },
-          ],
-        },
-      })),
-    },
-  };
-}
-
-function config(args: string[] = []): AlbControllerConfig {
-  const r = controllerCli.parse(
-    [
-      `--cluster-id=${CLUSTER}`,
-      '--vpc-id=vpc-1',
-      '--metrics-address=127.0.0.1:0',
-      '--no-leader-elect',
-      '--polling-interval=1h',
-      '--min-load-balancer-age=0s',
-      ...args,
-    ],
-    {},
-  );
-  if (r.kind !== 'run') throw new Error('expected a run');
-  return {
-    ...buildConfig(r.values, { namespace: 'default', identity: 'test', customFilters: undefined }),
-    trigger: { quietMs: 10, maxWaitMs: 100, minIntervalMs: 0 },
-  };
-}
-
 async function start(args: string[] = []): Promise<AlbApp> {
-  const c = aws.clientConfig();
-  app = await run(config(args), {
-    logger: createNoopLogger(),
-    kubeClient: createKubeClient({
-      kubeConfig: loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() }).kubeConfig,
-    }),
-    aws: {
-      cloudFormation: new CloudFormationClient(c),
-      acm: new ACMClient(c),
-      iam: new IAMClient(c),
-      ec2: new EC2Client(c),
-      autoScaling: new AutoScalingClient(c),
-      elbv2: new ElasticLoadBalancingV2Client(c),
-    },
-    clock,
-  });
-  await app.ready;
+  app = await startApp({ api, aws, clock }, ['--min-load-balancer-age=0s', ...args]);
   return app;
 }
 
-/** One pass that starts now; rejects on a failed pass, with its error. */
-async function pass(a: AlbApp): Promise<PassResult<ParsedIngresses>> {
-  const p = await a.reconcileNow();
-  if (p.result !== 'success') throw new Error(`pass ${p.result}: ${String(p.error)}`);
-  return p;
-}
-
-const stacks = () => aws.cloudformation.stacks().filter((s) => s.status !== 'DELETE_COMPLETE');
-const statusOf = (name: string): unknown =>
-  (
-    api.store.get('networking.k8s.io/v1', 'Ingress', 'default', name) as {
-      status?: { loadBalancer?: { ingress?: unknown } };
-    }
-  )?.status?.loadBalancer?.ingress;
+const stacks = () => liveStacks(aws);
+const statusOf = (name: string): unknown => ingressStatus(api, name);
 
 beforeEach(async () => {
   clock = createFakeClock(Date.parse('2026-06-01T00:00:00Z'));
   api = await startApiServer();
   aws = await createFakeAws({ now: () => clock.now() });
-  aws.ec2.putVpc({ vpcId: 'vpc-1' });
-  for (const [id, az] of [
-    ['subnet-a', 'eu-west-1a'],
-    ['subnet-b', 'eu-west-1b'],
-  ] as const)
-    aws.ec2.putSubnet({
-      subnetId: id,
-      vpcId: 'vpc-1',
-      availabilityZone: az,
-      tags: { [`kubernetes.io/cluster/${CLUSTER}`]: 'shared' },
-    });
-  aws.ec2.putRouteTable({
-    routeTableId: 'rtb-1',
-    vpcId: 'vpc-1',
-    main: true,
-    routes: [{ destinationCidrBlock: '0.0.0.0/0', gatewayId: 'igw-1' }],
-  });
-  aws.ec2.putSecurityGroup({
-    groupId: 'sg-1',
-    groupName: 'ingress',
-    vpcId: 'vpc-1',
-    tags: { [`kubernetes.io/cluster/${CLUSTER}`]: 'owned', 'kubernetes:application': APP },
-  });
-  aws.ec2.putInstance({
-    instanceId: 'i-0123456789abcdef0',
-    vpcId: 'vpc-1',
-    tags: {
-      'aws:autoscaling:groupName': 'nodes',
-      [`kubernetes.io/cluster/${CLUSTER}`]: 'owned',
-      'k8s.io/role/node': '',
-    },
-  });
-  aws.autoscaling.putGroup({ name: 'nodes', instanceIds: ['i-0123456789abcdef0'] });
-  certArn = aws.acm.addCertificate({
-    domainName: '*.example.org',
-    notBefore: new Date(clock.now() - DAY),
-    notAfter: new Date(clock.now() + 365 * DAY),
-  }).arn;
+  ({ certArn } = seedAccount(aws, clock.now()));
 });
 
 afterEach(async () => {

@@ -1,39 +1,22 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { ACMClient } from '@aws-sdk/client-acm';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
-import { createFakeClock, createNoopLogger, type FakeClock } from '@kube-edge/runtime';
+import { createFakeClock, type FakeClock } from '@kube-edge/runtime';
 import {
   createFakeAws,
   eventually,
   makeTestCertificate,
+  ROUTEGROUP_CRD_FILE,
   startApiServer,
   type ApiServer,
   type FakeAws,
 } from '@kube-edge/testkit';
-import { run, type AlbApp } from './app.js';
-import { controllerCli } from './cli.js';
-import { buildConfig } from './config.js';
+import type { AlbApp } from './app.js';
+import { DAY, controllerActions, liveStacks, pass, seedAccount, startApp } from '../test/harness.js';
 
 // --target-access-mode=AWSCNI on the API test server and the AWS fakes: the ingress router pods'
 // IPs are the targets of the (ip) target groups, the Auto Scaling groups get none. The same
 // lifecycle runs with --cert-filter-tag: it and the other tests' lifecycle together call exactly
 // the actions of the IAM policy document. Last, the later template flags (TGHTTP, HTTPS targets,
 // deny rules) on a created stack.
-
-const policy = JSON.parse(
-  readFileSync(new URL('../../../charts/aws-alb-controller/iam-policy.json', import.meta.url), 'utf8'),
-) as { Statement: { Sid: string; Action: string[] }[] };
-const controllerActions = policy.Statement.find((s) => s.Sid === 'ControllerCalls')?.Action ?? [];
-
-const CLUSTER = 'prod';
-const APP = 'kube-ingress-aws-controller';
-const DAY = 86_400_000;
 
 let api: ApiServer;
 let aws: FakeAws;
@@ -67,51 +50,11 @@ const CNI = [
 ];
 
 async function start(args: string[]): Promise<AlbApp> {
-  const r = controllerCli.parse(
-    [
-      `--cluster-id=${CLUSTER}`,
-      '--vpc-id=vpc-1',
-      '--metrics-address=127.0.0.1:0',
-      '--no-leader-elect',
-      '--polling-interval=1h',
-      '--min-load-balancer-age=0s',
-      ...args,
-    ],
-    {},
-  );
-  if (r.kind !== 'run') throw new Error('expected a run');
-  const c = aws.clientConfig();
-  app = await run(
-    {
-      ...buildConfig(r.values, { namespace: 'default', identity: 'test', customFilters: undefined }),
-      trigger: { quietMs: 10, maxWaitMs: 100, minIntervalMs: 0 },
-    },
-    {
-      logger: createNoopLogger(),
-      kubeClient: createKubeClient({
-        kubeConfig: loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() }).kubeConfig,
-      }),
-      aws: {
-        cloudFormation: new CloudFormationClient(c),
-        acm: new ACMClient(c),
-        iam: new IAMClient(c),
-        ec2: new EC2Client(c),
-        autoScaling: new AutoScalingClient(c),
-        elbv2: new ElasticLoadBalancingV2Client(c),
-      },
-      clock,
-    },
-  );
-  await app.ready;
+  app = await startApp({ api, aws, clock }, ['--min-load-balancer-age=0s', ...args]);
   return app;
 }
 
-async function pass(a: AlbApp): Promise<void> {
-  const p = await a.reconcileNow();
-  if (p.result !== 'success') throw new Error(`pass ${p.result}: ${String(p.error)}`);
-}
-
-const stacks = () => aws.cloudformation.stacks().filter((s) => s.status !== 'DELETE_COMPLETE');
+const stacks = () => liveStacks(aws);
 const targetIps = (): string[] => {
   const tg = stacks()[0]?.outputs.TargetGroupARN ?? '';
   return aws.elbv2
@@ -124,41 +67,7 @@ beforeEach(async () => {
   clock = createFakeClock(Date.parse('2026-06-01T00:00:00Z'));
   api = await startApiServer();
   aws = await createFakeAws({ now: () => clock.now() });
-  aws.ec2.putVpc({ vpcId: 'vpc-1' });
-  aws.ec2.putSubnet({
-    subnetId: 'subnet-a',
-    vpcId: 'vpc-1',
-    availabilityZone: 'eu-west-1a',
-    tags: { [`kubernetes.io/cluster/${CLUSTER}`]: 'shared' },
-  });
-  aws.ec2.putRouteTable({
-    routeTableId: 'rtb-1',
-    vpcId: 'vpc-1',
-    main: true,
-    routes: [{ destinationCidrBlock: '0.0.0.0/0', gatewayId: 'igw-1' }],
-  });
-  aws.ec2.putSecurityGroup({
-    groupId: 'sg-1',
-    groupName: 'ingress',
-    vpcId: 'vpc-1',
-    tags: { [`kubernetes.io/cluster/${CLUSTER}`]: 'owned', 'kubernetes:application': APP },
-  });
-  aws.ec2.putInstance({
-    instanceId: 'i-0123456789abcdef0',
-    vpcId: 'vpc-1',
-    tags: {
-      'aws:autoscaling:groupName': 'nodes',
-      [`kubernetes.io/cluster/${CLUSTER}`]: 'owned',
-      'k8s.io/role/node': '',
-    },
-  });
-  aws.autoscaling.putGroup({ name: 'nodes', instanceIds: ['i-0123456789abcdef0'] });
-  taggedArn = aws.acm.addCertificate({
-    domainName: '*.example.org',
-    notBefore: new Date(clock.now() - DAY),
-    notAfter: new Date(clock.now() + 365 * DAY),
-    tags: { team: 'edge' },
-  }).arn;
+  ({ certArn: taggedArn } = seedAccount(aws, clock.now(), { certificateTags: { team: 'edge' } }));
   // A better match (the exact host), but not tagged: --cert-filter-tag leaves it out.
   aws.acm.addCertificate({
     domainName: 'shop.example.org',
@@ -377,23 +286,6 @@ describe('--cloudwatch-alarms-config-map on the fakes', () => {
 });
 
 describe('RouteGroups (zalando.org/v1) on the fakes', () => {
-  const CRD = `
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: routegroups.zalando.org
-spec:
-  group: zalando.org
-  names: { kind: RouteGroup, listKind: RouteGroupList, plural: routegroups, singular: routegroup }
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      subresources: { status: {} }
-      schema:
-        openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }
-`;
   const rgStatus = (name: string): unknown =>
     (
       api.store.get('zalando.org/v1', 'RouteGroup', 'default', name) as {
@@ -402,7 +294,7 @@ spec:
     )?.status?.loadBalancer?.routegroup;
 
   it('puts a RouteGroup on a load balancer like an Ingress, writes its status.loadBalancer.routegroup, and skips a bad one with an Event on it', async () => {
-    api.store.loadYaml(CRD);
+    api.store.loadYaml(ROUTEGROUP_CRD_FILE);
     api.store.create({
       apiVersion: 'zalando.org/v1',
       kind: 'RouteGroup',

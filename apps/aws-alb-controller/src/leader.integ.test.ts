@@ -1,12 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
-import {
-  createFakeClock,
-  createMetrics,
-  createNoopLogger,
-  type FakeClock,
-  type Metrics,
-} from '@kube-edge/runtime';
+import { createFakeClock, createMetrics, type FakeClock, type Metrics } from '@kube-edge/runtime';
 import {
   createFakeAws,
   eventually,
@@ -16,8 +9,16 @@ import {
   type FakeAws,
   type FakeAwsRequestHandler,
 } from '@kube-edge/testkit';
-import { run, type AlbApp, type AwsClients } from './app.js';
-import { awsClients, ingress, liveStacks, pass, seedAccount, testConfig } from '../test/harness.js';
+import type { AlbApp, AwsClients } from './app.js';
+import {
+  awsClients,
+  ingress,
+  ingressStatus,
+  liveStacks,
+  pass,
+  seedAccount,
+  startApp,
+} from '../test/harness.js';
 
 // Two replicas on one Lease, each with its own SDK clients (so each one's AWS calls are counted
 // apart) and its own metrics: only the Lease holder calls AWS and writes Ingress status; the
@@ -78,27 +79,21 @@ function countedClients(calls: string[]): AwsClients {
 async function startReplica(identity: string): Promise<Replica> {
   const calls: string[] = [];
   const metrics = createMetrics({ prefix: 'aws_alb_controller', collectDefaultMetrics: false });
-  const app = await run(
-    testConfig(
-      [
-        '--leader-elect',
-        '--leader-elect-namespace=kube-system',
-        `--leader-elect-identity=${identity}`,
-        '--leader-elect-lease-duration=2s',
-        '--leader-elect-renew-deadline=1500ms',
-        '--leader-elect-retry-period=100ms',
-        '--min-load-balancer-age=0s',
-      ],
-      { namespace: 'kube-system', identity },
-    ),
+  const app = await startApp(
+    { api, aws, clock },
+    [
+      '--leader-elect',
+      '--leader-elect-namespace=kube-system',
+      `--leader-elect-identity=${identity}`,
+      '--leader-elect-lease-duration=2s',
+      '--leader-elect-renew-deadline=1500ms',
+      '--leader-elect-retry-period=100ms',
+      '--min-load-balancer-age=0s',
+    ],
     {
-      logger: createNoopLogger(),
-      kubeClient: createKubeClient({
-        kubeConfig: loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() }).kubeConfig,
-      }),
-      aws: countedClients(calls),
-      metrics,
-      clock,
+      deps: { aws: countedClients(calls), metrics },
+      context: { namespace: 'kube-system', identity },
+      ready: false,
     },
   );
   const replica = { app, metrics, calls };
@@ -111,12 +106,7 @@ async function statusWrites(r: Replica): Promise<number> {
   return (m?.values ?? []).reduce((n, v) => n + v.value, 0);
 }
 
-const statusOf = (name: string): unknown =>
-  (
-    api.store.get('networking.k8s.io/v1', 'Ingress', 'default', name) as {
-      status?: { loadBalancer?: { ingress?: unknown } };
-    }
-  )?.status?.loadBalancer?.ingress;
+const statusOf = (name: string): unknown => ingressStatus(api, name);
 
 const holder = (): string | undefined =>
   (

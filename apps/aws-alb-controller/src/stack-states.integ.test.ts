@@ -1,23 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
-import {
-  createFakeClock,
-  createMetrics,
-  createNoopLogger,
-  type FakeClock,
-  type Metrics,
-} from '@kube-edge/runtime';
+import { createFakeClock, createMetrics, type FakeClock, type Metrics } from '@kube-edge/runtime';
 import { createFakeAws, eventually, startApiServer, type ApiServer, type FakeAws } from '@kube-edge/testkit';
-import { run, type AlbApp } from './app.js';
+import type { AlbApp } from './app.js';
 import {
   APP,
   CLUSTER,
-  awsClients,
   ingress,
+  ingressStatus,
   liveStacks,
   pass,
   seedAccount,
-  testConfig,
+  startApp,
 } from '../test/harness.js';
 
 // The Ingress status gate and the stack states, through the AWS fakes' own lifecycles: a new
@@ -49,25 +42,11 @@ afterEach(async () => {
 });
 
 async function start(args: string[], options: { ready?: boolean } = {}): Promise<AlbApp> {
-  app = await run(testConfig(args), {
-    logger: createNoopLogger(),
-    kubeClient: createKubeClient({
-      kubeConfig: loadKubeConfig({ kubeconfigYaml: api.kubeconfigYaml() }).kubeConfig,
-    }),
-    aws: awsClients(aws),
-    metrics,
-    clock,
-  });
-  if (options.ready !== false) await app.ready;
+  app = await startApp({ api, aws, clock }, args, { deps: { metrics }, ready: options.ready });
   return app;
 }
 
-const statusOf = (name: string): unknown =>
-  (
-    api.store.get('networking.k8s.io/v1', 'Ingress', 'default', name) as {
-      status?: { loadBalancer?: { ingress?: unknown } };
-    }
-  )?.status?.loadBalancer?.ingress;
+const statusOf = (name: string): unknown => ingressStatus(api, name);
 
 async function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
   const m = await metrics.registry.getSingleMetric(`aws_alb_controller_${name}`)?.get();
