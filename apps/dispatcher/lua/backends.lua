@@ -34,7 +34,9 @@ if not body then
     end
   end
 end
-body = body or ''
+-- A body that could not be read whole (e.g. a temp file the worker cannot open) is refused:
+-- storing what was read would replace the membership with a partial or empty one.
+if not body or #body ~= length then return reply(400, 'body not read whole') end
 if #body > MAX_BODY then return reply(413, 'body too large') end
 
 local parsed, reason = store.parse(body)

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
 import { createMetrics, createNoopLogger, type Metrics } from '@kube-edge/runtime';
@@ -16,6 +17,7 @@ import {
 } from '@kube-edge/testkit';
 import WebSocket from 'ws';
 import { run, type DispatcherApp } from './app.js';
+import type { DispatcherModel } from './model/types.js';
 import { config as makeConfig, HOSTS, PATHS, ROUTABLE } from '../test/fixtures.js';
 
 const WINDOW_MS = 400;
@@ -423,5 +425,47 @@ describe('dispatcher Lua mode (pod membership without reloads)', () => {
     } finally {
       api.store.delete('v1', 'Pod', 'app', 'pod-evil');
     }
+  });
+
+  it("stores a membership past nginx's default body buffer (1,000 pods), also with workers running as another user", async () => {
+    // As root, nginx's workers run as nobody: a body nginx spooled to a temp file under the work
+    // directory could not be opened, so every push of about 450 pods or more failed (500) and each
+    // pass fell back to a reload.
+    const failed = () => counter('dispatcher_nginx_membership_pushes_total', { result: 'failed' });
+    const members = (m?: DispatcherModel): number =>
+      m?.nginx.upstreams.reduce((n, u) => n + u.servers.length, 0) ?? 0;
+    // Settled first: the previous test's /hijack path is gone (a reload) and served.
+    await app.waitForPass(
+      (p) =>
+        p.result === 'success' &&
+        p.model?.nginx.servers.some((sv) => sv.locations.some((l) => l.path === '/hijack')) === false,
+    );
+    await app.nginx!.reloaded();
+    const spreadBefore = await spread(8);
+    const failedBefore = await failed();
+    const reloadsBefore = await reloads();
+    const pushesBefore = await pushes();
+    // /svc and /ws of 1,002 pods: a body of about 50 KiB.
+    const full = app.waitForPass((p) => p.result === 'success' && members(p.model) >= 2 * 1002, 30_000);
+    const names = Array.from({ length: 1000 }, (_, i) => `bulk-${i}`);
+    names.forEach((name, i) => createPod(name, `10.9.${Math.floor(i / 250)}.${(i % 250) + 1}`));
+    try {
+      await full;
+      expect(await failed()).toBe(failedBefore);
+      expect(await pushes()).toBeGreaterThan(pushesBefore);
+      expect(await reloads()).toBe(reloadsBefore);
+      expect(app.nginxStep?.luaLive()).toBe(true);
+    } finally {
+      for (const name of names) api.store.delete('v1', 'Pod', 'app', name);
+    }
+    await eventually(
+      async () => {
+        const s = await spread(8);
+        if (!isDeepStrictEqual(s, spreadBefore)) throw new Error(JSON.stringify(s));
+        return s;
+      },
+      { timeoutMs: 20_000, intervalMs: 50, what: 'the pods of before alone again' },
+    );
+    expect(await failed()).toBe(failedBefore);
   });
 });

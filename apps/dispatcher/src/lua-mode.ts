@@ -97,6 +97,10 @@ export function withLuaBalancer(
       { action: 'deny', source: 'all' },
     ],
     clientMaxBodySize: BACKENDS_MAX_BODY,
+    // The whole body in memory: a larger one (about 450 pods past the 16k default) went to a temp
+    // file that workers running as another user (nginx as root, workers as nobody) could not
+    // open, so every push failed and each pass fell back to a reload.
+    clientBodyBufferSize: BACKENDS_MAX_BODY,
     accessLog: 'off',
     action: { kind: 'lua_content', file: `${luaDir}/backends.lua` },
   };

@@ -248,6 +248,11 @@ export interface Location {
   readonly proxy?: ProxySettings;
   readonly accessLog?: AccessLog;
   readonly clientMaxBodySize?: string;
+  /**
+   * `client_body_buffer_size`: a body up to this size stays in memory instead of a temp file
+   * (which nginx workers running as another user than the master may be unable to open).
+   */
+  readonly clientBodyBufferSize?: string;
   readonly action: LocationAction;
 }
 

@@ -270,6 +270,13 @@ const FIELDS: Field[] = [
     build: (v, i) => base(i, { location: { clientMaxBodySize: v } }),
   },
   {
+    name: 'body buffer size',
+    benign: '78k',
+    valid: (rng) => `${int(rng, 100000)}${pick(rng, ['', 'k', 'K', 'm', 'M', 'g', 'G'])}`,
+    encode: same,
+    build: (v, i) => base(i, { location: { clientBodyBufferSize: v } }),
+  },
+  {
     name: 'header name',
     benign: 'X-Benign-Header',
     valid: (rng) => randomString(rng, [...PLAIN, ..."!#$%&'*+-.^_`|~".split('')], 16) || 'X',

@@ -152,6 +152,7 @@ function renderLocation(o: Out, l: Location): void {
   }
   renderAccess(o, l.access);
   if (l.clientMaxBodySize !== undefined) o.d('client_max_body_size', l.clientMaxBodySize);
+  if (l.clientBodyBufferSize !== undefined) o.d('client_body_buffer_size', l.clientBodyBufferSize);
   renderAccessLog(o, l.accessLog);
   renderProxy(o, l.proxy);
   const a = l.action;

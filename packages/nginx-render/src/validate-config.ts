@@ -370,6 +370,7 @@ function checkLocation(
   checkProxy(c, `${path}.proxy`, l.proxy);
   checkAccessLog(c, `${path}.accessLog`, l.accessLog);
   c.optF(path, '.clientMaxBodySize', l.clientMaxBodySize, validateSize);
+  c.optF(path, '.clientBodyBufferSize', l.clientBodyBufferSize, validateSize);
   checkAction(c, `${path}.action`, l.action);
   // nginx: "proxy_pass cannot have URI part in location given by regular expression".
   if (
