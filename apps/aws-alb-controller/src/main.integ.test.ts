@@ -6,7 +6,7 @@ import {
   freePort,
   httpRequest,
   serveFakeAws,
-  spawnTracked,
+  startSourceMain,
   startApiServer,
   type ApiServer,
   type FakeAws,
@@ -16,17 +16,10 @@ import {
 import { controllerCli } from './cli.js';
 import { CLUSTER, ingress, liveStacks, seedAccount } from '../test/harness.js';
 
-// Runs src/main.ts as a real process (types stripped by Node, `.js` specifiers mapped to the
-// sources by scripts/ts-source/resolve.mjs), so argv normalisation, env, exit codes and signals
-// are the real ones. AWS is testkit's fakes served over HTTP (AWS_ENDPOINT_URL), the cluster
-// testkit's API test server.
+// Runs src/main.ts as a real process from the sources (testkit's startSourceMain), so argv
+// normalisation, env, exit codes and signals are the real ones. AWS is testkit's fakes served
+// over HTTP (AWS_ENDPOINT_URL), the cluster testkit's API test server.
 const appDir = fileURLToPath(new URL('../', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 // Every process this file started, killed with whatever it started when the file ends.
 const started: TrackedSpawn[] = [];
@@ -36,45 +29,17 @@ let aws: FakeAws;
 let served: ServedFakeAws;
 
 function startMain(args: string[], env: Record<string, string> = {}) {
-  const tracked = spawnTracked(
-    process.execPath,
-    [
-      '--experimental-transform-types',
-      '--disable-warning=ExperimentalWarning',
-      '--conditions=@kube-edge/source',
-      '--import',
-      '../../scripts/ts-source/register.mjs',
-      'src/main.ts',
-      ...args,
-    ],
-    {
-      cwd: appDir,
-      // Loopback only: the SDK and the instance metadata client are pointed at the fakes.
-      env: {
-        PATH: process.env.PATH ?? '',
-        AWS_ENDPOINT_URL: served.url,
-        AWS_EC2_METADATA_SERVICE_ENDPOINT: aws.imds.url,
-        AWS_ACCESS_KEY_ID: 'AKIDMAINTEST',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_REGION: 'eu-west-1',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  started.push(tracked);
-  let stdout = '';
-  let stderr = '';
-  tracked.child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  tracked.child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<Run>((resolve) => {
-    const timer = setTimeout(() => void tracked.kill(), 60_000);
-    tracked.child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  // Loopback only: the SDK and the instance metadata client are pointed at the fakes.
+  const main = startSourceMain(appDir, args, {
+    AWS_ENDPOINT_URL: served.url,
+    AWS_EC2_METADATA_SERVICE_ENDPOINT: aws.imds.url,
+    AWS_ACCESS_KEY_ID: 'AKIDMAINTEST',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'eu-west-1',
+    ...env,
   });
-  return { tracked, done, output: () => stdout + stderr };
+  started.push(main.tracked);
+  return main;
 }
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   freePort,
   httpRequest,
-  spawnTracked,
+  startSourceMain,
   startApiServer,
   type ApiServer,
   type TrackedSpawn,
@@ -16,55 +16,20 @@ import { controllerCli } from './cli.js';
 const appDir = fileURLToPath(new URL('../', import.meta.url));
 const examples = fileURLToPath(new URL('../../../examples/feed-dns/', import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 // Every process this file started, killed with whatever it started when the file ends (a failed
 // or timed-out test included).
 const started: TrackedSpawn[] = [];
 
 function startMain(args: string[], env: Record<string, string> = {}) {
-  const tracked = spawnTracked(
-    process.execPath,
-    [
-      '--experimental-transform-types',
-      '--disable-warning=ExperimentalWarning',
-      '--conditions=@kube-edge/source',
-      '--import',
-      '../../scripts/ts-source/register.mjs',
-      'src/main.ts',
-      ...args,
-    ],
-    {
-      cwd: appDir,
-      // Loopback only: the AWS SDK is pointed at a closed local port.
-      env: {
-        PATH: process.env.PATH ?? '',
-        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  started.push(tracked);
-  const child = tracked.child;
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<Run>((resolve) => {
-    const timer = setTimeout(() => void tracked.kill(), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  // Loopback only: the AWS SDK is pointed at a closed local port.
+  const main = startSourceMain(appDir, args, {
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    ...env,
   });
-  return { tracked, done, output: () => stdout + stderr };
+  started.push(main.tracked);
+  return main;
 }
 
 let api: ApiServer;

@@ -5,15 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   freePort,
   httpRequest,
-  spawnTracked,
+  startSourceMain,
   startApiServer,
   tempDir,
   type ApiServer,
 } from '@kube-edge/testkit';
 import { configText, eventually, seedCluster } from '../test/cluster.js';
 
-// Runs src/main.ts as a real process (types stripped by Node, `.js` specifiers mapped to the
-// sources by scripts/ts-source/resolve.mjs), with the environment a pod gets.
+// Runs src/main.ts as a real process from the sources (testkit's startSourceMain), with the
+// environment a pod gets.
 const appDir = fileURLToPath(new URL('../', import.meta.url));
 
 let api: ApiServer;
@@ -47,35 +47,19 @@ describe('main (the kuberoute process)', () => {
       KUBEROUTE_SERVICE_PORT: '8081',
     };
     // Its own process group, killed with anything it started even if this test fails or times out.
-    const tracked = spawnTracked(
-      process.execPath,
-      [
-        '--experimental-transform-types',
-        '--disable-warning=ExperimentalWarning',
-        '--conditions=@kube-edge/source',
-        '--import',
-        '../../scripts/ts-source/register.mjs',
-        'src/main.ts',
-        `--config=${config}`,
-        '--log-level=debug',
-        '--log-format=json',
-      ],
-      {
-        cwd: appDir,
-        env: { PATH: process.env.PATH ?? '', ...serviceLinks },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const main = startSourceMain(
+      appDir,
+      [`--config=${config}`, '--log-level=debug', '--log-format=json'],
+      serviceLinks,
+      { timeoutMs: 90_000 },
     );
-    const child = tracked.child;
-    let output = '';
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    const tracked = main.tracked;
     const exited = tracked.exited;
     let exitCode: number | null | undefined;
     void exited.then((code) => (exitCode = code));
     try {
       const health = await eventually(async () => {
-        if (exitCode !== undefined) throw new Error(`kuberoute exited ${exitCode}:\n${output}`);
+        if (exitCode !== undefined) throw new Error(`kuberoute exited ${exitCode}:\n${main.output()}`);
         try {
           return await httpRequest({ url: `http://127.0.0.1:${port}/health` });
         } catch {
@@ -83,7 +67,7 @@ describe('main (the kuberoute process)', () => {
         }
       }, 45_000);
       expect([health.status, health.body]).toEqual([200, 'I am healthy']);
-      expect(output).toContain('ignored env KUBEROUTE_PORT (for --port)');
+      expect(main.output()).toContain('ignored env KUBEROUTE_PORT (for --port)');
     } finally {
       tracked.signal('SIGTERM');
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);

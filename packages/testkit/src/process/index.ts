@@ -25,3 +25,9 @@ export {
   type TrackPidOptions,
   type TrackedSpawn,
 } from './child-registry.js';
+export {
+  startSourceMain,
+  type SourceMain,
+  type SourceMainRun,
+  type StartSourceMainOptions,
+} from './source-main.js';
