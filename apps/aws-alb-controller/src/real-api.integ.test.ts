@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubeClient } from '@kube-edge/k8s-watch';
-import { createFakeClock, type LogMeta, type Logger } from '@kube-edge/runtime';
+import { createFakeClock } from '@kube-edge/runtime';
 import {
   adminRequest,
   applyObjects,
+  captureLogger,
   createFakeAws,
   eventually,
   selectedApi,
   startRealApiAsChart,
+  type CapturedLogLine,
   type FakeAws,
   type RealApiAsChart,
 } from '@kube-edge/testkit';
@@ -30,32 +32,11 @@ const title =
     ? 'aws-alb-controller against a real kube-apiserver (skipped: set KUBE_EDGE_API=real)'
     : 'aws-alb-controller against a real kube-apiserver as its chart ServiceAccount';
 
-interface LogLine {
-  level: string;
-  message: string;
-  meta: LogMeta;
-}
-
-function captureLogger(lines: LogLine[], base: LogMeta = {}): Logger {
-  const at =
-    (level: string) =>
-    (message: string, meta: LogMeta = {}): void => {
-      lines.push({ level, message, meta: { ...base, ...meta } });
-    };
-  return {
-    error: at('error'),
-    warn: at('warn'),
-    info: at('info'),
-    debug: at('debug'),
-    child: (meta) => captureLogger(lines, { ...base, ...meta }),
-  };
-}
-
 describeReal(title, () => {
   let real: RealApiAsChart;
   let aws: FakeAws;
   let app: AlbApp | undefined;
-  const lines: LogLine[] = [];
+  const lines: CapturedLogLine[] = [];
   const clock = createFakeClock(Date.parse('2026-06-01T00:00:00Z'));
 
   beforeAll(async () => {

@@ -5,13 +5,15 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { FRONTEND_TAG } from '@kube-edge/aws-frontends';
 import { createKubeClient, loadKubeConfig, type KubeClient, type PassResult } from '@kube-edge/k8s-watch';
-import type { Logger, LogMeta } from '@kube-edge/runtime';
+import type { Logger } from '@kube-edge/runtime';
 import {
+  captureLogger,
   createFakeAws,
   createFakeRoute53,
   eventually as testkitEventually,
   startApiServer,
   type ApiServer,
+  type CapturedLogLine,
   type FakeAws,
   type FakeHostedZone,
   type FakeRoute53,
@@ -19,29 +21,9 @@ import {
 import { run, type FeedDnsApp, type PassSummary } from '../src/app.js';
 import type { FeedDnsConfig } from '../src/config.js';
 
-/** One captured log line. */
-export interface LogLine {
-  level: string;
-  message: string;
-  meta: LogMeta;
-}
-
-/** A Logger that keeps every line (children included) in `lines`. */
-export function captureLogger(lines: LogLine[] = [], base: LogMeta = {}): Logger & { lines: LogLine[] } {
-  const at =
-    (level: string) =>
-    (message: string, meta: LogMeta = {}): void => {
-      lines.push({ level, message, meta: { ...base, ...meta } });
-    };
-  return {
-    lines,
-    error: at('error'),
-    warn: at('warn'),
-    info: at('info'),
-    debug: at('debug'),
-    child: (meta) => captureLogger(lines, { ...base, ...meta }),
-  };
-}
+/** One captured log line (testkit's captureLogger keeps them). */
+export type LogLine = CapturedLogLine;
+export { captureLogger };
 
 /** The fakes one test file shares. */
 export interface Env {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { TransientError, type LogMeta, type Logger } from '@kube-edge/runtime';
+import { TransientError } from '@kube-edge/runtime';
+import { captureLogger } from '@kube-edge/testkit';
 import { runDnsPass } from './dns-pass.js';
 import type { DnsProvider, Endpoint } from './endpoint.js';
 import { InMemoryProvider } from './in-memory-provider.js';
@@ -17,25 +18,6 @@ const ownership = createTargetOwnership({ targets: [LB] });
 /** The zone as `TYPE name targets` lines, sorted. */
 async function zone(provider: DnsProvider): Promise<string[]> {
   return (await provider.records()).map((e) => `${e.type} ${e.name} ${e.targets.join(',')}`).sort();
-}
-
-function captureLogger(): Logger & { lines: { level: string; message: string; meta: LogMeta }[] } {
-  const lines: { level: string; message: string; meta: LogMeta }[] = [];
-  const make = (base: LogMeta): Logger => {
-    const at =
-      (level: string) =>
-      (message: string, meta: LogMeta = {}): void => {
-        lines.push({ level, message, meta: { ...base, ...meta } });
-      };
-    return {
-      error: at('error'),
-      warn: at('warn'),
-      info: at('info'),
-      debug: at('debug'),
-      child: (meta) => make({ ...base, ...meta }),
-    };
-  };
-  return Object.assign(make({}), { lines });
 }
 
 describe('runDnsPass', () => {
