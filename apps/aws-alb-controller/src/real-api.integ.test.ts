@@ -62,36 +62,36 @@ describeReal(title, () => {
 
   const get = async <T>(path: string): Promise<T> => (await adminRequest(real.api, 'GET', path)).json<T>();
 
+  /** Runs the app with `args` on the real API server as the chart's ServiceAccount, logging to `lines`. */
+  const startOnReal = async (args: string[]): Promise<AlbApp> => {
+    app = await run(testConfig(args, { namespace: NAMESPACE, identity: 'real-pod' }), {
+      logger: captureLogger(lines),
+      kubeClient: createKubeClient({ kubeConfig: real.kubeConfig() }),
+      aws: awsClients(aws),
+      clock,
+    });
+    return app;
+  };
+  /** The app's last 30 log lines, for a failure message. */
+  const logTail = (): string =>
+    lines
+      .slice(-30)
+      .map((l) => `${l.level} ${l.message} ${JSON.stringify(l.meta)}`)
+      .join('\n');
+
   it('leads through the Lease, creates the stack, writes the Ingress status once the stack is complete and records a Warning Event for an Ingress without a certificate', async () => {
     await applyObjects(real.api, [
       ingress('shop', ['shop.example.org']),
       ingress('nocert', ['www.other.net']),
     ]);
-    app = await run(
-      testConfig(
-        [
-          '--leader-elect',
-          `--leader-elect-namespace=${NAMESPACE}`,
-          `--leader-elect-name=${LEASE}`,
-          '--leader-elect-identity=real-pod',
-          '--leader-elect-retry-period=500ms',
-          '--min-load-balancer-age=0s',
-        ],
-        { namespace: NAMESPACE, identity: 'real-pod' },
-      ),
-      {
-        logger: captureLogger(lines),
-        kubeClient: createKubeClient({ kubeConfig: real.kubeConfig() }),
-        aws: awsClients(aws),
-        clock,
-      },
-    );
-    const a = app;
-    const logTail = (): string =>
-      lines
-        .slice(-30)
-        .map((l) => `${l.level} ${l.message} ${JSON.stringify(l.meta)}`)
-        .join('\n');
+    const a = await startOnReal([
+      '--leader-elect',
+      `--leader-elect-namespace=${NAMESPACE}`,
+      `--leader-elect-name=${LEASE}`,
+      '--leader-elect-identity=real-pod',
+      '--leader-elect-retry-period=500ms',
+      '--min-load-balancer-age=0s',
+    ]);
     try {
       await a.ready;
       await eventually(() => expect(a.isLeader()).toBe(true), { timeoutMs: 20_000 });
@@ -171,31 +171,14 @@ describeReal(title, () => {
       'application/merge-patch+json',
     );
     if (status.status !== 200) throw new Error(`pod status patch: ${status.status} ${status.body}`);
-    app = await run(
-      testConfig(
-        [
-          '--no-leader-elect',
-          '--min-load-balancer-age=0s',
-          '--target-access-mode=AWSCNI',
-          '--target-cni-namespace=kube-system',
-          '--target-cni-pod-labelselector=application=skipper-ingress',
-          `--cloudwatch-alarms-config-map=${ALARMS}`,
-        ],
-        { namespace: NAMESPACE, identity: 'real-pod' },
-      ),
-      {
-        logger: captureLogger(lines),
-        kubeClient: createKubeClient({ kubeConfig: real.kubeConfig() }),
-        aws: awsClients(aws),
-        clock,
-      },
-    );
-    const a = app;
-    const logTail = (): string =>
-      lines
-        .slice(-30)
-        .map((l) => `${l.level} ${l.message} ${JSON.stringify(l.meta)}`)
-        .join('\n');
+    const a = await startOnReal([
+      '--no-leader-elect',
+      '--min-load-balancer-age=0s',
+      '--target-access-mode=AWSCNI',
+      '--target-cni-namespace=kube-system',
+      '--target-cni-pod-labelselector=application=skipper-ingress',
+      `--cloudwatch-alarms-config-map=${ALARMS}`,
+    ]);
     try {
       await a.ready;
       const stack = () => liveStacks(aws).find((s) => s.tags['ingress:owner'] === 'default/cni');
