@@ -1,13 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createFakeAws, type FakeAws } from '@kube-edge/testkit';
-import { createAsgTargets, type AsgTargets } from './asg-targets.js';
-import { defaultInstanceFilters } from './ec2-discovery.js';
+import type { AsgTargets } from './asg-targets.js';
+import { APP, CLUSTER, fakeAsgTargets, putNodeGroup } from '../test/support.js';
 
-const CLUSTER = 'prod';
-const APP = 'kube-ingress-aws-controller';
 const OWNED = { [`kubernetes.io/cluster/${CLUSTER}`]: 'owned', 'kubernetes:application': APP };
 
 describe('target groups of both types on the AWS fakes', () => {
@@ -17,28 +12,10 @@ describe('target groups of both types on the AWS fakes', () => {
 
   beforeEach(async () => {
     fake = await createFakeAws();
-    const config = fake.clientConfig();
     fake.ec2.putVpc({ vpcId: 'vpc-1' });
-    fake.ec2.putInstance({
-      instanceId: 'i-0123456789abcdef0',
-      vpcId: 'vpc-1',
-      tags: {
-        'aws:autoscaling:groupName': 'nodes',
-        [`kubernetes.io/cluster/${CLUSTER}`]: 'owned',
-        'k8s.io/role/node': '',
-      },
-    });
-    fake.autoscaling.putGroup({ name: 'nodes', instanceIds: ['i-0123456789abcdef0'] });
+    putNodeGroup(fake, 'vpc-1');
     pods = ['10.0.1.10', '10.0.2.20'];
-    targets = createAsgTargets({
-      ec2: new EC2Client(config),
-      autoScaling: new AutoScalingClient(config),
-      elbv2: new ElasticLoadBalancingV2Client(config),
-      filters: defaultInstanceFilters(CLUSTER),
-      clusterId: CLUSTER,
-      controllerId: APP,
-      ipAddresses: () => pods,
-    });
+    targets = fakeAsgTargets(fake, { ipAddresses: () => pods });
   });
 
   afterEach(async () => {

@@ -1,14 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ACMClient } from '@aws-sdk/client-acm';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createFakeClock, type FakeClock } from '@kube-edge/runtime';
 import { createFakeAws, type FakeAws } from '@kube-edge/testkit';
-import { createAsgTargets, type AsgTargets } from './asg-targets.js';
+import type { AsgTargets } from './asg-targets.js';
 import { findBestCertificates, listCertificates, type CertificateSummary } from './certificates.js';
-import { defaultInstanceFilters } from './ec2-discovery.js';
 import {
   CycleAbortedError,
   createStackManager,
@@ -19,9 +15,8 @@ import {
   type DesiredStack,
   type StackManager,
 } from './stack-manager.js';
+import { APP, CLUSTER, fakeAsgTargets, putNodeGroup } from '../test/support.js';
 
-const CLUSTER = 'prod';
-const APP = 'kube-ingress-aws-controller';
 const TTL = 30 * 60_000;
 const TEMPLATE = (certs: readonly string[]): string =>
   JSON.stringify({
@@ -84,27 +79,12 @@ describe('stack manager on the AWS fakes', () => {
       notAfter: new Date(clock.now() + 90 * 86_400_000),
     });
     certs = await listCertificates({ acm: new ACMClient(config) });
-    fake.ec2.putInstance({
-      instanceId: 'i-0123456789abcdef0',
-      tags: {
-        'aws:autoscaling:groupName': 'nodes',
-        'kubernetes.io/cluster/prod': 'owned',
-        'k8s.io/role/node': '',
-      },
-    });
+    putNodeGroup(fake);
     fake.ec2.putInstance({
       instanceId: 'i-0fedcba9876543210',
       tags: { 'kubernetes.io/cluster/prod': 'owned', 'k8s.io/role/node': '' },
     });
-    fake.autoscaling.putGroup({ name: 'nodes', instanceIds: ['i-0123456789abcdef0'] });
-    targets = createAsgTargets({
-      ec2: new EC2Client(config),
-      autoScaling: new AutoScalingClient(config),
-      elbv2: new ElasticLoadBalancingV2Client(config),
-      filters: defaultInstanceFilters(CLUSTER),
-      clusterId: CLUSTER,
-      controllerId: APP,
-    });
+    targets = fakeAsgTargets(fake);
     hosts = ['www.example.org'];
     manager = createStackManager({
       cloudFormation: new CloudFormationClient(config),
