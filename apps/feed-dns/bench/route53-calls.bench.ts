@@ -18,7 +18,7 @@ import { createKubeClient, loadKubeConfig } from '@kube-edge/k8s-watch';
 import { createMetrics, createNoopLogger } from '@kube-edge/runtime';
 import { createFakeAws, createFakeRoute53, startApiServer } from '@kube-edge/testkit';
 import { run } from '../src/app.js';
-import type { FeedDnsConfig } from '../src/config.js';
+import { testConfig } from '../test/harness.js';
 import type { IngressLike } from '../src/model/entries.js';
 
 const check = process.argv.includes('--check');
@@ -92,25 +92,8 @@ async function measure(hosts: number): Promise<Measured> {
     r53.addAliasTarget(ext.dnsName, ext.canonicalHostedZoneNameId);
     for (let i = 0; i < hosts; i++) api.store.create(ingress(i) as never);
 
-    const config: FeedDnsConfig = {
-      zones: [zone.id],
-      frontends: { kind: 'elb-tags', frontendTagValue: 'blue' },
-      region: 'eu-west-1',
-      awsMaxAttempts: 3,
-      cnameTtlSeconds: 300,
-      classFilter: undefined,
-      maxDeleteShare: 0.5,
-      resyncPeriodMs: 15 * 60_000,
-      healthPort: 0,
-      healthHost: '127.0.0.1',
-      dryRun: false,
-      logLevel: 'info',
-      pushgateway: undefined,
-      metricLabels: {},
-      leaderElection: undefined,
-      minPassIntervalMs: 0,
-      quietMs: 20,
-    };
+    // The tests' config (elb-tags `blue`, this zone, fast passes, no leader election).
+    const config = testConfig({ zone }, { logLevel: 'info' });
     const calls = (): string[] => [
       ...r53.calls().map((c) => `route53:${c}`),
       ...Object.entries(aws.callCounts()).flatMap(([op, n]) => Array.from({ length: n }, () => op)),

@@ -76,7 +76,7 @@ export async function startEnv(): Promise<Env> {
 }
 
 /** A test configuration: elb-tags `blue`, the env's zone, fast passes, no leader election. */
-export function testConfig(env: Env, overrides: Partial<FeedDnsConfig> = {}): FeedDnsConfig {
+export function testConfig(env: Pick<Env, 'zone'>, overrides: Partial<FeedDnsConfig> = {}): FeedDnsConfig {
   return {
     zones: [env.zone.id],
     frontends: { kind: 'elb-tags', frontendTagValue: 'blue' },
