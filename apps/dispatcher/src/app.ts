@@ -13,14 +13,14 @@ import {
   type WatchSpec,
 } from '@kube-edge/k8s-watch';
 import { nginxPaths, type NginxProcess } from '@kube-edge/nginx-render';
-import { ConfigError, createMetrics, type Logger, type Metrics } from '@kube-edge/runtime';
+import { createMetrics, type Logger, type Metrics } from '@kube-edge/runtime';
 import type { DispatcherRunConfig } from './config.js';
 import { createConfigSizeStep } from './config-size-step.js';
 import { createMockStep } from './mock-step.js';
 import { buildModel, type ClusterState } from './model/build.js';
 import type { DispatcherModel, NamespaceObject, PodObject, SecretObject } from './model/types.js';
-import { BACKENDS_PATH, type UpstreamMode } from './lua-mode.js';
-import { createDispatcherNginxStep, decideUpstreamMode, type DispatcherNginxStep } from './nginx-step.js';
+import { passTrigger } from './lua-mode.js';
+import { chooseUpstreamMode, createDispatcherNginxStep, type DispatcherNginxStep } from './nginx-step.js';
 import { createRedactingEventRecorder, createRedactingLogger } from './redact.js';
 
 /** What {@link run} takes from the outside world. */
@@ -93,31 +93,7 @@ export async function run(config: DispatcherRunConfig, deps: DispatcherDeps): Pr
   const buildOptions = config.mock ? {} : { tempPathRoot: nginxPaths(config.nginxWorkDir).tempDir };
   const selector = config.routableSelector.text;
   const initialModel = buildModel({ namespaces: [], pods: [], secrets: [] }, config, buildOptions);
-  let mode: UpstreamMode = 'reload';
-  if (!config.mock) {
-    const backendsPort = config.backendsPort ?? 10246;
-    if (!Number.isInteger(backendsPort) || backendsPort <= 0 || backendsPort >= 65536)
-      throw new ConfigError(`invalid --nginx-backends-port: ${backendsPort}`, { key: 'nginx-backends-port' });
-    const decided = await decideUpstreamMode(config, initialModel);
-    mode = decided.mode;
-    if (
-      mode === 'lua' &&
-      (backendsPort === config.port || (config.ssl !== undefined && backendsPort === config.sslPort))
-    )
-      throw new ConfigError('--nginx-backends-port must differ from PORT and SSL_PORT', {
-        key: 'nginx-backends-port',
-      });
-    if (mode === 'lua' && config.enableHealthChecks)
-      throw new ConfigError(
-        'NGINX_ENABLE_HEALTH_CHECKS needs --nginx-upstream-mode=reload (nginx_upstream_check_module checks the servers of the config)',
-        { key: 'NGINX_ENABLE_HEALTH_CHECKS' },
-      );
-    logger.info('upstream mode', {
-      mode,
-      reason: decided.reason,
-      ...(mode === 'lua' ? { endpoint: `http://127.0.0.1:${backendsPort}${BACKENDS_PATH}` } : {}),
-    });
-  }
+  const mode = await chooseUpstreamMode(config, initialModel, logger);
   const nginx = config.mock
     ? undefined
     : createDispatcherNginxStep(config, {
@@ -128,17 +104,6 @@ export async function run(config: DispatcherRunConfig, deps: DispatcherDeps): Pr
         onFatal: (reason) => deps.onFatal?.(reason),
       });
   const apply = nginx ?? createMockStep(logger);
-  const window = config.eventWindowMs;
-  // Lua mode: a pass follows a change within 100 ms (pod membership needs no reload); reloads
-  // stay at most one per window (the nginx step's rate limit). Reload mode: the original's window.
-  const trigger =
-    mode === 'lua'
-      ? {
-          quietMs: Math.min(window, 100),
-          maxWaitMs: Math.min(window, 500),
-          minIntervalMs: Math.min(window, 200),
-        }
-      : { quietMs: window, maxWaitMs: window, minIntervalMs: window };
   const informers: DispatcherInformers = {
     namespaces: watch<NamespaceObject>(NAMESPACES, { labelSelector: selector }),
     pods: watch<PodObject>(PODS, { labelSelector: selector }),
@@ -158,8 +123,7 @@ export async function run(config: DispatcherRunConfig, deps: DispatcherDeps): Pr
       },
       steps: [apply, createConfigSizeStep(metrics)],
       http: { port: config.http.port, host: config.http.host ?? '0.0.0.0' },
-      // The original applied a batch one window after its first event, at most one per window.
-      trigger,
+      trigger: passTrigger(mode, config.eventWindowMs),
       summarize: (m) => ({ ...m.stats, mock: config.mock }),
       // The last line of defence: a config nginx still refuses (e.g. a certificate OpenSSL's
       // policy rejects) is bisected over these objects; the offenders are skipped (ConfigRefused).

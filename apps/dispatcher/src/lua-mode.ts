@@ -175,3 +175,22 @@ export function membershipOf(model: NginxConfig, extra: readonly Upstream[] = []
   const hash = createHash('sha256').update(records).digest('hex').slice(0, 32);
   return { body: `hash ${hash}\n${records}\n`, hash, upstreams: ups.map((u) => u.id) };
 }
+
+/**
+ * The controller loop's pass timing for a mode and the event window (`eventWindowMs`). Reload
+ * mode: the original's window (a batch applied one window after its first event, at most one
+ * per window). Lua mode: a pass follows a change within 100 ms (pod membership needs no reload);
+ * reloads stay at most one per window (the nginx step's rate limit).
+ */
+export function passTrigger(
+  mode: UpstreamMode,
+  windowMs: number,
+): { quietMs: number; maxWaitMs: number; minIntervalMs: number } {
+  return mode === 'lua'
+    ? {
+        quietMs: Math.min(windowMs, 100),
+        maxWaitMs: Math.min(windowMs, 500),
+        minIntervalMs: Math.min(windowMs, 200),
+      }
+    : { quietMs: windowMs, maxWaitMs: windowMs, minIntervalMs: windowMs };
+}

@@ -7,10 +7,11 @@ import {
   type NginxUpdater,
   type Upstream,
 } from '@kube-edge/nginx-render';
-import type { Logger, Metrics } from '@kube-edge/runtime';
+import { ConfigError, type Logger, type Metrics } from '@kube-edge/runtime';
 import { createBackendsClient, type BackendsClient } from './backends-client.js';
 import type { DispatcherRunConfig } from './config.js';
 import {
+  BACKENDS_PATH,
   LUA_REQUIRED_FILES,
   isPodUpstream,
   membershipOf,
@@ -66,6 +67,41 @@ export async function decideUpstreamMode(
       reason: `nginx refused the Lua config: ${result.output.split('\n').find((l) => l.includes('emerg')) ?? result.output}`,
     };
   return { mode: 'lua', reason: 'the Lua modules are installed and nginx accepts them' };
+}
+
+/**
+ * The upstream mode the dispatcher runs in, checked against the rest of the config: the
+ * backends port in range and (in Lua mode) apart from PORT and SSL_PORT, no health checks in Lua
+ * mode. Logs the mode, its reason and (Lua mode) the endpoint once; `reload` in mock mode.
+ */
+export async function chooseUpstreamMode(
+  config: DispatcherRunConfig,
+  initialModel: DispatcherModel,
+  logger: Logger,
+): Promise<UpstreamMode> {
+  if (config.mock) return 'reload';
+  const backendsPort = config.backendsPort ?? 10246;
+  if (!Number.isInteger(backendsPort) || backendsPort <= 0 || backendsPort >= 65536)
+    throw new ConfigError(`invalid --nginx-backends-port: ${backendsPort}`, { key: 'nginx-backends-port' });
+  const { mode, reason } = await decideUpstreamMode(config, initialModel);
+  if (
+    mode === 'lua' &&
+    (backendsPort === config.port || (config.ssl !== undefined && backendsPort === config.sslPort))
+  )
+    throw new ConfigError('--nginx-backends-port must differ from PORT and SSL_PORT', {
+      key: 'nginx-backends-port',
+    });
+  if (mode === 'lua' && config.enableHealthChecks)
+    throw new ConfigError(
+      'NGINX_ENABLE_HEALTH_CHECKS needs --nginx-upstream-mode=reload (nginx_upstream_check_module checks the servers of the config)',
+      { key: 'NGINX_ENABLE_HEALTH_CHECKS' },
+    );
+  logger.info('upstream mode', {
+    mode,
+    reason,
+    ...(mode === 'lua' ? { endpoint: `http://127.0.0.1:${backendsPort}${BACKENDS_PATH}` } : {}),
+  });
+  return mode;
 }
 
 /** Seams of {@link createDispatcherNginxStep}. */
