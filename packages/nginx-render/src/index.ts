@@ -50,4 +50,6 @@ export {
   type NginxUpdaterOptions,
 } from './nginx-updater.js';
 export { parseStubStatus, type StubStatus } from './stub-status.js';
+// The worker check behind NginxProcess.reloaded(), for tools watching an nginx they did not start.
+export { listNginxChildren, activeWorkerPids, type WorkerInfo } from './proc.js';
 export { NGINX_BUILTIN_VARIABLES, NGINX_VARIABLE_PREFIXES, isKnownVariable } from './variables.js';
