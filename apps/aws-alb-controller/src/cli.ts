@@ -382,7 +382,7 @@ export const planCli = defineCli({
       type: 'string',
       env: false,
       description:
-        'A JSON file describing AWS: {"certificates":[{"arn","domainNames","notBefore","notAfter"}],"stacks":[{"name","status","tags","parameters","outputs"}],"vpcId","securityGroup","subnets":[{"id","zone","public"}]}. Unset: no stacks, no certificates.',
+        'A JSON file describing AWS: {"certificates":[{"arn","domainNames","notBefore","notAfter"}],"stacks":[{"name","status","tags","parameters","outputs"}],"clusterId","vpcId","securityGroup","subnets":[{"id","zone","public","tags"}]}. Unset: no stacks, no certificates.',
     },
     now: {
       type: 'string',
