@@ -339,4 +339,45 @@ describe('ingress-daemonset-controller against the API test server', () => {
       ),
     );
   });
+
+  it('reports an invalid spec in status and a name taken by an unmanaged Deployment as NameConflict, touching neither', async () => {
+    server.store.create(node('c1', { ingress: 'true' }));
+    // An unlabelled Deployment where the controller would create `taken-c1`: not ours to change.
+    server.store.create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'taken-c1', namespace: NS },
+      spec: {
+        selector: { matchLabels: { app: 'other' } },
+        template: {
+          metadata: { labels: { app: 'other' } },
+          spec: { containers: [{ name: 'other', image: 'other:1' }] },
+        },
+      },
+    });
+    server.store.create(ids('taken', {}));
+    server.store.create(ids('bad', { podsPerNode: -1 }));
+    await startController();
+
+    const invalid = await eventually(
+      () => idsObj('bad').status?.conditions?.find((c) => c.reason === 'InvalidSpec') ?? false,
+      { what: 'the InvalidSpec condition' },
+    );
+    expect(invalid).toMatchObject({ type: 'Progressing', status: 'False' });
+    expect(invalid.message).toContain('spec.podsPerNode');
+    expect(deployments().filter((d) => d.metadata?.name === 'bad-c1')).toEqual([]);
+
+    const conflict = await eventually(
+      () =>
+        server.store
+          .list('v1', 'Event', NS)
+          .map((x) => x as unknown as { reason: string; type: string; message: string })
+          .find((e) => e.reason === 'NameConflict' && e.message.includes('taken-c1')) ?? false,
+      { what: 'a NameConflict Event' },
+    );
+    expect(conflict.type).toBe('Warning');
+    const taken = server.store.get('apps/v1', 'Deployment', NS, 'taken-c1') as unknown as V1Deployment;
+    expect(taken.spec?.template.spec?.containers[0]?.image).toBe('other:1');
+    expect(taken.metadata?.ownerReferences).toBeUndefined();
+  });
 });
