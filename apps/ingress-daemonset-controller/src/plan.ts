@@ -108,6 +108,11 @@ function deadlineExceeded(d: V1Deployment): boolean {
 const byName = <T extends { name: string }>(a: T, b: T): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
+/** A time as Kubernetes writes it in conditions and annotations: RFC 3339, whole seconds, UTC. */
+export function kubeTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /**
  * Decides the writes of one reconcile of a live IngressDaemonSet. Pure and level-triggered: the
  * same input gives the same actions, and applying them in order moves the cluster one step on.
@@ -135,7 +140,7 @@ export function planIds(input: PlanInput): Plan {
   const problems: RolloutProblem[] = [];
   const waits: number[] = [];
   const marker = config.toBeUpdated;
-  const iso = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = kubeTime(now);
 
   // Health-checker DaemonSets.
   const wantedPorts = new Set(config.healthCheckNodePorts);

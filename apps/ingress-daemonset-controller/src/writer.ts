@@ -20,7 +20,7 @@ import {
   NODES,
   NODE_DETACH_REQUESTED_ANNOTATION,
 } from './names.js';
-import { nodeOfDeployment, type Action } from './plan.js';
+import { kubeTime, nodeOfDeployment, type Action } from './plan.js';
 import { parseSpec, type IngressDaemonSet, type IngressDaemonSetStatus, type SpecProblem } from './spec.js';
 
 /** The caches {@link IdsWriter.finalize} reads. */
@@ -166,41 +166,13 @@ export function createIdsWriter(deps: {
           },
           [],
         );
-      if (d.metadata?.deletionTimestamp === undefined)
-        await apply(
-          ids,
-          {
-            kind: 'delete',
-            resource: 'Deployment',
-            name: d.metadata?.name ?? '',
-            why: 'IngressDaemonSet deleted',
-          },
-          [],
-        );
+      await deleteChild(ids, 'Deployment', d);
     }
-    for (const d of daemonSets)
-      if (d.metadata?.deletionTimestamp === undefined)
-        await apply(
-          ids,
-          {
-            kind: 'delete',
-            resource: 'DaemonSet',
-            name: d.metadata?.name ?? '',
-            why: 'IngressDaemonSet deleted',
-          },
-          [],
-        );
+    for (const d of daemonSets) await deleteChild(ids, 'DaemonSet', d);
     if (deployments.length + daemonSets.length > 0) return { requeueAfterMs: 2_000 };
-    await request(
-      'PATCH',
-      resourcePath(INGRESS_DAEMON_SETS, ns, ids.metadata.name),
-      {
-        metadata: {
-          resourceVersion: ids.metadata.resourceVersion,
-          finalizers: (ids.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
-        },
-      },
-      merge,
+    await setFinalizers(
+      ids,
+      (ids.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
     );
     return {};
   }
@@ -223,24 +195,37 @@ export function createIdsWriter(deps: {
             .filter((p) => p.fatal)
             .map((p) => p.message)
             .join('; '),
-          lastTransitionTime: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          lastTransitionTime: kubeTime(nowMs),
           observedGeneration: generation,
         },
       ],
     });
   }
 
-  async function addFinalizer(ids: IngressDaemonSet): Promise<void> {
+  /** Replaces the finalizer list, guarded by the resourceVersion the decision was made on. */
+  async function setFinalizers(ids: IngressDaemonSet, finalizers: string[]): Promise<void> {
     await request(
       'PATCH',
       resourcePath(INGRESS_DAEMON_SETS, ids.metadata.namespace, ids.metadata.name),
-      {
-        metadata: {
-          resourceVersion: ids.metadata.resourceVersion,
-          finalizers: [...(ids.metadata.finalizers ?? []), FINALIZER],
-        },
-      },
+      { metadata: { resourceVersion: ids.metadata.resourceVersion, finalizers } },
       merge,
+    );
+  }
+
+  const addFinalizer = (ids: IngressDaemonSet): Promise<void> =>
+    setFinalizers(ids, [...(ids.metadata.finalizers ?? []), FINALIZER]);
+
+  /** Deletes a child of a deleted IngressDaemonSet unless its deletion is already under way. */
+  async function deleteChild(
+    ids: IngressDaemonSet,
+    resource: 'Deployment' | 'DaemonSet',
+    child: V1Deployment | V1DaemonSet,
+  ): Promise<void> {
+    if (child.metadata?.deletionTimestamp !== undefined) return;
+    await apply(
+      ids,
+      { kind: 'delete', resource, name: child.metadata?.name ?? '', why: 'IngressDaemonSet deleted' },
+      [],
     );
   }
 
