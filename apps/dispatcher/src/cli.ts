@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { defineCli, logFlags } from '@kube-edge/runtime';
+import { DEFAULT_BACKENDS_PORT } from './lua-mode.js';
 
 /**
  * The app's version, printed by `--version` and sent in the user agent: the `version` of the
@@ -184,7 +185,7 @@ export const cli = defineCli({
     'nginx-backends-port': {
       type: 'number',
       integer: true,
-      default: 10246,
+      default: DEFAULT_BACKENDS_PORT,
       description: 'Port of the membership endpoint nginx serves on 127.0.0.1 only (lua mode).',
     },
     'health-port': {

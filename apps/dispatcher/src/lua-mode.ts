@@ -32,6 +32,9 @@ export const LUA_REQUIRED_FILES: readonly string[] = [
  */
 export const DISPATCHER_LUA_DIR: string = fileURLToPath(new URL('../lua', import.meta.url));
 
+/** Default port of the membership endpoint on 127.0.0.1 (`--nginx-backends-port`). */
+export const DEFAULT_BACKENDS_PORT = 10246;
+
 /** The path of the membership endpoint (ingress-nginx's name for the same thing). */
 export const BACKENDS_PATH = '/configuration/backends';
 

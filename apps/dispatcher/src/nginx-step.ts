@@ -12,6 +12,7 @@ import { createBackendsClient, type BackendsClient } from './backends-client.js'
 import type { DispatcherRunConfig } from './config.js';
 import {
   BACKENDS_PATH,
+  DEFAULT_BACKENDS_PORT,
   LUA_REQUIRED_FILES,
   isPodUpstream,
   membershipOf,
@@ -58,7 +59,7 @@ export async function decideUpstreamMode(
   });
   const lua = withLuaBalancer(initialModel.nginx, {
     ...deps.lua,
-    backendsPort: config.backendsPort ?? 10246,
+    backendsPort: config.backendsPort ?? DEFAULT_BACKENDS_PORT,
   });
   const result = await proc.test(renderNginxConfig(lua));
   if (!result.ok)
@@ -80,7 +81,7 @@ export async function chooseUpstreamMode(
   logger: Logger,
 ): Promise<UpstreamMode> {
   if (config.mock) return 'reload';
-  const backendsPort = config.backendsPort ?? 10246;
+  const backendsPort = config.backendsPort ?? DEFAULT_BACKENDS_PORT;
   if (!Number.isInteger(backendsPort) || backendsPort <= 0 || backendsPort >= 65536)
     throw new ConfigError(`invalid --nginx-backends-port: ${backendsPort}`, { key: 'nginx-backends-port' });
   const { mode, reason } = await decideUpstreamMode(config, initialModel);
@@ -143,7 +144,11 @@ export function createDispatcherNginxStep(
 ): DispatcherNginxStep {
   const log = deps.logger.child({ component: 'nginx' });
   const token = deps.backendsToken ?? randomBytes(16).toString('hex');
-  const luaOptions: LuaModeOptions = { ...deps.lua, backendsPort: config.backendsPort ?? 10246, token };
+  const luaOptions: LuaModeOptions = {
+    ...deps.lua,
+    backendsPort: config.backendsPort ?? DEFAULT_BACKENDS_PORT,
+    token,
+  };
   const backends = deps.backends ?? createBackendsClient({ port: luaOptions.backendsPort, token });
   const pushes = deps.metrics.counter(
     'nginx_membership_pushes_total',
