@@ -14,12 +14,15 @@
 // Every wait is bounded; everything runs on 127.0.0.0/8.
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import WebSocket from 'ws';
 import {
+  childPids,
   freePort,
   httpRequest,
+  percentile,
+  processCpuSeconds,
   spawnTracked,
   startApiServer,
   startEchoServer,
@@ -37,10 +40,6 @@ const FLIPS = 20;
 const STEP_MS = 100;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const pct = (values: number[], p: number): number => {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
 const ip = (gen: number, d: number, p: number): string => `127.0.${10 + gen * 20 + d}.${p + 1}`;
 
 function podObject(name: string, namespace: string, podIp: string, port: number, ready: boolean) {
@@ -72,30 +71,6 @@ function setReady(api: ApiServer, namespace: string, name: string, ready: boolea
   api.store.patchMerge('v1', 'Pod', namespace, name, {
     status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
   });
-}
-
-/** utime+stime and cutime+cstime of a process, in seconds. */
-function cpuSeconds(pid: number): { self: number; children: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const tick = 100;
-  return { self: (Number(f[11]) + Number(f[12])) / tick, children: (Number(f[13]) + Number(f[14])) / tick };
-}
-
-/** Children of a pid (nginx workers of the master). */
-function childrenOf(pid: number): number {
-  let n = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) n++;
-    } catch {
-      // gone
-    }
-  }
-  return n;
 }
 
 async function runMode(mode: 'reload' | 'lua', port: number): Promise<string[]> {
@@ -219,7 +194,7 @@ async function runMode(mode: 'reload' | 'lua', port: number): Promise<string[]> 
       await sleep(20);
     }
     const reloads0 = await metric('dispatcher_nginx_reloads_total');
-    const cpu0 = cpuSeconds(pid);
+    const cpu0 = processCpuSeconds(pid);
     const t0 = performance.now();
 
     // 1. Readiness flips, timed one by one.
@@ -248,7 +223,7 @@ async function runMode(mode: 'reload' | 'lua', port: number): Promise<string[]> 
       latencies.push(performance.now() - t);
     }
     const flipsMs = performance.now() - t0;
-    const cpuFlips = cpuSeconds(pid);
+    const cpuFlips = processCpuSeconds(pid);
     const reloadsFlips = (await metric('dispatcher_nginx_reloads_total')) - reloads0;
 
     // 2. Rolling restarts of every Deployment, one pod of each per step.
@@ -280,7 +255,7 @@ async function runMode(mode: 'reload' | 'lua', port: number): Promise<string[]> 
     await sleep(2500);
     const reloadsAll = (await metric('dispatcher_nginx_reloads_total')) - reloads0;
     const failedPushes = await metric('dispatcher_nginx_membership_pushes_total\\{result="failed"\\}');
-    const cpu1 = cpuSeconds(pid);
+    const cpu1 = processCpuSeconds(pid);
 
     const reply = new Promise<string>((resolve) =>
       socket.once('message', (b: Buffer) => resolve(b.toString('utf8'))),
@@ -291,10 +266,10 @@ async function runMode(mode: 'reload' | 'lua', port: number): Promise<string[]> 
     stopped = true;
     await kaLoop;
     const master = Number(readFileSync(`${work.path}/nginx/nginx.pid`, 'utf8').trim());
-    const workers = childrenOf(master);
+    const workers = childPids(master).length;
 
     lines.push(
-      `| ${mode} | ${pct(latencies, 50).toFixed(0)} ms | ${pct(latencies, 99).toFixed(0)} ms | ${reloadsFlips} | ${reloadsAll - reloadsFlips} | ${settledMs.toFixed(0)} ms | ${(cpuFlips.self - cpu0.self).toFixed(2)} s | ${(cpu1.self - cpu0.self).toFixed(2)} s | ${(cpu1.children - cpu0.children).toFixed(2)} s | ${wsOk ? 'open' : 'closed'} | ${sockets - 1} / ${kaSent} (${kaFailed} failed) | ${workers} |`,
+      `| ${mode} | ${percentile(latencies, 50).toFixed(0)} ms | ${percentile(latencies, 99).toFixed(0)} ms | ${reloadsFlips} | ${reloadsAll - reloadsFlips} | ${settledMs.toFixed(0)} ms | ${(cpuFlips.self - cpu0.self).toFixed(2)} s | ${(cpu1.self - cpu0.self).toFixed(2)} s | ${(cpu1.children - cpu0.children).toFixed(2)} s | ${wsOk ? 'open' : 'closed'} | ${sockets - 1} / ${kaSent} (${kaFailed} failed) | ${workers} |`,
     );
     console.error(
       `${mode}: flips ${(flipsMs / 1000).toFixed(1)} s, rollout ${(rolloutMs / 1000).toFixed(1)} s, ${latencies.length} timed changes, ${failedPushes} failed pushes`,

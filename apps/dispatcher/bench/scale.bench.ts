@@ -23,12 +23,17 @@
 // build + render 10k/1k above 11x in either mode, or cold-start controller CPU 10k/1k above 11x.
 // Every wait is bounded; everything runs on 127.0.0.0/8.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { openSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { renderNginxConfig } from '@kube-edge/nginx-render';
 import {
   freePort,
   httpRequest,
+  loadAverageText,
+  median,
+  percentile,
+  processCpuSeconds,
+  processRssMiB,
   spawnTracked,
   startApiServer,
   startEchoServer,
@@ -83,18 +88,6 @@ const PATHS = 'github.com/30x.dispatcher.paths';
 const POD_PORT = await freePort();
 const gc = (globalThis as { gc?: () => void }).gc ?? ((): void => undefined);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const pct = (values: number[], p: number): number => {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const load = (): string =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' / ');
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** Pod `i`'s IP, unique for i < 62,500: 127.64.{i / 250}.{i % 250 + 1}; nothing listens there. */
@@ -166,7 +159,7 @@ const baselineRss =
   1024;
 const nginxVersion = spawnSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8' }).stderr.trim();
 out(
-  `machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${nginxVersion}, load average at start ${load()}, ${new Date().toISOString()}`,
+  `machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${nginxVersion}, load average at start ${loadAverageText()}, ${new Date().toISOString()}`,
 );
 out(`Node baseline: an empty \`node -e\` process has ${baselineRss.toFixed(1)} MiB RSS`);
 
@@ -275,17 +268,6 @@ if (pureOnly) {
 // ---------------------------------------------------------------------------------------------
 // 3. The real app.
 
-/** utime+stime of a process, in seconds (its waited-for children not included). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-function rssMiB(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? '0') / 1024;
-}
-
 interface ProcessFigures {
   readyMs: number;
   servedMs: number;
@@ -370,8 +352,8 @@ async function runApp(
     }
     const servedMs = performance.now() - t0;
     if (readyMs === 0) readyMs = servedMs;
-    const cpuServed = cpuSeconds(pid);
-    const rssServed = rssMiB(pid);
+    const cpuServed = processCpuSeconds(pid).self;
+    const rssServed = processRssMiB(pid);
     // Let the first reload finish (counted once the old workers are gone), then measure idle.
     for (const start = performance.now(); (await metric('dispatcher_nginx_reloads_total')) < 1;) {
       if (performance.now() - start > 60_000)
@@ -379,7 +361,7 @@ async function runApp(
       await sleep(100);
     }
     if (coldOnly || opts.coldOnly) {
-      const rss = rssMiB(pid);
+      const rss = processRssMiB(pid);
       return {
         readyMs,
         servedMs,
@@ -394,9 +376,9 @@ async function runApp(
       };
     }
     await sleep(3000);
-    const idle0 = cpuSeconds(pid);
+    const idle0 = processCpuSeconds(pid).self;
     await sleep(IDLE_MS);
-    const idleCpu = cpuSeconds(pid) - idle0;
+    const idleCpu = processCpuSeconds(pid).self - idle0;
 
     // Pod churn → served.
     const nameOf = async (): Promise<string> => {
@@ -415,7 +397,7 @@ async function runApp(
       });
     };
     const reloads0 = await metric('dispatcher_nginx_reloads_total');
-    const cpu0 = cpuSeconds(pid);
+    const cpu0 = processCpuSeconds(pid).self;
     const latencies: number[] = [];
     for (let k = 0; k < FLIPS / 2; k++) {
       const name = echoes[k % echoes.length]!.name;
@@ -440,7 +422,7 @@ async function runApp(
       }
       latencies.push(performance.now() - t);
     }
-    const cpuFlips = cpuSeconds(pid) - cpu0;
+    const cpuFlips = processCpuSeconds(pid).self - cpu0;
     await sleep(2500);
     const reloadsFlips = (await metric('dispatcher_nginx_reloads_total')) - reloads0;
     return {
@@ -449,11 +431,11 @@ async function runApp(
       cpuServed,
       rssServed,
       idleCpu,
-      flipP50: pct(latencies, 50),
-      flipP99: pct(latencies, 99),
+      flipP50: percentile(latencies, 50),
+      flipP99: percentile(latencies, 99),
       cpuPerFlip: cpuFlips / latencies.length,
       reloadsFlips,
-      rssAfter: rssMiB(pid),
+      rssAfter: processRssMiB(pid),
     };
   } finally {
     child.signal('SIGTERM');
@@ -519,7 +501,7 @@ for (const r of rows) out(r);
 if (cacheLine !== '') out(cacheLine);
 const ratioCpu = coldCpu[SIZES[1].pods]! / coldCpu[SIZES[0].pods]!;
 out(
-  `cold-start controller CPU 10k/1k (reload mode): ${ratioCpu.toFixed(1)}x; load average at the end ${load()}`,
+  `cold-start controller CPU 10k/1k (reload mode): ${ratioCpu.toFixed(1)}x; load average at the end ${loadAverageText()}`,
 );
 
 if (check) {

@@ -33,15 +33,21 @@
 // `--check` fails (exit 1) on a broken ratio or count, never on an absolute time: reloads per
 // 100-change burst above 2, soak churn RSS (median) above 1.5x rest, change → served p99 10k/1k
 // above 11x (linear), cold start to all served above 1.1x of nginx's own start.
-import { openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
+import { openSync, readFileSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { activeWorkerPids, createNginxProcess, listNginxChildren, nginxPaths } from '@kube-edge/nginx-render';
 import {
   freePort,
   httpRequest,
+  loadAverageText,
   makeTestCertificate,
+  median,
+  percentile,
+  processCpuSeconds,
+  processFdCount,
+  processRssMiB,
   spawnTracked,
   startApiServer,
   startEchoServer,
@@ -70,30 +76,8 @@ const MAIN = new URL('../dist/main.js', import.meta.url).pathname;
 const ECHO_IP = '127.0.0.61';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const load = (): string =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' / ');
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
-const median = (v: readonly number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const pct = (v: readonly number[], p: number): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-};
 const ms = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`);
-
-/** utime+stime of a process in seconds (its waited-for children not included). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-const rssMiB = (pid: number): number =>
-  Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
-const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
 const host = (i: number): string => `h${i}.bench.test`;
 
@@ -242,7 +226,7 @@ async function startController(
   createInterface({ input: child.child.stdout! }).on('line', (line) => {
     if (logFd !== undefined) writeSync(logFd, `${line}\n`);
     if (c.synced === undefined && line.includes('caches-synced'))
-      c.synced = { at: performance.now(), cpu: cpuSeconds(pid) };
+      c.synced = { at: performance.now(), cpu: processCpuSeconds(pid).self };
     else if (line.includes('"reconciled"')) c.passes++;
   });
   return c;
@@ -265,7 +249,7 @@ async function waitFor(
 const echo = await startEchoServer({ host: ECHO_IP, name: 'echo' });
 const nginxVersion = spawnSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8' }).stderr.trim();
 out(
-  `machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${nginxVersion}, load average at start ${load()}, ${new Date().toISOString()}`,
+  `machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${nginxVersion}, load average at start ${loadAverageText()}, ${new Date().toISOString()}`,
 );
 const failures: string[] = [];
 
@@ -293,8 +277,8 @@ async function coldStart(count: number, env: Record<string, string> = {}): Promi
       if (readyMs === 0 && (await c.ready())) readyMs = performance.now() - c.t0;
       if (servedMs === 0 && (await status(c.httpPort, host(count - 1))) === 200) {
         servedMs = performance.now() - c.t0;
-        cpuServed = cpuSeconds(c.pid);
-        rss = rssMiB(c.pid);
+        cpuServed = processCpuSeconds(c.pid).self;
+        rss = processRssMiB(c.pid);
       }
       return readyMs !== 0 && servedMs !== 0;
     });
@@ -333,7 +317,7 @@ if (want('cold')) {
     `cold start, 1000 Ingresses (median of ${COLD_RUNS}): spawn → ready ${ms(m('readyMs'))}, → all served ${ms(m('servedMs'))}; ` +
       `controller CPU caches synced → all served ${m('cpuSyncedToServed').toFixed(2)} s (spawn → served ${m('cpuServed').toFixed(2)} s), RSS then ${m('rss').toFixed(0)} MiB; ` +
       `nginx alone, same config: start → served ${ms(m('nginxStartMs'))}; all served / nginx alone ${ratio.toFixed(2)}x ` +
-      `(runs: ${runs.map((x) => `${ms(x.servedMs)}/${ms(x.nginxStartMs)}`).join(', ')}); load ${load()}`,
+      `(runs: ${runs.map((x) => `${ms(x.servedMs)}/${ms(x.nginxStartMs)}`).join(', ')}); load ${loadAverageText()}`,
   );
   if (ratio > 1.1)
     failures.push(`cold start to all served is ${ratio.toFixed(2)}x nginx's own start (> 1.1x)`);
@@ -343,7 +327,7 @@ if (want('cold')) {
     out(
       `cold start, 10000 Ingresses (one run): spawn → ready ${ms(big.readyMs)}, → all served ${ms(big.servedMs)}; ` +
         `controller CPU caches synced → all served ${big.cpuSyncedToServed.toFixed(2)} s (spawn → served ${big.cpuServed.toFixed(2)} s), RSS then ${big.rss.toFixed(0)} MiB; ` +
-        `nginx alone: ${ms(big.nginxStartMs)} (${(big.servedMs / big.nginxStartMs).toFixed(2)}x); load ${load()}`,
+        `nginx alone: ${ms(big.nginxStartMs)} (${(big.servedMs / big.nginxStartMs).toFixed(2)}x); load ${loadAverageText()}`,
     );
   }
 }
@@ -365,7 +349,7 @@ if (want('cache')) {
     const m = (v: Cold[], k: keyof Cold): number => median(v.map((x) => x[k]));
     out(
       `compile cache, 1000 Ingresses, cold start (median of ${COLD_RUNS}, alternating): without: spawn → all served ${ms(m(without, 'servedMs'))}, controller CPU spawn → served ${m(without, 'cpuServed').toFixed(2)} s; ` +
-        `with a warm NODE_COMPILE_CACHE: ${ms(m(withCache, 'servedMs'))}, ${m(withCache, 'cpuServed').toFixed(2)} s; load ${load()}`,
+        `with a warm NODE_COMPILE_CACHE: ${ms(m(withCache, 'servedMs'))}, ${m(withCache, 'cpuServed').toFixed(2)} s; load ${loadAverageText()}`,
     );
   } finally {
     await cacheDir.remove();
@@ -424,11 +408,11 @@ if (want('latency'))
           20,
         );
         const reloads = (await c.metric('feed_ingress_nginx_reloads_total')) - reloads0;
-        if (period === '0s') latencyP99[count] = pct(served, 99);
+        if (period === '0s') latencyP99[count] = percentile(served, 99);
         out(
           `change → served, ${count} existing Ingresses, --nginx-update-period=${period}, ${n} sequential changes: ` +
-            `first 200 p50 ${ms(pct(first, 50))} p99 ${ms(pct(first, 99))}; served (no older generation accepts) p50 ${ms(pct(served, 50))} p99 ${ms(pct(served, 99))} max ${ms(Math.max(...served))}; ` +
-            `${reloads} reloads; ${oldAnswers} of ${n * 20} fresh connections after served not 200; load ${load()}`,
+            `first 200 p50 ${ms(percentile(first, 50))} p99 ${ms(percentile(first, 99))}; served (no older generation accepts) p50 ${ms(percentile(served, 50))} p99 ${ms(percentile(served, 99))} max ${ms(Math.max(...served))}; ` +
+            `${reloads} reloads; ${oldAnswers} of ${n * 20} fresh connections after served not 200; load ${loadAverageText()}`,
         );
       } finally {
         await c.stop();
@@ -475,7 +459,7 @@ if (want('burst'))
       const servedMs = performance.now() - t;
       const reloads = (await c.metric('feed_ingress_nginx_reloads_total')) - reloads0;
       out(
-        `burst of 100 Ingress creations at ${count}, --nginx-update-period=${period}: ${reloads} reloads; last host's first 200 after ${ms(firstMs)}, served gauge after ${ms(servedMs)}; load ${load()}`,
+        `burst of 100 Ingress creations at ${count}, --nginx-update-period=${period}: ${reloads} reloads; last host's first 200 after ${ms(firstMs)}, served gauge after ${ms(servedMs)}; load ${loadAverageText()}`,
       );
       if (reloads > 2) failures.push(`burst (${period}): ${reloads} reloads (> 2)`);
     } finally {
@@ -496,10 +480,10 @@ if (want('soak')) {
       return `heap used ${await mib('nodejs_heap_size_used_bytes')} of ${await mib('nodejs_heap_size_total_bytes')} MiB, external ${await mib('nodejs_external_memory_bytes')} MiB`;
     };
     await sleep(REST_MS);
-    const rest = rssMiB(c.pid);
+    const rest = processRssMiB(c.pid);
     const heapRest = await heap();
-    const fd0 = fdCount(c.pid);
-    const cpu0 = cpuSeconds(c.pid);
+    const fd0 = processFdCount(c.pid);
+    const cpu0 = processCpuSeconds(c.pid).self;
     const passes0 = c.passes;
     const reloads0 = await c.metric('feed_ingress_nginx_reloads_total');
     const samples: number[] = [];
@@ -518,25 +502,25 @@ if (want('soak')) {
       });
       changes++;
       if (performance.now() >= nextSample) {
-        samples.push(rssMiB(c.pid));
+        samples.push(processRssMiB(c.pid));
         nextSample += 1000;
       }
     }
     const minutes = (performance.now() - t) / 60_000;
     const heapChurn = await heap();
-    const cpu = (cpuSeconds(c.pid) - cpu0) / minutes;
+    const cpu = (processCpuSeconds(c.pid).self - cpu0) / minutes;
     const passes = (c.passes - passes0) / minutes;
     const reloads = ((await c.metric('feed_ingress_nginx_reloads_total')) - reloads0) / minutes;
     await sleep(REST_MS);
-    const after = rssMiB(c.pid);
+    const after = processRssMiB(c.pid);
     const heapAfter = await heap();
-    const fd1 = fdCount(c.pid);
+    const fd1 = processFdCount(c.pid);
     const churn = median(samples);
     out(
       `soak, ${count} Ingresses, --nginx-update-period=1s, ${changes} changes in ${(minutes * 60).toFixed(0)} s (${CHURN_PER_S}/s): ` +
         `RSS at rest ${rest.toFixed(0)} MiB, under churn median ${churn.toFixed(0)} MiB (max ${Math.max(...samples).toFixed(0)}, ${(churn / rest).toFixed(2)}x rest), ` +
         `${(REST_MS / 1000).toFixed(0)} s after ${after.toFixed(0)} MiB; per minute: ${passes.toFixed(0)} passes, ${cpu.toFixed(1)} s controller CPU, ${reloads.toFixed(0)} reloads; ` +
-        `open fds ${fd0} → ${fd1}; at rest ${heapRest}; end of churn ${heapChurn}; after ${heapAfter}; load ${load()}`,
+        `open fds ${fd0} → ${fd1}; at rest ${heapRest}; end of churn ${heapChurn}; after ${heapAfter}; load ${loadAverageText()}`,
     );
     if (churn / rest > 1.5) failures.push(`soak: churn RSS ${(churn / rest).toFixed(2)}x rest (> 1.5x)`);
   } finally {
@@ -547,7 +531,7 @@ if (want('soak')) {
 }
 
 await echo.close();
-out(`load average at the end ${load()}`);
+out(`load average at the end ${loadAverageText()}`);
 if (check) {
   for (const f of failures) console.error(`check failed: ${f}`);
   if (failures.length > 0) process.exitCode = 1;

@@ -31,3 +31,4 @@ export {
   type SourceMainRun,
   type StartSourceMainOptions,
 } from './source-main.js';
+export { childPids, processCpuSeconds, processRssMiB, processFdCount } from './proc-fs.js';

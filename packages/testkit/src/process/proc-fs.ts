@@ -54,3 +54,35 @@ export function processTitle(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/** The fields after the parenthesised command name of `/proc/<pid>/stat` (field 3 is index 0). */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds of a process from `/proc/<pid>/stat`: `self` is its own user+system time,
+ * `children` that of its waited-for children (e.g. an `nginx -t` it ran). Throws if it is gone.
+ */
+export function processCpuSeconds(pid: number): { self: number; children: number } {
+  const f = statFields(pid);
+  return {
+    self: (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND,
+    children: (Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND,
+  };
+}
+
+/** Resident set size of a process in MiB (`VmRSS` of `/proc/<pid>/status`); NaN if not shown. Throws if it is gone. */
+export function processRssMiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? Number.NaN : Number(m[1]) / 1024;
+}
+
+/** Open file descriptors of a process (`/proc/<pid>/fd`). Throws if it is gone. */
+export function processFdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
