@@ -12,7 +12,7 @@ export {
   MAX_TOKEN_LENGTH,
   type ValidationIssue,
 } from './validate-config.js';
-export { renderNginxConfig } from './render.js';
+export { renderNginxConfig, sealServer } from './render.js';
 export { quoteArg, exprText, DOLLAR_VARIABLE } from './quote.js';
 export { parseNginxConfig, NginxSyntaxError, type NginxDirective } from './lexer.js';
 export {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { NginxConfig, Server } from './model.js';
-import { renderNginxConfig } from './render.js';
+import { renderNginxConfig, sealServer } from './render.js';
 import { parseNginxConfig, type NginxDirective } from './lexer.js';
 import { NginxModelError, validateConfig, validateUpstreamHealthCheck } from './validate-config.js';
 import { feedModel } from '../test/models.js';
@@ -478,5 +478,23 @@ describe('upstream health checks (nginx_upstream_check_module)', () => {
 
   it('accepts a valid check on its own', () => {
     expect(validateUpstreamHealthCheck(check)).toEqual([]);
+  });
+});
+
+describe('sealServer', () => {
+  it('renders a sealed server as the same server unsealed, and freezes it deeply', () => {
+    const model = feedModel({ servers: 3 });
+    const plain = renderNginxConfig(model);
+    const sealed = { ...model, servers: model.servers.map((s) => sealServer(structuredClone(s))) };
+    expect(renderNginxConfig(sealed)).toBe(plain);
+    const first = sealed.servers[0]!;
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first.locations[0])).toBe(true);
+    expect(Object.isFrozen(first.listen)).toBe(true);
+  });
+
+  it('still validates a sealed server with the rest of the config', () => {
+    const bad = sealServer({ listen: [{ port: 8080 }], serverNames: ['bad host'], locations: [] });
+    expect(() => renderNginxConfig(minimal({}, { servers: [bad] }))).toThrow(NginxModelError);
   });
 });

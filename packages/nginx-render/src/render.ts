@@ -199,7 +199,42 @@ function serverNameArg(name: string): string {
   return `~^[^.]+\\.${name.slice(2).replaceAll('.', '\\.')}$`;
 }
 
-function renderServer(s: Server): { key: string; text: string; usesDollar: boolean } {
+/** A server's rendered text, the key it sorts by and whether it needs the `$` variable. */
+interface RenderedServer {
+  readonly key: string;
+  readonly text: string;
+  readonly usesDollar: boolean;
+}
+
+// The text of a sealed server, on the server itself (a hidden property, as validation marks are:
+// a weak table of thousands of entries slows every garbage collection).
+const RENDERED = Symbol('kube-edge.nginx-render.rendered');
+
+/**
+ * Render a server once: freezes it and everything in it (deeply) and keeps its text with it, so
+ * {@link renderNginxConfig} reuses the text on every later render of a config holding this very
+ * object. For model builders that hand back the same server object while its inputs are
+ * unchanged; the server is still validated with the rest of the config on every render. Returns
+ * its argument. A server frozen before it was sealed is rendered each time as usual.
+ */
+export function sealServer<T extends Server>(server: T): T {
+  if (Object.isFrozen(server)) return server;
+  Object.defineProperty(server, RENDERED, { value: renderServerText(server) });
+  deepFreeze(server);
+  return server;
+}
+
+function deepFreeze(value: object): void {
+  if (Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value) as unknown[]) if (typeof v === 'object' && v !== null) deepFreeze(v);
+}
+
+function renderServer(s: Server): RenderedServer {
+  return (s as { [RENDERED]?: RenderedServer })[RENDERED] ?? renderServerText(s);
+}
+
+function renderServerText(s: Server): RenderedServer {
   const o = new Out(1);
   for (const c of s.comments ?? []) o.comment(c);
   o.open('server');

@@ -232,6 +232,8 @@ const validUnder = (value: object): string | undefined => (value as { [VALID]?: 
 
 /** Mark `value` (valid under `context`) and freeze it and everything in it, each object once. */
 function markValid(value: object, context: string): void {
+  // Frozen by someone else (a sealed server's location): it stays unmarked and is checked each time.
+  if (Object.isFrozen(value)) return;
   for (const v of Object.values(value) as unknown[])
     if (typeof v === 'object' && v !== null && validUnder(v) === undefined) markValid(v, '');
   Object.defineProperty(value, VALID, { value: context });

@@ -274,6 +274,34 @@ describe('feed-ingress model properties', () => {
     );
   });
 
+  it("a pass that reuses the last pass's unchanged objects builds and renders what a fresh build does", () => {
+    // The builder remembers, per config, each Ingress's plan and each host's server while the
+    // informers hand back the same objects: the second pass keeps some objects, replaces or drops
+    // others and may change the Services, and must equal a build that remembers nothing.
+    const stepArb = fc.record({
+      keep: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+      added: fc.array(ingressArb, { maxLength: 3 }),
+      services: fc.option(servicesArb, { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(inputArb, fc.array(stepArb, { minLength: 1, maxLength: 3 }), (first, steps) => {
+        const shared = { ...config };
+        let ingresses = first.ingresses;
+        let services = first.services;
+        build(ingresses, services, shared);
+        for (const step of steps) {
+          ingresses = [...ingresses.filter((_, i) => step.keep[i % step.keep.length]), ...step.added];
+          services = step.services ?? services;
+          const reused = build(ingresses, services, shared);
+          const fresh = build(ingresses, services, { ...config });
+          expect(reused).toEqual(fresh);
+          expect(renderNginxConfig(reused.nginx)).toBe(renderNginxConfig(fresh.nginx));
+        }
+      }),
+      params(500),
+    );
+  });
+
   it('adding a skipped Ingress on hosts of its own never changes what the others render', () => {
     const extraArb = ingressArb.map((i): V1Ingress => ({
       ...i,

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { V1Ingress, V1IngressClass, V1Secret, V1Service } from '@kubernetes/client-node';
+import type {
+  V1HTTPIngressPath,
+  V1Ingress,
+  V1IngressClass,
+  V1Secret,
+  V1Service,
+} from '@kubernetes/client-node';
 import {
   toComment,
   validateHostname,
@@ -10,12 +16,18 @@ import {
   validateUpstream,
   validateUpstreamId,
   type Listen,
+  sealServer,
   type Location,
   type Server,
   type TlsSettings,
   type Upstream,
 } from '@kube-edge/nginx-render';
-import { ANNOTATIONS, readIngressSettings, type IngressSettings } from './annotations.js';
+import {
+  ANNOTATIONS,
+  readIngressSettings,
+  type IngressSettings,
+  type SettingDefaults,
+} from './annotations.js';
 import {
   allowRules,
   defaultServer,
@@ -63,6 +75,10 @@ interface Entry {
   readonly upstreamId: string;
   readonly settings: IngressSettings;
   readonly sortKey: string;
+  /** `host\0match\0path`: the location it serves, one entry each. */
+  readonly locationKey: string;
+  /** `namespace/name` of its Ingress. */
+  readonly ingressKey: string;
   readonly location: Location;
   readonly upstream: Upstream;
 }
@@ -91,6 +107,13 @@ const key = (ns: string, name: string): string => `${ns}/${name}`;
 
 /** Ordinal string order, so the model does not depend on the locale. */
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The same items (by identity) in the same order. */
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * Whether this controller serves the ingress, by class:
@@ -165,11 +188,245 @@ function serverComment(ingresses: readonly string[]): string {
   return toComment(text);
 }
 
+/** One step of an Ingress's plan, replayed in order by every pass that sees the same object. */
+type PlanOp =
+  | {
+      readonly kind: 'report';
+      readonly list: 'skipped' | 'warnings';
+      readonly reason: string;
+      readonly code?: string;
+    }
+  /** The ops up to the next `endHost` serve this rule's host: dropped when another namespace owns it. */
+  | { readonly kind: 'host'; readonly ri: number; readonly host: string }
+  | { readonly kind: 'endHost' }
+  | { readonly kind: 'unavailable'; readonly value: Unavailable }
+  | { readonly kind: 'entry'; readonly value: Entry };
+
+/** What one Ingress object contributes on its own, and the Service lookups it depended on. */
+interface IngressPlan {
+  /** Unset when the Ingress is not adopted at all (an invalid name). */
+  readonly settings: IngressSettings | undefined;
+  readonly ops: readonly PlanOp[];
+  /** Every Service looked up (`namespace/name` → the object, or undefined when missing). */
+  readonly services: readonly (readonly [string, V1Service | undefined])[];
+}
+
+/** The plans and servers of the last pass with one config, reused while their inputs are the same objects. */
+interface BuildMemo {
+  /** By Ingress object: an informer hands back the same object until the Ingress changes. */
+  readonly plans: Map<V1Ingress, IngressPlan>;
+  readonly servers: Map<string, { readonly inputs: readonly unknown[]; readonly server: Server }>;
+  readonly listen: { readonly http: Listen | undefined; readonly https: Listen | undefined };
+}
+
+// Keyed by the config object: a controller builds every pass with one config, and a new config
+// (tests, offline renders) starts afresh. One weak entry per config, not per Ingress.
+const memo = new WeakMap<FeedModelConfig, BuildMemo>();
+
+function listeners(config: FeedModelConfig): BuildMemo['listen'] {
+  const proxyProtocol = config.proxyProtocol ? { proxyProtocol: true } : {};
+  return {
+    http: config.ingressPort === undefined ? undefined : { port: config.ingressPort, ...proxyProtocol },
+    https:
+      config.ingressHttpsPort === undefined
+        ? undefined
+        : { port: config.ingressHttpsPort, ssl: true, ...proxyProtocol },
+  };
+}
+
+interface PlanContext {
+  readonly config: FeedModelConfig;
+  readonly defaults: SettingDefaults;
+  readonly services: ReadonlyMap<string, V1Service>;
+  readonly http: ReturnType<typeof httpSettings>;
+  readonly locationSettings: (s: IngressSettings) => Pick<Location, 'access' | 'proxy'>;
+}
+
 /**
- * Builds the whole nginx model from a snapshot of the cluster. Pure and
- * deterministic: the same input and config give a deep-equal model whatever the input order.
- * Never throws on a bad object: it is skipped (`skipped`) or its bad value ignored (`warnings`),
- * with a reason, and every other object is still served.
+ * One selected Ingress's entries, 503 paths and reasons, before host ownership (which depends on
+ * the other Ingresses). Pure: the same Ingress and Services give an equal plan.
+ */
+function planIngress(ingress: V1Ingress, ref: IngressRef, ctx: PlanContext): IngressPlan {
+  const { config } = ctx;
+  const ops: PlanOp[] = [];
+  const lookups = new Map<string, V1Service | undefined>();
+  const skip = (reason: string, code?: string): void =>
+    void ops.push({ kind: 'report', list: 'skipped', reason, ...(code !== undefined ? { code } : {}) });
+  const warn = (reason: string): void => void ops.push({ kind: 'report', list: 'warnings', reason });
+  const done = (settings: IngressSettings | undefined): IngressPlan => ({
+    settings,
+    ops,
+    services: [...lookups],
+  });
+  // Only manifests read offline can get here with a name the API server would refuse.
+  if (!DNS1123_LABEL.test(ref.ns)) {
+    skip(`metadata.namespace "${shown(ref.ns)}" is not a valid Kubernetes namespace name`);
+    return done(undefined);
+  }
+  if (!DNS1123_SUBDOMAIN.test(ref.name)) {
+    skip(`metadata.name "${shown(ref.name)}" is not a valid Kubernetes object name`);
+    return done(undefined);
+  }
+  const settings = readIngressSettings(ingress.metadata?.annotations ?? {}, ctx.defaults, warn);
+  if (ingress.spec?.defaultBackend !== undefined)
+    warn('spec.defaultBackend is not supported (feed serves only rules with a host); it is ignored');
+  const rules = ingress.spec?.rules ?? [];
+  if (rules.length === 0) {
+    skip('has no rules: nothing to serve');
+    return done(settings);
+  }
+  if (settings.allowError !== undefined) {
+    skip(`${settings.allowError}; none of its paths are served`);
+    return done(settings);
+  }
+  rules.forEach((rule, ri) => {
+    const rawHost = rule.host ?? '';
+    if (rule.http === undefined) {
+      skip(`rules[${ri}] (host "${shown(rawHost)}"): has no http paths`);
+      return;
+    }
+    if (rawHost === '') {
+      skip(`rules[${ri}]: has no host; only rules with a host are served`);
+      return;
+    }
+    const host = validateHostname(rawHost);
+    if (!host.ok) {
+      skip(`rules[${ri}]: host "${shown(rawHost)}": ${host.reason}`);
+      return;
+    }
+    ops.push({ kind: 'host', ri, host: host.value });
+    for (const p of rule.http.paths) planPath(p, host.value);
+    ops.push({ kind: 'endHost' });
+  });
+  return done(settings);
+
+  function planPath(p: V1HTTPIngressPath, host: string): void {
+    const rawPath = p.path ?? '';
+    const where = `host "${host}" path "${shown(rawPath)}"`;
+    // An explicit sky.uk/exact-path wins; otherwise pathType Exact/Prefix; otherwise the flag.
+    const exact =
+      settings.exactPath ??
+      (p.pathType === 'Exact' ? true : p.pathType === 'Prefix' ? false : config.defaultExactPath);
+    const match = exact ? 'exact' : 'prefix';
+    const path = validatePath(exact ? (rawPath === '' ? '/' : rawPath) : normalisePrefixPath(rawPath));
+    // A valid path of the host's namespace that cannot be served answers 503 (not another
+    // namespace's backend, not the catch-all).
+    const refuse = (reason: string): void => {
+      skip(`${where}: ${reason}`);
+      if (path.ok) ops.push({ kind: 'unavailable', value: { host, match, path: path.value } });
+    };
+    const backend = p.backend.service;
+    if (backend === undefined) {
+      refuse('resource backends are not supported');
+      return;
+    }
+    const svcName = `service "${shown(backend.name)}"`;
+    const svcKey = key(ref.ns, backend.name);
+    const svc = ctx.services.get(svcKey);
+    lookups.set(svcKey, svc);
+    if (svc === undefined) {
+      refuse(`${svcName} does not exist in namespace "${ref.ns}"`);
+      return;
+    }
+    const clusterIp = svc.spec?.clusterIP ?? '';
+    if (clusterIp === 'None') {
+      refuse(`${svcName} is headless (clusterIP None); feed proxies to the ClusterIP`);
+      return;
+    }
+    if (clusterIp === '') {
+      refuse(`${svcName} has no ClusterIP`);
+      return;
+    }
+    const ip = validateIp(clusterIp);
+    if (!ip.ok) {
+      refuse(`${svcName} clusterIP "${shown(clusterIp)}": ${ip.reason}`);
+      return;
+    }
+    const portNumber = backend.port?.number;
+    if (portNumber === undefined || portNumber === 0) {
+      refuse(
+        backend.port?.name
+          ? `named service port "${shown(backend.port.name)}" is not supported; use port.number`
+          : 'backend has no service port number',
+      );
+      return;
+    }
+    const port = validatePort(portNumber);
+    if (!port.ok) {
+      refuse(`service port ${String(portNumber)}: ${port.reason}`);
+      return;
+    }
+    const declared = svc.spec?.ports;
+    if (declared !== undefined && !declared.some((sp) => sp.port === port.value))
+      warn(`${svcName} does not declare port ${port.value}; kube-proxy will not forward it`);
+    if (!path.ok) {
+      skip(`${where}: ${path.reason}`);
+      return;
+    }
+    const upstreamId = upstreamIdFor(ref.ns, ref.name, ip.value, port.value);
+    const upstream: Upstream = {
+      id: upstreamId,
+      servers: [
+        {
+          address: ip.value,
+          port: port.value,
+          ...(settings.backendMaxConnections > 0 ? { maxConns: settings.backendMaxConnections } : {}),
+        },
+      ],
+      keepalive: config.nginx.backendKeepaliveCount,
+      keepaliveRequests: settings.backendMaxRequestsPerConnection,
+      ...(settings.backendKeepaliveTimeoutSeconds !== undefined
+        ? { keepaliveTimeout: `${settings.backendKeepaliveTimeoutSeconds}s` }
+        : {}),
+    };
+    const location: Location = {
+      match,
+      path: path.value,
+      ...ctx.locationSettings(settings),
+      action: { kind: 'proxy', upstream: upstreamId, ...(settings.stripPath ? { uri: '/' } : {}) },
+    };
+    // One validation: the renderer's own checks, per entry, so a value it would refuse skips
+    // this entry instead of failing every render.
+    const issue = validateUpstream(upstream)[0] ?? validateLocation(location, [ctx.http.proxy])[0];
+    if (issue !== undefined) {
+      refuse(`${issue.path}: ${issue.reason}`);
+      return;
+    }
+    ops.push({
+      kind: 'entry',
+      value: {
+        ns: ref.ns,
+        name: ref.name,
+        host,
+        rawPath,
+        match,
+        path: path.value,
+        address: ip.value,
+        port: port.value,
+        upstreamId,
+        settings,
+        sortKey: `${ref.ns}:${ref.name}:${host}:${rawPath}:${ip.value}:${port.value}`,
+        locationKey: `${host}\0${match}\0${path.value}`,
+        ingressKey: key(ref.ns, ref.name),
+        location,
+        upstream,
+      },
+    });
+  }
+}
+
+/**
+ * Builds the whole nginx model from a snapshot of the cluster. Deterministic: the same input
+ * and config give a deep-equal model whatever the input order. Never throws on a bad object: it
+ * is skipped (`skipped`) or its bad value ignored (`warnings`), with a reason, and every other
+ * object is still served.
+ *
+ * Incremental: called again with the same config object, it reuses what the last call built from
+ * the very same Ingress objects (their entries and reasons, while the Services they name are the
+ * same objects too) and the very same server objects, sealed with their rendered text
+ * (`sealServer`), for hosts whose entries, 503 paths, owner and certificate are unchanged; so a
+ * pass after one informer event costs a fraction of a full build. The model is read-only: the
+ * reused objects are frozen.
  */
 export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): FeedModel {
   const skipped: SkippedObject[] = [];
@@ -235,7 +492,6 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     }
     return shared;
   };
-  const http = httpSettings(config);
 
   // Host ownership: a host belongs to the oldest selected Ingress with a rule for it (then
   // namespace/name), for as long as that Ingress exists and selects this controller, whether or
@@ -264,6 +520,18 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
   const adopted: { ref: IngressRef; ingress: V1Ingress; settings: IngressSettings }[] = [];
   let ignoredIngresses = 0;
 
+  // Each Ingress's own contribution is planned once per Ingress object (the informer hands back
+  // the same object until it changes) and replayed on later passes; host ownership, which
+  // depends on the other Ingresses, is applied at replay.
+  const previous = memo.get(config);
+  const current: BuildMemo = {
+    plans: new Map(),
+    servers: new Map(),
+    listen: previous?.listen ?? listeners(config),
+  };
+  memo.set(config, current);
+  const context: PlanContext = { config, defaults, services, http: httpSettings(config), locationSettings };
+
   for (const ingress of ingresses) {
     const ref: IngressRef = {
       ns: ingress.metadata?.namespace ?? 'default',
@@ -274,171 +542,42 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
       ignoredIngresses++;
       continue;
     }
-    // Only manifests read offline can get here with a name the API server would refuse.
-    if (!DNS1123_LABEL.test(ref.ns)) {
-      report(skipped, ref, `metadata.namespace "${shown(ref.ns)}" is not a valid Kubernetes namespace name`);
-      continue;
-    }
-    if (!DNS1123_SUBDOMAIN.test(ref.name)) {
-      report(skipped, ref, `metadata.name "${shown(ref.name)}" is not a valid Kubernetes object name`);
-      continue;
-    }
-    const settings = readIngressSettings(ingress.metadata?.annotations ?? {}, defaults, (reason) =>
-      report(warnings, ref, reason),
-    );
-    adopted.push({ ref, ingress, settings });
-    if (ingress.spec?.defaultBackend !== undefined)
-      report(
-        warnings,
-        ref,
-        'spec.defaultBackend is not supported (feed serves only rules with a host); it is ignored',
-      );
-    const rules = ingress.spec?.rules ?? [];
-    if (rules.length === 0) {
-      report(skipped, ref, 'has no rules: nothing to serve');
-      continue;
-    }
-    if (settings.allowError !== undefined) {
-      report(skipped, ref, `${settings.allowError}; none of its paths are served`);
-      continue;
-    }
-    rules.forEach((rule, ri) => {
-      const rawHost = rule.host ?? '';
-      if (rule.http === undefined) {
-        report(skipped, ref, `rules[${ri}] (host "${shown(rawHost)}"): has no http paths`);
-        return;
+    const cached = previous?.plans.get(ingress);
+    const plan =
+      cached !== undefined && cached.services.every(([k, s]) => services.get(k) === s)
+        ? cached
+        : planIngress(ingress, ref, context);
+    current.plans.set(ingress, plan);
+    if (plan.settings !== undefined) adopted.push({ ref, ingress, settings: plan.settings });
+    let owned = true;
+    for (const op of plan.ops) {
+      switch (op.kind) {
+        case 'report':
+          if (owned) report(op.list === 'skipped' ? skipped : warnings, ref, op.reason, op.code);
+          break;
+        case 'host': {
+          const owner = owners.get(op.host);
+          owned = owner === undefined || owner.ns === ref.ns;
+          if (!owned && owner !== undefined)
+            report(
+              skipped,
+              ref,
+              `rules[${op.ri}]: host "${op.host}" belongs to Ingress ${owner.ns}/${owner.name}, the oldest Ingress that claims it; only its namespace can serve it`,
+              HOST_OWNED_BY_OTHER,
+            );
+          break;
+        }
+        case 'endHost':
+          owned = true;
+          break;
+        case 'unavailable':
+          if (owned) unavailable.push(op.value);
+          break;
+        case 'entry':
+          if (owned) candidates.push(op.value);
+          break;
       }
-      if (rawHost === '') {
-        report(skipped, ref, `rules[${ri}]: has no host; only rules with a host are served`);
-        return;
-      }
-      const host = validateHostname(rawHost);
-      if (!host.ok) {
-        report(skipped, ref, `rules[${ri}]: host "${shown(rawHost)}": ${host.reason}`);
-        return;
-      }
-      const owner = owners.get(host.value);
-      if (owner !== undefined && owner.ns !== ref.ns) {
-        report(
-          skipped,
-          ref,
-          `rules[${ri}]: host "${host.value}" belongs to Ingress ${owner.ns}/${owner.name}, the oldest Ingress that claims it; only its namespace can serve it`,
-          HOST_OWNED_BY_OTHER,
-        );
-        return;
-      }
-      rule.http.paths.forEach((p) => {
-        const rawPath = p.path ?? '';
-        const where = `host "${host.value}" path "${shown(rawPath)}"`;
-        // An explicit sky.uk/exact-path wins; otherwise pathType Exact/Prefix; otherwise the flag.
-        const exact =
-          settings.exactPath ??
-          (p.pathType === 'Exact' ? true : p.pathType === 'Prefix' ? false : config.defaultExactPath);
-        const match = exact ? 'exact' : 'prefix';
-        const path = validatePath(exact ? (rawPath === '' ? '/' : rawPath) : normalisePrefixPath(rawPath));
-        // A valid path of the host's namespace that cannot be served answers 503 (not another
-        // namespace's backend, not the catch-all).
-        const refuse = (reason: string): void => {
-          report(skipped, ref, `${where}: ${reason}`);
-          if (path.ok) unavailable.push({ host: host.value, match, path: path.value });
-        };
-        const backend = p.backend.service;
-        if (backend === undefined) {
-          refuse('resource backends are not supported');
-          return;
-        }
-        const svcName = `service "${shown(backend.name)}"`;
-        const svc = services.get(key(ref.ns, backend.name));
-        if (svc === undefined) {
-          refuse(`${svcName} does not exist in namespace "${ref.ns}"`);
-          return;
-        }
-        const clusterIp = svc.spec?.clusterIP ?? '';
-        if (clusterIp === 'None') {
-          refuse(`${svcName} is headless (clusterIP None); feed proxies to the ClusterIP`);
-          return;
-        }
-        if (clusterIp === '') {
-          refuse(`${svcName} has no ClusterIP`);
-          return;
-        }
-        const ip = validateIp(clusterIp);
-        if (!ip.ok) {
-          refuse(`${svcName} clusterIP "${shown(clusterIp)}": ${ip.reason}`);
-          return;
-        }
-        const portNumber = backend.port?.number;
-        if (portNumber === undefined || portNumber === 0) {
-          refuse(
-            backend.port?.name
-              ? `named service port "${shown(backend.port.name)}" is not supported; use port.number`
-              : 'backend has no service port number',
-          );
-          return;
-        }
-        const port = validatePort(portNumber);
-        if (!port.ok) {
-          refuse(`service port ${String(portNumber)}: ${port.reason}`);
-          return;
-        }
-        const declared = svc.spec?.ports;
-        if (declared !== undefined && !declared.some((sp) => sp.port === port.value)) {
-          report(
-            warnings,
-            ref,
-            `${svcName} does not declare port ${port.value}; kube-proxy will not forward it`,
-          );
-        }
-        if (!path.ok) {
-          report(skipped, ref, `${where}: ${path.reason}`);
-          return;
-        }
-        const upstreamId = upstreamIdFor(ref.ns, ref.name, ip.value, port.value);
-        const upstream: Upstream = {
-          id: upstreamId,
-          servers: [
-            {
-              address: ip.value,
-              port: port.value,
-              ...(settings.backendMaxConnections > 0 ? { maxConns: settings.backendMaxConnections } : {}),
-            },
-          ],
-          keepalive: config.nginx.backendKeepaliveCount,
-          keepaliveRequests: settings.backendMaxRequestsPerConnection,
-          ...(settings.backendKeepaliveTimeoutSeconds !== undefined
-            ? { keepaliveTimeout: `${settings.backendKeepaliveTimeoutSeconds}s` }
-            : {}),
-        };
-        const location: Location = {
-          match,
-          path: path.value,
-          ...locationSettings(settings),
-          action: { kind: 'proxy', upstream: upstreamId, ...(settings.stripPath ? { uri: '/' } : {}) },
-        };
-        // One validation: the renderer's own checks, per entry, so a value it would refuse skips
-        // this entry instead of failing every render.
-        const issue = validateUpstream(upstream)[0] ?? validateLocation(location, [http.proxy])[0];
-        if (issue !== undefined) {
-          refuse(`${issue.path}: ${issue.reason}`);
-          return;
-        }
-        candidates.push({
-          ns: ref.ns,
-          name: ref.name,
-          host: host.value,
-          rawPath,
-          match,
-          path: path.value,
-          address: ip.value,
-          port: port.value,
-          upstreamId,
-          settings,
-          sortKey: `${ref.ns}:${ref.name}:${host.value}:${rawPath}:${ip.value}:${port.value}`,
-          location,
-          upstream,
-        });
-      });
-    });
+    }
   }
 
   // De-duplication: sort, then the first entry per host and location wins.
@@ -449,8 +588,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     adopted.map((a) => [key(a.ref.ns, a.ref.name), a.ref.uid]),
   );
   for (const e of candidates) {
-    const locKey = `${e.host}\0${e.match}\0${e.path}`;
-    const first = byLocation.get(locKey);
+    const first = byLocation.get(e.locationKey);
     if (first !== undefined) {
       const ref = { ns: e.ns, name: e.name, uid: uidOf.get(key(e.ns, e.name)) };
       const what = `${e.match === 'exact' ? 'exact ' : ''}location "${e.path}"`;
@@ -461,14 +599,14 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
       );
       continue;
     }
-    byLocation.set(locKey, e);
+    byLocation.set(e.locationKey, e);
     const list = byHost.get(e.host);
     if (list === undefined) byHost.set(e.host, [e]);
     else list.push(e);
   }
 
   const served = new Set<string>();
-  for (const entries of byHost.values()) for (const e of entries) served.add(key(e.ns, e.name));
+  for (const entries of byHost.values()) for (const e of entries) served.add(e.ingressKey);
 
   // TLS (kube-edge): spec.tls secrets give per-host certificates, selected by SNI.
   const httpsPort = config.ingressHttpsPort;
@@ -547,14 +685,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
 
   const upstreams = new Map<string, Upstream>();
   const servers: Server[] = [];
-  const httpListen: Listen | undefined =
-    config.ingressPort === undefined
-      ? undefined
-      : { port: config.ingressPort, ...(config.proxyProtocol ? { proxyProtocol: true } : {}) };
-  const httpsListen: Listen | undefined =
-    httpsPort === undefined
-      ? undefined
-      : { port: httpsPort, ssl: true, ...(config.proxyProtocol ? { proxyProtocol: true } : {}) };
+  const { http: httpListen, https: httpsListen } = current.listen;
 
   const unavailableByHost = new Map<string, Unavailable[]>();
   for (const u of unavailable) {
@@ -567,16 +698,35 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
   const hosts = new Set([...byHost.keys(), ...unavailableByHost.keys()]);
   for (const host of [...hosts].sort(compare)) {
     const entries = byHost.get(host) ?? [];
-    const locations: Location[] = [];
-    const keys = new Set<string>();
-    for (const e of entries) {
-      if (!upstreams.has(e.upstreamId)) upstreams.set(e.upstreamId, e.upstream);
-      locations.push(e.location);
-      keys.add(`${e.match}\0${e.path}`);
-    }
+    for (const e of entries) if (!upstreams.has(e.upstreamId)) upstreams.set(e.upstreamId, e.upstream);
     const down = [...(unavailableByHost.get(host) ?? [])].sort(
       (a, b) => compare(a.match, b.match) || compare(a.path, b.path),
     );
+    const owner = owners.get(host);
+    const sni = httpsListen === undefined ? undefined : hostTls.get(host);
+    // Everything the server below is made of: the same objects give the same server, which is
+    // reused (and its rendered text with it) instead of built again.
+    const inputs: unknown[] = [
+      ...entries,
+      down.length,
+      ...down,
+      owner?.ns,
+      owner?.name,
+      sni?.pair.certificate.path,
+      sni?.pair.key.path,
+    ];
+    const last = previous?.servers.get(host);
+    if (last !== undefined && sameItems(last.inputs, inputs)) {
+      current.servers.set(host, last);
+      servers.push(last.server);
+      continue;
+    }
+    const locations: Location[] = [];
+    const keys = new Set<string>();
+    for (const e of entries) {
+      locations.push(e.location);
+      keys.add(`${e.match}\0${e.path}`);
+    }
     for (const u of down) {
       if (keys.has(`${u.match}\0${u.path}`)) continue;
       keys.add(`${u.match}\0${u.path}`);
@@ -585,9 +735,8 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     // Without a root location nginx would serve its own html root for unmatched paths (#225).
     if (!keys.has('prefix\0/'))
       locations.push(entries.length === 0 ? unavailableLocation('prefix', '/') : notFoundLocation());
-    const owner = owners.get(host);
     const names =
-      entries.length > 0 ? entries.map((e) => key(e.ns, e.name)) : owner ? [key(owner.ns, owner.name)] : [];
+      entries.length > 0 ? entries.map((e) => e.ingressKey) : owner ? [key(owner.ns, owner.name)] : [];
     const comment = serverComment([...new Set(names)].sort(compare));
     // One server per host for both listeners (`listen` twice): nothing in it differs between
     // http and https except what nginx applies per connection (the ssl_* settings only act on
@@ -598,21 +747,22 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     const listen: Listen[] = httpListen === undefined ? [] : [httpListen];
     let tls: TlsSettings | undefined;
     if (httpsListen !== undefined) {
-      const sni = hostTls.get(host);
       if (sni !== undefined)
         tls = { certificate: sni.pair.certificate.path, certificateKey: sni.pair.key.path };
       // A host without a certificate (no spec.tls, no --ssl-path) is not served over https.
       if (sni !== undefined || hasDefaultCertificate) listen.push(httpsListen);
     }
-    if (listen.length > 0)
-      servers.push({
-        comments: [comment],
-        listen,
-        serverNames: [host],
-        ...(tls !== undefined ? { tls } : {}),
-        clientMaxBodySize: '0',
-        locations,
-      });
+    if (listen.length === 0) continue;
+    const server = sealServer({
+      comments: [comment],
+      listen,
+      serverNames: [host],
+      ...(tls !== undefined ? { tls } : {}),
+      clientMaxBodySize: '0',
+      locations,
+    });
+    current.servers.set(host, { inputs, server });
+    servers.push(server);
   }
 
   if (httpListen !== undefined) servers.push(defaultServer(httpListen));
