@@ -9,10 +9,9 @@
 // shared); `bench/nginx.bench.ts --check` compares with nginx.
 import { cpus, loadavg } from 'node:os';
 import { renderNginxConfig } from '@kube-edge/nginx-render';
-import type { FeedModelInput } from '../src/model/index.js';
 import type * as WorkloadTypes from './workload.js';
 
-const { benchConfig, feedInput, median, model } = (await import(
+const { benchConfig, changeOne, feedInput, median, model } = (await import(
   new URL('./workload.ts', import.meta.url).href
 )) as typeof WorkloadTypes;
 const { buildFeedModel } = model;
@@ -36,21 +35,6 @@ process.stdout.write(`load average at start ${load()}\n`);
 
 /** The same objects again, as new objects (what a restart or a full re-list hands the builder). */
 const fresh = <T>(value: T): T => structuredClone(value);
-
-/** One Ingress replaced by a new object (an annotation changed), as an informer update does. */
-function changeOne(input: FeedModelInput, n: number): FeedModelInput {
-  const ingresses = [...input.ingresses];
-  const i = n % ingresses.length;
-  const old = ingresses[i]!;
-  ingresses[i] = {
-    ...old,
-    metadata: {
-      ...old.metadata,
-      annotations: { ...old.metadata?.annotations, 'sky.uk/backend-timeout-seconds': String(10 + (n % 50)) },
-    },
-  };
-  return { ...input, ingresses };
-}
 
 type Pass = 'cold' | 'change';
 const results: Record<number, Record<Pass, { build: number; render: number; total: number }>> = {};

@@ -4,8 +4,10 @@
 // the https default server) and, in the same run, for the earlier layouts derived from the same
 // model: `certificate-at-http` (the default certificate at http level, so every server gets an SSL
 // context), `tls-per-server` (also each block with its own copy of the TLS settings) and
-// `two-blocks` (also one block per host and listener, as feed wrote it). Also times build + render against `nginx -t`, since the
-// controller should cost a small fraction of nginx's own work.
+// `two-blocks` (also one block per host and listener, as feed wrote it); and `keepalive-32`, the
+// config as rendered with `--nginx-backend-keepalive-count=32` instead of feed's 512 (nginx
+// allocates every upstream's idle-connection slots when it reads the config). Also times build +
+// render against `nginx -t`, since the controller should cost a small fraction of nginx's own work.
 //
 // `--check` fails (exit 1) on a broken ratio, never on an absolute time: the config must be at
 // most 0.55x the bytes of `two-blocks`, and build + render at most 0.25x of `nginx -t`.
@@ -25,7 +27,7 @@ import {
 import { freePort, makeTestCertificate, writeTestCertificate } from '@kube-edge/testkit';
 import type * as WorkloadTypes from './workload.js';
 
-const { benchConfig, feedInput, median, model } = (await import(
+const { benchConfig, changeOne, feedInput, median, model } = (await import(
   new URL('./workload.ts', import.meta.url).href
 )) as typeof WorkloadTypes;
 
@@ -59,6 +61,11 @@ function tlsPerServer(config: NginxConfig): NginxConfig {
     return { ...s, tls: { ...shared, ...fallback, ...s.tls } as NonNullable<Server['tls']> };
   });
   return { ...config, http, servers };
+}
+
+/** The config as rendered with `keepalive 32` instead of the configured count in every upstream. */
+function keepalive32(config: NginxConfig): NginxConfig {
+  return { ...config, upstreams: config.upstreams.map((u) => ({ ...u, keepalive: 32 })) };
 }
 
 /** Besides, every server listening on several ports split into one server per port. */
@@ -105,11 +112,12 @@ for (const count of sizes) {
       defaultSslPath: join(tlsDir, 'default'),
       nginx: { workDir, tempPathRoot: paths.tempDir, tlsDir },
     });
-    const input = feedInput(count);
-    // Build + render, as a full pass does (warm-up, then medians).
+    let input = feedInput(count);
+    // Build + render of a pass after one Ingress changed, as each change costs (warm-up, then medians).
     renderNginxConfig(model.buildFeedModel(input, config).nginx);
     const passes: number[] = [];
     for (let r = 0; r < runs; r++) {
+      input = changeOne(input, r);
       gc();
       const t = performance.now();
       renderNginxConfig(model.buildFeedModel(input, config).nginx);
@@ -118,6 +126,7 @@ for (const count of sizes) {
     const built = model.buildFeedModel(input, config).nginx;
     const layouts = {
       now: renderNginxConfig(built),
+      'keepalive-32': renderNginxConfig(keepalive32(built)),
       'certificate-at-http': renderNginxConfig(certificateAtHttp(built)),
       'tls-per-server': renderNginxConfig(tlsPerServer(built)),
       'two-blocks': renderNginxConfig(twoBlocksPerHost(built)),
@@ -171,7 +180,7 @@ for (const count of sizes) {
       );
     }
     console.log(
-      `  nginx start (now) ${ms(start)}; build + render ${pass.toFixed(1)} ms = ${(pass / t1).toFixed(2)}x of nginx -t; load ${load()}`,
+      `  nginx start (now) ${ms(start)}; build + render after one change ${pass.toFixed(1)} ms = ${(pass / t1).toFixed(2)}x of nginx -t; load ${load()}`,
     );
     if (bytesRatio > 0.55)
       failures.push(`${count}: the config is ${bytesRatio.toFixed(2)}x the bytes of ${base} (> 0.55x)`);

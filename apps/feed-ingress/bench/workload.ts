@@ -47,6 +47,21 @@ export function feedInput(count: number): ModelTypes.FeedModelInput {
   return { ingresses, services, namespaces, ingressClasses: [], secrets: [] };
 }
 
+/** One Ingress replaced by a new object (an annotation changed), as an informer update does. */
+export function changeOne(input: ModelTypes.FeedModelInput, n: number): ModelTypes.FeedModelInput {
+  const ingresses = [...input.ingresses];
+  const i = n % ingresses.length;
+  const old = ingresses[i]!;
+  ingresses[i] = {
+    ...old,
+    metadata: {
+      ...old.metadata,
+      annotations: { ...old.metadata?.annotations, 'sky.uk/backend-timeout-seconds': String(10 + (n % 50)) },
+    },
+  };
+  return { ...input, ingresses };
+}
+
 /** The bench's model config: an http and an https listener, large server-name hashes. */
 export function benchConfig(
   overrides: Parameters<ModelModule['defaultFeedModelConfig']>[0] = {},
