@@ -1,18 +1,46 @@
-// Collects every package's and app's BENCHMARKS.md (written by their `bench` scripts) into
+// Collects every package's and app's BENCHMARKS.md (what each bench measures, its readings and
+// earlier runs) and the output of the last `pnpm bench` run (docs/bench-runs/latest/, written by
+// scripts/bench.mjs: machine, load, wall time and every bench's printed figures) into
 // docs/benchmarks.md, so the figures live in one page. Run by `pnpm bench` after the benchmarks.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
+const runDir = join(root, 'docs/bench-runs/latest');
+const run = existsSync(join(runDir, 'run.json'))
+  ? JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'))
+  : undefined;
 const parts = [
   '# Benchmarks',
   '',
-  "`pnpm bench` runs each package's and app's `bench` script, one at a time, then collects their",
-  '`BENCHMARKS.md` files into this page (`scripts/collect-benchmarks.mjs`). They are benchmarks, not',
+  "`pnpm bench` (`scripts/bench.mjs`) builds, runs each package's and app's `bench` script one at a",
+  'time, keeps what each printed (`docs/bench-runs/latest/`), then collects their `BENCHMARKS.md` files',
+  'and that output into this page (`scripts/collect-benchmarks.mjs`). They are benchmarks, not',
   'timed tests: the machines are shared and noisy, so each compares ratios within one run and',
   'reports medians, with the machine and its load noted.',
   '',
 ];
+if (run !== undefined) {
+  const m = run.machine;
+  const minutes = (iso0, iso1) => ((Date.parse(iso1) - Date.parse(iso0)) / 60_000).toFixed(0);
+  parts.push(
+    '## The last `pnpm bench` run',
+    '',
+    `${run.partial ? 'Partly re-run; ' : ''}${run.started} to ${run.finished} (${minutes(run.started, run.finished)} min): ` +
+      `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}, ${m.nginx}. ` +
+      'Each section below ends with the output that bench printed in this run; the tables and readings ' +
+      'above it are kept by hand and say which run they come from.',
+    '',
+    '| Bench | started (UTC) | wall time | load average (1 min) during it | exit |',
+    '| ----- | ------------- | --------: | ------------------------------ | ---: |',
+    ...run.benches.map(
+      (b) =>
+        `| ${b.dir} | ${b.started.slice(0, 19).replace('T', ' ')} | ${b.seconds} s | ${b.load.min}–${b.load.max} | ${b.status} |`,
+    ),
+    '',
+  );
+}
 for (const group of ['packages', 'apps']) {
   const dir = join(root, group);
   if (!existsSync(dir)) continue;
@@ -30,7 +58,29 @@ for (const group of ['packages', 'apps']) {
       body,
       '',
     );
+    const output = join(runDir, `${group}-${name}.txt`);
+    if (existsSync(output)) {
+      // eslint-disable-next-line no-control-regex
+      const printed = readFileSync(output, 'utf8')
+        .replace(/\u001b\[[0-9;]*m/g, '')
+        .trim();
+      const bench = run?.benches.find((b) => b.dir === `${group}/${name}`);
+      parts.push(
+        `### Output of the last \`pnpm bench\` run${bench ? ` (${bench.started.slice(0, 16).replace('T', ' ')} UTC, ${bench.seconds} s, exit ${bench.status})` : ''}`,
+        '',
+        '```text',
+        printed.replaceAll('```', "'''"),
+        '```',
+        '',
+      );
+    }
   }
 }
 writeFileSync(join(root, 'docs/benchmarks.md'), parts.join('\n'));
+// The page and the run record are checked by `prettier --check .` like every other file.
+const files = ['docs/benchmarks.md', ...(run === undefined ? [] : ['docs/bench-runs/latest/run.json'])];
+spawnSync('pnpm', ['exec', 'prettier', '--write', '--log-level=warn', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+});
 console.log('docs/benchmarks.md updated');

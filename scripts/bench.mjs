@@ -1,0 +1,139 @@
+// `pnpm bench`: builds the workspace, runs every package's and app's `bench` script one at a time
+// (packages first, then apps, by name), prints their output as it comes and keeps it, with each
+// bench's wall time, exit status and the machine's load average (sampled every 10 s), in
+// docs/bench-runs/latest/; then collects the BENCHMARKS.md files and this run into
+// docs/benchmarks.md (scripts/collect-benchmarks.mjs). A failing bench is recorded and the run
+// goes on, so one run always yields every figure it can; the exit status is 1 if any failed.
+//
+//   node scripts/bench.mjs [--only=<dir>[,<dir>...]]   e.g. --only=apps/feed-dns (a partial run
+//                                                       replaces only those benches' outputs)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const outDir = join(root, 'docs/bench-runs/latest');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
+  .map((d) => d.replace(/\/$/, ''));
+
+/** Workspace directories with a `bench` script: packages first, then apps, each by name. */
+function benches() {
+  const dirs = [];
+  for (const group of ['packages', 'apps']) {
+    const base = join(root, group);
+    if (!existsSync(base)) continue;
+    for (const name of readdirSync(base).sort()) {
+      const pkg = join(base, name, 'package.json');
+      if (!existsSync(pkg)) continue;
+      const scripts = JSON.parse(readFileSync(pkg, 'utf8')).scripts ?? {};
+      if (typeof scripts.bench === 'string' && scripts.bench.trim() !== '') dirs.push(`${group}/${name}`);
+    }
+  }
+  return only === undefined ? dirs : dirs.filter((d) => only.includes(d));
+}
+
+const load = () => loadavg().map((l) => Number(l.toFixed(2)));
+const text = (cmd, args) => {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+};
+const osName = () => {
+  const line = existsSync('/etc/os-release')
+    ? readFileSync('/etc/os-release', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('PRETTY_NAME='))
+    : undefined;
+  return line?.slice('PRETTY_NAME='.length).replaceAll('"', '') ?? 'unknown';
+};
+
+function runOne(dir) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const loads = [load()[0]];
+    const sampler = setInterval(() => loads.push(load()[0]), 10_000);
+    const chunks = [];
+    const child = spawn('pnpm', ['run', '--silent', 'bench'], {
+      cwd: join(root, dir),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (stream) => (chunk) => {
+      stream.write(chunk);
+      chunks.push(chunk);
+    };
+    child.stdout.on('data', keep(process.stdout));
+    child.stderr.on('data', keep(process.stderr));
+    child.on('close', (code, signal) => {
+      clearInterval(sampler);
+      loads.push(load()[0]);
+      resolve({
+        dir,
+        status: code ?? signal ?? 'unknown',
+        seconds: Math.round((Date.now() - started) / 1000),
+        started: new Date(started).toISOString(),
+        load: { min: Math.min(...loads), max: Math.max(...loads), samples: loads.length },
+        output: Buffer.concat(chunks).toString('utf8'),
+      });
+    });
+  });
+}
+
+const dirs = benches();
+if (dirs.length === 0) {
+  console.error(`bench: no bench script${only ? ` in ${only.join(', ')}` : ''}`);
+  process.exit(2);
+}
+const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const started = new Date();
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+  freeMemoryGiB: Number((freemem() / 2 ** 30).toFixed(1)),
+  os: `${osName()}, Linux ${release()}`,
+  node: process.version,
+  nginx: text('nginx', ['-v']).replace(/^nginx version: /, ''),
+};
+console.log(
+  `bench: ${dirs.length} benches, ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}, nginx ${machine.nginx}, load ${load().join(' ')}, ${started.toISOString()}`,
+);
+mkdirSync(outDir, { recursive: true });
+const results = [];
+for (const dir of dirs) {
+  console.log(`\nbench: ${dir} (load ${load().join(' ')})`);
+  const result = await runOne(dir);
+  results.push(result);
+  writeFileSync(join(outDir, `${dir.replace('/', '-')}.txt`), result.output);
+  console.log(`bench: ${dir} finished in ${result.seconds} s, exit ${result.status}`);
+}
+const finished = new Date();
+
+// A partial run keeps the other benches' last results.
+const runFile = join(outDir, 'run.json');
+const previous =
+  only !== undefined && existsSync(runFile) ? JSON.parse(readFileSync(runFile, 'utf8')) : undefined;
+const kept = (previous?.benches ?? []).filter((b) => !dirs.includes(b.dir));
+const run = {
+  started: only === undefined ? started.toISOString() : (previous?.started ?? started.toISOString()),
+  finished: finished.toISOString(),
+  partial: only !== undefined,
+  machine,
+  benches: [...kept, ...results.map(({ output: _output, ...r }) => r)].sort((a, b) =>
+    a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0,
+  ),
+};
+writeFileSync(runFile, `${JSON.stringify(run, null, 2)}\n`);
+const collect = spawnSync('node', [join(root, 'scripts/collect-benchmarks.mjs')], { stdio: 'inherit' });
+const failed = results.filter((r) => r.status !== 0);
+console.log(
+  `bench: ${results.length} benches in ${Math.round((finished - started) / 60_000)} min, ${failed.length} failed${failed.length ? `: ${failed.map((f) => f.dir).join(', ')}` : ''}`,
+);
+process.exit(failed.length > 0 || collect.status !== 0 ? 1 : 0);
