@@ -15,7 +15,7 @@ import type {
   UpstreamHealthCheck,
 } from './model.js';
 import { DOLLAR_VARIABLE, exprText, quoteArg } from './quote.js';
-import { assertValidConfig } from './validate-config.js';
+import { assertValidConfig, freezeDeep } from './validate-config.js';
 
 const INDENT = '    ';
 const INDENTS = Array.from({ length: 16 }, (_, i) => INDENT.repeat(i));
@@ -211,23 +211,22 @@ interface RenderedServer {
 const RENDERED = Symbol('kube-edge.nginx-render.rendered');
 
 /**
- * Render a server once: freezes it and everything in it (deeply) and keeps its text with it, so
+ * Render a server once: freezes it and everything in it (deeply, including objects it shares
+ * with others, which must not change either) and keeps its text with it, so
  * {@link renderNginxConfig} reuses the text on every later render of a config holding this very
  * object. For model builders that hand back the same server object while its inputs are
- * unchanged; the server is still validated with the rest of the config on every render. Returns
- * its argument. A server frozen before it was sealed is rendered each time as usual.
+ * unchanged; the server is still validated with the rest of the config on every render, so a
+ * sealed invalid server is refused there as any other. Returns its argument. A server that is
+ * already frozen or not extensible (`Object.seal`, `Object.preventExtensions`) is returned as it
+ * is and rendered each time as usual. Rendering happens here, before validation: a value of the
+ * wrong type (from untyped JavaScript) may throw a TypeError here rather than an
+ * `NginxModelError` at render.
  */
 export function sealServer<T extends Server>(server: T): T {
-  if (Object.isFrozen(server)) return server;
+  if (!Object.isExtensible(server)) return server;
   Object.defineProperty(server, RENDERED, { value: renderServerText(server) });
-  deepFreeze(server);
+  freezeDeep(server);
   return server;
-}
-
-function deepFreeze(value: object): void {
-  if (Object.isFrozen(value)) return;
-  Object.freeze(value);
-  for (const v of Object.values(value) as unknown[]) if (typeof v === 'object' && v !== null) deepFreeze(v);
 }
 
 function renderServer(s: Server): RenderedServer {

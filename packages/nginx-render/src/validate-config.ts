@@ -232,12 +232,26 @@ const validUnder = (value: object): string | undefined => (value as { [VALID]?: 
 
 /** Mark `value` (valid under `context`) and freeze it and everything in it, each object once. */
 function markValid(value: object, context: string): void {
-  // Frozen by someone else (a sealed server's location): it stays unmarked and is checked each time.
-  if (Object.isFrozen(value)) return;
+  // Frozen by someone else (a sealed server's location): it cannot be marked, so it is checked
+  // each time; what is inside it is frozen too, so a marked object holding it cannot change.
+  if (Object.isFrozen(value)) {
+    freezeDeep(value);
+    return;
+  }
   for (const v of Object.values(value) as unknown[])
     if (typeof v === 'object' && v !== null && validUnder(v) === undefined) markValid(v, '');
   Object.defineProperty(value, VALID, { value: context });
   Object.freeze(value);
+}
+
+/**
+ * Freeze `value` and every object in it, also inside objects that are already frozen (one may
+ * have been frozen shallowly by someone else). Model objects are trees of plain data.
+ * @internal
+ */
+export function freezeDeep(value: object): void {
+  if (!Object.isFrozen(value)) Object.freeze(value);
+  for (const v of Object.values(value) as unknown[]) if (typeof v === 'object' && v !== null) freezeDeep(v);
 }
 
 /**
@@ -504,7 +518,8 @@ export function validateUpstreamHealthCheck(check: UpstreamHealthCheck): Validat
  * (everything but the cross-object uniqueness of ids), so a model builder can skip the object
  * that produced it instead of failing the whole config. Returns every issue (paths relative to
  * the upstream). A valid upstream is frozen (deeply) and not checked again by
- * {@link validateConfig} or the renderer: validate it once, when building it.
+ * {@link validateConfig} or the renderer: validate it once, when building it. One that was
+ * already frozen before it was validated cannot be marked: it is checked again each time.
  */
 export function validateUpstream(upstream: Upstream): ValidationIssue[] {
   if (validUnder(upstream) === UPSTREAM_VALID) return [];
@@ -523,6 +538,8 @@ export function validateUpstream(upstream: Upstream): ValidationIssue[] {
  * not looked up. Returns every issue (paths relative to the location). A valid location is frozen
  * (deeply) and, under the same inherited buffers, not checked again by {@link validateConfig} or
  * the renderer (which still require its upstream to exist): validate it once, when building it.
+ * One that was already frozen before it was validated cannot be marked: it is checked again each
+ * time.
  */
 export function validateLocation(
   location: Location,
