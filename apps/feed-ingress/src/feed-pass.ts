@@ -159,7 +159,8 @@ function toLoopSkip(s: SkippedObject, reason: string): LoopSkippedObject {
  * the caches, and every problem it found as the loop's skipped objects. An object (or entry) not
  * served has reason `Skipped`, or the builder's own code when it has one (`HostOwnedByOther`); a bad value ignored while its object is still served has reason
  * `Ignored`; both get a Warning Event (neither is quiet), with the builder's human reason as the
- * message. Pure; never throws on bad objects.
+ * message. Deterministic (the builder reuses its last pass's work for unchanged objects, see
+ * `buildFeedModel`); never throws on bad objects.
  */
 export function buildFeedPass(input: FeedModelInput, config: FeedModelConfig): BuildResult<FeedModel> {
   const model = buildFeedModel(input, config);

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { V1Ingress, V1Service } from '@kubernetes/client-node';
+import type { V1Ingress, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import {
   nginxPaths,
@@ -11,7 +11,14 @@ import {
   validateConfig,
   type NginxPaths,
 } from '@kube-edge/nginx-render';
-import { propertyRuns, tempDir, type TempDir } from '@kube-edge/testkit';
+import {
+  makeTestCertificate,
+  propertyRuns,
+  tempDir,
+  type TempDir,
+  type TestCertificate,
+} from '@kube-edge/testkit';
+import { namespace, tlsSecret } from '../../test/fixtures.js';
 import { ANNOTATIONS } from './annotations.js';
 import { buildFeedModel } from './build.js';
 import { defaultFeedModelConfig } from './config.js';
@@ -234,8 +241,14 @@ describe('feed-ingress model properties', () => {
   let paths: NginxPaths;
   let config: FeedModelConfig;
   let checks = 0;
+  let certA: TestCertificate;
+  let certB: TestCertificate;
 
   beforeAll(async () => {
+    [certA, certB] = await Promise.all([
+      makeTestCertificate({ commonName: 'a.example.com' }),
+      makeTestCertificate({ commonName: 'b.example.com' }),
+    ]);
     dir = await tempDir('feed-properties');
     paths = nginxPaths(join(dir.path, 'nginx'));
     config = defaultFeedModelConfig({
@@ -276,28 +289,78 @@ describe('feed-ingress model properties', () => {
 
   it("a pass that reuses the last pass's unchanged objects builds and renders what a fresh build does", () => {
     // The builder remembers, per config, each Ingress's plan and each host's server while the
-    // informers hand back the same objects: the second pass keeps some objects, replaces or drops
-    // others and may change the Services, and must equal a build that remembers nothing.
+    // informers hand back the same objects. Each later pass keeps some Ingress objects (one maybe
+    // twice), drops or adds others, and may replace the Services, the TLS Secrets and the
+    // namespaces' labels (a namespace selector picks the Ingresses); it must equal a build that
+    // remembers nothing. HTTPS is on, with a default certificate or without.
+    const withTls = (i: V1Ingress, secret: boolean): V1Ingress =>
+      secret ? { ...i, spec: { ...i.spec, tls: [{ secretName: 'tls' }] } } : i;
+    const secretsArb = fc
+      .array(fc.constantFrom<'a' | 'b' | 'none'>('a', 'b', 'none'), { minLength: 3, maxLength: 3 })
+      .map((picks): V1Secret[] =>
+        ['team-a', 'team-b', 'default'].flatMap((ns, n) => {
+          const cert = picks[n] === 'a' ? certA : picks[n] === 'b' ? certB : undefined;
+          return cert === undefined ? [] : [tlsSecret(ns, 'tls', cert.cert, cert.key)];
+        }),
+      );
+    const namespacesArb = fc
+      .array(fc.boolean(), { minLength: 3, maxLength: 3 })
+      .map((on): V1Namespace[] =>
+        ['team-a', 'team-b', 'default'].map((ns, n) => namespace(ns, on[n] ? { serve: 'yes' } : {})),
+      );
     const stepArb = fc.record({
       keep: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
-      added: fc.array(ingressArb, { maxLength: 3 }),
+      twice: fc.boolean(),
+      added: fc.array(fc.tuple(ingressArb, fc.boolean()), { maxLength: 3 }),
       services: fc.option(servicesArb, { nil: undefined }),
+      secrets: fc.option(secretsArb, { nil: undefined }),
+      namespaces: fc.option(namespacesArb, { nil: undefined }),
     });
+    const configArb = fc.record({ defaultCertificate: fc.boolean(), selector: fc.boolean() });
     fc.assert(
-      fc.property(inputArb, fc.array(stepArb, { minLength: 1, maxLength: 3 }), (first, steps) => {
-        const shared = { ...config };
-        let ingresses = first.ingresses;
-        let services = first.services;
-        build(ingresses, services, shared);
-        for (const step of steps) {
-          ingresses = [...ingresses.filter((_, i) => step.keep[i % step.keep.length]), ...step.added];
-          services = step.services ?? services;
-          const reused = build(ingresses, services, shared);
-          const fresh = build(ingresses, services, { ...config });
-          expect(reused).toEqual(fresh);
-          expect(renderNginxConfig(reused.nginx)).toBe(renderNginxConfig(fresh.nginx));
-        }
-      }),
+      fc.property(
+        inputArb,
+        fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+        secretsArb,
+        namespacesArb,
+        configArb,
+        fc.array(stepArb, { minLength: 1, maxLength: 3 }),
+        (first, tlsOf, firstSecrets, firstNamespaces, c, steps) => {
+          const newConfig = (): FeedModelConfig => ({
+            ...config,
+            ingressHttpsPort: 8443,
+            ...(c.defaultCertificate ? { defaultSslPath: '/etc/feed/default' } : {}),
+            namespaceSelectors: c.selector ? [{ name: 'serve', value: 'yes' }] : [],
+          });
+          const shared = newConfig();
+          let input: FeedModelInput = {
+            ingresses: first.ingresses.map((i, n) => withTls(i, tlsOf[n % tlsOf.length] ?? false)),
+            services: first.services,
+            secrets: firstSecrets,
+            namespaces: firstNamespaces,
+            ingressClasses: [],
+          };
+          buildFeedModel(input, shared);
+          for (const step of steps) {
+            const kept = input.ingresses.filter((_, i) => step.keep[i % step.keep.length]);
+            input = {
+              ingresses: [
+                ...kept,
+                ...(step.twice && kept.length > 0 ? [kept[0]!] : []),
+                ...step.added.map(([i, tls]) => withTls(i, tls)),
+              ],
+              services: step.services ?? input.services,
+              secrets: step.secrets ?? input.secrets,
+              namespaces: step.namespaces ?? input.namespaces,
+              ingressClasses: [],
+            };
+            const reused = buildFeedModel(input, shared);
+            const fresh = buildFeedModel(input, newConfig());
+            expect(reused).toEqual(fresh);
+            expect(renderNginxConfig(reused.nginx)).toBe(renderNginxConfig(fresh.nginx));
+          }
+        },
+      ),
       params(500),
     );
   });

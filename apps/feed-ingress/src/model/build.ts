@@ -425,8 +425,10 @@ function planIngress(ingress: V1Ingress, ref: IngressRef, ctx: PlanContext): Ing
  * the very same Ingress objects (their entries and reasons, while the Services they name are the
  * same objects too) and the very same server objects, sealed with their rendered text
  * (`sealServer`), for hosts whose entries, 503 paths, owner and certificate are unchanged; so a
- * pass after one informer event costs a fraction of a full build. The model is read-only: the
- * reused objects are frozen.
+ * pass after one informer event costs a fraction of a full build. Reuse goes by identity, so the
+ * config and the input objects must not be changed in place between calls (informers replace an
+ * object when it changes; give a changed config as a new object). The model is read-only: its
+ * servers, locations and upstreams are frozen.
  */
 export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): FeedModel {
   const skipped: SkippedObject[] = [];
