@@ -7,18 +7,33 @@
 //
 //   node scripts/bench.mjs [--only=<dir>[,<dir>...]]   e.g. --only=apps/feed-dns (a partial run
 //                                                       replaces only those benches' outputs)
+// (`pnpm bench --only=apps/feed-dns` passes the flag through.)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = join(root, 'docs/bench-runs/latest');
-const only = process.argv
-  .find((a) => a.startsWith('--only='))
-  ?.slice('--only='.length)
-  .split(',')
-  .map((d) => d.replace(/\/$/, ''));
+const usage = 'usage: node scripts/bench.mjs [--only=<dir>[,<dir>...]] (e.g. --only=apps/feed-dns)';
+const args = process.argv.slice(2);
+for (const a of args) {
+  if (!a.startsWith('--only=')) {
+    console.error(`bench: unknown argument "${a}"\n${usage}`);
+    process.exit(2);
+  }
+}
+const only =
+  args.length === 0
+    ? undefined
+    : args.flatMap((a) =>
+        a
+          .slice('--only='.length)
+          .split(',')
+          .map((d) => d.replace(/\/$/, ''))
+          .filter((d) => d !== ''),
+      );
 
 /** Workspace directories with a `bench` script: packages first, then apps, each by name. */
 function benches() {
@@ -33,7 +48,13 @@ function benches() {
       if (typeof scripts.bench === 'string' && scripts.bench.trim() !== '') dirs.push(`${group}/${name}`);
     }
   }
-  return only === undefined ? dirs : dirs.filter((d) => only.includes(d));
+  if (only === undefined) return dirs;
+  const unknown = only.filter((d) => !dirs.includes(d));
+  if (unknown.length > 0) {
+    console.error(`bench: no bench script in ${unknown.join(', ')} (benches: ${dirs.join(', ')})\n${usage}`);
+    process.exit(2);
+  }
+  return dirs.filter((d) => only.includes(d));
 }
 
 const load = () => loadavg().map((l) => Number(l.toFixed(2)));
@@ -41,6 +62,10 @@ const text = (cmd, args) => {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
 };
+/** The nginx the benches run: nginx-render's default binary, else the one on PATH. */
+const nginxVersion = () =>
+  text(existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx', ['-v']).replace(/^nginx version: /, '') ||
+  'nginx (version unknown)';
 const osName = () => {
   const line = existsSync('/etc/os-release')
     ? readFileSync('/etc/os-release', 'utf8')
@@ -100,37 +125,46 @@ const machine = {
   freeMemoryGiB: Number((freemem() / 2 ** 30).toFixed(1)),
   os: `${osName()}, Linux ${release()}`,
   node: process.version,
-  nginx: text('nginx', ['-v']).replace(/^nginx version: /, ''),
+  nginx: nginxVersion(),
 };
+const git = (...a) => spawnSync('git', a, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
+/** The commit measured; `dirty` when the work tree differed from it at the start. */
+const source = { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain') !== '' };
 console.log(
   `bench: ${dirs.length} benches, ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}, nginx ${machine.nginx}, load ${load().join(' ')}, ${started.toISOString()}`,
 );
-mkdirSync(outDir, { recursive: true });
-const results = [];
-for (const dir of dirs) {
-  console.log(`\nbench: ${dir} (load ${load().join(' ')})`);
-  const result = await runOne(dir);
-  results.push(result);
-  writeFileSync(join(outDir, `${dir.replace('/', '-')}.txt`), result.output);
-  console.log(`bench: ${dir} finished in ${result.seconds} s, exit ${result.status}`);
-}
-const finished = new Date();
-
-// A partial run keeps the other benches' last results.
+// A full run starts from an empty directory; a partial run keeps the other benches' last results
+// (each with its own start time and machine).
 const runFile = join(outDir, 'run.json');
 const previous =
   only !== undefined && existsSync(runFile) ? JSON.parse(readFileSync(runFile, 'utf8')) : undefined;
+if (only === undefined) rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
 const kept = (previous?.benches ?? []).filter((b) => !dirs.includes(b.dir));
-const run = {
-  started: only === undefined ? started.toISOString() : (previous?.started ?? started.toISOString()),
-  finished: finished.toISOString(),
-  partial: only !== undefined,
-  machine,
-  benches: [...kept, ...results.map(({ output: _output, ...r }) => r)].sort((a, b) =>
-    a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0,
-  ),
+const results = [];
+/** run.json after every bench, so an interrupted run leaves a record that matches its outputs. */
+const record = (finished) => {
+  const run = {
+    started: only === undefined ? started.toISOString() : (previous?.started ?? started.toISOString()),
+    finished: finished?.toISOString() ?? null,
+    partial: only !== undefined,
+    ...source,
+    machine,
+    benches: [...kept, ...results].sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0)),
+  };
+  writeFileSync(runFile, `${JSON.stringify(run, null, 2)}\n`);
 };
-writeFileSync(runFile, `${JSON.stringify(run, null, 2)}\n`);
+record(undefined);
+for (const dir of dirs) {
+  console.log(`\nbench: ${dir} (load ${load().join(' ')})`);
+  const { output, ...result } = await runOne(dir);
+  writeFileSync(join(outDir, `${dir.replace('/', '-')}.txt`), output);
+  results.push({ ...result, ...source, machine });
+  record(undefined);
+  console.log(`bench: ${dir} finished in ${result.seconds} s, exit ${result.status}`);
+}
+const finished = new Date();
+record(finished);
 const collect = spawnSync('node', [join(root, 'scripts/collect-benchmarks.mjs')], { stdio: 'inherit' });
 const failed = results.filter((r) => r.status !== 0);
 console.log(

@@ -27,9 +27,10 @@ if (run !== undefined) {
   parts.push(
     '## The last `pnpm bench` run',
     '',
-    `${run.partial ? 'Partly re-run; ' : ''}${run.started} to ${run.finished} (${minutes(run.started, run.finished)} min): ` +
-      `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}, ${m.nginx}. ` +
-      'Each section below ends with the output that bench printed in this run; the tables and readings ' +
+    `${run.partial ? 'Partly re-run (each bench below says when it ran); ' : ''}${run.started} to ${run.finished ?? '(unfinished)'}${run.finished ? ` (${minutes(run.started, run.finished)} min)` : ''}: ` +
+      `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}, ${m.nginx}` +
+      `${run.commit ? `; commit ${run.commit.slice(0, 10)}${run.dirty ? ' with uncommitted changes' : ''}` : ''}. ` +
+      'Each section below ends with the output its bench printed in that run (dated in its heading); the tables and readings ' +
       'above it are kept by hand and say which run they come from.',
     '',
     '| Bench | started (UTC) | wall time | load average (1 min) during it | exit |',
@@ -79,8 +80,12 @@ for (const group of ['packages', 'apps']) {
 writeFileSync(join(root, 'docs/benchmarks.md'), parts.join('\n'));
 // The page and the run record are checked by `prettier --check .` like every other file.
 const files = ['docs/benchmarks.md', ...(run === undefined ? [] : ['docs/bench-runs/latest/run.json'])];
-spawnSync('pnpm', ['exec', 'prettier', '--write', '--log-level=warn', ...files], {
+const pretty = spawnSync('pnpm', ['exec', 'prettier', '--write', '--log-level=warn', ...files], {
   cwd: root,
   stdio: 'inherit',
 });
+if (pretty.status !== 0) {
+  console.error('collect-benchmarks: prettier failed on the collected page');
+  process.exit(1);
+}
 console.log('docs/benchmarks.md updated');
