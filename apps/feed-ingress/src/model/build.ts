@@ -532,7 +532,8 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     listen: previous?.listen ?? listeners(config),
   };
   memo.set(config, current);
-  const context: PlanContext = { config, defaults, services, http: httpSettings(config), locationSettings };
+  const http = httpSettings(config);
+  const context: PlanContext = { config, defaults, services, http, locationSettings };
 
   for (const ingress of ingresses) {
     const ref: IngressRef = {
@@ -786,7 +787,7 @@ export function buildFeedModel(input: FeedModelInput, config: FeedModelConfig): 
     nginx: {
       main: mainSettings(config),
       events: eventsSettings(config),
-      http: httpSettings(config),
+      http,
       upstreams: sortedUpstreams,
       servers,
     },
