@@ -493,6 +493,27 @@ describe('sealServer', () => {
     expect(Object.isFrozen(first.listen)).toBe(true);
   });
 
+  it('freezes what is inside an object that was frozen only shallowly', () => {
+    const model = feedModel({ servers: 1 });
+    const server = structuredClone(model.servers[0]!);
+    const locations = Object.freeze([...server.locations]);
+    sealServer({ ...server, locations });
+    expect(Object.isFrozen(locations[0])).toBe(true);
+  });
+
+  it('leaves a non-extensible server as it is and renders it each time', () => {
+    const model = feedModel({ servers: 2 });
+    const plain = renderNginxConfig(model);
+    const sealed = Object.seal(structuredClone(model.servers[0]!));
+    expect(sealServer(sealed)).toBe(sealed);
+    expect(Object.isFrozen(sealed)).toBe(false);
+    const servers = [sealed, ...model.servers.slice(1)];
+    expect(renderNginxConfig({ ...model, servers })).toBe(plain);
+    // Not sealed, so a change is rendered: the text was not kept.
+    (sealed as { clientMaxBodySize?: string }).clientMaxBodySize = '7m';
+    expect(renderNginxConfig({ ...model, servers })).toContain('client_max_body_size 7m;');
+  });
+
   it('still validates a sealed server with the rest of the config', () => {
     const bad = sealServer({ listen: [{ port: 8080 }], serverNames: ['bad host'], locations: [] });
     expect(() => renderNginxConfig(minimal({}, { servers: [bad] }))).toThrow(NginxModelError);

@@ -87,6 +87,21 @@ describe('validated fragments are trusted, frozen, and still checked against the
     ]);
   });
 
+  it('checks a fragment frozen before validation each time and freezes what is inside it', () => {
+    // Frozen shallowly by its owner: it cannot carry the mark, so validateConfig checks it again,
+    // and its nested objects are frozen so a marked object holding it cannot change.
+    const access = [{ action: 'allow' as const, source: '10.0.0.0/8' }];
+    const l = Object.freeze(location({ access }));
+    expect(validateLocation(l)).toEqual([]);
+    expect(Object.isFrozen(access)).toBe(true);
+    expect(Object.isFrozen(access[0])).toBe(true);
+    const late = Object.freeze(location({ proxy: { readTimeout: 'soon' } }));
+    expect(validateLocation(late)).toHaveLength(1);
+    expect(validateConfig(whole(upstream(1), late)).map((i) => i.path)).toEqual([
+      'servers[0].locations[0].proxy.readTimeout',
+    ]);
+  });
+
   it('re-checks a validated location under other inherited buffers', () => {
     // Valid under http-level `proxy_buffers 4 16k`; with nginx's default 8 4k, 2 x 16k is not below 7 x 4k.
     const l = location({ proxy: { bufferSize: '16k' } });
