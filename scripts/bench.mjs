@@ -9,10 +9,11 @@
 //                                                       replaces only those benches' outputs)
 // (`pnpm bench --only=apps/feed-dns` passes the flag through.)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listWorkspace } from './release/lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = join(root, 'docs/bench-runs/latest');
@@ -37,17 +38,9 @@ const only =
 
 /** Workspace directories with a `bench` script: packages first, then apps, each by name. */
 function benches() {
-  const dirs = [];
-  for (const group of ['packages', 'apps']) {
-    const base = join(root, group);
-    if (!existsSync(base)) continue;
-    for (const name of readdirSync(base).sort()) {
-      const pkg = join(base, name, 'package.json');
-      if (!existsSync(pkg)) continue;
-      const scripts = JSON.parse(readFileSync(pkg, 'utf8')).scripts ?? {};
-      if (typeof scripts.bench === 'string' && scripts.bench.trim() !== '') dirs.push(`${group}/${name}`);
-    }
-  }
+  const dirs = listWorkspace(root)
+    .filter((p) => typeof p.pkg.scripts?.bench === 'string' && p.pkg.scripts.bench.trim() !== '')
+    .map((p) => p.dir);
   if (only === undefined) return dirs;
   const unknown = only.filter((d) => !dirs.includes(d));
   if (unknown.length > 0) {

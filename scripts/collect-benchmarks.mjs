@@ -3,8 +3,9 @@
 // scripts/bench.mjs: machine, load, wall time and every bench's printed figures) into
 // docs/benchmarks.md, so the figures live in one page. Run by `pnpm bench` after the benchmarks.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { listWorkspace } from './release/lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const runDir = join(root, 'docs/bench-runs/latest');
@@ -42,39 +43,29 @@ if (run !== undefined) {
     '',
   );
 }
-for (const group of ['packages', 'apps']) {
-  const dir = join(root, group);
-  if (!existsSync(dir)) continue;
-  for (const name of readdirSync(dir).sort()) {
-    const file = join(dir, name, 'BENCHMARKS.md');
-    if (!existsSync(file)) continue;
-    const text = readFileSync(file, 'utf8').trim();
-    // Demote the file's headings one level under a heading naming the package.
-    const body = text.replace(/^# .*\n+/, '').replace(/^(#+) /gm, '#$1 ');
+for (const { dir, path } of listWorkspace(root)) {
+  const file = join(path, 'BENCHMARKS.md');
+  if (!existsSync(file)) continue;
+  const text = readFileSync(file, 'utf8').trim();
+  // Demote the file's headings one level under a heading naming the package.
+  const body = text.replace(/^# .*\n+/, '').replace(/^(#+) /gm, '#$1 ');
+  parts.push(`## ${dir}`, '', `(from [${dir}/BENCHMARKS.md](../${dir}/BENCHMARKS.md))`, '', body, '');
+  // The name scripts/bench.mjs gives the output it kept.
+  const output = join(runDir, `${dir.replace('/', '-')}.txt`);
+  if (existsSync(output)) {
+    // eslint-disable-next-line no-control-regex
+    const printed = readFileSync(output, 'utf8')
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .trim();
+    const bench = run?.benches.find((b) => b.dir === dir);
     parts.push(
-      `## ${group}/${name}`,
+      `### Output of the last \`pnpm bench\` run${bench ? ` (${bench.started.slice(0, 16).replace('T', ' ')} UTC, ${bench.seconds} s, exit ${bench.status})` : ''}`,
       '',
-      `(from [${group}/${name}/BENCHMARKS.md](../${group}/${name}/BENCHMARKS.md))`,
-      '',
-      body,
+      '```text',
+      printed.replaceAll('```', "'''"),
+      '```',
       '',
     );
-    const output = join(runDir, `${group}-${name}.txt`);
-    if (existsSync(output)) {
-      // eslint-disable-next-line no-control-regex
-      const printed = readFileSync(output, 'utf8')
-        .replace(/\u001b\[[0-9;]*m/g, '')
-        .trim();
-      const bench = run?.benches.find((b) => b.dir === `${group}/${name}`);
-      parts.push(
-        `### Output of the last \`pnpm bench\` run${bench ? ` (${bench.started.slice(0, 16).replace('T', ' ')} UTC, ${bench.seconds} s, exit ${bench.status})` : ''}`,
-        '',
-        '```text',
-        printed.replaceAll('```', "'''"),
-        '```',
-        '',
-      );
-    }
   }
 }
 writeFileSync(join(root, 'docs/benchmarks.md'), parts.join('\n'));

@@ -14,10 +14,30 @@ import {
   checkVersions,
   extractTsSnippets,
   isDockerIgnored,
+  listWorkspace,
   parseDockerignore,
   releasedApps,
   syncVersions,
 } from './release/lib.mjs';
+
+describe('listWorkspace', () => {
+  it('lists every package with a package.json, packages before apps, each by name', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'workspace-test-'));
+    after(() => rmSync(tmp, { recursive: true, force: true }));
+    for (const dir of ['apps/b', 'apps/a', 'packages/z', 'packages/private', 'apps/no-manifest'])
+      mkdirSync(join(tmp, dir), { recursive: true });
+    for (const dir of ['apps/b', 'apps/a', 'packages/z'])
+      writeFileSync(join(tmp, dir, 'package.json'), JSON.stringify({ name: dir }));
+    writeFileSync(join(tmp, 'packages/private/package.json'), JSON.stringify({ name: 'p', private: true }));
+    const listed = listWorkspace(tmp);
+    assert.deepEqual(
+      listed.map((p) => p.dir),
+      ['packages/private', 'packages/z', 'apps/a', 'apps/b'],
+    );
+    assert.equal(listed[3].path, join(tmp, 'apps/b'));
+    assert.equal(listed[3].pkg.name, 'apps/b');
+  });
+});
 
 describe('version drift', () => {
   it('finds none in the repository', () => {

@@ -1,5 +1,6 @@
 // Pieces of the release that the dry run (scripts/release-dry-run.mjs), the version sync
-// (scripts/sync-versions.mjs), the deploy check and their tests share. Plain Node, no build.
+// (scripts/sync-versions.mjs), the deploy check and their tests share, and the workspace listing
+// the bench scripts use too. Plain Node, no build.
 //
 // The rules they encode:
 //   - An app's one version source is its package.json `version`. `--version` reads it at run time;
@@ -44,6 +45,25 @@ export function listApps(root = ROOT) {
         dockerfile: join(dir, name, 'Dockerfile'),
       };
     });
+}
+
+/**
+ * Every workspace package, packages/ first and then apps/, each by name: `dir` relative to the
+ * root (`apps/feed-dns`), `path` absolute, `pkg` its package.json.
+ */
+export function listWorkspace(root = ROOT) {
+  return ['packages', 'apps'].flatMap((group) => {
+    const base = join(root, group);
+    if (!existsSync(base)) return [];
+    return readdirSync(base)
+      .filter((name) => existsSync(join(base, name, 'package.json')))
+      .sort()
+      .map((name) => ({
+        dir: `${group}/${name}`,
+        path: join(base, name),
+        pkg: readJson(join(base, name, 'package.json')),
+      }));
+  });
 }
 
 /** Every library published to npm: a directory under packages/ whose package.json is not private. */
